@@ -1,0 +1,59 @@
+# AP Portal. `make run` and `make test` are all a newcomer needs; `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.DEFAULT_GOAL := help
+.PHONY: help install assets db seed run test test-sqlite test-postgres lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/activate: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/activate
+
+install: $(BIN)/activate ## Create the virtualenv and install the Python packages
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch node_modules/.package-lock.json
+
+shared/static/build/app.css: node_modules/.package-lock.json assets/app.scss assets/copy.mjs
+	npm run --silent build
+
+assets: shared/static/build/app.css ## Install and build the front-end assets (GOV.UK Frontend, axe-core)
+
+db: install ## Upgrade the database with the migrations
+	$(BIN)/flask db upgrade
+
+seed: db ## Load the demo data (safe to run twice)
+	$(BIN)/flask seed-demo
+
+run: install assets seed ## Set everything up and serve the app with demo data at http://127.0.0.1:5000
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install assets ## Run the whole suite (SQLite, then PostgreSQL when TEST_DATABASE_URL is set)
+	$(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+		APP_TEST_DATABASE=postgresql $(BIN)/pytest; \
+	fi
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Format the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install assets ## Run the benchmarks, print a table and write bench/results.json
+	$(BIN)/python -m bench.run
+
+clean: ## Remove the virtualenv, node_modules and built assets (keeps instance/)
+	rm -rf $(VENV) node_modules shared/static/build

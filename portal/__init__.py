@@ -1,0 +1,11 @@
+"""The provider portal, under /portal. Never imports school_admin/."""
+
+from flask import Blueprint
+
+from shared.auth.access import guard_side
+from shared.models import OrganisationKind
+
+bp = Blueprint("portal", __name__, template_folder="templates")
+bp.before_request(guard_side(OrganisationKind.PROVIDER))
+
+from portal.views import home, users  # noqa: E402,F401  (routes register on bp)

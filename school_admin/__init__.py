@@ -1,0 +1,11 @@
+"""School admin: the school's side of AP Portal, under /school. Never imports portal/."""
+
+from flask import Blueprint
+
+from shared.auth.access import guard_side
+from shared.models import OrganisationKind
+
+bp = Blueprint("school_admin", __name__, template_folder="templates")
+bp.before_request(guard_side(OrganisationKind.SCHOOL))
+
+from school_admin.views import home, providers, staff  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,139 @@
+"""The app factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, jsonify
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from shared.auth.throttle import init_throttle
+from shared.config import (
+    DEFAULT_SECRET_KEY,
+    DEMO_EMAIL_DOMAINS,
+    INSTANCE_PATH,
+    PROJECT_ROOT,
+    Config,
+    ProductionSafetyError,
+)
+from shared.errors import register_error_handlers
+from shared.extensions import csrf, db, limiter, login_manager, migrate
+from shared.logging_setup import init_logging
+from shared.security import init_security_headers
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_PATH), static_folder="static", static_url_path="/static")
+    app.config.from_mapping(Config().as_dict())
+    if overrides:
+        app.config.update(overrides)
+    _check_production_settings(app)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "shared" / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the server-side session record does this job
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    init_throttle(app)
+    init_logging(app)
+    init_security_headers(app)
+    register_error_handlers(app)
+
+    from portal import bp as portal_bp
+    from school_admin import bp as school_bp
+    from shared.auth.views import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(school_bp, url_prefix="/school")
+    app.register_blueprint(portal_bp, url_prefix="/portal")
+
+    from shared.cli import register_cli
+
+    register_cli(app)
+
+    @app.get("/healthz")
+    @limiter.exempt
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+            database = "ok"
+        except SQLAlchemyError:
+            db.session.rollback()
+            database = "unavailable"
+        status = 200 if database == "ok" else 503
+        return jsonify(status="ok" if status == 200 else "degraded", database=database), status
+
+    app.context_processor(_branding)
+
+    if app.config["APP_ENV"] == "production":
+        with app.app_context():
+            _refuse_demo_accounts()
+    return app
+
+
+def _branding() -> dict[str, Any]:
+    """The header carries the school's name (this is the school's service, not a GOV.UK one)."""
+    if "school_name" not in g:
+        from shared.models import Organisation, OrganisationKind
+
+        name = None
+        if current_user.is_authenticated and current_user.organisation is not None:
+            org = current_user.organisation
+            name = org.name if org.is_school else (org.provider_profile.school.name if org.provider_profile else None)
+        if name is None:
+            try:
+                name = db.session.scalar(
+                    select(Organisation.name).where(Organisation.kind == OrganisationKind.SCHOOL).limit(1)
+                )
+            except SQLAlchemyError:
+                db.session.rollback()
+        g.school_name = name or "AP Portal"
+    return {"school_name": g.school_name}
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config["APP_ENV"] != "production":
+        return
+    problems = []
+    if app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY) or len(app.config["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY is the default or shorter than 32 characters")
+    if app.config["DEBUG"]:
+        problems.append("debug mode is on")
+    if app.config["MAIL_BACKEND"] == "console":
+        problems.append("MAIL_BACKEND is console")
+    if problems:
+        raise ProductionSafetyError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _refuse_demo_accounts() -> None:
+    from shared.models import User
+
+    conditions = [User.email.like(f"%@{domain}") for domain in DEMO_EMAIL_DOMAINS]
+    try:
+        count = db.session.scalar(select(func.count()).select_from(User).where(db.or_(*conditions)))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return  # no schema yet, so no demo accounts either
+    if count:
+        raise ProductionSafetyError("Refusing to start in production: the database holds demo accounts")

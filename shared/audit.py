@@ -1,0 +1,70 @@
+"""Audit events with a declared schema: each action names the detail keys it must carry.
+
+`record()` adds the event to the current database session, so it commits (or rolls back) with the change.
+Details never hold passwords, codes, tokens or safeguarding content: only ids, role names and old/new values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_request_context
+from flask_login import current_user
+
+from shared.extensions import db
+from shared.models import AuditEvent, Organisation, User
+
+# action -> the detail keys it must have (extra keys are refused too, to keep the schema honest)
+AUDIT_SCHEMA: dict[str, frozenset[str]] = {
+    "sign_in.succeeded": frozenset({"mfa"}),
+    "sign_in.failed": frozenset({"reason"}),
+    "sign_in.throttled": frozenset({"kind"}),
+    "sign_out": frozenset(),
+    "session.ended_others": frozenset({"count"}),
+    "mfa.enabled": frozenset(),
+    "mfa.reset": frozenset(),
+    "mfa.recovery_code_used": frozenset({"remaining"}),
+    "password.changed": frozenset(),
+    "password.reset_requested": frozenset(),
+    "password.reset": frozenset(),
+    "invitation.sent": frozenset({"roles", "organisation_kind"}),
+    "invitation.accepted": frozenset({"roles"}),
+    "user.roles_changed": frozenset({"old", "new"}),
+    "user.deactivated": frozenset(),
+    "organisation.created": frozenset({"kind"}),
+    "provider.invited": frozenset({"provider_name"}),
+    "school.created": frozenset(),
+    "user.created": frozenset({"roles"}),
+}
+
+
+class AuditSchemaError(ValueError):
+    pass
+
+
+def record(
+    action: str,
+    *,
+    organisation: Organisation | None,
+    obj: Any = None,
+    actor: User | None = None,
+    **details: Any,
+) -> AuditEvent:
+    expected = AUDIT_SCHEMA.get(action)
+    if expected is None:
+        raise AuditSchemaError(f"undeclared audit action {action!r}")
+    if set(details) != expected:
+        raise AuditSchemaError(f"{action!r} needs details {sorted(expected)}, got {sorted(details)}")
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    event = AuditEvent(
+        action=action,
+        organisation_id=organisation.id if organisation else None,
+        actor_user_id=actor.id if actor else None,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=str(obj.id) if obj is not None else None,
+        details=details,
+        request_id=g.get("request_id") if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event

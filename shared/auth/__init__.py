@@ -1,0 +1,1 @@
+"""Sign-in, sessions, MFA, throttling and access control, shared by both sides."""

@@ -1,0 +1,423 @@
+"""Sign-in, two-step (MFA), sign-out, invitations, password reset and the account page (both sides)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from shared import audit, mfa
+from shared.auth.access import SignInRequired, is_safe_next
+from shared.auth.sessions import end_current_session, end_user_sessions, open_sessions, start_session
+from shared.auth.throttle import account_throttle
+from shared.extensions import db, limiter
+from shared.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    CodeForm,
+    ConfirmForm,
+    NewPasswordForm,
+    ResetRequestForm,
+    SetUpCodeForm,
+    SignInForm,
+)
+from shared.models import OrganisationKind, User
+from shared.passwords import PasswordRejected, verify_password
+from shared.roles import ROLE_LABELS, mfa_required
+from shared.services import accounts
+from shared.tokens import TokenError, TokenProblem
+
+bp = Blueprint("auth", __name__)
+
+SIGN_IN_ERROR = "Enter a correct email address and password"
+CODE_ERROR = "Enter a correct security code"
+
+
+def _ip_limit() -> str:
+    return current_app.config["SIGN_IN_IP_LIMIT"]
+
+
+def home_for(user: User) -> str:
+    org = user.organisation
+    return url_for("school_admin.home") if org and org.kind == OrganisationKind.SCHOOL else url_for("portal.home")
+
+
+def _layout() -> str:
+    if current_user.is_authenticated and current_user.organisation is not None:
+        return "school_admin/base.html" if current_user.organisation.is_school else "portal/base.html"
+    return "base.html"
+
+
+@bp.app_template_filter("role_names")
+def role_names(roles) -> str:
+    return ", ".join(ROLE_LABELS.get(r, r) for r in sorted(roles))
+
+
+@bp.app_context_processor
+def _layout_context():
+    return {"account_layout": _layout(), "role_labels": ROLE_LABELS}
+
+
+def _too_many(retry_after: int, kind: str, user: User | None):
+    audit.record("sign_in.throttled", organisation=user.organisation if user else None, obj=user, actor=user, kind=kind)
+    db.session.commit()
+    minutes = max(1, round(retry_after / 60))
+    body = f"You have made too many attempts. Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again."
+    return (
+        render_template("errors/error.html", layout="base.html", status=429, title="Too many attempts", body=body),
+        429,
+        {"Retry-After": str(retry_after)},
+    )
+
+
+# --- pending sign-in: password accepted, the security code still to come ---------------------------------------
+
+
+def _set_pending(user: User, next_url: str | None) -> None:
+    session.clear()
+    session["pending_sign_in"] = {"user_id": str(user.id), "at": time.time(), "next": next_url}
+
+
+def _pending_user() -> User | None:
+    pending = session.get("pending_sign_in")
+    if not pending:
+        return None
+    if time.time() - pending.get("at", 0) > current_app.config["PENDING_SIGN_IN_MINUTES"] * 60:
+        session.pop("pending_sign_in", None)
+        return None
+    user = db.session.get(User, uuid.UUID(pending["user_id"]))
+    return user if user is not None and user.active else None
+
+
+def _finish_sign_in(user: User, *, mfa_used: bool):
+    next_url = (session.get("pending_sign_in") or {}).get("next")
+    account_throttle().succeeded("password", user.email)
+    start_session(user, mfa_verified=mfa_used)
+    audit.record("sign_in.succeeded", organisation=user.organisation, obj=user, actor=user, mfa=mfa_used)
+    db.session.commit()
+    return redirect(next_url if is_safe_next(next_url) else home_for(user))
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+def sign_in():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    next_url = request.args.get("next")
+    if form.validate_on_submit():
+        email = accounts.normalise_email(form.email.data)
+        throttle = account_throttle()
+        user = accounts.find_user_by_email(email)
+        retry = throttle.retry_after("password", email)
+        if retry:
+            return _too_many(retry, "password", user)
+        ok = verify_password(user.password_hash if user else None, form.password.data)
+        if not ok or not user.active:
+            throttle.failed("password", email)
+            if user is not None:
+                audit.record(
+                    "sign_in.failed",
+                    organisation=user.organisation,
+                    obj=user,
+                    actor=user,
+                    reason="password" if not ok else "inactive",
+                )
+                db.session.commit()
+            # Known and unknown e-mails, wrong passwords and deactivated accounts all get the same answer.
+            form.password.errors.append(SIGN_IN_ERROR)
+            form.form_errors.append(SIGN_IN_ERROR)
+            return render_template("auth/sign_in.html", form=form, sign_in_failed=True)
+        org = user.organisation
+        if user.mfa_enabled or mfa_required(org.kind, user.roles):
+            _set_pending(user, next_url if is_safe_next(next_url) else None)
+            return redirect(url_for("auth.mfa_challenge" if user.mfa_enabled else "auth.mfa_setup"))
+        session.clear()
+        return _finish_sign_in(user, mfa_used=False)
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-in/security-code", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+def mfa_challenge():
+    user = _pending_user()
+    if user is None or not user.mfa_enabled:
+        flash("Sign in again to continue.")
+        return redirect(url_for("auth.sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        throttle = account_throttle()
+        retry = throttle.retry_after("totp", str(user.id))
+        if retry:
+            return _too_many(retry, "totp", user)
+        if mfa.verify_totp(user, form.code.data):
+            throttle.succeeded("totp", str(user.id))
+            return _finish_sign_in(user, mfa_used=True)
+        if mfa.use_recovery_code(user, form.code.data):
+            throttle.succeeded("totp", str(user.id))
+            remaining = mfa.remaining_recovery_codes(user)
+            audit.record(
+                "mfa.recovery_code_used", organisation=user.organisation, obj=user, actor=user, remaining=remaining
+            )
+            flash(
+                f"You used a recovery code. You have {remaining} left: set up two-step sign-in again "
+                "from your account page if you have lost your phone."
+            )
+            return _finish_sign_in(user, mfa_used=True)
+        throttle.failed("totp", str(user.id))
+        audit.record("sign_in.failed", organisation=user.organisation, obj=user, actor=user, reason="code")
+        db.session.commit()
+        form.code.errors.append(CODE_ERROR)
+    return render_template("auth/mfa_challenge.html", form=form)
+
+
+@bp.route("/two-step/set-up", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+def mfa_setup():
+    """Set up an authenticator app: while signing in (pending) or, signed in, from the account page."""
+    signed_in = current_user.is_authenticated
+    user = current_user if signed_in else _pending_user()
+    if user is None:
+        if request.method == "POST":
+            raise SignInRequired
+        flash("Sign in again to continue.")
+        return redirect(url_for("auth.sign_in"))
+    if user.pending_totp_secret is None:
+        # The only write a GET makes here: a secret to show, kept until a code from it is confirmed.
+        user.pending_totp_secret = mfa.new_secret()
+        db.session.commit()
+    form = SetUpCodeForm()
+    if form.validate_on_submit():
+        throttle = account_throttle()
+        retry = throttle.retry_after("totp", str(user.id))
+        if retry:
+            return _too_many(retry, "totp", user)
+        user.totp_last_step = None  # a new secret: steps of the old one do not count
+        if mfa.verify_totp(user, form.code.data, secret=user.pending_totp_secret):
+            throttle.succeeded("totp", str(user.id))
+            user.totp_secret, user.pending_totp_secret = user.pending_totp_secret, None
+            user.mfa_enabled_at = mfa.utcnow()
+            codes = mfa.new_recovery_codes(user)
+            audit.record("mfa.enabled", organisation=user.organisation, obj=user, actor=user)
+            if signed_in:
+                # Other sessions may have been opened with the old authenticator: end them.
+                end_user_sessions(user, "mfa_reset", keep=g.user_session)
+                g.user_session.mfa_verified = True
+                db.session.commit()
+                next_url = home_for(user)
+            else:
+                response = _finish_sign_in(user, mfa_used=True)
+                next_url = response.location
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+        db.session.rollback()
+        throttle.failed("totp", str(user.id))
+        form.code.errors.append("Enter the 6-digit code your authenticator app shows now")
+    uri = mfa.provisioning_uri(user.pending_totp_secret, user.email)
+    return render_template(
+        "auth/mfa_setup.html",
+        form=form,
+        qr=mfa.qr_code_data_uri(uri),
+        manual_key=mfa.format_secret(user.pending_totp_secret),
+        required=mfa_required(user.organisation.kind, user.roles),
+    )
+
+
+@bp.post("/sign-out")
+def sign_out():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        audit.record("sign_out", organisation=user.organisation, obj=user, actor=user)
+        end_current_session("signed_out")
+        db.session.commit()
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("auth.sign_in"))
+
+
+# --- invitations ------------------------------------------------------------------------------------------------
+
+TOKEN_PAGES = {
+    TokenProblem.EXPIRED: (
+        410,
+        "This link has expired",
+        "Links work for 72 hours. Ask the person who invited you to send a new invitation.",
+    ),
+    TokenProblem.INVALID: (
+        404,
+        "This link is not valid",
+        "Check you copied the whole link from the e-mail. If it still does not work, ask for a new one.",
+    ),
+    "used": (
+        410,
+        "This link has already been used",
+        "Each link works once. If you have already set up your account, sign in.",
+    ),
+}
+RESET_PAGES = {
+    TokenProblem.EXPIRED: (
+        410,
+        "This password reset link has expired",
+        "Links work for 72 hours. Ask for a new password reset link.",
+    ),
+    TokenProblem.INVALID: TOKEN_PAGES[TokenProblem.INVALID],
+    "used": (
+        410,
+        "This password reset link has already been used",
+        "Each link works once. If you still need to reset your password, ask for a new link.",
+    ),
+}
+
+
+def _token_page(pages: dict, problem):
+    status, title, body = pages[problem]
+    return render_template("auth/link_problem.html", title=title, body=body, problem=str(problem)), status
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+def invitation(token: str):
+    try:
+        invite = accounts.invitation_from_token(token)
+    except TokenError as exc:
+        return _token_page(TOKEN_PAGES, exc.problem)
+    if invite.accepted_at is not None:
+        return _token_page(TOKEN_PAGES, "used")
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(invite, password=form.password.data)
+        except (PasswordRejected, accounts.AccountError) as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            if mfa_required(user.organisation.kind, user.roles):
+                _set_pending(user, None)
+                flash("Your account is ready. Now set up two-step sign-in.")
+                return redirect(url_for("auth.mfa_setup"))
+            session.clear()
+            return _finish_sign_in(user, mfa_used=False)
+    return render_template("auth/invitation.html", form=form, invitation=invite)
+
+
+# --- password reset ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+def password_reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return render_template("auth/reset_sent.html")
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+def password_reset(token: str):
+    try:
+        reset = accounts.reset_from_token(token)
+    except TokenError as exc:
+        return _token_page(RESET_PAGES, exc.problem)
+    if reset.used_at is not None:
+        return _token_page(RESET_PAGES, "used")
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(reset, form.password.data)
+        except (PasswordRejected, accounts.AccountError) as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            if current_user.is_authenticated:
+                end_current_session("password_reset")
+            flash("Your password has been changed. Sign in with your new password.")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+# --- account ----------------------------------------------------------------------------------------------------
+
+
+def _require_signed_in() -> User:
+    if not current_user.is_authenticated:
+        raise SignInRequired
+    return current_user._get_current_object()
+
+
+@bp.get("/account")
+def account():
+    user = _require_signed_in()
+    return render_template(
+        "auth/account.html",
+        user=user,
+        password_form=ChangePasswordForm(),
+        confirm_form=ConfirmForm(),
+        sessions=open_sessions(user),
+        recovery_left=mfa.remaining_recovery_codes(user),
+        mfa_is_required=mfa_required(user.organisation.kind, user.roles),
+    )
+
+
+@bp.post("/account/password")
+def change_password():
+    user = _require_signed_in()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        mfa_verified = g.user_session.mfa_verified
+        try:
+            accounts.change_password(user, current=form.current_password.data, new=form.password.data)
+        except (PasswordRejected, accounts.AccountError) as exc:
+            db.session.rollback()
+            field = getattr(exc, "field", None) or "password"
+            getattr(form, field).errors.append(str(exc))
+        else:
+            start_session(user, mfa_verified=mfa_verified)
+            db.session.commit()
+            flash("Your password has been changed. You have been signed out everywhere else.")
+            return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html",
+        user=user,
+        password_form=form,
+        confirm_form=ConfirmForm(),
+        sessions=open_sessions(user),
+        recovery_left=mfa.remaining_recovery_codes(user),
+        mfa_is_required=mfa_required(user.organisation.kind, user.roles),
+    ), 200
+
+
+@bp.post("/account/two-step/reset")
+def reset_mfa():
+    user = _require_signed_in()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user.pending_totp_secret = mfa.new_secret()
+    audit.record("mfa.reset", organisation=user.organisation, obj=user, actor=user)
+    db.session.commit()
+    flash("Scan the new code with your authenticator app. Your old codes work until you finish.")
+    return redirect(url_for("auth.mfa_setup"))
+
+
+@bp.post("/account/sessions/end-others")
+def end_other_sessions():
+    user = _require_signed_in()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = end_user_sessions(user, "ended_by_user", keep=g.user_session)
+    audit.record("session.ended_others", organisation=user.organisation, obj=user, actor=user, count=count)
+    db.session.commit()
+    flash(f"Signed out of {count} other session{'s' if count != 1 else ''}.")
+    return redirect(url_for("auth.account"))

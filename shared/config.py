@@ -1,0 +1,92 @@
+"""Configuration from the environment, with embedded defaults that make `make run` work on a fresh machine.
+
+Every setting is listed in the README. Facts of policy (timeouts, throttling) are named here, once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # refused in production
+DEFAULT_DEMO_PASSWORD = "demo-password-for-local-use"  # seed-demo only
+DEFAULT_DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # seed-demo only
+DEMO_EMAIL_DOMAINS = ("demo-academy.example", "northside.example", "riverside.example")
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Read once at app creation; tests pass overrides to create_app."""
+
+    def __init__(self) -> None:
+        self.APP_ENV = os.environ.get("APP_ENV", "development")  # development | production | test
+        self.DEBUG = _bool("FLASK_DEBUG", False)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'ap-portal.sqlite'}")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
+        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+        # E-mail: "console" prints each message and writes it to MAIL_FOLDER; "smtp" sends it.
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
+        self.MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(INSTANCE_PATH / "mail"))
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "AP Portal <no-reply@ap-portal.localhost>")
+
+        # Rate limits: a store in memory by default, Redis when REDIS_URL is set (shared by gunicorn workers).
+        self.REDIS_URL = os.environ.get("REDIS_URL")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # About 10 failures per 5 minutes per account (password, and separately TOTP); a whole school signs in
+        # from one public IP at 8:30, so the per-IP ceiling is far higher.
+        self.SIGN_IN_ACCOUNT_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_LIMIT", "10 per 5 minutes")
+        self.SIGN_IN_IP_LIMIT = os.environ.get("SIGN_IN_IP_LIMIT", "500 per 5 minutes")
+
+        # Sessions (OWASP ASVS 3.3): idle and absolute timeouts, enforced on the server-side session record.
+        self.SCHOOL_IDLE_MINUTES = _int("SCHOOL_IDLE_MINUTES", 30)
+        self.PORTAL_IDLE_MINUTES = _int("PORTAL_IDLE_MINUTES", 60)
+        self.SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 12)
+        self.PENDING_SIGN_IN_MINUTES = 10  # between the password and the MFA code
+        self.SESSION_COOKIE_NAME = "ap_portal_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.APP_ENV == "production")
+        self.REMEMBER_COOKIE_DURATION = 0
+
+        # Invitation and password-reset links (itsdangerous, a salt per purpose).
+        self.TOKEN_MAX_AGE_SECONDS = _int("TOKEN_MAX_AGE_HOURS", 72) * 3600
+
+        # Forms: CSRF on everywhere, tests included.
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None  # bound to the session instead, which has its own timeouts
+
+        # Demo data (seed-demo only; refused in production).
+        self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
+        self.DEMO_TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET", DEFAULT_DEMO_TOTP_SECRET)
+
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        self.HSTS = self.APP_ENV == "production"
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+class ProductionSafetyError(RuntimeError):
+    """The app was started in production mode with something that must never reach production."""

@@ -1,0 +1,114 @@
+"""Error pages in the look of the side the URL belongs to, with plain-English text and no stack traces."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from shared.auth.access import SignInRequired, is_safe_next
+from shared.auth.throttle import ThrottleUnavailable
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Sorry, there is a problem with that request", "Go back and try again."),
+    403: (
+        "You do not have permission to see this page",
+        "If you think you should, ask the person who manages accounts at your organisation.",
+    ),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address.",
+    ),
+    405: ("Sorry, there is a problem with that request", "Go back and try again."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "Wait a few minutes, then try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
+    503: ("Sorry, the service is unavailable", "Try again in a few minutes."),
+}
+
+
+def layout_for_path(path: str) -> str:
+    if path == "/school" or path.startswith("/school/"):
+        return "school_admin/base.html"
+    if path == "/portal" or path.startswith("/portal/"):
+        return "portal/base.html"
+    return "base.html"
+
+
+def render_error(status: int, *, title: str | None = None, body: str | None = None, headers: dict | None = None):
+    default_title, default_body = MESSAGES.get(status, MESSAGES[500])
+    if status == 413:
+        limit_mb = request.max_content_length // (1024 * 1024) if request.max_content_length else None
+        if limit_mb:
+            default_body = f"Files must be {limit_mb} MB or smaller. Choose a smaller file and try again."
+    html = render_template(
+        "errors/error.html",
+        layout=layout_for_path(request.path),
+        status=status,
+        title=title or default_title,
+        body=body or default_body,
+    )
+    return html, status, headers or {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(SignInRequired)
+    def _sign_in_required(_exc):
+        reason = g.get("session_ended_reason")
+        if reason == "idle":
+            flash("You were signed out because you had not done anything for a while. Sign in again.")
+        elif reason == "absolute":
+            flash("You were signed out because you had been signed in for 12 hours. Sign in again.")
+        if request.method in {"GET", "HEAD"}:
+            target = request.full_path.rstrip("?")
+            return redirect(url_for("auth.sign_in", next=target if is_safe_next(target) else None))
+        return render_error(
+            401,
+            title="You have been signed out",
+            body="Your session ended before you sent the form, so nothing was saved. Sign in and try again.",
+        )
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc):
+        return render_error(
+            400,
+            title="This form has expired",
+            body="The page was open too long or your session ended, so nothing was saved. "
+            "Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(ThrottleUnavailable)
+    def _throttle_down(_exc):
+        log.error("throttle.store_unavailable")
+        return render_error(
+            503,
+            title="Signing in is unavailable right now",
+            body="We could not check sign-in attempts, so signing in is paused to keep accounts safe. "
+            "Try again in a few minutes.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        headers = {}
+        if exc.code == 429:
+            retry = getattr(exc, "retry_after", None)
+            if exc.response is not None and exc.response.headers.get("Retry-After"):
+                retry = exc.response.headers["Retry-After"]
+            headers["Retry-After"] = str(retry or 60)
+        return render_error(exc.code, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http(exc)
+        log.exception("unhandled_error")
+        from shared.extensions import db
+
+        db.session.rollback()
+        return render_error(500)

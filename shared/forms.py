@@ -1,0 +1,121 @@
+"""Form fields shared by both sides (GOV.UK widgets)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length
+
+
+def email_field(label: str = "Email address") -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter an email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
+def name_field(label: str = "Full name") -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter a name"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+        ],
+    )
+
+
+def new_password_field(label: str = "Create a password") -> PasswordField:
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        description="Use 12 characters or more. A few random words you will remember work well.",
+        validators=[InputRequired(message="Enter a password")],
+    )
+
+
+class RolesField(SelectMultipleField):
+    widget = GovCheckboxesInput()
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token and a button (sign out, deactivate, accept)."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class InviteForm(FlaskForm):
+    name = name_field()
+    email = email_field()
+    roles = RolesField("Roles", validators=[InputRequired(message="Select at least one role")])
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class RolesForm(FlaskForm):
+    roles = RolesField("Roles", validators=[InputRequired(message="Select at least one role")])
+    submit = SubmitField("Save roles", widget=GovSubmitInput())
+
+
+class SignInForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        validators=[InputRequired(message="Enter the security code"), Length(max=20)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SetUpCodeForm(FlaskForm):
+    code = StringField(
+        "Security code from the app",
+        widget=GovTextInput(),
+        description="The 6-digit code your authenticator app shows for AP Portal.",
+        validators=[InputRequired(message="Enter the 6-digit code from your authenticator app"), Length(max=20)],
+    )
+    submit = SubmitField("Turn on two-step sign-in", widget=GovSubmitInput())
+
+
+class AcceptInvitationForm(FlaskForm):
+    password = new_password_field()
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    password = new_password_field("New password")
+    submit = SubmitField("Set new password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your current password")]
+    )
+    password = new_password_field("New password")
+    submit = SubmitField("Change password", widget=GovSubmitInput())

@@ -1,0 +1,86 @@
+"""TOTP multi-factor authentication (RFC 6238) and single-use recovery codes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+import pyotp
+import segno
+
+from shared.models import RecoveryCode, User, utcnow
+
+ISSUER = "AP Portal"
+RECOVERY_CODE_COUNT = 10
+VALID_WINDOW = 1  # one 30-second step either side, for clock drift
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, email: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+
+
+def qr_code_data_uri(uri: str) -> str:
+    """An SVG QR code as a data URI (allowed by the CSP's img-src data:)."""
+    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+
+
+def format_secret(secret: str) -> str:
+    """Groups of four, as authenticator apps show it, for typing in by hand."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def _normalise(code: str) -> str:
+    return "".join((code or "").split()).replace("-", "")
+
+
+def matching_step(secret: str, code: str, *, at: float | None = None) -> int | None:
+    """The time-step a 6-digit code belongs to (now, or one step either side), or None."""
+    code = _normalise(code)
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = time.time() if at is None else at
+    current = int(now // totp.interval)
+    for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def verify_totp(user: User, code: str, *, secret: str | None = None) -> bool:
+    """Accept a code once: its step must be later than the last one used (no replay within the window)."""
+    step = matching_step(secret or user.totp_secret or "", code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(_normalise(code).lower().encode()).hexdigest()
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes; the plain codes are shown once and never stored."""
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
+    user.recovery_codes.clear()
+    user.recovery_codes.extend(RecoveryCode(code_hash=_hash_code(c)) for c in codes)
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    wanted = _hash_code(code)
+    for rc in user.recovery_codes:
+        if rc.used_at is None and secrets.compare_digest(rc.code_hash, wanted):
+            rc.used_at = utcnow()
+            return True
+    return False
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return sum(1 for rc in user.recovery_codes if rc.used_at is None)

@@ -1,0 +1,34 @@
+"""The data model. The schema itself comes only from the migrations (tests/test_migrations.py checks they agree)."""
+
+from shared.models.audit import AuditEvent
+from shared.models.base import utcnow
+from shared.models.organisation import Organisation, OrganisationKind, ProviderProfile, ProviderStatus
+from shared.models.pupil import Placement, PlacementStatus, Pupil
+from shared.models.user import (
+    Invitation,
+    Membership,
+    MembershipRole,
+    PasswordReset,
+    RecoveryCode,
+    User,
+    UserSession,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Invitation",
+    "Membership",
+    "MembershipRole",
+    "Organisation",
+    "OrganisationKind",
+    "PasswordReset",
+    "Placement",
+    "PlacementStatus",
+    "ProviderProfile",
+    "ProviderStatus",
+    "Pupil",
+    "RecoveryCode",
+    "User",
+    "UserSession",
+    "utcnow",
+]

@@ -1,0 +1,26 @@
+"""Audit events: who did what to which object, when; written in the same transaction as the change."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.extensions import db
+from shared.models.base import created_at, uuid_pk
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created_at()

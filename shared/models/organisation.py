@@ -1,0 +1,85 @@
+"""Organisations: the school (one per deployment today) and the providers it uses."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.extensions import db
+from shared.models.base import UTCDateTime, created_at, utcnow, uuid_pk
+
+
+class OrganisationKind(enum.StrEnum):
+    SCHOOL = "school"
+    PROVIDER = "provider"
+
+
+class ProviderStatus(enum.StrEnum):
+    """invited -> onboarding -> submitted -> approved; suspended at any point after approval."""
+
+    INVITED = "invited"
+    ONBOARDING = "onboarding"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    SUSPENDED = "suspended"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    kind: Mapped[OrganisationKind] = mapped_column(
+        Enum(
+            OrganisationKind,
+            name="organisation_kind",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        nullable=False,
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = created_at()
+
+    provider_profile: Mapped[ProviderProfile | None] = relationship(
+        back_populates="organisation", foreign_keys="ProviderProfile.organisation_id", uselist=False
+    )
+
+    @property
+    def is_school(self) -> bool:
+        return self.kind == OrganisationKind.SCHOOL
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.kind} {self.name!r}>"
+
+
+class ProviderProfile(db.Model):
+    """A provider as one school knows it. `school_id` says which school commissioned it (tenancy)."""
+
+    __tablename__ = "provider_profiles"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False, unique=True
+    )
+    school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    status: Mapped[ProviderStatus] = mapped_column(
+        Enum(
+            ProviderStatus,
+            name="provider_status",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        nullable=False,
+        default=ProviderStatus.INVITED,
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = created_at()
+
+    organisation: Mapped[Organisation] = relationship(back_populates="provider_profile", foreign_keys=[organisation_id])
+    school: Mapped[Organisation] = relationship(foreign_keys=[school_id])

@@ -1,0 +1,1 @@
+"""Services hold the rules; web views, the API and the CLI call them."""

@@ -1,0 +1,255 @@
+"""Accounts: creating people, their roles, invitations, password changes and resets, deactivation."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from shared import audit, tokens
+from shared.auth.sessions import end_user_sessions
+from shared.extensions import db
+from shared.mail import send_email
+from shared.models import (
+    Invitation,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+    PasswordReset,
+    ProviderProfile,
+    ProviderStatus,
+    User,
+    utcnow,
+)
+from shared.passwords import check_password_policy, hash_password, verify_password
+from shared.roles import PROVIDER_MANAGER, roles_for
+from shared.urls import absolute_url
+
+
+class AccountError(ValueError):
+    """A rule was broken; the message is shown to the user as it is."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _check_roles(organisation: Organisation, roles: list[str]) -> list[str]:
+    allowed = roles_for(organisation.kind)
+    chosen = sorted(set(roles))
+    if not chosen:
+        raise AccountError("Select at least one role", field="roles")
+    unknown = [r for r in chosen if r not in allowed]
+    if unknown:
+        raise AccountError("Select roles from the list", field="roles")
+    return chosen
+
+
+def create_user(
+    organisation: Organisation, *, email: str, name: str, roles: list[str], password: str | None = None
+) -> User:
+    """Add a user with a membership and roles (no commit). Used by invitations, the CLI and the demo data."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError("There is already an account with this email address", field="email")
+    roles = _check_roles(organisation, roles)
+    user = User(id=uuid.uuid4(), email=email, name=name.strip(), active=True)
+    if password is not None:
+        check_password_policy(password, organisation_name=organisation.name, email=email)
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+    membership = Membership(user=user, organisation=organisation)
+    membership.roles = [MembershipRole(role=r) for r in roles]
+    db.session.add_all([user, membership])
+    return user
+
+
+def set_roles(user: User, roles: list[str], *, by: User) -> None:
+    organisation = user.organisation
+    roles = _check_roles(organisation, roles)
+    old = sorted(user.roles)
+    if user.id == by.id and not set(old) & set(roles) & _admin_roles(organisation):
+        raise AccountError("You cannot remove your own permission to manage accounts", field="roles")
+    user.membership.roles = [MembershipRole(role=r) for r in roles]
+    audit.record("user.roles_changed", organisation=organisation, obj=user, actor=by, old=old, new=roles)
+    db.session.commit()
+
+
+def _admin_roles(organisation: Organisation) -> set[str]:
+    return {"school_admin"} if organisation.kind == OrganisationKind.SCHOOL else {PROVIDER_MANAGER}
+
+
+def deactivate_user(user: User, *, by: User) -> None:
+    if user.id == by.id:
+        raise AccountError("You cannot deactivate your own account")
+    user.active = False
+    end_user_sessions(user, "deactivated")
+    audit.record("user.deactivated", organisation=user.organisation, obj=user, actor=by)
+    db.session.commit()
+
+
+def _send_invitation(invitation: Invitation) -> None:
+    token = tokens.make_token(tokens.INVITATION, str(invitation.id))
+    org = invitation.organisation
+    link = absolute_url("auth.invitation", token=token)
+    send_email(
+        invitation.email,
+        f"You have been invited to AP Portal by {org.name if org.is_school else 'a school'}",
+        f"Hello {invitation.name},\n\n"
+        f"You have been invited to join {org.name} on AP Portal.\n\n"
+        f"Open this link to create your account (it works once and expires in 72 hours):\n{link}\n\n"
+        "If you were not expecting this, you can ignore this e-mail.\n",
+    )
+
+
+def invite(organisation: Organisation, *, name: str, email: str, roles: list[str], by: User) -> Invitation:
+    """Invite someone to an organisation. The e-mail is sent before the commit: if it fails, nothing is saved."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError("There is already an account with this email address", field="email")
+    roles = _check_roles(organisation, roles)
+    invitation = Invitation(
+        id=uuid.uuid4(),
+        organisation=organisation,
+        email=email,
+        name=name.strip(),
+        roles=" ".join(roles),
+        invited_by_id=by.id if by else None,
+    )
+    db.session.add(invitation)
+    audit.record(
+        "invitation.sent",
+        organisation=organisation,
+        obj=invitation,
+        actor=by,
+        roles=roles,
+        organisation_kind=organisation.kind.value,
+    )
+    try:
+        db.session.flush()
+        _send_invitation(invitation)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return invitation
+
+
+def invite_provider(
+    school: Organisation, *, provider_name: str, manager_name: str, manager_email: str, by: User
+) -> Organisation:
+    """The AP lead adds a provider organisation and invites its manager, in one transaction."""
+    provider_name = provider_name.strip()
+    if not provider_name:
+        raise AccountError("Enter the provider's name", field="provider_name")
+    if find_user_by_email(manager_email) is not None:
+        raise AccountError("There is already an account with this email address", field="email")
+    provider = Organisation(id=uuid.uuid4(), kind=OrganisationKind.PROVIDER, name=provider_name)
+    profile = ProviderProfile(organisation=provider, school_id=school.id, status=ProviderStatus.INVITED)
+    db.session.add_all([provider, profile])
+    audit.record("provider.invited", organisation=school, obj=provider, actor=by, provider_name=provider_name)
+    try:
+        db.session.flush()
+    except Exception:
+        db.session.rollback()
+        raise
+    invite(provider, name=manager_name, email=manager_email, roles=[PROVIDER_MANAGER], by=by)
+    return provider
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """Raises tokens.TokenError (expired / invalid); the caller checks whether it was already used."""
+    invitation_id = tokens.read_token(tokens.INVITATION, token)
+    try:
+        invitation = db.session.get(Invitation, uuid.UUID(invitation_id))
+    except (ValueError, TypeError) as exc:
+        raise tokens.TokenError(tokens.TokenProblem.INVALID) from exc
+    if invitation is None:
+        raise tokens.TokenError(tokens.TokenProblem.INVALID)
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, *, password: str) -> User:
+    if invitation.accepted_at is not None:
+        raise AccountError("This invitation has already been used")
+    org = invitation.organisation
+    user = create_user(org, email=invitation.email, name=invitation.name, roles=invitation.role_list, password=password)
+    invitation.accepted_at = utcnow()
+    invitation.accepted_user_id = user.id
+    profile = org.provider_profile
+    if profile is not None and profile.status == ProviderStatus.INVITED and PROVIDER_MANAGER in invitation.role_list:
+        profile.status = ProviderStatus.ONBOARDING
+        profile.status_changed_at = utcnow()
+    audit.record("invitation.accepted", organisation=org, obj=invitation, actor=user, roles=invitation.role_list)
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the account exists and is active. Says nothing either way (no account discovery)."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    reset = PasswordReset(id=uuid.uuid4(), user_id=user.id)
+    db.session.add(reset)
+    audit.record("password.reset_requested", organisation=user.organisation, obj=user, actor=user)
+    db.session.flush()
+    link = absolute_url("auth.password_reset", token=tokens.make_token(tokens.RESET, str(reset.id)))
+    try:
+        send_email(
+            user.email,
+            "Reset your AP Portal password",
+            f"Hello {user.name},\n\nSomeone asked to reset the password for your AP Portal account.\n\n"
+            f"Open this link to choose a new password (it works once and expires in 72 hours):\n{link}\n\n"
+            "You will still need your security code to sign in. If you did not ask for this, ignore this e-mail.\n",
+        )
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def reset_from_token(token: str) -> PasswordReset:
+    reset_id = tokens.read_token(tokens.RESET, token)
+    try:
+        reset = db.session.get(PasswordReset, uuid.UUID(reset_id))
+    except (ValueError, TypeError) as exc:
+        raise tokens.TokenError(tokens.TokenProblem.INVALID) from exc
+    if reset is None:
+        raise tokens.TokenError(tokens.TokenProblem.INVALID)
+    return reset
+
+
+def reset_password(reset: PasswordReset, password: str) -> User:
+    """Set a new password from a reset link. It ends every session; MFA is still asked for at sign-in."""
+    if reset.used_at is not None:
+        raise AccountError("This link has already been used")
+    user = reset.user
+    check_password_policy(password, organisation_name=user.organisation.name, email=user.email)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = reset.used_at = utcnow()
+    end_user_sessions(user, "password_reset")
+    audit.record("password.reset", organisation=user.organisation, obj=user, actor=user)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError("Your current password is not correct", field="current_password")
+    check_password_policy(new, organisation_name=user.organisation.name, email=user.email)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    # Every session ends, this one included (a copied cookie stops working); the view starts a fresh one.
+    end_user_sessions(user, "password_changed")
+    audit.record("password.changed", organisation=user.organisation, obj=user, actor=user)
+    db.session.commit()
