@@ -23,7 +23,8 @@ class ThrottleUnavailable(RuntimeError):
 class AccountThrottle:
     def __init__(self, storage_uri: str, limit: str) -> None:
         options = {"socket_connect_timeout": 1, "socket_timeout": 1} if storage_uri.startswith("redis") else {}
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri, **options))
+        self._storage = storage_from_string(storage_uri, **options)
+        self._limiter = MovingWindowRateLimiter(self._storage)
         self._item = parse(limit)
 
     @staticmethod
@@ -53,6 +54,10 @@ class AccountThrottle:
             self._limiter.clear(self._item, self._key(kind, account))
         except Exception as exc:
             raise ThrottleUnavailable from exc
+
+    def reset(self) -> None:
+        """Forget every counter (tests, and an operator clearing a lock-out)."""
+        self._storage.reset()
 
 
 def init_throttle(app: Flask) -> None:

@@ -91,10 +91,12 @@ def _pending_user() -> User | None:
     return user if user is not None and user.active else None
 
 
-def _finish_sign_in(user: User, *, mfa_used: bool):
+def _finish_sign_in(user: User, *, mfa_used: bool, message: str | None = None):
     next_url = (session.get("pending_sign_in") or {}).get("next")
     account_throttle().succeeded("password", user.email)
     start_session(user, mfa_verified=mfa_used)
+    if message:
+        flash(message)  # after start_session, which starts a clean cookie
     audit.record("sign_in.succeeded", organisation=user.organisation, obj=user, actor=user, mfa=mfa_used)
     db.session.commit()
     return redirect(next_url if is_safe_next(next_url) else home_for(user))
@@ -168,11 +170,12 @@ def mfa_challenge():
             audit.record(
                 "mfa.recovery_code_used", organisation=user.organisation, obj=user, actor=user, remaining=remaining
             )
-            flash(
-                f"You used a recovery code. You have {remaining} left: set up two-step sign-in again "
-                "from your account page if you have lost your phone."
+            return _finish_sign_in(
+                user,
+                mfa_used=True,
+                message=f"You used a recovery code. You have {remaining} left. If you have lost your phone, "
+                "set up two-step sign-in again from your account page.",
             )
-            return _finish_sign_in(user, mfa_used=True)
         throttle.failed("totp", str(user.id))
         audit.record("sign_in.failed", organisation=user.organisation, obj=user, actor=user, reason="code")
         db.session.commit()

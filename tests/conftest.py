@@ -1,0 +1,310 @@
+"""Test fixtures: a real database built by the migrations (SQLite by default, PostgreSQL when
+APP_TEST_DATABASE=postgresql and TEST_DATABASE_URL are set), a real SMTP server (aiosmtpd), CSRF on.
+
+Under CI=true a skipped test fails the run: nothing is silently left out.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+
+import pyotp
+import pytest
+from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from shared.app import create_app
+from shared.extensions import db, limiter
+from shared.models import Organisation, OrganisationKind, ProviderProfile, ProviderStatus, utcnow
+from shared.services import accounts
+
+TEST_PASSWORD = "correct horse battery staple"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+# --- CI: a skip is a failure ------------------------------------------------------------------------------------
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CI", "").lower() == "true":
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+        if skipped:
+            if reporter:
+                reporter.write_line(f"CI=true: {skipped} skipped test(s) count as a failure", red=True)
+            session.exitstatus = 1
+
+
+# --- SMTP: a real server on a free port --------------------------------------------------------------------------
+
+
+class MailBox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def body(message: Message) -> str:
+        return message.get_payload(decode=True).decode()
+
+    def link_in_last(self, address: str) -> str:
+        body = self.body(self.to(address)[-1])
+        return re.search(r"http://localhost(/\S+)", body).group(1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    box = MailBox()
+    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, box
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> MailBox:
+    _, box = smtp_server
+    box.clear()
+    return box
+
+
+# --- database and app ---------------------------------------------------------------------------------------------
+
+
+def _database_url(tmp_path_factory) -> str:
+    if os.environ.get("APP_TEST_DATABASE") == "postgresql":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("APP_TEST_DATABASE=postgresql needs TEST_DATABASE_URL", returncode=2)
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def _reset_schema(url: str) -> None:
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine
+
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+def make_app(database_url: str, smtp_port: int, tmp_path, **overrides):
+    config = {
+        "APP_ENV": "test",
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "BASE_URL": "http://localhost",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOG_LEVEL": "WARNING",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    _reset_schema(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, smtp_server, tmp_path_factory):
+    controller, _ = smtp_server
+    application = make_app(database_url, controller.port, tmp_path_factory.mktemp("app"))
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Each test starts with empty tables and fresh rate-limit counters."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for name in tables:
+                db.session.execute(text(f"DELETE FROM {name}"))
+        db.session.commit()
+        limiter.reset()
+        application.extensions["account_throttle"].reset()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+# --- people and organisations -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    id: uuid.UUID
+    email: str
+    password: str
+    totp_secret: str | None
+    organisation_id: uuid.UUID
+    roles: list[str] = field(default_factory=list)
+
+    def code(self, offset_steps: int = 0) -> str:
+        totp = pyotp.TOTP(self.totp_secret)
+        return totp.at(utcnow().timestamp() + offset_steps * totp.interval)
+
+
+class World:
+    """Builds organisations and users in the test database."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def school(self, name: str = "Test School") -> uuid.UUID:
+        with self.app.app_context():
+            org = Organisation(kind=OrganisationKind.SCHOOL, name=name)
+            db.session.add(org)
+            db.session.commit()
+            return org.id
+
+    def provider(
+        self, school_id: uuid.UUID, name: str = "Test Provider", status: ProviderStatus = ProviderStatus.ONBOARDING
+    ) -> uuid.UUID:
+        with self.app.app_context():
+            org = Organisation(kind=OrganisationKind.PROVIDER, name=name)
+            db.session.add(org)
+            db.session.add(ProviderProfile(organisation=org, school_id=school_id, status=status))
+            db.session.commit()
+            return org.id
+
+    def user(
+        self,
+        org_id: uuid.UUID,
+        roles: list[str],
+        *,
+        email: str | None = None,
+        mfa: bool | None = None,
+        password: str = TEST_PASSWORD,
+    ) -> Person:
+        with self.app.app_context():
+            org = db.session.get(Organisation, org_id)
+            email = email or f"{'-'.join(roles)}-{uuid.uuid4().hex[:6]}@{org.kind.value}.example"
+            user = accounts.create_user(org, email=email, name=f"Test {roles[0]}", roles=roles, password=password)
+            from shared.roles import mfa_required
+
+            secret = None
+            if mfa if mfa is not None else mfa_required(org.kind, set(roles)):
+                secret = pyotp.random_base32()
+                user.totp_secret = secret
+                user.mfa_enabled_at = utcnow()
+            db.session.commit()
+            return Person(user.id, user.email, password, secret, org_id, roles)
+
+
+@pytest.fixture
+def world(app) -> World:
+    return World(app)
+
+
+# --- a browser-like client: CSRF tokens read from pages, as a person's browser would -------------------------------
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class Browser:
+    def __init__(self, client):
+        self.client = client
+        self.last_html = ""
+
+    def get(self, url: str, **kwargs):
+        response = self.client.get(url, **kwargs)
+        if response.mimetype == "text/html":
+            self.last_html = response.get_data(as_text=True)
+        return response
+
+    def token(self) -> str:
+        """A CSRF token for this session (one token serves every form in a session)."""
+        if CSRF_RE.search(self.last_html or ""):
+            return csrf_from(self.last_html)
+        page = self.get("/account")
+        if page.status_code != 200:
+            page = self.get("/sign-in")
+        return csrf_from(page.get_data(as_text=True))
+
+    def submit(self, page_url: str, data: dict, *, post_url: str | None = None, **kwargs):
+        """Open the page, then send its form with the page's CSRF token (what a person's browser does)."""
+        page = self.get(page_url)
+        token = csrf_from(page.get_data(as_text=True))
+        response = self.client.post(post_url or page_url, data={**data, "csrf_token": token}, **kwargs)
+        if response.mimetype == "text/html":
+            self.last_html = response.get_data(as_text=True)
+        return response
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        response = self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
+        if response.mimetype == "text/html":
+            self.last_html = response.get_data(as_text=True)
+        return response
+
+    def sign_in(self, person: Person, *, code_offset: int = 0):
+        response = self.submit("/sign-in", {"email": person.email, "password": person.password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        if person.totp_secret:
+            assert response.location.endswith("/sign-in/security-code")
+            response = self.submit("/sign-in/security-code", {"code": person.code(code_offset)})
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+
+@pytest.fixture
+def browser(app) -> Browser:
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def new_browser(app):
+    return lambda: Browser(app.test_client())
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)

@@ -1,0 +1,200 @@
+"""Sign-in with password and security code, MFA set-up, sign-out and the server-side session."""
+
+import re
+
+from shared.extensions import db
+from shared.models import AuditEvent, User, UserSession
+from shared.roles import AP_LEAD, DSL, PROVIDER_DSL, PROVIDER_MANAGER, PROVIDER_STAFF
+from tests.conftest import html
+
+
+def test_school_user_signs_in_with_password_and_code(world, browser, app):
+    school = world.school()
+    lead = world.user(school, [AP_LEAD])
+    response = browser.submit("/sign-in", {"email": lead.email.upper(), "password": lead.password})
+    assert response.status_code == 302 and response.location.endswith("/sign-in/security-code")
+    # Not signed in yet: the school side still sends us to sign in.
+    assert browser.get("/school/").status_code == 302
+    response = browser.submit("/sign-in/security-code", {"code": lead.code()})
+    assert response.status_code == 302 and response.location.endswith("/school/")
+    page = browser.get("/school/")
+    assert page.status_code == 200
+    assert "Needs your attention" in html(page)
+    with app.app_context():
+        actions = [e.action for e in db.session.query(AuditEvent).all()]
+    assert "sign_in.succeeded" in actions
+
+
+def test_provider_staff_without_mfa_signs_in_with_password_only(world, browser):
+    school = world.school()
+    provider = world.provider(school)
+    staff = world.user(provider, [PROVIDER_STAFF])
+    response = browser.submit("/sign-in", {"email": staff.email, "password": staff.password})
+    assert response.status_code == 302 and response.location.endswith("/portal/")
+    page = browser.get("/portal/")
+    assert page.status_code == 200 and "Onboarding" in html(page)
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(world, browser):
+    school = world.school()
+    lead = world.user(school, [AP_LEAD])
+    wrong = browser.submit("/sign-in", {"email": lead.email, "password": "not the password at all"})
+    unknown = browser.submit("/sign-in", {"email": "nobody@nowhere.example", "password": "not the password at all"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert "Enter a correct email address and password" in html(wrong)
+    strip = lambda r: re.sub(r'value="[^"]*"|nonce-[^;\'"]+|nonce="[^"]*"', "", html(r))  # noqa: E731
+    assert strip(wrong) == strip(unknown)
+
+
+def test_deactivated_user_gets_the_same_answer_as_a_wrong_password(world, browser, app):
+    school = world.school()
+    lead = world.user(school, [AP_LEAD])
+    with app.app_context():
+        db.session.get(User, lead.id).active = False
+        db.session.commit()
+    response = browser.submit("/sign-in", {"email": lead.email, "password": lead.password})
+    assert response.status_code == 200
+    assert "Enter a correct email address and password" in html(response)
+
+
+def test_security_code_cannot_be_replayed(world, new_browser):
+    school = world.school()
+    dsl = world.user(school, [DSL])
+    first = new_browser()
+    first.sign_in(dsl)
+    second = new_browser()
+    second.submit("/sign-in", {"email": dsl.email, "password": dsl.password})
+    response = second.submit("/sign-in/security-code", {"code": dsl.code()})
+    assert response.status_code == 200
+    assert "Enter a correct security code" in html(response)
+    # The next step's code (within the accepted window) still works.
+    response = second.submit("/sign-in/security-code", {"code": dsl.code(1)})
+    assert response.status_code == 302
+
+
+def test_code_from_two_steps_away_is_refused(world, browser):
+    school = world.school()
+    dsl = world.user(school, [DSL])
+    browser.submit("/sign-in", {"email": dsl.email, "password": dsl.password})
+    response = browser.submit("/sign-in/security-code", {"code": dsl.code(-3)})
+    assert "Enter a correct security code" in html(response)
+
+
+def test_recovery_code_works_once(world, browser, new_browser, app):
+    school = world.school()
+    provider = world.provider(school)
+    pdsl = world.user(provider, [PROVIDER_DSL], mfa=False)
+    # Sign in: the provider DSL has no MFA yet, so set-up is required before anything else.
+    response = browser.submit("/sign-in", {"email": pdsl.email, "password": pdsl.password})
+    assert response.location.endswith("/two-step/set-up")
+    page = html(browser.get("/two-step/set-up"))
+    key = re.search(r'id="manual-key">([A-Z0-9 ]+)<', page).group(1).replace(" ", "")
+    import pyotp
+
+    wrong = browser.submit("/two-step/set-up", {"code": "000000" if pyotp.TOTP(key).now() != "000000" else "111111"})
+    assert "Enter the 6-digit code your authenticator app shows now" in html(wrong)
+    done = browser.submit("/two-step/set-up", {"code": pyotp.TOTP(key).now()})
+    assert done.status_code == 200
+    codes = re.findall(r"<li>([0-9a-f]{6}-[0-9a-f]{6})</li>", html(done))
+    assert len(codes) == 10
+    assert browser.get("/portal/").status_code == 200
+
+    other = new_browser()
+    other.submit("/sign-in", {"email": pdsl.email, "password": pdsl.password})
+    response = other.submit("/sign-in/security-code", {"code": codes[0]})
+    assert response.status_code == 302
+    assert "You have 9 left" in html(other.get("/portal/"))
+
+    third = new_browser()
+    third.submit("/sign-in", {"email": pdsl.email, "password": pdsl.password})
+    response = third.submit("/sign-in/security-code", {"code": codes[0]})
+    assert "Enter a correct security code" in html(response)
+
+
+def test_sign_out_ends_the_session_on_the_server(world, browser, app):
+    school = world.school()
+    lead = world.user(school, [AP_LEAD])
+    browser.sign_in(lead)
+    assert browser.get("/school/").status_code == 200
+    cookie = browser.client.get_cookie("ap_portal_session").value
+    response = browser.post("/sign-out")
+    assert response.status_code == 302
+    # Replaying the cookie from before sign-out gets nowhere.
+    replay = app.test_client()
+    replay.set_cookie("ap_portal_session", cookie)
+    response = replay.get("/school/")
+    assert response.status_code == 302 and "/sign-in" in response.location
+    with app.app_context():
+        record = db.session.query(UserSession).one()
+        assert record.ended_at is not None and record.end_reason == "signed_out"
+
+
+def test_session_id_rotates_at_sign_in(world, browser):
+    school = world.school()
+    lead = world.user(school, [AP_LEAD])
+    browser.get("/sign-in")
+    before = browser.client.get_cookie("ap_portal_session").value
+    browser.sign_in(lead)
+    after = browser.client.get_cookie("ap_portal_session").value
+    assert before != after
+    # The CSRF token of the anonymous session is not the signed-in one.
+    assert browser.client.post("/sign-out", data={"csrf_token": "x"}).status_code == 400
+
+
+def test_idle_school_session_times_out(world, browser, app):
+    from datetime import timedelta
+
+    school = world.school()
+    lead = world.user(school, [AP_LEAD])
+    browser.sign_in(lead)
+    with app.app_context():
+        record = db.session.query(UserSession).one()
+        record.last_seen_at = record.last_seen_at - timedelta(minutes=31)
+        db.session.commit()
+    response = browser.get("/school/")
+    assert response.status_code == 302 and "/sign-in" in response.location
+    page = browser.get(response.location)
+    assert "had not done anything for a while" in html(page)
+
+
+def test_absolute_timeout_after_twelve_hours(world, browser, app):
+    from datetime import timedelta
+
+    school = world.school()
+    provider = world.provider(school)
+    manager = world.user(provider, [PROVIDER_MANAGER])
+    browser.sign_in(manager)
+    with app.app_context():
+        record = db.session.query(UserSession).one()
+        record.created_at = record.created_at - timedelta(hours=12, minutes=1)
+        db.session.commit()
+    assert browser.get("/portal/").status_code == 302
+
+
+def test_deactivation_ends_the_session(world, browser, app):
+    school = world.school()
+    provider = world.provider(school)
+    staff = world.user(provider, [PROVIDER_STAFF])
+    browser.sign_in(staff)
+    assert browser.get("/portal/").status_code == 200
+    manager = world.user(provider, [PROVIDER_MANAGER])
+    from tests.conftest import Browser
+
+    admin = Browser(app.test_client())
+    admin.sign_in(manager)
+    assert admin.post(f"/portal/users/{staff.id}/deactivate").status_code == 302
+    assert browser.get("/portal/").status_code == 302
+
+
+def test_post_after_session_ended_gets_a_friendly_page(world, browser, app):
+    school = world.school()
+    lead = world.user(school, [AP_LEAD])
+    browser.sign_in(lead)
+    token = browser.token()
+    with app.app_context():
+        db.session.query(UserSession).update({"ended_at": UserSession.created_at})
+        db.session.commit()
+    response = browser.client.post("/school/providers/invite", data={"csrf_token": token, "provider_name": "X"})
+    assert response.status_code in (400, 401)
+    assert "nothing was saved" in html(response)
+    assert "Traceback" not in html(response)
