@@ -1,0 +1,142 @@
+"""Helpers for the browser tests: a live server, Debian's Chromium through Playwright, and axe-core.
+
+Nothing here skips: a missing Chromium or axe-core fails the test with a message saying how to get it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# WCAG 2.0, 2.1 and 2.2, levels A and AA (axe tags WCAG 2.2 A rules "wcag22a" only for new A criteria; it has none).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def require_chromium() -> str:
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"Debian's Chromium is not at {CHROMIUM}: install it with `apt-get install chromium` "
+            "(the browser tests never download Playwright's own browsers).",
+            pytrace=False,
+        )
+    return str(CHROMIUM)
+
+
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is not at {AXE}: run `make assets` (npm ci) first.", pytrace=False)
+    return AXE.read_text(encoding="utf-8")
+
+
+# --- live server --------------------------------------------------------------------------------------------------
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Leave out the line per request; errors are still logged."""
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
+class LiveServer:
+    """The app served by werkzeug on 127.0.0.1 (a free port the OS picks), in a background thread."""
+
+    def __init__(self, app) -> None:
+        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+# --- what the page said on the console ------------------------------------------------------------------------------
+
+
+@dataclass
+class PageWatcher:
+    """Console errors and uncaught exceptions of one page, for assertions after each step."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+
+    def csp_errors(self) -> list[str]:
+        return [m for m in self.console_errors if "Content Security Policy" in m]
+
+    def clear(self) -> None:
+        self.console_errors.clear()
+        self.page_errors.clear()
+
+
+# --- axe ------------------------------------------------------------------------------------------------------------
+
+_RUN_AXE = """
+async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return {
+    version: axe.version,
+    violations: results.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+      nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
+    })),
+  };
+}
+"""
+
+
+def run_axe(page) -> list[dict]:
+    """Inject axe-core (through the DevTools protocol, which the page's CSP does not govern) and run it."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    return page.evaluate(_RUN_AXE, AXE_TAGS)["violations"]
+
+
+def describe_violations(page_name: str, violations: list[dict]) -> str:
+    lines = [f"axe-core found {len(violations)} WCAG 2.2 AA violation(s) on {page_name}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"]:
+            lines.append(f"    at {json.dumps(node['target'])}: {node['html'][:200]}")
+            if node.get("summary"):
+                lines.extend(f"      {line}" for line in node["summary"].splitlines())
+    return "\n".join(lines)
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,172 @@
+"""In Debian's Chromium: sign in on both sides as a person would, and axe-core finds no WCAG 2.2 AA violations.
+
+The app runs on a live server over the test database, so what `world` creates is there to sign in with. Each page
+checked also has to have its CSS (so axe's colour-contrast check means something) and no Content Security Policy
+errors on the console. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from shared.roles import HEADTEACHER, PROVIDER_MANAGER
+from tests.browser_support import (
+    CHROMIUM_ARGS,
+    LiveServer,
+    PageWatcher,
+    axe_source,
+    describe_violations,
+    require_chromium,
+    run_axe,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+
+SCHOOL = "Riverside Community School"
+PROVIDER = "Northside Learning Centre"
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    executable = require_chromium()
+    axe_source()  # fail now, with the reason, rather than half-way through a test
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    except Exception as exc:
+        playwright.stop()
+        pytest.fail(f"Chromium at {executable} did not start under Playwright: {exc}", pytrace=False)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context (no cookies) per test, its CSP left on so violations show on the console."""
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.watcher = PageWatcher()
+    page.watcher.attach(page)
+    yield page
+    context.close()
+
+
+def check_page(page, name: str, *, school: str = SCHOOL) -> None:
+    """The page as loaded: its CSS applied, our header (no crown), no CSP errors, no axe violations."""
+    page.wait_for_load_state("load")
+    shot = screenshot(page, name)
+    styles = page.evaluate(
+        """() => {
+          const header = document.querySelector('.govuk-generic-header');
+          const style = header && getComputedStyle(header);
+          return {
+            header: !!header,
+            headerBackground: style && style.backgroundColor,
+            headingFont: getComputedStyle(document.querySelector('h1')).fontFamily,
+            jsEnabled: document.body.classList.contains('govuk-frontend-supported'),
+          };
+        }"""
+    )
+    assert styles["header"], f"{name}: no header on the page"
+    assert styles["headerBackground"] not in ("rgba(0, 0, 0, 0)", "transparent"), (
+        f"{name}: the header has no background colour, so app.css did not load (run `make assets`)"
+    )
+    assert "system-ui" in styles["headingFont"], f"{name}: heading font is {styles['headingFont']!r}, not app.css's"
+    assert styles["jsEnabled"], f"{name}: the GOV.UK Frontend JavaScript did not mark the page as supported"
+
+    # This is the school's service, not a GOV.UK one: its name in the header and no crown anywhere.
+    expect(page.locator(".govuk-generic-header")).to_contain_text(school)
+    crown = page.locator(".govuk-header__logotype, .govuk-logo-dot, svg[class*='crown'], [class*='govuk-header__logo']")
+    assert crown.count() == 0, f"{name}: the GOV.UK crown or logotype is on the page"
+    assert "GOV.UK" not in page.inner_text("body"), f"{name}: the page says GOV.UK"
+
+    assert not page.watcher.csp_errors(), f"{name}: Content Security Policy errors: {page.watcher.csp_errors()}"
+    assert not page.watcher.page_errors, f"{name}: JavaScript errors: {page.watcher.page_errors}"
+
+    violations = run_axe(page)
+    assert not violations, describe_violations(f"{name} ({page.url}, screenshot {shot})", violations)
+    page.watcher.clear()
+
+
+def fill_sign_in(page, email: str, password: str) -> None:
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to AP Portal")
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+
+
+def test_sign_in_page_and_its_error_summary_are_accessible(world, page):
+    school = world.school(SCHOOL)
+    head = world.user(school, [HEADTEACHER])
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    expect(page).to_have_title(f"Sign in – AP Portal – {SCHOOL}")
+    check_page(page, "sign-in")
+
+    fill_sign_in(page, head.email, "not the password at all")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter a correct email address and password")
+    expect(summary).to_be_focused()  # GOV.UK Frontend's JavaScript moves focus to the summary
+    expect(page).to_have_title(re.compile(r"^Error: Sign in"))
+    check_page(page, "sign-in-error")
+
+
+def test_school_user_signs_in_with_a_security_code_and_signs_out(world, page):
+    school = world.school(SCHOOL)
+    head = world.user(school, [HEADTEACHER])
+    page.goto("/sign-in")
+    fill_sign_in(page, head.email, head.password)
+
+    expect(page).to_have_url(re.compile(r"/sign-in/security-code$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your security code")
+    check_page(page, "security-code")
+    page.get_by_label("Security code").fill(head.code())
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page).to_have_url(re.compile(r"/school/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Needs your attention")
+    expect(page.locator(".govuk-service-navigation")).to_contain_text("School admin")
+    check_page(page, "school-home")
+
+    sign_out(page)
+    check_page(page, "signed-out")
+    # Signed out for real: the school home sends us back to sign in.
+    page.goto("/school/")
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+
+
+def test_provider_manager_signs_in_and_sees_their_organisation(world, page):
+    school = world.school(SCHOOL)
+    provider = world.provider(school, PROVIDER)
+    manager = world.user(provider, [PROVIDER_MANAGER])
+    assert manager.totp_secret is None  # a provider manager signs in with a password alone
+    page.goto("/sign-in")
+    fill_sign_in(page, manager.email, manager.password)
+
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    main = page.locator("main")
+    expect(main).to_contain_text(PROVIDER)
+    expect(main).to_contain_text("Onboarding")
+    expect(page.locator(".govuk-service-navigation")).to_contain_text("Provider portal")
+    check_page(page, "provider-home")
+
+    sign_out(page)
