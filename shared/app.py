@@ -10,6 +10,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.auth.throttle import init_throttle
 from shared.config import (
@@ -21,7 +22,7 @@ from shared.config import (
     ProductionSafetyError,
 )
 from shared.errors import register_error_handlers
-from shared.extensions import csrf, db, limiter, login_manager, migrate
+from shared.extensions import csrf, db, login_manager, migrate
 from shared.logging_setup import init_logging
 from shared.security import init_security_headers
 
@@ -32,6 +33,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     _check_production_settings(app)
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind a reverse proxy: take the client's address from X-Forwarded-For (for the per-IP ceiling).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -53,8 +57,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.session_protection = None  # the server-side session record does this job
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    limiter.init_app(app)
     init_throttle(app)
     init_logging(app)
     init_security_headers(app)
@@ -73,7 +75,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
 
     @app.get("/healthz")
-    @limiter.exempt
     def healthz():
         try:
             db.session.execute(text("SELECT 1"))

@@ -39,6 +39,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+        # How many reverse proxies in front of the app set X-Forwarded-For (0: none, e.g. local development).
+        self.PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
         # E-mail: "console" prints each message and writes it to MAIL_FOLDER; "smtp" sends it.

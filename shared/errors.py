@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from shared.auth.access import SignInRequired, is_safe_next
-from shared.auth.throttle import ThrottleUnavailable
+from shared.auth.throttle import ThrottleUnavailable, TooManyAttempts
 
 log = logging.getLogger(__name__)
 
@@ -91,17 +91,21 @@ def register_error_handlers(app: Flask) -> None:
             "Try again in a few minutes.",
         )
 
+    @app.errorhandler(TooManyAttempts)
+    def _too_many(exc: TooManyAttempts):
+        minutes = max(1, round(exc.retry_after / 60))
+        return render_error(
+            429,
+            body=f"You have made too many attempts. Wait {minutes} minute{'s' if minutes != 1 else ''}, "
+            "then try again.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        headers = {}
-        if exc.code == 429:
-            retry = getattr(exc, "retry_after", None)
-            if exc.response is not None and exc.response.headers.get("Retry-After"):
-                retry = exc.response.headers["Retry-After"]
-            headers["Retry-After"] = str(retry or 60)
-        return render_error(exc.code, headers=headers)
+        return render_error(exc.code)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

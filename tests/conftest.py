@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from shared.app import create_app
-from shared.extensions import db, limiter
+from shared.extensions import db
 from shared.models import Organisation, OrganisationKind, ProviderProfile, ProviderStatus, utcnow
 from shared.services import accounts
 
@@ -162,8 +162,7 @@ def _clean(request):
             for name in tables:
                 db.session.execute(text(f"DELETE FROM {name}"))
         db.session.commit()
-        limiter.reset()
-        application.extensions["account_throttle"].reset()
+        application.extensions["sign_in_throttle"].reset()
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
-"""Per-account throttling of failed sign-in and MFA attempts (on the `limits` library that Flask-Limiter uses).
+"""Throttling of sign-in, built on the `limits` library (the engine under Flask-Limiter).
 
-Only failures count. The store is in memory, or Redis when REDIS_URL is set; if the store cannot be reached,
-sign-in fails closed (ThrottleUnavailable -> 503) rather than letting guesses through unthrottled.
+- Per account: only failures count (about 10 per 5 minutes), separately for passwords and security codes.
+- Per IP: every sign-in POST counts, with a far higher ceiling (a whole school signs in from one IP at 8:30).
+The store is in memory, or Redis when REDIS_URL is set (shared by gunicorn workers). If the store cannot be
+reached, sign-in fails closed (ThrottleUnavailable -> 503) rather than letting guesses through unthrottled.
+The throttle lives in app.extensions, so each app (and each test app) has its own store.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
+from functools import wraps
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -20,51 +25,79 @@ class ThrottleUnavailable(RuntimeError):
     pass
 
 
-class AccountThrottle:
-    def __init__(self, storage_uri: str, limit: str) -> None:
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class SignInThrottle:
+    def __init__(self, storage_uri: str, account_limit: str, ip_limit: str) -> None:
         options = {"socket_connect_timeout": 1, "socket_timeout": 1} if storage_uri.startswith("redis") else {}
         self._storage = storage_from_string(storage_uri, **options)
         self._limiter = MovingWindowRateLimiter(self._storage)
-        self._item = parse(limit)
+        self._account = parse(account_limit)
+        self._ip = parse(ip_limit)
 
     @staticmethod
-    def _key(kind: str, account: str) -> str:
-        # The key is a hash, so e-mail addresses never sit in Redis in the clear.
-        return f"{kind}:" + hashlib.sha256(account.strip().lower().encode()).hexdigest()
+    def _key(kind: str, value: str) -> str:
+        # Keys are hashes, so e-mail and IP addresses never sit in the store in the clear.
+        return f"sign-in:{kind}:" + hashlib.sha256(value.strip().lower().encode()).hexdigest()
 
-    def retry_after(self, kind: str, account: str) -> int | None:
-        """Seconds to wait when this account has used up its attempts, else None."""
-        key = self._key(kind, account)
+    def _guarded(self, fn: Callable, *args):
         try:
-            if self._limiter.test(self._item, key):
-                return None
-            reset_at, _remaining = self._limiter.get_window_stats(self._item, key)
+            return fn(*args)
         except Exception as exc:  # any store failure: fail closed
             raise ThrottleUnavailable from exc
+
+    def _retry_after(self, item, key: str) -> int:
+        reset_at, _remaining = self._guarded(self._limiter.get_window_stats, item, key)
         return max(1, math.ceil(reset_at - time.time()))
 
+    def retry_after(self, kind: str, account: str) -> int | None:
+        """Seconds to wait when this account has used up its failed attempts, else None."""
+        key = self._key(kind, account)
+        if self._guarded(self._limiter.test, self._account, key):
+            return None
+        return self._retry_after(self._account, key)
+
     def failed(self, kind: str, account: str) -> None:
-        try:
-            self._limiter.hit(self._item, self._key(kind, account))
-        except Exception as exc:
-            raise ThrottleUnavailable from exc
+        self._guarded(self._limiter.hit, self._account, self._key(kind, account))
 
     def succeeded(self, kind: str, account: str) -> None:
-        try:
-            self._limiter.clear(self._item, self._key(kind, account))
-        except Exception as exc:
-            raise ThrottleUnavailable from exc
+        self._guarded(self._limiter.clear, self._account, self._key(kind, account))
+
+    def hit_ip(self, address: str) -> int | None:
+        """Count one attempt from this address; seconds to wait when it is over the ceiling, else None."""
+        key = self._key("ip", address or "unknown")
+        if self._guarded(self._limiter.hit, self._ip, key):
+            return None
+        return self._retry_after(self._ip, key)
 
     def reset(self) -> None:
         """Forget every counter (tests, and an operator clearing a lock-out)."""
-        self._storage.reset()
+        self._guarded(self._storage.reset)
 
 
 def init_throttle(app: Flask) -> None:
-    app.extensions["account_throttle"] = AccountThrottle(
-        app.config["RATELIMIT_STORAGE_URI"], app.config["SIGN_IN_ACCOUNT_LIMIT"]
+    app.extensions["sign_in_throttle"] = SignInThrottle(
+        app.config["RATELIMIT_STORAGE_URI"], app.config["SIGN_IN_ACCOUNT_LIMIT"], app.config["SIGN_IN_IP_LIMIT"]
     )
 
 
-def account_throttle() -> AccountThrottle:
-    return current_app.extensions["account_throttle"]
+def throttle() -> SignInThrottle:
+    return current_app.extensions["sign_in_throttle"]
+
+
+def ip_ceiling(view: Callable) -> Callable:
+    """Every POST to a sign-in page counts against the client's IP ceiling."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if request.method == "POST":
+            retry = throttle().hit_ip(request.remote_addr or "")
+            if retry:
+                raise TooManyAttempts(retry)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -11,8 +11,8 @@ from flask_login import current_user
 from shared import audit, mfa
 from shared.auth.access import SignInRequired, is_safe_next
 from shared.auth.sessions import end_current_session, end_user_sessions, open_sessions, start_session
-from shared.auth.throttle import account_throttle
-from shared.extensions import db, limiter
+from shared.auth.throttle import TooManyAttempts, ip_ceiling, throttle
+from shared.extensions import db
 from shared.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -33,10 +33,6 @@ bp = Blueprint("auth", __name__)
 
 SIGN_IN_ERROR = "Enter a correct email address and password"
 CODE_ERROR = "Enter a correct security code"
-
-
-def _ip_limit() -> str:
-    return current_app.config["SIGN_IN_IP_LIMIT"]
 
 
 def home_for(user: User) -> str:
@@ -63,13 +59,7 @@ def _layout_context():
 def _too_many(retry_after: int, kind: str, user: User | None):
     audit.record("sign_in.throttled", organisation=user.organisation if user else None, obj=user, actor=user, kind=kind)
     db.session.commit()
-    minutes = max(1, round(retry_after / 60))
-    body = f"You have made too many attempts. Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again."
-    return (
-        render_template("errors/error.html", layout="base.html", status=429, title="Too many attempts", body=body),
-        429,
-        {"Retry-After": str(retry_after)},
-    )
+    raise TooManyAttempts(retry_after)
 
 
 # --- pending sign-in: password accepted, the security code still to come ---------------------------------------
@@ -93,7 +83,7 @@ def _pending_user() -> User | None:
 
 def _finish_sign_in(user: User, *, mfa_used: bool, message: str | None = None):
     next_url = (session.get("pending_sign_in") or {}).get("next")
-    account_throttle().succeeded("password", user.email)
+    throttle().succeeded("password", user.email)
     start_session(user, mfa_verified=mfa_used)
     if message:
         flash(message)  # after start_session, which starts a clean cookie
@@ -110,7 +100,7 @@ def index():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
+@ip_ceiling
 def sign_in():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user))
@@ -118,14 +108,14 @@ def sign_in():
     next_url = request.args.get("next")
     if form.validate_on_submit():
         email = accounts.normalise_email(form.email.data)
-        throttle = account_throttle()
+        attempts = throttle()
         user = accounts.find_user_by_email(email)
-        retry = throttle.retry_after("password", email)
+        retry = attempts.retry_after("password", email)
         if retry:
             return _too_many(retry, "password", user)
         ok = verify_password(user.password_hash if user else None, form.password.data)
         if not ok or not user.active:
-            throttle.failed("password", email)
+            attempts.failed("password", email)
             if user is not None:
                 audit.record(
                     "sign_in.failed",
@@ -149,7 +139,7 @@ def sign_in():
 
 
 @bp.route("/sign-in/security-code", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
+@ip_ceiling
 def mfa_challenge():
     user = _pending_user()
     if user is None or not user.mfa_enabled:
@@ -157,15 +147,15 @@ def mfa_challenge():
         return redirect(url_for("auth.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        throttle = account_throttle()
-        retry = throttle.retry_after("totp", str(user.id))
+        attempts = throttle()
+        retry = attempts.retry_after("totp", str(user.id))
         if retry:
             return _too_many(retry, "totp", user)
         if mfa.verify_totp(user, form.code.data):
-            throttle.succeeded("totp", str(user.id))
+            attempts.succeeded("totp", str(user.id))
             return _finish_sign_in(user, mfa_used=True)
         if mfa.use_recovery_code(user, form.code.data):
-            throttle.succeeded("totp", str(user.id))
+            attempts.succeeded("totp", str(user.id))
             remaining = mfa.remaining_recovery_codes(user)
             audit.record(
                 "mfa.recovery_code_used", organisation=user.organisation, obj=user, actor=user, remaining=remaining
@@ -176,7 +166,7 @@ def mfa_challenge():
                 message=f"You used a recovery code. You have {remaining} left. If you have lost your phone, "
                 "set up two-step sign-in again from your account page.",
             )
-        throttle.failed("totp", str(user.id))
+        attempts.failed("totp", str(user.id))
         audit.record("sign_in.failed", organisation=user.organisation, obj=user, actor=user, reason="code")
         db.session.commit()
         form.code.errors.append(CODE_ERROR)
@@ -184,7 +174,7 @@ def mfa_challenge():
 
 
 @bp.route("/two-step/set-up", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
+@ip_ceiling
 def mfa_setup():
     """Set up an authenticator app: while signing in (pending) or, signed in, from the account page."""
     signed_in = current_user.is_authenticated
@@ -200,13 +190,13 @@ def mfa_setup():
         db.session.commit()
     form = SetUpCodeForm()
     if form.validate_on_submit():
-        throttle = account_throttle()
-        retry = throttle.retry_after("totp", str(user.id))
+        attempts = throttle()
+        retry = attempts.retry_after("totp", str(user.id))
         if retry:
             return _too_many(retry, "totp", user)
         user.totp_last_step = None  # a new secret: steps of the old one do not count
         if mfa.verify_totp(user, form.code.data, secret=user.pending_totp_secret):
-            throttle.succeeded("totp", str(user.id))
+            attempts.succeeded("totp", str(user.id))
             user.totp_secret, user.pending_totp_secret = user.pending_totp_secret, None
             user.mfa_enabled_at = mfa.utcnow()
             codes = mfa.new_recovery_codes(user)
@@ -222,7 +212,7 @@ def mfa_setup():
                 next_url = response.location
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
         db.session.rollback()
-        throttle.failed("totp", str(user.id))
+        attempts.failed("totp", str(user.id))
         form.code.errors.append("Enter the 6-digit code your authenticator app shows now")
     uri = mfa.provisioning_uri(user.pending_totp_secret, user.email)
     return render_template(
@@ -289,7 +279,7 @@ def _token_page(pages: dict, problem):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
+@ip_ceiling
 def invitation(token: str):
     try:
         invite = accounts.invitation_from_token(token)
@@ -318,7 +308,7 @@ def invitation(token: str):
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
+@ip_ceiling
 def password_reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -328,7 +318,7 @@ def password_reset_request():
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
+@ip_ceiling
 def password_reset(token: str):
     try:
         reset = accounts.reset_from_token(token)
