@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import PasswordField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 
 def email_field(label: str = "Email address") -> StringField:
@@ -50,6 +50,11 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
 
 class RolesField(SelectMultipleField):
     widget = GovCheckboxesInput()
+
+    def pre_validate(self, form) -> None:
+        allowed = {value for value, _label in self.choices or []}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError("Select roles from the list")
 
 
 class ConfirmForm(FlaskForm):

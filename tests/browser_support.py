@@ -105,23 +105,32 @@ class PageWatcher:
 
 _RUN_AXE = """
 async (tags) => {
-  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  const nodes = (rule) => rule.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary}));
   return {
     version: axe.version,
-    violations: results.violations.map(v => ({
-      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-      nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
-    })),
+    passes: results.passes.map(r => r.id),
+    incomplete: results.incomplete.map(r => ({id: r.id, help: r.help, nodes: nodes(r)})),
+    violations: results.violations.map(r => ({id: r.id, impact: r.impact, help: r.help, helpUrl: r.helpUrl,
+                                              nodes: nodes(r)})),
   };
 }
 """
 
 
-def run_axe(page) -> list[dict]:
+@dataclass
+class AxeResults:
+    version: str
+    passes: list[str]
+    incomplete: list[dict]
+    violations: list[dict]
+
+
+def run_axe(page) -> AxeResults:
     """Inject axe-core (through the DevTools protocol, which the page's CSP does not govern) and run it."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(axe_source())
-    return page.evaluate(_RUN_AXE, AXE_TAGS)["violations"]
+    return AxeResults(**page.evaluate(_RUN_AXE, AXE_TAGS))
 
 
 def describe_violations(page_name: str, violations: list[dict]) -> str:

@@ -77,7 +77,8 @@ def set_roles(user: User, roles: list[str], *, by: User) -> None:
     organisation = user.organisation
     roles = _check_roles(organisation, roles)
     old = sorted(user.roles)
-    if user.id == by.id and not set(old) & set(roles) & _admin_roles(organisation):
+    admin = _admin_roles(organisation)
+    if user.id == by.id and admin & set(old) and not admin & set(roles):
         raise AccountError("You cannot remove your own permission to manage accounts", field="roles")
     user.membership.roles = [MembershipRole(role=r) for r in roles]
     audit.record("user.roles_changed", organisation=organisation, obj=user, actor=by, old=old, new=roles)

@@ -1,0 +1,123 @@
+"""Password reset (never bypassing MFA) and the account page: change password, reset MFA, end other sessions."""
+
+import re
+
+import pyotp
+
+from shared.extensions import db
+from shared.models import PasswordReset, User, UserSession
+from tests.conftest import Browser, html
+
+NEW_PASSWORD = "velvet compass orchard rain"
+
+
+def test_reset_request_says_the_same_for_unknown_and_known_addresses(world, app, mailbox):
+    school = world.school()
+    person = world.user(school, ["dsl"])
+    known = Browser(app.test_client()).submit("/password-reset", {"email": person.email})
+    unknown = Browser(app.test_client()).submit("/password-reset", {"email": "stranger@nowhere.example"})
+    assert known.status_code == unknown.status_code == 200
+    assert "If there is an account with that address" in html(known)
+    main = lambda r: html(r).split("<main")[1].split("</main>")[0]  # noqa: E731
+    assert main(known) == main(unknown)
+    assert len(mailbox.to(person.email)) == 1 and mailbox.to("stranger@nowhere.example") == []
+
+
+def test_reset_sets_a_new_password_ends_sessions_and_still_asks_for_the_code(world, app, mailbox):
+    school = world.school()
+    person = world.user(school, ["dsl"])
+    signed_in = Browser(app.test_client())
+    signed_in.sign_in(person)
+    Browser(app.test_client()).submit("/password-reset", {"email": person.email})
+    link = mailbox.link_in_last(person.email)
+    body = mailbox.body(mailbox.to(person.email)[-1])
+    assert "still need your security code" in body
+
+    resetter = Browser(app.test_client())
+    weak = resetter.submit(link, {"password": "short"})
+    assert "12 characters or more" in html(weak)
+    done = resetter.submit(link, {"password": NEW_PASSWORD})
+    assert done.status_code == 302 and done.location.endswith("/sign-in")
+    # The session that was open before the reset has ended.
+    assert signed_in.get("/school/").status_code == 302
+    # Signing in with the new password still needs the security code.
+    response = resetter.submit("/sign-in", {"email": person.email, "password": NEW_PASSWORD})
+    assert response.location.endswith("/sign-in/security-code")
+    assert resetter.get("/school/").status_code == 302
+    # The link works once.
+    used = Browser(app.test_client()).get(link)
+    assert used.status_code == 410 and "already been used" in html(used)
+    with app.app_context():
+        assert db.session.query(PasswordReset).one().used_at is not None
+
+
+def test_change_password_ends_other_sessions_and_keeps_this_one(world, app):
+    school = world.school()
+    provider = world.provider(school)
+    person = world.user(provider, ["provider_manager"])
+    here = Browser(app.test_client())
+    here.sign_in(person)
+    elsewhere = Browser(app.test_client())
+    elsewhere.sign_in(person)
+    old_cookie = here.client.get_cookie("ap_portal_session").value
+    wrong = here.submit(
+        "/account", {"current_password": "not my password", "password": NEW_PASSWORD}, post_url="/account/password"
+    )
+    assert "Your current password is not correct" in html(wrong)
+    response = here.submit(
+        "/account", {"current_password": person.password, "password": NEW_PASSWORD}, post_url="/account/password"
+    )
+    assert response.status_code == 302
+    assert "Your password has been changed" in html(here.get("/account"))
+    assert elsewhere.get("/portal/").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("ap_portal_session", old_cookie)
+    assert replay.get("/portal/").status_code == 302
+
+
+def test_end_other_sessions(world, app):
+    school = world.school()
+    person = world.user(school, ["ap_lead"])
+    here = Browser(app.test_client())
+    here.sign_in(person)
+    there = Browser(app.test_client())
+    there.sign_in(person, code_offset=1)
+    assert "signed in in 2 places" in html(here.get("/account"))
+    here.post("/account/sessions/end-others")
+    assert "Signed out of 1 other session" in html(here.get("/account"))
+    assert there.get("/school/").status_code == 302
+    assert here.get("/school/").status_code == 200
+
+
+def test_reset_mfa_from_the_account_page(world, app):
+    school = world.school()
+    person = world.user(school, ["headteacher"])
+    browser = Browser(app.test_client())
+    browser.sign_in(person)
+    response = browser.post("/account/two-step/reset")
+    assert response.location.endswith("/two-step/set-up")
+    page = html(browser.get("/two-step/set-up"))
+    key = re.search(r'id="manual-key">([A-Z0-9 ]+)<', page).group(1).replace(" ", "")
+    assert key != person.totp_secret
+    done = browser.submit("/two-step/set-up", {"code": pyotp.TOTP(key).now()})
+    assert done.status_code == 200 and len(re.findall(r"<li>[0-9a-f]{6}-[0-9a-f]{6}</li>", html(done))) == 10
+    with app.app_context():
+        assert db.session.get(User, person.id).totp_secret == key
+
+
+def test_provider_user_given_the_dsl_role_must_set_up_mfa_before_going_on(world, app):
+    school = world.school()
+    provider = world.provider(school)
+    staff = world.user(provider, ["provider_staff"])
+    browser = Browser(app.test_client())
+    browser.sign_in(staff)
+    assert browser.get("/portal/").status_code == 200
+    manager = world.user(provider, ["provider_manager"])
+    with app.app_context():
+        from shared.services.accounts import set_roles
+
+        set_roles(db.session.get(User, staff.id), ["provider_dsl"], by=db.session.get(User, manager.id))
+    response = browser.get("/portal/")
+    assert response.status_code == 302 and response.location.endswith("/two-step/set-up")
+    with app.app_context():
+        assert db.session.query(UserSession).count() == 1
