@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,48 @@ def axe_source() -> str:
     if not AXE.is_file():
         pytest.fail(f"axe-core is not at {AXE}: run `make assets` (npm ci) first.", pytrace=False)
     return AXE.read_text(encoding="utf-8")
+
+
+class Chromium:
+    """Debian's Chromium under Playwright, started on first use: a missing browser or axe-core fails the test
+    that needed it (in its body, not in a fixture's set-up)."""
+
+    def __init__(self) -> None:
+        self._playwright = None
+        self._browser: Browser | None = None
+
+    def browser(self) -> Browser:
+        if self._browser is None:
+            executable = require_chromium()
+            axe_source()  # fail now, with the reason, rather than half-way through a test
+            self._playwright = sync_playwright().start()
+            try:
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=executable, headless=True, args=CHROMIUM_ARGS
+                )
+            except Exception as exc:
+                self.close()
+                pytest.fail(f"Chromium at {executable} did not start under Playwright: {exc}", pytrace=False)
+        return self._browser
+
+    def new_page(self, base_url: str) -> Page:
+        """A page in a fresh context (no cookies), CSP left on so violations show on the console.
+
+        The page's console errors and uncaught exceptions are kept in `page.watcher`."""
+        context = self.browser().new_context(base_url=base_url, viewport={"width": 1024, "height": 768})
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.watcher = PageWatcher()
+        page.watcher.attach(page)
+        return page
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
 
 
 # --- live server --------------------------------------------------------------------------------------------------

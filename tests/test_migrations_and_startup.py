@@ -1,0 +1,151 @@
+"""The schema comes only from the migrations, and they agree with the models; production refuses unsafe settings;
+the CLI that `make run` uses."""
+
+import pyotp
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from shared.config import DEFAULT_DEMO_TOTP_SECRET, DEFAULT_SECRET_KEY, ProductionSafetyError
+from shared.extensions import db
+from shared.models import Organisation, Placement, Pupil, User
+from tests.conftest import make_app
+
+
+def test_models_and_migrations_agree(app):
+    """The test database was built by `flask db upgrade`; autogenerate must find nothing to add."""
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == [], f"models and migrations disagree: {differences}"
+
+
+def test_migrations_go_down_and_up_again(tmp_path, smtp_server):
+    from flask_migrate import downgrade, upgrade
+
+    controller, _ = smtp_server
+    scratch = make_app(f"sqlite:///{tmp_path / 'scratch.sqlite'}", controller.port, tmp_path)
+    with scratch.app_context():
+        upgrade()
+        downgrade(revision="base")
+        upgrade()
+        assert db.session.query(User).count() == 0
+
+
+def test_production_refuses_the_default_secret_key(app):
+    from shared.app import create_app
+
+    with pytest.raises(ProductionSafetyError, match="SECRET_KEY"):
+        create_app({**app.config, "APP_ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY, "MAIL_BACKEND": "smtp"})
+
+
+def test_production_refuses_debug(app):
+    from shared.app import create_app
+
+    with pytest.raises(ProductionSafetyError, match="debug"):
+        create_app({**app.config, "APP_ENV": "production", "DEBUG": True, "MAIL_BACKEND": "smtp"})
+
+
+def test_production_refuses_demo_accounts(app):
+    from shared.app import create_app
+
+    with app.app_context():
+        from shared.cli import seed_demo
+
+        seed_demo()
+    with pytest.raises(ProductionSafetyError, match="demo accounts"):
+        create_app({**app.config, "APP_ENV": "production", "MAIL_BACKEND": "smtp"})
+
+
+def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(None, ["seed-demo"], catch_exceptions=False)
+    assert first.exit_code == 0
+    assert "headteacher@demo-academy.example" in first.output and "manager@riverside.example" in first.output
+    with app.app_context():
+        counts = (
+            db.session.query(User).count(),
+            db.session.query(Organisation).count(),
+            db.session.query(Pupil).count(),
+            db.session.query(Placement).count(),
+        )
+    assert counts == (12, 3, 4, 3)
+    second = runner.invoke(None, ["seed-demo"], catch_exceptions=False)
+    assert second.exit_code == 0
+    with app.app_context():
+        assert (
+            db.session.query(User).count(),
+            db.session.query(Organisation).count(),
+            db.session.query(Pupil).count(),
+            db.session.query(Placement).count(),
+        ) == counts
+    code = runner.invoke(None, ["demo-totp", "dsl@demo-academy.example"], catch_exceptions=False)
+    assert code.exit_code == 0
+    assert pyotp.TOTP(DEFAULT_DEMO_TOTP_SECRET).verify(code.output.strip(), valid_window=1)
+    missing = runner.invoke(None, ["demo-totp", "nobody@example.com"])
+    assert missing.exit_code != 0 and "No account" in missing.output
+
+
+def test_demo_accounts_sign_in_on_both_sides(app):
+    from tests.conftest import Browser, Person, html
+
+    runner = app.test_cli_runner()
+    runner.invoke(None, ["seed-demo"], catch_exceptions=False)
+    password = app.config["DEMO_PASSWORD"]
+    with app.app_context():
+        head = db.session.query(User).filter_by(email="headteacher@demo-academy.example").one()
+        manager = db.session.query(User).filter_by(email="manager@northside.example").one()
+        head_person = Person(head.id, head.email, password, DEFAULT_DEMO_TOTP_SECRET, head.membership.organisation_id)
+        manager_person = Person(manager.id, manager.email, password, None, manager.membership.organisation_id)
+    school = Browser(app.test_client())
+    school.sign_in(head_person)
+    assert "Needs your attention" in html(school.get("/school/"))
+    provider = Browser(app.test_client())
+    provider.sign_in(manager_person)
+    page = html(provider.get("/portal/"))
+    assert "Northside Learning Centre" in page and "Approved" in page
+
+
+def test_create_school_and_create_user(app):
+    runner = app.test_cli_runner()
+    made = runner.invoke(None, ["create-school", "Oak Hill School"], catch_exceptions=False)
+    assert made.exit_code == 0 and "Oak Hill School" in made.output
+    user = runner.invoke(
+        None,
+        [
+            "create-user",
+            "--organisation",
+            "Oak Hill School",
+            "--email",
+            "Head@OakHill.example",
+            "--name",
+            "Pat Head",
+            "--role",
+            "headteacher",
+            "--role",
+            "school_admin",
+        ],
+        input="quiet meadow lantern river\nquiet meadow lantern river\n",
+        catch_exceptions=False,
+    )
+    assert user.exit_code == 0, user.output
+    weak = runner.invoke(
+        None,
+        [
+            "create-user",
+            "--organisation",
+            "Oak Hill School",
+            "--email",
+            "two@oakhill.example",
+            "--name",
+            "Two",
+            "--role",
+            "dsl",
+        ],
+        input="password1234\npassword1234\n",
+    )
+    assert weak.exit_code != 0 and "too common" in weak.output
+    with app.app_context():
+        person = db.session.query(User).filter_by(email="head@oakhill.example").one()
+        assert person.roles == {"headteacher", "school_admin"}
+        assert db.session.query(User).filter_by(email="two@oakhill.example").count() == 0
