@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets db seed run test test-sqlite test-postgres lint format bench clean
+.PHONY: help install assets db seed run test lint format bench totp clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ format: install ## Format the code with ruff
 
 bench: install assets ## Run the benchmarks, print a table and write bench/results.json
 	$(BIN)/python -m bench.run
+
+totp: install ## Print the current security code of a demo account: make totp EMAIL=dsl@demo-academy.example
+	@$(BIN)/flask demo-totp "$(EMAIL)"
 
 clean: ## Remove the virtualenv, node_modules and built assets (keeps instance/)
 	rm -rf $(VENV) node_modules shared/static/build

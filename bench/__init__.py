@@ -1,0 +1,15 @@
+"""Benchmarks for AP Portal: `make bench` runs `python -m bench.run`.
+
+The run prints a table and writes bench/results.json, an object mapping each metric's name to
+`{"value": number, "unit": "...", "target": "...", "ok": true|false}`. The metrics today:
+
+- `signed_in_page_ratio_vs_hello`: requests per second of the signed-in school home page (GET /school/) divided by
+  those of a bare Flask "hello" app (bench/hello.py), both under gunicorn with 2 workers, measured alternately in the
+  same run. Target >= 0.30.
+- `signed_in_page_rps` and `hello_rps`: the two medians behind that ratio, for context. Informational: their target
+  is "—" and `ok` is always true, since absolute figures depend on the machine.
+
+The figures are reported, never asserted: these machines are shared and noisy, so the test suite holds no timed test.
+A metric off its target is `"ok": false` and the exit status stays 0; the exit status is 1 only when a benchmark
+could not run at all. To add a metric, see bench/run.py.
+"""

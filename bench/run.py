@@ -1,0 +1,79 @@
+"""`make bench`: run every benchmark, print a table and write bench/results.json (keys described in bench/__init__).
+
+To add a metric, write a function that takes the Workspace (database, gunicorn servers, temporary directory) and
+returns Metric objects, and list it in BENCHMARKS. Figures are reported, not asserted: the exit status is 0 even when
+a metric misses its target, and 1 only when a benchmark could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import signed_in_page
+from bench.errors import BenchError
+from bench.metrics import Metric
+from bench.workspace import Workspace
+
+RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
+
+Benchmark = Callable[[Workspace], list[Metric]]
+BENCHMARKS: list[Benchmark] = [
+    signed_in_page.run,
+]
+
+
+def run_all() -> list[Metric]:
+    metrics: list[Metric] = []
+    with Workspace() as workspace:
+        for benchmark in BENCHMARKS:
+            print(f"{benchmark.__module__}:", flush=True)
+            metrics.extend(benchmark(workspace))
+    names = [m.name for m in metrics]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise BenchError(f"metric names reported twice: {', '.join(duplicates)}")
+    return metrics
+
+
+def write_results(metrics: list[Metric], path: Path = RESULTS_PATH) -> None:
+    """Written whole through a temporary file, so a reader never sees half a file."""
+    data = {m.name: m.as_json() for m in metrics}
+    partial = path.with_suffix(".json.tmp")
+    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def format_table(metrics: list[Metric]) -> str:
+    """Names and units left-aligned, values right-aligned, one line per metric."""
+    rows = [("metric", "value", "unit", "target", "ok")]
+    rows += [(m.name, f"{m.value:g}", m.unit, m.target, "yes" if m.ok else "NO") for m in metrics]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.rjust(width) if i == 1 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    started = time.monotonic()
+    try:
+        metrics = run_all()
+    except BenchError as exc:
+        print(f"bench: could not run: {exc}", file=sys.stderr)
+        return 1
+    write_results(metrics)
+    print(f"\n{format_table(metrics)}\n\nwrote {RESULTS_PATH} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
