@@ -137,7 +137,7 @@ def register_cli(app: Flask) -> None:
             click.echo(f"  {email:38} {roles:20} {'needs a security code' if mfa_on else ''}")
         click.echo(f"\n  Password for every demo account: {cfg['DEMO_PASSWORD']}")
         click.echo(
-            "  Security code: run  .venv/bin/flask --app wsgi demo-totp EMAIL  (or add the key "
+            "  Security code: run  make totp EMAIL=dsl@demo-academy.example  (or add the key "
             f"{cfg['DEMO_TOTP_SECRET']} to an authenticator app)\n"
         )
 

@@ -93,13 +93,13 @@ def check_page(page, name: str, *, school: str = SCHOOL) -> None:
     # With the CSS applied, axe can judge every text's contrast: none left undecided.
     assert "color-contrast" in axe.passes, f"{name}: axe did not check colour contrast"
     undecided = [r for r in axe.incomplete if r["id"] == "color-contrast"]
-    assert not undecided, describe_violations(f"{name}: contrast axe could not decide", undecided)
+    assert not undecided, describe_violations(name, undecided, what="colour contrast(s) it could not decide")
     page.watcher.clear()
 
 
 def test_axe_finds_violations_when_there_are_some(new_page):
-    page = new_page()
     """The check is not vacuous: axe, injected as in the tests below, reports a bad page's faults."""
+    page = new_page()
     page.set_content(
         '<!DOCTYPE html><html lang="en"><head><title>Bad page</title></head><body><main>'
         '<p style="color:#bbbbbb;background:#ffffff">Pale grey text</p><img src="data:,"></main></body></html>'
@@ -130,6 +130,8 @@ def test_sign_in_page_and_its_error_summary_are_accessible(world, new_page):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     expect(page).to_have_title(f"Sign in – AP Portal – {SCHOOL}")
+    # GOV.UK Frontend's JavaScript ran under the CSP: it reveals the password input's Show button.
+    expect(page.get_by_role("button", name="Show password")).to_be_visible()
     check_page(page, "sign-in")
 
     fill_sign_in(page, head.email, "not the password at all")

@@ -18,7 +18,10 @@ def test_reset_request_says_the_same_for_unknown_and_known_addresses(world, app,
     unknown = Browser(app.test_client()).submit("/password-reset", {"email": "stranger@nowhere.example"})
     assert known.status_code == unknown.status_code == 200
     assert "If there is an account with that address" in html(known)
-    main = lambda r: html(r).split("<main")[1].split("</main>")[0]  # noqa: E731
+
+    def main(response):
+        return html(response).split("<main")[1].split("</main>")[0]
+
     assert main(known) == main(unknown)
     assert len(mailbox.to(person.email)) == 1 and mailbox.to("stranger@nowhere.example") == []
 

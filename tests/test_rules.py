@@ -79,3 +79,15 @@ def test_audit_schema_refuses_undeclared_actions_and_missing_details(ctx):
         audit.record("made.up", organisation=None)
     with pytest.raises(audit.AuditSchemaError):
         audit.record("user.roles_changed", organisation=None, old=["a"])
+
+
+def test_a_pupil_cannot_be_stored_with_a_bad_upn(ctx):
+    from datetime import date
+
+    from shared.models import Pupil
+
+    with pytest.raises(InvalidUPN):
+        Pupil(upn="A801200005001", first_name="A", last_name="B", date_of_birth=date(2012, 1, 1))
+    assert Pupil(upn="b801200005001", first_name="A", last_name="B", date_of_birth=date(2012, 1, 1)).upn == (
+        "B801200005001"
+    )

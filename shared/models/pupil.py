@@ -7,11 +7,12 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import Date, Enum, ForeignKey, String, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from shared.extensions import db
 from shared.models.base import created_at, uuid_pk
 from shared.models.organisation import Organisation
+from shared.upn import validate_upn
 
 
 class Pupil(db.Model):
@@ -28,6 +29,11 @@ class Pupil(db.Model):
     created_at: Mapped[datetime] = created_at()
 
     school: Mapped[Organisation] = relationship()
+
+    @validates("upn")
+    def _validate_upn(self, _key: str, value: str) -> str:
+        # Every UPN stored is well formed with a correct check letter (raises InvalidUPN otherwise).
+        return validate_upn(value)
 
     @property
     def full_name(self) -> str:
