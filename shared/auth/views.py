@@ -127,7 +127,6 @@ def sign_in():
                 db.session.commit()
             # Known and unknown e-mails, wrong passwords and deactivated accounts all get the same answer.
             form.password.errors.append(SIGN_IN_ERROR)
-            form.form_errors.append(SIGN_IN_ERROR)
             return render_template("auth/sign_in.html", form=form, sign_in_failed=True)
         org = user.organisation
         if user.mfa_enabled or mfa_required(org.kind, user.roles):
