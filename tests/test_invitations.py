@@ -186,6 +186,8 @@ def test_school_admin_changes_roles_and_deactivates(world, app):
     assert "Roles updated" in html(admin.get("/school/staff"))
     own = admin.submit(f"/school/staff/{admin_person.id}/roles", {"roles": ["dsl"]})
     assert "You cannot remove your own permission to manage accounts" in html(own)
+    admin.post(f"/school/staff/{admin_person.id}/deactivate")
+    assert "You cannot deactivate your own account" in html(admin.get("/school/staff"))
     assert admin.post(f"/school/staff/{teacher.id}/deactivate").status_code == 302
     assert "can no longer sign in" in html(admin.get("/school/staff"))
     with app.app_context():

@@ -4,31 +4,24 @@ import uuid
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, member_or_404, roles_required
-from shared.extensions import db
 from shared.forms import ConfirmForm, InviteForm
-from shared.mail import MailNotSent
-from shared.models import Invitation, Membership, User
 from shared.services import accounts
+from shared.web import apply
 
 
 @bp.get("/users")
 @roles_required(roles.PROVIDER_MANAGER)
 def users():
     org = current_organisation()
-    people = db.session.scalars(
-        select(User).join(Membership).where(Membership.organisation_id == org.id).order_by(User.name)
-    ).all()
-    pending = db.session.scalars(
-        select(Invitation)
-        .where(Invitation.organisation_id == org.id, Invitation.accepted_at.is_(None))
-        .order_by(Invitation.created_at.desc())
-    ).all()
-    return render_template("portal/users.html", people=people, pending=pending, confirm_form=ConfirmForm())
+    return render_template(
+        "portal/users.html",
+        people=accounts.organisation_people(org),
+        pending=accounts.pending_invitations(org),
+    )
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -36,22 +29,18 @@ def users():
 def invite_user():
     form = InviteForm()
     form.roles.choices = list(roles.PROVIDER_ROLES.items())
-    if form.validate_on_submit():
-        try:
-            accounts.invite(
-                current_organisation(),
-                name=form.name.data,
-                email=form.email.data,
-                roles=form.roles.data,
-                by=current_user._get_current_object(),
-            )
-        except accounts.AccountError as exc:
-            getattr(form, exc.field or "email").errors.append(str(exc))
-        except MailNotSent:
-            form.form_errors.append("The invitation e-mail could not be sent, so nothing was saved. Try again later.")
-        else:
-            flash(f"Invitation sent to {form.email.data.strip().lower()}")
-            return redirect(url_for("portal.users"))
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: accounts.invite(
+            current_organisation(),
+            name=form.name.data,
+            email=form.email.data,
+            roles=form.roles.data,
+            by=current_user._get_current_object(),
+        ),
+    ):
+        flash(f"Invitation sent to {accounts.normalise_email(form.email.data)}")
+        return redirect(url_for("portal.users"))
     return render_template("portal/invite_user.html", form=form)
 
 
@@ -66,11 +55,11 @@ def user_detail(user_id: uuid.UUID):
 @roles_required(roles.PROVIDER_MANAGER)
 def deactivate_user(user_id: uuid.UUID):
     person = member_or_404(user_id, current_organisation())
-    if ConfirmForm().validate_on_submit():
-        try:
-            accounts.deactivate_user(person, by=current_user._get_current_object())
-        except accounts.AccountError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"{person.name} can no longer sign in")
+    form = ConfirmForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: accounts.deactivate_user(person, by=current_user._get_current_object()), field="submit"
+    ):
+        flash(f"{person.name} can no longer sign in")
+    for message in form.submit.errors:
+        flash(message, "error")
     return redirect(url_for("portal.users"))

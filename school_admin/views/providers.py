@@ -13,9 +13,9 @@ from shared import roles
 from shared.auth.access import current_organisation, roles_required
 from shared.extensions import db
 from shared.forms import email_field, name_field
-from shared.mail import MailNotSent
 from shared.models import Organisation, ProviderProfile
 from shared.services import accounts
+from shared.web import apply
 
 # Who may see the list of providers: the people who place pupils or oversee provision.
 PROVIDER_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.DSL, roles.SLT, roles.SENDCO, roles.ATTENDANCE_LEAD)
@@ -51,21 +51,16 @@ def providers():
 @roles_required(roles.AP_LEAD)
 def invite_provider():
     form = InviteProviderForm()
-    if form.validate_on_submit():
-        try:
-            accounts.invite_provider(
-                current_organisation(),
-                provider_name=form.provider_name.data,
-                manager_name=form.name.data,
-                manager_email=form.email.data,
-                by=current_user._get_current_object(),
-            )
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "email").errors.append(str(exc))
-        except MailNotSent:
-            form.form_errors.append("The invitation e-mail could not be sent, so nothing was saved. Try again later.")
-        else:
-            flash(f"{form.provider_name.data.strip()} has been invited. Their manager has been sent an e-mail.")
-            return redirect(url_for("school_admin.providers"))
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: accounts.invite_provider(
+            current_organisation(),
+            provider_name=form.provider_name.data,
+            manager_name=form.name.data,
+            manager_email=form.email.data,
+            by=current_user._get_current_object(),
+        ),
+    ):
+        flash(f"{form.provider_name.data.strip()} has been invited. Their manager has been sent an e-mail.")
+        return redirect(url_for("school_admin.providers"))
     return render_template("school_admin/invite_provider.html", form=form)

@@ -24,10 +24,11 @@ from shared.forms import (
     SignInForm,
 )
 from shared.models import OrganisationKind, User
-from shared.passwords import PasswordRejected, verify_password
+from shared.passwords import verify_password
 from shared.roles import ROLE_LABELS, mfa_required
 from shared.services import accounts
 from shared.tokens import TokenError, TokenProblem
+from shared.web import apply
 
 bp = Blueprint("auth", __name__)
 
@@ -287,19 +288,16 @@ def invitation(token: str):
     if invite.accepted_at is not None:
         return _token_page(TOKEN_PAGES, "used")
     form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.accept_invitation(invite, password=form.password.data)
-        except (PasswordRejected, accounts.AccountError) as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        else:
-            if mfa_required(user.organisation.kind, user.roles):
-                _set_pending(user, None)
-                flash("Your account is ready. Now set up two-step sign-in.")
-                return redirect(url_for("auth.mfa_setup"))
-            session.clear()
-            return _finish_sign_in(user, mfa_used=False)
+    if form.validate_on_submit() and apply(
+        form, lambda: accounts.accept_invitation(invite, password=form.password.data), field="password"
+    ):
+        user = db.session.get(User, invite.accepted_user_id)
+        if mfa_required(user.organisation.kind, user.roles):
+            _set_pending(user, None)
+            flash("Your account is ready. Now set up two-step sign-in.")
+            return redirect(url_for("auth.mfa_setup"))
+        session.clear()
+        return _finish_sign_in(user, mfa_used=False)
     return render_template("auth/invitation.html", form=form, invitation=invite)
 
 
@@ -326,17 +324,13 @@ def password_reset(token: str):
     if reset.used_at is not None:
         return _token_page(RESET_PAGES, "used")
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(reset, form.password.data)
-        except (PasswordRejected, accounts.AccountError) as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        else:
-            if current_user.is_authenticated:
-                end_current_session("password_reset")
-            flash("Your password has been changed. Sign in with your new password.")
-            return redirect(url_for("auth.sign_in"))
+    if form.validate_on_submit() and apply(
+        form, lambda: accounts.reset_password(reset, form.password.data), field="password"
+    ):
+        if current_user.is_authenticated:
+            end_current_session("password_reset")
+        flash("Your password has been changed. Sign in with your new password.")
+        return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form)
 
 
@@ -349,13 +343,11 @@ def _require_signed_in() -> User:
     return current_user._get_current_object()
 
 
-@bp.get("/account")
-def account():
-    user = _require_signed_in()
+def _account_page(user: User, password_form: ChangePasswordForm):
     return render_template(
         "auth/account.html",
         user=user,
-        password_form=ChangePasswordForm(),
+        password_form=password_form,
         confirm_form=ConfirmForm(),
         sessions=open_sessions(user),
         recovery_left=mfa.remaining_recovery_codes(user),
@@ -363,32 +355,26 @@ def account():
     )
 
 
+@bp.get("/account")
+def account():
+    return _account_page(_require_signed_in(), ChangePasswordForm())
+
+
 @bp.post("/account/password")
 def change_password():
     user = _require_signed_in()
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        mfa_verified = g.user_session.mfa_verified
-        try:
-            accounts.change_password(user, current=form.current_password.data, new=form.password.data)
-        except (PasswordRejected, accounts.AccountError) as exc:
-            db.session.rollback()
-            field = getattr(exc, "field", None) or "password"
-            getattr(form, field).errors.append(str(exc))
-        else:
-            start_session(user, mfa_verified=mfa_verified)
-            db.session.commit()
-            flash("Your password has been changed. You have been signed out everywhere else.")
-            return redirect(url_for("auth.account"))
-    return render_template(
-        "auth/account.html",
-        user=user,
-        password_form=form,
-        confirm_form=ConfirmForm(),
-        sessions=open_sessions(user),
-        recovery_left=mfa.remaining_recovery_codes(user),
-        mfa_is_required=mfa_required(user.organisation.kind, user.roles),
-    ), 200
+    mfa_verified = g.user_session.mfa_verified
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: accounts.change_password(user, current=form.current_password.data, new=form.password.data),
+        field="password",
+    ):
+        start_session(user, mfa_verified=mfa_verified)  # every old session ended: carry on in a new one
+        db.session.commit()
+        flash("Your password has been changed. You have been signed out everywhere else.")
+        return redirect(url_for("auth.account"))
+    return _account_page(user, form)
 
 
 @bp.post("/account/two-step/reset")

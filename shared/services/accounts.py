@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from shared import audit, tokens
 from shared.auth.sessions import end_user_sessions
 from shared.extensions import db
-from shared.mail import send_email
+from shared.mail import MailNotSent, send_email
 from shared.models import (
     Invitation,
     Membership,
@@ -26,6 +27,8 @@ from shared.passwords import check_password_policy, hash_password, verify_passwo
 from shared.roles import PROVIDER_MANAGER, roles_for
 from shared.urls import absolute_url
 
+log = logging.getLogger(__name__)
+
 
 class AccountError(ValueError):
     """A rule was broken; the message is shown to the user as it is."""
@@ -41,6 +44,24 @@ def normalise_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def organisation_people(organisation: Organisation) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).join(Membership).where(Membership.organisation_id == organisation.id).order_by(User.name)
+        )
+    )
+
+
+def pending_invitations(organisation: Organisation) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None))
+            .order_by(Invitation.created_at.desc())
+        )
+    )
 
 
 def _check_roles(organisation: Organisation, roles: list[str]) -> list[str]:
@@ -167,16 +188,20 @@ def invite_provider(
     return provider
 
 
-def invitation_from_token(token: str) -> Invitation:
-    """Raises tokens.TokenError (expired / invalid); the caller checks whether it was already used."""
-    invitation_id = tokens.read_token(tokens.INVITATION, token)
+def _from_token(purpose: str, model, token: str):
+    """The row a signed link points at. Raises tokens.TokenError (expired / invalid); callers check "used"."""
+    object_id = tokens.read_token(purpose, token)
     try:
-        invitation = db.session.get(Invitation, uuid.UUID(invitation_id))
+        row = db.session.get(model, uuid.UUID(object_id))
     except (ValueError, TypeError) as exc:
         raise tokens.TokenError(tokens.TokenProblem.INVALID) from exc
-    if invitation is None:
+    if row is None:
         raise tokens.TokenError(tokens.TokenProblem.INVALID)
-    return invitation
+    return row
+
+
+def invitation_from_token(token: str) -> Invitation:
+    return _from_token(tokens.INVITATION, Invitation, token)
 
 
 def accept_invitation(invitation: Invitation, *, password: str) -> User:
@@ -213,21 +238,16 @@ def request_password_reset(email: str) -> None:
             f"Open this link to choose a new password (it works once and expires in 72 hours):\n{link}\n\n"
             "You will still need your security code to sign in. If you did not ask for this, ignore this e-mail.\n",
         )
-    except Exception:
+    except MailNotSent:
+        # Say nothing different to the person asking (that would reveal the account exists); log it instead.
         db.session.rollback()
-        raise
+        log.error("password_reset.mail_failed", extra={"user_id": str(user.id)})
+        return
     db.session.commit()
 
 
 def reset_from_token(token: str) -> PasswordReset:
-    reset_id = tokens.read_token(tokens.RESET, token)
-    try:
-        reset = db.session.get(PasswordReset, uuid.UUID(reset_id))
-    except (ValueError, TypeError) as exc:
-        raise tokens.TokenError(tokens.TokenProblem.INVALID) from exc
-    if reset is None:
-        raise tokens.TokenError(tokens.TokenProblem.INVALID)
-    return reset
+    return _from_token(tokens.RESET, PasswordReset, token)
 
 
 def reset_password(reset: PasswordReset, password: str) -> User:
