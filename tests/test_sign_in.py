@@ -201,3 +201,19 @@ def test_post_after_session_ended_gets_a_friendly_page(world, browser, app):
     assert response.status_code in (400, 401)
     assert "nothing was saved" in html(response)
     assert "Traceback" not in html(response)
+
+
+def test_a_password_alone_cannot_set_up_a_new_authenticator(world, browser, app):
+    """Someone with only the password must not replace the existing authenticator during sign-in."""
+    school = world.school()
+    dsl = world.user(school, [DSL])
+    browser.submit("/sign-in", {"email": dsl.email, "password": dsl.password})
+    response = browser.get("/two-step/set-up")
+    assert response.status_code == 302 and response.location.endswith("/sign-in/security-code")
+    token = browser.token()
+    posted = browser.client.post("/two-step/set-up", data={"csrf_token": token, "code": "123456"})
+    assert posted.status_code == 302 and posted.location.endswith("/sign-in/security-code")
+    assert browser.get("/school/").status_code == 302
+    with app.app_context():
+        user = db.session.get(User, dsl.id)
+        assert user.totp_secret == dsl.totp_secret and user.pending_totp_secret is None

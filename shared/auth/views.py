@@ -184,6 +184,9 @@ def mfa_setup():
             raise SignInRequired
         flash("Sign in again to continue.")
         return redirect(url_for("auth.sign_in"))
+    if not signed_in and user.mfa_enabled:
+        # A password alone never sets up a new authenticator: that would bypass the one already set up.
+        return redirect(url_for("auth.mfa_challenge"))
     if user.pending_totp_secret is None:
         # The only write a GET makes here: a secret to show, kept until a code from it is confirmed.
         user.pending_totp_secret = mfa.new_secret()
