@@ -39,7 +39,7 @@ def run_all() -> list[Metric]:
     return metrics
 
 
-def write_results(metrics: list[Metric], path: Path = RESULTS_PATH) -> None:
+def write_results(metrics: list[Metric], path: Path) -> None:
     """Written whole through a temporary file, so a reader never sees half a file."""
     data = {m.name: m.as_json() for m in metrics}
     partial = path.with_suffix(".json.tmp")
@@ -70,7 +70,10 @@ def main() -> int:
     except BenchError as exc:
         print(f"bench: could not run: {exc}", file=sys.stderr)
         return 1
-    write_results(metrics)
+    except KeyboardInterrupt:
+        print("bench: interrupted (servers stopped, no results written)", file=sys.stderr)
+        return 130
+    write_results(metrics, RESULTS_PATH)
     print(f"\n{format_table(metrics)}\n\nwrote {RESULTS_PATH} in {time.monotonic() - started:.0f} s")
     return 0
 

@@ -22,6 +22,9 @@ HOST = "127.0.0.1"  # the benchmark only ever talks to this machine
 WORKERS = 2
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
+# Gunicorn 27 opens a control socket at ~/.gunicorn/gunicorn.ctl by default: the two servers of a run (and anyone
+# else's gunicorn) would share that path, so the benchmark's servers go without one.
+EXTRA_OPTIONS = ("--no-control-socket",)
 
 
 def free_port() -> int:
@@ -37,7 +40,17 @@ class Server:
         self.name = name
         self.port = free_port()
         self.log_path = log_dir / f"{name}.log"
-        command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"{HOST}:{self.port}", app_spec]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"{HOST}:{self.port}",
+            *EXTRA_OPTIONS,
+            app_spec,
+        ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

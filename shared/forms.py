@@ -124,3 +124,15 @@ class ChangePasswordForm(FlaskForm):
     )
     password = new_password_field("New password")
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ReauthenticateForm(FlaskForm):
+    """Asks for the password again before a change to how the person signs in."""
+
+    confirm_password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        description="Enter your password to change your two-step sign-in.",
+        validators=[InputRequired(message="Enter your password")],
+    )
+    start_set_up = SubmitField("Set up two-step sign-in", widget=GovSubmitInput())

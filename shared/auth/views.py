@@ -19,6 +19,7 @@ from shared.forms import (
     CodeForm,
     ConfirmForm,
     NewPasswordForm,
+    ReauthenticateForm,
     ResetRequestForm,
     SetUpCodeForm,
     SignInForm,
@@ -346,11 +347,12 @@ def _require_signed_in() -> User:
     return current_user._get_current_object()
 
 
-def _account_page(user: User, password_form: ChangePasswordForm):
+def _account_page(user: User, password_form: ChangePasswordForm, mfa_form: ReauthenticateForm | None = None):
     return render_template(
         "auth/account.html",
         user=user,
         password_form=password_form,
+        mfa_form=mfa_form or ReauthenticateForm(),
         confirm_form=ConfirmForm(),
         sessions=open_sessions(user),
         recovery_left=mfa.remaining_recovery_codes(user),
@@ -383,8 +385,12 @@ def change_password():
 @bp.post("/account/two-step/reset")
 def reset_mfa():
     user = _require_signed_in()
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    form = ReauthenticateForm()
+    if not form.validate_on_submit():
+        return _account_page(user, ChangePasswordForm(formdata=None), form)
+    if not verify_password(user.password_hash, form.confirm_password.data):
+        form.confirm_password.errors.append("Your password is not correct")
+        return _account_page(user, ChangePasswordForm(formdata=None), form)
     user.pending_totp_secret = mfa.new_secret()
     audit.record("mfa.reset", organisation=user.organisation, obj=user, actor=user)
     db.session.commit()
