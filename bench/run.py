@@ -8,6 +8,7 @@ a metric misses its target, and 1 only when a benchmark could not run.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -63,8 +64,16 @@ def format_table(metrics: list[Metric]) -> str:
     return "\n".join(lines)
 
 
+def _exit_on_signal(signum: int, _frame) -> None:
+    """Turn SIGTERM/SIGHUP into SystemExit, so the workspace still stops its servers (they run in their own
+    process groups, so nothing else would)."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
     started = time.monotonic()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     try:
         metrics = run_all()
     except BenchError as exc:

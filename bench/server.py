@@ -71,7 +71,7 @@ class Server:
                 if response.status == 200:
                     return
                 last = f"HTTP {response.status}"
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 last = repr(exc)
             finally:
                 conn.close()

@@ -31,7 +31,7 @@ class Workspace:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
+        if exc_type is not None and issubclass(exc_type, Exception):  # not for Ctrl-C or SIGTERM
             for server in self._servers:
                 print(f"--- last lines of gunicorn ({server.name}) ---\n{server.log_tail()}", file=sys.stderr)
         self._stack.close()
