@@ -102,10 +102,7 @@ def _branding() -> dict[str, Any]:
     if "school_name" not in g:
         from shared.models import Organisation, OrganisationKind
 
-        name = None
-        if current_user.is_authenticated and current_user.organisation is not None:
-            org = current_user.organisation
-            name = org.name if org.is_school else (org.provider_profile.school.name if org.provider_profile else None)
+        name = current_user.school_name if current_user.is_authenticated else None
         if name is None:
             try:
                 name = db.session.scalar(

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,11 +30,9 @@ def guard_side(kind: OrganisationKind):
     def _guard():
         if not current_user.is_authenticated:
             raise SignInRequired
-        org = current_user.organisation
-        if org is None or org.kind != kind:
+        if current_user.organisation_kind != kind:
             abort(403)
-        record = g.get("user_session")
-        if mfa_required(org.kind, current_user.roles) and not (record and record.mfa_verified):
+        if mfa_required(kind, current_user.roles) and not current_user.session_mfa_verified:
             # e.g. a provider user made DSL after signing in without MFA: set it up before going on.
             return redirect(url_for("auth.mfa_setup"))
         return None

@@ -2,20 +2,34 @@
 
 The cookie holds a random token; the database holds its hash, when it was last used and whether it has ended.
 Signing out, changing the password and deactivation end the record, so a copied cookie stops working.
+Every signed-in request reads the record, the person, their organisation and roles in one autocommit query
+(one round trip, no transaction); see bench/ for why that matters.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
 from flask import current_app, g, request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
+from shared.auth.principal import SignedInUser
 from shared.extensions import db, login_manager
-from shared.models import OrganisationKind, User, UserSession, utcnow
+from shared.models import (
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+    ProviderProfile,
+    User,
+    UserSession,
+    utcnow,
+)
 
 # last_seen_at is written at most this often, so most requests do not write.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -25,11 +39,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def idle_timeout_for(user: User) -> timedelta:
-    org = user.organisation
+def idle_timeout_for(kind: OrganisationKind) -> timedelta:
     minutes = (
         current_app.config["SCHOOL_IDLE_MINUTES"]
-        if org is not None and org.kind == OrganisationKind.SCHOOL
+        if kind == OrganisationKind.SCHOOL
         else current_app.config["PORTAL_IDLE_MINUTES"]
     )
     return timedelta(minutes=minutes)
@@ -40,6 +53,7 @@ def start_session(user: User, *, mfa_verified: bool) -> UserSession:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     record = UserSession(
+        id=uuid.uuid4(),
         token_hash=_hash(token),
         user_id=user.id,
         created_at=now,
@@ -49,66 +63,111 @@ def start_session(user: User, *, mfa_verified: bool) -> UserSession:
     )
     db.session.add(record)
     session.clear()
-    user.session_token = token
-    login_user(user)
-    g.user_session = record
+    login_user(SignedInUser.from_user(user, session_id=record.id, mfa_verified=mfa_verified, token=token))
     return record
 
 
 def end_current_session(reason: str) -> None:
-    record = g.get("user_session")
-    if record is not None and record.ended_at is None:
-        record.ended_at = utcnow()
-        record.end_reason = reason
+    if current_user.is_authenticated:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == current_user.session_id, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason)
+        )
     logout_user()
     session.clear()
 
 
-def end_user_sessions(user: User, reason: str, *, keep: UserSession | None = None) -> int:
-    """End every open session of the user (except `keep`); returns how many were ended."""
+def mark_current_session_mfa_verified() -> None:
+    db.session.execute(update(UserSession).where(UserSession.id == current_user.session_id).values(mfa_verified=True))
+
+
+def end_user_sessions(user_id: uuid.UUID, reason: str, *, keep_id: uuid.UUID | None = None) -> int:
+    """End every open session of the user (except `keep_id`); returns how many were ended."""
     stmt = (
         update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
     )
-    if keep is not None:
-        stmt = stmt.where(UserSession.id != keep.id)
+    if keep_id is not None:
+        stmt = stmt.where(UserSession.id != keep_id)
     return db.session.execute(stmt).rowcount
 
 
+_school = aliased(Organisation)
+_PRINCIPAL_QUERY = (
+    select(
+        UserSession.id,
+        UserSession.created_at,
+        UserSession.last_seen_at,
+        UserSession.ended_at,
+        UserSession.mfa_verified,
+        User.id.label("user_id"),
+        User.email,
+        User.name,
+        User.active,
+        User.mfa_enabled_at,
+        User.totp_secret,
+        Organisation.id.label("organisation_id"),
+        Organisation.kind,
+        Organisation.name.label("organisation_name"),
+        _school.name.label("school_name"),
+        MembershipRole.role,
+    )
+    .join(User, User.id == UserSession.user_id)
+    .join(Membership, Membership.user_id == User.id)
+    .join(Organisation, Organisation.id == Membership.organisation_id)
+    .outerjoin(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
+    .outerjoin(_school, _school.id == ProviderProfile.school_id)
+    .outerjoin(MembershipRole, MembershipRole.membership_id == Membership.id)
+)
+
+
 @login_manager.user_loader
-def load_user_from_session(token: str) -> User | None:
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if record is None or record.ended_at is not None:
-        return None
-    user = record.user
-    now = utcnow()
-    expired = None
-    if not user.active:
-        expired = "deactivated"
-    elif now - record.last_seen_at > idle_timeout_for(user):
-        expired = "idle"
-    elif now - record.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
-        expired = "absolute"
-    if expired:
-        record.ended_at = now
-        record.end_reason = expired
-        db.session.commit()
-        g.session_ended_reason = expired
-        return None
-    if now - record.last_seen_at > TOUCH_INTERVAL:
-        record.last_seen_at = now
-        db.session.commit()
-    user.session_token = token
-    g.user_session = record
-    return user
+def load_user_from_session(token: str) -> SignedInUser | None:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        rows = conn.execute(_PRINCIPAL_QUERY.where(UserSession.token_hash == _hash(token))).all()
+        if not rows:
+            return None
+        row = rows[0]
+        if row.ended_at is not None:
+            return None
+        now = utcnow()
+        expired = None
+        if not row.active:
+            expired = "deactivated"
+        elif now - row.last_seen_at > idle_timeout_for(row.kind):
+            expired = "idle"
+        elif now - row.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
+            expired = "absolute"
+        if expired:
+            conn.execute(update(UserSession).where(UserSession.id == row.id).values(ended_at=now, end_reason=expired))
+            g.session_ended_reason = expired
+            return None
+        if now - row.last_seen_at > TOUCH_INTERVAL:
+            conn.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    is_school = row.kind == OrganisationKind.SCHOOL
+    return SignedInUser(
+        id=row.user_id,
+        email=row.email,
+        name=row.name,
+        roles=frozenset(r.role for r in rows if r.role),
+        mfa_enabled=row.mfa_enabled_at is not None and row.totp_secret is not None,
+        organisation_id=row.organisation_id,
+        organisation_kind=row.kind,
+        organisation_name=row.organisation_name,
+        school_name=row.organisation_name if is_school else row.school_name,
+        session_id=row.id,
+        session_mfa_verified=row.mfa_verified,
+        token=token,
+    )
 
 
-def open_sessions(user: User) -> list[UserSession]:
+def open_sessions(user_id: uuid.UUID) -> list[UserSession]:
     return list(
         db.session.scalars(
             select(UserSession)
-            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
             .order_by(UserSession.last_seen_at.desc())
         )
     )

@@ -5,12 +5,18 @@ from __future__ import annotations
 import time
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from shared import audit, mfa
 from shared.auth.access import SignInRequired, is_safe_next
-from shared.auth.sessions import end_current_session, end_user_sessions, open_sessions, start_session
+from shared.auth.sessions import (
+    end_current_session,
+    end_user_sessions,
+    mark_current_session_mfa_verified,
+    open_sessions,
+    start_session,
+)
 from shared.auth.throttle import TooManyAttempts, ip_ceiling, throttle
 from shared.extensions import db
 from shared.forms import (
@@ -37,14 +43,15 @@ SIGN_IN_ERROR = "Enter a correct email address and password"
 CODE_ERROR = "Enter a correct security code"
 
 
-def home_for(user: User) -> str:
-    org = user.organisation
-    return url_for("school_admin.home") if org and org.kind == OrganisationKind.SCHOOL else url_for("portal.home")
+def home_for(user) -> str:
+    """The home page of the person's side (a User or the signed-in principal)."""
+    kind = user.organisation_kind if hasattr(user, "organisation_kind") else user.organisation.kind
+    return url_for("school_admin.home") if kind == OrganisationKind.SCHOOL else url_for("portal.home")
 
 
 def _layout() -> str:
-    if current_user.is_authenticated and current_user.organisation is not None:
-        return "school_admin/base.html" if current_user.organisation.is_school else "portal/base.html"
+    if current_user.is_authenticated:
+        return "school_admin/base.html" if current_user.is_school else "portal/base.html"
     return "base.html"
 
 
@@ -179,7 +186,7 @@ def mfa_challenge():
 def mfa_setup():
     """Set up an authenticator app: while signing in (pending) or, signed in, from the account page."""
     signed_in = current_user.is_authenticated
-    user = current_user if signed_in else _pending_user()
+    user = current_user.record if signed_in else _pending_user()
     if user is None:
         if request.method == "POST":
             raise SignInRequired
@@ -207,8 +214,8 @@ def mfa_setup():
             audit.record("mfa.enabled", organisation=user.organisation, obj=user, actor=user)
             if signed_in:
                 # Other sessions may have been opened with the old authenticator: end them.
-                end_user_sessions(user, "mfa_reset", keep=g.user_session)
-                g.user_session.mfa_verified = True
+                end_user_sessions(user.id, "mfa_reset", keep_id=current_user.session_id)
+                mark_current_session_mfa_verified()
                 db.session.commit()
                 next_url = home_for(user)
             else:
@@ -234,7 +241,7 @@ def sign_out():
     if not form.validate_on_submit():
         abort(400)
     if current_user.is_authenticated:
-        user = current_user._get_current_object()
+        user = current_user.record
         audit.record("sign_out", organisation=user.organisation, obj=user, actor=user)
         end_current_session("signed_out")
         db.session.commit()
@@ -344,7 +351,7 @@ def password_reset(token: str):
 def _require_signed_in() -> User:
     if not current_user.is_authenticated:
         raise SignInRequired
-    return current_user._get_current_object()
+    return current_user.record
 
 
 def _account_page(user: User, password_form: ChangePasswordForm, mfa_form: ReauthenticateForm | None = None):
@@ -354,7 +361,7 @@ def _account_page(user: User, password_form: ChangePasswordForm, mfa_form: Reaut
         password_form=password_form,
         mfa_form=mfa_form or ReauthenticateForm(),
         confirm_form=ConfirmForm(),
-        sessions=open_sessions(user),
+        sessions=open_sessions(user.id),
         recovery_left=mfa.remaining_recovery_codes(user),
         mfa_is_required=mfa_required(user.organisation.kind, user.roles),
     )
@@ -369,7 +376,7 @@ def account():
 def change_password():
     user = _require_signed_in()
     form = ChangePasswordForm()
-    mfa_verified = g.user_session.mfa_verified
+    mfa_verified = current_user.session_mfa_verified
     if form.validate_on_submit() and apply(
         form,
         lambda: accounts.change_password(user, current=form.current_password.data, new=form.password.data),
@@ -403,7 +410,7 @@ def end_other_sessions():
     user = _require_signed_in()
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    count = end_user_sessions(user, "ended_by_user", keep=g.user_session)
+    count = end_user_sessions(user.id, "ended_by_user", keep_id=current_user.session_id)
     audit.record("session.ended_others", organisation=user.organisation, obj=user, actor=user, count=count)
     db.session.commit()
     flash(f"Signed out of {count} other session{'s' if count != 1 else ''}.")

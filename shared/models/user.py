@@ -34,25 +34,6 @@ class User(db.Model):
     membership: Mapped[Membership | None] = relationship(back_populates="user", uselist=False)
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
-    # Flask-Login: the id it keeps in the cookie is the server-side session token, not the user id,
-    # so ending the session record ends the sign-in (a copied cookie stops working).
-    session_token = None  # set per request by the session loader; not a column
-
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    def get_id(self) -> str | None:
-        return self.session_token
-
     @property
     def organisation(self) -> Organisation | None:
         return self.membership.organisation if self.membership else None

@@ -114,7 +114,7 @@ def deactivate_user(user: User, *, by: User) -> None:
     if user.id == by.id:
         raise AccountError("You cannot deactivate your own account")
     user.active = False
-    end_user_sessions(user, "deactivated")
+    end_user_sessions(user.id, "deactivated")
     audit.record("user.deactivated", organisation=user.organisation, obj=user, actor=by)
     db.session.commit()
 
@@ -258,7 +258,7 @@ def reset_password(reset: PasswordReset, password: str) -> User:
     check_password_policy(password, organisation_name=user.organisation.name, email=user.email)
     user.password_hash = hash_password(password)
     user.password_changed_at = reset.used_at = utcnow()
-    end_user_sessions(user, "password_reset")
+    end_user_sessions(user.id, "password_reset")
     audit.record("password.reset", organisation=user.organisation, obj=user, actor=user)
     db.session.commit()
     return user
@@ -271,6 +271,6 @@ def change_password(user: User, *, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     # Every session ends, this one included (a copied cookie stops working); the view starts a fresh one.
-    end_user_sessions(user, "password_changed")
+    end_user_sessions(user.id, "password_changed")
     audit.record("password.changed", organisation=user.organisation, obj=user, actor=user)
     db.session.commit()
