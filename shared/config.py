@@ -36,7 +36,9 @@ class Config:
         self.DEBUG = _bool("FLASK_DEBUG", False)
         self.SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'ap-portal.sqlite'}")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Test each pooled connection before use (one cheap round trip), so a database restart costs no
+        # failed requests; DB_POOL_PRE_PING=0 turns it off. Connections are recycled hourly either way.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _bool("DB_POOL_PRE_PING", True), "pool_recycle": 3600}
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
         # How many reverse proxies in front of the app set X-Forwarded-For (0: none, e.g. local development).

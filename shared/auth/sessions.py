@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import aliased
 
 from shared.auth.principal import SignedInUser
@@ -120,13 +120,15 @@ _PRINCIPAL_QUERY = (
     .outerjoin(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
     .outerjoin(_school, _school.id == ProviderProfile.school_id)
     .outerjoin(MembershipRole, MembershipRole.membership_id == Membership.id)
+    # Built once with a bound parameter, so SQLAlchemy reuses its compiled form and cache key on every request.
+    .where(UserSession.token_hash == bindparam("token_hash"))
 )
 
 
 @login_manager.user_loader
 def load_user_from_session(token: str) -> SignedInUser | None:
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        rows = conn.execute(_PRINCIPAL_QUERY.where(UserSession.token_hash == _hash(token))).all()
+        rows = conn.execute(_PRINCIPAL_QUERY, {"token_hash": _hash(token)}).all()
         if not rows:
             return None
         row = rows[0]
