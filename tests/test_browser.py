@@ -184,3 +184,59 @@ def test_provider_manager_signs_in_and_sees_their_organisation(world, new_page):
     check_page(page, "provider-home")
 
     sign_out(page)
+
+
+def sign_in_with_code(page, person) -> None:
+    page.goto("/sign-in")
+    fill_sign_in(page, person.email, person.password)
+    page.get_by_label("Security code").fill(person.code())
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_school_staff_and_provider_pages_are_accessible(world, new_page):
+    """Beyond the pages the issue names: every other page of this issue on the school side, forms with errors too."""
+    page = new_page()
+    school = world.school(SCHOOL)
+    world.provider(school, PROVIDER)
+    admin = world.user(school, ["school_admin", "ap_lead"])
+    sign_in_with_code(page, admin)
+    expect(page).to_have_url(re.compile(r"/school/$"))
+    for path, name in [
+        ("/school/staff", "staff"),
+        ("/school/staff/invite", "invite-staff"),
+        (f"/school/staff/{admin.id}/roles", "staff-roles"),
+        ("/school/providers", "providers"),
+        ("/school/providers/invite", "invite-provider"),
+        ("/account", "school-account"),
+        ("/school/no-such-page", "school-404"),
+    ]:
+        page.goto(path)
+        check_page(page, name)
+    page.goto("/school/staff/invite")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a name")
+    check_page(page, "invite-staff-errors")
+
+
+def test_provider_pages_and_mfa_set_up_are_accessible(world, new_page):
+    page = new_page()
+    school = world.school(SCHOOL)
+    provider = world.provider(school, PROVIDER)
+    manager = world.user(provider, [PROVIDER_MANAGER])
+    page.goto("/sign-in")
+    fill_sign_in(page, manager.email, manager.password)
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    for path, name in [
+        ("/portal/users", "provider-users"),
+        ("/portal/users/invite", "provider-invite"),
+        (f"/portal/users/{manager.id}", "provider-user"),
+    ]:
+        page.goto(path)
+        check_page(page, name)
+    sign_out(page)
+
+    dsl = world.user(provider, ["provider_dsl"], mfa=False)
+    fill_sign_in(page, dsl.email, dsl.password)
+    expect(page).to_have_url(re.compile(r"/two-step/set-up$"))
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    check_page(page, "mfa-set-up")
