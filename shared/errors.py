@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared.auth.access import SignInRequired, is_safe_next
 from shared.auth.throttle import ThrottleUnavailable, TooManyAttempts
+from shared.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,5 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return _http(exc)
         log.exception("unhandled_error")
-        from shared.extensions import db
-
         db.session.rollback()
         return render_error(500)

@@ -217,3 +217,19 @@ def test_a_password_alone_cannot_set_up_a_new_authenticator(world, browser, app)
     with app.app_context():
         user = db.session.get(User, dsl.id)
         assert user.totp_secret == dsl.totp_secret and user.pending_totp_secret is None
+
+
+def test_an_old_password_hash_is_upgraded_at_sign_in(world, browser, app):
+    from argon2 import PasswordHasher
+
+    school = world.school()
+    provider = world.provider(school)
+    staff = world.user(provider, [PROVIDER_STAFF])
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(staff.password)
+    with app.app_context():
+        db.session.get(User, staff.id).password_hash = weak
+        db.session.commit()
+    assert browser.sign_in(staff).status_code == 302
+    with app.app_context():
+        upgraded = db.session.get(User, staff.id).password_hash
+    assert upgraded != weak and upgraded.startswith("$argon2id$")

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -71,7 +71,3 @@ def member_or_404(user_id: uuid.UUID, organisation: Organisation) -> User:
 
 def is_safe_next(target: str | None) -> bool:
     return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
-
-
-def wants_page(method: str | None = None) -> bool:
-    return (method or request.method) in {"GET", "HEAD"}

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from shared import audit, mfa
 from shared.auth.access import SignInRequired, is_safe_next
+from shared.auth.principal import SignedInUser
 from shared.auth.sessions import (
     end_current_session,
     end_user_sessions,
@@ -31,7 +32,7 @@ from shared.forms import (
     SignInForm,
 )
 from shared.models import OrganisationKind, User
-from shared.passwords import verify_password
+from shared.passwords import hash_password, needs_rehash, verify_password
 from shared.roles import ROLE_LABELS, mfa_required
 from shared.services import accounts
 from shared.tokens import TokenError, TokenProblem
@@ -43,10 +44,9 @@ SIGN_IN_ERROR = "Enter a correct email address and password"
 CODE_ERROR = "Enter a correct security code"
 
 
-def home_for(user) -> str:
-    """The home page of the person's side (a User or the signed-in principal)."""
-    kind = user.organisation_kind if hasattr(user, "organisation_kind") else user.organisation.kind
-    return url_for("school_admin.home") if kind == OrganisationKind.SCHOOL else url_for("portal.home")
+def home_for(user: User | SignedInUser) -> str:
+    """The home page of the person's side."""
+    return url_for("school_admin.home" if user.organisation_kind == OrganisationKind.SCHOOL else "portal.home")
 
 
 def _layout() -> str:
@@ -137,6 +137,10 @@ def sign_in():
             # Known and unknown e-mails, wrong passwords and deactivated accounts all get the same answer.
             form.password.errors.append(SIGN_IN_ERROR)
             return render_template("auth/sign_in.html", form=form, sign_in_failed=True)
+        if needs_rehash(user.password_hash):
+            # argon2 parameters have moved on since this hash was made: store a fresh one while we have the password.
+            user.password_hash = hash_password(form.password.data)
+            db.session.commit()
         org = user.organisation
         if user.mfa_enabled or mfa_required(org.kind, user.roles):
             _set_pending(user, next_url if is_safe_next(next_url) else None)

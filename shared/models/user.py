@@ -39,6 +39,10 @@ class User(db.Model):
         return self.membership.organisation if self.membership else None
 
     @property
+    def organisation_kind(self):
+        return self.membership.organisation.kind if self.membership else None
+
+    @property
     def roles(self) -> frozenset[str]:
         return frozenset(r.role for r in self.membership.roles) if self.membership else frozenset()
 
