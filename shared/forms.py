@@ -13,10 +13,18 @@ from wtforms import PasswordField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 
+def single_line(value: str | None) -> str | None:
+    """Names and titles are one line of text: control characters (newlines included) become spaces."""
+    if value is None:
+        return None
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+
+
 def email_field(label: str = "Email address") -> StringField:
     return StringField(
         label,
         widget=GovTextInput(),
+        filters=[lambda v: v.strip() if v else v],
         validators=[
             InputRequired(message="Enter an email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -32,6 +40,7 @@ def name_field(label: str = "Full name") -> StringField:
     return StringField(
         label,
         widget=GovTextInput(),
+        filters=[single_line],
         validators=[
             InputRequired(message="Enter a name"),
             Length(max=200, message="Name must be 200 characters or fewer"),

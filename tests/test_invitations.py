@@ -195,3 +195,20 @@ def test_school_admin_changes_roles_and_deactivates(world, app):
         assert not person.active and person.roles == {"sendco", "dsl"}
         old_new = db.session.query(AuditEvent).filter_by(action="user.roles_changed").one().details
         assert old_new == {"old": ["sendco"], "new": ["dsl", "sendco"]}
+
+
+def test_names_are_kept_to_one_line(world, app, mailbox):
+    """A crafted POST with a newline in a name cannot inject e-mail headers or break the page."""
+    school = world.school()
+    lead = Browser(app.test_client())
+    lead.sign_in(world.user(school, ["ap_lead"]))
+    response = lead.submit(
+        "/school/providers/invite",
+        {"provider_name": "Evil\r\nBcc: victim@example.com", "name": "Mal\nlory", "email": "mal@evil.example"},
+    )
+    assert response.status_code == 302
+    [message] = mailbox.to("mal@evil.example")
+    assert message["Bcc"] is None
+    assert "Hello Mal lory" in mailbox.body(message)
+    with app.app_context():
+        assert db.session.query(Organisation).filter_by(name="Evil Bcc: victim@example.com").count() == 1

@@ -12,7 +12,7 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import current_organisation, roles_required
 from shared.extensions import db
-from shared.forms import email_field, name_field
+from shared.forms import email_field, name_field, single_line
 from shared.models import Organisation, ProviderProfile
 from shared.services import accounts
 from shared.web import apply
@@ -25,6 +25,7 @@ class InviteProviderForm(FlaskForm):
     provider_name = StringField(
         "Provider's name",
         widget=GovTextInput(),
+        filters=[single_line],
         validators=[
             InputRequired(message="Enter the provider's name"),
             Length(max=200, message="Provider's name must be 200 characters or fewer"),
