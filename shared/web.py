@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import flash
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from shared.extensions import db
+from shared.forms import ConfirmForm, InviteForm
 from shared.mail import MailNotSent
+from shared.models import User
 from shared.passwords import PasswordRejected
-from shared.services.accounts import AccountError
+from shared.services.accounts import AccountError, deactivate_user, invite
 
 MAIL_FAILED = "The e-mail could not be sent, so nothing was saved. Try again later."
 
@@ -29,3 +33,28 @@ def apply(form: FlaskForm, action: Callable[[], Any], *, field: str = "email") -
         form.form_errors.append(MAIL_FAILED)
         return False
     return True
+
+
+def invite_into_my_organisation(form: InviteForm) -> bool:
+    """Invite the person on the form into the signed-in user's organisation (either side)."""
+    return apply(
+        form,
+        lambda: invite(
+            current_user.organisation,
+            name=form.name.data,
+            email=form.email.data,
+            roles=form.roles.data,
+            by=current_user._get_current_object(),
+        ),
+    )
+
+
+def deactivate_member(person: User) -> None:
+    """Deactivate a member of the signed-in user's organisation and say what happened (either side)."""
+    form = ConfirmForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: deactivate_user(person, by=current_user._get_current_object()), field="submit"
+    ):
+        flash(f"{person.name} can no longer sign in")
+    for message in form.submit.errors:
+        flash(message, "error")

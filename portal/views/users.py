@@ -3,14 +3,13 @@
 import uuid
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 
 from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, member_or_404, roles_required
 from shared.forms import ConfirmForm, InviteForm
 from shared.services import accounts
-from shared.web import apply
+from shared.web import deactivate_member, invite_into_my_organisation
 
 
 @bp.get("/users")
@@ -29,16 +28,7 @@ def users():
 def invite_user():
     form = InviteForm()
     form.roles.choices = list(roles.PROVIDER_ROLES.items())
-    if form.validate_on_submit() and apply(
-        form,
-        lambda: accounts.invite(
-            current_organisation(),
-            name=form.name.data,
-            email=form.email.data,
-            roles=form.roles.data,
-            by=current_user._get_current_object(),
-        ),
-    ):
+    if form.validate_on_submit() and invite_into_my_organisation(form):
         flash(f"Invitation sent to {accounts.normalise_email(form.email.data)}")
         return redirect(url_for("portal.users"))
     return render_template("portal/invite_user.html", form=form)
@@ -54,12 +44,5 @@ def user_detail(user_id: uuid.UUID):
 @bp.post("/users/<uuid:user_id>/deactivate")
 @roles_required(roles.PROVIDER_MANAGER)
 def deactivate_user(user_id: uuid.UUID):
-    person = member_or_404(user_id, current_organisation())
-    form = ConfirmForm()
-    if form.validate_on_submit() and apply(
-        form, lambda: accounts.deactivate_user(person, by=current_user._get_current_object()), field="submit"
-    ):
-        flash(f"{person.name} can no longer sign in")
-    for message in form.submit.errors:
-        flash(message, "error")
+    deactivate_member(member_or_404(user_id, current_organisation()))
     return redirect(url_for("portal.users"))

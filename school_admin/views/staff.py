@@ -10,7 +10,7 @@ from shared import roles
 from shared.auth.access import current_organisation, member_or_404, roles_required
 from shared.forms import ConfirmForm, InviteForm, RolesForm
 from shared.services import accounts
-from shared.web import apply
+from shared.web import apply, deactivate_member, invite_into_my_organisation
 
 
 def _role_choices():
@@ -33,16 +33,7 @@ def staff():
 def invite_staff():
     form = InviteForm()
     form.roles.choices = _role_choices()
-    if form.validate_on_submit() and apply(
-        form,
-        lambda: accounts.invite(
-            current_organisation(),
-            name=form.name.data,
-            email=form.email.data,
-            roles=form.roles.data,
-            by=current_user._get_current_object(),
-        ),
-    ):
+    if form.validate_on_submit() and invite_into_my_organisation(form):
         flash(f"Invitation sent to {accounts.normalise_email(form.email.data)}")
         return redirect(url_for("school_admin.staff"))
     return render_template("school_admin/invite_staff.html", form=form)
@@ -65,12 +56,5 @@ def staff_roles(user_id: uuid.UUID):
 @bp.post("/staff/<uuid:user_id>/deactivate")
 @roles_required(roles.SCHOOL_ADMIN)
 def deactivate_staff(user_id: uuid.UUID):
-    person = member_or_404(user_id, current_organisation())
-    form = ConfirmForm()
-    if form.validate_on_submit() and apply(
-        form, lambda: accounts.deactivate_user(person, by=current_user._get_current_object()), field="submit"
-    ):
-        flash(f"{person.name} can no longer sign in")
-    for message in form.submit.errors:
-        flash(message, "error")
+    deactivate_member(member_or_404(user_id, current_organisation()))
     return redirect(url_for("school_admin.staff"))
