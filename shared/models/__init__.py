@@ -2,7 +2,20 @@
 
 from shared.models.audit import AuditEvent
 from shared.models.base import utcnow
-from shared.models.organisation import Organisation, OrganisationKind, ProviderProfile, ProviderStatus
+from shared.models.evidence import (
+    DbsCheckResult,
+    DocumentStatus,
+    EvidenceDocument,
+    KcsieConfirmation,
+    StaffMember,
+)
+from shared.models.organisation import (
+    Organisation,
+    OrganisationKind,
+    ProviderProfile,
+    ProviderSite,
+    ProviderStatus,
+)
 from shared.models.pupil import Placement, PlacementStatus, Pupil
 from shared.models.user import (
     Invitation,
@@ -16,6 +29,12 @@ from shared.models.user import (
 
 __all__ = [
     "AuditEvent",
+    "DbsCheckResult",
+    "DocumentStatus",
+    "EvidenceDocument",
+    "KcsieConfirmation",
+    "ProviderSite",
+    "StaffMember",
     "Invitation",
     "Membership",
     "MembershipRole",

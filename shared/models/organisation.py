@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Uuid
+from sqlalchemy import Date, Enum, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.extensions import db
@@ -81,5 +81,48 @@ class ProviderProfile(db.Model):
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     created_at: Mapped[datetime] = created_at()
 
+    # Organisation details (onboarding task 1). The type decides which evidence is required
+    # (shared.evidence_catalogue); registered providers give a URN or UKPRN, unregistered ones a setting type.
+    provider_type: Mapped[str | None] = mapped_column(String(30))
+    urn: Mapped[str | None] = mapped_column(String(6))
+    ukprn: Mapped[str | None] = mapped_column(String(8))
+    setting_type: Mapped[str | None] = mapped_column(String(200))
+    company_number: Mapped[str | None] = mapped_column(String(8))
+    charity_number: Mapped[str | None] = mapped_column(String(8))
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    # Contacts (onboarding task 3).
+    manager_name: Mapped[str | None] = mapped_column(String(200))
+    manager_email: Mapped[str | None] = mapped_column(String(254))
+    manager_phone: Mapped[str | None] = mapped_column(String(30))
+    dsl_name: Mapped[str | None] = mapped_column(String(200))
+    dsl_email: Mapped[str | None] = mapped_column(String(254))
+    dsl_phone: Mapped[str | None] = mapped_column(String(30))
+    dsl_training_date: Mapped[date | None] = mapped_column(Date)
+
     organisation: Mapped[Organisation] = relationship(back_populates="provider_profile", foreign_keys=[organisation_id])
     school: Mapped[Organisation] = relationship(foreign_keys=[school_id])
+    sites: Mapped[list[ProviderSite]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", order_by="ProviderSite.created_at"
+    )
+
+
+class ProviderSite(db.Model):
+    """Every place where the provider teaches placed pupils (the school keeps a record of each)."""
+
+    __tablename__ = "provider_sites"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    profile_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("provider_profiles.id"), nullable=False, index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    address_line_1: Mapped[str] = mapped_column(String(200), nullable=False)
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str] = mapped_column(String(100), nullable=False)
+    postcode: Mapped[str] = mapped_column(String(10), nullable=False)
+    activities: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = created_at()
+
+    profile: Mapped[ProviderProfile] = relationship(back_populates="sites")

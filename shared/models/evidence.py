@@ -1,0 +1,125 @@
+"""Evidence documents, the provider's staff list (a single-central-record view) and the KCSIE written confirmation."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.extensions import db
+from shared.models.base import UTCDateTime, created_at, uuid_pk
+from shared.models.user import User
+
+
+class DocumentStatus(enum.StrEnum):
+    """uploaded -> awaiting_review -> verified | rejected; verified -> expired; any -> superseded by a newer version.
+    The transitions live in shared.services.evidence, nowhere else."""
+
+    UPLOADED = "uploaded"
+    AWAITING_REVIEW = "awaiting_review"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+
+
+class EvidenceDocument(db.Model):
+    __tablename__ = "evidence_documents"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    evidence_type: Mapped[str] = mapped_column(String(40), nullable=False)  # a code in shared.evidence_catalogue
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    status: Mapped[DocumentStatus] = mapped_column(
+        Enum(
+            DocumentStatus,
+            name="document_status",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        nullable=False,
+        default=DocumentStatus.UPLOADED,
+    )
+    # The stored object: a random key, never the person's file name (kept only for display).
+    storage_key: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    display_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    virus_scanned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = created_at()
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    review_date: Mapped[date | None] = mapped_column(Date)
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checklist: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+
+class DbsCheckResult(enum.StrEnum):
+    """The DBS Update Service status check answers."""
+
+    NO_MATCH_FOUND = "NO_MATCH_FOUND"
+    BLANK_NO_NEW_INFO = "BLANK_NO_NEW_INFO"
+    NON_BLANK_NO_NEW_INFO = "NON_BLANK_NO_NEW_INFO"
+    NEW_INFO = "NEW_INFO"
+
+
+class StaffMember(db.Model):
+    """A provider's member of staff who works with placed pupils. Never the DBS certificate's content."""
+
+    __tablename__ = "staff_members"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(200), nullable=False)
+    dbs_certificate_number: Mapped[str] = mapped_column(String(12), nullable=False)
+    dbs_issue_date: Mapped[date] = mapped_column(Date, nullable=False)
+    enhanced_with_barred_list: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    update_service_subscribed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    last_status_check_date: Mapped[date | None] = mapped_column(Date)
+    last_status_check_result: Mapped[DbsCheckResult | None] = mapped_column(
+        Enum(
+            DbsCheckResult,
+            name="dbs_check_result",
+            native_enum=False,
+            length=30,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+    )
+    identity_checked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    right_to_work_checked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    prohibition_check: Mapped[str] = mapped_column(String(20), nullable=False, default="not_relevant")
+    created_at: Mapped[datetime] = created_at()
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class KcsieConfirmation(db.Model):
+    """The provider manager's written confirmation (KCSIE) that the staff on the list have had the checks the school
+    would do, and that the school will be told of changes. The exact statement and its version are kept."""
+
+    __tablename__ = "kcsie_confirmations"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    signed_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
+    typed_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    signer_role: Mapped[str] = mapped_column(String(200), nullable=False)
+    statement_version: Mapped[str] = mapped_column(String(20), nullable=False)
+    statement_text: Mapped[str] = mapped_column(Text, nullable=False)
+    signed_at: Mapped[datetime] = created_at()
+    # Any change to the staff list makes the confirmation lapse until it is signed again.
+    lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lapse_reason: Mapped[str | None] = mapped_column(String(200))
+
+    signed_by: Mapped[User] = relationship()
