@@ -35,6 +35,10 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "provider.invited": frozenset({"provider_name"}),
     "school.created": frozenset(),
     "user.created": frozenset({"roles"}),
+    "provider.details_saved": frozenset({"old_type", "new_type"}),
+    "provider.site_added": frozenset(),
+    "provider.site_removed": frozenset(),
+    "provider.contacts_saved": frozenset(),
 }
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovDateInput,
     GovPasswordInput,
+    GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms import DateField, PasswordField, RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 
@@ -57,11 +60,30 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
     )
 
 
+def choices_from(labels: dict) -> list[SelectChoice]:
+    """Choices for radios and checkboxes from a {value: label} mapping, in its order."""
+    return [SelectChoice(str(value), label) for value, label in labels.items()]
+
+
+class RadiosField(RadioField):
+    """GOV.UK radios; a value that is not one of the options gets a plain-English message."""
+
+    widget = GovRadioInput()
+
+    def __init__(self, label: str, *, invalid_message: str = "Select one of the options", **kwargs):
+        super().__init__(label, **kwargs)
+        self.invalid_message = invalid_message
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {choice.value for choice in self.choices or []}:
+            raise ValidationError(self.invalid_message)
+
+
 class RolesField(SelectMultipleField):
     widget = GovCheckboxesInput()
 
     def pre_validate(self, form) -> None:
-        allowed = {value for value, _label in self.choices or []}
+        allowed = {choice.value for choice in self.choices or []}
         if any(value not in allowed for value in self.data or []):
             raise ValidationError("Select roles from the list")
 
@@ -145,3 +167,26 @@ class ReauthenticateForm(FlaskForm):
         validators=[InputRequired(message="Enter your password")],
     )
     start_set_up = SubmitField("Set up two-step sign-in", widget=GovSubmitInput())
+
+
+class DayMonthYearField(DateField):
+    """A GOV.UK date input (day, month, year boxes) with a plain-English message for an impossible date."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label: str, *, invalid_message: str = "Enter a real date, like 27 3 2025", **kwargs):
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(label, **kwargs)
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist) -> None:
+        # The widget redraws exactly three boxes from raw_data, whatever a crafted request sent.
+        self.raw_data = (list(valuelist) + ["", "", ""])[:3]
+        valuelist = self.raw_data
+        if not any(part.strip() for part in valuelist):
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(part.strip() for part in valuelist)] if valuelist else valuelist)
+        except ValueError as exc:
+            raise ValueError(self.invalid_message) from exc

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from flask import flash
 from flask_login import current_user
@@ -14,7 +15,10 @@ from shared.forms import ConfirmForm, InviteForm
 from shared.mail import MailNotSent
 from shared.models import User
 from shared.passwords import PasswordRejected
-from shared.services.accounts import AccountError, deactivate_user, invite
+from shared.services.accounts import deactivate_user, invite
+from shared.services.errors import RuleBroken
+
+T = TypeVar("T")
 
 MAIL_FAILED = "The e-mail could not be sent, so nothing was saved. Try again later."
 
@@ -24,7 +28,7 @@ def apply(form: FlaskForm, action: Callable[[], Any], *, field: str = "email") -
     message on the field it names (or `field`), so the page can show it; True when it succeeded."""
     try:
         action()
-    except (AccountError, PasswordRejected) as exc:
+    except (RuleBroken, PasswordRejected) as exc:
         db.session.rollback()
         getattr(form, getattr(exc, "field", None) or field).errors.append(str(exc))
         return False
@@ -33,6 +37,11 @@ def apply(form: FlaskForm, action: Callable[[], Any], *, field: str = "email") -
         form.form_errors.append(MAIL_FAILED)
         return False
     return True
+
+
+def from_form(cls: type[T], form: FlaskForm) -> T:
+    """Build a service's input dataclass from the form fields of the same names."""
+    return cls(**{f.name: form.data[f.name] for f in fields(cls)})
 
 
 def invite_into_my_organisation(form: InviteForm) -> bool:

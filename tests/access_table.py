@@ -50,4 +50,9 @@ ACCESS: dict[str, object] = {
     "portal.invite_user": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.user_detail": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.deactivate_user": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.onboarding_tasks": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.organisation_details": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.sites": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.remove_site": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.contacts": ("portal", frozenset({PROVIDER_MANAGER})),
 }

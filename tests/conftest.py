@@ -212,6 +212,24 @@ class World:
             db.session.commit()
             return org.id
 
+    def site(self, provider_id: uuid.UUID, name: str = "Main building") -> uuid.UUID:
+        from shared.models import ProviderSite
+
+        with self.app.app_context():
+            profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider_id).one()
+            site = ProviderSite(
+                profile=profile,
+                organisation_id=provider_id,
+                name=name,
+                address_line_1="1 High Street",
+                town="Exampleton",
+                postcode="EX1 1AA",
+                activities="English and maths",
+            )
+            db.session.add(site)
+            db.session.commit()
+            return site.id
+
     def user(
         self,
         org_id: uuid.UUID,

@@ -32,7 +32,7 @@ def _urls(app, values):
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 out.append((rule.endpoint, method, url))
     # Deactivation last: it changes the target account.
-    return sorted(out, key=lambda e: ("deactivate" in e[0], e[0], e[1]))
+    return sorted(out, key=lambda e: ("deactivate" in e[0] or "remove" in e[0], e[0], e[1]))
 
 
 def _expected(endpoint: str, method: str, role: str | None) -> str:
@@ -54,6 +54,7 @@ def test_role_endpoint_matrix(role, world, app):
     provider = world.provider(school)
     school_target = world.user(school, ["sendco"])
     provider_target = world.user(provider, [PROVIDER_STAFF])
+    site = world.site(provider)
     browser = Browser(app.test_client())
     if role is not None:
         org = school if role in SCHOOL_ROLES else provider
@@ -61,7 +62,7 @@ def test_role_endpoint_matrix(role, world, app):
     token = browser.token()
     target = school_target if (role in SCHOOL_ROLES) else provider_target
     failures = []
-    for endpoint, method, url in _urls(app, {"user_id": target.id}):
+    for endpoint, method, url in _urls(app, {"user_id": target.id, "site_id": site}):
         if endpoint.startswith("school_admin.") and role in PROVIDER_ROLES:
             url = url.replace(str(provider_target.id), str(school_target.id))
         if method == "GET":

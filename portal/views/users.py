@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, member_or_404, roles_required
-from shared.forms import ConfirmForm, InviteForm
+from shared.forms import ConfirmForm, InviteForm, choices_from
 from shared.services import accounts
 from shared.web import deactivate_member, invite_into_my_organisation
 
@@ -27,7 +27,7 @@ def users():
 @roles_required(roles.PROVIDER_MANAGER)
 def invite_user():
     form = InviteForm()
-    form.roles.choices = list(roles.PROVIDER_ROLES.items())
+    form.roles.choices = choices_from(roles.PROVIDER_ROLES)
     if form.validate_on_submit() and invite_into_my_organisation(form):
         flash(f"Invitation sent to {accounts.normalise_email(form.email.data)}")
         return redirect(url_for("portal.users"))

@@ -8,13 +8,13 @@ from flask_login import current_user
 from school_admin import bp
 from shared import roles
 from shared.auth.access import current_organisation, member_or_404, roles_required
-from shared.forms import ConfirmForm, InviteForm, RolesForm
+from shared.forms import ConfirmForm, InviteForm, RolesForm, choices_from
 from shared.services import accounts
 from shared.web import apply, deactivate_member, invite_into_my_organisation
 
 
 def _role_choices():
-    return list(roles.SCHOOL_ROLES.items())
+    return choices_from(roles.SCHOOL_ROLES)
 
 
 @bp.get("/staff")

@@ -25,17 +25,14 @@ from shared.models import (
 )
 from shared.passwords import check_password_policy, hash_password, verify_password
 from shared.roles import PROVIDER_MANAGER, roles_for
+from shared.services.errors import RuleBroken
 from shared.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
 
-class AccountError(ValueError):
-    """A rule was broken; the message is shown to the user as it is."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class AccountError(RuleBroken):
+    """A rule about accounts was broken; the message is shown to the user as it is."""
 
 
 def normalise_email(email: str) -> str:

@@ -1,0 +1,94 @@
+"""Onboarding on the portal: the task list, organisation details, teaching sites and contacts."""
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal import bp
+from portal.forms import ContactsForm, OrganisationForm, SiteForm
+from shared import roles
+from shared.auth.access import current_organisation, roles_required
+from shared.evidence_catalogue import PROVIDER_TYPE_LABELS
+from shared.extensions import db
+from shared.forms import ConfirmForm
+from shared.models import ProviderProfile, ProviderSite
+from shared.services import onboarding
+from shared.web import apply, from_form
+
+
+def _profile() -> ProviderProfile:
+    return current_organisation().provider_profile
+
+
+@bp.get("/onboarding")
+@roles_required(roles.PROVIDER_MANAGER)
+def onboarding_tasks():
+    profile = _profile()
+    return render_template("portal/onboarding/tasks.html", profile=profile, tasks=onboarding.onboarding_tasks(profile))
+
+
+@bp.route("/onboarding/organisation", methods=["GET", "POST"])
+@roles_required(roles.PROVIDER_MANAGER)
+def organisation_details():
+    profile = _profile()
+    form = OrganisationForm(obj=profile)
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: onboarding.save_organisation_details(
+            profile,
+            from_form(onboarding.OrganisationDetails, form),
+            by=current_user,
+        ),
+    ):
+        flash("Organisation details saved")
+        return redirect(url_for("portal.onboarding_tasks"))
+    return render_template("portal/onboarding/organisation.html", form=form, type_labels=PROVIDER_TYPE_LABELS)
+
+
+@bp.route("/onboarding/sites", methods=["GET", "POST"])
+@roles_required(roles.PROVIDER_MANAGER)
+def sites():
+    profile = _profile()
+    form = SiteForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: onboarding.add_site(
+            profile,
+            from_form(onboarding.SiteDetails, form),
+            by=current_user,
+        ),
+    ):
+        flash(f"{form.name.data} added")
+        return redirect(url_for("portal.sites"))
+    return render_template("portal/onboarding/sites.html", form=form, profile=profile, confirm_form=ConfirmForm())
+
+
+@bp.post("/onboarding/sites/<uuid:site_id>/remove")
+@roles_required(roles.PROVIDER_MANAGER)
+def remove_site(site_id: uuid.UUID):
+    site = db.session.get(ProviderSite, site_id)
+    if site is None or site.organisation_id != current_user.organisation_id:
+        abort(404)
+    name = site.name
+    onboarding.remove_site(site, by=current_user)
+    flash(f"{name} removed")
+    return redirect(url_for("portal.sites"))
+
+
+@bp.route("/onboarding/contacts", methods=["GET", "POST"])
+@roles_required(roles.PROVIDER_MANAGER)
+def contacts():
+    profile = _profile()
+    form = ContactsForm(obj=profile)
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: onboarding.save_contacts(
+            profile,
+            from_form(onboarding.Contacts, form),
+            by=current_user,
+        ),
+    ):
+        flash("Contacts saved")
+        return redirect(url_for("portal.onboarding_tasks"))
+    return render_template("portal/onboarding/contacts.html", form=form)
