@@ -124,6 +124,8 @@ def _check_production_settings(app: Flask) -> None:
         problems.append("debug mode is on")
     if app.config["MAIL_BACKEND"] == "console":
         problems.append("MAIL_BACKEND is console")
+    if not (app.config.get("CLAMD_SOCKET") or app.config.get("CLAMD_HOST")):
+        problems.append("no virus scanner: set CLAMD_SOCKET or CLAMD_HOST")
     if problems:
         raise ProductionSafetyError("Refusing to start in production: " + "; ".join(problems))
 

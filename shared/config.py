@@ -45,6 +45,21 @@ class Config:
         self.PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
+        # Virus scanning (clamd). Neither set: documents are stored marked "not virus-scanned" (local `make run`);
+        # production refuses to start. The clamd's StreamMaxLength must exceed MAX_UPLOAD_MB.
+        self.CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET")  # Debian: /run/clamav/clamd.ctl
+        self.CLAMD_HOST = os.environ.get("CLAMD_HOST")
+        self.CLAMD_PORT = _int("CLAMD_PORT", 3310)
+        self.CLAMD_CONNECT_TIMEOUT = float(os.environ.get("CLAMD_CONNECT_TIMEOUT", 5))
+        # Per socket operation; the verdict comes after the whole stream.
+        self.CLAMD_TIMEOUT = float(os.environ.get("CLAMD_TIMEOUT", 60))
+        # Storage: S3 when S3_BUCKET is set, else local files under UPLOAD_FOLDER.
+        self.S3_BUCKET = os.environ.get("S3_BUCKET")
+        self.S3_REGION = os.environ.get("S3_REGION")  # else AWS_DEFAULT_REGION
+        self.S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")  # S3-compatible stores; path-style addressing
+        # The DBS Update Service client: only the fake exists in this build (no live DBS here).
+        self.DBS_CLIENT = os.environ.get("DBS_CLIENT", "fake")
+
         # E-mail: "console" prints each message and writes it to MAIL_FOLDER; "smtp" sends it.
         self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
         self.MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(INSTANCE_PATH / "mail"))

@@ -54,7 +54,7 @@ def test_production_refuses_demo_accounts(app):
 
         seed_demo()
     with pytest.raises(ProductionSafetyError, match="demo accounts"):
-        create_app({**app.config, "APP_ENV": "production", "MAIL_BACKEND": "smtp"})
+        create_app({**app.config, "APP_ENV": "production", "MAIL_BACKEND": "smtp", "CLAMD_SOCKET": "/x"})
 
 
 def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
@@ -149,3 +149,10 @@ def test_create_school_and_create_user(app):
         person = db.session.query(User).filter_by(email="head@oakhill.example").one()
         assert person.roles == {"headteacher", "school_admin"}
         assert db.session.query(User).filter_by(email="two@oakhill.example").count() == 0
+
+
+def test_production_refuses_to_run_without_a_virus_scanner(app):
+    from shared.app import create_app
+
+    with pytest.raises(ProductionSafetyError, match="no virus scanner"):
+        create_app({**app.config, "APP_ENV": "production", "MAIL_BACKEND": "smtp", "CLAMD_SOCKET": None})

@@ -23,7 +23,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world, a
     browser.sign_in(admin)
     with app.app_context():
         events_before = db.session.query(AuditEvent).count()
-    values = {"user_id": admin.id, "token": "x", "site_id": admin.id}
+    values = {"user_id": admin.id, "token": "x", "site_id": admin.id, "member_id": admin.id}
     checked = []
     for endpoint, url in _post_urls(app, values):
         response = browser.client.post(
@@ -65,7 +65,14 @@ def test_production_sends_hsts_and_secure_cookies(app):
     from shared.app import create_app
 
     prod = create_app(
-        {**app.config, "APP_ENV": "production", "HSTS": True, "SESSION_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp"}
+        {
+            **app.config,
+            "APP_ENV": "production",
+            "HSTS": True,
+            "SESSION_COOKIE_SECURE": True,
+            "MAIL_BACKEND": "smtp",
+            "CLAMD_SOCKET": "/run/clamav/clamd.ctl",
+        }
     )
     response = prod.test_client().get("/sign-in")
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]

@@ -1,0 +1,191 @@
+"""Virus scanning with ClamAV's clamd, over its socket (Unix or TCP), using the INSTREAM command.
+
+We speak the protocol ourselves rather than use the `clamd` package from PyPI: that package has been unmaintained
+since 2020, and the part we need is tiny (documented in clamd(8), "INSTREAM"):
+
+    send  b"zINSTREAM\\0"
+    send  chunks, each prefixed by its length as a 4-byte big-endian unsigned integer
+    send  a zero-length chunk (b"\\0\\0\\0\\0") to end the stream
+    read  the reply up to b"\\0": "stream: OK", "stream: <Signature> FOUND" or "<message> ERROR"
+
+The file is streamed in chunks and never held in memory whole. Any failure to get a clear verdict (no answer,
+timeout, an ERROR reply, clamd's stream size limit) raises ScannerUnavailable: the caller refuses the upload and
+never stores it as clean.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+CHUNK_SIZE = 64 * 1024
+# A reply is one short line; anything longer is not clamd talking.
+MAX_REPLY_BYTES = 4096
+DEFAULT_CLAMD_PORT = 3310
+DEFAULT_CONNECT_TIMEOUT = 5.0
+# Per socket operation. clamd answers INSTREAM only after scanning the whole stream, and a large archive can take
+# tens of seconds on a busy machine.
+DEFAULT_SCAN_TIMEOUT = 60.0
+
+
+class ScannerUnavailable(Exception):
+    """No verdict from the scanner (down, timed out, errored). The upload must be refused, never stored as clean."""
+
+
+class ScanLimitExceeded(ScannerUnavailable):
+    """clamd refused the stream as larger than its StreamMaxLength (set it above MAX_UPLOAD_MB)."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    clean: bool
+    signature: str | None = None  # the name clamd reports when it finds something
+
+
+class Scanner:
+    """A clamd client. Give either `socket_path` (a Unix socket) or `host` (and `port`)."""
+
+    def __init__(
+        self,
+        *,
+        socket_path: str | None = None,
+        host: str | None = None,
+        port: int = DEFAULT_CLAMD_PORT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        timeout: float = DEFAULT_SCAN_TIMEOUT,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        if bool(socket_path) == bool(host):
+            raise ValueError("give exactly one of socket_path or host")
+        self.socket_path = socket_path
+        self.host = host
+        self.port = port
+        self.connect_timeout = connect_timeout
+        self.timeout = timeout
+        self.chunk_size = chunk_size
+
+    def __repr__(self) -> str:
+        where = self.socket_path if self.socket_path else f"{self.host}:{self.port}"
+        return f"Scanner({where})"
+
+    def ping(self) -> None:
+        """Raise ScannerUnavailable unless clamd answers PONG."""
+        with self._connect() as conn:
+            self._send(conn, b"zPING\0")
+            reply = self._read_reply(conn)
+        if reply != "PONG":
+            raise ScannerUnavailable(f"clamd answered PING with {reply!r}")
+
+    def is_available(self) -> bool:
+        try:
+            self.ping()
+        except ScannerUnavailable:
+            return False
+        return True
+
+    def scan(self, fileobj: BinaryIO) -> ScanResult:
+        """Scan `fileobj` from its current position to its end. It is not rewound afterwards.
+
+        Raises ScannerUnavailable when there is no verdict; an error reading `fileobj` itself propagates as is."""
+        with self._connect() as conn:
+            self._send(conn, b"zINSTREAM\0")
+            while chunk := fileobj.read(self.chunk_size):
+                # clamd speaks mid-stream only to refuse it (StreamMaxLength), then closes the connection. Read
+                # that reason before sending more: on TCP, writing to the closed connection would reset it and
+                # lose the reply.
+                if _readable(conn):
+                    return _parse_scan_reply(self._read_reply(conn))
+                self._send(conn, struct.pack("!I", len(chunk)) + chunk)
+            self._send(conn, struct.pack("!I", 0))
+            return _parse_scan_reply(self._read_reply(conn))
+
+    # --- the socket ---------------------------------------------------------------------------------------------
+
+    def _connect(self) -> socket.socket:
+        try:
+            if self.socket_path:
+                conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    conn.settimeout(self.connect_timeout)
+                    conn.connect(self.socket_path)
+                except BaseException:
+                    conn.close()
+                    raise
+            else:
+                conn = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        except OSError as exc:  # refused, absent socket file, timeout, unknown host
+            raise ScannerUnavailable(f"cannot reach clamd at {self!r}: {exc}") from exc
+        conn.settimeout(self.timeout)
+        return conn
+
+    def _send(self, conn: socket.socket, data: bytes) -> None:
+        try:
+            conn.sendall(data)
+        except OSError as exc:  # broken pipe, reset, timeout
+            reply = self._try_read_reply(conn, timeout=min(self.timeout, 1.0))
+            if reply is not None:  # clamd said why it hung up (e.g. the size limit)
+                _parse_scan_reply(reply)
+            raise ScannerUnavailable(f"clamd connection failed: {exc}") from exc
+
+    @staticmethod
+    def _read_reply(conn: socket.socket) -> str:
+        buffer = bytearray()
+        try:
+            while b"\0" not in buffer:
+                data = conn.recv(1024)
+                if not data:
+                    break
+                buffer += data
+                if len(buffer) > MAX_REPLY_BYTES:
+                    raise ScannerUnavailable("clamd sent an over-long reply")
+        except OSError as exc:  # includes socket.timeout
+            raise ScannerUnavailable(f"no reply from clamd: {exc}") from exc
+        if b"\0" not in buffer:
+            raise ScannerUnavailable("clamd closed the connection without a reply")
+        return buffer.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
+
+    @classmethod
+    def _try_read_reply(cls, conn: socket.socket, *, timeout: float) -> str | None:
+        try:
+            conn.settimeout(timeout)  # a last look for clamd's reason, not a second full wait
+            return cls._read_reply(conn)
+        except ScannerUnavailable:
+            return None
+
+
+def _readable(conn: socket.socket) -> bool:
+    # poll, not select: select fails on descriptors above 1023, which a busy worker can reach.
+    poller = select.poll()
+    poller.register(conn, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _parse_scan_reply(reply: str) -> ScanResult:
+    if reply.endswith("ERROR"):
+        if "size limit exceeded" in reply:
+            raise ScanLimitExceeded(f"clamd: {reply}")
+        raise ScannerUnavailable(f"clamd: {reply}")
+    # A stream's verdict is prefixed "stream: "; older clamd versions may prefix a request number ("1: stream: ").
+    verdict = reply.rsplit("stream: ", 1)[-1] if "stream: " in reply else reply
+    if verdict == "OK":
+        return ScanResult(clean=True)
+    if verdict.endswith(" FOUND"):
+        return ScanResult(clean=False, signature=verdict.removesuffix(" FOUND").strip())
+    raise ScannerUnavailable(f"unexpected reply from clamd: {reply!r}")
+
+
+def scanner_from_config(config: Mapping[str, Any]) -> Scanner | None:
+    """The configured scanner: CLAMD_SOCKET, else CLAMD_HOST (and CLAMD_PORT); None when neither is set."""
+    timeouts = {
+        "connect_timeout": float(config.get("CLAMD_CONNECT_TIMEOUT") or DEFAULT_CONNECT_TIMEOUT),
+        "timeout": float(config.get("CLAMD_TIMEOUT") or DEFAULT_SCAN_TIMEOUT),
+    }
+    if config.get("CLAMD_SOCKET"):
+        return Scanner(socket_path=config["CLAMD_SOCKET"], **timeouts)
+    if config.get("CLAMD_HOST"):
+        return Scanner(host=config["CLAMD_HOST"], port=int(config.get("CLAMD_PORT") or DEFAULT_CLAMD_PORT), **timeouts)
+    return None

@@ -1,0 +1,345 @@
+"""The clamd client against a real clamd (Debian's clamav-daemon) with a local test signature database.
+
+The database holds one body signature (.ndb) for the EICAR test string, so no download is needed (freshclam cannot
+reach the internet here) and the EICAR string is found wherever it sits in a stream, including inside a zip,
+which clamd unpacks (ScanArchive, on by default). clamd reports signatures from unsigned databases with the
+suffix ".UNOFFICIAL".
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from shared.scanning import (
+    CHUNK_SIZE,
+    ScanLimitExceeded,
+    Scanner,
+    ScannerUnavailable,
+    ScanResult,
+    scanner_from_config,
+)
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+SIGNATURE = "APPortal.Test.EICAR"
+CLAMD_PACKAGE = "clamav-daemon"
+STARTUP_SECONDS = 30
+
+
+# --- a real clamd -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Clamd:
+    process: subprocess.Popen
+    folder: Path
+    socket_path: Path | None = None
+    port: int | None = None
+
+    def log(self) -> str:
+        log = self.folder / "clamd.log"
+        output = self.folder / "clamd.out"
+        return "\n".join(p.read_text(errors="replace") for p in (log, output) if p.exists())[-4000:]
+
+
+def _clamd_binary() -> str:
+    found = shutil.which("clamd") or next((p for p in ("/usr/sbin/clamd",) if Path(p).exists()), None)
+    if not found:
+        pytest.fail(
+            f"clamd is not installed: the scanning tests need a real clamd (Debian: apt-get install {CLAMD_PACKAGE})",
+            pytrace=False,
+        )
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_clamd(*, tcp: bool = False, stream_max_length: str = "50M") -> Clamd:
+    binary = _clamd_binary()
+    # A short folder of our own: Unix socket paths are limited to 107 bytes, and pytest's can be long.
+    folder = Path(tempfile.mkdtemp(prefix="clamd-"))
+    database = folder / "db"
+    database.mkdir()
+    # clamd refuses to start with no signatures at all; one body signature (hex of the EICAR string, any file type,
+    # any offset) is enough and is found inside archives and long streams.
+    (database / "test.ndb").write_text(f"{SIGNATURE}:0:*:{EICAR.hex()}\n")
+    socket_path = None if tcp else folder / "clamd.sock"
+    port = _free_port() if tcp else None
+    listen = (
+        [f"TCPSocket {port}", "TCPAddr 127.0.0.1"] if tcp else [f"LocalSocket {socket_path}", "LocalSocketMode 600"]
+    )
+    # No "User": clamd stays the user that starts it (root in the CI sandbox, which needs nothing more); the
+    # Debian default "User clamav" would make it drop to an account that cannot read this folder.
+    (folder / "clamd.conf").write_text(
+        "\n".join(
+            [
+                "Foreground yes",
+                *listen,
+                f"DatabaseDirectory {database}",
+                f"TemporaryDirectory {folder}",
+                f"LogFile {folder / 'clamd.log'}",
+                f"PidFile {folder / 'clamd.pid'}",
+                f"StreamMaxLength {stream_max_length}",
+                "ScanArchive yes",
+                "Bytecode no",
+                "MaxThreads 4",
+                "SelfCheck 0",
+                "",
+            ]
+        )
+    )
+    with (folder / "clamd.out").open("wb") as out:
+        process = subprocess.Popen(
+            [binary, "-c", str(folder / "clamd.conf")], stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+    clamd = Clamd(process, folder, socket_path, port)
+    scanner = _scanner(clamd)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not scanner.is_available():
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop_clamd(clamd, remove=False)
+            log = clamd.log()
+            shutil.rmtree(folder, ignore_errors=True)
+            pytest.fail(f"clamd did not answer PING within {STARTUP_SECONDS} s; its log:\n{log}", pytrace=False)
+        time.sleep(0.05)
+    return clamd
+
+
+def _stop_clamd(clamd: Clamd, *, remove: bool = True) -> None:
+    if clamd.process.poll() is None:
+        clamd.process.terminate()
+        try:
+            clamd.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            clamd.process.kill()
+            clamd.process.wait()
+    if remove:
+        shutil.rmtree(clamd.folder, ignore_errors=True)
+
+
+def _scanner(clamd: Clamd, **kwargs) -> Scanner:
+    if clamd.socket_path:
+        return Scanner(socket_path=str(clamd.socket_path), **kwargs)
+    return Scanner(host="127.0.0.1", port=clamd.port, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def clamd() -> Iterator[Clamd]:
+    """A clamd on a Unix socket, for the whole session."""
+    daemon = _start_clamd()
+    yield daemon
+    _stop_clamd(daemon)
+
+
+@pytest.fixture(scope="module")
+def clamd_tcp() -> Iterator[Clamd]:
+    """A second clamd on TCP (127.0.0.1 only) with a 1 MB stream limit, to see the limit refused over TCP."""
+    daemon = _start_clamd(tcp=True, stream_max_length="1M")
+    yield daemon
+    _stop_clamd(daemon)
+
+
+@pytest.fixture
+def scanner(clamd) -> Scanner:
+    return _scanner(clamd)
+
+
+# --- streams ------------------------------------------------------------------------------------------------------
+
+
+class GeneratedStream:
+    """`size` bytes of text made on the fly, optionally ending with `tail`; records the largest read asked for."""
+
+    def __init__(self, size: int, tail: bytes = b"") -> None:
+        self.remaining = size
+        self.tail = tail
+        self.block = b"Attendance register, week 12. " * 4096
+        self.largest_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        self.largest_read = max(self.largest_read, size)
+        if self.remaining > 0:
+            n = min(size, self.remaining, len(self.block))
+            self.remaining -= n
+            return self.block[:n]
+        data, self.tail = self.tail[:size], self.tail[size:]
+        return data
+
+
+def _zip_holding(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+# --- verdicts -------------------------------------------------------------------------------------------------------
+
+
+def test_clamd_answers_ping(scanner):
+    scanner.ping()
+    assert scanner.is_available()
+
+
+def test_a_clean_file_is_ok(scanner):
+    assert scanner.scan(io.BytesIO(b"%PDF-1.7\nA letter about Jamie's attendance.\n")) == ScanResult(clean=True)
+
+
+def test_the_eicar_file_is_found_with_its_signature_name(scanner):
+    result = scanner.scan(io.BytesIO(EICAR))
+    assert not result.clean
+    assert result.signature == f"{SIGNATURE}.UNOFFICIAL"
+
+
+def test_eicar_inside_a_zip_is_found(scanner):
+    archive = _zip_holding("homework/report.txt", EICAR)
+    assert EICAR not in archive  # compressed: only unpacking the archive can find it
+    result = scanner.scan(io.BytesIO(archive))
+    assert not result.clean
+    assert result.signature.startswith(SIGNATURE)
+
+
+def test_a_multi_megabyte_stream_is_sent_in_chunks(scanner):
+    clean = GeneratedStream(12 * 1024 * 1024)
+    assert scanner.scan(clean) == ScanResult(clean=True)
+    assert clean.largest_read == CHUNK_SIZE  # never the whole file in memory
+
+    infected = GeneratedStream(12 * 1024 * 1024, tail=EICAR)
+    result = scanner.scan(infected)
+    assert not result.clean  # the signature sits in the last chunk: every chunk reached clamd
+    assert result.signature.startswith(SIGNATURE)
+
+
+def test_scanning_reads_from_the_current_position(scanner):
+    stream = io.BytesIO(EICAR + b"\nthe rest of a clean note")
+    stream.seek(len(EICAR))
+    assert scanner.scan(stream).clean
+
+
+# --- TCP and the stream size limit --------------------------------------------------------------------------------
+
+
+def test_clamd_over_tcp_finds_eicar(clamd_tcp):
+    scanner = _scanner(clamd_tcp)
+    assert scanner.scan(io.BytesIO(b"a clean note")).clean
+    assert scanner.scan(io.BytesIO(EICAR)).signature.startswith(SIGNATURE)
+
+
+def test_a_stream_over_clamds_size_limit_is_refused_not_passed(clamd_tcp):
+    scanner = _scanner(clamd_tcp, timeout=10)
+    with pytest.raises(ScanLimitExceeded, match="size limit exceeded"):
+        scanner.scan(GeneratedStream(3 * 1024 * 1024))
+    assert issubclass(ScanLimitExceeded, ScannerUnavailable)  # callers that refuse on unavailable refuse this too
+
+
+# --- no verdict: ScannerUnavailable, quickly -------------------------------------------------------------------------
+
+
+def _assert_unavailable_within(scanner: Scanner, seconds: float) -> None:
+    started = time.monotonic()
+    with pytest.raises(ScannerUnavailable):
+        scanner.scan(io.BytesIO(b"a clean note"))
+    assert not scanner.is_available()
+    assert time.monotonic() - started < seconds
+
+
+def test_an_absent_socket_is_unavailable(tmp_path):
+    _assert_unavailable_within(Scanner(socket_path=str(tmp_path / "clamd.sock"), connect_timeout=1), 2)
+
+
+def test_a_stopped_clamds_socket_file_is_unavailable():
+    daemon = _start_clamd()
+    try:
+        scanner = _scanner(daemon, connect_timeout=1)
+        assert scanner.scan(io.BytesIO(EICAR)).signature.startswith(SIGNATURE)
+        daemon.process.terminate()
+        daemon.process.wait(timeout=10)
+        # clamd removes its socket file on the way out (a killed one leaves it: see the next test): no verdict.
+        _assert_unavailable_within(scanner, 2)
+    finally:
+        _stop_clamd(daemon)
+
+
+def test_a_refusing_tcp_port_is_unavailable():
+    _assert_unavailable_within(Scanner(host="127.0.0.1", port=_free_port(), connect_timeout=1), 2)
+
+
+def test_a_left_over_socket_file_with_nobody_listening_is_unavailable():
+    folder = Path(tempfile.mkdtemp(prefix="clamd-"))
+    try:
+        path = folder / "clamd.sock"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stale:
+            stale.bind(str(path))  # the file exists, nobody accepts: connection refused
+        assert path.exists()
+        _assert_unavailable_within(Scanner(socket_path=str(path), connect_timeout=1), 2)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_scanner_that_never_answers_times_out():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete in the backlog, but nothing ever reads or replies
+        host, port = silent.getsockname()
+        _assert_unavailable_within(Scanner(host=host, port=port, connect_timeout=1, timeout=0.5), 3)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [b"stream: Can't allocate memory ERROR\0", b"UNKNOWN COMMAND\0", b"stream: OK"],  # the last: no terminator
+)
+def test_an_error_or_unexpected_reply_is_no_verdict(reply):
+    """A real server on a real socket that answers the way a broken clamd might, then hangs up."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+
+        def answer_once() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.sendall(reply)
+
+        thread = threading.Thread(target=answer_once, daemon=True)
+        thread.start()
+        host, port = server.getsockname()
+        with pytest.raises(ScannerUnavailable) as raised:
+            Scanner(host=host, port=port, connect_timeout=1, timeout=2).scan(GeneratedStream(1024 * 1024))
+        thread.join(timeout=5)
+    assert not isinstance(raised.value, ScanLimitExceeded)
+
+
+# --- configuration --------------------------------------------------------------------------------------------------
+
+
+def test_no_scanner_when_unconfigured():
+    assert scanner_from_config({}) is None
+    assert scanner_from_config({"CLAMD_SOCKET": "", "CLAMD_HOST": None, "CLAMD_PORT": 3310}) is None
+
+
+def test_scanner_from_a_socket_or_a_host():
+    by_socket = scanner_from_config({"CLAMD_SOCKET": "/run/clamav/clamd.ctl", "CLAMD_HOST": "ignored"})
+    assert (by_socket.socket_path, by_socket.host) == ("/run/clamav/clamd.ctl", None)
+
+    by_host = scanner_from_config({"CLAMD_HOST": "clamav.internal", "CLAMD_PORT": "3311", "CLAMD_TIMEOUT": "15"})
+    assert (by_host.host, by_host.port, by_host.timeout) == ("clamav.internal", 3311, 15.0)
+    assert scanner_from_config({"CLAMD_HOST": "clamav.internal"}).port == 3310
+
+
+def test_the_configured_scanner_scans(clamd):
+    scanner = scanner_from_config({"CLAMD_SOCKET": str(clamd.socket_path)})
+    assert scanner.scan(io.BytesIO(EICAR)).signature.startswith(SIGNATURE)
