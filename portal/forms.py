@@ -10,7 +10,7 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS
-from shared.forms import DayMonthYearField, RadiosField, choices_from, single_line
+from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 
 
 def _text(label: str, *, required: str | None = None, max_length: int = 200, description: str = "") -> StringField:
@@ -105,3 +105,66 @@ class ContactsForm(FlaskForm):
         validators=[InputRequired(message="Enter the date of the DSL's last safeguarding training")],
     )
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
+
+
+BARRED_LIST_MISSING = "Say whether it is an enhanced certificate with a children's barred list check"
+
+
+class StaffMemberForm(FlaskForm):
+    name = _text("Full name", required="Enter the person's full name")
+    role = _text("Role", required="Enter their role, like 'Tutor' or 'Workshop leader'")
+    dbs_certificate_number = _text(
+        "DBS certificate number",
+        required="Enter the DBS certificate number",
+        max_length=14,
+        description="12 digits, printed on the certificate.",
+    )
+    dbs_issue_date = DayMonthYearField(
+        "Date the DBS certificate was issued",
+        validators=[InputRequired(message="Enter the date the certificate was issued")],
+    )
+    enhanced_with_barred_list = RadiosField(
+        "Is it an enhanced certificate with a check of the children's barred list?",
+        choices=choices_from({"yes": "Yes", "no": "No"}),
+        invalid_message="Say whether it is an enhanced certificate with a children's barred list check",
+        validators=[
+            InputRequired(message="Say whether it is an enhanced certificate with a children's barred list check")
+        ],
+    )
+    update_service_subscribed = RadiosField(
+        "Is the certificate on the DBS Update Service?",
+        choices=choices_from({"yes": "Yes", "no": "No"}),
+        invalid_message="Say whether the certificate is on the Update Service",
+        validators=[InputRequired(message="Say whether the certificate is on the Update Service")],
+    )
+    checks = MultiCheckboxField(
+        "Checks you have made",
+        choices=choices_from({"identity": "Identity", "right_to_work": "Right to work in the UK"}),
+    )
+    prohibition_check = RadiosField(
+        "Prohibition from teaching check",
+        choices=choices_from({"done": "Done", "not_relevant": "Not relevant to the role"}),
+        invalid_message="Say whether a prohibition check was done",
+        validators=[InputRequired(message="Say whether a prohibition check was done")],
+    )
+    submit = SubmitField("Add to staff list", widget=GovSubmitInput())
+
+
+class StatusCheckForm(FlaskForm):
+    surname = _text("Certificate holder's current surname", required="Enter the certificate holder's current surname")
+    date_of_birth = DayMonthYearField(
+        "Certificate holder's date of birth",
+        validators=[InputRequired(message="Enter the certificate holder's date of birth")],
+    )
+    submit = SubmitField("Run status check", widget=GovSubmitInput())
+
+
+class ConfirmationForm(FlaskForm):
+    agreed = MultiCheckboxField(
+        "Confirmation",
+        choices=choices_from({"yes": "I confirm the statement above is true"}),
+        validators=[InputRequired(message="Confirm that the statement is true")],
+    )
+    typed_name = _text("Your full name", required="Type your full name to sign")
+    signer_role = _text("Your role", required="Enter your role")
+    submit = SubmitField("Sign the confirmation", widget=GovSubmitInput())

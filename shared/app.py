@@ -75,8 +75,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal_bp, url_prefix="/portal")
 
     from shared.cli import register_cli
+    from shared.uploads.cli import register_uploads_cli
 
     register_cli(app)
+    register_uploads_cli(app)
 
     @app.get("/healthz")
     def healthz():

@@ -39,6 +39,11 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "provider.site_added": frozenset(),
     "provider.site_removed": frozenset(),
     "provider.contacts_saved": frozenset(),
+    "staff.added": frozenset(),
+    "staff.removed": frozenset(),
+    "staff.status_checked": frozenset({"result"}),
+    "kcsie.signed": frozenset({"version"}),
+    "kcsie.lapsed": frozenset({"reason"}),
 }
 
 

@@ -141,6 +141,14 @@ def register_cli(app: Flask) -> None:
             f"{cfg['DEMO_TOTP_SECRET']} to an authenticator app)\n"
         )
 
+    @app.cli.command("deliver-outbox")
+    def deliver_outbox_command() -> None:
+        """Send the e-mails that are due from the outbox (the worker does this on a schedule)."""
+        from shared.notifications import deliver_outbox
+
+        sent, failed = deliver_outbox()
+        click.echo(f"sent {sent}, failed {failed} (failures are retried later)")
+
     @app.cli.command("demo-totp")
     @click.argument("email")
     def demo_totp_command(email: str) -> None:

@@ -79,13 +79,19 @@ class RadiosField(RadioField):
             raise ValidationError(self.invalid_message)
 
 
-class RolesField(SelectMultipleField):
+class MultiCheckboxField(SelectMultipleField):
+    """GOV.UK checkboxes; a value that is not one of the options gets a plain-English message."""
+
     widget = GovCheckboxesInput()
+
+    def __init__(self, label: str, *, invalid_message: str = "Select from the options shown", **kwargs):
+        super().__init__(label, **kwargs)
+        self.invalid_message = invalid_message
 
     def pre_validate(self, form) -> None:
         allowed = {choice.value for choice in self.choices or []}
         if any(value not in allowed for value in self.data or []):
-            raise ValidationError("Select roles from the list")
+            raise ValidationError(self.invalid_message)
 
 
 class ConfirmForm(FlaskForm):
@@ -97,12 +103,20 @@ class ConfirmForm(FlaskForm):
 class InviteForm(FlaskForm):
     name = name_field()
     email = email_field()
-    roles = RolesField("Roles", validators=[InputRequired(message="Select at least one role")])
+    roles = MultiCheckboxField(
+        "Roles",
+        invalid_message="Select roles from the list",
+        validators=[InputRequired(message="Select at least one role")],
+    )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
 class RolesForm(FlaskForm):
-    roles = RolesField("Roles", validators=[InputRequired(message="Select at least one role")])
+    roles = MultiCheckboxField(
+        "Roles",
+        invalid_message="Select roles from the list",
+        validators=[InputRequired(message="Select at least one role")],
+    )
     submit = SubmitField("Save roles", widget=GovSubmitInput())
 
 

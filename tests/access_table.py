@@ -55,4 +55,8 @@ ACCESS: dict[str, object] = {
     "portal.sites": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.remove_site": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.contacts": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.staff_list_page": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.remove_staff_member": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.status_check": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.confirmation": ("portal", frozenset({PROVIDER_MANAGER})),
 }

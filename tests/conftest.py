@@ -230,6 +230,27 @@ class World:
             db.session.commit()
             return site.id
 
+    def staff_member(self, provider_id: uuid.UUID, name: str = "Sam Tutor", dbs: str = "001234567891") -> uuid.UUID:
+        from datetime import date
+
+        from shared.models import StaffMember
+
+        with self.app.app_context():
+            member = StaffMember(
+                organisation_id=provider_id,
+                name=name,
+                role="Tutor",
+                dbs_certificate_number=dbs,
+                dbs_issue_date=date(2025, 1, 10),
+                enhanced_with_barred_list=True,
+                update_service_subscribed=True,
+                identity_checked=True,
+                right_to_work_checked=True,
+            )
+            db.session.add(member)
+            db.session.commit()
+            return member.id
+
     def user(
         self,
         org_id: uuid.UUID,

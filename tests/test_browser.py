@@ -250,6 +250,9 @@ def test_provider_pages_and_mfa_set_up_are_accessible(world, new_page):
         ("/portal/onboarding/organisation", "onboarding-organisation"),
         ("/portal/onboarding/sites", "onboarding-sites"),
         ("/portal/onboarding/contacts", "onboarding-contacts"),
+        ("/portal/onboarding/staff", "onboarding-staff"),
+        (f"/portal/onboarding/staff/{world.staff_member(provider)}/status-check", "onboarding-status-check"),
+        ("/portal/onboarding/confirmation", "onboarding-confirmation"),
     ]:
         page.goto(path)
         check_page(page, name)

@@ -16,6 +16,7 @@ from shared.models.organisation import (
     ProviderSite,
     ProviderStatus,
 )
+from shared.models.outbox import Notification, OutboxEmail
 from shared.models.pupil import Placement, PlacementStatus, Pupil
 from shared.models.user import (
     Invitation,
@@ -33,6 +34,8 @@ __all__ = [
     "DocumentStatus",
     "EvidenceDocument",
     "KcsieConfirmation",
+    "Notification",
+    "OutboxEmail",
     "ProviderSite",
     "StaffMember",
     "Invitation",

@@ -14,6 +14,7 @@ from shared.evidence_catalogue import REGISTERED_TYPES, ProviderType, required_e
 from shared.extensions import db
 from shared.models import ProviderProfile, ProviderSite, User
 from shared.services.errors import RuleBroken
+from shared.services.staff_list import active_staff, current_confirmation
 
 URN_RE = re.compile(r"^\d{6}$")  # GIAS unique reference number
 UKPRN_RE = re.compile(r"^1\d{7}$")  # UK Register of Learning Providers: 8 digits starting with 1
@@ -224,4 +225,22 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
         else "Tell us your type of provider first"
     )
     tasks.append(Task("documents", "Documents", INCOMPLETE if details else CANNOT_START, documents_hint))
+    has_staff = bool(active_staff(profile.organisation_id))
+    tasks.append(
+        Task(
+            "staff",
+            "Staff list",
+            COMPLETED if has_staff else INCOMPLETE,
+            "Everyone who would work with the school's pupils, with their DBS checks",
+        )
+    )
+    signed = current_confirmation(profile.organisation_id) is not None
+    tasks.append(
+        Task(
+            "confirmation",
+            "Written confirmation of staff checks",
+            COMPLETED if signed else (INCOMPLETE if has_staff else CANNOT_START),
+            "Signed again whenever the staff list changes",
+        )
+    )
     return tasks

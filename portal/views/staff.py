@@ -1,0 +1,116 @@
+"""The staff list (single-central-record view), DBS status checks and the KCSIE written confirmation."""
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal import bp
+from portal.forms import ConfirmationForm, StaffMemberForm, StatusCheckForm
+from shared import roles
+from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.forms import ConfirmForm
+from shared.models import StaffMember
+from shared.services import staff_list
+from shared.web import apply
+
+
+def _profile():
+    return current_organisation().provider_profile
+
+
+def _member_or_404(member_id: uuid.UUID) -> StaffMember:
+    member = db.session.get(StaffMember, member_id)
+    if member is None or member.organisation_id != current_user.organisation_id or member.removed_at is not None:
+        abort(404)
+    return member
+
+
+@bp.route("/onboarding/staff", methods=["GET", "POST"])
+@roles_required(roles.PROVIDER_MANAGER)
+def staff_list_page():
+    profile = _profile()
+    form = StaffMemberForm()
+    if form.validate_on_submit():
+        checks = set(form.checks.data or [])
+        details = staff_list.StaffDetails(
+            name=form.name.data,
+            role=form.role.data,
+            dbs_certificate_number=form.dbs_certificate_number.data,
+            dbs_issue_date=form.dbs_issue_date.data,
+            enhanced_with_barred_list=form.enhanced_with_barred_list.data == "yes",
+            update_service_subscribed=form.update_service_subscribed.data == "yes",
+            identity_checked="identity" in checks,
+            right_to_work_checked="right_to_work" in checks,
+            prohibition_check=form.prohibition_check.data,
+        )
+        if apply(form, lambda: staff_list.add_staff_member(profile, details, by=current_user)):
+            flash(f"{details.name} added. Sign the written confirmation again to cover them.")
+            return redirect(url_for("portal.staff_list_page"))
+    return render_template(
+        "portal/onboarding/staff.html",
+        form=form,
+        staff=staff_list.active_staff(profile.organisation_id),
+        confirmation=staff_list.current_confirmation(profile.organisation_id),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.post("/onboarding/staff/<uuid:member_id>/remove")
+@roles_required(roles.PROVIDER_MANAGER)
+def remove_staff_member(member_id: uuid.UUID):
+    member = _member_or_404(member_id)
+    staff_list.remove_staff_member(_profile(), member, by=current_user)
+    flash(f"{member.name} removed from the staff list")
+    return redirect(url_for("portal.staff_list_page"))
+
+
+@bp.route("/onboarding/staff/<uuid:member_id>/status-check", methods=["GET", "POST"])
+@roles_required(roles.PROVIDER_MANAGER)
+def status_check(member_id: uuid.UUID):
+    member = _member_or_404(member_id)
+    form = StatusCheckForm()
+    outcome = {}
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: outcome.update(
+            result=staff_list.run_status_check(
+                _profile(),
+                member,
+                surname=form.surname.data,
+                date_of_birth=form.date_of_birth.data,
+                by=current_user,
+            )
+        ),
+    ):
+        flash(f"Status check for {member.name}: {staff_list.RESULT_TEXT[outcome['result']]}")
+        return redirect(url_for("portal.staff_list_page"))
+    return render_template("portal/onboarding/status_check.html", form=form, member=member)
+
+
+@bp.route("/onboarding/confirmation", methods=["GET", "POST"])
+@roles_required(roles.PROVIDER_MANAGER)
+def confirmation():
+    profile = _profile()
+    form = ConfirmationForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: staff_list.sign_confirmation(
+            profile,
+            typed_name=form.typed_name.data,
+            signer_role=form.signer_role.data,
+            agreed="yes" in (form.agreed.data or []),
+            by=current_user,
+        ),
+        field="typed_name",
+    ):
+        flash("Written confirmation signed")
+        return redirect(url_for("portal.onboarding_tasks"))
+    return render_template(
+        "portal/onboarding/confirmation.html",
+        form=form,
+        statement=staff_list.CONFIRMATION_STATEMENT,
+        staff=staff_list.active_staff(profile.organisation_id),
+        current=staff_list.current_confirmation(profile.organisation_id),
+    )

@@ -1,0 +1,45 @@
+"""Messages waiting to go out, and what people are told in the app.
+
+An e-mail is written to the outbox in the same transaction as the event that causes it, so it is never lost if
+the mail server or the worker is down; `deliver_outbox` sends it and records the delivery.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.extensions import db
+from shared.models.base import UTCDateTime, created_at, uuid_pk
+
+
+class OutboxEmail(db.Model):
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254), nullable=False)
+    subject: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = created_at()
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class Notification(db.Model):
+    """An item in someone's "needs your attention" list. Says what is waiting and where, nothing sensitive."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False, index=True)
+    text: Mapped[str] = mapped_column(String(300), nullable=False)
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = created_at()
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

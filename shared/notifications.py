@@ -1,0 +1,96 @@
+"""Telling people: in-app notifications and e-mail through the outbox.
+
+E-mails say that something is waiting and where, never sensitive content (domain brief: notifications carry no
+sensitive content). `queue_email` adds to the current transaction; `deliver_outbox` sends what is due, with
+back-off on failure, and is run by the worker or `flask --app wsgi deliver-outbox`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from shared.extensions import db
+from shared.mail import MailNotSent, send_email
+from shared.models import Membership, MembershipRole, Notification, Organisation, OutboxEmail, User, utcnow
+
+log = logging.getLogger(__name__)
+
+# Retry after 1, 5, 15, 60 minutes, then hourly; give up after a day of trying.
+BACKOFF_MINUTES = (1, 5, 15, 60)
+MAX_ATTEMPTS = 28
+
+
+def queue_email(to: str, subject: str, body: str, *, organisation: Organisation | None = None) -> OutboxEmail:
+    message = OutboxEmail(
+        to_address=to,
+        subject=subject,
+        body=body,
+        organisation_id=organisation.id if organisation else None,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    return message
+
+
+def people_with_role(organisation: Organisation, role: str) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership)
+            .join(MembershipRole)
+            .where(Membership.organisation_id == organisation.id, MembershipRole.role == role, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def tell_role(organisation: Organisation, role: str, *, text: str, link: str, subject: str) -> int:
+    """An in-app notification and an e-mail to everyone with the role in the organisation; how many were told."""
+    people = people_with_role(organisation, role)
+    url = current_app.config["BASE_URL"] + link
+    for person in people:
+        db.session.add(Notification(organisation_id=organisation.id, user_id=person.id, text=text, link=link))
+        queue_email(
+            person.email,
+            subject,
+            f"Hello {person.name},\n\n{text}\n\nSee it on AP Portal:\n{url}\n",
+            organisation=organisation,
+        )
+    return len(people)
+
+
+def deliver_outbox(limit: int = 100) -> tuple[int, int]:
+    """Send the e-mails that are due. Returns (sent, failed). Each is committed on its own, so one bad address
+    does not hold up the rest."""
+    now = utcnow()
+    due = db.session.scalars(
+        select(OutboxEmail)
+        .where(
+            OutboxEmail.sent_at.is_(None),
+            OutboxEmail.attempts < MAX_ATTEMPTS,
+            or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now),
+        )
+        .order_by(OutboxEmail.created_at)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    for message in due:
+        message.attempts += 1
+        try:
+            send_email(message.to_address, message.subject, message.body)
+        except MailNotSent as exc:
+            failed += 1
+            wait = BACKOFF_MINUTES[min(message.attempts - 1, len(BACKOFF_MINUTES) - 1)]
+            message.next_attempt_at = utcnow() + timedelta(minutes=wait)
+            message.last_error = str(exc)[:200]
+            log.warning("outbox.send_failed", extra={"outbox_id": str(message.id), "attempts": message.attempts})
+        else:
+            sent += 1
+            message.sent_at = utcnow()
+            message.last_error = None
+        db.session.commit()
+    return sent, failed

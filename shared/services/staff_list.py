@@ -1,0 +1,200 @@
+"""The provider's staff list (a single-central-record view) and the KCSIE written confirmation.
+
+KCSIE: the school obtains written confirmation that the provider has made the checks on its staff that the school
+would make, and that the provider will tell the school of changes that could put a child at risk. Any change to the
+staff list makes the confirmation lapse until it is signed again, and the school's AP lead is told.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from shared import audit
+from shared.dbs import StatusCheckRequest, dbs_client_from_config
+from shared.extensions import db
+from shared.models import DbsCheckResult, KcsieConfirmation, ProviderProfile, StaffMember, User, utcnow
+from shared.notifications import tell_role
+from shared.roles import AP_LEAD
+from shared.services.errors import RuleBroken
+
+DBS_NUMBER_RE = re.compile(r"^\d{12}$")
+RESULT_TEXT = {
+    DbsCheckResult.BLANK_NO_NEW_INFO: "clear, no new information",
+    DbsCheckResult.NON_BLANK_NO_NEW_INFO: "the certificate has information on it, no new information; the school "
+    "has been told",
+    DbsCheckResult.NEW_INFO: "there is new information; the school has been told. Apply for a new certificate",
+    DbsCheckResult.NO_MATCH_FOUND: "no match found; check the details you entered. The school has been told",
+}
+PROHIBITION_CHOICES = {"done": "Done", "not_relevant": "Not relevant to the role"}
+
+# The statement the provider manager signs. Changing the words means a new version: keep the old ones here so
+# a stored confirmation can always be read against the text it was signed under.
+CONFIRMATION_VERSION = "2026-1"
+CONFIRMATION_STATEMENT = (
+    "I confirm that every member of staff on this list who works with pupils placed by the school has had the "
+    "checks the school would make on its own staff: an enhanced DBS certificate with a check of the children's "
+    "barred list, a check of their identity and of their right to work in the UK, and, where relevant, a "
+    "prohibition from teaching check. I confirm that we will tell the school straight away of any change, "
+    "including new staff, that could put a child at risk."
+)
+
+
+@dataclass
+class StaffDetails:
+    name: str
+    role: str
+    dbs_certificate_number: str
+    dbs_issue_date: date | None
+    enhanced_with_barred_list: bool
+    update_service_subscribed: bool
+    identity_checked: bool
+    right_to_work_checked: bool
+    prohibition_check: str
+
+
+def active_staff(organisation_id) -> list[StaffMember]:
+    return list(
+        db.session.scalars(
+            select(StaffMember)
+            .where(StaffMember.organisation_id == organisation_id, StaffMember.removed_at.is_(None))
+            .order_by(StaffMember.name)
+        )
+    )
+
+
+def current_confirmation(organisation_id) -> KcsieConfirmation | None:
+    return db.session.scalar(
+        select(KcsieConfirmation)
+        .where(KcsieConfirmation.organisation_id == organisation_id, KcsieConfirmation.lapsed_at.is_(None))
+        .order_by(KcsieConfirmation.signed_at.desc())
+        .limit(1)
+    )
+
+
+def _tell_ap_leads(profile: ProviderProfile, text: str) -> None:
+    tell_role(
+        profile.school,
+        AP_LEAD,
+        text=text,
+        link=url_for("school_admin.providers"),
+        subject=f"AP Portal: {profile.organisation.name} needs your attention",
+    )
+
+
+def _lapse_confirmation(profile: ProviderProfile, reason: str, *, by: User) -> None:
+    confirmation = current_confirmation(profile.organisation_id)
+    if confirmation is None:
+        return
+    confirmation.lapsed_at = utcnow()
+    confirmation.lapse_reason = reason
+    audit.record("kcsie.lapsed", organisation=profile.organisation, obj=confirmation, actor=by, reason=reason)
+    # The message says what changed in general terms only; the audit event keeps the detail.
+    _tell_ap_leads(
+        profile,
+        f"{profile.organisation.name}'s written confirmation of staff checks has lapsed because its staff list "
+        "changed. It needs to be signed again before new placements.",
+    )
+
+
+def _validated(details: StaffDetails, today: date) -> StaffDetails:
+    number = re.sub(r"\s+", "", details.dbs_certificate_number or "")
+    if not DBS_NUMBER_RE.match(number):
+        raise RuleBroken("A DBS certificate number is 12 digits, like 001234567890", "dbs_certificate_number")
+    if details.dbs_issue_date is None:
+        raise RuleBroken("Enter the date the DBS certificate was issued", "dbs_issue_date")
+    if details.dbs_issue_date > today:
+        raise RuleBroken("The DBS certificate's issue date must be today or in the past", "dbs_issue_date")
+    if details.prohibition_check not in PROHIBITION_CHOICES:
+        raise RuleBroken("Say whether a prohibition check was done", "prohibition_check")
+    details.dbs_certificate_number = number
+    details.name, details.role = details.name.strip(), details.role.strip()
+    return details
+
+
+def add_staff_member(
+    profile: ProviderProfile, details: StaffDetails, *, by: User, today: date | None = None
+) -> StaffMember:
+    details = _validated(details, today or date.today())
+    member = StaffMember(organisation_id=profile.organisation_id, **vars(details))
+    db.session.add(member)
+    db.session.flush()
+    audit.record("staff.added", organisation=profile.organisation, obj=member, actor=by)
+    _lapse_confirmation(profile, f"{member.name} was added to the staff list", by=by)
+    db.session.commit()
+    return member
+
+
+def remove_staff_member(profile: ProviderProfile, member: StaffMember, *, by: User) -> None:
+    member.removed_at = utcnow()
+    audit.record("staff.removed", organisation=profile.organisation, obj=member, actor=by)
+    _lapse_confirmation(profile, f"{member.name} was removed from the staff list", by=by)
+    db.session.commit()
+
+
+def run_status_check(
+    profile: ProviderProfile, member: StaffMember, *, surname: str, date_of_birth: date | None, by: User
+) -> DbsCheckResult:
+    """A DBS Update Service status check. The surname and date of birth are used for the check, never stored.
+    Any answer but BLANK_NO_NEW_INFO alerts the school's AP lead."""
+    if not member.update_service_subscribed:
+        raise RuleBroken(
+            "This person's certificate is not on the Update Service, so it cannot be status checked", "surname"
+        )
+    if not surname.strip():
+        raise RuleBroken("Enter the certificate holder's current surname", "surname")
+    if date_of_birth is None:
+        raise RuleBroken("Enter the certificate holder's date of birth", "date_of_birth")
+    client = dbs_client_from_config(current_app.config)
+    result = client.status_check(
+        StatusCheckRequest(
+            certificate_number=member.dbs_certificate_number,
+            surname=surname.strip(),
+            date_of_birth=date_of_birth,
+            organisation_name=profile.organisation.name,
+            checker_name=by.name,
+        )
+    )
+    member.last_status_check_date = date.today()
+    member.last_status_check_result = result
+    audit.record("staff.status_checked", organisation=profile.organisation, obj=member, actor=by, result=result.value)
+    if result != DbsCheckResult.BLANK_NO_NEW_INFO:
+        _tell_ap_leads(
+            profile,
+            f"A DBS status check for a member of {profile.organisation.name}'s staff did not "
+            "come back clear. Review their staff list before placing pupils there.",
+        )
+    db.session.commit()
+    return result
+
+
+def sign_confirmation(
+    profile: ProviderProfile, *, typed_name: str, signer_role: str, agreed: bool, by: User
+) -> KcsieConfirmation:
+    if not active_staff(profile.organisation_id):
+        raise RuleBroken("Add the staff who work with placed pupils before you sign", "typed_name")
+    if not agreed:
+        raise RuleBroken("Confirm that the statement is true", "agreed")
+    if not typed_name.strip():
+        raise RuleBroken("Type your full name to sign", "typed_name")
+    if not signer_role.strip():
+        raise RuleBroken("Enter your role", "signer_role")
+    confirmation = KcsieConfirmation(
+        organisation_id=profile.organisation_id,
+        signed_by_id=by.id,
+        typed_name=typed_name.strip(),
+        signer_role=signer_role.strip(),
+        statement_version=CONFIRMATION_VERSION,
+        statement_text=CONFIRMATION_STATEMENT,
+    )
+    db.session.add(confirmation)
+    db.session.flush()
+    audit.record(
+        "kcsie.signed", organisation=profile.organisation, obj=confirmation, actor=by, version=CONFIRMATION_VERSION
+    )
+    db.session.commit()
+    return confirmation

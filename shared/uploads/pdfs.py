@@ -1,0 +1,151 @@
+"""Stage 4 for PDFs: refuse encryption and active content (scripts, launch actions, automatic actions, attached
+files), which a PDF reader would run or open and which a virus scanner cannot always see into.
+
+Two passes, because each misses something the other sees:
+- pypdf resolves every object in the cross-reference table, including those packed in compressed object
+  streams, whether or not anything refers to them.
+- A raw scan of the file's syntax (outside stream bodies, strings and comments) finds objects that are in no
+  table at all: appended after %%EOF or left for a reader's repair pass to find. Stream bodies are skipped
+  because fonts, images and XMP metadata hold arbitrary bytes and text; strings and comments because titles such
+  as "HTML/JavaScript course" are ordinary. Names written with #xx escapes ("/J#53") are matched too.
+
+An /OpenAction that is a destination ("open at page 1, fit width") or a GoTo action is ordinary (LaTeX and Word
+write one) and is allowed; any other opening action is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
+
+from shared.uploads.reasons import Reason, UploadRefused
+
+_ACTIVE_KEYS = frozenset({"/JavaScript", "/JS", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile"})
+_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch"})
+_HARMLESS_OPEN_ACTIONS = frozenset({"/GoTo"})
+
+_DELIMITER = rb"(?=[\x00\t\n\x0c\r ()<>\[\]{}/%]|\Z)"
+
+
+def _name_pattern(name: str) -> bytes:
+    # Each character may be written literally or as #xx (PDF 1.2+ name escapes), hex digits in either case.
+    return b"/" + b"".join(b"(?:%s|#(?i:%02x))" % (re.escape(ch.encode()), ord(ch)) for ch in name) + _DELIMITER
+
+
+_LEXEME = re.compile(
+    rb"(?P<string>\()|(?P<comment>%)|(?P<dictionary><<)|(?P<hex><)"
+    # Only a "stream" keyword right after a dictionary starts a body, so a bare "stream" cannot hide what follows.
+    rb"|(?P<stream>>>[\x00\t\n\x0c\r ]*stream(?:\r\n|\n|\r))"
+    rb"|(?P<name>" + b"|".join(_name_pattern(name[1:]) for name in sorted(_ACTIVE_KEYS, key=len, reverse=True)) + b")"
+)
+_STRING_SYNTAX = re.compile(rb"[()\\]")
+_END_OF_LINE = re.compile(rb"\r\n|\n|\r")
+
+
+def check_pdf(spool: IO[bytes]) -> None:
+    """Stage 4 for a PDF; raise UploadRefused if it will not do."""
+    try:
+        spool.seek(0)
+        reader = PdfReader(spool, strict=False)
+        encrypted = reader.is_encrypted
+    except Exception as exc:  # pypdf raises many types (PdfReadError, ValueError, KeyError...) on broken files
+        raise UploadRefused(Reason.UNREADABLE, f"pdf: {type(exc).__name__}") from exc
+    if encrypted:
+        raise UploadRefused(Reason.PDF_ENCRYPTED, "encrypted")
+    try:
+        found = next((problem for obj in _all_objects(reader) if (problem := _active_content(obj))), None)
+    except Exception as exc:
+        raise UploadRefused(Reason.UNREADABLE, f"pdf objects: {type(exc).__name__}") from exc
+    if found:
+        raise UploadRefused(Reason.PDF_ACTIVE_CONTENT, found)
+    # The whole file is in memory once here; it is at most max_bytes, which the size stage enforced.
+    spool.seek(0)
+    found = active_name_in_syntax(spool.read())
+    if found:
+        raise UploadRefused(Reason.PDF_ACTIVE_CONTENT, f"{found} in raw syntax")
+
+
+def _all_objects(reader: PdfReader) -> Iterator[PdfObject]:
+    yield reader.trailer
+    references = {(number, generation) for generation, table in reader.xref.items() for number in table}
+    references |= {(number, 0) for number in reader.xref_objStm}
+    for number, generation in sorted(references):
+        obj = reader.get_object(IndirectObject(number, generation, reader))
+        if obj is not None:
+            yield obj
+
+
+def _active_content(obj: PdfObject) -> str | None:
+    # Walks the object's direct children only: referenced objects are visited on their own by _all_objects.
+    # A stack rather than recursion, so deeply nested arrays cannot exhaust Python's recursion limit.
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, DictionaryObject):
+            active = _active_keys_of(item)
+            if active:
+                return active
+            stack.extend(value for value in item.values() if not isinstance(value, IndirectObject))
+        elif isinstance(item, ArrayObject):
+            stack.extend(value for value in item if not isinstance(value, IndirectObject))
+    return None
+
+
+def _active_keys_of(dictionary: DictionaryObject) -> str | None:
+    keys = _ACTIVE_KEYS.intersection(dictionary.keys())
+    if keys:
+        return min(keys)
+    if _resolved(dictionary.get("/S")) in _ACTIVE_ACTIONS:
+        return f"/S {_resolved(dictionary.get('/S'))}"
+    if _resolved(dictionary.get("/Type")) == "/EmbeddedFile":
+        return "/Type /EmbeddedFile"
+    if "/OpenAction" in dictionary:
+        action = _resolved(dictionary.get("/OpenAction"))
+        if isinstance(action, DictionaryObject) and _resolved(action.get("/S")) not in _HARMLESS_OPEN_ACTIONS:
+            return f"/OpenAction {_resolved(action.get('/S'))}"
+    return None
+
+
+def _resolved(value: object) -> object:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def active_name_in_syntax(data: bytes) -> str | None:
+    """The first active-content name written in the PDF's object syntax (outside streams, strings and comments)."""
+    position = 0
+    while lexeme := _LEXEME.search(data, position):
+        kind = lexeme.lastgroup
+        position = lexeme.end()
+        if kind == "name":
+            return lexeme.group().decode("latin-1")
+        if kind == "string":
+            # An unterminated string would hide the rest of the file: scan on from just inside it instead.
+            position = _end_of_literal_string(data, position) or position
+        elif kind == "comment":
+            line_end = _END_OF_LINE.search(data, position)
+            position = line_end.end() if line_end else len(data)
+        elif kind == "hex":
+            end = data.find(b">", position)
+            position = end + 1 if end >= 0 else position
+        elif kind == "stream":
+            end = data.find(b"endstream", position)
+            position = end + len(b"endstream") if end >= 0 else position
+    return None
+
+
+def _end_of_literal_string(data: bytes, position: int) -> int | None:
+    depth = 1  # literal strings may hold balanced parentheses; a backslash escapes the next byte
+    while match := _STRING_SYNTAX.search(data, position):
+        character = data[match.start()]
+        if character == ord("\\"):
+            position = match.start() + 2
+            continue
+        depth += 1 if character == ord("(") else -1
+        position = match.end()
+        if depth == 0:
+            return position
+    return None
