@@ -44,6 +44,10 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "staff.status_checked": frozenset({"result"}),
     "kcsie.signed": frozenset({"version"}),
     "kcsie.lapsed": frozenset({"reason"}),
+    "evidence.transition": frozenset({"old", "new", "why"}),
+    "evidence.uploaded": frozenset({"evidence_type", "version", "virus_scanned"}),
+    "evidence.refused": frozenset({"evidence_type", "reason"}),
+    "evidence.downloaded": frozenset(),
 }
 
 
