@@ -48,6 +48,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "evidence.uploaded": frozenset({"evidence_type", "version", "virus_scanned"}),
     "evidence.refused": frozenset({"evidence_type", "reason"}),
     "evidence.downloaded": frozenset(),
+    "provider.status_changed": frozenset({"old", "new", "why"}),
+    "provider.decision": frozenset({"decision"}),
 }
 
 

@@ -45,6 +45,12 @@ ACCESS: dict[str, object] = {
     "school_admin.deactivate_staff": ("school", frozenset({SCHOOL_ADMIN})),
     "school_admin.providers": ("school", PROVIDER_READERS),
     "school_admin.invite_provider": ("school", frozenset({AP_LEAD})),
+    "school_admin.provider_page": ("school", PROVIDER_READERS),
+    "school_admin.decide_provider": ("school", frozenset({AP_LEAD})),
+    "school_admin.verification_queue": ("school", frozenset({AP_LEAD, DSL})),
+    "school_admin.review_document": ("school", frozenset({AP_LEAD, DSL})),
+    "school_admin.verify_document": ("school", frozenset({AP_LEAD, DSL})),
+    "school_admin.reject_document": ("school", frozenset({AP_LEAD, DSL})),
     "portal.home": ("portal", ALL_PROVIDER),
     "portal.users": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.invite_user": ("portal", frozenset({PROVIDER_MANAGER})),
@@ -59,4 +65,5 @@ ACCESS: dict[str, object] = {
     "portal.remove_staff_member": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.status_check": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.confirmation": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.submit_onboarding": ("portal", frozenset({PROVIDER_MANAGER})),
 }

@@ -230,6 +230,28 @@ class World:
             db.session.commit()
             return site.id
 
+    def document_row(
+        self, provider_id: uuid.UUID, evidence_type: str = "behaviour_policy", *, status: str = "awaiting_review"
+    ) -> uuid.UUID:
+        """An evidence document's row only (no stored object): for pages that list or review documents."""
+        from shared.models import DocumentStatus, EvidenceDocument
+
+        with self.app.app_context():
+            document = EvidenceDocument(
+                organisation_id=provider_id,
+                evidence_type=evidence_type,
+                status=DocumentStatus(status),
+                storage_key=f"{provider_id}/{uuid.uuid4()}",
+                display_name="Behaviour policy 2026.pdf",
+                content_type="application/pdf",
+                size_bytes=1234,
+                sha256="0" * 64,
+                virus_scanned=True,
+            )
+            db.session.add(document)
+            db.session.commit()
+            return document.id
+
     def staff_member(self, provider_id: uuid.UUID, name: str = "Sam Tutor", dbs: str = "001234567891") -> uuid.UUID:
         from datetime import date
 

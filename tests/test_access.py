@@ -56,6 +56,7 @@ def test_role_endpoint_matrix(role, world, app):
     provider_target = world.user(provider, [PROVIDER_STAFF])
     site = world.site(provider)
     member = world.staff_member(provider)
+    document = world.document_row(provider)
     browser = Browser(app.test_client())
     if role is not None:
         org = school if role in SCHOOL_ROLES else provider
@@ -63,7 +64,10 @@ def test_role_endpoint_matrix(role, world, app):
     token = browser.token()
     target = school_target if (role in SCHOOL_ROLES) else provider_target
     failures = []
-    for endpoint, method, url in _urls(app, {"user_id": target.id, "site_id": site, "member_id": member}):
+    for endpoint, method, url in _urls(
+        app,
+        {"user_id": target.id, "site_id": site, "member_id": member, "provider_id": provider, "document_id": document},
+    ):
         if endpoint.startswith("school_admin.") and role in PROVIDER_ROLES:
             url = url.replace(str(provider_target.id), str(school_target.id))
         if method == "GET":

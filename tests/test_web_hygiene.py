@@ -23,7 +23,14 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world, a
     browser.sign_in(admin)
     with app.app_context():
         events_before = db.session.query(AuditEvent).count()
-    values = {"user_id": admin.id, "token": "x", "site_id": admin.id, "member_id": admin.id}
+    values = {
+        "user_id": admin.id,
+        "token": "x",
+        "site_id": admin.id,
+        "member_id": admin.id,
+        "provider_id": admin.id,
+        "document_id": admin.id,
+    }
     checked = []
     for endpoint, url in _post_urls(app, values):
         response = browser.client.post(

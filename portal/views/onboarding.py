@@ -4,6 +4,7 @@ import uuid
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal import bp
 from portal.forms import ContactsForm, OrganisationForm, SiteForm
@@ -12,8 +13,8 @@ from shared.auth.access import current_organisation, roles_required
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS
 from shared.extensions import db
 from shared.forms import ConfirmForm
-from shared.models import ProviderProfile, ProviderSite
-from shared.services import onboarding
+from shared.models import ApprovalDecision, ProviderProfile, ProviderSite
+from shared.services import approval, onboarding
 from shared.web import apply, from_form
 
 
@@ -25,7 +26,18 @@ def _profile() -> ProviderProfile:
 @roles_required(roles.PROVIDER_MANAGER)
 def onboarding_tasks():
     profile = _profile()
-    return render_template("portal/onboarding/tasks.html", profile=profile, tasks=onboarding.onboarding_tasks(profile))
+    returned = db.session.scalar(
+        select(ApprovalDecision)
+        .where(ApprovalDecision.organisation_id == profile.organisation_id)
+        .order_by(ApprovalDecision.decided_at.desc())
+        .limit(1)
+    )
+    return render_template(
+        "portal/onboarding/tasks.html",
+        profile=profile,
+        tasks=onboarding.onboarding_tasks(profile),
+        last_decision=returned,
+    )
 
 
 @bp.route("/onboarding/organisation", methods=["GET", "POST"])
@@ -92,3 +104,18 @@ def contacts():
         flash("Contacts saved")
         return redirect(url_for("portal.onboarding_tasks"))
     return render_template("portal/onboarding/contacts.html", form=form)
+
+
+@bp.route("/onboarding/submit", methods=["GET", "POST"])
+@roles_required(roles.PROVIDER_MANAGER)
+def submit_onboarding():
+    profile = _profile()
+    form = ConfirmForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: approval.submit_for_approval(profile, by=current_user), field="submit"
+    ):
+        flash("Submitted. The school's AP lead has been told and will check everything.")
+        return redirect(url_for("portal.onboarding_tasks"))
+    return render_template(
+        "portal/onboarding/submit.html", profile=profile, checklist=approval.approval_checklist(profile), form=form
+    )

@@ -1,6 +1,8 @@
 """Providers the school uses; the AP lead invites new ones."""
 
-from flask import flash, redirect, render_template, url_for
+import uuid
+
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
@@ -9,12 +11,14 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from school_admin import bp
+from school_admin.forms import DecisionForm
 from shared import roles
 from shared.auth.access import current_organisation, roles_required
+from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
-from shared.models import Organisation, ProviderProfile
-from shared.services import accounts
+from shared.models import ApprovalDecision, Organisation, ProviderProfile, ProviderStatus
+from shared.services import accounts, approval, staff_list
 from shared.web import apply
 
 # Who may see the list of providers: the people who place pupils or oversee provision.
@@ -46,6 +50,62 @@ def providers():
         .order_by(Organisation.name)
     ).all()
     return render_template("school_admin/providers.html", rows=rows, can_invite=current_user.has_role(roles.AP_LEAD))
+
+
+def provider_of_my_school_or_404(provider_id: uuid.UUID) -> ProviderProfile:
+    profile = db.session.scalar(
+        select(ProviderProfile).where(
+            ProviderProfile.organisation_id == provider_id, ProviderProfile.school_id == current_user.organisation_id
+        )
+    )
+    if profile is None:
+        abort(404)
+    return profile
+
+
+def _provider_page(profile: ProviderProfile, form: DecisionForm):
+    kind = ProviderType(profile.provider_type) if profile.provider_type else None
+    documents = approval.current_documents(profile.organisation_id)
+    return render_template(
+        "school_admin/provider.html",
+        profile=profile,
+        organisation=profile.organisation,
+        type_label=PROVIDER_TYPE_LABELS.get(kind, "Not given yet") if kind else "Not given yet",
+        checklist=approval.approval_checklist(profile),
+        requirements=[(evidence, documents.get(evidence.code)) for evidence in required_evidence(kind)],
+        staff=staff_list.active_staff(profile.organisation_id),
+        confirmation=staff_list.current_confirmation(profile.organisation_id),
+        decisions=db.session.scalars(
+            select(ApprovalDecision)
+            .where(ApprovalDecision.organisation_id == profile.organisation_id)
+            .order_by(ApprovalDecision.decided_at.desc())
+        ).all(),
+        form=form,
+        can_decide=current_user.has_role(roles.AP_LEAD) and profile.status == ProviderStatus.SUBMITTED,
+    )
+
+
+@bp.get("/providers/<uuid:provider_id>")
+@roles_required(*PROVIDER_READERS)
+def provider_page(provider_id: uuid.UUID):
+    return _provider_page(provider_of_my_school_or_404(provider_id), DecisionForm())
+
+
+@bp.post("/providers/<uuid:provider_id>/decision")
+@roles_required(roles.AP_LEAD)
+def decide_provider(provider_id: uuid.UUID):
+    profile = provider_of_my_school_or_404(provider_id)
+    form = DecisionForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: approval.decide(
+            profile, approve=form.decision.data == "approve", notes=form.notes.data, by=current_user
+        ),
+        field="notes",
+    ):
+        flash(f"Decision recorded for {profile.organisation.name}")
+        return redirect(url_for("school_admin.provider_page", provider_id=provider_id))
+    return _provider_page(profile, form)
 
 
 @bp.route("/providers/invite", methods=["GET", "POST"])

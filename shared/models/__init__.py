@@ -10,6 +10,7 @@ from shared.models.evidence import (
     StaffMember,
 )
 from shared.models.organisation import (
+    ApprovalDecision,
     Organisation,
     OrganisationKind,
     ProviderProfile,
@@ -29,6 +30,7 @@ from shared.models.user import (
 )
 
 __all__ = [
+    "ApprovalDecision",
     "AuditEvent",
     "DbsCheckResult",
     "DocumentStatus",

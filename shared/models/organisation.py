@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, String, Text, Uuid
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.extensions import db
@@ -126,3 +126,18 @@ class ProviderSite(db.Model):
     created_at: Mapped[datetime] = created_at()
 
     profile: Mapped[ProviderProfile] = relationship(back_populates="sites")
+
+
+class ApprovalDecision(db.Model):
+    """The AP lead's decision on a provider's onboarding, with the checklist as it stood (a snapshot)."""
+
+    __tablename__ = "approval_decisions"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    decision: Mapped[str] = mapped_column(String(20), nullable=False)  # approved | returned
+    notes: Mapped[str] = mapped_column(Text, nullable=False)
+    checklist: Mapped[list] = mapped_column(JSON, nullable=False)
+    decided_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
+    decided_at: Mapped[datetime] = created_at()

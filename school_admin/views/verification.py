@@ -1,0 +1,135 @@
+"""The verification queue: evidence awaiting review, oldest first; verify with the type's checklist, or reject."""
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from school_admin import bp
+from school_admin.forms import RejectForm, VerifyForm
+from shared import roles
+from shared.auth.access import roles_required
+from shared.evidence_catalogue import BY_CODE, CATALOGUE
+from shared.extensions import db
+from shared.forms import choices_from
+from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile
+from shared.services import evidence
+from shared.web import apply
+
+REVIEWERS = (roles.AP_LEAD, roles.DSL)
+
+
+def school_provider_ids() -> list[uuid.UUID]:
+    return list(
+        db.session.scalars(
+            select(ProviderProfile.organisation_id).where(ProviderProfile.school_id == current_user.organisation_id)
+        )
+    )
+
+
+def document_of_my_providers_or_404(document_id: uuid.UUID) -> EvidenceDocument:
+    """A document of one of this school's providers, or 404 (another school's looks like one that doesn't exist)."""
+    document = db.session.get(EvidenceDocument, document_id)
+    if document is None or document.organisation_id not in school_provider_ids():
+        abort(404)
+    return document
+
+
+@bp.get("/verification")
+@roles_required(*REVIEWERS)
+def verification_queue():
+    providers = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
+        .where(ProviderProfile.school_id == current_user.organisation_id)
+        .order_by(Organisation.name)
+    ).all()
+    names = {row.id: row.name for row in providers}
+    query = (
+        select(EvidenceDocument)
+        .where(EvidenceDocument.organisation_id.in_(names), EvidenceDocument.status == DocumentStatus.AWAITING_REVIEW)
+        .order_by(EvidenceDocument.uploaded_at)
+    )
+    chosen_provider = request.args.get("provider", "")
+    chosen_type = request.args.get("type", "")
+    try:
+        if chosen_provider:
+            query = query.where(EvidenceDocument.organisation_id == uuid.UUID(chosen_provider))
+    except ValueError:
+        chosen_provider = ""
+    if chosen_type in BY_CODE:
+        query = query.where(EvidenceDocument.evidence_type == chosen_type)
+    return render_template(
+        "school_admin/verification/queue.html",
+        documents=db.session.scalars(query).all(),
+        provider_names=names,
+        catalogue=CATALOGUE,
+        chosen_provider=chosen_provider,
+        chosen_type=chosen_type if chosen_type in BY_CODE else "",
+    )
+
+
+def _review_page(document: EvidenceDocument, verify_form: VerifyForm, reject_form: RejectForm):
+    kind = BY_CODE[document.evidence_type]
+    return render_template(
+        "school_admin/verification/review.html",
+        document=document,
+        kind=kind,
+        provider=db.session.get(Organisation, document.organisation_id),
+        verify_form=verify_form,
+        reject_form=reject_form,
+        can_verify=current_user.has_role(*kind.verifier_roles),
+        form=verify_form if verify_form.errors else reject_form,
+    )
+
+
+def _verify_form(document: EvidenceDocument) -> VerifyForm:
+    form = VerifyForm(prefix="verify")
+    form.checklist.choices = choices_from({item: item for item in BY_CODE[document.evidence_type].checklist})
+    return form
+
+
+@bp.get("/verification/<uuid:document_id>")
+@roles_required(*REVIEWERS)
+def review_document(document_id: uuid.UUID):
+    document = document_of_my_providers_or_404(document_id)
+    return _review_page(document, _verify_form(document), RejectForm(prefix="reject"))
+
+
+@bp.post("/verification/<uuid:document_id>/verify")
+@roles_required(*REVIEWERS)
+def verify_document(document_id: uuid.UUID):
+    document = document_of_my_providers_or_404(document_id)
+    form = _verify_form(document)
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: evidence.verify(
+            document,
+            evidence.Verification(
+                checklist={c.value: c.value in (form.checklist.data or []) for c in form.checklist.choices},
+                issue_date=form.issue_date.data,
+                review_date=form.review_date.data,
+                expiry_date=form.expiry_date.data,
+            ),
+            by=current_user,
+            roles=current_user.roles,
+        ),
+        field="checklist",
+    ):
+        flash(f"{BY_CODE[document.evidence_type].name} verified")
+        return redirect(url_for("school_admin.verification_queue"))
+    return _review_page(document, form, RejectForm(prefix="reject"))
+
+
+@bp.post("/verification/<uuid:document_id>/reject")
+@roles_required(*REVIEWERS)
+def reject_document(document_id: uuid.UUID):
+    document = document_of_my_providers_or_404(document_id)
+    form = RejectForm(prefix="reject")
+    if form.validate_on_submit() and apply(
+        form, lambda: evidence.reject(document, form.reason.data, by=current_user), field="reason"
+    ):
+        flash(f"{BY_CODE[document.evidence_type].name} rejected. The provider can see your reason.")
+        return redirect(url_for("school_admin.verification_queue"))
+    return _review_page(document, _verify_form(document), form)
