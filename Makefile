@@ -35,7 +35,10 @@ seed: db ## Load the demo data (safe to run twice)
 	$(BIN)/flask seed-demo
 
 run: install assets seed ## Set everything up and serve the app with demo data at http://127.0.0.1:5000
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@# The huey worker (e-mail outbox, daily evidence job) runs beside the web server and stops with it.
+	$(BIN)/huey_consumer shared.tasks.huey --workers 1 --worker-type thread --quiet & \
+		worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install assets ## Run the whole suite (SQLite, then PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/pytest

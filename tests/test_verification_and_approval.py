@@ -189,7 +189,7 @@ def test_daily_expiry_marks_lapsed_documents(world, app, school_and_provider):
         row = db.session.get(EvidenceDocument, document)
         row.expiry_date = date.today()
         db.session.commit()
-        assert evidence.expire_lapsed() == 1
+        assert len(evidence.expire_lapsed()) == 1
         assert db.session.get(EvidenceDocument, document).status == DocumentStatus.EXPIRED
 
 

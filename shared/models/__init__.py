@@ -6,6 +6,7 @@ from shared.models.evidence import (
     DbsCheckResult,
     DocumentStatus,
     EvidenceDocument,
+    EvidenceReminder,
     KcsieConfirmation,
     StaffMember,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "DbsCheckResult",
     "DocumentStatus",
     "EvidenceDocument",
+    "EvidenceReminder",
     "KcsieConfirmation",
     "Notification",
     "OutboxEmail",

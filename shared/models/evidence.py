@@ -123,3 +123,13 @@ class KcsieConfirmation(db.Model):
     lapse_reason: Mapped[str | None] = mapped_column(String(200))
 
     signed_by: Mapped[User] = relationship()
+
+
+class EvidenceReminder(db.Model):
+    """A reminder sent before a document lapses, so each (document, days before) is sent once only."""
+
+    __tablename__ = "evidence_reminders"
+
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("evidence_documents.id"), primary_key=True)
+    days_before: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime] = created_at()

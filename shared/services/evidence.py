@@ -132,8 +132,8 @@ def reject(document: EvidenceDocument, reason: str, *, by) -> None:
     db.session.commit()
 
 
-def expire_lapsed(today: date | None = None) -> int:
-    """The daily job: verified evidence past its date becomes expired. Returns how many."""
+def expire_lapsed(today: date | None = None) -> list[EvidenceDocument]:
+    """Verified evidence past its date becomes expired. Returns the documents that lapsed."""
     today = today or date.today()
     lapsed = db.session.scalars(
         select(EvidenceDocument).where(EvidenceDocument.status == S.VERIFIED, EvidenceDocument.expiry_date <= today)
@@ -141,4 +141,4 @@ def expire_lapsed(today: date | None = None) -> int:
     for document in lapsed:
         transition(document, S.EXPIRED, by=None, why="passed its expiry or review date")
     db.session.commit()
-    return len(lapsed)
+    return list(lapsed)

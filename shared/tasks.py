@@ -1,0 +1,60 @@
+"""Background work on huey: SQLite storage locally (instance/huey.sqlite), Redis when REDIS_URL is set.
+
+Run the worker with `huey_consumer shared.tasks.huey` (`make run` starts it beside the web server).
+Tasks open an app context of their own; tests point them at the test app with `use_app`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from huey import RedisHuey, SqliteHuey, crontab
+
+from shared.config import INSTANCE_PATH
+
+
+def _make_huey():
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return RedisHuey("ap-portal", url=url)
+    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("ap-portal", filename=str(INSTANCE_PATH / "huey.sqlite"))
+
+
+huey = _make_huey()
+_app: Flask | None = None
+
+
+def use_app(app: Flask) -> None:
+    global _app
+    _app = app
+
+
+def _flask_app() -> Flask:
+    global _app
+    if _app is None:
+        from shared.app import create_app
+
+        _app = create_app()
+    return _app
+
+
+@huey.periodic_task(crontab(minute="*"))
+def deliver_outbox_task() -> tuple[int, int]:
+    """E-mails go out within a minute of being queued; failures are retried with back-off."""
+    from shared.notifications import deliver_outbox
+
+    app = _flask_app()
+    with app.app_context(), app.test_request_context():
+        return deliver_outbox()
+
+
+@huey.periodic_task(crontab(hour="6", minute="0"))
+def daily_evidence_task() -> dict[str, int]:
+    """Before the school day: expire lapsed evidence, send reminders, tell AP leads of providers at risk."""
+    from shared.services.expiry import run_daily
+
+    app = _flask_app()
+    with app.app_context(), app.test_request_context():
+        return run_daily()
