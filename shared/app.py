@@ -76,9 +76,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from shared.cli import register_cli
     from shared.uploads.cli import register_uploads_cli
+    from shared.uploads.reconcile import register_reconcile_cli
 
     register_cli(app)
     register_uploads_cli(app)
+    register_reconcile_cli(app)
 
     @app.get("/healthz")
     def healthz():

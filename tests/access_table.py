@@ -9,6 +9,7 @@ from shared.roles import (
     ATTENDANCE_LEAD,
     DSL,
     HEADTEACHER,
+    PROVIDER_DSL,
     PROVIDER_MANAGER,
     PROVIDER_ROLES,
     SCHOOL_ADMIN,
@@ -51,6 +52,7 @@ ACCESS: dict[str, object] = {
     "school_admin.review_document": ("school", frozenset({AP_LEAD, DSL})),
     "school_admin.verify_document": ("school", frozenset({AP_LEAD, DSL})),
     "school_admin.reject_document": ("school", frozenset({AP_LEAD, DSL})),
+    "school_admin.download_document": ("school", frozenset({AP_LEAD, DSL, HEADTEACHER, SLT})),
     "portal.home": ("portal", ALL_PROVIDER),
     "portal.users": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.invite_user": ("portal", frozenset({PROVIDER_MANAGER})),
@@ -66,4 +68,7 @@ ACCESS: dict[str, object] = {
     "portal.status_check": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.confirmation": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.submit_onboarding": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.documents": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.upload_document": ("portal", frozenset({PROVIDER_MANAGER})),
+    "portal.download_document": ("portal", frozenset({PROVIDER_MANAGER, PROVIDER_DSL})),
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from shared.app import create_app
 from shared.extensions import db
 from shared.models import Organisation, OrganisationKind, ProviderProfile, ProviderStatus, utcnow
 from shared.services import accounts
+from tests.services_support import aws_test_credentials, clamd, moto_endpoint  # noqa: F401  (fixtures for all tests)
 
 TEST_PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -148,11 +150,12 @@ def app(database_url, smtp_server, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean(request):
-    """Each test starts with empty tables and fresh rate-limit counters."""
+    """Each test starts with empty tables, an empty upload folder and fresh rate-limit counters."""
     yield
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
+    shutil.rmtree(application.config["UPLOAD_FOLDER"], ignore_errors=True)
     with application.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -203,12 +206,19 @@ class World:
             return org.id
 
     def provider(
-        self, school_id: uuid.UUID, name: str = "Test Provider", status: ProviderStatus = ProviderStatus.ONBOARDING
+        self,
+        school_id: uuid.UUID,
+        name: str = "Test Provider",
+        status: ProviderStatus = ProviderStatus.ONBOARDING,
+        *,
+        provider_type: str | None = None,
     ) -> uuid.UUID:
         with self.app.app_context():
             org = Organisation(kind=OrganisationKind.PROVIDER, name=name)
             db.session.add(org)
-            db.session.add(ProviderProfile(organisation=org, school_id=school_id, status=status))
+            db.session.add(
+                ProviderProfile(organisation=org, school_id=school_id, status=status, provider_type=provider_type)
+            )
             db.session.commit()
             return org.id
 
@@ -246,6 +256,43 @@ class World:
                 content_type="application/pdf",
                 size_bytes=1234,
                 sha256="0" * 64,
+                virus_scanned=True,
+            )
+            db.session.add(document)
+            db.session.commit()
+            return document.id
+
+    def document(
+        self,
+        provider_id: uuid.UUID,
+        evidence_type: str = "behaviour_policy",
+        *,
+        content: bytes = b"%PDF-1.7\n% a stored test document\n",
+        display_name: str = "Behaviour policy 2026.pdf",
+        content_type: str = "application/pdf",
+        status: str = "awaiting_review",
+    ) -> uuid.UUID:
+        """An evidence document with its object stored (LocalStorage in the app's UPLOAD_FOLDER), for downloads."""
+        import hashlib
+        import io
+
+        from shared.models import DocumentStatus, EvidenceDocument
+        from shared.storage import LocalStorage, new_key
+
+        key = new_key(provider_id)
+        LocalStorage(self.app.config["UPLOAD_FOLDER"]).save(
+            key, io.BytesIO(content), content_type=content_type, download_name=display_name
+        )
+        with self.app.app_context():
+            document = EvidenceDocument(
+                organisation_id=provider_id,
+                evidence_type=evidence_type,
+                status=DocumentStatus(status),
+                storage_key=key,
+                display_name=display_name,
+                content_type=content_type,
+                size_bytes=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
                 virus_scanned=True,
             )
             db.session.add(document)

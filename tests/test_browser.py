@@ -20,6 +20,7 @@ from tests.browser_support import (
     run_axe,
     screenshot,
 )
+from tests.files_support import DOCX_TYPE, image_bytes, ooxml_bytes, pdf_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -237,7 +238,7 @@ def test_school_staff_and_provider_pages_are_accessible(world, new_page):
 def test_provider_pages_and_mfa_set_up_are_accessible(world, new_page):
     page = new_page()
     school = world.school(SCHOOL)
-    provider = world.provider(school, PROVIDER)
+    provider = world.provider(school, PROVIDER, provider_type="unregistered_ap")
     manager = world.user(provider, [PROVIDER_MANAGER])
     page.goto("/sign-in")
     fill_sign_in(page, manager.email, manager.password)
@@ -253,6 +254,8 @@ def test_provider_pages_and_mfa_set_up_are_accessible(world, new_page):
         ("/portal/onboarding/staff", "onboarding-staff"),
         (f"/portal/onboarding/staff/{world.staff_member(provider)}/status-check", "onboarding-status-check"),
         ("/portal/onboarding/confirmation", "onboarding-confirmation"),
+        ("/portal/onboarding/documents", "onboarding-documents"),
+        ("/portal/onboarding/documents/behaviour_policy", "onboarding-upload-document"),
     ]:
         page.goto(path)
         check_page(page, name)
@@ -270,6 +273,7 @@ def test_provider_pages_and_mfa_set_up_are_accessible(world, new_page):
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Organisation details saved")
     check_page(page, "onboarding-tasks-after-details")
+    upload_documents_in_the_browser(page)
     sign_out(page)
 
     dsl = world.user(provider, ["provider_dsl"], mfa=False)
@@ -277,3 +281,60 @@ def test_provider_pages_and_mfa_set_up_are_accessible(world, new_page):
     expect(page).to_have_url(re.compile(r"/two-step/set-up$"))
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
     check_page(page, "mfa-set-up")
+
+
+def choose_file(page, name: str, data: bytes, mime_type: str) -> None:
+    page.get_by_label("Choose a file").set_input_files(files=[{"name": name, "mimeType": mime_type, "buffer": data}])
+
+
+def upload_documents_in_the_browser(page) -> None:
+    """Through the real form, with JavaScript: the file goes by XMLHttpRequest (the progress bar's path), a refusal
+    comes back in place with its reason, and an accepted file lands on the documents page with the message."""
+    page.goto("/portal/onboarding")
+    page.get_by_role("link", name="Documents").click()
+    expect(page).to_have_url(re.compile(r"/portal/onboarding/documents$"))
+    page.get_by_role("link", name="Upload Behaviour policy").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Behaviour policy")
+
+    choose_file(page, "Behaviour policy.pdf", image_bytes("PNG"), "application/pdf")
+    with page.expect_request(lambda request: request.method == "POST") as posted:
+        page.get_by_role("button", name="Upload file").click()
+    assert posted.value.headers.get("x-requested-with") == "XMLHttpRequest", "the progress bar's request was not used"
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("The file's contents do not match its type")
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: Behaviour policy"))
+    check_page(page, "onboarding-upload-document-error")
+
+    choose_file(page, "Behaviour policy 2026.pdf", pdf_bytes(), "application/pdf")
+    page.get_by_role("button", name="Upload file").click()
+    expect(page).to_have_url(re.compile(r"/portal/onboarding/documents$"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Behaviour policy 2026.pdf uploaded")
+    main = page.locator("main")
+    expect(main).to_contain_text("Awaiting review")
+    expect(main).to_contain_text("Not virus-scanned")
+    expect(page.get_by_role("link", name="Behaviour policy 2026.pdf")).to_be_visible()
+    check_page(page, "onboarding-documents-after-upload")
+
+
+def test_the_upload_form_works_without_javascript(world, chromium, live_server):
+    school = world.school(SCHOOL)
+    provider = world.provider(school, PROVIDER, provider_type="tutor")
+    manager = world.user(provider, [PROVIDER_MANAGER])
+    context = chromium.browser().new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/sign-in")
+        fill_sign_in(page, manager.email, manager.password)
+        page.goto("/portal/onboarding/documents/public_liability_insurance")
+        choose_file(page, "Insurance.docx", ooxml_bytes("docx", extra={"word/vbaProject.bin": b"x"}), DOCX_TYPE)
+        with page.expect_request(lambda request: request.method == "POST") as posted:
+            page.get_by_role("button", name="Upload file").click()
+        assert "x-requested-with" not in posted.value.headers  # an ordinary form submission
+        expect(page.locator(".govuk-error-summary")).to_contain_text("This document contains macros")
+        choose_file(page, "Insurance.docx", ooxml_bytes("docx"), DOCX_TYPE)
+        page.get_by_role("button", name="Upload file").click()
+        expect(page).to_have_url(re.compile(r"/portal/onboarding/documents$"))
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("Insurance.docx uploaded")
+    finally:
+        context.close()

@@ -1,9 +1,9 @@
 """The clamd client against a real clamd (Debian's clamav-daemon) with a local test signature database.
 
-The database holds one body signature (.ndb) for the EICAR test string, so no download is needed (freshclam cannot
-reach the internet here) and the EICAR string is found wherever it sits in a stream, including inside a zip,
-which clamd unpacks (ScanArchive, on by default). clamd reports signatures from unsigned databases with the
-suffix ".UNOFFICIAL".
+The clamd itself (the session-wide `clamd` fixture, and `start_clamd` for the others) is in tests/services_support.py,
+shared with the upload pipeline's tests: one body signature (.ndb) for the EICAR test string, so no download is
+needed and the EICAR string is found wherever it sits in a stream, including inside a zip. clamd reports signatures
+from unsigned databases with the suffix ".UNOFFICIAL".
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from __future__ import annotations
 import io
 import shutil
 import socket
-import subprocess
 import tempfile
 import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,133 +28,22 @@ from shared.scanning import (
     ScanResult,
     scanner_from_config,
 )
+from tests.services_support import EICAR, SIGNATURE, Clamd, free_port, scanner_for, start_clamd, stop_clamd
 
-EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
-SIGNATURE = "APPortal.Test.EICAR"
-CLAMD_PACKAGE = "clamav-daemon"
-STARTUP_SECONDS = 30
-
-
-# --- a real clamd -------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Clamd:
-    process: subprocess.Popen
-    folder: Path
-    socket_path: Path | None = None
-    port: int | None = None
-
-    def log(self) -> str:
-        log = self.folder / "clamd.log"
-        output = self.folder / "clamd.out"
-        return "\n".join(p.read_text(errors="replace") for p in (log, output) if p.exists())[-4000:]
-
-
-def _clamd_binary() -> str:
-    found = shutil.which("clamd") or next((p for p in ("/usr/sbin/clamd",) if Path(p).exists()), None)
-    if not found:
-        pytest.fail(
-            f"clamd is not installed: the scanning tests need a real clamd (Debian: apt-get install {CLAMD_PACKAGE})",
-            pytrace=False,
-        )
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_clamd(*, tcp: bool = False, stream_max_length: str = "50M") -> Clamd:
-    binary = _clamd_binary()
-    # A short folder of our own: Unix socket paths are limited to 107 bytes, and pytest's can be long.
-    folder = Path(tempfile.mkdtemp(prefix="clamd-"))
-    database = folder / "db"
-    database.mkdir()
-    # clamd refuses to start with no signatures at all; one body signature (hex of the EICAR string, any file type,
-    # any offset) is enough and is found inside archives and long streams.
-    (database / "test.ndb").write_text(f"{SIGNATURE}:0:*:{EICAR.hex()}\n")
-    socket_path = None if tcp else folder / "clamd.sock"
-    port = _free_port() if tcp else None
-    listen = (
-        [f"TCPSocket {port}", "TCPAddr 127.0.0.1"] if tcp else [f"LocalSocket {socket_path}", "LocalSocketMode 600"]
-    )
-    # No "User": clamd stays the user that starts it (root in the CI sandbox, which needs nothing more); the
-    # Debian default "User clamav" would make it drop to an account that cannot read this folder.
-    (folder / "clamd.conf").write_text(
-        "\n".join(
-            [
-                "Foreground yes",
-                *listen,
-                f"DatabaseDirectory {database}",
-                f"TemporaryDirectory {folder}",
-                f"LogFile {folder / 'clamd.log'}",
-                f"PidFile {folder / 'clamd.pid'}",
-                f"StreamMaxLength {stream_max_length}",
-                "ScanArchive yes",
-                "Bytecode no",
-                "MaxThreads 4",
-                "SelfCheck 0",
-                "",
-            ]
-        )
-    )
-    with (folder / "clamd.out").open("wb") as out:
-        process = subprocess.Popen(
-            [binary, "-c", str(folder / "clamd.conf")], stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
-    clamd = Clamd(process, folder, socket_path, port)
-    scanner = _scanner(clamd)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not scanner.is_available():
-        if process.poll() is not None or time.monotonic() > deadline:
-            _stop_clamd(clamd, remove=False)
-            log = clamd.log()
-            shutil.rmtree(folder, ignore_errors=True)
-            pytest.fail(f"clamd did not answer PING within {STARTUP_SECONDS} s; its log:\n{log}", pytrace=False)
-        time.sleep(0.05)
-    return clamd
-
-
-def _stop_clamd(clamd: Clamd, *, remove: bool = True) -> None:
-    if clamd.process.poll() is None:
-        clamd.process.terminate()
-        try:
-            clamd.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            clamd.process.kill()
-            clamd.process.wait()
-    if remove:
-        shutil.rmtree(clamd.folder, ignore_errors=True)
-
-
-def _scanner(clamd: Clamd, **kwargs) -> Scanner:
-    if clamd.socket_path:
-        return Scanner(socket_path=str(clamd.socket_path), **kwargs)
-    return Scanner(host="127.0.0.1", port=clamd.port, **kwargs)
-
-
-@pytest.fixture(scope="session")
-def clamd() -> Iterator[Clamd]:
-    """A clamd on a Unix socket, for the whole session."""
-    daemon = _start_clamd()
-    yield daemon
-    _stop_clamd(daemon)
+# --- clamd (the session-wide `clamd` fixture comes from tests/services_support.py, through conftest) ---------------
 
 
 @pytest.fixture(scope="module")
 def clamd_tcp() -> Iterator[Clamd]:
     """A second clamd on TCP (127.0.0.1 only) with a 1 MB stream limit, to see the limit refused over TCP."""
-    daemon = _start_clamd(tcp=True, stream_max_length="1M")
+    daemon = start_clamd(tcp=True, stream_max_length="1M")
     yield daemon
-    _stop_clamd(daemon)
+    stop_clamd(daemon)
 
 
 @pytest.fixture
 def scanner(clamd) -> Scanner:
-    return _scanner(clamd)
+    return scanner_for(clamd)
 
 
 # --- streams ------------------------------------------------------------------------------------------------------
@@ -235,13 +122,13 @@ def test_scanning_reads_from_the_current_position(scanner):
 
 
 def test_clamd_over_tcp_finds_eicar(clamd_tcp):
-    scanner = _scanner(clamd_tcp)
+    scanner = scanner_for(clamd_tcp)
     assert scanner.scan(io.BytesIO(b"a clean note")).clean
     assert scanner.scan(io.BytesIO(EICAR)).signature.startswith(SIGNATURE)
 
 
 def test_a_stream_over_clamds_size_limit_is_refused_not_passed(clamd_tcp):
-    scanner = _scanner(clamd_tcp, timeout=10)
+    scanner = scanner_for(clamd_tcp, timeout=10)
     with pytest.raises(ScanLimitExceeded, match="size limit exceeded"):
         scanner.scan(GeneratedStream(3 * 1024 * 1024))
     assert issubclass(ScanLimitExceeded, ScannerUnavailable)  # callers that refuse on unavailable refuse this too
@@ -263,20 +150,20 @@ def test_an_absent_socket_is_unavailable(tmp_path):
 
 
 def test_a_stopped_clamds_socket_file_is_unavailable():
-    daemon = _start_clamd()
+    daemon = start_clamd()
     try:
-        scanner = _scanner(daemon, connect_timeout=1)
+        scanner = scanner_for(daemon, connect_timeout=1)
         assert scanner.scan(io.BytesIO(EICAR)).signature.startswith(SIGNATURE)
         daemon.process.terminate()
         daemon.process.wait(timeout=10)
         # clamd removes its socket file on the way out (a killed one leaves it: see the next test): no verdict.
         _assert_unavailable_within(scanner, 2)
     finally:
-        _stop_clamd(daemon)
+        stop_clamd(daemon)
 
 
 def test_a_refusing_tcp_port_is_unavailable():
-    _assert_unavailable_within(Scanner(host="127.0.0.1", port=_free_port(), connect_timeout=1), 2)
+    _assert_unavailable_within(Scanner(host="127.0.0.1", port=free_port(), connect_timeout=1), 2)
 
 
 def test_a_left_over_socket_file_with_nobody_listening_is_unavailable():

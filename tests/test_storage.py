@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -19,7 +18,6 @@ from urllib.parse import unquote
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from werkzeug.http import parse_options_header
 
 from shared.config import PROJECT_ROOT, Config
@@ -33,21 +31,11 @@ from shared.storage import (
     new_key,
     storage_from_config,
 )
+from tests.services_support import AWS_TEST_ENV, REGION, free_port
 
-REGION = "eu-west-2"
 MIB = 1024 * 1024
 PDF = b"%PDF-1.7\n" + b"evidence of DBS checks " * 2000
 BAD_KEYS = ["", "../escape", "org/../../escape", "/etc/passwd", "org//doc", "org/./doc", ".", "org\\doc", "org/doc\0"]
-AWS_TEST_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_EC2_METADATA_DISABLED": "true",
-    # Never read a developer's real AWS profile.
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
 
 
 class FailingStream:
@@ -62,12 +50,6 @@ class FailingStream:
         size = self.remaining if size is None or size < 0 else min(size, self.remaining)
         self.remaining -= size
         return b"x" * size
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- content_disposition ----------------------------------------------------------------------------------------
@@ -226,21 +208,7 @@ def test_the_default_store_is_local_and_outside_the_static_folders(tmp_path):
 # --- S3 on moto's server ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def aws_test_credentials() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in AWS_TEST_ENV.items():
-            patch.setenv(name, value)
-        yield
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint(aws_test_credentials) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+# The session-wide `moto_endpoint` (and `aws_test_credentials`) come from tests/services_support.py, through conftest.
 
 
 @pytest.fixture
@@ -393,7 +361,7 @@ print(json.dumps({"baseline_mib": baseline / 2**20, "growth_mib": (peak() - base
 @pytest.fixture
 def moto_process(aws_test_credentials, tmp_path) -> Iterator[str]:
     """moto in a process of its own: it keeps what it receives in memory, which must not count as ours."""
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "moto.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log

@@ -30,6 +30,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world, a
         "member_id": admin.id,
         "provider_id": admin.id,
         "document_id": admin.id,
+        "code": "behaviour_policy",
     }
     checked = []
     for endpoint, url in _post_urls(app, values):

@@ -19,6 +19,7 @@ from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
 from shared.models import ApprovalDecision, Organisation, ProviderProfile, ProviderStatus
 from shared.services import accounts, approval, staff_list
+from shared.services.evidence_status import current_documents
 from shared.web import apply
 
 # Who may see the list of providers: the people who place pupils or oversee provision.
@@ -65,7 +66,7 @@ def provider_of_my_school_or_404(provider_id: uuid.UUID) -> ProviderProfile:
 
 def _provider_page(profile: ProviderProfile, form: DecisionForm):
     kind = ProviderType(profile.provider_type) if profile.provider_type else None
-    documents = approval.current_documents(profile.organisation_id)
+    documents = current_documents(profile.organisation_id)
     return render_template(
         "school_admin/provider.html",
         profile=profile,

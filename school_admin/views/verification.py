@@ -81,6 +81,7 @@ def _review_page(document: EvidenceDocument, verify_form: VerifyForm, reject_for
         reject_form=reject_form,
         can_verify=current_user.has_role(*kind.verifier_roles),
         form=verify_form if verify_form.errors else reject_form,
+        document_download_endpoint="school_admin.download_document",
     )
 
 

@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from flask import url_for
-from sqlalchemy import select
 
 from shared import audit
 from shared.evidence_catalogue import ProviderType, required_evidence
@@ -18,7 +17,6 @@ from shared.extensions import db
 from shared.models import (
     ApprovalDecision,
     DocumentStatus,
-    EvidenceDocument,
     ProviderProfile,
     ProviderStatus,
     utcnow,
@@ -26,6 +24,7 @@ from shared.models import (
 from shared.notifications import tell_role
 from shared.roles import AP_LEAD, PROVIDER_MANAGER
 from shared.services.errors import RuleBroken
+from shared.services.evidence_status import current_documents
 from shared.services.onboarding import contacts_complete, details_complete
 from shared.services.staff_list import active_staff, current_confirmation
 
@@ -35,17 +34,6 @@ class ChecklistItem:
     label: str
     done: bool
     detail: str = ""
-
-
-def current_documents(organisation_id) -> dict[str, EvidenceDocument]:
-    """The live (not superseded) document of each evidence type."""
-    rows = db.session.scalars(
-        select(EvidenceDocument).where(
-            EvidenceDocument.organisation_id == organisation_id,
-            EvidenceDocument.status != DocumentStatus.SUPERSEDED,
-        )
-    )
-    return {row.evidence_type: row for row in rows}
 
 
 def approval_checklist(profile: ProviderProfile, today: date | None = None) -> list[ChecklistItem]:

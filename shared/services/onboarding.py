@@ -14,6 +14,7 @@ from shared.evidence_catalogue import REGISTERED_TYPES, ProviderType, required_e
 from shared.extensions import db
 from shared.models import ProviderProfile, ProviderSite, User
 from shared.services.errors import RuleBroken
+from shared.services.evidence_status import GOOD_STANDINGS, Standing, current_documents, standing_of
 from shared.services.staff_list import active_staff, current_confirmation
 
 URN_RE = re.compile(r"^\d{6}$")  # GIAS unique reference number
@@ -219,12 +220,19 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
             "Your manager and designated safeguarding lead",
         ),
     ]
-    documents_hint = (
-        f"{len(required_evidence(ProviderType(profile.provider_type)))} documents for your type of provider"
-        if details
-        else "Tell us your type of provider first"
-    )
-    tasks.append(Task("documents", "Documents", INCOMPLETE if details else CANNOT_START, documents_hint))
+    if details and profile.provider_type:
+        required = required_evidence(ProviderType(profile.provider_type))
+        current = current_documents(profile.organisation_id)
+        standings = [standing_of(current.get(kind.code), date.today()) for kind in required]
+        in_hand = sum(standing in GOOD_STANDINGS for standing in standings)
+        needs_new = sum(standing in (Standing.REJECTED, Standing.EXPIRED) for standing in standings)
+        documents_hint = f"{len(required)} documents for your type of provider: {in_hand} uploaded"
+        if needs_new:
+            documents_hint += f"; {needs_new} {'needs' if needs_new == 1 else 'need'} a new version"
+        documents_status = COMPLETED if in_hand == len(required) else INCOMPLETE
+    else:
+        documents_hint, documents_status = "Tell us your type of provider first", CANNOT_START
+    tasks.append(Task("documents", "Documents", documents_status, documents_hint))
     has_staff = bool(active_staff(profile.organisation_id))
     tasks.append(
         Task(

@@ -102,7 +102,7 @@ MESSAGES: dict[Reason, str] = {
         "PDF), and upload that."
     ),
     Reason.SCANNER_UNAVAILABLE: (
-        "Files cannot be checked for viruses at the moment, so nothing can be uploaded. Try again later."
+        "Files cannot be checked for viruses at the moment, so your file has not been uploaded. Try again shortly."
     ),
     Reason.VIRUS_FOUND: (
         "The file contains a virus or other harmful content, so it has not been uploaded. Do not open it again; "

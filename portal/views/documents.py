@@ -1,0 +1,98 @@
+"""The provider's evidence documents: where each required one stands, uploading a new version, downloading."""
+
+import uuid
+from datetime import date
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
+from wtforms import SubmitField
+
+from portal import bp
+from shared import roles
+from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.models import EvidenceDocument
+from shared.services.evidence_status import current_documents, evidence_lines, line_for
+from shared.uploads.downloads import evidence_download
+from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload, required_evidence_type
+from shared.uploads.policy import DEFAULT_ALLOWED
+from shared.uploads.reasons import UploadRefused
+
+# How the allowed types are named to people, in the order they are listed.
+TYPE_NAMES = {
+    "pdf": "PDF",
+    "docx": "Word (.docx)",
+    "xlsx": "Excel (.xlsx)",
+    "odt": "OpenDocument text (.odt)",
+    "jpg": "JPEG",
+    "png": "PNG",
+}
+ACCEPT = ",".join(f".{extension}" for extension in sorted(DEFAULT_ALLOWED))
+
+
+def allowed_types_text() -> str:
+    names = [name for extension, name in TYPE_NAMES.items() if extension in DEFAULT_ALLOWED]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def size_limit_text() -> str:
+    return f"{current_app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB"
+
+
+class DocumentUploadForm(FlaskForm):
+    file = FileField("Choose a file", widget=GovFileInput(), validators=[FileRequired(message="Select a file")])
+    submit = SubmitField("Upload file", widget=GovSubmitInput())
+
+
+@bp.get("/onboarding/documents")
+@roles_required(roles.PROVIDER_MANAGER)
+def documents():
+    profile = current_organisation().provider_profile
+    return render_template("portal/onboarding/documents.html", profile=profile, lines=evidence_lines(profile))
+
+
+@bp.route("/onboarding/documents/<code>", methods=["GET", "POST"])
+@roles_required(roles.PROVIDER_MANAGER)
+def upload_document(code: str):
+    organisation = current_organisation()
+    try:
+        kind = required_evidence_type(organisation, code)
+    except EvidenceTypeNotRequired:
+        abort(404)
+    form = DocumentUploadForm()
+    if form.validate_on_submit():
+        try:
+            document = accept_evidence_upload(
+                form.file.data, organisation=organisation, evidence_type_code=kind.code, by=current_user
+            )
+        except UploadRefused as refusal:
+            form.file.errors.append(refusal.message)
+        else:
+            flash(f"{kind.name}: {document.display_name} uploaded. The school will check it.")
+            target = url_for("portal.documents")
+            if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+                # The progress bar's request: the page goes there itself, so the message is still waiting.
+                return jsonify(location=target)
+            return redirect(target)
+    current = current_documents(organisation.id).get(kind.code)
+    return render_template(
+        "portal/onboarding/upload_document.html",
+        form=form,
+        kind=kind,
+        line=line_for(kind, current, date.today()),
+        allowed_types=allowed_types_text(),
+        size_limit=size_limit_text(),
+        accept=ACCEPT,
+    )
+
+
+@bp.get("/documents/<uuid:document_id>/download")
+@roles_required(roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
+def download_document(document_id: uuid.UUID):
+    document = db.session.get(EvidenceDocument, document_id)
+    if document is None or document.organisation_id != current_user.organisation_id:
+        abort(404)
+    return evidence_download(document)

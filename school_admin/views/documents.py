@@ -1,0 +1,29 @@
+"""Providers' evidence documents, downloaded by the school staff who review or oversee provision."""
+
+import uuid
+
+from flask import abort
+from sqlalchemy import select
+
+from school_admin import bp
+from shared import roles
+from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.models import EvidenceDocument, ProviderProfile
+from shared.uploads.downloads import evidence_download
+
+DOCUMENT_READERS = (roles.AP_LEAD, roles.DSL, roles.HEADTEACHER, roles.SLT)
+
+
+@bp.get("/documents/<uuid:document_id>/download")
+@roles_required(*DOCUMENT_READERS)
+def download_document(document_id: uuid.UUID):
+    """A document of one of this school's providers; any other is a 404, like one that does not exist."""
+    document = db.session.scalar(
+        select(EvidenceDocument)
+        .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
+        .where(EvidenceDocument.id == document_id, ProviderProfile.school_id == current_organisation().id)
+    )
+    if document is None:
+        abort(404)
+    return evidence_download(document)
