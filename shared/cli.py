@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from datetime import date, timedelta
 
 import click
 import pyotp
 from flask import Flask, current_app
+from pypdf import PdfWriter
 from sqlalchemy import select
 
 from shared import audit
+from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
+    KcsieConfirmation,
     Organisation,
     OrganisationKind,
     Placement,
     PlacementStatus,
     ProviderProfile,
+    ProviderSite,
     ProviderStatus,
     Pupil,
+    StaffMember,
     User,
     utcnow,
 )
 from shared.passwords import PasswordRejected
-from shared.roles import PROVIDER_ROLES, SCHOOL_ROLES, mfa_required
-from shared.services import accounts
+from shared.roles import DSL, PROVIDER_ROLES, SCHOOL_ROLES, mfa_required
+from shared.services import accounts, evidence
+from shared.services.staff_list import CONFIRMATION_STATEMENT, CONFIRMATION_VERSION
+from shared.uploads.pipeline import accept_evidence_upload
 from shared.upn import check_letter
 
 DEMO_SCHOOL = "Demo Academy"
@@ -101,6 +109,7 @@ def seed_demo() -> list[tuple[str, str, bool]]:
             email = f"{local}@{domain}"
             user, _ = _ensure_user(org, email, f"{prov_name.split()[0]} {role_name}", roles)
             sign_ins.append((email, ", ".join(roles), user.mfa_enabled))
+    _complete_northside(providers[0], school)
     for serial, (first, last, dob, year, provider_index) in enumerate(DEMO_PUPILS, start=1):
         upn = _demo_upn(serial)
         pupil = db.session.scalar(select(Pupil).where(Pupil.school_id == school.id, Pupil.upn == upn))
@@ -122,6 +131,92 @@ def seed_demo() -> list[tuple[str, str, bool]]:
                 )
     db.session.commit()
     return sign_ins
+
+
+def _demo_pdf(title: str) -> io.BytesIO:
+    """A small valid PDF for a demo document (one blank page, titled)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def _complete_northside(provider: Organisation, school: Organisation) -> None:
+    """Northside is the demo's approved provider: details, a site, contacts, staff, a signed confirmation and
+    every required document uploaded through the real pipeline and verified by the right role. Done once."""
+    profile = provider.provider_profile
+    if profile.provider_type is not None:
+        return
+    manager = accounts.find_user_by_email("manager@northside.example")
+    lead = accounts.find_user_by_email("ap.lead@demo-academy.example")
+    dsl = accounts.find_user_by_email("dsl@demo-academy.example")
+    today = date.today()
+    profile.provider_type = ProviderType.UNREGISTERED_AP.value
+    profile.setting_type = "Vocational and therapeutic provision in a community centre"
+    profile.address_line_1, profile.town, profile.postcode = "12 Northside Road", "Exampleton", "EX2 4NS"
+    profile.manager_name, profile.manager_email, profile.manager_phone = (
+        "Northside Manager",
+        "manager@northside.example",
+        "01632 960 101",
+    )
+    profile.dsl_name, profile.dsl_email, profile.dsl_phone = "Northside DSL", "dsl@northside.example", "01632 960 102"
+    profile.dsl_training_date = today - timedelta(days=200)
+    db.session.add(
+        ProviderSite(
+            profile=profile,
+            organisation_id=provider.id,
+            name="Community centre",
+            address_line_1="12 Northside Road",
+            town="Exampleton",
+            postcode="EX2 4NS",
+            activities="English, maths and vocational workshops",
+        )
+    )
+    db.session.add(
+        StaffMember(
+            organisation_id=provider.id,
+            name="Jo Tutor",
+            role="Tutor",
+            dbs_certificate_number="001234567891",
+            dbs_issue_date=today - timedelta(days=400),
+            enhanced_with_barred_list=True,
+            update_service_subscribed=True,
+            identity_checked=True,
+            right_to_work_checked=True,
+            prohibition_check="done",
+        )
+    )
+    db.session.commit()
+    db.session.add(
+        KcsieConfirmation(
+            organisation_id=provider.id,
+            signed_by_id=manager.id,
+            typed_name="Northside Manager",
+            signer_role="Manager",
+            statement_version=CONFIRMATION_VERSION,
+            statement_text=CONFIRMATION_STATEMENT,
+        )
+    )
+    db.session.commit()
+    for kind in required_evidence(ProviderType.UNREGISTERED_AP):
+        document = accept_evidence_upload(
+            _demo_pdf(kind.name), f"{kind.name}.pdf", organisation=provider, evidence_type_code=kind.code, by=manager
+        )
+        verifier = dsl if DSL in kind.verifier_roles else lead
+        evidence.verify(
+            document,
+            evidence.Verification(
+                checklist=dict.fromkeys(kind.checklist, True),
+                issue_date=today - timedelta(days=90),
+                review_date=today - timedelta(days=90),
+                expiry_date=today + timedelta(days=45),  # inside 60 days, so the reminder shows in the demo
+            ),
+            by=verifier,
+            roles=verifier.roles,
+        )
 
 
 def register_cli(app: Flask) -> None:

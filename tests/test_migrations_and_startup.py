@@ -104,6 +104,14 @@ def test_demo_accounts_sign_in_on_both_sides(app):
     provider.sign_in(manager_person)
     page = html(provider.get("/portal/"))
     assert "Northside Learning Centre" in page and "Approved" in page
+    # The demo's approved provider really is complete: every approval checklist item is done.
+    with app.app_context():
+        from shared.services.approval import approval_checklist
+
+        northside = db.session.query(Organisation).filter_by(name="Northside Learning Centre").one()
+        assert all(item.done for item in approval_checklist(northside.provider_profile))
+    school_page = html(school.get(f"/school/providers/{northside.id}"))
+    assert "Not yet" not in school_page and "Verified until" in school_page
 
 
 def test_create_school_and_create_user(app):
