@@ -470,6 +470,9 @@ def cli_app(tmp_path):
     return app
 
 
+NO_SCANNER = "(no virus scanner configured: CLAMD_SOCKET or CLAMD_HOST; files are not virus-scanned)"
+
+
 def test_the_cli_reports_each_file_and_fails_when_any_is_refused(cli_app, tmp_path):
     good = tmp_path / "Policy v2.1 final.pdf"
     good.write_bytes(pdf_bytes())
@@ -480,6 +483,7 @@ def test_the_cli_reports_each_file_and_fails_when_any_is_refused(cli_app, tmp_pa
 
     assert result.exit_code == 1
     assert result.output.splitlines() == [
+        NO_SCANNER,
         f"{good}: accepted application/pdf",
         f"{bad}: refused content_mismatch: {Reason.CONTENT_MISMATCH.message}",
     ]
@@ -495,7 +499,11 @@ def test_the_cli_succeeds_when_every_file_is_accepted(cli_app, tmp_path):
     result = cli_app.test_cli_runner().invoke(args=["uploads-check", *paths])
 
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"{paths[0]}: accepted {DOCX_TYPE}", f"{paths[1]}: accepted image/jpeg"]
+    assert result.output.splitlines() == [
+        NO_SCANNER,
+        f"{paths[0]}: accepted {DOCX_TYPE}",
+        f"{paths[1]}: accepted image/jpeg",
+    ]
 
 
 def test_the_cli_uses_the_apps_size_limit(cli_app, tmp_path):
@@ -504,7 +512,7 @@ def test_the_cli_uses_the_apps_size_limit(cli_app, tmp_path):
     big.write_bytes(pdf_bytes())
     result = cli_app.test_cli_runner().invoke(args=["uploads-check", str(big)])
     assert result.exit_code == 1
-    assert result.output == f"{big}: refused too_large: {Reason.TOO_LARGE.message}\n"
+    assert result.output == f"{NO_SCANNER}\n{big}: refused too_large: {Reason.TOO_LARGE.message}\n"
 
 
 def test_the_cli_runs_a_scanner_on_accepted_files_when_given_one(tmp_path):
@@ -524,3 +532,18 @@ def test_the_cli_runs_a_scanner_on_accepted_files_when_given_one(tmp_path):
     assert scanned == [hashlib.sha256(path.read_bytes()).hexdigest()]
     assert result.exit_code == 1
     assert result.output == f"{path}: refused virus_found: {Reason.VIRUS_FOUND.message}\n"
+
+
+def test_the_cli_scans_with_the_configured_clamd(clamd, tmp_path):
+    from tests.services_support import EICAR
+
+    app = make_app(f"sqlite:///{tmp_path / 'unused.sqlite'}", 25, tmp_path, CLAMD_SOCKET=str(clamd.socket_path))
+    clean, infected = tmp_path / "clean.pdf", tmp_path / "eicar.pdf"
+    clean.write_bytes(pdf_bytes())
+    infected.write_bytes(pdf_bytes() + EICAR)
+    result = app.test_cli_runner().invoke(args=["uploads-check", str(clean), str(infected)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{clean}: accepted application/pdf",
+        f"{infected}: refused virus_found: {Reason.VIRUS_FOUND.message}",
+    ]

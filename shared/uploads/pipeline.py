@@ -105,7 +105,7 @@ def store_upload(
         log.info("upload.refused", extra={"reason": refusal.reason.value, "detail": refusal.detail})
         raise
     with checked:  # the spooled copy is freed whatever happens next
-        virus_scanned = _scan(checked, scanner, on_virus)
+        virus_scanned = scan_upload(checked, scanner, on_virus)
         key = new_key(organisation_id)
         _save(storage, key, checked)
         stored = StoredUpload(
@@ -124,7 +124,9 @@ def store_upload(
         raise
 
 
-def _scan(checked: CheckedUpload, scanner: VirusScanner | None, on_virus: Callable[[str | None], None] | None) -> bool:
+def scan_upload(
+    checked: CheckedUpload, scanner: VirusScanner | None, on_virus: Callable[[str | None], None] | None
+) -> bool:
     """Stage 6; True when scanned clean, False when there is no scanner to ask. Raises UploadRefused."""
     if scanner is None:
         return False
