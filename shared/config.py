@@ -63,8 +63,9 @@ class Config:
         # E-mail: "console" prints each message and writes it to MAIL_FOLDER; "smtp" sends it.
         self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
         self.MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(INSTANCE_PATH / "mail"))
-        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
-        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        # SMTP_HOST/SMTP_PORT are accepted as the same settings (the names ops teams often use).
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or os.environ.get("SMTP_HOST", "localhost")
+        self.MAIL_PORT = _int("MAIL_PORT", _int("SMTP_PORT", 25))
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")

@@ -90,3 +90,17 @@ def test_the_workers_tasks_run_the_job_and_deliver_the_outbox(app, provider_with
     [message] = mailbox.to(setup["lead"].email)
     assert "a provider is at risk" in message["Subject"]
     assert "public liability" in mailbox.body(message)  # what is waiting and where: no pupil data at all
+
+
+def test_the_provider_page_shows_at_risk_and_its_history(app, world, provider_with_insurance):
+    from tests.conftest import Browser, html
+
+    setup = provider_with_insurance
+    _expires_in(app, setup["document"], 0)
+    with app.test_request_context():
+        expiry.run_daily(TODAY)
+    lead = Browser(app.test_client())
+    lead.sign_in(setup["lead"])
+    page = html(lead.get(f"/school/providers/{setup['provider']}"))
+    assert "At risk" in page and "Decide whether to suspend placements" in page
+    assert "evidence: transition" in page and "expired" in page

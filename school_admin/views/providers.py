@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
@@ -17,9 +17,10 @@ from shared.auth.access import current_organisation, roles_required
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
-from shared.models import ApprovalDecision, Organisation, ProviderProfile, ProviderStatus
+from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile, ProviderStatus
 from shared.services import accounts, approval, staff_list
 from shared.services.evidence_status import current_documents
+from shared.services.expiry import is_at_risk
 from shared.web import apply
 
 # Who may see the list of providers: the people who place pupils or oversee provision.
@@ -83,6 +84,19 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
         ).all(),
         form=form,
         can_decide=current_user.has_role(roles.AP_LEAD) and profile.status == ProviderStatus.SUBMITTED,
+        at_risk=is_at_risk(profile),
+        history=db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.organisation_id.in_([profile.organisation_id, profile.school_id]),
+                or_(
+                    AuditEvent.object_id == str(profile.organisation_id),
+                    AuditEvent.organisation_id == profile.organisation_id,
+                ),
+            )
+            .order_by(AuditEvent.created_at.desc())
+            .limit(30)
+        ).all(),
     )
 
 
