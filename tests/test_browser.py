@@ -8,11 +8,13 @@ errors on the console. Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from shared.roles import HEADTEACHER, PROVIDER_MANAGER
+from shared.evidence_catalogue import DateKind, ProviderType, required_evidence
+from shared.roles import AP_LEAD, DSL, HEADTEACHER, PROVIDER_MANAGER
 from tests.browser_support import (
     Chromium,
     LiveServer,
@@ -338,3 +340,296 @@ def test_the_upload_form_works_without_javascript(world, chromium, live_server):
         expect(page.locator(".govuk-notification-banner")).to_contain_text("Insurance.docx uploaded")
     finally:
         context.close()
+
+
+# --- the whole onboarding journey -----------------------------------------------------------------------------------
+
+# What an unregistered alternative provision must give the school, from the catalogue: every one is uploaded below.
+UNREGISTERED_EVIDENCE = required_evidence(ProviderType.UNREGISTERED_AP)
+# The DSL verifies the child protection policy (only a school DSL may) and rejects the risk assessment.
+DSL_VERIFIES = "safeguarding_policy"
+DSL_REJECTS = "risk_assessment"
+REJECTION = "This risk assessment does not cover the workshop at Hill Farm. Upload one that covers every site."
+# The date a reviewer enters for each kind of date, so that every verified document is in date.
+DATE_FIELDS = {
+    DateKind.REVIEW: ("Date the document was last reviewed", -30),
+    DateKind.EXPIRY: ("Expiry date shown on the document", 365),
+    DateKind.VALID_FOR: ("Date on the document (issue date)", -60),
+}
+
+
+def fill_date(page, legend: str, when: date) -> None:
+    """A GOV.UK date input: the day, month and year boxes inside the fieldset its legend names."""
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day", exact=True).fill(str(when.day))
+    group.get_by_label("Month", exact=True).fill(str(when.month))
+    group.get_by_label("Year", exact=True).fill(str(when.year))
+
+
+def banner(page):
+    return page.locator(".govuk-notification-banner")
+
+
+def task_status(page, title: str):
+    item = page.locator(".govuk-task-list__item").filter(has=page.get_by_text(title, exact=True))
+    return item.locator(".govuk-task-list__status")
+
+
+def upload_file(page, kind_name: str, path, *, new_version: bool = False) -> None:
+    """From the documents page: the kind's Upload link, choose the file, upload, back on the documents page."""
+    link = f"Upload a new version of {kind_name}" if new_version else f"Upload {kind_name}"
+    page.get_by_role("link", name=link, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(kind_name)
+    page.get_by_label("Choose a file").set_input_files(path)
+    page.get_by_role("button", name="Upload file").click()
+    expect(page).to_have_url(re.compile(r"/portal/onboarding/documents$"))
+    expect(banner(page)).to_contain_text(f"{kind_name}: {path.name} uploaded")
+
+
+def verify_in_the_browser(page, kind, *, today: date, file_name: str | None = None, version: int = 1) -> None:
+    """From the verification queue: open the document, tick its checklist, enter its date, verify."""
+    page.get_by_role("link", name="Documents to verify").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Documents to verify")
+    page.get_by_role("link", name=kind.name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(kind.name)
+    expect(page.locator(".govuk-caption-l")).to_have_text(PROVIDER)
+    details = page.locator(".govuk-summary-list")
+    expect(details).to_contain_text(file_name or f"{kind.name}.pdf")
+    expect(details.locator(".govuk-summary-list__row", has_text="Version")).to_contain_text(str(version))
+    for item in kind.checklist:
+        page.get_by_label(item, exact=True).check()
+    if kind.date_kind in DATE_FIELDS:
+        legend, days = DATE_FIELDS[kind.date_kind]
+        fill_date(page, legend, today + timedelta(days=days))
+    page.get_by_role("button", name="Verify document").click()
+    expect(page).to_have_url(re.compile(r"/school/verification$"))
+    expect(banner(page)).to_contain_text(f"{kind.name} verified")
+
+
+def test_onboarding_journey_from_sign_in_to_approval(world, new_page, tmp_path):
+    """The issue's journey, as people do it in the browser: the provider manager fills the task list, uploads every
+    document, signs the confirmation and submits; the school's DSL verifies the child protection policy and rejects
+    the risk assessment; the AP lead verifies the rest; the provider uploads a new version, which the AP lead
+    verifies; the AP lead approves and the provider's task list says so. axe checks each page on the way."""
+    today = date.today()
+    school = world.school(SCHOOL)
+    provider_id = world.provider(school, PROVIDER)
+    manager = world.user(provider_id, [PROVIDER_MANAGER])
+    dsl = world.user(school, [DSL])
+    ap_lead = world.user(school, [AP_LEAD])
+    kinds = {kind.code: kind for kind in UNREGISTERED_EVIDENCE}
+    files = {}
+    for kind in UNREGISTERED_EVIDENCE:
+        files[kind.code] = tmp_path / f"{kind.name}.pdf"
+        files[kind.code].write_bytes(pdf_bytes())
+
+    # --- the provider manager fills the task list ---
+    provider = new_page()
+    provider.goto("/sign-in")
+    fill_sign_in(provider, manager.email, manager.password)
+    expect(provider).to_have_url(re.compile(r"/portal/$"))
+    provider.get_by_role("link", name="Onboarding").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Tell the school about your organisation")
+    expect(task_status(provider, "Documents")).to_have_text("Cannot start yet")
+    check_page(provider, "journey-tasks")
+
+    provider.get_by_role("link", name="Organisation details").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Organisation details")
+    check_page(provider, "journey-organisation")
+    provider.get_by_label("Unregistered alternative provision").check()
+    provider.get_by_label("Type of setting").fill("Farm-based vocational provision")
+    provider.get_by_label("Address line 1").fill("Hill Farm")
+    provider.get_by_label("Town or city").fill("Exampleton")
+    provider.get_by_label("Postcode").fill("ex1 1aa")
+    provider.get_by_role("button", name="Save and continue").click()
+    expect(banner(provider)).to_contain_text("Organisation details saved")
+    expect(task_status(provider, "Organisation details")).to_have_text("Completed")
+
+    provider.get_by_role("link", name="Teaching sites").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Teaching sites")
+    provider.get_by_label("Site name").fill("Hill Farm workshop")
+    provider.get_by_label("Address line 1").fill("Hill Farm")
+    provider.get_by_label("Town or city").fill("Exampleton")
+    provider.get_by_label("Postcode").fill("EX1 1AA")
+    provider.get_by_label("What happens at this site").fill("Construction skills workshop, English and maths")
+    provider.get_by_role("button", name="Add site").click()
+    expect(banner(provider)).to_contain_text("Hill Farm workshop added")
+    expect(provider.get_by_role("heading", name="Hill Farm workshop")).to_be_visible()
+    check_page(provider, "journey-sites")
+    provider.get_by_role("link", name="Back to your task list").click()
+    expect(task_status(provider, "Teaching sites")).to_have_text("Completed")
+
+    provider.get_by_role("link", name="Contacts").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Contacts")
+    provider.get_by_label("Manager's full name").fill("Morgan Manager")
+    provider.get_by_label("Manager's email address").fill("morgan@northside.example")
+    provider.get_by_label("Manager's phone number").fill("01632 960 001")
+    provider.get_by_label("DSL's full name").fill("Dana Safeguard")
+    provider.get_by_label("DSL's email address").fill("dana@northside.example")
+    provider.get_by_label("DSL's phone number").fill("01632 960 002")
+    trained = today - timedelta(days=200)
+    fill_date(provider, "When did the DSL last complete safeguarding training?", trained)
+    check_page(provider, "journey-contacts")
+    provider.get_by_role("button", name="Save and continue").click()
+    expect(banner(provider)).to_contain_text("Contacts saved")
+    expect(task_status(provider, "Contacts")).to_have_text("Completed")
+
+    # --- every required document, through the upload pages ---
+    provider.get_by_role("link", name="Documents").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Documents")
+    upload_links = provider.get_by_role("link", name=re.compile(r"^Upload "))
+    expect(upload_links).to_have_count(len(UNREGISTERED_EVIDENCE))
+    check_page(provider, "journey-documents-empty")
+    for index, kind in enumerate(UNREGISTERED_EVIDENCE):
+        if index == 0:
+            provider.get_by_role("link", name=f"Upload {kind.name}", exact=True).click()
+            expect(provider.get_by_role("heading", level=1)).to_have_text(kind.name)
+            check_page(provider, "journey-upload")
+            provider.go_back()
+        upload_file(provider, kind.name, files[kind.code])
+    expect(provider.locator("main")).not_to_contain_text("Not uploaded")
+    expect(provider.locator(".govuk-summary-list .govuk-tag", has_text="Awaiting review")).to_have_count(
+        len(UNREGISTERED_EVIDENCE)
+    )
+    check_page(provider, "journey-documents-uploaded")
+    provider.get_by_role("link", name="Back to your task list").click()
+    expect(task_status(provider, "Documents")).to_have_text("Completed")
+
+    # --- the staff list and the written confirmation ---
+    expect(task_status(provider, "Written confirmation of staff checks")).to_have_text("Cannot start yet")
+    provider.get_by_role("link", name="Staff list").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Staff list")
+    provider.get_by_label("Full name").fill("Sam Tutor")
+    provider.get_by_label("Role", exact=True).fill("Workshop leader")
+    provider.get_by_label("DBS certificate number").fill("001234567891")
+    fill_date(provider, "Date the DBS certificate was issued", today - timedelta(days=400))
+    provider.get_by_role("group", name="Is it an enhanced certificate").get_by_label("Yes").check()
+    provider.get_by_role("group", name="Is the certificate on the DBS Update Service?").get_by_label("Yes").check()
+    provider.get_by_label("Identity").check()
+    provider.get_by_label("Right to work in the UK").check()
+    provider.get_by_role("group", name="Prohibition from teaching check").get_by_label("Done").check()
+    provider.get_by_role("button", name="Add to staff list").click()
+    expect(banner(provider)).to_contain_text("Sam Tutor added")
+    expect(provider.get_by_role("table")).to_contain_text("Workshop leader")
+    check_page(provider, "journey-staff")
+
+    provider.get_by_role("link", name="Sign the written confirmation").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Written confirmation of staff checks")
+    expect(provider.locator("main")).to_contain_text("It covers the 1 person on your staff list")
+    check_page(provider, "journey-confirmation")
+    provider.get_by_label("I confirm the statement above is true").check()
+    provider.get_by_label("Your full name").fill("Morgan Manager")
+    provider.get_by_label("Your role").fill("Centre manager")
+    provider.get_by_role("button", name="Sign the confirmation").click()
+    expect(banner(provider)).to_contain_text("Written confirmation signed")
+    for title in ("Organisation details", "Teaching sites", "Contacts", "Documents", "Staff list"):
+        expect(task_status(provider, title)).to_have_text("Completed")
+    expect(task_status(provider, "Written confirmation of staff checks")).to_have_text("Completed")
+    check_page(provider, "journey-tasks-complete")
+
+    # --- submit for approval ---
+    provider.get_by_role("link", name="Check your answers and submit them to the school").click()
+    expect(provider.get_by_role("heading", level=1)).to_have_text("Check and submit for approval")
+    expect(provider.get_by_role("table")).to_contain_text("Awaiting review")
+    check_page(provider, "journey-submit")
+    provider.get_by_role("button", name="Submit for approval").click()
+    expect(banner(provider)).to_contain_text("Submitted. The school's AP lead has been told")
+    expect(provider.locator("main")).to_contain_text("You have submitted your onboarding.")
+
+    # --- the school's DSL: verifies the child protection policy, rejects the risk assessment ---
+    reviewer = new_page()
+    sign_in_with_code(reviewer, dsl)
+    expect(reviewer).to_have_url(re.compile(r"/school/$"))
+    reviewer.get_by_role("link", name="Documents to verify").click()
+    queue = reviewer.get_by_role("table")
+    for kind in UNREGISTERED_EVIDENCE:
+        expect(queue.get_by_role("link", name=kind.name, exact=True)).to_be_visible()
+    expect(queue).to_contain_text(PROVIDER)
+    check_page(reviewer, "journey-queue")
+
+    policy = kinds[DSL_VERIFIES]
+    reviewer.get_by_role("link", name=policy.name, exact=True).click()
+    expect(reviewer.get_by_role("heading", level=1)).to_have_text(policy.name)
+    reviewer.get_by_role("button", name="Verify document").click()
+    summary = reviewer.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Work through the checklist before verifying")
+    expect(summary).to_be_focused()
+    expect(reviewer).to_have_title(re.compile(r"^Error: Verify"))
+    check_page(reviewer, "journey-review-errors")
+    for item in policy.checklist:
+        reviewer.get_by_label(item, exact=True).check()
+    legend, days = DATE_FIELDS[policy.date_kind]
+    fill_date(reviewer, legend, today + timedelta(days=days))
+    reviewer.get_by_role("button", name="Verify document").click()
+    expect(banner(reviewer)).to_contain_text(f"{policy.name} verified")
+
+    rejected = kinds[DSL_REJECTS]
+    reviewer.get_by_role("link", name=rejected.name, exact=True).click()
+    expect(reviewer.get_by_role("heading", level=1)).to_have_text(rejected.name)
+    expect(reviewer.locator("main")).to_contain_text("can verify this type of document")  # the AP lead's to verify
+    check_page(reviewer, "journey-review")
+    reviewer.get_by_label("Why are you rejecting it?").fill(REJECTION)
+    reviewer.get_by_role("button", name="Reject document").click()
+    expect(banner(reviewer)).to_contain_text(f"{rejected.name} rejected. The provider can see your reason.")
+    expect(reviewer.get_by_role("link", name=rejected.name, exact=True)).to_have_count(0)
+    sign_out(reviewer)
+
+    # --- the AP lead verifies the rest ---
+    lead = new_page()
+    sign_in_with_code(lead, ap_lead)
+    expect(lead).to_have_url(re.compile(r"/school/$"))
+    for kind in UNREGISTERED_EVIDENCE:
+        if kind.code not in (DSL_VERIFIES, DSL_REJECTS):
+            verify_in_the_browser(lead, kind, today=today)
+    expect(lead.locator("main")).to_contain_text("Nothing is waiting to be verified.")
+
+    lead.get_by_role("link", name="Providers").click()
+    lead.get_by_role("link", name=PROVIDER).click()
+    expect(lead.get_by_role("heading", level=1)).to_contain_text("Submitted")
+    # What the provider typed, the DSL's training date from its three boxes included.
+    details = lead.locator(".govuk-summary-list")
+    expect(details).to_contain_text("Unregistered alternative provision")
+    expect(details).to_contain_text("Farm-based vocational provision")
+    expect(details).to_contain_text("Hill Farm, Exampleton, EX1 1AA")
+    expect(details).to_contain_text(f"Dana Safeguard, 01632 960 002, trained {trained.day} {trained:%B %Y}")
+    checklist = lead.get_by_role("table", name="What approval needs")
+    expect(checklist.get_by_role("row", name=re.compile(rejected.name))).to_contain_text("Rejected")
+    check_page(lead, "journey-provider-before")
+
+    # --- the provider sees the reason and uploads a new version ---
+    provider.get_by_role("link", name="Onboarding").click()
+    expect(task_status(provider, "Documents")).to_have_text("Incomplete")
+    expect(provider.locator("main")).to_contain_text("1 needs a new version")
+    provider.get_by_role("link", name="Documents").click()
+    expect(provider.locator("main")).to_contain_text(f"The school said: {REJECTION}")
+    expect(provider.locator(".govuk-summary-list .govuk-tag", has_text="Rejected")).to_have_count(1)
+    check_page(provider, "journey-documents-rejected")
+    second = tmp_path / "Risk assessment covering Hill Farm.pdf"
+    second.write_bytes(pdf_bytes())
+    upload_file(provider, rejected.name, second, new_version=True)
+    expect(provider.locator("main")).not_to_contain_text(REJECTION)
+    expect(provider.get_by_role("link", name=second.name)).to_be_visible()
+
+    # --- the AP lead verifies it and approves the provider ---
+    verify_in_the_browser(lead, rejected, today=today, file_name=second.name, version=2)
+
+    lead.get_by_role("link", name="Providers").click()
+    lead.get_by_role("link", name=PROVIDER).click()
+    expect(lead.get_by_role("heading", level=1)).to_contain_text(PROVIDER)
+    expect(checklist.get_by_role("row", name=re.compile(rejected.name))).to_contain_text("Verified until")
+    expect(checklist).not_to_contain_text("Not yet")
+    lead.get_by_label("Approve for placements").check()
+    lead.get_by_label("Notes").fill("Every check done; site visit to Hill Farm on the placement start date.")
+    lead.get_by_role("button", name="Record decision").click()
+    expect(banner(lead)).to_contain_text(f"Decision recorded for {PROVIDER}")
+    expect(lead.get_by_role("heading", level=1)).to_contain_text("Approved")
+    expect(lead.get_by_role("heading", level=1)).not_to_contain_text("At risk")
+    expect(lead.locator("main")).to_contain_text("Every check done; site visit to Hill Farm")
+    check_page(lead, "journey-provider-approved")
+
+    # --- the provider's task list says approved ---
+    provider.get_by_role("link", name="Onboarding").click()
+    expect(provider.locator("main")).to_contain_text("The school has approved your organisation.")
+    for title in ("Documents", "Written confirmation of staff checks"):
+        expect(task_status(provider, title)).to_have_text("Completed")
+    check_page(provider, "journey-tasks-approved")

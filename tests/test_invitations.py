@@ -212,3 +212,21 @@ def test_names_are_kept_to_one_line(world, app, mailbox):
     assert "Hello Mal lory" in mailbox.body(message)
     with app.app_context():
         assert db.session.query(Organisation).filter_by(name="Evil Bcc: victim@example.com").count() == 1
+
+
+def test_people_lists_link_to_each_person_and_escape_names(world, app):
+    """The names in the staff and user lists are real links, and a name with markup in it stays text."""
+    school = world.school()
+    admin = Browser(app.test_client())
+    admin.sign_in(world.user(school, ["school_admin"]))
+    page = html(admin.get("/school/staff"))
+    assert '<a class="govuk-link" href="/school/staff/' in page and "&lt;a class" not in page
+    provider = world.provider(school)
+    odd = world.user(provider, ["provider_staff"])
+    with app.app_context():
+        db.session.get(User, odd.id).name = "<b>Bold</b> Name"
+        db.session.commit()
+    manager = Browser(app.test_client())
+    manager.sign_in(world.user(provider, ["provider_manager"]))
+    users = html(manager.get("/portal/users"))
+    assert f'href="/portal/users/{odd.id}">&lt;b&gt;Bold&lt;/b&gt; Name</a>' in users
