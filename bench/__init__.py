@@ -8,6 +8,12 @@ The run prints a table and writes bench/results.json, an object mapping each met
   same run. Target >= 0.30.
 - `signed_in_page_rps` and `hello_rps`: the two medians behind that ratio, for context. Informational: their target
   is "—" and `ok` is always true, since absolute figures depend on the machine.
+- `upload_check_5mb_ratio_vs_sha256` (bench/upload_check.py): median time of upload checks 1-5 on a 5 MB PDF divided
+  by that of hashlib SHA-256 over the same bytes. Target <= 4.
+- `upload_200mb_{local,s3}_extra_rss_mib` and `upload_200mb_{local,s3}_time_ratio` (bench/upload_200mb.py): a 200 MB
+  PDF uploaded through the app (one gunicorn worker) to each storage backend: the worker's extra peak memory (target
+  <= 40 MiB) and the time divided by a bare Flask endpoint's that only receives and stores the file (target <= 1.5);
+  with the bare figures, the medians and the virus scan's own time (`upload_200mb_scan_seconds`) for context.
 
 The figures are reported, never asserted: these machines are shared and noisy, so the test suite holds no timed test.
 A metric off its target is `"ok": false` and the exit status stays 0; the exit status is 1 only when a benchmark

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import signed_in_page
+from bench import signed_in_page, upload_200mb, upload_check
 from bench.errors import BenchError
 from bench.metrics import Metric
 from bench.workspace import Workspace
@@ -24,6 +24,8 @@ RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
 Benchmark = Callable[[Workspace], list[Metric]]
 BENCHMARKS: list[Benchmark] = [
     signed_in_page.run,
+    upload_check.run,
+    upload_200mb.run,
 ]
 
 
