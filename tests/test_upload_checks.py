@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
@@ -547,3 +547,26 @@ def test_the_cli_scans_with_the_configured_clamd(clamd, tmp_path):
         f"{clean}: accepted application/pdf",
         f"{infected}: refused virus_found: {Reason.VIRUS_FOUND.message}",
     ]
+
+
+def _big_pdf(extra_tail: bytes = b"") -> bytes:
+    """A valid PDF over the size at which the raw scan reads through a memory map (about 20 MB of image streams)."""
+    writer = PdfWriter()
+    for _ in range(3):
+        page = writer.add_blank_page(width=595, height=842)
+        image = io.BytesIO()
+        Image.frombytes("L", (2600, 2600), os.urandom(2600 * 2600)).save(image, format="PDF")
+        page.merge_page(PdfReader(io.BytesIO(image.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue() + extra_tail
+
+
+def test_a_large_pdf_is_scanned_through_a_memory_map_and_still_refused_for_hidden_script():
+    hidden = b"99 0 obj\n<< /Type /Action /S /JavaScript /JS (app.alert(1)) >>\nendobj\n"
+    clean = _big_pdf()
+    assert len(clean) > 8 * 1024 * 1024
+    with check(clean, "Large policy.pdf", max_bytes=64 * 1024 * 1024) as accepted:
+        assert accepted.mime_type == "application/pdf"
+    refused = refusal(_big_pdf(hidden), "Large policy.pdf", max_bytes=64 * 1024 * 1024)
+    assert refused.reason == Reason.PDF_ACTIVE_CONTENT and "raw syntax" in refused.detail

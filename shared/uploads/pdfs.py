@@ -15,8 +15,10 @@ write one) and is allowed; any other opening action is refused.
 
 from __future__ import annotations
 
+import mmap
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO
 
 from pypdf import PdfReader
@@ -60,13 +62,62 @@ def check_pdf(spool: IO[bytes]) -> None:
         found = next((problem for obj in _all_objects(reader) if (problem := _active_content(obj))), None)
     except Exception as exc:
         raise UploadRefused(Reason.UNREADABLE, f"pdf objects: {type(exc).__name__}") from exc
+    finally:
+        # pypdf keeps every resolved object (stream bytes included) in a cache held by a reference cycle: empty it
+        # now rather than whenever the garbage collector gets round to it.
+        reader.resolved_objects.clear()
     if found:
         raise UploadRefused(Reason.PDF_ACTIVE_CONTENT, found)
-    # The whole file is in memory once here; it is at most max_bytes, which the size stage enforced.
-    spool.seek(0)
-    found = active_name_in_syntax(spool.read())
+    with _mapped(spool) as data:
+        found = active_name_in_syntax(data)
     if found:
         raise UploadRefused(Reason.PDF_ACTIVE_CONTENT, f"{found} in raw syntax")
+
+
+# The raw scan reads the file through a memory map and hands back pages it has passed, so a 200 MB PDF does not
+# make the worker 200 MB bigger (the issue's bound is 40 MiB of extra memory for a 200 MB upload).
+_RELEASE_EVERY = 8 * 1024 * 1024
+
+
+@contextmanager
+def _mapped(spool: IO[bytes]) -> Iterator[bytes | mmap.mmap]:
+    spool.seek(0, 2)
+    size = spool.tell()
+    spool.seek(0)
+    if size <= _RELEASE_EVERY:
+        yield spool.read()  # small: simpler and as cheap in memory
+        return
+    with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        yield _ReleasingView(mapped)
+
+
+class _ReleasingView:
+    """The mapped file, for the lexer: behaves like the bytes it needs (search/find/len/index) and, as the scan
+    moves on, tells the kernel it can drop the pages behind it (MADV_DONTNEED on a read-only file mapping)."""
+
+    def __init__(self, mapped: mmap.mmap) -> None:
+        self._mapped = mapped
+        self._released = 0
+
+    def _release_before(self, position: int) -> None:
+        boundary = (position // _RELEASE_EVERY) * _RELEASE_EVERY
+        if boundary > self._released and hasattr(mmap, "MADV_DONTNEED"):
+            self._mapped.madvise(mmap.MADV_DONTNEED, self._released, boundary - self._released)
+            self._released = boundary
+
+    def find(self, sub: bytes, start: int = 0) -> int:
+        self._release_before(start)
+        return self._mapped.find(sub, start)
+
+    def search(self, pattern: re.Pattern, start: int) -> re.Match | None:
+        self._release_before(start)
+        return pattern.search(self._mapped, start)
+
+    def __len__(self) -> int:
+        return len(self._mapped)
+
+    def __getitem__(self, index):
+        return self._mapped[index]
 
 
 def _all_objects(reader: PdfReader) -> Iterator[PdfObject]:
@@ -114,10 +165,14 @@ def _resolved(value: object) -> object:
     return value.get_object() if isinstance(value, IndirectObject) else value
 
 
-def active_name_in_syntax(data: bytes) -> str | None:
+def _search(pattern: re.Pattern, data, position: int) -> re.Match | None:
+    return data.search(pattern, position) if isinstance(data, _ReleasingView) else pattern.search(data, position)
+
+
+def active_name_in_syntax(data) -> str | None:
     """The first active-content name written in the PDF's object syntax (outside streams, strings and comments)."""
     position = 0
-    while lexeme := _LEXEME.search(data, position):
+    while lexeme := _search(_LEXEME, data, position):
         kind = lexeme.lastgroup
         position = lexeme.end()
         if kind == "name":
@@ -126,7 +181,7 @@ def active_name_in_syntax(data: bytes) -> str | None:
             # An unterminated string would hide the rest of the file: scan on from just inside it instead.
             position = _end_of_literal_string(data, position) or position
         elif kind == "comment":
-            line_end = _END_OF_LINE.search(data, position)
+            line_end = _search(_END_OF_LINE, data, position)
             position = line_end.end() if line_end else len(data)
         elif kind == "hex":
             end = data.find(b">", position)
@@ -139,7 +194,7 @@ def active_name_in_syntax(data: bytes) -> str | None:
 
 def _end_of_literal_string(data: bytes, position: int) -> int | None:
     depth = 1  # literal strings may hold balanced parentheses; a backslash escapes the next byte
-    while match := _STRING_SYNTAX.search(data, position):
+    while match := _search(_STRING_SYNTAX, data, position):
         character = data[match.start()]
         if character == ord("\\"):
             position = match.start() + 2
