@@ -128,6 +128,8 @@ def _all_objects(reader: PdfReader) -> Iterator[PdfObject]:
         obj = reader.get_object(IndirectObject(number, generation, reader))
         if obj is not None:
             yield obj
+        # Done with it: drop it from pypdf's cache, so only one stream's bytes are held at a time.
+        reader.resolved_objects.pop((generation, number), None)
 
 
 def _active_content(obj: PdfObject) -> str | None:
