@@ -2,6 +2,7 @@
 
 from shared.models.audit import AuditEvent
 from shared.models.base import utcnow
+from shared.models.calendar import InsetDay, SchoolTerm
 from shared.models.evidence import (
     DbsCheckResult,
     DocumentStatus,
@@ -37,6 +38,8 @@ __all__ = [
     "DocumentStatus",
     "EvidenceDocument",
     "EvidenceReminder",
+    "InsetDay",
+    "SchoolTerm",
     "KcsieConfirmation",
     "Notification",
     "OutboxEmail",
