@@ -36,7 +36,16 @@ def free_port() -> int:
 class Server:
     """One gunicorn master and its workers, with the output kept in a log file for when something goes wrong."""
 
-    def __init__(self, name: str, app_spec: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        app_spec: str,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        workers: int = WORKERS,
+        options: tuple[str, ...] = (),
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.log_path = log_dir / f"{name}.log"
@@ -45,7 +54,8 @@ class Server:
             "-m",
             "gunicorn",
             "-w",
-            str(WORKERS),
+            str(workers),
+            *options,
             "-b",
             f"{HOST}:{self.port}",
             *EXTRA_OPTIONS,

@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 
 from bench.errors import BenchError
-from bench.server import EXTRA_OPTIONS, HOST, READY_TIMEOUT_SECONDS, STOP_TIMEOUT_SECONDS, Server, free_port
+from bench.server import HOST, READY_TIMEOUT_SECONDS, STOP_TIMEOUT_SECONDS, Server, free_port
 from shared.config import PROJECT_ROOT
 from shared.scanning import Scanner
 
@@ -60,26 +60,7 @@ class OneWorkerServer(Server):
     One worker, so that the worker whose memory is read is the one that handles every upload."""
 
     def __init__(self, name: str, app_spec: str, env: dict[str, str], log_dir: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.log_path = log_dir / f"{name}.log"
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "1",
-            "--timeout",
-            str(WORKER_TIMEOUT_SECONDS),
-            "-b",
-            f"{HOST}:{self.port}",
-            *EXTRA_OPTIONS,
-            app_spec,
-        ]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        super().__init__(name, app_spec, env, log_dir, workers=1, options=("--timeout", str(WORKER_TIMEOUT_SECONDS)))
 
 
 class Moto:
