@@ -12,8 +12,7 @@ from wtforms import SubmitField
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
-from shared.extensions import db
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.models import EvidenceDocument
 from shared.services.evidence_status import current_documents, evidence_lines, line_for
 from shared.uploads.downloads import evidence_download
@@ -92,7 +91,4 @@ def upload_document(code: str):
 @bp.get("/documents/<uuid:document_id>/download")
 @roles_required(roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
 def download_document(document_id: uuid.UUID):
-    document = db.session.get(EvidenceDocument, document_id)
-    if document is None or document.organisation_id != current_user.organisation_id:
-        abort(404)
-    return evidence_download(document)
+    return evidence_download(own_or_404(EvidenceDocument, document_id))

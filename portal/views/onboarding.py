@@ -2,14 +2,14 @@
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import bp
 from portal.forms import ContactsForm, OrganisationForm, SiteForm
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS
 from shared.extensions import db
 from shared.forms import ConfirmForm
@@ -79,9 +79,7 @@ def sites():
 @bp.post("/onboarding/sites/<uuid:site_id>/remove")
 @roles_required(roles.PROVIDER_MANAGER)
 def remove_site(site_id: uuid.UUID):
-    site = db.session.get(ProviderSite, site_id)
-    if site is None or site.organisation_id != current_user.organisation_id:
-        abort(404)
+    site = own_or_404(ProviderSite, site_id)
     name = site.name
     onboarding.remove_site(site, by=current_user)
     flash(f"{name} removed")

@@ -8,8 +8,7 @@ from flask_login import current_user
 from portal import bp
 from portal.forms import ConfirmationForm, StaffMemberForm, StatusCheckForm
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
-from shared.extensions import db
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.forms import ConfirmForm
 from shared.models import StaffMember
 from shared.services import staff_list
@@ -21,8 +20,8 @@ def _profile():
 
 
 def _member_or_404(member_id: uuid.UUID) -> StaffMember:
-    member = db.session.get(StaffMember, member_id)
-    if member is None or member.organisation_id != current_user.organisation_id or member.removed_at is not None:
+    member = own_or_404(StaffMember, member_id)
+    if member.removed_at is not None:
         abort(404)
     return member
 

@@ -69,5 +69,14 @@ def member_or_404(user_id: uuid.UUID, organisation: Organisation) -> User:
     return user
 
 
+def own_or_404(model, object_id: uuid.UUID):
+    """A row of the signed-in person's organisation (it has an `organisation_id`), or 404 for another
+    organisation's, so it looks exactly like one that does not exist."""
+    row = db.session.get(model, object_id)
+    if row is None or row.organisation_id != current_user.organisation_id:
+        abort(404)
+    return row
+
+
 def is_safe_next(target: str | None) -> bool:
     return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
