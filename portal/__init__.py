@@ -8,4 +8,14 @@ from shared.models import OrganisationKind
 bp = Blueprint("portal", __name__, template_folder="templates")
 bp.before_request(guard_side(OrganisationKind.PROVIDER))
 
-from portal.views import documents, home, onboarding, staff, users  # noqa: E402,F401  (routes register on bp)
+from portal.views import (  # noqa: E402,F401  (routes register on bp)
+    api_tokens,
+    attendance,
+    documents,
+    home,
+    incidents,
+    onboarding,
+    pupils,
+    staff,
+    users,
+)

@@ -8,4 +8,16 @@ from shared.models import OrganisationKind
 bp = Blueprint("school_admin", __name__, template_folder="templates")
 bp.before_request(guard_side(OrganisationKind.SCHOOL))
 
-from school_admin.views import documents, home, providers, staff, verification  # noqa: E402,F401  (routes register on bp)
+from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
+    attendance,
+    calendar,
+    documents,
+    home,
+    incidents,
+    placements,
+    providers,
+    pupils,
+    reviews,
+    staff,
+    verification,
+)

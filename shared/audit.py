@@ -50,6 +50,32 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "evidence.downloaded": frozenset(),
     "provider.status_changed": frozenset({"old", "new", "why"}),
     "provider.decision": frozenset({"decision"}),
+    # Pupils and placements (issue 4). Never names, needs or notes: ids and field names only.
+    "pupil.created": frozenset(),
+    "pupil.updated": frozenset({"fields"}),
+    "pupils.imported": frozenset({"count"}),
+    "placement.created": frozenset({"legal_basis"}),
+    "placement.updated": frozenset({"fields"}),
+    "placement.decided": frozenset({"decision"}),
+    "placement.summary_saved": frozenset(),
+    "placement.document_uploaded": frozenset({"kind", "virus_scanned"}),
+    "placement.document_downloaded": frozenset(),
+    "placement.ended": frozenset({"destination"}),
+    "provider.deadlines_saved": frozenset({"am", "pm"}),
+    # Attendance.
+    "attendance.marked": frozenset({"day", "session", "code", "late", "source"}),
+    "attendance.amended": frozenset({"day", "session", "old_code", "new_code", "source"}),
+    "attendance.imported": frozenset({"count"}),
+    "attendance.exported": frozenset({"start", "end", "rows"}),
+    "attendance.alert_raised": frozenset({"kind", "day", "session"}),
+    "api_token.created": frozenset(),
+    "api_token.revoked": frozenset(),
+    # Incidents, reviews and visits.
+    "incident.reported": frozenset({"severity", "pupils"}),
+    "incident.acknowledged": frozenset(),
+    "incident.course_recorded": frozenset(),
+    "review.recorded": frozenset({"outcome"}),
+    "visit.recorded": frozenset(),
 }
 
 

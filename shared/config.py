@@ -101,6 +101,12 @@ class Config:
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
         self.DEMO_TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET", DEFAULT_DEMO_TOTP_SECRET)
 
+        # Attendance: school days and deadlines are in the school's local time. An unmarked session is chased
+        # this many minutes after its deadline; reviews are due every REVIEW_INTERVAL_WEEKS (6 to 8).
+        self.SCHOOL_TIMEZONE = os.environ.get("SCHOOL_TIMEZONE", "Europe/London")
+        self.UNMARKED_GRACE_MINUTES = _int("UNMARKED_GRACE_MINUTES", 15)
+        self.REVIEW_INTERVAL_WEEKS = _int("REVIEW_INTERVAL_WEEKS", 6)
+
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         self.HSTS = self.APP_ENV == "production"
 

@@ -58,3 +58,14 @@ def daily_evidence_task() -> dict[str, int]:
     app = _flask_app()
     with app.app_context(), app.test_request_context():
         return run_daily()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def chase_unmarked_task() -> int:
+    """Every minute: a session still unmarked 15 minutes after its deadline tells the attendance lead and chases
+    the provider (once per session)."""
+    from shared.services.attendance_alerts import chase_unmarked
+
+    app = _flask_app()
+    with app.app_context(), app.test_request_context():
+        return chase_unmarked()

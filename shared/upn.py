@@ -5,6 +5,7 @@ a 2-digit year of allocation and a 3-character serial (digits, or a letter last 
 """
 
 import re
+import secrets
 
 # The check letter alphabet omits I, O and S (to avoid confusion with 1, 0 and 5).
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -42,3 +43,12 @@ def validate_upn(raw: str) -> str:
     if upn[0] != check_letter(upn[1:]):
         raise InvalidUPN("This UPN's check letter does not match the rest of the number; check it was typed correctly")
     return upn
+
+
+def make_upn(la: int = 999, establishment: int | None = None, year: int = 26, serial: int | None = None) -> str:
+    """A well-formed UPN (demo data, tests and the bench data set). 999 is not a real LA number; without an
+    establishment and serial, both are random."""
+    establishment = secrets.randbelow(10_000) if establishment is None else establishment
+    serial = secrets.randbelow(1000) if serial is None else serial
+    rest = f"{la:03d}{establishment:04d}{year:02d}{serial:03d}"
+    return check_letter(rest) + rest

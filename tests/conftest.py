@@ -320,6 +320,188 @@ class World:
             db.session.commit()
             return member.id
 
+    def term(self, school_id: uuid.UUID, start=None, end=None, name: str = "School year 2026 to 2027") -> uuid.UUID:
+        """A term (by default the whole school year from September 2026 to July 2027)."""
+        from datetime import date
+
+        from shared.models import SchoolTerm
+
+        with self.app.app_context():
+            term = SchoolTerm(
+                school_id=school_id, name=name, start_date=start or date(2026, 9, 1), end_date=end or date(2027, 7, 23)
+            )
+            db.session.add(term)
+            db.session.commit()
+            return term.id
+
+    def pupil(self, school_id: uuid.UUID, upn: str | None = None, **fields) -> uuid.UUID:
+        """A pupil with a valid UPN (a new one each time unless given) and any other fields."""
+        from datetime import date
+
+        from shared.models import Pupil
+        from shared.upn import make_upn
+
+        with self.app.app_context():
+            pupil = Pupil(
+                school_id=school_id,
+                upn=upn or make_upn(),
+                first_name=fields.pop("first_name", "Ava"),
+                last_name=fields.pop("last_name", "Example"),
+                date_of_birth=fields.pop("date_of_birth", date(2012, 3, 14)),
+                year_group=fields.pop("year_group", "9"),
+                **fields,
+            )
+            db.session.add(pupil)
+            db.session.commit()
+            return pupil.id
+
+    def placement(
+        self,
+        school_id: uuid.UUID,
+        provider_id: uuid.UUID,
+        pupil_id: uuid.UUID | None = None,
+        *,
+        start=None,
+        timetable: list[str] | None = None,
+        legal_basis: str = "school_arranged",
+        status: str = "active",
+        with_term: bool = True,
+        **fields,
+    ) -> uuid.UUID:
+        """An agreed, running placement (every weekday AM and PM unless a timetable is given). Adds the school year's
+        term when the school has no terms yet, so sessions are expected."""
+        from datetime import date
+
+        from shared.models import HeadteacherDecision, Placement, PlacementStatus, SchoolTerm
+        from shared.models.pupil import TIMETABLE_SLOTS
+
+        pupil_id = pupil_id or self.pupil(school_id)
+        with self.app.app_context():
+            has_term = db.session.query(SchoolTerm).filter_by(school_id=school_id).first() is not None
+        if with_term and not has_term:
+            self.term(school_id)
+        with self.app.app_context():
+            placement = Placement(
+                school_id=school_id,
+                provider_id=provider_id,
+                pupil_id=pupil_id,
+                start_date=start or date(2026, 9, 7),
+                status=PlacementStatus(status),
+                legal_basis=legal_basis,
+                timetable=list(TIMETABLE_SLOTS if timetable is None else timetable),
+                headteacher_decision=HeadteacherDecision.AGREED,
+                **fields,
+            )
+            db.session.add(placement)
+            db.session.commit()
+            return placement.id
+
+    def incident(self, placement_id: uuid.UUID, *, severity: str = "medium", **fields) -> uuid.UUID:
+        """A behaviour incident reported by the placement's provider about its pupil."""
+        from datetime import UTC, datetime
+
+        from shared.models import Incident, IncidentPupil, Placement
+
+        with self.app.app_context():
+            placement = db.session.get(Placement, placement_id)
+            reporter = fields.pop("reported_by_id", None) or self._someone(placement.provider_id)
+            incident = Incident(
+                school_id=placement.school_id,
+                provider_id=placement.provider_id,
+                occurred_at=fields.pop("occurred_at", datetime(2026, 11, 30, 11, 0, tzinfo=UTC)),
+                location=fields.pop("location", "Workshop"),
+                incident_type=fields.pop("incident_type", "disruption"),
+                severity=severity,
+                description=fields.pop("description", "Threw a chair across the workshop."),
+                actions_taken=fields.pop("actions_taken", "Time out with a mentor."),
+                reported_by_id=reporter,
+                **fields,
+            )
+            db.session.add(incident)
+            db.session.flush()
+            db.session.add(IncidentPupil(incident_id=incident.id, placement_id=placement.id))
+            db.session.commit()
+            return incident.id
+
+    def api_token(self, provider_id: uuid.UUID, name: str = "Our MIS") -> tuple[uuid.UUID, str]:
+        """(token id, the token itself) for a provider."""
+        import hashlib
+        import secrets
+
+        from shared.models import ApiToken
+
+        token = "app_" + secrets.token_urlsafe(32)
+        with self.app.app_context():
+            row = ApiToken(
+                organisation_id=provider_id,
+                name=name,
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                prefix=token[:12],
+                created_by_id=self._someone(provider_id),
+            )
+            db.session.add(row)
+            db.session.commit()
+            return row.id, token
+
+    def review(self, placement_id: uuid.UUID, **fields) -> uuid.UUID:
+        from datetime import date
+
+        from shared.models import Placement, PlacementReview
+
+        with self.app.app_context():
+            placement = db.session.get(Placement, placement_id)
+            review = PlacementReview(
+                placement_id=placement.id,
+                school_id=placement.school_id,
+                due_on=fields.pop("due_on", date(2026, 10, 19)),
+                held_on=fields.pop("held_on", date(2026, 10, 19)),
+                attendees=fields.pop("attendees", {"school": "Test AP lead", "provider": "Tutor"}),
+                outcome=fields.pop("outcome", "continue"),
+                recorded_by_id=fields.pop("recorded_by_id", None) or self._someone(placement.school_id),
+                **fields,
+            )
+            db.session.add(review)
+            db.session.commit()
+            return review.id
+
+    def visit(self, provider_id: uuid.UUID, **fields) -> uuid.UUID:
+        from datetime import date
+
+        from shared.models import ProviderProfile, SiteVisit
+
+        with self.app.app_context():
+            profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider_id).one()
+            visit = SiteVisit(
+                school_id=profile.school_id,
+                provider_id=provider_id,
+                visited_on=fields.pop("visited_on", date(2026, 11, 2)),
+                findings=fields.pop("findings", "Calm, well-supervised workshop."),
+                recorded_by_id=fields.pop("recorded_by_id", None) or self._someone(profile.school_id),
+                **fields,
+            )
+            db.session.add(visit)
+            db.session.commit()
+            return visit.id
+
+    def _someone(self, org_id: uuid.UUID) -> uuid.UUID:
+        """Any user of the organisation (one is made if it has none), for rows that need an author."""
+        from shared.models import Membership
+
+        membership = db.session.query(Membership).filter_by(organisation_id=org_id).first()
+        if membership is not None:
+            return membership.user_id
+        org = db.session.get(Organisation, org_id)
+        role = "ap_lead" if org.kind == OrganisationKind.SCHOOL else "provider_manager"
+        user = accounts.create_user(
+            org,
+            email=f"author-{uuid.uuid4().hex[:6]}@{org.kind.value}.example",
+            name="Test author",
+            roles=[role],
+            password=TEST_PASSWORD,
+        )
+        db.session.flush()
+        return user.id
+
     def user(
         self,
         org_id: uuid.UUID,

@@ -57,6 +57,12 @@ def test_role_endpoint_matrix(role, world, app):
     site = world.site(provider)
     member = world.staff_member(provider)
     document = world.document(provider)  # with its object stored, so downloads answer 200
+    pupil = world.pupil(school)
+    placement = world.placement(school, provider, pupil)
+    incident = world.incident(placement)
+    token_id, _ = world.api_token(provider)
+    review = world.review(placement)
+    visit = world.visit(provider)
     browser = Browser(app.test_client())
     if role is not None:
         org = school if role in SCHOOL_ROLES else provider
@@ -73,6 +79,12 @@ def test_role_endpoint_matrix(role, world, app):
             "provider_id": provider,
             "document_id": document,
             "code": "behaviour_policy",
+            "pupil_id": pupil,
+            "placement_id": placement,
+            "incident_id": incident,
+            "token_id": token_id,
+            "review_id": review,
+            "visit_id": visit,
         },
     ):
         if endpoint.startswith("school_admin.") and role in PROVIDER_ROLES:

@@ -31,6 +31,12 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world, a
         "provider_id": admin.id,
         "document_id": admin.id,
         "code": "behaviour_policy",
+        "pupil_id": admin.id,
+        "placement_id": admin.id,
+        "incident_id": admin.id,
+        "token_id": admin.id,
+        "review_id": admin.id,
+        "visit_id": admin.id,
     }
     checked = []
     for endpoint, url in _post_urls(app, values):

@@ -1,5 +1,15 @@
 """The data model. The schema itself comes only from the migrations (tests/test_migrations.py checks they agree)."""
 
+from shared.models.attendance import (
+    ApiToken,
+    AttendanceAlert,
+    AttendanceAmendment,
+    AttendanceMark,
+    Incident,
+    IncidentPupil,
+    PlacementReview,
+    SiteVisit,
+)
 from shared.models.audit import AuditEvent
 from shared.models.base import utcnow
 from shared.models.calendar import InsetDay, SchoolTerm
@@ -20,7 +30,16 @@ from shared.models.organisation import (
     ProviderStatus,
 )
 from shared.models.outbox import Notification, OutboxEmail
-from shared.models.pupil import Placement, PlacementStatus, Pupil
+from shared.models.pupil import (
+    ChildProtectionStatus,
+    HeadteacherDecision,
+    Placement,
+    PlacementDocument,
+    PlacementSite,
+    PlacementStatus,
+    Pupil,
+    SendStatus,
+)
 from shared.models.user import (
     Invitation,
     Membership,
@@ -32,6 +51,19 @@ from shared.models.user import (
 )
 
 __all__ = [
+    "ApiToken",
+    "AttendanceAlert",
+    "AttendanceAmendment",
+    "AttendanceMark",
+    "ChildProtectionStatus",
+    "HeadteacherDecision",
+    "Incident",
+    "IncidentPupil",
+    "PlacementDocument",
+    "PlacementReview",
+    "PlacementSite",
+    "SendStatus",
+    "SiteVisit",
     "ApprovalDecision",
     "AuditEvent",
     "DbsCheckResult",

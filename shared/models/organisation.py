@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, Uuid
+from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, Time, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.extensions import db
@@ -43,6 +43,8 @@ class Organisation(db.Model):
         nullable=False,
     )
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The number people call (a school's: given in absence alerts as who to call at the school).
+    phone: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = created_at()
 
     provider_profile: Mapped[ProviderProfile | None] = relationship(
@@ -101,6 +103,9 @@ class ProviderProfile(db.Model):
     dsl_email: Mapped[str | None] = mapped_column(String(254))
     dsl_phone: Mapped[str | None] = mapped_column(String(30))
     dsl_training_date: Mapped[date | None] = mapped_column(Date)
+    # When each session's attendance is due (the provider's agreement; school-local time).
+    am_marks_due: Mapped[time] = mapped_column(Time, nullable=False, default=time(10, 0))
+    pm_marks_due: Mapped[time] = mapped_column(Time, nullable=False, default=time(14, 0))
 
     organisation: Mapped[Organisation] = relationship(back_populates="provider_profile", foreign_keys=[organisation_id])
     school: Mapped[Organisation] = relationship(foreign_keys=[school_id])

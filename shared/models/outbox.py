@@ -29,6 +29,8 @@ class OutboxEmail(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # The attendance alert this message is part of, so the alert can show whether and when it was delivered.
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("attendance_alerts.id"), index=True)
 
 
 class Notification(db.Model):

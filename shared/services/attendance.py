@@ -1,0 +1,430 @@
+"""Attendance at providers: which sessions are expected, recording a mark, amendments, and deadlines.
+
+Every way in (the portal's day and week pages, the CSV upload, the JSON API) calls `apply_mark`, so the rules are
+the same whichever a provider uses:
+
+- a mark is for a session the placement expects (the timetable, inside term, not a bank holiday or INSET day)
+  and not for a future day;
+- it is converted to the statutory code by `shared.attendance_codes.register_code`, nothing else;
+- after the session's deadline (the provider's agreement, school-local time) it is recorded as submitted late;
+- the same mark sent again changes nothing; a different one is an amendment, which needs a reason and keeps the
+  old value, the new value, who and when;
+- one mark per session is a database constraint, so concurrent submissions leave one row;
+- an absence tells who must know at once (shared.services.attendance_alerts), in the same transaction.
+
+`apply_mark` does not commit, so a batch is all or nothing; `record_mark` is one mark and a commit.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shared import audit
+from shared.attendance_codes import AbsenceReason, LegalBasis, MarkKind, register_code
+from shared.extensions import db
+from shared.models import (
+    AttendanceAmendment,
+    AttendanceMark,
+    Organisation,
+    Placement,
+    PlacementStatus,
+    ProviderProfile,
+    User,
+    utcnow,
+)
+from shared.services import attendance_alerts
+from shared.services.errors import RuleBroken
+from shared.services.school_calendar import SESSIONS, school_days
+
+MAX_LATE_MINUTES = 240
+# Placements whose sessions are expected: running now, or ended (for the days before they ended).
+COUNTING_STATUSES = (PlacementStatus.ACTIVE, PlacementStatus.ENDED)
+
+MARK_LABELS = {MarkKind.PRESENT: "Present", MarkKind.LATE: "Late", MarkKind.ABSENT: "Absent"}
+REASON_LABELS = {
+    AbsenceReason.ILLNESS: "Illness",
+    AbsenceReason.MEDICAL_APPOINTMENT: "Medical or dental appointment",
+    AbsenceReason.EXCLUDED: "Excluded or suspended",
+    AbsenceReason.UNEXPLAINED: "Unexplained",
+    AbsenceReason.OTHER: "Other reason",
+}
+
+
+class MarkConflict(RuleBroken):
+    """The session already has a different mark and no reason for an amendment was given."""
+
+    def __init__(self, message: str, existing: AttendanceMark):
+        super().__init__(message, "why")
+        self.existing = existing
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+    AMENDED = "amended"
+
+
+@dataclass(frozen=True)
+class MarkEntry:
+    """What a provider says happened in one session."""
+
+    kind: MarkKind
+    late_minutes: int | None = None
+    reason: AbsenceReason | None = None
+    reason_text: str | None = None
+
+    @classmethod
+    def parse(
+        cls, kind: str | None, late_minutes=None, reason: str | None = None, reason_text: str | None = None
+    ) -> MarkEntry:
+        """From strings (forms, CSV, JSON), with a plain message for anything that is not right."""
+        try:
+            mark_kind = MarkKind((kind or "").strip().lower())
+        except ValueError:
+            raise RuleBroken("Choose present, late or absent", "kind") from None
+        minutes = None
+        if mark_kind == MarkKind.LATE:
+            try:
+                minutes = int(str(late_minutes).strip())
+            except (TypeError, ValueError):
+                raise RuleBroken("Enter how many minutes late, as a whole number, like 15", "late_minutes") from None
+        why = None
+        text = (reason_text or "").strip() or None
+        if mark_kind == MarkKind.ABSENT:
+            try:
+                why = AbsenceReason((reason or "").strip().lower())
+            except ValueError:
+                raise RuleBroken(
+                    "Choose the reason for the absence: illness, medical appointment, excluded or suspended, "
+                    "unexplained, or other",
+                    "reason",
+                ) from None
+        entry = cls(mark_kind, minutes, why, text if why == AbsenceReason.OTHER else None)
+        entry.check()
+        return entry
+
+    def check(self) -> None:
+        if self.kind == MarkKind.LATE:
+            if self.late_minutes is None or not 1 <= self.late_minutes <= MAX_LATE_MINUTES:
+                raise RuleBroken(f"Minutes late must be between 1 and {MAX_LATE_MINUTES}", "late_minutes")
+        elif self.late_minutes is not None:
+            raise RuleBroken("Minutes late are only for a late mark", "late_minutes")
+        if self.kind == MarkKind.ABSENT:
+            if self.reason is None:
+                raise RuleBroken("Choose the reason for the absence", "reason")
+            if self.reason == AbsenceReason.OTHER and not self.reason_text:
+                raise RuleBroken("Say what the other reason for the absence is", "reason_text")
+            if self.reason_text and len(self.reason_text) > 500:
+                raise RuleBroken("The reason must be 500 characters or fewer", "reason_text")
+        elif self.reason is not None:
+            raise RuleBroken("A reason is only for an absence", "reason")
+
+    def value(self, code: str) -> dict:
+        return {
+            "kind": self.kind.value,
+            "late_minutes": self.late_minutes,
+            "reason": self.reason.value if self.reason else None,
+            "reason_text": self.reason_text,
+            "code": code,
+        }
+
+    @property
+    def is_absence(self) -> bool:
+        return self.kind == MarkKind.ABSENT
+
+
+def mark_value(mark: AttendanceMark) -> dict:
+    return {
+        "kind": mark.kind,
+        "late_minutes": mark.late_minutes,
+        "reason": mark.reason,
+        "reason_text": mark.reason_text,
+        "code": mark.code,
+    }
+
+
+def describe(mark: AttendanceMark | dict) -> str:
+    """A mark in words, e.g. 'Late (10 minutes)' or 'Absent: illness'."""
+    value = mark if isinstance(mark, dict) else mark_value(mark)
+    kind = MarkKind(value["kind"])
+    if kind == MarkKind.LATE:
+        return f"Late ({value['late_minutes']} minutes)"
+    if kind == MarkKind.ABSENT:
+        reason = AbsenceReason(value["reason"])
+        words = REASON_LABELS[reason].lower()
+        return f"Absent: {value['reason_text']}" if reason == AbsenceReason.OTHER else f"Absent: {words}"
+    return "Present"
+
+
+@dataclass
+class MarkResult:
+    mark: AttendanceMark
+    outcome: Outcome
+
+
+# --- time ---------------------------------------------------------------------------------------------------------
+
+
+def school_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
+
+
+def local_now(now: datetime | None = None) -> datetime:
+    return (now or utcnow()).astimezone(school_zone())
+
+
+def deadline(profile: ProviderProfile, day: date, session: str) -> datetime:
+    """When the session's mark is due: the provider's agreed time on that day, in the school's time zone."""
+    due: time = profile.am_marks_due if session == "AM" else profile.pm_marks_due
+    return datetime.combine(day, due, tzinfo=school_zone())
+
+
+def chase_time(profile: ProviderProfile, day: date, session: str) -> datetime:
+    return deadline(profile, day, session) + timedelta(minutes=current_app.config["UNMARKED_GRACE_MINUTES"])
+
+
+# --- what is expected ---------------------------------------------------------------------------------------------
+
+
+def placements_on(provider_id=None, school_id=None, day: date | None = None, end: date | None = None) -> list:
+    """Placements (of a provider, or of a school) that may expect sessions between day and end."""
+    end = end or day
+    query = select(Placement).where(Placement.status.in_(COUNTING_STATUSES))
+    if provider_id is not None:
+        query = query.where(Placement.provider_id == provider_id)
+    if school_id is not None:
+        query = query.where(Placement.school_id == school_id)
+    if day is not None:
+        query = query.where(Placement.start_date <= end, (Placement.end_date.is_(None)) | (Placement.end_date >= day))
+    return list(db.session.scalars(query))
+
+
+def expected_sessions(placements: Iterable[Placement], start: date, end: date) -> list[tuple[Placement, date, str]]:
+    """Every (placement, day, session) expected from start to end: the school's days, narrowed by each timetable."""
+    placements = list(placements)
+    days_by_school: dict = {}
+    for school_id in {p.school_id for p in placements}:
+        days_by_school[school_id] = list(school_days(school_id, start, end))
+    out = []
+    for placement in placements:
+        for day in days_by_school[placement.school_id]:
+            for session in SESSIONS:
+                if placement.expects(day, session):
+                    out.append((placement, day, session))
+    return out
+
+
+def is_expected(placement: Placement, day: date, session: str) -> bool:
+    if placement.status not in COUNTING_STATUSES or not placement.expects(day, session):
+        return False
+    return any(True for _ in school_days(placement.school_id, day, day))
+
+
+def marks_for(placement_ids: Iterable, start: date, end: date) -> dict[tuple, AttendanceMark]:
+    """Marks keyed by (placement_id, day, session)."""
+    ids = list(placement_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(AttendanceMark).where(
+            AttendanceMark.placement_id.in_(ids), AttendanceMark.day >= start, AttendanceMark.day <= end
+        )
+    )
+    return {(m.placement_id, m.day, m.session): m for m in rows}
+
+
+# --- recording -----------------------------------------------------------------------------------------------------
+
+
+def _session_words(day: date, session: str) -> str:
+    return f"the {session} session on {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+
+
+def apply_mark(
+    placement: Placement,
+    day: date,
+    session: str,
+    entry: MarkEntry,
+    *,
+    by: User | None,
+    source: str = "web",
+    why: str | None = None,
+    now: datetime | None = None,
+) -> MarkResult:
+    """Record one session's mark in the current transaction (no commit). Raises RuleBroken, or MarkConflict for a
+    different mark without a reason."""
+    session = (session or "").upper()
+    if session not in SESSIONS:
+        raise RuleBroken("The session must be AM or PM", "session")
+    entry.check()
+    now = now or utcnow()
+    name = placement.pupil.known_as
+    if day > local_now(now).date():
+        raise RuleBroken(f"You cannot mark {name} for a day that has not happened yet", "day")
+    if not is_expected(placement, day, session):
+        raise RuleBroken(f"{name} is not expected at your provision for {_session_words(day, session)}", "session")
+    code = register_code(LegalBasis(placement.legal_basis), entry.kind, entry.reason)
+    new_value = entry.value(code)
+
+    existing = _existing(placement, day, session)
+    if existing is None:
+        mark = AttendanceMark(
+            placement_id=placement.id,
+            school_id=placement.school_id,
+            provider_id=placement.provider_id,
+            pupil_id=placement.pupil_id,
+            day=day,
+            session=session,
+            kind=entry.kind.value,
+            late_minutes=entry.late_minutes,
+            reason=new_value["reason"],
+            reason_text=entry.reason_text,
+            code=code,
+            submitted_late=now > deadline(placement.provider.provider_profile, day, session),
+            source=source,
+            recorded_by_id=by.id if by else None,
+            recorded_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(mark)
+        except IntegrityError:
+            # Someone else marked the same session a moment ago: carry on as if we had found their mark.
+            existing = _existing(placement, day, session)
+            if existing is None:  # pragma: no cover - the constraint fired, so the row is there
+                raise
+        else:
+            audit.record(
+                "attendance.marked",
+                organisation=placement.provider,
+                obj=mark,
+                actor=by,
+                day=day.isoformat(),
+                session=session,
+                code=code,
+                late=mark.submitted_late,
+                source=source,
+            )
+            attendance_alerts.mark_recorded(mark, placement, now=now)
+            return MarkResult(mark, Outcome.CREATED)
+
+    old_value = mark_value(existing)
+    if old_value == new_value:
+        return MarkResult(existing, Outcome.UNCHANGED)
+    why = (why or "").strip()
+    if not why:
+        raise MarkConflict(
+            f"{name} is already marked {describe(existing).lower()} for {_session_words(day, session)}. "
+            "To change it, give the reason for the amendment",
+            existing,
+        )
+    if len(why) > 500:
+        raise RuleBroken("The reason for the amendment must be 500 characters or fewer", "why")
+    db.session.add(
+        AttendanceAmendment(
+            mark=existing,
+            old_value=old_value,
+            new_value=new_value,
+            why=why,
+            source=source,
+            amended_by_id=by.id if by else None,
+            amended_at=now,
+        )
+    )
+    existing.kind = entry.kind.value
+    existing.late_minutes = entry.late_minutes
+    existing.reason = new_value["reason"]
+    existing.reason_text = entry.reason_text
+    existing.code = code
+    existing.amended_at = now
+    audit.record(
+        "attendance.amended",
+        organisation=placement.provider,
+        obj=existing,
+        actor=by,
+        day=day.isoformat(),
+        session=session,
+        old_code=old_value["code"],
+        new_code=code,
+        source=source,
+    )
+    attendance_alerts.mark_recorded(existing, placement, now=now)
+    return MarkResult(existing, Outcome.AMENDED)
+
+
+def _existing(placement: Placement, day: date, session: str) -> AttendanceMark | None:
+    query = select(AttendanceMark).where(
+        AttendanceMark.placement_id == placement.id, AttendanceMark.day == day, AttendanceMark.session == session
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry, **kwargs) -> MarkResult:
+    """One mark, committed (or nothing, on a RuleBroken)."""
+    try:
+        result = apply_mark(placement, day, session, entry, **kwargs)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+# --- the provider's agreement --------------------------------------------------------------------------------------
+
+
+def save_deadlines(profile: ProviderProfile, *, am: time, pm: time, by: User) -> None:
+    if not time(8, 0) <= am <= time(12, 0):
+        raise RuleBroken("The morning deadline must be between 8:00 and 12:00", "am")
+    if not time(12, 0) <= pm <= time(17, 0):
+        raise RuleBroken("The afternoon deadline must be between 12:00 and 17:00", "pm")
+    profile.am_marks_due, profile.pm_marks_due = am, pm
+    audit.record(
+        "provider.deadlines_saved",
+        organisation=profile.school,
+        obj=profile,
+        actor=by,
+        am=am.strftime("%H:%M"),
+        pm=pm.strftime("%H:%M"),
+    )
+    db.session.commit()
+
+
+# --- figures -------------------------------------------------------------------------------------------------------
+
+
+def attendance_percent(codes: Iterable[str]) -> float | None:
+    """Sessions attended as a share of possible sessions (not-counted codes left out), or None with none."""
+    from shared.attendance_codes import ATTENDING, counts_as_possible_session
+
+    possible = attended = 0
+    for code in codes:
+        if counts_as_possible_session(code):
+            possible += 1
+            attended += code in ATTENDING
+    return round(100 * attended / possible, 1) if possible else None
+
+
+PERSISTENT_ABSENCE_BELOW = 90.0
+
+
+def codes_by_pupil(school: Organisation, start: date, end: date) -> dict:
+    out: dict = defaultdict(list)
+    for pupil_id, code in db.session.execute(
+        select(AttendanceMark.pupil_id, AttendanceMark.code).where(
+            AttendanceMark.school_id == school.id, AttendanceMark.day >= start, AttendanceMark.day <= end
+        )
+    ):
+        out[pupil_id].append(code)
+    return out
