@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import click
 import pyotp
@@ -13,9 +13,11 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 
 from shared import audit
+from shared.attendance_codes import LegalBasis
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
+    HeadteacherDecision,
     KcsieConfirmation,
     Organisation,
     OrganisationKind,
@@ -25,10 +27,12 @@ from shared.models import (
     ProviderSite,
     ProviderStatus,
     Pupil,
+    SchoolTerm,
     StaffMember,
     User,
     utcnow,
 )
+from shared.models.pupil import TIMETABLE_SLOTS
 from shared.passwords import PasswordRejected
 from shared.roles import DSL, PROVIDER_ROLES, SCHOOL_ROLES, mfa_required
 from shared.services import accounts, evidence
@@ -45,21 +49,44 @@ DEMO_SCHOOL_USERS = [
     ("sendco", "Sam Sendco", ["sendco"]),
     ("admin", "Alex Admin", ["school_admin"]),
 ]
-DEMO_PROVIDERS = [
+DEMO_PROVIDERS = [  # Northside and Riverside are approved and have placed pupils; Eastgate is still onboarding.
     ("Northside Learning Centre", "northside.example", ProviderStatus.APPROVED),
-    ("Riverside Tuition", "riverside.example", ProviderStatus.ONBOARDING),
+    ("Riverside Tuition", "riverside.example", ProviderStatus.APPROVED),
+    ("Eastgate Skills Hub", "eastgate.example", ProviderStatus.ONBOARDING),
 ]
+DEMO_SOCIAL_WORKER = "social.worker@demo-la.example"
+DEMO_WELFARE_OFFICER = "welfare.officer@demo-la.example"
 DEMO_PROVIDER_USERS = [
     ("manager", "Manager", ["provider_manager"]),
     ("dsl", "DSL", ["provider_dsl"]),
     ("staff", "Staff member", ["provider_staff"]),
 ]
-DEMO_PUPILS = [  # (first, last, dob, year, provider index or None)
-    ("Jamie", "Taylor", date(2011, 3, 14), "Year 10", 0),
-    ("Priya", "Shah", date(2010, 11, 2), "Year 11", 0),
-    ("Callum", "Reid", date(2012, 6, 21), "Year 9", 1),
-    ("Zara", "Okafor", date(2011, 9, 30), "Year 10", None),
+DEMO_PUPILS = [  # (first, last, dob, year, provider index or None, extra fields)
+    (
+        "Jamie",
+        "Taylor",
+        date(2011, 3, 14),
+        "Year 10",
+        0,
+        {
+            "social_worker_name": "Sol Worker",
+            "social_worker_email": DEMO_SOCIAL_WORKER,
+            "child_protection": "child_in_need",
+        },
+    ),
+    (
+        "Priya",
+        "Shah",
+        date(2010, 11, 2),
+        "Year 11",
+        0,
+        {"welfare_officer_name": "Wen Officer", "welfare_officer_email": DEMO_WELFARE_OFFICER, "semh": True},
+    ),
+    ("Callum", "Reid", date(2012, 6, 21), "Year 9", 1, {"send_status": "sen_support"}),
+    ("Zara", "Okafor", date(2011, 9, 30), "Year 10", None, {}),
 ]
+ALL_WEEK = list(TIMETABLE_SLOTS)
+MORNINGS = [slot for slot in TIMETABLE_SLOTS if slot.endswith("_am")]
 
 
 def _demo_upn(serial: int) -> str:
@@ -109,28 +136,107 @@ def seed_demo() -> list[tuple[str, str, bool]]:
             email = f"{local}@{domain}"
             user, _ = _ensure_user(org, email, f"{prov_name.split()[0]} {role_name}", roles)
             sign_ins.append((email, ", ".join(roles), user.mfa_enabled))
-    _complete_northside(providers[0], school)
-    for serial, (first, last, dob, year, provider_index) in enumerate(DEMO_PUPILS, start=1):
+    school.phone = school.phone or "01632 960 000"
+    _complete_provider(providers[0], school, NORTHSIDE)
+    _complete_provider(providers[1], school, RIVERSIDE)
+    _demo_calendar(school)
+    placements = []
+    for serial, (first, last, dob, year, provider_index, extra) in enumerate(DEMO_PUPILS, start=1):
         upn = _demo_upn(serial)
         pupil = db.session.scalar(select(Pupil).where(Pupil.school_id == school.id, Pupil.upn == upn))
         if pupil is None:
             pupil = Pupil(
-                school_id=school.id, upn=upn, first_name=first, last_name=last, date_of_birth=dob, year_group=year
+                school_id=school.id,
+                upn=upn,
+                first_name=first,
+                last_name=last,
+                date_of_birth=dob,
+                year_group=year,
+                **extra,
             )
             db.session.add(pupil)
             if provider_index is not None:
-                db.session.add(
-                    Placement(
-                        school_id=school.id,
-                        provider_id=providers[provider_index].id,
-                        pupil=pupil,
-                        start_date=date.today() - timedelta(days=21),
-                        end_date=date.today() + timedelta(days=63),
-                        status=PlacementStatus.ACTIVE if provider_index == 0 else PlacementStatus.PLANNED,
-                    )
-                )
+                placements.append(_demo_placement(school, providers[provider_index], pupil, serial))
     db.session.commit()
+    for placement in placements:
+        _demo_marks(placement)
     return sign_ins
+
+
+def _demo_calendar(school: Organisation) -> None:
+    """The school year around today as one term per half (so the demo works whenever it is run)."""
+    if db.session.scalar(select(SchoolTerm.id).where(SchoolTerm.school_id == school.id)) is not None:
+        return
+    today = date.today()
+    year = today.year if today.month >= 9 else today.year - 1
+    for name, start, end in (
+        (f"Autumn {year}", date(year, 9, 1), date(year, 12, 18)),
+        (f"Spring {year + 1}", date(year + 1, 1, 5), date(year + 1, 3, 26)),
+        (f"Summer {year + 1}", date(year + 1, 4, 13), date(year + 1, 7, 22)),
+    ):
+        db.session.add(SchoolTerm(school_id=school.id, name=name, start_date=start, end_date=end))
+    db.session.flush()
+
+
+def _demo_placement(school: Organisation, provider: Organisation, pupil: Pupil, serial: int) -> Placement:
+    today = date.today()
+    start = today - timedelta(days=today.weekday() + 21)  # a Monday three weeks ago
+    placement = Placement(
+        school_id=school.id,
+        provider_id=provider.id,
+        pupil=pupil,
+        start_date=start,
+        max_end_date=start + timedelta(weeks=12),
+        status=PlacementStatus.ACTIVE,
+        legal_basis=LegalBasis.SCHOOL_ARRANGED.value,
+        primary_reason="risk_of_exclusion" if serial != 2 else "semh",
+        timetable=ALL_WEEK if serial != 3 else MORNINGS,
+        hours_per_week=25 if serial != 3 else 15,
+        cost_pence=9500,
+        cost_period="session",
+        rationale="A smaller setting with a vocational offer, to rebuild attendance and engagement.",
+        intended_outcomes="Attendance above 90%; a level 1 qualification; a plan to return to school.",
+        review_arrangements="Every six weeks at the provider, with parents and the pupil.",
+        reintegration_criteria="Attendance above 90% for a half-term and no serious incidents.",
+        consulted_sendco=True,
+        consulted_dsl=True,
+        consulted_parents=True,
+        headteacher_decision=HeadteacherDecision.AGREED,
+        headteacher_decided_at=utcnow(),
+        headteacher_decided_by_id=accounts.find_user_by_email("headteacher@demo-academy.example").id,
+        parents_notified_on=start - timedelta(days=7),
+        parents_notified_how="Meeting at school",
+        la_informed_on=start - timedelta(days=7),
+        summary_send_needs="Needs instructions broken into short steps.",
+        summary_support_plan="A named mentor meets the pupil at the door each morning.",
+        summary_interventions="Weekly learning-mentor session.",
+    )
+    placement.sites = list(provider.provider_profile.sites)
+    db.session.add(placement)
+    return placement
+
+
+def _demo_marks(placement: Placement) -> None:
+    """Marks for the school days since the start, up to yesterday: mostly present, some late, a few absences.
+    Recorded at the time they would have been (so none is late or raises an alert now)."""
+    from shared.services.attendance import MarkEntry, apply_mark, expected_sessions
+
+    yesterday = date.today() - timedelta(days=1)
+    pattern = [
+        MarkEntry.parse("present"),
+        MarkEntry.parse("present"),
+        MarkEntry.parse("late", 10),
+        MarkEntry.parse("present"),
+        MarkEntry.parse("absent", reason="illness"),
+        MarkEntry.parse("present"),
+        MarkEntry.parse("present"),
+        MarkEntry.parse("absent", reason="unexplained"),
+    ]
+    for index, (_, day, session) in enumerate(expected_sessions([placement], placement.start_date, yesterday)):
+        on_time = datetime.combine(day, time(9, 30) if session == "AM" else time(13, 30), tzinfo=UTC)
+        entry = pattern[(index + placement.pupil.date_of_birth.day) % len(pattern)]
+        apply_mark(placement, day, session, entry, by=None, source="web", now=on_time)
+    db.session.commit()
 
 
 def _demo_pdf(title: str) -> io.BytesIO:
@@ -144,41 +250,66 @@ def _demo_pdf(title: str) -> io.BytesIO:
     return buffer
 
 
-def _complete_northside(provider: Organisation, school: Organisation) -> None:
-    """Northside is the demo's approved provider: details, a site, contacts, staff, a signed confirmation and
-    every required document uploaded through the real pipeline and verified by the right role. Done once."""
+NORTHSIDE = {
+    "short": "Northside",
+    "domain": "northside.example",
+    "setting": "Vocational and therapeutic provision in a community centre",
+    "road": "12 Northside Road",
+    "postcode": "EX2 4NS",
+    "phone": "01632 960 10",
+    "site": "Community centre",
+    "activities": "English, maths and vocational workshops",
+    "tutor": "Jo Tutor",
+}
+RIVERSIDE = {
+    "short": "Riverside",
+    "domain": "riverside.example",
+    "setting": "One-to-one and small-group tuition",
+    "road": "3 Riverside Walk",
+    "postcode": "EX3 7RS",
+    "phone": "01632 960 20",
+    "site": "Tuition rooms",
+    "activities": "English and maths tuition, mentoring",
+    "tutor": "Rob Tutor",
+}
+
+
+def _complete_provider(provider: Organisation, school: Organisation, about: dict) -> None:
+    """An approved demo provider: details, a site, contacts, staff, a signed confirmation and every required
+    document uploaded through the real pipeline and verified by the right role. Done once."""
     profile = provider.provider_profile
     if profile.provider_type is not None:
         return
-    manager = accounts.find_user_by_email("manager@northside.example")
+    short, domain = about["short"], about["domain"]
+    manager = accounts.find_user_by_email(f"manager@{domain}")
     lead = accounts.find_user_by_email("ap.lead@demo-academy.example")
     dsl = accounts.find_user_by_email("dsl@demo-academy.example")
     today = date.today()
     profile.provider_type = ProviderType.UNREGISTERED_AP.value
-    profile.setting_type = "Vocational and therapeutic provision in a community centre"
-    profile.address_line_1, profile.town, profile.postcode = "12 Northside Road", "Exampleton", "EX2 4NS"
+    profile.setting_type = about["setting"]
+    profile.address_line_1, profile.town, profile.postcode = about["road"], "Exampleton", about["postcode"]
     profile.manager_name, profile.manager_email, profile.manager_phone = (
-        "Northside Manager",
-        "manager@northside.example",
-        "01632 960 101",
+        f"{short} Manager",
+        f"manager@{domain}",
+        about["phone"] + "1",
     )
-    profile.dsl_name, profile.dsl_email, profile.dsl_phone = "Northside DSL", "dsl@northside.example", "01632 960 102"
+    profile.dsl_name, profile.dsl_email, profile.dsl_phone = f"{short} DSL", f"dsl@{domain}", about["phone"] + "2"
     profile.dsl_training_date = today - timedelta(days=200)
     db.session.add(
         ProviderSite(
             profile=profile,
             organisation_id=provider.id,
-            name="Community centre",
-            address_line_1="12 Northside Road",
+            name=about["site"],
+            address_line_1=about["road"],
             town="Exampleton",
-            postcode="EX2 4NS",
-            activities="English, maths and vocational workshops",
+            postcode=about["postcode"],
+            activities=about["activities"],
         )
     )
     db.session.add(
         StaffMember(
             organisation_id=provider.id,
-            name="Jo Tutor",
+            name=about["tutor"],
             role="Tutor",
             dbs_certificate_number="001234567891",
             dbs_issue_date=today - timedelta(days=400),
@@ -194,7 +325,7 @@ def _complete_northside(provider: Organisation, school: Organisation) -> None:
         KcsieConfirmation(
             organisation_id=provider.id,
             signed_by_id=manager.id,
-            typed_name="Northside Manager",
+            typed_name=f"{short} Manager",
             signer_role="Manager",
             statement_version=CONFIRMATION_VERSION,
             statement_text=CONFIRMATION_STATEMENT,

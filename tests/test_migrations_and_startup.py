@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 
 from shared.config import DEFAULT_DEMO_TOTP_SECRET, DEFAULT_SECRET_KEY, ProductionSafetyError
 from shared.extensions import db
-from shared.models import Organisation, Placement, Pupil, User
+from shared.models import AttendanceMark, Organisation, Placement, Pupil, User
 from tests.conftest import make_app
 
 
@@ -68,8 +68,23 @@ def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
             db.session.query(Organisation).count(),
             db.session.query(Pupil).count(),
             db.session.query(Placement).count(),
+            db.session.query(AttendanceMark).count(),
         )
-    assert counts == (12, 3, 4, 3)
+        # Placements at both approved providers, every weekday on the timetable; the pupil with a social worker
+        # and the one open to the pupil welfare service are at Northside; a few weeks of marks.
+        by_email = {
+            pupil.social_worker_email or pupil.welfare_officer_email: placement
+            for placement in db.session.query(Placement)
+            for pupil in [placement.pupil]
+        }
+        assert by_email["social.worker@demo-la.example"].provider.name == "Northside Learning Centre"
+        assert by_email["welfare.officer@demo-la.example"].provider.name == "Northside Learning Centre"
+        assert {p.provider.name for p in db.session.query(Placement)} == {
+            "Northside Learning Centre",
+            "Riverside Tuition",
+        }
+        assert all({slot[:3] for slot in p.timetable} == {"mon", "tue", "wed", "thu", "fri"} for p in by_email.values())
+    assert counts[:4] == (15, 4, 4, 3) and counts[4] > 0
     second = runner.invoke(None, ["seed-demo"], catch_exceptions=False)
     assert second.exit_code == 0
     with app.app_context():
@@ -78,6 +93,7 @@ def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
             db.session.query(Organisation).count(),
             db.session.query(Pupil).count(),
             db.session.query(Placement).count(),
+            db.session.query(AttendanceMark).count(),
         ) == counts
     code = runner.invoke(None, ["demo-totp", "dsl@demo-academy.example"], catch_exceptions=False)
     assert code.exit_code == 0
