@@ -1,6 +1,7 @@
 """Providers the school uses; the AP lead invites new ones."""
 
 import uuid
+from datetime import datetime, time
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -18,7 +19,7 @@ from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, requir
 from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
 from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile, ProviderStatus
-from shared.services import accounts, approval, staff_list
+from shared.services import accounts, approval, attendance, staff_list
 from shared.services.evidence_status import current_documents
 from shared.services.expiry import is_at_risk
 from shared.web import apply
@@ -84,6 +85,7 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
         ).all(),
         form=form,
         can_decide=current_user.has_role(roles.AP_LEAD) and profile.status == ProviderStatus.SUBMITTED,
+        can_set_deadlines=current_user.has_role(roles.AP_LEAD),
         at_risk=is_at_risk(profile),
         history=db.session.scalars(
             select(AuditEvent)
@@ -140,3 +142,48 @@ def invite_provider():
         flash(f"{form.provider_name.data.strip()} has been invited. Their manager has been sent an e-mail.")
         return redirect(url_for("school_admin.providers"))
     return render_template("school_admin/invite_provider.html", form=form)
+
+
+def _clock(field_label: str, example: str) -> StringField:
+    return StringField(
+        field_label,
+        widget=GovTextInput(),
+        filters=[single_line],
+        description=f"Use the 24-hour clock, for example {example}",
+        validators=[InputRequired(message=f"Enter the time for {field_label.lower()}")],
+    )
+
+
+class DeadlinesForm(FlaskForm):
+    am = _clock("Morning session marks due by", "10:00")
+    pm = _clock("Afternoon session marks due by", "14:00")
+    submit = SubmitField("Save deadlines", widget=GovSubmitInput())
+
+    def times(self) -> tuple[time, time] | None:
+        parsed = []
+        for field in (self.am, self.pm):
+            try:
+                parsed.append(datetime.strptime(field.data.replace(".", ":"), "%H:%M").time())
+            except ValueError:
+                field.errors.append("Enter a time like 10:00, using the 24-hour clock")
+        return (parsed[0], parsed[1]) if len(parsed) == 2 else None
+
+
+@bp.route("/providers/<uuid:provider_id>/deadlines", methods=["GET", "POST"])
+@roles_required(roles.AP_LEAD)
+def provider_deadlines(provider_id: uuid.UUID):
+    """When the provider's attendance marks are due (its agreement); later marks are recorded as late."""
+    profile = provider_of_my_school_or_404(provider_id)
+    form = DeadlinesForm(
+        data={"am": profile.am_marks_due.strftime("%H:%M"), "pm": profile.pm_marks_due.strftime("%H:%M")}
+    )
+    if (
+        form.validate_on_submit()
+        and (times := form.times())
+        and apply(
+            form, lambda: attendance.save_deadlines(profile, am=times[0], pm=times[1], by=current_user), field="am"
+        )
+    ):
+        flash(f"Attendance deadlines saved for {profile.organisation.name}")
+        return redirect(url_for("school_admin.provider_page", provider_id=provider_id))
+    return render_template("school_admin/provider_deadlines.html", form=form, profile=profile)
