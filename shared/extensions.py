@@ -1,5 +1,8 @@
 """Extension objects, created once and bound to the app in create_app."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +28,21 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def begin_transaction_now() -> None:
+    """Make sure the database transaction is open. SQLite's Python driver only opens one at the first write, so a
+    SAVEPOINT issued before any write would open (and its RELEASE commit) a transaction of its own, and a batch
+    that fails later would keep what came before. PostgreSQL's transaction is already open: nothing to do."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A SAVEPOINT inside the current transaction (never a transaction of its own), for an insert that may meet a
+    concurrent duplicate: the caller catches IntegrityError and carries on with the rest of the transaction."""
+    begin_transaction_now()
+    with db.session.begin_nested():
+        yield

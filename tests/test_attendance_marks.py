@@ -127,3 +127,18 @@ def test_twenty_concurrent_submissions_of_the_same_session_leave_one_mark(app, p
     assert outcomes.count(Outcome.CREATED) == 1 and outcomes.count(Outcome.UNCHANGED) == 19
     with app.app_context():
         assert db.session.query(AttendanceMark).count() == 1
+
+
+@freeze_time("2026-11-30 09:30:00")
+def test_a_batch_that_is_rolled_back_leaves_no_marks(app, world):
+    """apply_mark does not commit, and its savepoint never commits on its own (SQLite included)."""
+    from shared.services.attendance import apply_mark
+
+    school = world.school()
+    provider = world.provider(school, status=ProviderStatus.APPROVED)
+    first, second = world.placement(school, provider), world.placement(school, provider)
+    with app.app_context():
+        for placement_id in (first, second):
+            apply_mark(db.session.get(Placement, placement_id), MONDAY, "AM", MarkEntry.parse("present"), by=None)
+        db.session.rollback()
+        assert db.session.query(AttendanceMark).count() == 0

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import audit
 from shared.attendance_codes import AbsenceReason, LegalBasis, MarkKind, register_code
-from shared.extensions import db
+from shared.extensions import db, savepoint
 from shared.models import (
     AttendanceAmendment,
     AttendanceMark,
@@ -295,7 +295,7 @@ def apply_mark(
             recorded_at=now,
         )
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(mark)
         except IntegrityError:
             # Someone else marked the same session a moment ago: carry on as if we had found their mark.

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import audit, roles
 from shared.attendance_codes import AbsenceReason, MarkKind, is_unauthorised_absence
-from shared.extensions import db
+from shared.extensions import db, savepoint
 from shared.models import (
     AttendanceAlert,
     AttendanceMark,
@@ -83,7 +83,7 @@ def _new_alert(placement: Placement, day: date, session: str, kind: str, *, mark
         raised_at=now or utcnow(),
     )
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(alert)
     except IntegrityError:
         return None
