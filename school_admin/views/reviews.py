@@ -1,1 +1,290 @@
-"""(being written: issue 4)"""
+"""Placement reviews (due and overdue, recording one) and the AP lead's site visits."""
+
+import uuid
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from sqlalchemy import select
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from school_admin import bp
+from school_admin.views.providers import provider_of_my_school_or_404
+from shared import roles
+from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
+from shared.models import Organisation, Placement, PlacementReview, ProviderSite, SiteVisit
+from shared.services import incidents, reviews
+from shared.services.attendance import local_now
+from shared.services.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
+from shared.web import apply
+
+REVIEW_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.SENDCO, roles.DSL)
+REVIEWERS = (roles.AP_LEAD, roles.SENDCO)
+VISIT_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT)
+
+
+def _line(label: str, description: str = "") -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        description=description,
+        filters=[single_line],
+        validators=[Optional(), Length(max=500, message="Keep this to 500 characters or fewer")],
+    )
+
+
+def _notes(label: str, required: str | None = None, description: str = "") -> TextAreaField:
+    validators = [InputRequired(message=required)] if required else [Optional()]
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        description=description,
+        validators=[*validators, Length(max=5000, message="Keep this to 5000 characters or fewer")],
+    )
+
+
+class ReviewForm(FlaskForm):
+    held_on = DayMonthYearField(
+        "Date the review was held", validators=[InputRequired(message="Enter the date the review was held")]
+    )
+    school_attendees = StringField(
+        "School staff",
+        widget=GovTextInput(),
+        description="Names and roles, for example 'J Patel (AP lead), R Khan (SENDCO)'.",
+        filters=[single_line],
+        validators=[
+            InputRequired(message="Enter who attended from the school"),
+            Length(max=500, message="Keep this to 500 characters or fewer"),
+        ],
+    )
+    provider_attendees = _line("Provider", "Leave blank if no one from the provider attended.")
+    parents_attendees = _line("Parents or carers", "Leave blank if no parent or carer attended.")
+    pupil_attendee = _line("The pupil", "For example, 'Attended for the first half'. Leave blank if they did not.")
+    attendance_notes = _notes("Attendance", "Write the notes on attendance")
+    behaviour = _notes("Behaviour", "Write the notes on behaviour")
+    academic_progress = _notes("Academic progress", "Write the notes on academic progress")
+    wellbeing = _notes("Wellbeing", "Write the notes on wellbeing")
+    pupil_voice = _notes("The pupil's voice", description="What the pupil says about the placement, in their words.")
+    outcome = RadiosField(
+        "Outcome",
+        choices=choices_from(OUTCOMES),
+        invalid_message="Choose the outcome of the review: continue, adjust or end the placement",
+        validators=[InputRequired(message="Choose the outcome of the review: continue, adjust or end the placement")],
+    )
+    changes = _notes("If adjusting: what changes", description="For example, the timetable, the support or the site.")
+    end_date = DayMonthYearField("If ending: the date the placement ends", validators=[Optional()])
+    destination = RadiosField(
+        "If ending: where the pupil goes next",
+        choices=choices_from(DESTINATIONS),
+        invalid_message="Choose where the pupil goes when the placement ends",
+        validators=[Optional()],
+    )
+    next_review_on = DayMonthYearField(
+        "Date of the next review",
+        description="Not needed if the placement ends.",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Record review", widget=GovSubmitInput())
+
+
+class VisitForm(FlaskForm):
+    visited_on = DayMonthYearField(
+        "Date of the visit", validators=[InputRequired(message="Enter the date of the visit")]
+    )
+    site_id = RadiosField("Site visited", invalid_message="Choose the site you visited", validators=[Optional()])
+    placement_ids = MultiCheckboxField(
+        "Pupils seen", invalid_message="Select only pupils placed with this provider", validators=[Optional()]
+    )
+    findings = _notes("Findings", "Write what you found")
+    actions = _notes("Actions", description="What the provider or the school will do, and by when.")
+    submit = SubmitField("Record visit", widget=GovSubmitInput())
+
+
+def _today():
+    return local_now().date()
+
+
+def _placement_of_my_school_or_404(placement_id: uuid.UUID) -> Placement:
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.school_id != current_organisation().id:
+        abort(404)
+    return placement
+
+
+def _provider_names(ids) -> dict:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
+
+
+# --- reviews -------------------------------------------------------------------------------------------------------
+
+
+@bp.get("/reviews")
+@roles_required(*REVIEW_READERS)
+def reviews_list():
+    due = reviews.due_reviews(current_organisation().id, _today())
+    return render_template(
+        "school_admin/reviews/list.html",
+        due=due,
+        providers=_provider_names(r.placement.provider_id for r in due),
+        can_record=current_user.has_role(*REVIEWERS),
+    )
+
+
+@bp.route("/placements/<uuid:placement_id>/reviews/new", methods=["GET", "POST"])
+@roles_required(*REVIEWERS)
+def record_review(placement_id: uuid.UUID):
+    placement = _placement_of_my_school_or_404(placement_id)
+    last = reviews.last_review_of(placement.id)
+    today = _today()
+    form = ReviewForm()
+    if request.method == "GET":
+        form.held_on.data = today
+        form.next_review_on.data = today + timedelta(weeks=placement.review_interval_weeks)
+    if form.validate_on_submit():
+        details = ReviewRecord(
+            **{name: form.data[name] for name in ReviewRecord.__dataclass_fields__},
+        )
+        saved = {}
+        if apply(
+            form,
+            lambda: saved.update(review=reviews.record_review(placement, details, by=current_user, today=today)),
+            field="held_on",
+        ):
+            ended = " The placement has ended." if details.outcome == "cease" else ""
+            flash(f"Review recorded.{ended}")
+            return redirect(url_for("school_admin.review_detail", review_id=saved["review"].id))
+    return render_template(
+        "school_admin/reviews/new.html",
+        form=form,
+        placement=placement,
+        provider=db.session.get(Organisation, placement.provider_id),
+        last=last,
+        due_on=reviews.next_review_due(placement, last),
+        figures=reviews.figures(placement, last, today),
+        running=placement.status.value == "active",
+    )
+
+
+@bp.get("/reviews/<uuid:review_id>")
+@roles_required(*REVIEW_READERS)
+def review_detail(review_id: uuid.UUID):
+    review = db.session.get(PlacementReview, review_id)
+    if review is None or review.school_id != current_organisation().id:
+        abort(404)
+    placement = db.session.get(Placement, review.placement_id)
+    return render_template(
+        "school_admin/reviews/detail.html",
+        review=review,
+        placement=placement,
+        provider=db.session.get(Organisation, placement.provider_id),
+        outcomes=OUTCOMES,
+        destinations=DESTINATIONS,
+        names=incidents.names_of([review.recorded_by_id]),
+        local=incidents.local,
+    )
+
+
+# --- site visits ---------------------------------------------------------------------------------------------------
+
+
+@bp.get("/visits")
+@roles_required(*VISIT_READERS)
+def visits_list():
+    visits = list(
+        db.session.scalars(
+            select(SiteVisit)
+            .where(SiteVisit.school_id == current_organisation().id)
+            .order_by(SiteVisit.visited_on.desc(), SiteVisit.recorded_at.desc())
+        )
+    )
+    site_ids = {v.site_id for v in visits if v.site_id}
+    sites = (
+        dict(db.session.execute(select(ProviderSite.id, ProviderSite.name).where(ProviderSite.id.in_(site_ids))).all())
+        if site_ids
+        else {}
+    )
+    return render_template(
+        "school_admin/reviews/visits.html",
+        visits=visits,
+        providers=_provider_names(v.provider_id for v in visits),
+        sites=sites,
+    )
+
+
+@bp.route("/providers/<uuid:provider_id>/visits/new", methods=["GET", "POST"])
+@roles_required(roles.AP_LEAD)
+def record_visit(provider_id: uuid.UUID):
+    profile = provider_of_my_school_or_404(provider_id)
+    school = current_organisation()
+    sites = list(
+        db.session.scalars(
+            select(ProviderSite).where(ProviderSite.organisation_id == provider_id).order_by(ProviderSite.name)
+        )
+    )
+    placements = reviews.placements_at(school.id, provider_id)
+    form = VisitForm()
+    form.site_id.choices = choices_from({str(s.id): s.name for s in sites})
+    form.placement_ids.choices = choices_from({str(p.id): p.pupil.full_name for p in placements})
+    if request.method == "GET":
+        form.visited_on.data = _today()
+        if len(sites) == 1:
+            form.site_id.data = str(sites[0].id)
+    if form.validate_on_submit():
+        details = VisitRecord(
+            visited_on=form.visited_on.data,
+            site_id=form.site_id.data,
+            placement_ids=list(form.placement_ids.data or []),
+            findings=form.findings.data,
+            actions=form.actions.data,
+        )
+        saved = {}
+        if apply(
+            form,
+            lambda: saved.update(visit=reviews.record_visit(school, provider_id, details, by=current_user)),
+            field="findings",
+        ):
+            flash(f"Visit to {profile.organisation.name} recorded")
+            return redirect(url_for("school_admin.visit_detail", visit_id=saved["visit"].id))
+    return render_template(
+        "school_admin/reviews/new_visit.html", form=form, provider=profile.organisation, has_sites=bool(sites)
+    )
+
+
+@bp.get("/visits/<uuid:visit_id>")
+@roles_required(*VISIT_READERS)
+def visit_detail(visit_id: uuid.UUID):
+    visit = db.session.get(SiteVisit, visit_id)
+    if visit is None or visit.school_id != current_organisation().id:
+        abort(404)
+    seen_ids = []
+    for value in visit.pupils_seen or []:
+        try:
+            seen_ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    seen = (
+        list(
+            db.session.scalars(
+                select(Placement).where(Placement.id.in_(seen_ids), Placement.school_id == visit.school_id)
+            )
+        )
+        if seen_ids
+        else []
+    )
+    return render_template(
+        "school_admin/reviews/visit.html",
+        visit=visit,
+        provider=db.session.get(Organisation, visit.provider_id),
+        site=db.session.get(ProviderSite, visit.site_id) if visit.site_id else None,
+        pupils=sorted(p.pupil.full_name for p in seen),
+        names=incidents.names_of([visit.recorded_by_id]),
+        local=incidents.local,
+    )
