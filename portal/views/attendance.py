@@ -1,1 +1,422 @@
-"""(being written: issue 4)"""
+"""The provider's attendance pages: a day's sessions to mark (and amend), a mark's history, the week grid, and the
+CSV upload with its template. Every mark goes through shared.services.attendance.apply_mark; nothing here decides
+a code, a deadline or whether a session is expected.
+
+A provider sees of a pupil only the name they are known by, the year group and the placement's reference."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextArea
+from sqlalchemy import select
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, ValidationError
+
+from portal import bp
+from shared import roles
+from shared.attendance_codes import AbsenceReason, MarkKind
+from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.models import AttendanceMark, Placement, User
+from shared.services import attendance, attendance_import
+from shared.services.attendance_import import BatchEntry, ImportRefused, pupil_ref
+from shared.services.errors import RuleBroken
+from shared.services.school_calendar import SESSIONS
+
+PROVIDER_ROLES = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL, roles.PROVIDER_STAFF)
+MARK_FIELDS = ("kind", "late_minutes", "reason", "reason_text", "why")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _today() -> date:
+    return attendance.local_now().date()
+
+
+def _iso(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _placement_or_404(placement_id: uuid.UUID) -> Placement:
+    """One of this provider's placements; another provider's (or a made-up id) is a 404."""
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.provider_id != current_organisation().id:
+        abort(404)
+    return placement
+
+
+def _words(mark: AttendanceMark) -> str:
+    text = attendance.describe(mark)
+    return text[:1].lower() + text[1:]
+
+
+def _day_words(day: date) -> str:
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B')}"
+
+
+# --- one session at a time: the day page ---------------------------------------------------------------------------
+
+
+class MarkForm(FlaskForm):
+    """One session's mark. Its fields are drawn by the template (radios with conditional reveals); the rules and
+    their messages are MarkEntry.parse's and apply_mark's. Several of these share a page, each with a prefix, so
+    the page-wide CSRF check (CSRFProtect, on every POST) stands in for the form's own."""
+
+    class Meta:
+        csrf = False
+
+    kind = StringField("What happened?")
+    late_minutes = StringField("How many minutes late?")
+    reason = StringField("Reason for the absence")
+    reason_text = StringField("What is the other reason?")
+    why = TextAreaField("Reason for the change")
+
+
+def _prefix(placement: Placement, session: str) -> str:
+    return f"m-{placement.id.hex[:12]}-{session.lower()}"
+
+
+def _mark_form(placement: Placement, session: str, mark: AttendanceMark | None) -> MarkForm:
+    data = {}
+    if mark is not None:
+        data = {
+            "kind": mark.kind,
+            "late_minutes": str(mark.late_minutes or ""),
+            "reason": mark.reason,
+            "reason_text": mark.reason_text,
+        }
+    return MarkForm(prefix=_prefix(placement, session), formdata=None, data=data)
+
+
+@dataclass
+class SessionLine:
+    placement: Placement
+    day: date
+    session: str
+    mark: AttendanceMark | None
+    due: str
+    form: MarkForm
+
+
+def _posted_session() -> tuple[Placement, str] | None:
+    """The (placement, session) a day-page form was sent for, from its hidden 'mark_for' field."""
+    placement_text, _, session = (request.form.get("mark_for") or "").partition("/")
+    try:
+        placement_id = uuid.UUID(placement_text)
+    except ValueError:
+        return None
+    if session not in SESSIONS:
+        return None
+    return _placement_or_404(placement_id), session
+
+
+def _said(result: attendance.MarkResult, placement: Placement, session: str, day: date, today: date) -> str:
+    name = placement.pupil.known_as
+    when = f"the {session} session" + ("" if day == today else f" on {_day_words(day)}")
+    if result.outcome == attendance.Outcome.AMENDED:
+        return f"{name}'s mark for {when} changed to {_words(result.mark)}"
+    if result.outcome == attendance.Outcome.UNCHANGED:
+        return f"{name} was already marked {_words(result.mark)} for {when}: nothing changed"
+    return f"{name} marked {_words(result.mark)} for {when}"
+
+
+@bp.route("/attendance", methods=["GET", "POST"])
+@roles_required(*PROVIDER_ROLES)
+def attendance_today():
+    organisation = current_organisation()
+    today = _today()
+    day = _iso(request.args.get("day")) or today
+    if day > today:
+        flash("You cannot mark attendance for a day that has not happened yet. This is today's attendance.", "error")
+        return redirect(url_for("portal.attendance_today"))
+    here = url_for("portal.attendance_today", day=None if day == today else day.isoformat())
+    failed: MarkForm | None = None
+    failed_for = None
+    if request.method == "POST":
+        posted = _posted_session()
+        if posted is None:
+            flash("Choose the session to mark, then save it", "error")
+            return redirect(here)
+        placement, session = posted
+        form = MarkForm(prefix=_prefix(placement, session))
+        form.validate()
+        try:
+            entry = attendance.MarkEntry.parse(
+                form.kind.data, form.late_minutes.data, form.reason.data, form.reason_text.data
+            )
+            result = attendance.record_mark(placement, day, session, entry, by=_me(), source="web", why=form.why.data)
+        except RuleBroken as exc:
+            field = exc.field if exc.field in MARK_FIELDS else "kind"
+            form[field].errors.append(str(exc))
+            failed, failed_for = form, (placement.id, session)
+        else:
+            flash(_said(result, placement, session, day, today))
+            return redirect(f"{here}#pupil-{pupil_ref(placement)}")
+
+    profile = organisation.provider_profile
+    placements = attendance.placements_on(provider_id=organisation.id, day=day)
+    expected = attendance.expected_sessions(placements, day, day)
+    marks = attendance.marks_for({p.id for p in placements}, day, day)
+    pupils: dict = {}
+    for placement, _, session in expected:
+        mark = marks.get((placement.id, day, session))
+        form = failed if failed_for == (placement.id, session) else _mark_form(placement, session, mark)
+        due = attendance.deadline(profile, day, session).strftime("%H:%M")
+        pupils.setdefault(placement.id, []).append(SessionLine(placement, day, session, mark, due, form))
+    lines = sorted(pupils.values(), key=lambda sessions: sessions[0].placement.pupil.known_as)
+    school_day_before = day - timedelta(days=3 if day.weekday() == 0 else 1)
+    return render_template(
+        "portal/attendance/today.html",
+        form=failed,
+        day=day,
+        today=today,
+        is_today=day == today,
+        lines=lines,
+        refs={p.id: pupil_ref(p) for p in placements},
+        action=here,
+        previous_day=school_day_before,
+        next_day=day + timedelta(days=3 if day.weekday() == 4 else 1),
+        absence_reasons=attendance.REASON_LABELS,
+        describe=attendance.describe,
+        am_due=profile.am_marks_due.strftime("%H:%M"),
+        pm_due=profile.pm_marks_due.strftime("%H:%M"),
+    )
+
+
+@bp.get("/attendance/<uuid:placement_id>")
+@roles_required(*PROVIDER_ROLES)
+def attendance_history(placement_id: uuid.UUID):
+    """One session's mark and every change to it (?day=YYYY-MM-DD&session=AM)."""
+    placement = _placement_or_404(placement_id)
+    day = _iso(request.args.get("day"))
+    session = (request.args.get("session") or "").upper()
+    if day is None or session not in SESSIONS:
+        return redirect(url_for("portal.attendance_today"))
+    mark = attendance.marks_for([placement.id], day, day).get((placement.id, day, session))
+    people_ids = set()
+    if mark is not None:
+        people_ids = {mark.recorded_by_id} | {a.amended_by_id for a in mark.amendments}
+    people = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(people_ids - {None})))}
+    return render_template(
+        "portal/attendance/history.html",
+        placement=placement,
+        ref=pupil_ref(placement),
+        day=day,
+        session=session,
+        mark=mark,
+        people=people,
+        describe=attendance.describe,
+        local=attendance.local_now,
+        due=attendance.deadline(placement.provider.provider_profile, day, session).strftime("%H:%M"),
+    )
+
+
+# --- the week grid -------------------------------------------------------------------------------------------------
+
+# What a grid cell can say. Late needs its minutes and "other" its words, so those are marked on the day page.
+GRID_CHOICES = {
+    "": "Not marked",
+    "present": "Present",
+    "absent:illness": "Absent: illness",
+    "absent:medical_appointment": "Absent: medical appointment",
+    "absent:excluded": "Absent: excluded or suspended",
+    "absent:unexplained": "Absent: unexplained",
+}
+
+
+def _grid_value(mark: AttendanceMark | None) -> str | None:
+    """The grid's value for a mark, or None when the grid cannot show it (late, or absent for another reason)."""
+    if mark is None:
+        return ""
+    if mark.kind == MarkKind.PRESENT:
+        return "present"
+    if mark.kind == MarkKind.ABSENT and mark.reason != AbsenceReason.OTHER:
+        return f"absent:{mark.reason}"
+    return None
+
+
+class GridCell(SelectField):
+    widget = GovSelect()
+
+    def pre_validate(self, form) -> None:
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(f"{self.label.text}: choose a mark from the list")
+
+
+@dataclass
+class Cell:
+    day: date
+    session: str
+    state: str  # not_expected | future | fixed (a mark the grid cannot show) | field
+    mark: AttendanceMark | None = None
+    name: str | None = None
+
+
+def _week_start(text: str | None, today: date) -> date:
+    start = _iso(text) or today
+    return start - timedelta(days=start.weekday())
+
+
+def _week(organisation, start: date, today: date):
+    """Rows of (placement, [Cell for Mon AM .. Fri PM]) and the grid's form class."""
+    end = start + timedelta(days=4)
+    placements = attendance.placements_on(provider_id=organisation.id, day=start, end=end)
+    expected = {(p.id, d, s) for p, d, s in attendance.expected_sessions(placements, start, end)}
+    marks = attendance.marks_for({p.id for p in placements}, start, end)
+    fields = {"why": TextAreaField("Reason for changes", widget=GovTextArea(), validators=[Length(max=500)])}
+    rows = []
+    for placement in sorted(placements, key=lambda p: p.pupil.known_as):
+        cells = []
+        for offset in range(5):
+            day = start + timedelta(days=offset)
+            for session in SESSIONS:
+                key = (placement.id, day, session)
+                mark = marks.get(key)
+                if key not in expected:
+                    cells.append(Cell(day, session, "not_expected", mark))
+                elif day > today:
+                    cells.append(Cell(day, session, "future"))
+                elif _grid_value(mark) is None:
+                    cells.append(Cell(day, session, "fixed", mark))
+                else:
+                    name = f"c_{placement.id.hex[:12]}_{day:%Y%m%d}_{session.lower()}"
+                    choices = [SelectChoice(v, t) for v, t in GRID_CHOICES.items() if v or mark is None]
+                    label = f"{placement.pupil.known_as}, {_day_words(day)}, {session}"
+                    fields[name] = GridCell(label, choices=choices, default=_grid_value(mark))
+                    cells.append(Cell(day, session, "field", mark, name))
+        if any(cell.state != "not_expected" or cell.mark for cell in cells):
+            rows.append((placement, cells))
+    return rows, type("WeekGridForm", (FlaskForm,), fields)
+
+
+def _grid_entries(form, rows) -> list[BatchEntry]:
+    entries = []
+    for placement, cells in rows:
+        for cell in cells:
+            if cell.state != "field" or not form[cell.name].data:
+                continue
+            kind, _, reason = form[cell.name].data.partition(":")
+            entry = attendance.MarkEntry.parse(kind, reason=reason or None)
+            entries.append(BatchEntry(cell.name, placement, cell.day, cell.session, entry, form.why.data or None))
+    return entries
+
+
+@bp.route("/attendance/week", methods=["GET", "POST"])
+@roles_required(*PROVIDER_ROLES)
+def attendance_week():
+    organisation = current_organisation()
+    today = _today()
+    start = _week_start(request.args.get("start"), today)
+    rows, form_class = _week(organisation, start, today)
+    form = form_class()
+    if form.validate_on_submit():
+        conflicts = []
+
+        def conflict(exc: attendance.MarkConflict) -> str:
+            conflicts.append(exc)
+            return f"{attendance_import.already_marked(exc)}. To change it, give the reason for changes"
+
+        result = attendance_import.apply_all(_grid_entries(form, rows), by=_me(), source="grid", conflict=conflict)
+        if result.ok:
+            flash(_grid_saved(result))
+            return redirect(url_for("portal.attendance_week", start=start.isoformat()))
+        for key, exc in result.problems:
+            form[key].errors.append(str(exc))
+        if conflicts:
+            form.why.errors.append("Enter the reason for changes to marks already sent")
+        # Nothing was saved: draw the grid again from the database, with what was chosen still selected.
+        rows, _ = _week(organisation, start, today)
+    return render_template(
+        "portal/attendance/week.html",
+        form=form,
+        rows=rows,
+        refs={placement.id: pupil_ref(placement) for placement, _ in rows},
+        days=[start + timedelta(days=offset) for offset in range(5)],
+        start=start,
+        previous_week=start - timedelta(days=7),
+        next_week=start + timedelta(days=7) if start + timedelta(days=7) <= today else None,
+        describe=attendance.describe,
+    )
+
+
+def _grid_saved(result: attendance_import.BatchResult) -> str:
+    created, amended = result.count(attendance.Outcome.CREATED), result.count(attendance.Outcome.AMENDED)
+    if not created and not amended:
+        return "Nothing to save: no marks were new or changed"
+    parts = []
+    if created:
+        parts.append(f"{created} new mark{'s' if created != 1 else ''}")
+    if amended:
+        parts.append(f"{amended} mark{'s' if amended != 1 else ''} changed")
+    return "Week saved: " + " and ".join(parts)
+
+
+# --- CSV upload ----------------------------------------------------------------------------------------------------
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Upload a CSV file", widget=GovFileInput())
+    submit = SubmitField("Upload and save marks", widget=GovSubmitInput())
+
+
+@bp.route("/attendance/upload", methods=["GET", "POST"])
+@roles_required(*PROVIDER_ROLES)
+def attendance_upload():
+    form = UploadForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        if not upload or not upload.filename:
+            form.file.errors.append("Select a CSV file")
+        elif not upload.filename.lower().endswith(".csv"):
+            form.file.errors.append("The selected file must be a CSV file (ending .csv)")
+        else:
+            data = upload.stream.read(attendance_import.MAX_CSV_BYTES + 1)
+            try:
+                result = attendance_import.import_marks(current_organisation(), data, by=_me())
+            except ImportRefused as refusal:
+                form.file.errors.append(str(refusal))
+                problems = refusal.row_problems
+            else:
+                created = result.count(attendance.Outcome.CREATED)
+                amended = result.count(attendance.Outcome.AMENDED)
+                unchanged = result.count(attendance.Outcome.UNCHANGED)
+                flash(
+                    f"File saved: {created} new mark{'s' if created != 1 else ''}, {amended} changed, "
+                    f"{unchanged} already sent"
+                )
+                return redirect(url_for("portal.attendance_upload"))
+    start = _week_start(None, _today())
+    return render_template(
+        "portal/attendance/upload.html",
+        form=form,
+        problems=problems,
+        columns=attendance_import.CSV_COLUMNS,
+        start=start,
+        size_limit=f"{attendance_import.MAX_CSV_BYTES // (1024 * 1024)} MB",
+    )
+
+
+@bp.get("/attendance/template.csv")
+@roles_required(*PROVIDER_ROLES)
+def attendance_template():
+    start = _week_start(request.args.get("start"), _today())
+    text = attendance_import.template_csv(current_organisation().id, start, start + timedelta(days=4))
+    return Response(
+        "\ufeff" + text,  # the byte-order mark makes Excel open it as UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="attendance-week-{start.isoformat()}.csv"'},
+    )

@@ -1,0 +1,386 @@
+"""The provider's attendance pages: the day page (marks, deadlines, amendments and their history), the week grid and
+the CSV upload, all or nothing. Frozen time throughout: 2026-11-30 is a Monday in term (GMT, so UTC is school time)."""
+
+import io
+from datetime import date
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+from shared.extensions import db
+from shared.models import AttendanceMark, AuditEvent, ChildProtectionStatus, ProviderStatus
+from tests.conftest import html
+
+MONDAY = date(2026, 11, 30)
+
+
+@pytest.fixture
+def northside(world):
+    """A school, an approved provider with one placed pupil (Ava Example), and a member of its staff."""
+    school = world.school("Hillside Academy")
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    pupil = world.pupil(
+        school,
+        first_name="Ava",
+        last_name="Example",
+        social_worker_name="Sam Worker",
+        social_worker_email="social.worker@la.example",
+        child_protection=ChildProtectionStatus.CHILD_PROTECTION_PLAN,
+    )
+    placement = world.placement(school, provider, pupil)
+    return {
+        "school": school,
+        "provider": provider,
+        "pupil": pupil,
+        "placement": placement,
+        "staff": world.user(provider, ["provider_staff"]),
+    }
+
+
+def _form(placement_id, session="AM", **values) -> dict:
+    prefix = f"m-{placement_id.hex[:12]}-{session.lower()}"
+    return {"mark_for": f"{placement_id}/{session}", **{f"{prefix}-{k}": v for k, v in values.items()}}
+
+
+def _marks(app) -> list[AttendanceMark]:
+    with app.app_context():
+        marks = db.session.scalars(select(AttendanceMark).order_by(AttendanceMark.day, AttendanceMark.session)).all()
+        db.session.expunge_all()
+        return marks
+
+
+def _ref(placement_id) -> str:
+    return placement_id.hex[:8].upper()
+
+
+# --- the day page --------------------------------------------------------------------------------------------------
+
+
+@freeze_time("2026-11-30 09:30:00")
+def test_the_day_page_lists_expected_sessions_with_deadlines_and_only_this_providers_pupils(
+    app, world, browser, northside
+):
+    other_provider = world.provider(northside["school"], "Southside Skills", ProviderStatus.APPROVED)
+    world.placement(northside["school"], other_provider, world.pupil(northside["school"], first_name="Ben"))
+    # Only Monday morning on this one's timetable.
+    world.placement(
+        northside["school"],
+        northside["provider"],
+        world.pupil(northside["school"], first_name="Cara", preferred_name="Caz", last_name="Jones"),
+        timetable=["mon_am"],
+    )
+    browser.sign_in(northside["staff"])
+    page = html(browser.get("/portal/attendance"))
+    assert "Today, Monday 30 November 2026" in page
+    assert "Ava Example" in page and "Caz Jones" in page and "Ben Example" not in page
+    assert "AM due by 10:00" in page and "PM due by 14:00" in page
+    assert page.count("Not marked yet") == 3  # Ava AM and PM, Caz AM only
+    assert f"Reference {_ref(northside['placement'])}" in page
+    assert "<title>Attendance" in page and "Ava" not in page.split("</title>")[0]
+
+
+@freeze_time("2026-11-30 09:30:00")
+def test_marking_present_late_and_absent_shows_the_words_and_stores_the_code(app, world, browser, northside):
+    school, provider = northside["school"], northside["provider"]
+    ben = world.placement(school, provider, world.pupil(school, first_name="Ben", last_name="Late"))
+    cara = world.placement(school, provider, world.pupil(school, first_name="Cara", last_name="Ill"))
+    browser.sign_in(northside["staff"])
+
+    response = browser.submit("/portal/attendance", _form(northside["placement"], kind="present"))
+    assert response.status_code == 302
+    page = html(browser.get(response.location))
+    assert "Ava Example marked present for the AM session" in page
+
+    browser.submit("/portal/attendance", _form(ben, kind="late", late_minutes="15"))
+    page = html(browser.get("/portal/attendance"))
+    assert "Ben Late marked late (15 minutes) for the AM session" in page and "Late (15 minutes)" in page
+
+    browser.submit("/portal/attendance", _form(cara, kind="absent", reason="illness"))
+    page = html(browser.get("/portal/attendance"))
+    assert "Cara Ill marked absent: illness for the AM session" in page and "Absent: illness" in page
+
+    codes = {(m.placement_id, m.kind, m.late_minutes): (m.code, m.submitted_late, m.source) for m in _marks(app)}
+    assert codes == {
+        (northside["placement"], "present", None): ("B", False, "web"),
+        (ben, "late", 15): ("B", False, "web"),
+        (cara, "absent", None): ("I", False, "web"),
+    }
+
+
+@freeze_time("2026-11-30 09:30:00")
+def test_a_mark_with_missing_details_shows_the_error_summary_linking_to_the_field(app, browser, northside):
+    browser.sign_in(northside["staff"])
+    response = browser.submit("/portal/attendance", _form(northside["placement"], kind="late", late_minutes=""))
+    assert response.status_code == 200
+    page = html(response)
+    assert "<title>Error: Attendance" in page
+    assert "There is a problem" in page and "Enter how many minutes late" in page
+    assert f'href="#m-{northside["placement"].hex[:12]}-am-late_minutes"' in page
+    response = browser.submit("/portal/attendance", _form(northside["placement"], kind="absent"))
+    assert f'href="#m-{northside["placement"].hex[:12]}-am-reason"' in html(response)
+    response = browser.submit("/portal/attendance", _form(northside["placement"], kind="absent", reason="other"))
+    assert "Say what the other reason for the absence is" in html(response)
+    assert _marks(app) == []
+
+
+@freeze_time("2026-11-30 10:05:00")
+def test_a_mark_sent_after_the_deadline_is_shown_as_marked_after_the_deadline(app, browser, northside):
+    browser.sign_in(northside["staff"])
+    browser.submit("/portal/attendance", _form(northside["placement"], kind="present"))
+    page = html(browser.get("/portal/attendance"))
+    assert "Marked after the deadline" in page
+    assert [m.submitted_late for m in _marks(app)] == [True]
+
+
+@freeze_time("2026-11-30 11:00:00")
+def test_an_amendment_needs_a_reason_and_the_history_shows_both_values(app, browser, northside):
+    placement = northside["placement"]
+    browser.sign_in(northside["staff"])
+    browser.submit("/portal/attendance", _form(placement, kind="present"))
+
+    page = html(browser.get("/portal/attendance"))
+    assert "Already marked: <strong>Present</strong>" in page and "Reason for the change" in page
+    response = browser.submit("/portal/attendance", _form(placement, kind="absent", reason="illness"))
+    assert response.status_code == 200
+    assert "Ava Example is already marked present for the AM session on Monday 30 November 2026" in html(response)
+    assert f'href="#m-{placement.hex[:12]}-am-why"' in html(response)
+    assert [m.code for m in _marks(app)] == ["B"]
+
+    response = browser.submit(
+        "/portal/attendance", _form(placement, kind="absent", reason="illness", why="Went home ill at 9:15")
+    )
+    assert "Ava Example&#39;s mark for the AM session changed to absent: illness" in html(
+        browser.get(response.location)
+    )
+    assert [m.code for m in _marks(app)] == ["I"]
+
+    history = html(browser.get(f"/portal/attendance/{placement}?day=2026-11-30&session=AM"))
+    assert "Changes to this mark" in history
+    assert "Present" in history and "Absent: illness" in history and "Went home ill at 9:15" in history
+    assert "Test provider_staff" in history and "30 November 2026 at 11:00" in history
+
+
+@freeze_time("2026-11-30 09:30:00")
+def test_future_days_are_refused_and_a_history_without_its_session_goes_back_to_the_day_page(app, browser, northside):
+    browser.sign_in(northside["staff"])
+    response = browser.get("/portal/attendance?day=2026-12-01")
+    assert response.status_code == 302 and response.location.endswith("/portal/attendance")
+    assert "a day that has not happened yet" in html(browser.get(response.location))
+    response = browser.get(f"/portal/attendance/{northside['placement']}")
+    assert response.status_code == 302
+    page = html(browser.get("/portal/attendance?day=2026-11-27"))
+    assert "Friday 27 November 2026" in page and "Not marked yet" in page
+
+
+@freeze_time("2026-11-30 09:30:00")
+def test_another_providers_placement_is_a_404_and_gets_no_mark(app, world, browser, northside):
+    other_provider = world.provider(northside["school"], "Southside Skills", ProviderStatus.APPROVED)
+    theirs = world.placement(northside["school"], other_provider)
+    browser.sign_in(northside["staff"])
+    browser.get("/portal/attendance")
+    assert browser.post("/portal/attendance", _form(theirs, kind="present")).status_code == 404
+    assert browser.get(f"/portal/attendance/{theirs}?day=2026-11-30&session=AM").status_code == 404
+    assert _marks(app) == []
+
+
+@freeze_time("2026-11-30 09:30:00")
+def test_an_absence_marked_on_the_page_tells_the_social_worker_with_the_minimum(
+    app, world, browser, northside, mailbox
+):
+    from shared.models import Pupil
+    from shared.notifications import deliver_outbox
+
+    browser.sign_in(northside["staff"])
+    browser.submit("/portal/attendance", _form(northside["placement"], kind="absent", reason="illness"))
+    with app.app_context():
+        deliver_outbox()
+        upn = db.session.get(Pupil, northside["pupil"]).upn
+    (message,) = mailbox.to("social.worker@la.example")
+    body = mailbox.body(message)
+    assert "Ava Example" in body and "Northside Learning" in body and "illness" in body
+    assert upn not in body and "protection" not in body.lower() and "Ava" not in message["Subject"]
+
+
+# --- the week grid -------------------------------------------------------------------------------------------------
+
+
+def _cell(placement_id, day: date, session: str) -> str:
+    return f"c_{placement_id.hex[:12]}_{day:%Y%m%d}_{session.lower()}"
+
+
+@freeze_time("2026-12-02 12:00:00")  # Wednesday
+def test_the_week_grid_saves_all_or_nothing_and_lists_every_problem(app, world, browser, northside):
+    school, provider = northside["school"], northside["provider"]
+    ava = northside["placement"]
+    ben = world.placement(school, provider, world.pupil(school, first_name="Ben", last_name="Brown"))
+    browser.sign_in(northside["staff"])
+    page = html(browser.get("/portal/attendance/week"))
+    assert "Week beginning Monday 30 November 2026" in page
+    assert f'name="{_cell(ava, MONDAY, "AM")}"' in page
+    assert f'name="{_cell(ava, date(2026, 12, 3), "AM")}"' not in page  # Thursday: not yet
+    assert "Not yet" in page and 'The grid has no "late"' in page
+
+    good = {
+        _cell(ava, MONDAY, "AM"): "present",
+        _cell(ava, MONDAY, "PM"): "absent:medical_appointment",
+        _cell(ben, MONDAY, "AM"): "absent:unexplained",
+    }
+    response = browser.submit("/portal/attendance/week", {**good, _cell(ben, MONDAY, "PM"): "maybe"})
+    assert response.status_code == 200
+    page = html(response)
+    assert "Ben Brown, Monday 30 November, PM: choose a mark from the list" in page
+    assert f'href="#{_cell(ben, MONDAY, "PM")}"' in page
+    assert _marks(app) == []
+
+    response = browser.submit("/portal/attendance/week", good)
+    assert response.status_code == 302
+    assert "Week saved: 3 new marks" in html(browser.get(response.location))
+    assert sorted(m.code for m in _marks(app)) == ["B", "M", "N"]
+
+    # Changing a mark already sent needs the reason; a problem in any cell keeps every change out.
+    changed = {**good, _cell(ava, MONDAY, "AM"): "absent:illness", _cell(ben, date(2026, 12, 1), "AM"): "present"}
+    page = html(browser.submit("/portal/attendance/week", changed))
+    assert "Ava Example is already marked present for the AM session on Monday 30 November 2026" in page
+    assert "Enter the reason for changes to marks already sent" in page
+    assert sorted(m.code for m in _marks(app)) == ["B", "M", "N"]
+
+    response = browser.submit("/portal/attendance/week", {**changed, "why": "Register checked with the parent"})
+    assert "Week saved: 1 new mark and 1 mark changed" in html(browser.get(response.location))
+    assert sorted((m.code, m.source) for m in _marks(app)) == [
+        ("B", "grid"),
+        ("I", "grid"),
+        ("M", "grid"),
+        ("N", "grid"),
+    ]
+
+
+@freeze_time("2026-11-30 09:30:00")
+def test_the_week_grid_shows_sessions_not_expected_and_leaves_late_marks_to_the_day_page(
+    app, world, browser, northside
+):
+    school, provider = northside["school"], northside["provider"]
+    world.placement(school, provider, world.pupil(school, first_name="Dan", last_name="Part"), timetable=["mon_am"])
+    browser.sign_in(northside["staff"])
+    browser.submit("/portal/attendance", _form(northside["placement"], kind="late", late_minutes="5"))
+    page = html(browser.get("/portal/attendance/week?start=2026-12-02"))  # any day of the week gives its Monday
+    assert "Week beginning Monday 30 November 2026" in page
+    assert "Not expected" in page and "Late (5 minutes)" in page
+    assert f'name="{_cell(northside["placement"], MONDAY, "AM")}"' not in page
+
+
+# --- CSV upload ----------------------------------------------------------------------------------------------------
+
+
+def _upload(browser, text: str | bytes, filename: str = "marks.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    return browser.submit(
+        "/portal/attendance/upload",
+        {"file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+@freeze_time("2026-12-01 13:00:00")  # Tuesday, before the PM deadline
+def test_a_good_csv_saves_every_row(app, world, browser, northside):
+    school, provider = northside["school"], northside["provider"]
+    ben = world.placement(school, provider, world.pupil(school, first_name="Ben", last_name="Brown"))
+    browser.sign_in(northside["staff"])
+    ava = _ref(northside["placement"])
+    text = (
+        "pupil_ref,pupil_name,date,session,mark,late_minutes,reason,reason_text,amendment_reason\r\n"
+        f"{ava},Ava Example,2026-11-30,AM,present,,,,\r\n"
+        f"{ava},,30/11/2026,PM,late,20,,,\r\n"
+        f"{_ref(ben)},Ben Brown,2026-12-01,am,absent,,Medical appointment,,\r\n"
+        f"{_ref(ben).lower()},,2026-12-01,PM,absent,,other,Family funeral,\r\n"
+    )
+    response = _upload(browser, "\ufeff" + text)
+    assert response.status_code == 302
+    assert "File saved: 4 new marks, 0 changed, 0 already sent" in html(browser.get(response.location))
+    assert [(m.code, m.source, m.submitted_late) for m in _marks(app)] == [
+        ("B", "csv", True),
+        ("B", "csv", True),
+        ("M", "csv", True),
+        ("N", "csv", False),
+    ]
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attendance.imported"))
+        assert event.details == {"count": 4}
+
+
+@freeze_time("2026-12-01 15:00:00")
+def test_a_bad_csv_saves_nothing_and_lists_each_bad_row(app, world, browser, northside):
+    other_provider = world.provider(northside["school"], "Southside Skills", ProviderStatus.APPROVED)
+    theirs = world.placement(northside["school"], other_provider)
+    browser.sign_in(northside["staff"])
+    ava = _ref(northside["placement"])
+    text = (
+        "pupil_ref,date,session,mark,late_minutes,reason\n"
+        f"{ava},2026-11-30,AM,present,,\n"  # row 2 is fine
+        f"{ava},2026-11-30,PM,late,,\n"
+        f"{_ref(theirs)},2026-11-30,AM,present,,\n"
+        f"{ava},2026-12-02,AM,present,,\n"
+        f"{ava},31/02/2026,AM,absent,,illness\n"
+        f"{ava},2026-11-27,XM,absent,,flu\n"
+    )
+    response = _upload(browser, text)
+    assert response.status_code == 200
+    page = html(response)
+    assert "Nothing was saved: 5 rows have problems" in page
+    assert "Row 3: Enter how many minutes late" in page
+    assert f"Row 4: No pupil placed with you has the reference {_ref(theirs)}" in page
+    assert "Row 5: You cannot mark Ava Example for a day that has not happened yet" in page
+    assert "Row 6: Enter the date like 2026-11-30 or 30/11/2026" in page
+    assert "Row 7: Choose the reason for the absence" in page
+    assert _marks(app) == []
+
+
+@freeze_time("2026-12-01 15:00:00")
+def test_a_csv_changing_a_sent_mark_needs_an_amendment_reason(app, browser, northside):
+    ava = _ref(northside["placement"])
+    browser.sign_in(northside["staff"])
+    _upload(browser, f"pupil_ref,date,session,mark\n{ava},2026-11-30,AM,present\n")
+    page = html(_upload(browser, f"pupil_ref,date,session,mark,reason\n{ava},2026-11-30,AM,absent,illness\n"))
+    assert "Row 2: Ava Example is already marked present" in page and "fill in amendment_reason" in page
+    assert [m.code for m in _marks(app)] == ["B"]
+    _upload(
+        browser,
+        f"pupil_ref,date,session,mark,reason,amendment_reason\n{ava},2026-11-30,AM,absent,illness,Sent home\n",
+    )
+    assert [m.code for m in _marks(app)] == ["I"]
+
+
+@freeze_time("2026-12-01 15:00:00")
+def test_files_that_are_not_utf8_csv_are_refused_with_a_clear_message(app, browser, northside):
+    browser.sign_in(northside["staff"])
+    page = html(_upload(browser, "pupil_ref,date,session,mark\nABCDEF12,2026-11-30,AM,présent\n".encode("cp1252")))
+    assert "must be a CSV file saved as UTF-8" in page
+    assert "must be a CSV file (ending .csv)" in html(_upload(browser, "a,b\n", filename="marks.xlsx"))
+    assert "Missing: date, session, mark" in html(_upload(browser, "pupil_ref\nABCDEF12\n"))
+    too_big = "pupil_ref,date,session,mark\n" + "x" * (2 * 1024 * 1024)
+    assert "must be 2 MB or smaller" in html(_upload(browser, too_big))
+    assert "Select a CSV file" in html(browser.submit("/portal/attendance/upload", {}))
+    assert _marks(app) == []
+
+
+@freeze_time("2026-12-01 15:00:00")
+def test_the_template_lists_this_weeks_expected_sessions_with_references(app, world, browser, northside):
+    world.placement(
+        northside["school"],
+        northside["provider"],
+        world.pupil(northside["school"], first_name="Dan", last_name="Part"),
+        timetable=["tue_pm"],
+    )
+    browser.sign_in(northside["staff"])
+    browser.submit("/portal/attendance", _form(northside["placement"], kind="present"))
+    response = browser.get("/portal/attendance/template.csv")
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "pupil_ref,pupil_name,date,session,mark,late_minutes,reason,reason_text,amendment_reason"
+    ava = _ref(northside["placement"])
+    assert f"{ava},Ava Example,2026-12-01,AM,present,,,," in lines
+    assert len([line for line in lines if line.startswith(ava)]) == 10
+    assert [line.split(",")[2:4] for line in lines if ",Dan Part," in line] == [["2026-12-01", "PM"]]
+    # The template goes straight back in: rows with no mark yet are left for later.
+    response = _upload(browser, response.get_data())
+    assert "File saved: 0 new marks, 0 changed, 1 already sent" in html(browser.get(response.location))
