@@ -68,6 +68,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "attendance.imported": frozenset({"count"}),
     "attendance.exported": frozenset({"start", "end", "rows"}),
     "attendance.alert_raised": frozenset({"kind", "day", "session"}),
+    "calendar.changed": frozenset({"change", "start", "end"}),  # term_added | inset_added | inset_removed
     "api_token.created": frozenset(),
     "api_token.revoked": frozenset(),
     # Incidents, reviews and visits.
