@@ -1,1 +1,58 @@
-"""(being written: issue 4)"""
+"""The provider's placed pupils: who is placed here, and what the school has shared about each.
+
+A provider sees a placed pupil's name, year group and date of birth, the placement's sites, timetable and dates, and
+the need-to-know summary the school's SENDCO or DSL wrote. Never the rest of the pupil's record (UPN, social care,
+SEND status, legal basis, cost, the school's reasons): those are not even passed to the templates.
+"""
+
+import uuid
+
+from flask import abort, render_template
+
+from portal import bp
+from shared.auth.access import current_organisation, roles_required
+from shared.roles import PROVIDER_ROLES
+from shared.services.attendance import local_now
+from shared.services.placements import SLOT_LABELS, provider_placement, provider_placements
+from shared.services.pupils import YEAR_GROUPS
+
+
+def _shared_view(placement) -> dict:
+    """The only facts of a placement a provider is shown."""
+    pupil = placement.pupil
+    return {
+        "id": placement.id,
+        "name": pupil.known_as,
+        "year_group": YEAR_GROUPS.get(pupil.year_group, "Not given"),
+        "date_of_birth": pupil.date_of_birth,
+        "sites": [f"{site.name}, {site.address_line_1}, {site.town}, {site.postcode}" for site in placement.sites],
+        "timetable": [SLOT_LABELS[slot] for slot in placement.timetable or [] if slot in SLOT_LABELS],
+        "start_date": placement.start_date,
+        "max_end_date": placement.max_end_date,
+        "end_date": placement.end_date,
+        "summary": {
+            "Special educational needs (SEND)": placement.summary_send_needs,
+            "Social, emotional and mental health (SEMH) needs": placement.summary_semh_needs,
+            "Support plan": placement.summary_support_plan,
+            "Learning mentor or other interventions": placement.summary_interventions,
+            "Agencies involved": placement.summary_agencies,
+        },
+        "summary_written": placement.summary_updated_at is not None,
+    }
+
+
+@bp.get("/pupils")
+@roles_required(*PROVIDER_ROLES)
+def pupils():
+    today = local_now().date()
+    placed = [_shared_view(p) for p in provider_placements(current_organisation().id, today)]
+    return render_template("portal/pupils/list.html", placed=placed)
+
+
+@bp.get("/pupils/<uuid:placement_id>")
+@roles_required(*PROVIDER_ROLES)
+def pupil_page(placement_id: uuid.UUID):
+    placement = provider_placement(current_organisation().id, placement_id, local_now().date())
+    if placement is None:
+        abort(404)
+    return render_template("portal/pupils/pupil.html", placed=_shared_view(placement))

@@ -1,1 +1,458 @@
-"""(being written: issue 4)"""
+"""Placements, school side: the written plan, the headteacher's decision, the need-to-know summary for the provider,
+the risk assessment, and ending a placement.
+
+Who: the AP lead, SENDCO and DSL write plans; only the headteacher decides; only the SENDCO or DSL write what the
+provider may know; the AP lead, DSL or SENDCO upload the risk assessment; the AP lead ends a placement. Everyone
+who may read pupils may read placements.
+"""
+
+import re
+import uuid
+from decimal import Decimal
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
+from sqlalchemy import select
+from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from school_admin import bp
+from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS, pupil_of_my_school_or_404
+from shared import audit, roles
+from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
+from shared.models import Organisation, Placement, Pupil
+from shared.services import placements as placement_rules
+from shared.services.pupils import YEAR_GROUPS
+from shared.uploads.downloads import stored_file_response
+from shared.uploads.pipeline import current_storage
+from shared.uploads.policy import DEFAULT_ALLOWED
+from shared.uploads.reasons import UploadRefused
+from shared.web import apply
+
+PLACEMENT_READERS = PUPIL_READERS
+PLACEMENT_WRITERS = PUPIL_EDITORS
+SUMMARY_WRITERS = (roles.SENDCO, roles.DSL)
+RISK_ASSESSMENT_UPLOADERS = (roles.AP_LEAD, roles.DSL, roles.SENDCO)
+CONSULTED = {"sendco": "The SENDCO", "dsl": "The DSL", "parents": "Parents or carers"}
+MONEY = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
+HOURS = re.compile(r"^\d{1,2}(\.\d)?$")
+
+
+def _long_text(label: str, *, required: str | None = None, description: str = "") -> TextAreaField:
+    validators = [InputRequired(message=required)] if required else [Optional()]
+    validators.append(Length(max=4000, message="Keep this to 4000 characters or fewer"))
+    return TextAreaField(label, widget=GovTextArea(), validators=validators, description=description)
+
+
+class ChooseProviderForm(FlaskForm):
+    """Step 1, sent by GET: which approved provider. Changes nothing, so it has no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    provider = RadiosField("Which provider?", invalid_message="Choose one of the school's approved providers")
+    next_step = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class PlacementForm(FlaskForm):
+    """Step 2: the written plan, for the provider chosen in step 1 (checked again by the service)."""
+
+    provider = HiddenField()
+    sites = MultiCheckboxField(
+        "Where will the pupil be taught?",
+        invalid_message="Choose sites from the list",
+        validators=[InputRequired(message="Choose the site or sites where the pupil will be taught")],
+    )
+    legal_basis = RadiosField(
+        "Legal basis",
+        choices=choices_from(placement_rules.LEGAL_BASIS_LABELS),
+        invalid_message="Choose the legal basis of the placement",
+    )
+    primary_reason = RadiosField(
+        "Main reason for the placement",
+        choices=choices_from(placement_rules.PRIMARY_REASONS),
+        invalid_message="Choose the main reason for the placement",
+    )
+    start_date = DayMonthYearField(
+        "Start date", description="For example, 7 9 2026", validators=[InputRequired(message="Enter the start date")]
+    )
+    max_end_date = DayMonthYearField(
+        "Maximum end date",
+        description="The latest the placement can run without a new decision.",
+        validators=[InputRequired(message="Enter the latest date the placement can run to")],
+    )
+    timetable = MultiCheckboxField(
+        "Weekly timetable",
+        choices=choices_from(placement_rules.SLOT_LABELS),
+        invalid_message="Choose sessions from Monday to Friday, morning or afternoon",
+        validators=[InputRequired(message="Choose the sessions the pupil will be at the provider each week")],
+    )
+    hours_per_week = StringField(
+        "Hours a week",
+        widget=GovTextInput(),
+        description="For example, 12 or 12.5",
+        validators=[InputRequired(message="Enter the hours a week")],
+    )
+    cost = StringField(
+        "Cost in pounds (optional)",
+        widget=GovTextInput(),
+        description="For example, 45.50",
+        filters=[lambda v: v.replace("£", "").replace(",", "").strip() if v else v],
+        validators=[Optional()],
+    )
+    cost_period = RadiosField(
+        "The cost is", choices=choices_from(placement_rules.COST_PERIODS), validators=[Optional()]
+    )
+    rationale = _long_text("Why this placement", required="Write why this placement is right for the pupil")
+    intended_outcomes = _long_text("Intended outcomes", required="Write the outcomes the placement is meant to achieve")
+    review_arrangements = _long_text(
+        "Review arrangements",
+        required="Write how the placement will be reviewed",
+        description="Who meets, how often, and how the pupil's views are heard.",
+    )
+    reintegration_criteria = _long_text(
+        "Reintegration criteria", required="Write what needs to happen for the pupil to come back"
+    )
+    review_interval_weeks = RadiosField(
+        "Review every",
+        choices=choices_from({str(weeks): f"{weeks} weeks" for weeks in placement_rules.REVIEW_INTERVALS}),
+        invalid_message="Reviews are every 6, 7 or 8 weeks",
+    )
+    consulted = MultiCheckboxField("Who was consulted?", choices=choices_from(CONSULTED))
+    consulted_professionals = _long_text(
+        "Other professionals consulted (optional)", description="For example, the pupil's social worker."
+    )
+    parents_notified_on = DayMonthYearField("Date parents or carers were told (optional)")
+    parents_notified_how = StringField(
+        "How they were told (optional)",
+        widget=GovTextInput(),
+        filters=[single_line],
+        description="For example, letter and phone call.",
+        validators=[Optional(), Length(max=100, message="Keep this to 100 characters or fewer")],
+    )
+    la_informed_on = DayMonthYearField("Date the local authority was told (optional)")
+    submit = SubmitField("Save plan and send for decision", widget=GovSubmitInput())
+
+    def validate_hours_per_week(self, field) -> None:
+        if not HOURS.match((field.data or "").strip()):
+            raise ValidationError("Enter the hours a week as a number, like 12 or 12.5")
+
+    def validate_cost(self, field) -> None:
+        if field.data and not MONEY.match(field.data):
+            raise ValidationError("Enter the cost in pounds and pence, like 45.50")
+
+    def plan(self) -> placement_rules.PlacementPlan:
+        consulted = set(self.consulted.data or [])
+        return placement_rules.PlacementPlan(
+            provider_id=_uuid(self.provider.data),
+            site_ids=list(self.sites.data or []),
+            legal_basis=self.legal_basis.data,
+            primary_reason=self.primary_reason.data,
+            start_date=self.start_date.data,
+            max_end_date=self.max_end_date.data,
+            timetable=list(self.timetable.data or []),
+            hours_per_week=Decimal(self.hours_per_week.data.strip()),
+            cost_pence=int(Decimal(self.cost.data) * 100) if self.cost.data else None,
+            cost_period=self.cost_period.data or None,
+            rationale=self.rationale.data,
+            intended_outcomes=self.intended_outcomes.data,
+            review_arrangements=self.review_arrangements.data,
+            reintegration_criteria=self.reintegration_criteria.data,
+            review_interval_weeks=int(self.review_interval_weeks.data),
+            consulted_sendco="sendco" in consulted,
+            consulted_dsl="dsl" in consulted,
+            consulted_parents="parents" in consulted,
+            consulted_professionals=self.consulted_professionals.data,
+            parents_notified_on=self.parents_notified_on.data,
+            parents_notified_how=self.parents_notified_how.data,
+            la_informed_on=self.la_informed_on.data,
+        )
+
+
+class DecisionForm(FlaskForm):
+    decision = RadiosField(
+        "Your decision",
+        choices=choices_from({"agree": "Agree the placement", "decline": "Decline the placement"}),
+        invalid_message="Choose to agree or decline",
+    )
+    notes = _long_text("Notes (optional)", description="For the record: what you took into account.")
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class SummaryForm(FlaskForm):
+    summary_send_needs = _long_text("Special educational needs (SEND)", description="What staff need to know.")
+    summary_semh_needs = _long_text("Social, emotional and mental health (SEMH) needs")
+    summary_support_plan = _long_text("Support plan", description="What works, what to avoid, who to call.")
+    summary_interventions = _long_text("Learning mentor or other interventions")
+    summary_agencies = _long_text("Agencies involved", description="Say only what the provider needs to know.")
+    submit = SubmitField("Save summary for the provider", widget=GovSubmitInput())
+
+
+class RiskAssessmentForm(FlaskForm):
+    file = FileField("Choose a file", widget=GovFileInput(), validators=[FileRequired(message="Select a file")])
+    submit = SubmitField("Upload risk assessment", widget=GovSubmitInput())
+
+
+class EndForm(FlaskForm):
+    end_date = DayMonthYearField(
+        "Last day of the placement", validators=[InputRequired(message="Enter the date the placement ends")]
+    )
+    destination = RadiosField(
+        "Where does the pupil go next?",
+        choices=choices_from(placement_rules.END_DESTINATIONS),
+        invalid_message="Choose where the pupil goes next",
+    )
+    submit = SubmitField("End placement", widget=GovSubmitInput())
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def placement_of_my_school_or_404(placement_id: uuid.UUID) -> Placement:
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.school_id != current_organisation().id:
+        abort(404)
+    return placement
+
+
+# --- writing the plan ---------------------------------------------------------------------------------------------
+
+
+def _choose_provider_page(pupil: Pupil, form: ChooseProviderForm | None = None, error: str | None = None):
+    providers = placement_rules.approved_providers(pupil.school_id)
+    form = form or ChooseProviderForm(formdata=None)
+    form.provider.choices = choices_from({str(p.id): p.name for p in providers})
+    if error:
+        form.provider.errors = [error]
+    return render_template("school_admin/placements/choose_provider.html", form=form, pupil=pupil, providers=providers)
+
+
+def _plan_page(pupil: Pupil, provider: Organisation, form: PlacementForm):
+    return render_template(
+        "school_admin/placements/plan.html",
+        form=form,
+        pupil=pupil,
+        provider=provider,
+        has_sites=bool(form.sites.choices),
+    )
+
+
+def _site_choices(profile) -> list:
+    sites = profile.sites if profile else []
+    return choices_from({str(site.id): f"{site.name}, {site.town} ({site.postcode})" for site in sites})
+
+
+@bp.route("/pupils/<uuid:pupil_id>/placements/new", methods=["GET", "POST"])
+@roles_required(*PLACEMENT_WRITERS)
+def new_placement(pupil_id: uuid.UUID):
+    pupil = pupil_of_my_school_or_404(pupil_id)
+    school = current_organisation()
+    chosen = request.form.get("provider") if request.method == "POST" else request.args.get("provider")
+    if request.method == "GET" and chosen is None:
+        return _choose_provider_page(pupil)
+    profile = placement_rules.provider_profile_of_school(school.id, _uuid(chosen)) if _uuid(chosen) else None
+    if request.method == "GET":
+        if profile is None or profile.organisation not in placement_rules.approved_providers(school.id):
+            return _choose_provider_page(pupil, error="Choose one of the school's approved providers")
+        form = PlacementForm(formdata=None, provider=str(profile.organisation_id))
+        form.review_interval_weeks.data = str(current_app.config["REVIEW_INTERVAL_WEEKS"])
+        form.sites.choices = _site_choices(profile)
+        return _plan_page(pupil, profile.organisation, form)
+    form = PlacementForm()
+    form.sites.choices = _site_choices(profile)
+    if profile is None:
+        return _choose_provider_page(pupil, error="Choose one of the school's approved providers")
+    created = {}
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: created.update(placement=placement_rules.create_placement(school, pupil, form.plan(), by=current_user)),
+        field="rationale",
+    ):
+        flash("Placement plan saved. The headteacher has been asked for a decision.")
+        return redirect(url_for("school_admin.placement_page", placement_id=created["placement"].id))
+    if form.provider.errors:
+        return _choose_provider_page(pupil, error=form.provider.errors[0])
+    return _plan_page(pupil, profile.organisation, form)
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+
+
+@bp.get("/placements")
+@roles_required(*PLACEMENT_READERS)
+def placements():
+    rows = db.session.execute(
+        select(Placement, Pupil, Organisation)
+        .join(Pupil, Pupil.id == Placement.pupil_id)
+        .join(Organisation, Organisation.id == Placement.provider_id)
+        .where(Placement.school_id == current_organisation().id)
+        .order_by(Placement.start_date.desc(), Pupil.last_name)
+    ).all()
+    return render_template(
+        "school_admin/placements/list.html",
+        rows=rows,
+        reviews_due=placement_rules.next_reviews_due([row.Placement for row in rows]),
+    )
+
+
+def _placement_page(placement: Placement, **forms):
+    documents = placement_rules.risk_assessments(placement)
+    return render_template(
+        "school_admin/placements/placement.html",
+        placement=placement,
+        pupil=placement.pupil,
+        provider=placement.provider,
+        warning=placement_rules.registration_warning(placement.provider_id),
+        documents=documents,
+        next_review=placement_rules.next_review_due(placement),
+        labels={
+            "basis": placement_rules.LEGAL_BASIS_LABELS,
+            "reason": placement_rules.PRIMARY_REASONS,
+            "cost": placement_rules.COST_PERIODS,
+            "slot": placement_rules.SLOT_LABELS,
+            "destination": placement_rules.END_DESTINATIONS,
+            "year": YEAR_GROUPS,
+        },
+        can={
+            "decide": current_user.has_role(roles.HEADTEACHER) and placement.headteacher_decision.value == "pending",
+            "summary": current_user.has_role(*SUMMARY_WRITERS),
+            "upload": current_user.has_role(*RISK_ASSESSMENT_UPLOADERS),
+            "end": current_user.has_role(roles.AP_LEAD) and placement.status.value == "active",
+        },
+        **forms,
+    )
+
+
+@bp.get("/placements/<uuid:placement_id>")
+@roles_required(*PLACEMENT_READERS)
+def placement_page(placement_id: uuid.UUID):
+    return _placement_page(placement_of_my_school_or_404(placement_id))
+
+
+# --- the headteacher's decision -----------------------------------------------------------------------------------
+
+
+@bp.route("/placements/<uuid:placement_id>/decision", methods=["GET", "POST"])
+@roles_required(roles.HEADTEACHER)
+def placement_decision(placement_id: uuid.UUID):
+    placement = placement_of_my_school_or_404(placement_id)
+    form = DecisionForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: placement_rules.decide(
+            placement, agree=form.decision.data == "agree", notes=form.notes.data, by=current_user
+        ),
+        field="decision",
+    ):
+        flash("Placement agreed" if form.decision.data == "agree" else "Placement declined")
+        return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
+    return render_template(
+        "school_admin/placements/decision.html",
+        form=form,
+        placement=placement,
+        pupil=placement.pupil,
+        warning=placement_rules.registration_warning(placement.provider_id),
+        labels={"basis": placement_rules.LEGAL_BASIS_LABELS, "reason": placement_rules.PRIMARY_REASONS},
+    )
+
+
+# --- what the provider may know -----------------------------------------------------------------------------------
+
+
+@bp.route("/placements/<uuid:placement_id>/summary", methods=["GET", "POST"])
+@roles_required(*SUMMARY_WRITERS)
+def placement_summary(placement_id: uuid.UUID):
+    placement = placement_of_my_school_or_404(placement_id)
+    form = SummaryForm(obj=placement)
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: placement_rules.save_summary(
+            placement,
+            placement_rules.NeedToKnowSummary(**{name: form.data[name] for name in placement_rules.SUMMARY_FIELDS}),
+            by=current_user,
+        ),
+        field="summary_send_needs",
+    ):
+        flash("Summary saved. The provider can now see it.")
+        return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
+    return render_template("school_admin/placements/summary.html", form=form, placement=placement)
+
+
+# --- the risk assessment ------------------------------------------------------------------------------------------
+
+
+@bp.route("/placements/<uuid:placement_id>/risk-assessment", methods=["GET", "POST"])
+@roles_required(*RISK_ASSESSMENT_UPLOADERS)
+def upload_risk_assessment(placement_id: uuid.UUID):
+    placement = placement_of_my_school_or_404(placement_id)
+    form = RiskAssessmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            placement_rules.store_risk_assessment(placement, upload.stream, upload.filename or "", by=current_user)
+        except UploadRefused as refusal:
+            form.file.errors.append(refusal.message)
+        else:
+            flash("Risk assessment uploaded")
+            return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
+    return render_template(
+        "school_admin/placements/risk_assessment.html",
+        form=form,
+        placement=placement,
+        size_limit=f"{current_app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB",
+        accept=",".join(f".{extension}" for extension in sorted(DEFAULT_ALLOWED)),
+        current=next(iter(placement_rules.risk_assessments(placement)), None),
+    )
+
+
+@bp.get("/placements/<uuid:placement_id>/risk-assessment/download")
+@roles_required(*PLACEMENT_READERS)
+def download_risk_assessment(placement_id: uuid.UUID):
+    """The current risk assessment (the newest upload), to anyone who may read the placement."""
+    placement = placement_of_my_school_or_404(placement_id)
+    document = next(iter(placement_rules.risk_assessments(placement)), None)
+    if document is None:
+        flash("No risk assessment has been uploaded for this placement yet", "error")
+        return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
+
+    def audit_download() -> None:
+        audit.record("placement.document_downloaded", organisation=placement.school, obj=document)
+        db.session.commit()
+
+    return stored_file_response(
+        current_storage(),
+        document.storage_key,
+        display_name=document.display_name,
+        content_type=document.content_type,
+        size=document.size_bytes,
+        before_send=audit_download,
+    )
+
+
+# --- ending -------------------------------------------------------------------------------------------------------
+
+
+@bp.route("/placements/<uuid:placement_id>/end", methods=["GET", "POST"])
+@roles_required(roles.AP_LEAD)
+def end_placement(placement_id: uuid.UUID):
+    placement = placement_of_my_school_or_404(placement_id)
+    form = EndForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: placement_rules.end_placement(
+            placement, end_date=form.end_date.data, destination=form.destination.data, by=current_user
+        ),
+        field="end_date",
+    ):
+        flash("Placement ended")
+        return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
+    return render_template("school_admin/placements/end.html", form=form, placement=placement)
