@@ -279,7 +279,7 @@ def test_schools_and_colleges_never_get_the_warning(world, app, provider_type):
     assert _warning(app, provider) is None
 
 
-def test_the_warning_is_on_the_placement_page_and_the_decision_page(setting, ap_lead, app):
+def test_the_warning_is_on_the_placement_decision_and_provider_pages(setting, ap_lead, app):
     world = setting.world
     _full_time(world, setting.school, setting.a, looked_after=True)
     setting.submit_plan(ap_lead)
@@ -293,6 +293,8 @@ def test_the_warning_is_on_the_placement_page_and_the_decision_page(setting, ap_
     assert "it would need to register as an independent school" in decision_page
     not_near_the_line = world.placement(setting.school, setting.b, hours_per_week=Decimal("25"))
     assert "register as an independent school" not in text(ap_lead.get(f"/school/placements/{not_near_the_line}"))
+    assert "it would need to register as an independent school" in text(ap_lead.get(f"/school/providers/{setting.a}"))
+    assert "register as an independent school" not in text(ap_lead.get(f"/school/providers/{setting.b}"))
 
 
 # --- the risk assessment --------------------------------------------------------------------------------------------

@@ -160,20 +160,20 @@ def test_cease_ends_the_placement_with_a_date_and_destination(app, browser, worl
     response = browser.submit(
         url,
         _review_form(
-            outcome="cease", end_date=["4", "12", "2026"], destination="back_to_school", next_review_on=["", "", ""]
+            outcome="cease", end_date=["4", "12", "2026"], destination="reintegrated", next_review_on=["", "", ""]
         ),
     )
     assert response.status_code == 302
     page = html(browser.get(response.location))
-    assert "The placement has ended" in page and "Back to full-time education at the school" in page
+    assert "The placement has ended" in page and "Back at school full time (reintegrated)" in page
     with app.app_context():
         row = db.session.get(Placement, placement)
         assert row.status == PlacementStatus.ENDED
-        assert (row.end_date, row.end_destination) == (date(2026, 12, 4), "back_to_school")
+        assert (row.end_date, row.end_destination) == (date(2026, 12, 4), "reintegrated")
         (review,) = db.session.scalars(select(PlacementReview)).all()
         assert review.next_review_on is None and review.due_on == date(2026, 10, 19)
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "placement.ended"))
-        assert event.details == {"destination": "back_to_school"}
+        assert event.details == {"destination": "reintegrated"}
     assert "Jayden Marsh" not in html(browser.get("/school/reviews"))
     assert "nothing to review" in html(browser.get(url))
     response = browser.post(url, _review_form())

@@ -27,6 +27,7 @@ from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, Pupil
 from shared.services import placements as placement_rules
+from shared.services import reviews
 from shared.services.pupils import YEAR_GROUPS
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
@@ -300,7 +301,7 @@ def placements():
     return render_template(
         "school_admin/placements/list.html",
         rows=rows,
-        reviews_due=placement_rules.next_reviews_due([row.Placement for row in rows]),
+        reviews_due=reviews.next_reviews_due([row.Placement for row in rows]),
     )
 
 
@@ -313,7 +314,7 @@ def _placement_page(placement: Placement, **forms):
         provider=placement.provider,
         warning=placement_rules.registration_warning(placement.provider_id),
         documents=documents,
-        next_review=placement_rules.next_review_due(placement),
+        next_review=reviews.next_reviews_due([placement])[placement.id],
         labels={
             "basis": placement_rules.LEGAL_BASIS_LABELS,
             "reason": placement_rules.PRIMARY_REASONS,

@@ -19,7 +19,7 @@ from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, requir
 from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
 from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile, ProviderStatus
-from shared.services import accounts, approval, attendance, staff_list
+from shared.services import accounts, approval, attendance, placements, staff_list
 from shared.services.evidence_status import current_documents
 from shared.services.expiry import is_at_risk
 from shared.web import apply
@@ -86,6 +86,7 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
         form=form,
         can_decide=current_user.has_role(roles.AP_LEAD) and profile.status == ProviderStatus.SUBMITTED,
         can_set_deadlines=current_user.has_role(roles.AP_LEAD),
+        warning=placements.registration_warning(profile.organisation_id),
         at_risk=is_at_risk(profile),
         history=db.session.scalars(
             select(AuditEvent)

@@ -10,12 +10,12 @@ of birth and the summary written for it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import IO
 
 from flask import url_for
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from shared import audit
 from shared.attendance_codes import LegalBasis
@@ -26,7 +26,6 @@ from shared.models import (
     Organisation,
     Placement,
     PlacementDocument,
-    PlacementReview,
     PlacementStatus,
     ProviderProfile,
     ProviderSite,
@@ -57,11 +56,16 @@ PRIMARY_REASONS = {
     "other": "Other",
 }
 COST_PERIODS = {"session": "per session", "week": "per week", "placement": "for the whole placement"}
+# Where a pupil goes when a placement ends (the AP lead ending it, or a review's "cease"); the governors' report
+# groups them as reintegrated, continued and other.
 END_DESTINATIONS = {
     "reintegrated": "Back at school full time (reintegrated)",
     "continued_new_arrangement": "Staying at the provider under a new arrangement",
-    "another_provider": "Moved to another provider",
-    "special_school": "Moved to a special school",
+    "another_provider": "Another alternative provision",
+    "special_school": "A special school",
+    "another_school": "Another mainstream school (moved school)",
+    "further_education": "College, employment or training",
+    "elective_home_education": "Elective home education",
     "other": "Other",
 }
 SLOT_LABELS = {
@@ -297,6 +301,12 @@ def save_summary(placement: Placement, summary: NeedToKnowSummary, *, by) -> Non
 def end_placement(placement: Placement, *, end_date: date | None, destination: str, by) -> None:
     """End a running placement on a date, with where the pupil goes next. Sessions after the date are not expected;
     the provider keeps seeing the pupil until then."""
+    mark_ended(placement, end_date=end_date, destination=destination, by=by)
+    db.session.commit()
+
+
+def mark_ended(placement: Placement, *, end_date: date | None, destination: str | None, by) -> None:
+    """The rules of ending, in the caller's transaction (a review's "cease" ends the placement with the review)."""
     if placement.status != PlacementStatus.ACTIVE:
         raise RuleBroken("Only a placement that is running can be ended", "end_date")
     if end_date is None:
@@ -309,7 +319,6 @@ def end_placement(placement: Placement, *, end_date: date | None, destination: s
     placement.end_destination = destination
     placement.status = PlacementStatus.ENDED
     audit.record("placement.ended", organisation=placement.school, obj=placement, actor=by, destination=destination)
-    db.session.commit()
 
 
 # --- what the provider sees ---------------------------------------------------------------------------------------
@@ -391,48 +400,6 @@ def registration_warning(provider_id) -> str | None:
 
 
 # --- the school's lists -------------------------------------------------------------------------------------------
-
-
-def next_review_due(placement: Placement) -> date | None:
-    """The next review date: as the last review set it, else one interval after the start."""
-    if placement.status not in (PlacementStatus.ACTIVE, PlacementStatus.PLANNED):
-        return None
-    last = db.session.scalar(
-        select(PlacementReview.next_review_on)
-        .where(PlacementReview.placement_id == placement.id)
-        .order_by(PlacementReview.held_on.desc())
-        .limit(1)
-    )
-    return last or placement.start_date + timedelta(weeks=placement.review_interval_weeks)
-
-
-def next_reviews_due(placements: list[Placement]) -> dict:
-    """next_review_due for many placements in one query."""
-    ids = [p.id for p in placements]
-    latest = {}
-    if ids:
-        newest = (
-            select(PlacementReview.placement_id, func.max(PlacementReview.held_on).label("held_on"))
-            .where(PlacementReview.placement_id.in_(ids))
-            .group_by(PlacementReview.placement_id)
-            .subquery()
-        )
-        rows = db.session.execute(
-            select(PlacementReview.placement_id, PlacementReview.next_review_on).join(
-                newest,
-                and_(
-                    newest.c.placement_id == PlacementReview.placement_id,
-                    newest.c.held_on == PlacementReview.held_on,
-                ),
-            )
-        ).all()
-        latest = {row.placement_id: row.next_review_on for row in rows}
-    return {
-        p.id: (latest.get(p.id) or p.start_date + timedelta(weeks=p.review_interval_weeks))
-        if p.status in (PlacementStatus.ACTIVE, PlacementStatus.PLANNED)
-        else None
-        for p in placements
-    }
 
 
 # --- the risk assessment --------------------------------------------------------------------------------------------

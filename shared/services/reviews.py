@@ -31,6 +31,7 @@ from shared.models import (
 from shared.services import incidents
 from shared.services.attendance import attendance_percent, local_now, school_zone
 from shared.services.errors import RuleBroken
+from shared.services.placements import END_DESTINATIONS, mark_ended
 
 # A review is flagged "Due" this many days before its date (the policy: reviews at least every 6-8 weeks).
 DUE_SOON_DAYS = 7
@@ -43,17 +44,7 @@ OUTCOMES: dict[str, str] = {
 }
 
 # Where the pupil goes when a placement ends (the census's leaving destination, in plain words).
-DESTINATIONS: dict[str, str] = {
-    "back_to_school": "Back to full-time education at the school",
-    "another_ap": "Another alternative provision",
-    "special_school": "A special school",
-    "pru": "A pupil referral unit",
-    "another_school": "Another mainstream school (moved school)",
-    "further_education": "College or further education",
-    "employment_training": "Employment or training",
-    "elective_home_education": "Elective home education",
-    "other": "Other",
-}
+DESTINATIONS = END_DESTINATIONS  # one list: shared.services.placements
 
 
 class ReviewState(enum.StrEnum):
@@ -95,6 +86,30 @@ def last_review_of(placement_id: uuid.UUID) -> PlacementReview | None:
     )
 
 
+def latest_reviews(placement_ids: list) -> dict[uuid.UUID, PlacementReview]:
+    """Each placement's most recent review, in one query."""
+    latest: dict[uuid.UUID, PlacementReview] = {}
+    if placement_ids:
+        for review in db.session.scalars(
+            select(PlacementReview)
+            .where(PlacementReview.placement_id.in_(placement_ids))
+            .order_by(PlacementReview.held_on, PlacementReview.recorded_at)
+        ):
+            latest[review.placement_id] = review  # ordered oldest first, so the last one wins
+    return latest
+
+
+def next_reviews_due(placements: list[Placement]) -> dict[uuid.UUID, date | None]:
+    """next_review_due for each planned or running placement (None for the others), in one query."""
+    latest = latest_reviews([p.id for p in placements])
+    return {
+        p.id: next_review_due(p, latest.get(p.id))
+        if p.status in (PlacementStatus.ACTIVE, PlacementStatus.PLANNED)
+        else None
+        for p in placements
+    }
+
+
 def due_reviews(school_id: uuid.UUID, today: date) -> list[ReviewDue]:
     """Every running placement of the school with its next review date and whether it is due or overdue, soonest
     first."""
@@ -103,14 +118,7 @@ def due_reviews(school_id: uuid.UUID, today: date) -> list[ReviewDue]:
             select(Placement).where(Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
         )
     )
-    latest: dict[uuid.UUID, PlacementReview] = {}
-    if placements:
-        for review in db.session.scalars(
-            select(PlacementReview)
-            .where(PlacementReview.placement_id.in_([p.id for p in placements]))
-            .order_by(PlacementReview.held_on, PlacementReview.recorded_at)
-        ):
-            latest[review.placement_id] = review  # ordered oldest first, so the last one wins
+    latest = latest_reviews([p.id for p in placements])
     out = []
     for placement in placements:
         last = latest.get(placement.id)
@@ -262,10 +270,7 @@ def record_review(
     school = db.session.get(Organisation, placement.school_id)
     audit.record("review.recorded", organisation=school, obj=review, actor=by, outcome=details.outcome)
     if details.outcome == "cease":
-        placement.status = PlacementStatus.ENDED
-        placement.end_date = end_date
-        placement.end_destination = destination
-        audit.record("placement.ended", organisation=school, obj=placement, actor=by, destination=destination)
+        mark_ended(placement, end_date=end_date, destination=destination, by=by)
     db.session.commit()
     return review
 
