@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import signed_in_page, upload_200mb, upload_check
+from bench import api, attendance, signed_in_page, upload_200mb, upload_check
 from bench.errors import BenchError
 from bench.metrics import Metric
 from bench.workspace import Workspace
@@ -26,6 +26,8 @@ BENCHMARKS: list[Benchmark] = [
     signed_in_page.run,
     upload_check.run,
     upload_200mb.run,
+    api.run,
+    attendance.run,
 ]
 
 

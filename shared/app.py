@@ -74,6 +74,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(school_bp, url_prefix="/school")
     app.register_blueprint(portal_bp, url_prefix="/portal")
 
+    from api import register_api
+
+    register_api(app)  # /api/v1: bearer tokens, no session or CSRF, JSON errors
+
+    from shared.api_token_cli import register_api_token_cli
     from shared.cli import register_cli
     from shared.uploads.cli import register_uploads_cli
     from shared.uploads.reconcile import register_reconcile_cli
@@ -81,6 +86,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_uploads_cli(app)
     register_reconcile_cli(app)
+    register_api_token_cli(app)
 
     @app.get("/healthz")
     def healthz():

@@ -20,6 +20,7 @@ from shared.roles import (
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
+API_TOKEN = "api_token"  # the JSON API: a provider's API token, not a signed-in role (tests/test_api.py)
 ALL_SCHOOL = frozenset(SCHOOL_ROLES)
 ALL_PROVIDER = frozenset(PROVIDER_ROLES)
 PROVIDER_READERS = frozenset({AP_LEAD, HEADTEACHER, DSL, SLT, SENDCO, ATTENDANCE_LEAD})
@@ -48,11 +49,49 @@ ACCESS: dict[str, object] = {
     "school_admin.invite_provider": ("school", frozenset({AP_LEAD})),
     "school_admin.provider_page": ("school", PROVIDER_READERS),
     "school_admin.decide_provider": ("school", frozenset({AP_LEAD})),
+    "school_admin.provider_deadlines": ("school", frozenset({AP_LEAD})),
     "school_admin.verification_queue": ("school", frozenset({AP_LEAD, DSL})),
     "school_admin.review_document": ("school", frozenset({AP_LEAD, DSL})),
     "school_admin.verify_document": ("school", frozenset({AP_LEAD, DSL})),
     "school_admin.reject_document": ("school", frozenset({AP_LEAD, DSL})),
     "school_admin.download_document": ("school", frozenset({AP_LEAD, DSL, HEADTEACHER, SLT})),
+    # Pupils and placements (issue 4): readers see records; AP lead, SENDCO and DSL keep them.
+    "school_admin.pupils": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
+    "school_admin.new_pupil": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
+    "school_admin.pupil_page": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
+    "school_admin.edit_pupil": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
+    "school_admin.import_pupils": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
+    "school_admin.pupil_import_example": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
+    "school_admin.new_placement": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
+    "school_admin.placements": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
+    "school_admin.placement_page": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
+    "school_admin.placement_decision": ("school", frozenset({HEADTEACHER})),
+    "school_admin.placement_summary": ("school", frozenset({SENDCO, DSL})),
+    "school_admin.upload_risk_assessment": ("school", frozenset({AP_LEAD, DSL, SENDCO})),
+    "school_admin.download_risk_assessment": (
+        "school",
+        frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT}),
+    ),
+    "school_admin.end_placement": ("school", frozenset({AP_LEAD})),
+    "school_admin.attendance_today": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
+    "school_admin.attendance_pupil": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
+    "school_admin.attendance_export": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
+    "school_admin.attendance_percentages": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
+    "school_admin.school_calendar": ("school", ALL_SCHOOL),
+    "school_admin.add_school_term": ("school", frozenset({SCHOOL_ADMIN, ATTENDANCE_LEAD, HEADTEACHER})),
+    "school_admin.add_inset_day": ("school", frozenset({SCHOOL_ADMIN, ATTENDANCE_LEAD, HEADTEACHER})),
+    "school_admin.remove_inset_day": ("school", frozenset({SCHOOL_ADMIN, ATTENDANCE_LEAD, HEADTEACHER})),
+    # Incidents, reviews and visits (issue 4).
+    "school_admin.incidents_list": ("school", frozenset({AP_LEAD, DSL, HEADTEACHER, SLT, SENDCO, ATTENDANCE_LEAD})),
+    "school_admin.incident_detail": ("school", frozenset({AP_LEAD, DSL, HEADTEACHER, SLT, SENDCO, ATTENDANCE_LEAD})),
+    "school_admin.acknowledge_incident": ("school", frozenset({AP_LEAD, DSL, HEADTEACHER, SLT})),
+    "school_admin.record_course_of_action": ("school", frozenset({AP_LEAD})),
+    "school_admin.reviews_list": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT, SENDCO, DSL})),
+    "school_admin.review_detail": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT, SENDCO, DSL})),
+    "school_admin.record_review": ("school", frozenset({AP_LEAD, SENDCO})),
+    "school_admin.visits_list": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT})),
+    "school_admin.visit_detail": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT})),
+    "school_admin.record_visit": ("school", frozenset({AP_LEAD})),
     "portal.home": ("portal", ALL_PROVIDER),
     "portal.users": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.invite_user": ("portal", frozenset({PROVIDER_MANAGER})),
@@ -71,4 +110,20 @@ ACCESS: dict[str, object] = {
     "portal.documents": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.upload_document": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.download_document": ("portal", frozenset({PROVIDER_MANAGER, PROVIDER_DSL})),
+    "portal.pupils": ("portal", ALL_PROVIDER),
+    "portal.pupil_page": ("portal", ALL_PROVIDER),
+    "portal.attendance_today": ("portal", ALL_PROVIDER),
+    "portal.attendance_history": ("portal", ALL_PROVIDER),
+    "portal.attendance_week": ("portal", ALL_PROVIDER),
+    "portal.attendance_upload": ("portal", ALL_PROVIDER),
+    "portal.attendance_template": ("portal", ALL_PROVIDER),
+    "portal.api_tokens_page": ("portal", frozenset({PROVIDER_MANAGER})),  # issue 4: the attendance API
+    "portal.revoke_api_token": ("portal", frozenset({PROVIDER_MANAGER})),
+    "api.openapi": PUBLIC,
+    "api.sessions": API_TOKEN,
+    "api.list_marks": API_TOKEN,
+    "api.post_marks": API_TOKEN,
+    "portal.incidents_list": ("portal", ALL_PROVIDER),  # issue 4: every provider user reports incidents
+    "portal.report_incident": ("portal", ALL_PROVIDER),
+    "portal.incident_detail": ("portal", ALL_PROVIDER),
 }

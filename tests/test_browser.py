@@ -633,3 +633,105 @@ def test_onboarding_journey_from_sign_in_to_approval(world, new_page, tmp_path):
     for title in ("Documents", "Written confirmation of staff checks"):
         expect(task_status(provider, title)).to_have_text("Completed")
     check_page(provider, "journey-tasks-approved")
+
+
+# --- issue 4: place a pupil, the provider reports an absence, the school acts the same day -------------------------
+
+
+def _last_school_day(today: date) -> date:
+    from shared.services.school_calendar import is_bank_holiday
+
+    day = today - timedelta(days=1)
+    while day.weekday() >= 5 or is_bank_holiday(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def test_a_placed_pupils_absence_reaches_the_attendance_lead_and_the_social_worker(world, new_page, app, mailbox):
+    """The journey the placements issue names, in the browser: the school places a pupil, the provider marks an
+    unexplained absence, the attendance lead sees the alert, and the social worker's e-mail is in the mail sink."""
+    from shared.extensions import db
+    from shared.models import ProviderStatus
+    from shared.notifications import deliver_outbox
+
+    day = _last_school_day(date.today())  # the provider enters a past school day's marks late
+    school = world.school(SCHOOL)
+    world.term(school, start=day - timedelta(days=60), end=day + timedelta(days=60), name="This term")
+    provider = world.provider(school, PROVIDER, ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    world.site(provider, "Community centre")
+    pupil = world.pupil(
+        school,
+        first_name="Jayden",
+        last_name="Walsh",
+        social_worker_name="Sol Worker",
+        social_worker_email="social.worker@demo-la.example",
+    )
+    head = world.user(school, [AP_LEAD, HEADTEACHER])
+    attendance_lead = world.user(school, ["attendance_lead"])
+    staff = world.user(provider, ["provider_staff"])
+
+    page = new_page()
+    sign_in_with_code(page, head)
+    page.goto(f"/school/pupils/{pupil}")
+    check_page(page, "pupil")
+    page.goto(f"/school/pupils/{pupil}/placements/new")
+    check_page(page, "placement-choose-provider")
+    page.get_by_label(PROVIDER).check()
+    page.get_by_role("button", name="Continue").click()
+    check_page(page, "placement-plan")
+    page.get_by_role("button", name="Save plan and send for decision").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the site or sites")
+    check_page(page, "placement-plan-errors")
+    page.get_by_label("Community centre").check()
+    page.get_by_label("Arranged by the school (code B in the register)").check()
+    page.get_by_label("At risk of permanent exclusion").check()
+    fill_date(page, "Start date", day - timedelta(days=14))
+    fill_date(page, "Maximum end date", day + timedelta(weeks=12))
+    for weekday in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+        for session in ("AM", "PM"):
+            page.get_by_label(f"{weekday} {session}", exact=True).check()
+    page.get_by_label("Hours a week").fill("25")
+    page.get_by_label("Why this placement").fill("A smaller setting to rebuild attendance.")
+    page.get_by_label("Intended outcomes").fill("Attendance above 90%.")
+    page.get_by_label("Review arrangements").fill("Every six weeks with parents.")
+    page.get_by_label("Reintegration criteria").fill("A half-term above 90%.")
+    page.get_by_label("6 weeks").check()
+    page.get_by_role("button", name="Save plan and send for decision").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Jayden")
+    check_page(page, "placement")
+    page.get_by_role("link", name="Decide").click()
+    check_page(page, "placement-decision")
+    page.get_by_label("Agree the placement").check()
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator("main")).to_contain_text("Active")
+    sign_out(page)
+
+    fill_sign_in(page, staff.email, staff.password)
+    page.goto(f"/portal/attendance?day={day.isoformat()}")
+    expect(page.locator("main")).to_contain_text("Jayden Walsh")
+    check_page(page, "provider-attendance-day")
+    am = page.locator("form", has=page.get_by_role("group", name=re.compile(r"^AM session")))
+    am.get_by_label("Absent", exact=True).check()
+    am.get_by_label("Unexplained").check()
+    am.get_by_role("button", name=re.compile("Save AM mark")).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Jayden Walsh marked absent")
+    check_page(page, "provider-attendance-after-mark")
+    sign_out(page)
+
+    sign_in_with_code(page, attendance_lead)
+    page.goto(f"/school/attendance?day={day.isoformat()}")
+    main = page.locator("main")
+    expect(main).to_contain_text("Jayden Walsh")
+    expect(main).to_contain_text("Absent")
+    check_page(page, "attendance-lead-day")
+    with app.app_context():
+        sent, failed = deliver_outbox()
+        assert failed == 0 and sent >= 3  # the social worker, the attendance lead, the provider chased
+        db.session.remove()
+    page.reload()
+    expect(main).to_contain_text("Delivered")
+    check_page(page, "attendance-lead-day-delivered")
+    (message,) = mailbox.to("social.worker@demo-la.example")
+    body = mailbox.body(message)
+    assert "Jayden Walsh was absent from Northside Learning Centre (AM session" in body
+    assert "no reason given (unexplained)" in body

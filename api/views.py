@@ -1,0 +1,309 @@
+"""The attendance API: the day's expected sessions, posting marks in bulk, reading marks back, and the OpenAPI
+document. Everything is scoped to the token's provider: another provider's placement looks like one that does not
+exist. The rules are shared.services.attendance's, the same as the portal's pages and the CSV upload.
+
+A provider sees only a pupil's name and year group here: never the UPN or anything else from the pupil record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from flask import jsonify, request
+from sqlalchemy import select
+
+from api import bp, current_token, error_response
+from api.openapi import document
+from shared.extensions import db
+from shared.models import AttendanceMark, Placement, ProviderProfile, Pupil, utcnow
+from shared.services.attendance import (
+    MarkConflict,
+    MarkEntry,
+    apply_mark,
+    deadline,
+    expected_sessions,
+    local_now,
+    marks_for,
+    placements_on,
+)
+from shared.services.errors import RuleBroken
+from shared.services.school_calendar import SESSIONS
+
+MAX_MARKS_PER_REQUEST = 500
+MAX_RANGE_DAYS = 31
+MAX_BODY_BYTES = 1024 * 1024  # 500 marks with long reasons fit in well under this
+# apply_mark's field names -> this API's.
+FIELD_NAMES = {"kind": "mark", "day": "date", "why": "amendment_reason"}
+
+
+def _pupil(pupil: Pupil) -> dict:
+    """All a provider's system gets of the pupil record."""
+    return {"name": pupil.known_as, "year_group": pupil.year_group}
+
+
+def _mark(mark: AttendanceMark) -> dict:
+    return {
+        "mark": mark.kind,
+        "late_minutes": mark.late_minutes,
+        "reason": mark.reason,
+        "reason_text": mark.reason_text,
+        "code": mark.code,
+        "submitted_late": mark.submitted_late,
+        "recorded_at": mark.recorded_at.isoformat(),
+        "amended_at": mark.amended_at.isoformat() if mark.amended_at else None,
+        "source": mark.source,
+    }
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise RuleBroken(f"'{name}' must be a date written YYYY-MM-DD, like 2026-11-30", name) from None
+
+
+def _invalid(message: str, field: str):
+    return error_response(422, message, errors=[{"index": None, "field": field, "message": message}])
+
+
+def _load_pupils(placements: list[Placement]) -> None:
+    """One query for every placement's pupil (then placement.pupil comes from the session, not a query each)."""
+    ids = {p.pupil_id for p in placements}
+    if ids:
+        db.session.scalars(select(Pupil).where(Pupil.id.in_(ids))).all()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())
+
+
+@bp.get("/sessions")
+def sessions():
+    provider_id = current_token().organisation_id
+    try:
+        day = _date_arg("date", local_now().date())
+    except RuleBroken as exc:
+        return _invalid(str(exc), exc.field)
+    placements = placements_on(provider_id=provider_id, day=day)
+    _load_pupils(placements)
+    profile = db.session.scalar(select(ProviderProfile).where(ProviderProfile.organisation_id == provider_id))
+    marks = marks_for([p.id for p in placements], day, day)
+    expected = sorted(
+        expected_sessions(placements, day, day), key=lambda e: (e[0].pupil.last_name, e[0].pupil.first_name, e[2])
+    )
+    return jsonify(
+        date=day.isoformat(),
+        sessions=[
+            {
+                "placement_id": str(placement.id),
+                "pupil": _pupil(placement.pupil),
+                "date": day.isoformat(),
+                "session": session,
+                "deadline": deadline(profile, day, session).isoformat(),
+                "mark": _mark(marks[key]) if (key := (placement.id, day, session)) in marks else None,
+            }
+            for placement, day, session in expected
+        ],
+    )
+
+
+@bp.get("/marks")
+def list_marks():
+    provider_id = current_token().organisation_id
+    today = local_now().date()
+    try:
+        start = _date_arg("from", today)
+        end = _date_arg("to", start)
+    except RuleBroken as exc:
+        return _invalid(str(exc), exc.field)
+    if end < start:
+        return _invalid("'to' must be the same day as 'from' or later", "to")
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        return _invalid(f"Ask for {MAX_RANGE_DAYS} days or fewer at a time", "to")
+    rows = db.session.execute(
+        select(AttendanceMark, Pupil)
+        .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
+        .where(AttendanceMark.provider_id == provider_id, AttendanceMark.day >= start, AttendanceMark.day <= end)
+        .order_by(AttendanceMark.day, Pupil.last_name, Pupil.first_name, AttendanceMark.session)
+    )
+    return jsonify(
+        {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "marks": [
+                {
+                    "placement_id": str(mark.placement_id),
+                    "pupil": _pupil(pupil),
+                    "date": mark.day.isoformat(),
+                    "session": mark.session,
+                    **_mark(mark),
+                }
+                for mark, pupil in rows
+            ],
+        }
+    )
+
+
+# --- posting marks ---------------------------------------------------------------------------------------------------
+
+
+class _ItemProblem(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _text(item: dict, name: str) -> str | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _ItemProblem(name, f"'{name}' must be text")
+    return value
+
+
+def _parse_item(item, placements: dict) -> tuple:
+    """(placement, day, session, entry, amendment reason) from one item, or _ItemProblem."""
+    if not isinstance(item, dict):
+        raise _ItemProblem("", "Each mark must be an object with placement_id, date, session and mark")
+    try:
+        placement_id = uuid.UUID(str(item.get("placement_id") or ""))
+    except ValueError:
+        raise _ItemProblem("placement_id", "'placement_id' must be the id of one of your placements") from None
+    placement = placements.get(placement_id)
+    if placement is None:
+        raise _ItemProblem("placement_id", "There is no placement with this id at your provision")
+    try:
+        day = date.fromisoformat(_text(item, "date") or "")
+    except ValueError:
+        raise _ItemProblem("date", "'date' must be a date written YYYY-MM-DD, like 2026-11-30") from None
+    session = (_text(item, "session") or "").strip().upper()
+    if session not in SESSIONS:
+        raise _ItemProblem("session", "'session' must be AM or PM")
+    late_minutes = item.get("late_minutes")
+    if late_minutes is not None and (isinstance(late_minutes, bool) or not isinstance(late_minutes, int | str)):
+        raise _ItemProblem("late_minutes", "'late_minutes' must be a whole number, like 15")
+    try:
+        entry = MarkEntry.parse(_text(item, "mark"), late_minutes, _text(item, "reason"), _text(item, "reason_text"))
+    except RuleBroken as exc:
+        raise _ItemProblem(FIELD_NAMES.get(exc.field, exc.field), str(exc)) from None
+    return placement, day, session, entry, _text(item, "amendment_reason")
+
+
+def _read_marks_body():
+    """The list of items, or an error response."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return None, error_response(413, f"Send at most {MAX_BODY_BYTES // 1024} KB in one request.")
+    body = request.get_json(silent=True)
+    marks = body.get("marks") if isinstance(body, dict) else None
+    if not isinstance(marks, list) or not marks:
+        return None, _invalid(
+            'The body must be JSON like {"marks": [{"placement_id": ..., "date": ..., "session": ..., "mark": ...}]}',
+            "marks",
+        )
+    if len(marks) > MAX_MARKS_PER_REQUEST:
+        return None, _invalid(f"Send at most {MAX_MARKS_PER_REQUEST} marks in one request", "marks")
+    return marks, None
+
+
+def _own_placements(items: list) -> dict:
+    """The token's provider's placements named in the items, by id (one query)."""
+    ids = set()
+    for item in items:
+        if isinstance(item, dict):
+            try:
+                ids.add(uuid.UUID(str(item.get("placement_id") or "")))
+            except ValueError:
+                continue
+    if not ids:
+        return {}
+    provider_id = current_token().organisation_id
+    placements = list(
+        db.session.scalars(select(Placement).where(Placement.id.in_(ids), Placement.provider_id == provider_id))
+    )
+    _load_pupils(placements)
+    return {p.id: p for p in placements}
+
+
+@bp.post("/marks")
+def post_marks():
+    """All or nothing: every item is checked, then applied with apply_mark in one transaction. Any invalid item:
+    422 and nothing saved. Any item that would change a different existing mark without an amendment_reason:
+    409 and nothing saved. Sending the same marks again is harmless: they come back "unchanged"."""
+    items, refusal = _read_marks_body()
+    if refusal is not None:
+        return refusal
+    placements = _own_placements(items)
+    parsed, errors, seen = [], [], {}
+    for index, item in enumerate(items):
+        try:
+            placement, day, session, entry, why = _parse_item(item, placements)
+        except _ItemProblem as problem:
+            errors.append({"index": index, "field": problem.field, "message": str(problem)})
+            continue
+        key = (placement.id, day, session)
+        if key in seen:
+            errors.append(
+                {"index": index, "field": "session", "message": f"This session is also item {seen[key]}: send it once"}
+            )
+            continue
+        seen[key] = index
+        parsed.append((index, placement, day, session, entry, why))
+    if errors:
+        return _refuse_items(errors)
+
+    now = utcnow()
+    results, conflicts = [], []
+    # One savepoint around the batch. SQLite's driver begins a transaction only at the first write, so apply_mark's
+    # own savepoint would otherwise open (and on release commit) a transaction of its own, and a batch that fails
+    # half-way would keep its first marks. On PostgreSQL this is one SAVEPOINT more.
+    batch = db.session.begin_nested()
+    for index, placement, day, session, entry, why in parsed:
+        ref = {"index": index, "placement_id": str(placement.id), "date": day.isoformat(), "session": session}
+        try:
+            result = apply_mark(placement, day, session, entry, by=None, source="api", why=why, now=now)
+        except MarkConflict as conflict:
+            conflicts.append({**ref, "message": str(conflict), "existing": _mark(conflict.existing)})
+            continue
+        except RuleBroken as exc:
+            errors.append({"index": index, "field": FIELD_NAMES.get(exc.field, exc.field), "message": str(exc)})
+            continue
+        results.append(
+            {
+                **ref,
+                "status": result.outcome.value,
+                "code": result.mark.code,
+                "submitted_late": result.mark.submitted_late,
+            }
+        )
+    if errors:
+        return _refuse_items(errors)
+    if conflicts:
+        db.session.rollback()
+        return error_response(
+            409,
+            f"Nothing was saved: {_count(len(conflicts), 'session')} already "
+            f"{'has' if len(conflicts) == 1 else 'have'} a different mark. To change a mark, send it again with an "
+            "amendment_reason.",
+            conflicts=conflicts,
+        )
+    batch.commit()
+    db.session.commit()
+    return jsonify(results=results)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _refuse_items(errors: list):
+    db.session.rollback()
+    marks = len({e["index"] for e in errors})
+    return error_response(
+        422, f"Nothing was saved: {_count(marks, 'mark')} {'has' if marks == 1 else 'have'} problems.", errors=errors
+    )
