@@ -18,9 +18,11 @@ from api.openapi import document
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, ProviderProfile, Pupil, utcnow
 from shared.services.attendance import (
+    BatchClash,
     MarkConflict,
     MarkEntry,
-    apply_mark,
+    PlannedMark,
+    apply_marks,
     deadline,
     expected_sessions,
     local_now,
@@ -258,29 +260,35 @@ def post_marks():
         return _refuse_items(errors)
 
     now = utcnow()
-    results, conflicts = [], []
-    # One savepoint around the batch. SQLite's driver begins a transaction only at the first write, so apply_mark's
-    # own savepoint would otherwise open (and on release commit) a transaction of its own, and a batch that fails
-    # half-way would keep its first marks. On PostgreSQL this is one SAVEPOINT more.
-    batch = db.session.begin_nested()
-    for index, placement, day, session, entry, why in parsed:
-        ref = {"index": index, "placement_id": str(placement.id), "date": day.isoformat(), "session": session}
+    planned = [PlannedMark(placement, day, session, entry, why) for _, placement, day, session, entry, why in parsed]
+    for attempt in (1, 2):
         try:
-            result = apply_mark(placement, day, session, entry, by=None, source="api", why=why, now=now)
-        except MarkConflict as conflict:
-            conflicts.append({**ref, "message": str(conflict), "existing": _mark(conflict.existing)})
-            continue
-        except RuleBroken as exc:
-            errors.append({"index": index, "field": FIELD_NAMES.get(exc.field, exc.field), "message": str(exc)})
-            continue
-        results.append(
-            {
-                **ref,
-                "status": result.outcome.value,
-                "code": result.mark.code,
-                "submitted_late": result.mark.submitted_late,
-            }
-        )
+            outcomes = apply_marks(planned, by=None, source="api", now=now)
+            break
+        except BatchClash:
+            db.session.rollback()  # another request marked one of these sessions a moment ago: look again
+            if attempt == 2:
+                return error_response(
+                    409, "Nothing was saved: these sessions are being marked by someone else. Try again."
+                )
+    results, conflicts = [], []
+    for (index, placement, day, session, _, _), outcome in zip(parsed, outcomes, strict=True):
+        ref = {"index": index, "placement_id": str(placement.id), "date": day.isoformat(), "session": session}
+        if isinstance(outcome, MarkConflict):
+            conflicts.append({**ref, "message": str(outcome), "existing": _mark(outcome.existing)})
+        elif isinstance(outcome, RuleBroken):
+            errors.append(
+                {"index": index, "field": FIELD_NAMES.get(outcome.field, outcome.field), "message": str(outcome)}
+            )
+        else:
+            results.append(
+                {
+                    **ref,
+                    "status": outcome.outcome.value,
+                    "code": outcome.mark.code,
+                    "submitted_late": outcome.mark.submitted_late,
+                }
+            )
     if errors:
         return _refuse_items(errors)
     if conflicts:
@@ -292,7 +300,6 @@ def post_marks():
             "amendment_reason.",
             conflicts=conflicts,
         )
-    batch.commit()
     db.session.commit()
     return jsonify(results=results)
 

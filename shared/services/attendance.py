@@ -18,8 +18,9 @@ the same whichever a provider uses:
 from __future__ import annotations
 
 import enum
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import audit
 from shared.attendance_codes import AbsenceReason, LegalBasis, MarkKind, register_code
-from shared.extensions import db, savepoint
+from shared.extensions import begin_transaction_now, db, savepoint
 from shared.models import (
     AttendanceAmendment,
     AttendanceMark,
@@ -249,82 +250,66 @@ def _session_words(day: date, session: str) -> str:
     return f"the {session} session on {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
-def apply_mark(
-    placement: Placement,
-    day: date,
-    session: str,
-    entry: MarkEntry,
-    *,
-    by: User | None,
-    source: str = "web",
-    why: str | None = None,
-    now: datetime | None = None,
-) -> MarkResult:
-    """Record one session's mark in the current transaction (no commit). Raises RuleBroken, or MarkConflict for a
-    different mark without a reason."""
-    session = (session or "").upper()
+def _checked_code(placement: Placement, day: date, session: str, entry: MarkEntry, *, today: date, expected) -> str:
+    """The rules every mark meets before it is recorded; the statutory code it maps to. `expected(placement, day,
+    session)` says whether the school expects the session (one query per call, or a batch's preloaded days)."""
     if session not in SESSIONS:
         raise RuleBroken("The session must be AM or PM", "session")
     entry.check()
-    now = now or utcnow()
     name = placement.pupil.known_as
-    if day > local_now(now).date():
+    if day > today:
         raise RuleBroken(f"You cannot mark {name} for a day that has not happened yet", "day")
-    if not is_expected(placement, day, session):
+    if not expected(placement, day, session):
         raise RuleBroken(f"{name} is not expected at your provision for {_session_words(day, session)}", "session")
-    code = register_code(LegalBasis(placement.legal_basis), entry.kind, entry.reason)
-    new_value = entry.value(code)
+    return register_code(LegalBasis(placement.legal_basis), entry.kind, entry.reason)
 
-    existing = _existing(placement, day, session)
-    if existing is None:
-        mark = AttendanceMark(
-            placement_id=placement.id,
-            school_id=placement.school_id,
-            provider_id=placement.provider_id,
-            pupil_id=placement.pupil_id,
-            day=day,
-            session=session,
-            kind=entry.kind.value,
-            late_minutes=entry.late_minutes,
-            reason=new_value["reason"],
-            reason_text=entry.reason_text,
-            code=code,
-            submitted_late=now > deadline(placement.provider.provider_profile, day, session),
-            source=source,
-            recorded_by_id=by.id if by else None,
-            recorded_at=now,
-        )
-        try:
-            with savepoint():
-                db.session.add(mark)
-        except IntegrityError:
-            # Someone else marked the same session a moment ago: carry on as if we had found their mark.
-            existing = _existing(placement, day, session)
-            if existing is None:  # pragma: no cover - the constraint fired, so the row is there
-                raise
-        else:
-            audit.record(
-                "attendance.marked",
-                organisation=placement.provider,
-                obj=mark,
-                actor=by,
-                day=day.isoformat(),
-                session=session,
-                code=code,
-                late=mark.submitted_late,
-                source=source,
-            )
-            attendance_alerts.mark_recorded(mark, placement, now=now)
-            return MarkResult(mark, Outcome.CREATED)
 
-    old_value = mark_value(existing)
+def _new_mark(placement, day, session, entry: MarkEntry, code: str, *, by, source: str, now: datetime):
+    return AttendanceMark(
+        id=uuid.uuid4(),  # known before the insert, so the audit event and alerts can name it in the same flush
+        placement_id=placement.id,
+        school_id=placement.school_id,
+        provider_id=placement.provider_id,
+        pupil_id=placement.pupil_id,
+        day=day,
+        session=session,
+        kind=entry.kind.value,
+        late_minutes=entry.late_minutes,
+        reason=entry.reason.value if entry.reason else None,
+        reason_text=entry.reason_text,
+        code=code,
+        submitted_late=now > deadline(placement.provider.provider_profile, day, session),
+        source=source,
+        recorded_by_id=by.id if by else None,
+        recorded_at=now,
+    )
+
+
+def _audit_created(mark: AttendanceMark, placement: Placement, *, by, source: str) -> None:
+    audit.record(
+        "attendance.marked",
+        organisation=placement.provider,
+        obj=mark,
+        actor=by,
+        day=mark.day.isoformat(),
+        session=mark.session,
+        code=mark.code,
+        late=mark.submitted_late,
+        source=source,
+    )
+
+
+def _compare_or_amend(existing: AttendanceMark, placement, entry: MarkEntry, code: str, *, why, by, source, now):
+    """The session already has a mark: the same one changes nothing; a different one needs a reason and is kept
+    as an amendment (old value, new value, why, who, when)."""
+    old_value, new_value = mark_value(existing), entry.value(code)
     if old_value == new_value:
         return MarkResult(existing, Outcome.UNCHANGED)
     why = (why or "").strip()
     if not why:
         raise MarkConflict(
-            f"{name} is already marked {describe(existing).lower()} for {_session_words(day, session)}. "
-            "To change it, give the reason for the amendment",
+            f"{placement.pupil.known_as} is already marked {describe(existing).lower()} for "
+            f"{_session_words(existing.day, existing.session)}. To change it, give the reason for the amendment",
             existing,
         )
     if len(why) > 500:
@@ -351,14 +336,135 @@ def apply_mark(
         organisation=placement.provider,
         obj=existing,
         actor=by,
-        day=day.isoformat(),
-        session=session,
+        day=existing.day.isoformat(),
+        session=existing.session,
         old_code=old_value["code"],
         new_code=code,
         source=source,
     )
-    attendance_alerts.mark_recorded(existing, placement, now=now)
     return MarkResult(existing, Outcome.AMENDED)
+
+
+def apply_mark(
+    placement: Placement,
+    day: date,
+    session: str,
+    entry: MarkEntry,
+    *,
+    by: User | None,
+    source: str = "web",
+    why: str | None = None,
+    now: datetime | None = None,
+) -> MarkResult:
+    """Record one session's mark in the current transaction (no commit). Raises RuleBroken, or MarkConflict for a
+    different mark without a reason."""
+    session = (session or "").upper()
+    now = now or utcnow()
+    code = _checked_code(placement, day, session, entry, today=local_now(now).date(), expected=is_expected)
+    existing = _existing(placement, day, session)
+    if existing is None:
+        mark = _new_mark(placement, day, session, entry, code, by=by, source=source, now=now)
+        try:
+            with savepoint():
+                db.session.add(mark)
+        except IntegrityError:
+            # Someone else marked the same session a moment ago: carry on as if we had found their mark.
+            existing = _existing(placement, day, session)
+            if existing is None:  # pragma: no cover - the constraint fired, so the row is there
+                raise
+        else:
+            _audit_created(mark, placement, by=by, source=source)
+            attendance_alerts.mark_recorded(mark, placement, now=now)
+            return MarkResult(mark, Outcome.CREATED)
+    result = _compare_or_amend(existing, placement, entry, code, why=why, by=by, source=source, now=now)
+    if result.outcome == Outcome.AMENDED:
+        attendance_alerts.mark_recorded(existing, placement, now=now)
+    return result
+
+
+@dataclass
+class PlannedMark:
+    """One mark of a batch (the week grid, a CSV file, an API call)."""
+
+    placement: Placement
+    day: date
+    session: str
+    entry: MarkEntry
+    why: str | None = None
+
+
+class BatchClash(Exception):
+    """Another request marked one of the batch's sessions at the same moment. Roll back and run the batch again:
+    the second time its marks are found and compared like any other."""
+
+
+def apply_marks(
+    planned: Sequence[PlannedMark], *, by: User | None, source: str, now: datetime | None = None
+) -> list[MarkResult | RuleBroken]:
+    """Many marks in the current transaction (no commit), with the same rules as apply_mark, and for each its
+    result or the RuleBroken (a MarkConflict included) it met: the caller rolls back unless it wants them all.
+
+    The lookups are made once for the batch (its existing marks, each school's days, the open unmarked alerts) and
+    the new marks are inserted in one flush, so a batch costs a handful of queries rather than several per mark.
+    Raises BatchClash if a concurrent request inserted one of the same sessions first."""
+    now = now or utcnow()
+    begin_transaction_now()
+    if not planned:
+        return []
+    placement_ids = {item.placement.id for item in planned}
+    first, last = min(item.day for item in planned), max(item.day for item in planned)
+    existing = marks_for(placement_ids, first, last)
+    days = {
+        school_id: set(school_days(school_id, first, last)) for school_id in {i.placement.school_id for i in planned}
+    }
+    open_unmarked = attendance_alerts.open_unmarked_alerts(placement_ids, first, last)
+
+    def expected(placement, day, session) -> bool:
+        return (
+            placement.status in COUNTING_STATUSES
+            and placement.expects(day, session)
+            and day in days[placement.school_id]
+        )
+
+    today = local_now(now).date()
+    results: list[MarkResult | RuleBroken] = []
+    absences = []
+    inserted = False
+    for item in planned:
+        session = (item.session or "").upper()
+        key = (item.placement.id, item.day, session)
+        try:
+            code = _checked_code(item.placement, item.day, session, item.entry, today=today, expected=expected)
+            if key in existing:
+                result = _compare_or_amend(
+                    existing[key], item.placement, item.entry, code, why=item.why, by=by, source=source, now=now
+                )
+            else:
+                mark = _new_mark(item.placement, item.day, session, item.entry, code, by=by, source=source, now=now)
+                db.session.add(mark)
+                _audit_created(mark, item.placement, by=by, source=source)
+                existing[key] = mark
+                inserted = True
+                result = MarkResult(mark, Outcome.CREATED)
+        except RuleBroken as exc:
+            results.append(exc)
+            continue
+        results.append(result)
+        if result.outcome != Outcome.UNCHANGED:
+            alert = open_unmarked.pop(key, None)
+            if alert is not None:
+                alert.resolved_at, alert.mark_id = now, result.mark.id
+            if result.mark.kind == MarkKind.ABSENT:
+                absences.append((result.mark, item.placement))
+    if inserted:
+        try:
+            with savepoint():
+                db.session.flush()
+        except IntegrityError as exc:
+            raise BatchClash("a session of the batch was marked by someone else at the same moment") from exc
+    for mark, placement in absences:
+        attendance_alerts.mark_recorded(mark, placement, now=now)
+    return results
 
 
 def _existing(placement: Placement, day: date, session: str) -> AttendanceMark | None:

@@ -130,6 +130,22 @@ def _provider_people(provider: Organisation) -> list[User]:
     return list(seen.values())
 
 
+def open_unmarked_alerts(placement_ids, first: date, last: date) -> dict:
+    """Unresolved "not marked" alerts of these placements between two days, by (placement_id, day, session)."""
+    if not placement_ids:
+        return {}
+    rows = db.session.scalars(
+        select(AttendanceAlert).where(
+            AttendanceAlert.placement_id.in_(list(placement_ids)),
+            AttendanceAlert.day >= first,
+            AttendanceAlert.day <= last,
+            AttendanceAlert.kind == UNMARKED,
+            AttendanceAlert.resolved_at.is_(None),
+        )
+    )
+    return {(a.placement_id, a.day, a.session): a for a in rows}
+
+
 def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime | None = None) -> None:
     """Called by shared.services.attendance for every new or amended mark, in its transaction."""
     now = now or utcnow()

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from shared import audit
-from shared.extensions import begin_transaction_now, db
+from shared.extensions import db
 from shared.models import Organisation, Placement, User
 from shared.services import attendance
 from shared.services.errors import RuleBroken
@@ -156,18 +156,28 @@ def apply_all(
     a changed mark without a reason, for the page or file it came from. keep=False only checks: it rolls back
     whatever happens (the caller already knows of a problem elsewhere and wants every other one too)."""
     result = BatchResult()
-    begin_transaction_now()
-    for item in entries:
-        try:
-            outcome = attendance.apply_mark(
-                item.placement, item.day, item.session, item.entry, by=by, source=source, why=item.why
-            ).outcome
-        except attendance.MarkConflict as exc:
-            result.problems.append((item.key, RuleBroken(conflict(exc), "why") if conflict else exc))
-        except RuleBroken as exc:
-            result.problems.append((item.key, exc))
+    entries = list(entries)
+    planned = [attendance.PlannedMark(e.placement, e.day, e.session, e.entry, e.why) for e in entries]
+    try:
+        outcomes = attendance.apply_marks(planned, by=by, source=source)
+    except attendance.BatchClash:
+        db.session.rollback()
+        result.problems.append(
+            (
+                None,
+                RuleBroken(
+                    "Someone else marked some of these sessions at the same moment. Nothing was saved: try again"
+                ),
+            )
+        )
+        return result
+    for item, outcome in zip(entries, outcomes, strict=True):
+        if isinstance(outcome, attendance.MarkConflict):
+            result.problems.append((item.key, RuleBroken(conflict(outcome), "why") if conflict else outcome))
+        elif isinstance(outcome, RuleBroken):
+            result.problems.append((item.key, outcome))
         else:
-            result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+            result.outcomes[outcome.outcome] = result.outcomes.get(outcome.outcome, 0) + 1
     if result.problems or not keep:
         db.session.rollback()
         return result
