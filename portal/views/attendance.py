@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -23,7 +23,7 @@ from wtforms.validators import Length, ValidationError
 from portal import bp
 from shared import roles
 from shared.attendance_codes import AbsenceReason, MarkKind
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, User
 from shared.services import attendance, attendance_import
@@ -48,14 +48,6 @@ def _iso(text: str | None) -> date | None:
         return date.fromisoformat((text or "").strip())
     except ValueError:
         return None
-
-
-def _placement_or_404(placement_id: uuid.UUID) -> Placement:
-    """One of this provider's placements; another provider's (or a made-up id) is a 404."""
-    placement = db.session.get(Placement, placement_id)
-    if placement is None or placement.provider_id != current_organisation().id:
-        abort(404)
-    return placement
 
 
 def _words(mark: AttendanceMark) -> str:
@@ -120,7 +112,7 @@ def _posted_session() -> tuple[Placement, str] | None:
         return None
     if session not in SESSIONS:
         return None
-    return _placement_or_404(placement_id), session
+    return own_or_404(Placement, placement_id, owner="provider_id"), session
 
 
 def _said(result: attendance.MarkResult, placement: Placement, session: str, day: date, today: date) -> str:
@@ -200,7 +192,7 @@ def attendance_today():
 @roles_required(*PROVIDER_ROLES)
 def attendance_history(placement_id: uuid.UUID):
     """One session's mark and every change to it (?day=YYYY-MM-DD&session=AM)."""
-    placement = _placement_or_404(placement_id)
+    placement = own_or_404(Placement, placement_id, owner="provider_id")
     day = _iso(request.args.get("day"))
     session = (request.args.get("session") or "").upper()
     if day is None or session not in SESSIONS:

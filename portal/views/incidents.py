@@ -3,7 +3,7 @@ A provider sees only its own incidents and reports only about pupils placed with
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
@@ -12,8 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
-from shared.extensions import db
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Incident
 from shared.services import incidents
@@ -125,13 +124,6 @@ def _yes(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-def _own_incident_or_404(incident_id: uuid.UUID) -> Incident:
-    incident = db.session.get(Incident, incident_id)
-    if incident is None or incident.provider_id != current_organisation().id:
-        abort(404)
-    return incident
-
-
 @bp.get("/incidents")
 @roles_required(*REPORTERS)
 def incidents_list():
@@ -186,7 +178,7 @@ def report_incident():
 @bp.get("/incidents/<uuid:incident_id>")
 @roles_required(*REPORTERS)
 def incident_detail(incident_id: uuid.UUID):
-    incident = _own_incident_or_404(incident_id)
+    incident = own_or_404(Incident, incident_id, owner="provider_id")
     return render_template(
         "portal/incidents/detail.html",
         incident=incident,

@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.models import Incident, Organisation
 from shared.services import incidents
@@ -46,13 +46,6 @@ class CourseOfActionForm(FlaskForm):
         ],
     )
     submit = SubmitField("Record course of action", widget=GovSubmitInput())
-
-
-def _incident_of_my_school_or_404(incident_id: uuid.UUID) -> Incident:
-    incident = db.session.get(Incident, incident_id)
-    if incident is None or incident.school_id != current_organisation().id:
-        abort(404)
-    return incident
 
 
 @bp.get("/incidents")
@@ -103,13 +96,13 @@ def _page(incident: Incident, course_form: CourseOfActionForm, form=None):
 @bp.get("/incidents/<uuid:incident_id>")
 @roles_required(*INCIDENT_READERS)
 def incident_detail(incident_id: uuid.UUID):
-    return _page(_incident_of_my_school_or_404(incident_id), CourseOfActionForm())
+    return _page(own_or_404(Incident, incident_id, owner="school_id"), CourseOfActionForm())
 
 
 @bp.post("/incidents/<uuid:incident_id>/acknowledge")
 @roles_required(*ACKNOWLEDGERS)
 def acknowledge_incident(incident_id: uuid.UUID):
-    incident = _incident_of_my_school_or_404(incident_id)
+    incident = own_or_404(Incident, incident_id, owner="school_id")
     form = AcknowledgeForm()
     if form.validate_on_submit() and apply(
         form, lambda: incidents.acknowledge(incident, by=current_user), field="submit"
@@ -123,7 +116,7 @@ def acknowledge_incident(incident_id: uuid.UUID):
 @bp.post("/incidents/<uuid:incident_id>/course-of-action")
 @roles_required(roles.AP_LEAD)
 def record_course_of_action(incident_id: uuid.UUID):
-    incident = _incident_of_my_school_or_404(incident_id)
+    incident = own_or_404(Incident, incident_id, owner="school_id")
     form = CourseOfActionForm()
     if form.validate_on_submit() and apply(
         form,

@@ -10,7 +10,7 @@ import re
 import uuid
 from decimal import Decimal
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -20,9 +20,9 @@ from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from school_admin import bp
-from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS, pupil_of_my_school_or_404
+from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS
 from shared import audit, roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, Pupil
@@ -218,13 +218,6 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def placement_of_my_school_or_404(placement_id: uuid.UUID) -> Placement:
-    placement = db.session.get(Placement, placement_id)
-    if placement is None or placement.school_id != current_organisation().id:
-        abort(404)
-    return placement
-
-
 # --- writing the plan ---------------------------------------------------------------------------------------------
 
 
@@ -255,7 +248,7 @@ def _site_choices(profile) -> list:
 @bp.route("/pupils/<uuid:pupil_id>/placements/new", methods=["GET", "POST"])
 @roles_required(*PLACEMENT_WRITERS)
 def new_placement(pupil_id: uuid.UUID):
-    pupil = pupil_of_my_school_or_404(pupil_id)
+    pupil = own_or_404(Pupil, pupil_id, owner="school_id")
     school = current_organisation()
     chosen = request.form.get("provider") if request.method == "POST" else request.args.get("provider")
     if request.method == "GET" and chosen is None:
@@ -336,7 +329,7 @@ def _placement_page(placement: Placement, **forms):
 @bp.get("/placements/<uuid:placement_id>")
 @roles_required(*PLACEMENT_READERS)
 def placement_page(placement_id: uuid.UUID):
-    return _placement_page(placement_of_my_school_or_404(placement_id))
+    return _placement_page(own_or_404(Placement, placement_id, owner="school_id"))
 
 
 # --- the headteacher's decision -----------------------------------------------------------------------------------
@@ -345,7 +338,7 @@ def placement_page(placement_id: uuid.UUID):
 @bp.route("/placements/<uuid:placement_id>/decision", methods=["GET", "POST"])
 @roles_required(roles.HEADTEACHER)
 def placement_decision(placement_id: uuid.UUID):
-    placement = placement_of_my_school_or_404(placement_id)
+    placement = own_or_404(Placement, placement_id, owner="school_id")
     form = DecisionForm()
     if form.validate_on_submit() and apply(
         form,
@@ -372,7 +365,7 @@ def placement_decision(placement_id: uuid.UUID):
 @bp.route("/placements/<uuid:placement_id>/summary", methods=["GET", "POST"])
 @roles_required(*SUMMARY_WRITERS)
 def placement_summary(placement_id: uuid.UUID):
-    placement = placement_of_my_school_or_404(placement_id)
+    placement = own_or_404(Placement, placement_id, owner="school_id")
     form = SummaryForm(obj=placement)
     if form.validate_on_submit() and apply(
         form,
@@ -394,7 +387,7 @@ def placement_summary(placement_id: uuid.UUID):
 @bp.route("/placements/<uuid:placement_id>/risk-assessment", methods=["GET", "POST"])
 @roles_required(*RISK_ASSESSMENT_UPLOADERS)
 def upload_risk_assessment(placement_id: uuid.UUID):
-    placement = placement_of_my_school_or_404(placement_id)
+    placement = own_or_404(Placement, placement_id, owner="school_id")
     form = RiskAssessmentForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -419,7 +412,7 @@ def upload_risk_assessment(placement_id: uuid.UUID):
 @roles_required(*PLACEMENT_READERS)
 def download_risk_assessment(placement_id: uuid.UUID):
     """The current risk assessment (the newest upload), to anyone who may read the placement."""
-    placement = placement_of_my_school_or_404(placement_id)
+    placement = own_or_404(Placement, placement_id, owner="school_id")
     document = next(iter(placement_rules.risk_assessments(placement)), None)
     if document is None:
         flash("No risk assessment has been uploaded for this placement yet", "error")
@@ -445,7 +438,7 @@ def download_risk_assessment(placement_id: uuid.UUID):
 @bp.route("/placements/<uuid:placement_id>/end", methods=["GET", "POST"])
 @roles_required(roles.AP_LEAD)
 def end_placement(placement_id: uuid.UUID):
-    placement = placement_of_my_school_or_404(placement_id)
+    placement = own_or_404(Placement, placement_id, owner="school_id")
     form = EndForm()
     if form.validate_on_submit() and apply(
         form,

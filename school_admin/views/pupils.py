@@ -6,7 +6,7 @@ read them. Governors and the school administrator (who manages accounts) do not 
 
 import uuid
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -17,7 +17,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Placement, Pupil
@@ -139,13 +139,6 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Check and import", widget=GovSubmitInput())
 
 
-def pupil_of_my_school_or_404(pupil_id: uuid.UUID) -> Pupil:
-    pupil = db.session.get(Pupil, pupil_id)
-    if pupil is None or pupil.school_id != current_organisation().id:
-        abort(404)
-    return pupil
-
-
 @bp.get("/pupils")
 @roles_required(*PUPIL_READERS)
 def pupils():
@@ -179,7 +172,7 @@ def new_pupil():
 @bp.get("/pupils/<uuid:pupil_id>")
 @roles_required(*PUPIL_READERS)
 def pupil_page(pupil_id: uuid.UUID):
-    pupil = pupil_of_my_school_or_404(pupil_id)
+    pupil = own_or_404(Pupil, pupil_id, owner="school_id")
     placements = db.session.scalars(
         select(Placement).where(Placement.pupil_id == pupil.id).order_by(Placement.start_date.desc())
     ).all()
@@ -198,7 +191,7 @@ def pupil_page(pupil_id: uuid.UUID):
 @bp.route("/pupils/<uuid:pupil_id>/edit", methods=["GET", "POST"])
 @roles_required(*PUPIL_EDITORS)
 def edit_pupil(pupil_id: uuid.UUID):
-    pupil = pupil_of_my_school_or_404(pupil_id)
+    pupil = own_or_404(Pupil, pupil_id, owner="school_id")
     form = PupilForm(obj=pupil)
     if not form.is_submitted():
         form.send_status.data = pupil.send_status.value

@@ -3,7 +3,7 @@
 import uuid
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from school_admin import bp
 from school_admin.views.providers import provider_of_my_school_or_404
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, PlacementReview, ProviderSite, SiteVisit
@@ -109,13 +109,6 @@ def _today():
     return local_now().date()
 
 
-def _placement_of_my_school_or_404(placement_id: uuid.UUID) -> Placement:
-    placement = db.session.get(Placement, placement_id)
-    if placement is None or placement.school_id != current_organisation().id:
-        abort(404)
-    return placement
-
-
 def _provider_names(ids) -> dict:
     ids = set(ids)
     if not ids:
@@ -141,7 +134,7 @@ def reviews_list():
 @bp.route("/placements/<uuid:placement_id>/reviews/new", methods=["GET", "POST"])
 @roles_required(*REVIEWERS)
 def record_review(placement_id: uuid.UUID):
-    placement = _placement_of_my_school_or_404(placement_id)
+    placement = own_or_404(Placement, placement_id, owner="school_id")
     last = reviews.last_review_of(placement.id)
     today = _today()
     form = ReviewForm()
@@ -176,9 +169,7 @@ def record_review(placement_id: uuid.UUID):
 @bp.get("/reviews/<uuid:review_id>")
 @roles_required(*REVIEW_READERS)
 def review_detail(review_id: uuid.UUID):
-    review = db.session.get(PlacementReview, review_id)
-    if review is None or review.school_id != current_organisation().id:
-        abort(404)
+    review = own_or_404(PlacementReview, review_id, owner="school_id")
     placement = db.session.get(Placement, review.placement_id)
     return render_template(
         "school_admin/reviews/detail.html",
@@ -261,9 +252,7 @@ def record_visit(provider_id: uuid.UUID):
 @bp.get("/visits/<uuid:visit_id>")
 @roles_required(*VISIT_READERS)
 def visit_detail(visit_id: uuid.UUID):
-    visit = db.session.get(SiteVisit, visit_id)
-    if visit is None or visit.school_id != current_organisation().id:
-        abort(404)
+    visit = own_or_404(SiteVisit, visit_id, owner="school_id")
     seen_ids = []
     for value in visit.pupils_seen or []:
         try:

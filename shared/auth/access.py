@@ -69,11 +69,12 @@ def member_or_404(user_id: uuid.UUID, organisation: Organisation) -> User:
     return user
 
 
-def own_or_404(model, object_id: uuid.UUID):
-    """A row of the signed-in person's organisation (it has an `organisation_id`), or 404 for another
-    organisation's, so it looks exactly like one that does not exist."""
+def own_or_404(model, object_id: uuid.UUID, *, owner: str = "organisation_id"):
+    """A row of the signed-in person's organisation, or 404 for another organisation's, so it looks exactly like
+    one that does not exist. `owner` names the row's column for the organisation: `organisation_id` for the
+    provider's own records, `school_id` or `provider_id` for rows both sides share (placements, incidents)."""
     row = db.session.get(model, object_id)
-    if row is None or row.organisation_id != current_user.organisation_id:
+    if row is None or getattr(row, owner) != current_user.organisation_id:
         abort(404)
     return row
 

@@ -52,6 +52,15 @@ MAX_EXPORT_DAYS = 366  # one school year
 HEATMAP_WEEKS = 6
 HEATMAP_LOOK_BACK_WEEKS = 30  # how far back to look for six school weeks (past the summer holiday)
 
+# What the screens need of a mark to say it in words (shared.services.attendance.describe) and colour it.
+MARK_COLUMNS = (
+    AttendanceMark.kind,
+    AttendanceMark.late_minutes,
+    AttendanceMark.reason,
+    AttendanceMark.reason_text,
+    AttendanceMark.code,
+)
+
 
 # --- one session's state, in words -------------------------------------------------------------------------------
 
@@ -209,15 +218,9 @@ def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
         marks = {
             (row.placement_id, row.session): row
             for row in db.session.execute(
-                select(
-                    AttendanceMark.placement_id,
-                    AttendanceMark.session,
-                    AttendanceMark.kind,
-                    AttendanceMark.late_minutes,
-                    AttendanceMark.reason,
-                    AttendanceMark.reason_text,
-                    AttendanceMark.code,
-                ).where(AttendanceMark.school_id == school_id, AttendanceMark.day == day)
+                select(AttendanceMark.placement_id, AttendanceMark.session, *MARK_COLUMNS).where(
+                    AttendanceMark.school_id == school_id, AttendanceMark.day == day
+                )
             )
         }
         for row in placements:
@@ -349,15 +352,7 @@ def pupil_heatmap(school_id: uuid.UUID, pupil_id: uuid.UUID, today_: date, now: 
     marks = {
         (row.day, row.session): row
         for row in db.session.execute(
-            select(
-                AttendanceMark.day,
-                AttendanceMark.session,
-                AttendanceMark.kind,
-                AttendanceMark.late_minutes,
-                AttendanceMark.reason,
-                AttendanceMark.reason_text,
-                AttendanceMark.code,
-            ).where(
+            select(AttendanceMark.day, AttendanceMark.session, *MARK_COLUMNS).where(
                 AttendanceMark.school_id == school_id,
                 AttendanceMark.pupil_id == pupil_id,
                 AttendanceMark.day.between(start, end),
