@@ -26,7 +26,6 @@ from shared.services import api_tokens
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-DEFAULT_RATE_LIMIT = "600 per minute"  # per token; app.config["API_RATE_LIMIT"] overrides it
 
 bp = Blueprint("api", __name__)
 
@@ -100,7 +99,7 @@ def _hit_rate_limit(row: ApiToken) -> int | None:
     """Count one call against the token's limit; seconds to wait when it is over, else None. The limit protects
     the service, not an account, so if the store cannot be reached the call goes through (and is logged)."""
     limiter: MovingWindowRateLimiter = current_app.extensions["api_rate_limiter"]
-    item = parse(current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    item = parse(current_app.config["API_RATE_LIMIT"])
     key = f"api:{row.id}"
     try:
         if limiter.hit(item, key):

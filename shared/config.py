@@ -106,6 +106,8 @@ class Config:
         self.SCHOOL_TIMEZONE = os.environ.get("SCHOOL_TIMEZONE", "Europe/London")
         self.UNMARKED_GRACE_MINUTES = _int("UNMARKED_GRACE_MINUTES", 15)
         self.REVIEW_INTERVAL_WEEKS = _int("REVIEW_INTERVAL_WEEKS", 6)
+        # The attendance API: requests per provider API token.
+        self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         self.HSTS = self.APP_ENV == "production"

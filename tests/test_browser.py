@@ -735,3 +735,82 @@ def test_a_placed_pupils_absence_reaches_the_attendance_lead_and_the_social_work
     body = mailbox.body(message)
     assert "Jayden Walsh was absent from Northside Learning Centre (AM session" in body
     assert "no reason given (unexplained)" in body
+
+
+def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible(world, new_page, app):
+    """Beyond the journey: every page of the placements issue on both sides, with data on it, and forms with errors."""
+    from shared.extensions import db
+    from shared.models import Placement, ProviderStatus
+    from shared.services.attendance import MarkEntry, record_mark
+
+    day = _last_school_day(date.today())
+    school = world.school(SCHOOL)
+    world.term(school, start=day - timedelta(days=60), end=day + timedelta(days=60), name="This term")
+    provider = world.provider(school, PROVIDER, ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    world.site(provider, "Community centre")
+    pupil = world.pupil(school, first_name="Jayden", last_name="Walsh", preferred_name="JJ")
+    placement = world.placement(school, provider, pupil, start=day - timedelta(days=21))
+    with app.app_context():
+        row = db.session.get(Placement, placement)
+        record_mark(row, day, "AM", MarkEntry.parse("late", 10), by=None)
+        record_mark(row, day, "PM", MarkEntry.parse("absent", reason="illness"), by=None)
+    incident = world.incident(placement)
+    review = world.review(placement)
+    visit = world.visit(provider)
+    lead = world.user(school, [AP_LEAD, HEADTEACHER, "attendance_lead", "sendco"])
+    page = new_page()
+    sign_in_with_code(page, lead)
+    for path, name in [
+        ("/school/pupils", "pupils"),
+        ("/school/pupils/new", "pupil-new"),
+        ("/school/pupils/import", "pupils-import"),
+        (f"/school/pupils/{pupil}/edit", "pupil-edit"),
+        ("/school/placements", "placements"),
+        (f"/school/placements/{placement}/summary", "placement-summary"),
+        (f"/school/placements/{placement}/risk-assessment", "placement-risk-assessment"),
+        (f"/school/placements/{placement}/end", "placement-end"),
+        ("/school/attendance", "attendance-today"),
+        (f"/school/attendance/pupils/{pupil}", "attendance-heat-map"),
+        ("/school/attendance/export", "attendance-export"),
+        ("/school/attendance/percentages", "attendance-percentages"),
+        ("/school/calendar", "school-calendar"),
+        ("/school/incidents", "school-incidents"),
+        (f"/school/incidents/{incident}", "school-incident"),
+        ("/school/reviews", "reviews"),
+        (f"/school/placements/{placement}/reviews/new", "review-new"),
+        (f"/school/reviews/{review}", "review"),
+        ("/school/visits", "visits"),
+        (f"/school/visits/{visit}", "visit"),
+        (f"/school/providers/{provider}/visits/new", "visit-new"),
+        (f"/school/providers/{provider}/deadlines", "provider-deadlines"),
+        (f"/school/providers/{provider}", "provider-with-placements"),
+    ]:
+        page.goto(path)
+        check_page(page, name)
+    page.goto("/school/pupils/new")
+    page.get_by_role("button", name=re.compile("Save|Add")).first.click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    check_page(page, "pupil-new-errors")
+    sign_out(page)
+
+    manager = world.user(provider, [PROVIDER_MANAGER])
+    fill_sign_in(page, manager.email, manager.password)
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    for path, name in [
+        ("/portal/pupils", "provider-pupils"),
+        (f"/portal/pupils/{placement}", "provider-pupil"),
+        (f"/portal/attendance?day={day.isoformat()}", "provider-attendance-marked-day"),
+        (f"/portal/attendance/{placement}?day={day.isoformat()}&session=AM", "provider-mark-history"),
+        (f"/portal/attendance/week?start={day.isoformat()}", "provider-attendance-week"),
+        ("/portal/attendance/upload", "provider-attendance-upload"),
+        ("/portal/incidents", "provider-incidents"),
+        ("/portal/incidents/new", "provider-incident-new"),
+        (f"/portal/incidents/{incident}", "provider-incident"),
+        ("/portal/api-tokens", "provider-api-tokens"),
+    ]:
+        page.goto(path)
+        check_page(page, name)
+    page.goto("/portal/incidents/new")
+    page.get_by_role("button", name=re.compile("Send|Report|Save")).first.click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    check_page(page, "provider-incident-new-errors")
