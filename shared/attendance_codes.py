@@ -45,10 +45,11 @@ ABSENCE_CODE = {
 }
 
 # The national code sets, for reports and alerts.
-ATTENDING = frozenset({"/", "\\", "L", "B", "K", "D"})
+ATTENDING = frozenset({"/", "\\", "L", "B", "K"})
 AUTHORISED_ABSENCE = frozenset({"C1", "C2", "C", "M", "J1", "S", "T", "R", "I", "E", "X"})
 UNAUTHORISED_ABSENCE = frozenset({"G", "N", "O", "U"})
-NOT_COUNTED = frozenset({"Q", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Z", "#"})
+# D (dual registered: the other school keeps the attendance record) is not a possible session in this register.
+NOT_COUNTED = frozenset({"D", "Q", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6", "Y7", "Z", "#"})
 
 
 def register_code(basis: LegalBasis, kind: MarkKind, reason: AbsenceReason | None = None) -> str:
@@ -63,6 +64,20 @@ def register_code(basis: LegalBasis, kind: MarkKind, reason: AbsenceReason | Non
     if reason is None:
         raise ValueError("an absence needs a reason")
     return ABSENCE_CODE[reason]
+
+
+# Absences whose reason the school has not accepted (coded N unless dual registered).
+UNACCEPTED_REASONS = frozenset(reason for reason, code in ABSENCE_CODE.items() if code in UNAUTHORISED_ABSENCE)
+# Attendance at the provider is judged by what the provider reported, whatever the register code (under dual
+# registration every session is D in this school's register, present or not).
+ATTENDED_KINDS = frozenset({MarkKind.PRESENT.value, MarkKind.LATE.value})
+
+
+def absence_needs_the_school(reason: AbsenceReason) -> bool:
+    """Whether an absence is one the school has not accepted a reason for (unexplained, or a reason only the school
+    can judge), so its attendance lead must be told at once. Decided by the reason, not the code: under dual
+    registration every session is D, yet the school must still hear of an unexplained absence."""
+    return reason in UNACCEPTED_REASONS
 
 
 def is_unauthorised_absence(code: str) -> bool:

@@ -175,3 +175,23 @@ def test_the_worker_task_chases_too(app, setting):
 def test_no_session_is_chased_at_the_weekend(app, setting):
     with app.app_context(), app.test_request_context():
         assert chase_unmarked() == 0
+
+
+@freeze_time("2026-11-30 09:20:00")
+def test_an_unexplained_absence_under_dual_registration_still_tells_the_attendance_lead(app, world, mailbox):
+    school = world.school()
+    provider = world.provider(school, "Hillside PRU", ProviderStatus.APPROVED)
+    world.user(school, ["attendance_lead"], email="lead@dual.example")
+    placement = world.placement(school, provider, legal_basis="dual_registration")
+    with app.app_context():
+        mark = record_mark(
+            db.session.get(Placement, placement),
+            MONDAY,
+            "AM",
+            MarkEntry.parse("absent", reason="other", reason_text="Left the site"),
+            by=None,
+        ).mark
+        assert mark.code == "D"  # the other school keeps the register
+        assert deliver_outbox()[0] >= 1
+    (body,) = _bodies(mailbox, "lead@dual.example")
+    assert "absent without an accepted reason" in body

@@ -8,6 +8,7 @@ from shared.attendance_codes import (
     AbsenceReason,
     LegalBasis,
     MarkKind,
+    absence_needs_the_school,
     counts_as_possible_session,
     is_unauthorised_absence,
     register_code,
@@ -16,24 +17,41 @@ from shared.attendance_codes import (
 B, K, D = LegalBasis.SCHOOL_ARRANGED, LegalBasis.LA_ARRANGED, LegalBasis.DUAL_REGISTRATION
 
 
+# Every legal basis x every mark and absence reason, and the code the school's register gets.
+EXPECTED = {
+    # basis: present, late, illness, medical appointment, excluded, unexplained, other
+    B: ("B", "B", "I", "M", "E", "N", "N"),
+    K: ("K", "K", "I", "M", "E", "N", "N"),
+    D: ("D", "D", "D", "D", "D", "D", "D"),  # dual registration: the other school keeps the attendance record
+}
+MARKS = [
+    (MarkKind.PRESENT, None),
+    (MarkKind.LATE, None),
+    (MarkKind.ABSENT, AbsenceReason.ILLNESS),
+    (MarkKind.ABSENT, AbsenceReason.MEDICAL_APPOINTMENT),
+    (MarkKind.ABSENT, AbsenceReason.EXCLUDED),
+    (MarkKind.ABSENT, AbsenceReason.UNEXPLAINED),
+    (MarkKind.ABSENT, AbsenceReason.OTHER),  # the school decides whether to authorise it
+]
+
+
 @pytest.mark.parametrize(
     ("basis", "kind", "reason", "code"),
-    [
-        (B, MarkKind.PRESENT, None, "B"),
-        (B, MarkKind.LATE, None, "B"),
-        (K, MarkKind.PRESENT, None, "K"),
-        (K, MarkKind.LATE, None, "K"),
-        (D, MarkKind.PRESENT, None, "D"),
-        (D, MarkKind.ABSENT, AbsenceReason.UNEXPLAINED, "D"),  # the other school keeps the attendance record
-        (B, MarkKind.ABSENT, AbsenceReason.ILLNESS, "I"),
-        (B, MarkKind.ABSENT, AbsenceReason.MEDICAL_APPOINTMENT, "M"),
-        (K, MarkKind.ABSENT, AbsenceReason.EXCLUDED, "E"),
-        (B, MarkKind.ABSENT, AbsenceReason.UNEXPLAINED, "N"),
-        (K, MarkKind.ABSENT, AbsenceReason.OTHER, "N"),  # the school decides whether to authorise it
-    ],
+    [(basis, kind, reason, EXPECTED[basis][i]) for basis in EXPECTED for i, (kind, reason) in enumerate(MARKS)],
 )
 def test_marks_map_to_the_register_code(basis, kind, reason, code):
     assert register_code(basis, kind, reason) == code
+
+
+def test_the_table_covers_every_basis_and_reason():
+    assert set(EXPECTED) == set(LegalBasis)
+    assert {reason for _, reason in MARKS if reason} == set(AbsenceReason)
+
+
+@pytest.mark.parametrize("reason", list(AbsenceReason))
+def test_whether_the_school_is_told_depends_on_the_reason_not_on_the_basis(reason):
+    """An unexplained absence from a dual-registration placement is coded D, but the school still hears of it."""
+    assert absence_needs_the_school(reason) is (reason in (AbsenceReason.UNEXPLAINED, AbsenceReason.OTHER))
 
 
 def test_an_absence_needs_a_reason():
@@ -52,3 +70,5 @@ def test_the_code_sets_do_not_overlap_and_not_counted_codes_are_excluded():
     assert not AUTHORISED_ABSENCE & UNAUTHORISED_ABSENCE
     assert counts_as_possible_session("N") and counts_as_possible_session("B")
     assert not counts_as_possible_session("Z") and not counts_as_possible_session("Y1")
+    # Dual registered: the other school records the session, so it is not a possible session in this register.
+    assert not counts_as_possible_session("D")

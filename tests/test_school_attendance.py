@@ -400,3 +400,27 @@ def test_another_schools_inset_day_cannot_be_removed(app, world, school):
     assert lead.post("/school/calendar/inset-days/remove", {"inset_id": str(theirs_id)}).status_code == 200
     with app.app_context():
         assert db.session.get(InsetDay, theirs_id) is not None
+
+
+def test_a_dual_registration_pupils_attendance_counts_the_providers_marks_not_the_d_codes(app, world):
+    """Every session of a dual-registered pupil is D in this school's register, present or not; the attendance
+    lead still sees how often the pupil attended the provision, and unexplained absences as unauthorised."""
+    from shared.services import attendance_overview
+    from shared.services.attendance import MarkEntry, record_mark
+
+    school = world.school()
+    pru = world.provider(school, "Hillside PRU", ProviderStatus.APPROVED)
+    placement = world.placement(school, pru, legal_basis="dual_registration")
+    days = [date(2026, 11, d) for d in (23, 24, 25, 26, 27)]
+    with freeze_time("2026-11-28 09:00:00"), app.app_context():
+        row = db.session.get(Placement, placement)
+        for day in days:
+            for session in ("AM", "PM"):
+                entry = MarkEntry.parse("present")
+                if (day.day, session) == (27, "PM"):
+                    entry = MarkEntry.parse("absent", reason="unexplained")
+                record_mark(row, day, session, entry, by=None)
+        (pupil,), (provider,) = attendance_overview.percentages(school, days[0], days[-1])
+    assert (pupil.possible, pupil.attended, pupil.unauthorised, pupil.percent) == (10, 9, 1, 90.0)
+    assert not pupil.persistent_absence
+    assert (provider.name, provider.percent) == ("Hillside PRU", 90.0)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -30,12 +29,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shared import audit
-from shared.attendance_codes import AbsenceReason, LegalBasis, MarkKind, register_code
+from shared.attendance_codes import ATTENDED_KINDS, AbsenceReason, LegalBasis, MarkKind, register_code
 from shared.extensions import begin_transaction_now, db, savepoint
 from shared.models import (
     AttendanceAmendment,
     AttendanceMark,
-    Organisation,
     Placement,
     PlacementStatus,
     ProviderProfile,
@@ -510,27 +508,21 @@ def save_deadlines(profile: ProviderProfile, *, am: time, pm: time, by: User) ->
 # --- figures -------------------------------------------------------------------------------------------------------
 
 
-def attendance_percent(codes: Iterable[str]) -> float | None:
-    """Sessions attended as a share of possible sessions (not-counted codes left out), or None with none."""
-    from shared.attendance_codes import ATTENDING, counts_as_possible_session
-
+def attendance_counts(kinds: Iterable[str]) -> tuple[int, int]:
+    """(sessions marked, sessions attended) from the provider's marks: present or late is attended. Judged by the
+    marks, not the register codes: under dual registration every session is D, present or not. Sessions the
+    provider has not marked are not counted (the screens show them as missing instead)."""
     possible = attended = 0
-    for code in codes:
-        if counts_as_possible_session(code):
-            possible += 1
-            attended += code in ATTENDING
+    for kind in kinds:
+        possible += 1
+        attended += kind in ATTENDED_KINDS
+    return possible, attended
+
+
+def attendance_percent(kinds: Iterable[str]) -> float | None:
+    """Attendance at the provider as a percentage of the sessions it marked, or None when it marked none."""
+    possible, attended = attendance_counts(kinds)
     return round(100 * attended / possible, 1) if possible else None
 
 
 PERSISTENT_ABSENCE_BELOW = 90.0
-
-
-def codes_by_pupil(school: Organisation, start: date, end: date) -> dict:
-    out: dict = defaultdict(list)
-    for pupil_id, code in db.session.execute(
-        select(AttendanceMark.pupil_id, AttendanceMark.code).where(
-            AttendanceMark.school_id == school.id, AttendanceMark.day >= start, AttendanceMark.day <= end
-        )
-    ):
-        out[pupil_id].append(code)
-    return out

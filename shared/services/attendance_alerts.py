@@ -3,7 +3,8 @@
 - Any absence: the pupil's social worker and pupil welfare officer (if the pupil has them) are e-mailed at once.
   Those e-mails carry the minimum the issue allows: the pupil's name, the date and session, the provider, the
   reason given and who to call at the school. Nothing else from the record.
-- An absence that is not authorised (unexplained, or a reason the school has not accepted: code N), and a session
+- An absence that is not authorised (unexplained, or an "other" reason only the school can judge: whatever the
+  legal basis, so a dual-registration placement's D still counts), and a session
   still unmarked UNMARKED_GRACE_MINUTES after its deadline: the school's attendance leads are told (in the app,
   and by an e-mail that says only that something needs them and where), and the provider is chased.
 
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shared import audit, roles
-from shared.attendance_codes import AbsenceReason, MarkKind, is_unauthorised_absence
+from shared.attendance_codes import AbsenceReason, MarkKind, absence_needs_the_school
 from shared.extensions import db, savepoint
 from shared.models import (
     AttendanceAlert,
@@ -182,7 +183,7 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
         if address:
             greeting = f"Hello {name},\n\n" if name else "Hello,\n\n"
             _email(alert, address, f"Absence from alternative provision: {school.name}", greeting + minimum, school)
-    if not is_unauthorised_absence(mark.code):
+    if not absence_needs_the_school(AbsenceReason(mark.reason)):
         return
     link = f"/school/attendance?day={mark.day.isoformat()}"
     _tell(

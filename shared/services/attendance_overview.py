@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
-from shared.attendance_codes import ATTENDING, NOT_COUNTED, UNAUTHORISED_ABSENCE, AbsenceReason, MarkKind
+from shared.attendance_codes import ATTENDED_KINDS, UNACCEPTED_REASONS, AbsenceReason, MarkKind
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
@@ -41,6 +41,7 @@ from shared.services.attendance import (
     COUNTING_STATUSES,
     PERSISTENT_ABSENCE_BELOW,
     REASON_LABELS,
+    attendance_counts,
     describe,
     school_zone,
 )
@@ -360,7 +361,7 @@ def pupil_heatmap(school_id: uuid.UUID, pupil_id: uuid.UUID, today_: date, now: 
         )
     }
     weeks = []
-    codes = []
+    kinds = []
     for monday in mondays:
         cells = []
         for offset in range(5):
@@ -369,7 +370,7 @@ def pupil_heatmap(school_id: uuid.UUID, pupil_id: uuid.UUID, today_: date, now: 
                 mark = marks.get((day, session))
                 if mark is not None:
                     state = _marked(mark.kind, mark.late_minutes, mark.reason, mark.reason_text, mark.code)
-                    codes.append(mark.code)
+                    kinds.append(mark.kind)
                 elif day > today_:
                     state = NOT_YET
                 elif is_school_day(day) and any(
@@ -380,18 +381,9 @@ def pupil_heatmap(school_id: uuid.UUID, pupil_id: uuid.UUID, today_: date, now: 
                     state = NOT_EXPECTED
                 cells.append((day, session, state))
         weeks.append(HeatmapWeek(monday, cells))
-    possible, attended = _count(codes)
+    possible, attended = attendance_counts(kinds)
     percent = round(100 * attended / possible, 1) if possible else None
     return Heatmap(weeks, start, end, percent, possible, attended)
-
-
-def _count(codes) -> tuple[int, int]:
-    possible = attended = 0
-    for code in codes:
-        if code not in NOT_COUNTED:
-            possible += 1
-            attended += code in ATTENDING
-    return possible, attended
 
 
 # --- percentages ---------------------------------------------------------------------------------------------------
@@ -415,10 +407,14 @@ class PercentRow:
 
 
 def _figures():
-    # attendance_percent's rule in SQL: possible = every code but the "not counted" ones; attended = attending codes.
-    possible = func.sum(case((AttendanceMark.code.in_(sorted(NOT_COUNTED)), 0), else_=1))
-    attended = func.sum(case((AttendanceMark.code.in_(sorted(ATTENDING)), 1), else_=0))
-    unauthorised = func.sum(case((AttendanceMark.code.in_(sorted(UNAUTHORISED_ABSENCE)), 1), else_=0))
+    # attendance_counts' rule in SQL: every marked session is possible; present or late is attended. Unauthorised:
+    # absences whose reason the school has not accepted (by the reason, so dual registration's D counts too).
+    possible = func.count()
+    attended = func.sum(case((AttendanceMark.kind.in_(sorted(ATTENDED_KINDS)), 1), else_=0))
+    unaccepted = sorted(reason.value for reason in UNACCEPTED_REASONS)
+    unauthorised = func.sum(
+        case((and_(AttendanceMark.kind == MarkKind.ABSENT.value, AttendanceMark.reason.in_(unaccepted)), 1), else_=0)
+    )
     return possible.label("possible"), attended.label("attended"), unauthorised.label("unauthorised")
 
 

@@ -146,8 +146,8 @@ def period_start(placement: Placement, last_review: PlacementReview | None) -> d
 
 def figures(placement: Placement, last_review: PlacementReview | None, end: date) -> PeriodFigures:
     start = period_start(placement, last_review)
-    codes = db.session.scalars(
-        select(AttendanceMark.code).where(
+    kinds = db.session.scalars(
+        select(AttendanceMark.kind).where(
             AttendanceMark.placement_id == placement.id, AttendanceMark.day >= start, AttendanceMark.day <= end
         )
     )
@@ -157,7 +157,7 @@ def figures(placement: Placement, last_review: PlacementReview | None, end: date
         datetime.combine(start, time(0), tzinfo=zone).astimezone(UTC),
         datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC),
     )
-    return PeriodFigures(start, end, attendance_percent(codes), count)
+    return PeriodFigures(start, end, attendance_percent(kinds), count)
 
 
 # --- recording a review ------------------------------------------------------------------------------------------
