@@ -87,3 +87,17 @@ def is_unauthorised_absence(code: str) -> bool:
 def counts_as_possible_session(code: str) -> bool:
     """Sessions that count towards the attendance percentage (everything but the 'not counted' codes)."""
     return code not in NOT_COUNTED
+
+
+# What the school may decide for an absence the provider could not explain (code N until then): the school's
+# attendance lead accepts a reason (authorised) or records it as unauthorised. The provider never chooses these.
+SCHOOL_DECISIONS = {
+    "C": "Authorised: exceptional circumstances (C)",
+    "I": "Authorised: illness (I)",
+    "M": "Authorised: medical or dental appointment (M)",
+    "R": "Authorised: religious observance (R)",
+    "E": "Authorised: suspended or excluded (E)",
+    "O": "Unauthorised: no acceptable reason (O)",
+    "G": "Unauthorised: holiday not agreed (G)",
+    "N": "No reason yet (N)",
+}

@@ -66,6 +66,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "attendance.marked": frozenset({"day", "session", "code", "late", "source"}),
     "attendance.amended": frozenset({"day", "session", "old_code", "new_code", "source"}),
     "attendance.imported": frozenset({"count"}),
+    "attendance.absence_decided": frozenset({"day", "session", "old_code", "new_code"}),
     "attendance.exported": frozenset({"start", "end", "rows"}),
     "attendance.alert_raised": frozenset({"kind", "day", "session"}),
     "calendar.changed": frozenset({"change", "start", "end"}),  # term_added | inset_added | inset_removed

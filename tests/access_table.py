@@ -74,6 +74,7 @@ ACCESS: dict[str, object] = {
     ),
     "school_admin.end_placement": ("school", frozenset({AP_LEAD})),
     "school_admin.attendance_today": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
+    "school_admin.decide_absence": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER})),
     "school_admin.attendance_pupil": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
     "school_admin.attendance_export": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
     "school_admin.attendance_percentages": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),

@@ -424,3 +424,59 @@ def test_a_dual_registration_pupils_attendance_counts_the_providers_marks_not_th
     assert (pupil.possible, pupil.attended, pupil.unauthorised, pupil.percent) == (10, 9, 1, 90.0)
     assert not pupil.persistent_absence
     assert (provider.name, provider.percent) == ("Hillside PRU", 90.0)
+
+
+def test_the_attendance_lead_decides_an_unexplained_absence_and_the_export_carries_the_new_code(app, world):
+    from shared.models import AttendanceAmendment, AttendanceMark
+    from shared.services.attendance import MarkEntry, record_mark
+    from tests.conftest import Browser, html
+
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    pupil = world.pupil(school, first_name="Mia", last_name="Jones")
+    placement = world.placement(school, provider, pupil)
+    other_pupil = world.pupil(school, first_name="Leo", last_name="Brown")
+    with freeze_time("2026-11-30 09:30:00"), app.app_context():
+        row = db.session.get(Placement, placement)
+        mark_id = record_mark(
+            row,
+            date(2026, 11, 30),
+            "AM",
+            MarkEntry.parse("absent", reason="other", reason_text="Family funeral"),
+            by=None,
+        ).mark.id
+    lead = Browser(app.test_client())
+    lead.sign_in(world.user(school, ["attendance_lead"]))
+    page = html(lead.get(f"/school/attendance/pupils/{pupil}"))
+    assert "Absences waiting for the school's decision" in page and "Absent: Family funeral" in page
+    decide = f"/school/attendance/pupils/{pupil}/decide?mark={mark_id}"
+    refused = lead.submit(decide, {"code": "C", "why": " "})
+    assert "Say why, for the record" in html(refused)
+    assert lead.get(f"/school/attendance/pupils/{other_pupil}/decide?mark={mark_id}").status_code == 404
+    done = lead.submit(
+        decide, {"code": "C", "why": "Mum rang at 9:40; funeral of a grandparent"}, follow_redirects=True
+    )
+    assert "Decision recorded: Mia Jones&#39;s AM session is now coded C" in html(done)
+    assert "Absences waiting" not in html(done)
+    with app.app_context():
+        mark = db.session.get(AttendanceMark, mark_id)
+        assert (mark.code, mark.kind, mark.reason_text) == (
+            "C",
+            "absent",
+            "Family funeral",
+        )  # the provider's mark stays
+        (amendment,) = db.session.query(AttendanceAmendment).all()
+        assert (amendment.old_value["code"], amendment.new_value["code"], amendment.source) == ("N", "C", "school")
+        assert db.session.query(AuditEvent).filter_by(action="attendance.absence_decided").one().details == {
+            "day": "2026-11-30",
+            "session": "AM",
+            "old_code": "N",
+            "new_code": "C",
+        }
+    export = lead.get("/school/attendance/export?from=2026-11-30&to=2026-11-30")
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True))))
+    assert rows[1][2:4] == ["AM", "C"]
+    # Someone who only reads attendance cannot decide.
+    dsl = Browser(app.test_client())
+    dsl.sign_in(world.user(school, ["dsl"]))
+    assert dsl.get(decide).status_code == 403

@@ -7,22 +7,25 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from sqlalchemy import select
-from wtforms import SubmitField
+from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
 from school_admin import bp
 from shared import audit, roles
-from shared.auth.access import roles_required
+from shared.attendance_codes import SCHOOL_DECISIONS
+from shared.auth.access import own_or_404, roles_required
 from shared.extensions import db
-from shared.forms import DayMonthYearField
-from shared.models import Organisation, Pupil, utcnow
+from shared.forms import DayMonthYearField, RadiosField, choices_from
+from shared.models import AttendanceMark, Organisation, Pupil, utcnow
+from shared.services import attendance
 from shared.services import attendance_overview as overview
 from shared.services.attendance import PERSISTENT_ABSENCE_BELOW, local_now
+from shared.web import apply
 
 # Who reads attendance: the attendance lead's daily job, and those who oversee placed pupils.
 ATTENDANCE_READERS = (roles.ATTENDANCE_LEAD, roles.HEADTEACHER, roles.SLT, roles.AP_LEAD, roles.DSL)
@@ -105,6 +108,52 @@ def attendance_pupil(pupil_id: uuid.UUID):
         pupil=pupil,
         heatmap=overview.pupil_heatmap(_school_id(), pupil.id, local_now(now).date(), now),
         below=PERSISTENT_ABSENCE_BELOW,
+        to_decide=attendance.absences_to_decide(_school_id(), pupil.id),
+        can_decide=current_user.has_role(roles.ATTENDANCE_LEAD, roles.HEADTEACHER),
+        describe=attendance.describe,
+    )
+
+
+class AbsenceDecisionForm(FlaskForm):
+    code = RadiosField(
+        "Code for the school's register",
+        choices=choices_from(SCHOOL_DECISIONS),
+        invalid_message="Choose the code for the school's register",
+    )
+    why = TextAreaField(
+        "Why",
+        widget=GovTextArea(),
+        description="For the record: for example, what the parent or carer told you and when.",
+        validators=[InputRequired(message="Say why, for the record: for example, what the parent told you")],
+    )
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+
+@bp.route("/attendance/pupils/<uuid:pupil_id>/decide", methods=["GET", "POST"])
+@roles_required(roles.ATTENDANCE_LEAD, roles.HEADTEACHER)
+def decide_absence(pupil_id: uuid.UUID):
+    """The school's decision on an absence the provider could not explain (authorised or not), for the register."""
+    pupil = own_or_404(Pupil, pupil_id, owner="school_id")
+    try:
+        mark_id = uuid.UUID(request.args.get("mark", ""))
+    except ValueError:
+        return redirect(url_for("school_admin.attendance_pupil", pupil_id=pupil.id))
+    mark = own_or_404(AttendanceMark, mark_id, owner="school_id")
+    if mark.pupil_id != pupil.id:
+        abort(404)
+    form = AbsenceDecisionForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: attendance.decide_absence(mark, form.code.data, why=form.why.data, by=current_user), field="code"
+    ):
+        flash(f"Decision recorded: {pupil.known_as}'s {mark.session} session is now coded {mark.code}")
+        return redirect(url_for("school_admin.attendance_pupil", pupil_id=pupil.id))
+    return render_template(
+        "school_admin/attendance/decide.html",
+        form=form,
+        pupil=pupil,
+        mark=mark,
+        said=attendance.describe(mark),
+        provider=db.session.get(Organisation, mark.provider_id),
     )
 
 
