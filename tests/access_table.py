@@ -66,6 +66,7 @@ ACCESS: dict[str, object] = {
     "school_admin.placements": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
     "school_admin.placement_page": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
     "school_admin.placement_decision": ("school", frozenset({HEADTEACHER})),
+    "school_admin.edit_placement": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
     "school_admin.placement_summary": ("school", frozenset({SENDCO, DSL})),
     "school_admin.upload_risk_assessment": ("school", frozenset({AP_LEAD, DSL, SENDCO})),
     "school_admin.download_risk_assessment": (

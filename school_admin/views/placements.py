@@ -1,9 +1,9 @@
 """Placements, school side: the written plan, the headteacher's decision, the need-to-know summary for the provider,
 the risk assessment, and ending a placement.
 
-Who: the AP lead, SENDCO and DSL write plans; only the headteacher decides; only the SENDCO or DSL write what the
-provider may know; the AP lead, DSL or SENDCO upload the risk assessment; the AP lead ends a placement. Everyone
-who may read pupils may read placements.
+Who: the AP lead, SENDCO and DSL write and change plans; only the headteacher decides; only the SENDCO or DSL write
+what the provider may know; the AP lead, DSL or SENDCO upload the risk assessment; the AP lead ends a placement.
+Everyone who may read pupils may read placements.
 """
 
 import re
@@ -278,6 +278,86 @@ def new_placement(pupil_id: uuid.UUID):
     return _plan_page(pupil, profile.organisation, form)
 
 
+# --- changing the plan --------------------------------------------------------------------------------------------
+
+
+def _plan_form_data(placement: Placement) -> dict:
+    """The stored plan in the form's own shapes (pounds, strings, ticked boxes), to start the change from."""
+    consulted = [
+        name
+        for name, ticked in (
+            ("sendco", placement.consulted_sendco),
+            ("dsl", placement.consulted_dsl),
+            ("parents", placement.consulted_parents),
+        )
+        if ticked
+    ]
+    return {
+        "provider": str(placement.provider_id),
+        "sites": [str(site.id) for site in placement.sites],
+        "legal_basis": placement.legal_basis,
+        "primary_reason": placement.primary_reason,
+        "start_date": placement.start_date,
+        "max_end_date": placement.max_end_date,
+        "timetable": list(placement.timetable or []),
+        "hours_per_week": str(placement.hours_per_week) if placement.hours_per_week is not None else "",
+        "cost": f"{placement.cost_pence / 100:.2f}" if placement.cost_pence is not None else "",
+        "cost_period": placement.cost_period,
+        "rationale": placement.rationale,
+        "intended_outcomes": placement.intended_outcomes,
+        "review_arrangements": placement.review_arrangements,
+        "reintegration_criteria": placement.reintegration_criteria,
+        "review_interval_weeks": str(placement.review_interval_weeks),
+        "consulted": consulted,
+        "consulted_professionals": placement.consulted_professionals,
+        "parents_notified_on": placement.parents_notified_on,
+        "parents_notified_how": placement.parents_notified_how,
+        "la_informed_on": placement.la_informed_on,
+    }
+
+
+@bp.route("/placements/<uuid:placement_id>/edit", methods=["GET", "POST"])
+@roles_required(*PLACEMENT_WRITERS)
+def edit_placement(placement_id: uuid.UUID):
+    """Change the written plan. The provider stays (shown as text, kept in the hidden field, and the service refuses a
+    different one); an ended or cancelled placement's plan is the record and the page says so."""
+    placement = own_or_404(Placement, placement_id, owner="school_id")
+    refused = placement_rules.why_plan_cannot_change(placement)
+    if request.method == "POST" and not refused:
+        form = PlacementForm()
+    else:
+        form = PlacementForm(formdata=None, data=_plan_form_data(placement))
+    form.submit.label.text = "Save changes to the plan"
+    form.sites.choices = _site_choices(
+        placement_rules.provider_profile_of_school(placement.school_id, placement.provider_id)
+    )
+    if not refused and form.validate_on_submit():
+        changed, was_agreed = [], placement.headteacher_decision.value == "agreed"
+        if apply(
+            form,
+            lambda: changed.extend(placement_rules.update_placement(placement, form.plan(), by=current_user)),
+            field="rationale",
+        ):
+            if not changed:
+                flash("Nothing was changed")
+            elif was_agreed and placement.headteacher_decision.value == "pending":
+                flash("Plan changed. The headteacher has been asked to decide on the changed plan.")
+            else:
+                flash("Plan changed")
+            return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
+    return render_template(
+        "school_admin/placements/plan.html",
+        form=form,
+        pupil=placement.pupil,
+        provider=placement.provider,
+        placement=placement,
+        editing=True,
+        refused=refused,
+        has_sites=bool(form.sites.choices),
+        warning=placement_rules.registration_warning(placement.provider_id),
+    )
+
+
 # --- reading ------------------------------------------------------------------------------------------------------
 
 
@@ -321,6 +401,8 @@ def _placement_page(placement: Placement, **forms):
             "summary": current_user.has_role(*SUMMARY_WRITERS),
             "upload": current_user.has_role(*RISK_ASSESSMENT_UPLOADERS),
             "end": current_user.has_role(roles.AP_LEAD) and placement.status.value == "active",
+            "edit": current_user.has_role(*PLACEMENT_WRITERS)
+            and placement_rules.why_plan_cannot_change(placement) is None,
         },
         **forms,
     )

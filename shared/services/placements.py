@@ -22,6 +22,7 @@ from shared.attendance_codes import LegalBasis
 from shared.evidence_catalogue import ProviderType
 from shared.extensions import db
 from shared.models import (
+    AttendanceMark,
     HeadteacherDecision,
     Organisation,
     Placement,
@@ -201,6 +202,31 @@ def _check_plan(plan: PlacementPlan, profile: ProviderProfile) -> list[ProviderS
     return sites
 
 
+def _write_plan(placement: Placement, plan: PlacementPlan, sites: list[ProviderSite]) -> None:
+    """Put a checked plan on the placement: the same for a new plan and a changed one."""
+    placement.legal_basis = plan.legal_basis
+    placement.primary_reason = plan.primary_reason
+    placement.start_date = plan.start_date
+    placement.max_end_date = plan.max_end_date
+    placement.timetable = [slot for slot in TIMETABLE_SLOTS if slot in plan.timetable]
+    placement.hours_per_week = plan.hours_per_week
+    placement.cost_pence = plan.cost_pence
+    placement.cost_period = plan.cost_period if plan.cost_pence is not None else None
+    placement.rationale = plan.rationale.strip()
+    placement.intended_outcomes = plan.intended_outcomes.strip()
+    placement.review_arrangements = plan.review_arrangements.strip()
+    placement.reintegration_criteria = plan.reintegration_criteria.strip()
+    placement.review_interval_weeks = plan.review_interval_weeks
+    placement.consulted_sendco = plan.consulted_sendco
+    placement.consulted_dsl = plan.consulted_dsl
+    placement.consulted_parents = plan.consulted_parents
+    placement.consulted_professionals = (plan.consulted_professionals or "").strip() or None
+    placement.parents_notified_on = plan.parents_notified_on
+    placement.parents_notified_how = (plan.parents_notified_how or "").strip() or None
+    placement.la_informed_on = plan.la_informed_on
+    placement.sites = sites
+
+
 def create_placement(school: Organisation, pupil: Pupil, plan: PlacementPlan, *, by) -> Placement:
     """Record the written plan as a planned placement awaiting the headteacher's decision (who is told)."""
     if pupil.school_id != school.id:
@@ -213,29 +239,9 @@ def create_placement(school: Organisation, pupil: Pupil, plan: PlacementPlan, *,
         pupil_id=pupil.id,
         status=PlacementStatus.PLANNED,
         headteacher_decision=HeadteacherDecision.PENDING,
-        legal_basis=plan.legal_basis,
-        primary_reason=plan.primary_reason,
-        start_date=plan.start_date,
-        max_end_date=plan.max_end_date,
-        timetable=[slot for slot in TIMETABLE_SLOTS if slot in plan.timetable],
-        hours_per_week=plan.hours_per_week,
-        cost_pence=plan.cost_pence,
-        cost_period=plan.cost_period if plan.cost_pence is not None else None,
-        rationale=plan.rationale.strip(),
-        intended_outcomes=plan.intended_outcomes.strip(),
-        review_arrangements=plan.review_arrangements.strip(),
-        reintegration_criteria=plan.reintegration_criteria.strip(),
-        review_interval_weeks=plan.review_interval_weeks,
-        consulted_sendco=plan.consulted_sendco,
-        consulted_dsl=plan.consulted_dsl,
-        consulted_parents=plan.consulted_parents,
-        consulted_professionals=(plan.consulted_professionals or "").strip() or None,
-        parents_notified_on=plan.parents_notified_on,
-        parents_notified_how=(plan.parents_notified_how or "").strip() or None,
-        la_informed_on=plan.la_informed_on,
         created_by_id=by.id if by is not None else None,
     )
-    placement.sites = sites
+    _write_plan(placement, plan, sites)
     db.session.add(placement)
     db.session.flush()
     audit.record("placement.created", organisation=school, obj=placement, actor=by, legal_basis=plan.legal_basis)
@@ -250,11 +256,132 @@ def create_placement(school: Organisation, pupil: Pupil, plan: PlacementPlan, *,
     return placement
 
 
+# --- changing the plan --------------------------------------------------------------------------------------------
+
+# The parts of the plan the headteacher's agreement rests on: what the provider is paid for and how much of the
+# pupil's week it takes, on what legal footing, and for how long. Changing any of them on an agreed plan sends it
+# back to the headteacher (see update_placement); wording, reviews, sites and consultation records do not.
+MATERIAL_FIELDS = frozenset({"hours_per_week", "timetable", "legal_basis", "max_end_date", "cost_pence", "cost_period"})
+
+
+def why_plan_cannot_change(placement: Placement) -> str | None:
+    """Why the plan of this placement cannot be changed any more, in words for the page; None when it can."""
+    if placement.status == PlacementStatus.ENDED:
+        return (
+            "This placement has ended, so its plan can no longer be changed: it stays as the record of what was "
+            "agreed. To place the pupil again, plan a new placement."
+        )
+    if placement.status == PlacementStatus.CANCELLED:
+        return (
+            "This placement was cancelled, so its plan can no longer be changed. To place the pupil, "
+            "plan a new placement."
+        )
+    return None
+
+
+PLAN_FIELDS = (
+    "legal_basis",
+    "primary_reason",
+    "start_date",
+    "max_end_date",
+    "timetable",
+    "hours_per_week",
+    "cost_pence",
+    "cost_period",
+    "rationale",
+    "intended_outcomes",
+    "review_arrangements",
+    "reintegration_criteria",
+    "review_interval_weeks",
+    "consulted_sendco",
+    "consulted_dsl",
+    "consulted_parents",
+    "consulted_professionals",
+    "parents_notified_on",
+    "parents_notified_how",
+    "la_informed_on",
+)
+
+
+def _plan_values(placement: Placement) -> dict:
+    """The plan as stored, field by field, to see what a change changed."""
+    values = {name: getattr(placement, name) for name in PLAN_FIELDS}
+    values["timetable"] = list(placement.timetable or [])
+    values["sites"] = sorted(str(site.id) for site in placement.sites)
+    return values
+
+
+def _first_mark_before(placement: Placement, day: date) -> AttendanceMark | None:
+    return db.session.scalar(
+        select(AttendanceMark)
+        .where(AttendanceMark.placement_id == placement.id, AttendanceMark.day < day)
+        .order_by(AttendanceMark.day)
+        .limit(1)
+    )
+
+
+def update_placement(placement: Placement, plan: PlacementPlan, *, by) -> list[str]:
+    """Change the written plan of a planned or running placement, with the same checks as a new plan; returns the
+    names of the fields that changed (audited, never their values).
+
+    The provider cannot change: a different provider is a new placement. The start date cannot move past a day the
+    provider has already recorded attendance for. A material change (MATERIAL_FIELDS) to a plan the headteacher had
+    agreed goes back to the headteacher: the decision returns to "waiting" and they are told, but a running placement
+    stays running, so the provider keeps seeing the pupil and attendance carries on under the new timetable."""
+    reason = why_plan_cannot_change(placement)
+    if reason:
+        raise RuleBroken(reason)
+    if str(plan.provider_id) != str(placement.provider_id):
+        raise RuleBroken(
+            "The provider of a placement cannot be changed. To move the pupil to a different provider, end this "
+            "placement and plan a new one.",
+            "provider",
+        )
+    profile = _approved_profile(placement.school_id, placement.provider_id)
+    sites = _check_plan(plan, profile)
+    if plan.start_date > placement.start_date:
+        marked = _first_mark_before(placement, plan.start_date)
+        if marked is not None:
+            raise RuleBroken(
+                f"Attendance has already been recorded for {marked.day.strftime('%A %-d %B %Y')}, so the start date "
+                "cannot be later than that",
+                "start_date",
+            )
+    before = _plan_values(placement)
+    _write_plan(placement, plan, sites)
+    after = _plan_values(placement)
+    changed = sorted(name for name in after if after[name] != before[name])
+    if not changed:
+        return []
+    back_to_headteacher = placement.headteacher_decision == HeadteacherDecision.AGREED and bool(
+        MATERIAL_FIELDS.intersection(changed)
+    )
+    audit.record("placement.updated", organisation=placement.school, obj=placement, actor=by, fields=changed)
+    if back_to_headteacher:
+        placement.headteacher_decision = HeadteacherDecision.PENDING
+        tell_role(
+            placement.school,
+            HEADTEACHER,
+            text="A placement plan you agreed has been changed and is waiting for your decision again.",
+            link=url_for("school_admin.placement_decision", placement_id=placement.id),
+            subject="AP Portal: a changed placement plan is waiting for your decision",
+        )
+    db.session.commit()
+    return changed
+
+
 def decide(placement: Placement, *, agree: bool, notes: str, by) -> None:
     """The headteacher's decision. Agreeing makes the placement active (sessions are expected from its start date
     only, so an agreed placement that starts later expects nothing before then); declining cancels it."""
     if placement.headteacher_decision != HeadteacherDecision.PENDING:
         raise RuleBroken("This placement has already been decided", "decision")
+    if not agree and placement.status == PlacementStatus.ACTIVE:
+        # A changed plan of a running placement: declining must not wipe out a placement with attendance behind it.
+        raise RuleBroken(
+            "This placement is already running, so it cannot be declined. Agree the changed plan, or ask the AP lead "
+            "to change it again or to end the placement.",
+            "decision",
+        )
     if agree:
         _approved_profile(placement.school_id, placement.provider_id)  # approval may have lapsed since the plan
     placement.headteacher_decision = HeadteacherDecision.AGREED if agree else HeadteacherDecision.DECLINED
