@@ -82,10 +82,13 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info("No changes in schema detected.")
 
-    # Render the models' UTCDateTime as a plain timezone-aware DateTime, so migrations never import app code.
+    # Render the models' UTCDateTime as a plain timezone-aware DateTime and EncryptedText (ciphertext) as Text, so
+    # migrations never import app code.
     def render_item(type_, obj, autogen_context):
         if type_ == "type" and type(obj).__name__ == "UTCDateTime":
             return "sa.DateTime(timezone=True)"
+        if type_ == "type" and type(obj).__name__ == "EncryptedText":
+            return "sa.Text()"
         return False
 
     conf_args = current_app.extensions["migrate"].configure_args

@@ -22,6 +22,7 @@ from shared.config import (
     Config,
     ProductionSafetyError,
 )
+from shared.crypto import init_crypto
 from shared.errors import register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
 from shared.logging_setup import init_logging
@@ -64,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_throttle(app)
     init_logging(app)
     init_security_headers(app)
+    init_crypto(app)
     register_error_handlers(app)
 
     from portal import bp as portal_bp
@@ -80,6 +82,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from shared.api_token_cli import register_api_token_cli
     from shared.cli import register_cli
+    from shared.safeguarding_cli import register_safeguarding_cli
     from shared.uploads.cli import register_uploads_cli
     from shared.uploads.reconcile import register_reconcile_cli
 
@@ -87,6 +90,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_uploads_cli(app)
     register_reconcile_cli(app)
     register_api_token_cli(app)
+    register_safeguarding_cli(app)
 
     @app.get("/healthz")
     def healthz():
@@ -136,6 +140,8 @@ def _check_production_settings(app: Flask) -> None:
         problems.append("MAIL_BACKEND is console")
     if not (app.config.get("CLAMD_SOCKET") or app.config.get("CLAMD_HOST")):
         problems.append("no virus scanner: set CLAMD_SOCKET or CLAMD_HOST")
+    if not app.config.get("SAFEGUARDING_KEYS"):
+        problems.append("no SAFEGUARDING_KEYS: safeguarding content needs keys of its own")
     if problems:
         raise ProductionSafetyError("Refusing to start in production: " + "; ".join(problems))
 

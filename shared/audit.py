@@ -2,17 +2,32 @@
 
 `record()` adds the event to the current database session, so it commits (or rolls back) with the change.
 Details never hold passwords, codes, tokens or safeguarding content: only ids, role names and old/new values.
+
+The log is tamper-evident: when events are flushed they are chained, each taking the next number (`seq`) and the
+hash of the event before it, and storing the SHA-256 of its own content and that link. The chain's head (one row,
+`audit_chain_head`) is locked while it is extended, so concurrent transactions queue for their place. `verify()`
+(`flask --app wsgi audit-verify`) walks the chain and names the first event that was changed, removed or inserted.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from flask import g, has_request_context
 from flask_login import current_user
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from shared.extensions import db
-from shared.models import AuditEvent, Organisation, User
+from shared.models import AuditChainHead, AuditEvent, Organisation, User, utcnow
+
+GENESIS = "0" * 64
+_order = itertools.count()  # the order events were recorded in, to chain them in that order
 
 # action -> the detail keys it must have (extra keys are refused too, to keep the schema honest)
 AUDIT_SCHEMA: dict[str, frozenset[str]] = {
@@ -24,6 +39,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "mfa.enabled": frozenset(),
     "mfa.reset": frozenset(),
     "mfa.recovery_code_used": frozenset({"remaining"}),
+    "mfa.confirmed": frozenset(),
     "password.changed": frozenset(),
     "password.reset_requested": frozenset(),
     "password.reset": frozenset(),
@@ -108,6 +124,91 @@ def record(
         object_id=str(obj.id) if obj is not None else None,
         details=details,
         request_id=g.get("request_id") if has_request_context() else None,
+        created_at=utcnow(),
     )
+    event._chain_order = next(_order)
     db.session.add(event)
     return event
+
+
+# --- the hash chain ------------------------------------------------------------------------------------------------
+
+
+def event_hash(row: AuditEvent, prev_hash: str) -> str:
+    """SHA-256 over the event's content and its link to the one before, in a canonical form."""
+    content = {
+        "seq": row.seq,
+        "prev": prev_hash,
+        "action": row.action,
+        "organisation_id": str(row.organisation_id) if row.organisation_id else None,
+        "actor_user_id": str(row.actor_user_id) if row.actor_user_id else None,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "details": row.details,
+        "request_id": row.request_id,
+        "created_at": row.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_events(session: Session, _flush_context, _instances) -> None:
+    new = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    if not new:
+        return
+    with session.no_autoflush:
+        # Take the head's lock first (an UPDATE locks the row on PostgreSQL and takes SQLite's write lock), then read.
+        locked = session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq))
+        head = session.get(AuditChainHead, 1, populate_existing=True) if locked.rowcount else None
+        if head is None:
+            head = AuditChainHead(id=1, seq=0, hash=GENESIS)
+            session.add(head)
+        for row in sorted(new, key=lambda e: getattr(e, "_chain_order", -1)):
+            if row.created_at is None:
+                row.created_at = utcnow()
+            row.seq = head.seq + 1
+            row.prev_hash = head.hash
+            row.hash = event_hash(row, head.hash)
+            head.seq, head.hash = row.seq, row.hash
+
+
+@dataclass
+class Verification:
+    checked: int
+    before_chain: int  # events from before the chain began (not covered)
+    broken_at: int | None = None  # the seq of the first event that does not hold
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(batch: int = 2000) -> Verification:
+    """Walk the chain from the first event: each must follow the one before (no gap), link to its hash, and hash
+    to what it stores; the head must name the last. Reads in batches, so a long log needs little memory."""
+    before_chain = db.session.scalar(select(db.func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
+    expected_seq, prev = 1, GENESIS
+    checked = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.seq >= expected_seq).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            if row.seq != expected_seq:
+                return Verification(checked, before_chain, expected_seq, f"event {expected_seq} is missing")
+            if row.prev_hash != prev:
+                return Verification(
+                    checked, before_chain, row.seq, f"event {row.seq} does not link to event {row.seq - 1}"
+                )
+            if row.hash != event_hash(row, prev):
+                return Verification(checked, before_chain, row.seq, f"event {row.seq} ({row.action}) was changed")
+            prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+        db.session.expunge_all()
+    head = db.session.get(AuditChainHead, 1)
+    if head is not None and (head.seq != checked or head.hash != prev):
+        return Verification(checked, before_chain, checked + 1, f"events after {checked} are missing")
+    return Verification(checked, before_chain)

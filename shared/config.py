@@ -106,6 +106,13 @@ class Config:
         self.SCHOOL_TIMEZONE = os.environ.get("SCHOOL_TIMEZONE", "Europe/London")
         self.UNMARKED_GRACE_MINUTES = _int("UNMARKED_GRACE_MINUTES", 15)
         self.REVIEW_INTERVAL_WEEKS = _int("REVIEW_INTERVAL_WEEKS", 6)
+        # Safeguarding content is encrypted with these AES-256 keys: "id:base64key,id2:base64key", the last one
+        # encrypting (shared.crypto). Unset outside production: one key derived from SECRET_KEY.
+        self.SAFEGUARDING_KEYS = os.environ.get("SAFEGUARDING_KEYS")
+        # Safeguarding pages want the security code given in the last this many minutes.
+        self.SAFEGUARDING_MFA_MINUTES = _int("SAFEGUARDING_MFA_MINUTES", 15)
+        # A concern nobody at the school has acknowledged after this many minutes (in school hours) escalates.
+        self.CONCERN_ESCALATION_MINUTES = _int("CONCERN_ESCALATION_MINUTES", 30)
         # The attendance API: requests per provider API token.
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 

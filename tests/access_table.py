@@ -32,6 +32,7 @@ ACCESS: dict[str, object] = {
     "auth.sign_in": PUBLIC,
     "auth.mfa_challenge": PUBLIC,  # needs a pending sign-in (password already accepted)
     "auth.mfa_setup": PUBLIC,  # pending sign-in, or signed in
+    "auth.mfa_confirm": SIGNED_IN,  # the security code again, before safeguarding pages
     "auth.sign_out": PUBLIC,
     "auth.invitation": PUBLIC,  # the signed token is the credential
     "auth.password_reset_request": PUBLIC,

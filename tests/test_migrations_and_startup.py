@@ -54,7 +54,15 @@ def test_production_refuses_demo_accounts(app):
 
         seed_demo()
     with pytest.raises(ProductionSafetyError, match="demo accounts"):
-        create_app({**app.config, "APP_ENV": "production", "MAIL_BACKEND": "smtp", "CLAMD_SOCKET": "/x"})
+        create_app(
+            {
+                **app.config,
+                "APP_ENV": "production",
+                "MAIL_BACKEND": "smtp",
+                "CLAMD_SOCKET": "/x",
+                "SAFEGUARDING_KEYS": "k1:" + "A" * 43 + "=",
+            }
+        )
 
 
 def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
@@ -180,3 +188,10 @@ def test_production_refuses_to_run_without_a_virus_scanner(app):
 
     with pytest.raises(ProductionSafetyError, match="no virus scanner"):
         create_app({**app.config, "APP_ENV": "production", "MAIL_BACKEND": "smtp", "CLAMD_SOCKET": None})
+
+
+def test_production_refuses_to_run_without_safeguarding_keys(app):
+    from shared.app import create_app
+
+    with pytest.raises(ProductionSafetyError, match="SAFEGUARDING_KEYS"):
+        create_app({**app.config, "APP_ENV": "production", "MAIL_BACKEND": "smtp", "CLAMD_SOCKET": "/x"})

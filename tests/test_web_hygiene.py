@@ -88,6 +88,7 @@ def test_production_sends_hsts_and_secure_cookies(app):
             "SESSION_COOKIE_SECURE": True,
             "MAIL_BACKEND": "smtp",
             "CLAMD_SOCKET": "/run/clamav/clamd.ctl",
+            "SAFEGUARDING_KEYS": "k1:" + "A" * 43 + "=",
         }
     )
     response = prod.test_client().get("/sign-in")

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
-from flask import abort, redirect, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from shared.extensions import db
-from shared.models import Membership, Organisation, OrganisationKind, User
+from shared.models import Membership, Organisation, OrganisationKind, User, utcnow
 from shared.roles import mfa_required
 
 
@@ -53,6 +54,41 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def mfa_is_recent() -> bool:
+    at = current_user.session_mfa_at
+    return at is not None and utcnow() - at <= timedelta(minutes=current_app.config["SAFEGUARDING_MFA_MINUTES"])
+
+
+def recent_mfa_required(view: Callable) -> Callable:
+    """Safeguarding pages: the security code must have been given in this session within SAFEGUARDING_MFA_MINUTES
+    (15 by default), else the person is asked for it again and comes back. A form sent with a stale code saves
+    nothing (the person is told so and sends it again)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not mfa_is_recent():
+            if request.method != "GET":
+                flash("For safeguarding information, enter your security code again. Nothing was saved: send it again.")
+                back = request.referrer if is_safe_next(_path_of(request.referrer)) else None
+                return redirect(url_for("auth.mfa_confirm", next=_path_of(back) or request.path))
+            return redirect(url_for("auth.mfa_confirm", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _path_of(url: str | None) -> str | None:
+    """The path and query of a URL on this site (a referrer), or None."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def current_organisation() -> Organisation:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from shared.extensions import db
 from shared.models import Organisation, OrganisationKind, User
@@ -27,6 +28,7 @@ class SignedInUser:
     session_id: uuid.UUID
     session_mfa_verified: bool
     token: str = field(repr=False)
+    session_mfa_at: datetime | None = None  # when the security code was last given in this session
     _record: User | None = field(default=None, repr=False)
     _organisation: Organisation | None = field(default=None, repr=False)
 
@@ -59,7 +61,9 @@ class SignedInUser:
         return self._organisation
 
     @classmethod
-    def from_user(cls, user: User, *, session_id: uuid.UUID, mfa_verified: bool, token: str) -> SignedInUser:
+    def from_user(
+        cls, user: User, *, session_id: uuid.UUID, mfa_verified: bool, token: str, mfa_at: datetime | None = None
+    ) -> SignedInUser:
         org = user.organisation
         profile = org.provider_profile
         return cls(
@@ -75,6 +79,7 @@ class SignedInUser:
             session_id=session_id,
             session_mfa_verified=mfa_verified,
             token=token,
+            session_mfa_at=mfa_at,
             _record=user,
             _organisation=org,
         )

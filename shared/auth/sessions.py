@@ -59,11 +59,16 @@ def start_session(user: User, *, mfa_verified: bool) -> UserSession:
         created_at=now,
         last_seen_at=now,
         mfa_verified=mfa_verified,
+        mfa_verified_at=now if mfa_verified else None,
         user_agent=(request.user_agent.string or "")[:200],
     )
     db.session.add(record)
     session.clear()
-    login_user(SignedInUser.from_user(user, session_id=record.id, mfa_verified=mfa_verified, token=token))
+    login_user(
+        SignedInUser.from_user(
+            user, session_id=record.id, mfa_verified=mfa_verified, token=token, mfa_at=record.mfa_verified_at
+        )
+    )
     return record
 
 
@@ -79,7 +84,14 @@ def end_current_session(reason: str) -> None:
 
 
 def mark_current_session_mfa_verified() -> None:
-    db.session.execute(update(UserSession).where(UserSession.id == current_user.session_id).values(mfa_verified=True))
+    """The security code was just given in this session (set-up, or asked again before safeguarding pages)."""
+    now = utcnow()
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == current_user.session_id)
+        .values(mfa_verified=True, mfa_verified_at=now)
+    )
+    current_user.session_mfa_verified, current_user.session_mfa_at = True, now
 
 
 def end_user_sessions(user_id: uuid.UUID, reason: str, *, keep_id: uuid.UUID | None = None) -> int:
@@ -102,6 +114,7 @@ _PRINCIPAL_QUERY = (
         UserSession.last_seen_at,
         UserSession.ended_at,
         UserSession.mfa_verified,
+        UserSession.mfa_verified_at,
         User.id.label("user_id"),
         User.email,
         User.name,
@@ -162,6 +175,7 @@ def load_user_from_session(token: str) -> SignedInUser | None:
         session_id=row.id,
         session_mfa_verified=row.mfa_verified,
         token=token,
+        session_mfa_at=row.mfa_verified_at,
     )
 
 

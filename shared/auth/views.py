@@ -185,6 +185,37 @@ def mfa_challenge():
     return render_template("auth/mfa_challenge.html", form=form)
 
 
+@bp.route("/two-step/confirm", methods=["GET", "POST"])
+@ip_ceiling
+def mfa_confirm():
+    """Signed in, but safeguarding pages want the security code given recently: ask for it again, then go back."""
+    if not current_user.is_authenticated:
+        raise SignInRequired
+    user = current_user.record
+    target = request.args.get("next")
+    target = target if is_safe_next(target) else url_for("auth.index")
+    if not user.mfa_enabled:
+        flash("Set up two-step sign-in first: safeguarding information needs it.")
+        return redirect(url_for("auth.mfa_setup"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        attempts = throttle()
+        retry = attempts.retry_after("totp", str(user.id))
+        if retry:
+            return _too_many(retry, "totp", user)
+        if mfa.verify_totp(user, form.code.data):
+            attempts.succeeded("totp", str(user.id))
+            mark_current_session_mfa_verified()
+            audit.record("mfa.confirmed", organisation=user.organisation, obj=user, actor=user)
+            db.session.commit()
+            return redirect(target)
+        attempts.failed("totp", str(user.id))
+        audit.record("sign_in.failed", organisation=user.organisation, obj=user, actor=user, reason="code")
+        db.session.commit()
+        form.code.errors.append(CODE_ERROR)
+    return render_template("auth/mfa_confirm.html", form=form)
+
+
 @bp.route("/two-step/set-up", methods=["GET", "POST"])
 @ip_ceiling
 def mfa_setup():

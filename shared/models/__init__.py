@@ -40,6 +40,16 @@ from shared.models.pupil import (
     Pupil,
     SendStatus,
 )
+from shared.models.safeguarding import (
+    AuditChainHead,
+    Concern,
+    ConcernEntry,
+    Notice,
+    PolicyConfirmation,
+    ProviderPolicyReview,
+    SafeguardingFile,
+    SchoolPolicy,
+)
 from shared.models.user import (
     Invitation,
     Membership,
@@ -51,6 +61,14 @@ from shared.models.user import (
 )
 
 __all__ = [
+    "AuditChainHead",
+    "Concern",
+    "ConcernEntry",
+    "Notice",
+    "PolicyConfirmation",
+    "ProviderPolicyReview",
+    "SafeguardingFile",
+    "SchoolPolicy",
     "ApiToken",
     "AttendanceAlert",
     "AttendanceAmendment",

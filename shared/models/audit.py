@@ -1,11 +1,12 @@
-"""Audit events: who did what to which object, when; written in the same transaction as the change."""
+"""Audit events: who did what to which object, when; written in the same transaction as the change, and chained
+by hashes so that a changed, removed or inserted event is detected (`flask --app wsgi audit-verify`)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Uuid
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.extensions import db
@@ -24,3 +25,8 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at()
+    # The hash chain (shared.audit): each event's place in the chain, the hash of the one before, and its own hash
+    # over its content and that link. Events from before the chain began have none.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -109,6 +109,8 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(40))
     mfa_verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # When the security code was last given in this session (safeguarding pages want it within 15 minutes).
+    mfa_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User] = relationship()
