@@ -72,3 +72,28 @@ def evidence_download(document: EvidenceDocument, *, storage: Storage | None = N
         size=document.size_bytes,
         before_send=audit_download,
     )
+
+
+def decrypted_file_response(
+    storage: Storage, key: str, *, purpose: str, display_name: str, content_type: str, before_send=None
+) -> Response:
+    """An encrypted object (a safeguarding attachment) decrypted and sent as an attachment. A tampered object is
+    a 500 that says nothing of its content (CiphertextTampered is logged by the error handler)."""
+    from shared.crypto import decrypt_bytes
+
+    try:
+        with storage.open(key) as stream:
+            plaintext = decrypt_bytes(stream.read(), purpose)
+    except ObjectNotFound:
+        log.error("download.object_missing", extra={"key": key})
+        abort(404)
+    except (StorageError, OSError) as exc:
+        log.error("download.storage_failed", extra={"error": type(exc).__name__})
+        abort(503)
+    if before_send is not None:
+        before_send()
+    response = Response(plaintext, content_type=content_type)
+    response.headers["Content-Disposition"] = content_disposition(display_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -17,6 +17,7 @@ Refusals are `UploadRefused` with a stable reason code (shared.uploads.reasons);
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from shared import audit
+from shared.crypto import encrypt_bytes
 from shared.evidence_catalogue import BY_CODE, EvidenceType, ProviderType
 from shared.extensions import db
 from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile, User
@@ -83,8 +85,13 @@ def store_upload(
     on_virus: Callable[[str | None], None] | None = None,
     allowed_extensions: Collection[str] = DEFAULT_ALLOWED,
     limits: UploadLimits = DEFAULT_LIMITS,
+    encrypt_purpose: str | None = None,
 ) -> Iterator[StoredUpload]:
     """Check, scan and store an upload, then hand it to the `with` body, which writes the rows and commits.
+
+    With `encrypt_purpose` (safeguarding attachments) the stored object is AES-GCM ciphertext bound to that purpose
+    (shared.crypto.encrypt_bytes), under the current key; the file is held in memory to encrypt it (it is at most
+    MAX_UPLOAD_MB).
 
     Raises UploadRefused (nothing stored) for any refusal. If the body raises (a failed commit included), the
     session is rolled back, the stored object deleted and the exception re-raised. `scanner` defaults to the
@@ -107,7 +114,7 @@ def store_upload(
     with checked:  # the spooled copy is freed whatever happens next
         virus_scanned = scan_upload(checked, scanner, on_virus)
         key = new_key(organisation_id)
-        _save(storage, key, checked)
+        _save(storage, key, checked, encrypt_purpose)
         stored = StoredUpload(
             key=key,
             display_name=checked.display_name,
@@ -147,9 +154,13 @@ def scan_upload(
     raise UploadRefused(Reason.VIRUS_FOUND, result.signature)
 
 
-def _save(storage: Storage, key: str, checked: CheckedUpload) -> None:
+def _save(storage: Storage, key: str, checked: CheckedUpload, encrypt_purpose: str | None = None) -> None:
     try:
-        storage.save(key, checked.stream(), content_type=checked.mime_type, download_name=checked.display_name)
+        if encrypt_purpose is None:
+            storage.save(key, checked.stream(), content_type=checked.mime_type, download_name=checked.display_name)
+        else:
+            sealed = io.BytesIO(encrypt_bytes(checked.stream().read(), encrypt_purpose))
+            storage.save(key, sealed, content_type="application/octet-stream", download_name="encrypted")
     except (StorageError, OSError) as exc:
         # The backends write all or nothing, but a backend that failed half-way must not leave a part behind.
         _delete_quietly(storage, key)

@@ -17,12 +17,17 @@ from flask import Flask
 from sqlalchemy import select
 
 from shared.extensions import db
-from shared.models import EvidenceDocument, PlacementDocument
+from shared.models import EvidenceDocument, PlacementDocument, SafeguardingFile, SchoolPolicy
 from shared.storage import LocalStorage, S3Storage, Storage, check_key
 from shared.uploads.pipeline import current_storage
 
 # Every column that holds a storage key. A new kind of upload adds its column here.
-STORAGE_KEY_COLUMNS = (EvidenceDocument.storage_key, PlacementDocument.storage_key)
+STORAGE_KEY_COLUMNS = (
+    EvidenceDocument.storage_key,
+    PlacementDocument.storage_key,
+    SafeguardingFile.storage_key,
+    SchoolPolicy.storage_key,
+)
 DEFAULT_GRACE_MINUTES = 60
 
 
