@@ -11,10 +11,13 @@ bp.before_request(guard_side(OrganisationKind.PROVIDER))
 from portal.views import (  # noqa: E402,F401  (routes register on bp)
     api_tokens,
     attendance,
+    concerns,
     documents,
     home,
     incidents,
+    notices,
     onboarding,
+    policies,
     pupils,
     staff,
     users,

@@ -94,6 +94,28 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "incident.course_recorded": frozenset(),
     "review.recorded": frozenset({"outcome"}),
     "visit.recorded": frozenset(),
+    # Safeguarding (issue 5): never content, not even a concern's category; who opened what is audited.
+    "concern.raised": frozenset({"route"}),  # route: staff (to their DSL first) | dsl (straight to the school)
+    "concern.sent": frozenset(),
+    "concern.opened": frozenset(),
+    "concern.acknowledged": frozenset(),
+    "concern.escalated": frozenset({"minutes"}),
+    "concern.entry_recorded": frozenset({"kind"}),
+    "concern.shared_back": frozenset(),
+    "concern.closed": frozenset(),
+    "concern.attachment_added": frozenset({"virus_scanned"}),
+    "concern.attachment_downloaded": frozenset(),
+    "notice.shared": frozenset({"kind"}),
+    "notice.opened": frozenset(),
+    "notice.acknowledged": frozenset(),
+    "notice.chased": frozenset(),
+    "notice.attachment_downloaded": frozenset(),
+    "policy.uploaded": frozenset({"version"}),
+    "policy.confirmed": frozenset({"version"}),
+    "policy.downloaded": frozenset({"version"}),
+    "provider_policy.reviewed": frozenset({"outcome"}),
+    "chronology.opened": frozenset(),
+    "chronology.exported": frozenset({"format"}),
 }
 
 

@@ -483,6 +483,120 @@ class World:
             db.session.commit()
             return visit.id
 
+    def concern(self, placement_id: uuid.UUID, *, status: str = "sent", **fields) -> uuid.UUID:
+        """A safeguarding concern about the placement's pupil, raised by the provider (sent to the school unless
+        `status` says otherwise). Its text is encrypted like any other."""
+        from datetime import UTC, datetime
+
+        from shared.models import Concern, Placement
+
+        with self.app.app_context():
+            placement = db.session.get(Placement, placement_id)
+            concern = Concern(
+                school_id=placement.school_id,
+                provider_id=placement.provider_id,
+                placement_id=placement.id,
+                pupil_id=placement.pupil_id,
+                status=status,
+                occurred_at=fields.pop("occurred_at", datetime(2026, 11, 30, 10, 30, tzinfo=UTC)),
+                location=fields.pop("location", "Workshop"),
+                category=fields.pop("category", "neglect"),
+                what_happened=fields.pop("what_happened", "Came in hungry and without a coat for the third day."),
+                actions_taken=fields.pop("actions_taken", "Gave breakfast; told the DSL."),
+                raised_by_id=fields.pop("raised_by_id", None) or self._someone(placement.provider_id),
+                sent_at=fields.pop(
+                    "sent_at", datetime(2026, 11, 30, 10, 45, tzinfo=UTC) if status != "raised" else None
+                ),
+                **fields,
+            )
+            db.session.add(concern)
+            db.session.commit()
+            return concern.id
+
+    def notice(self, placement_id: uuid.UUID, *, kind: str = "operation_encompass", **fields) -> uuid.UUID:
+        """A safeguarding notice the school shared with the placement's provider about its pupil."""
+        from shared.models import Notice, Placement
+
+        with self.app.app_context():
+            placement = db.session.get(Placement, placement_id)
+            notice = Notice(
+                school_id=placement.school_id,
+                provider_id=placement.provider_id,
+                pupil_id=placement.pupil_id,
+                placement_id=placement.id,
+                kind=kind,
+                police_reference=fields.pop("police_reference", "OE/2026/1234"),
+                incident_details=fields.pop("incident_details", "Domestic incident at home, Sunday night."),
+                child_present=fields.pop("child_present", "yes"),
+                provider_text=fields.pop("provider_text", "Be ready for a tired, unsettled day; offer a quiet space."),
+                shared_by_id=fields.pop("shared_by_id", None) or self._someone(placement.school_id),
+                **fields,
+            )
+            db.session.add(notice)
+            db.session.commit()
+            return notice.id
+
+    def school_policy(self, school_id: uuid.UUID, *, version: int = 1) -> uuid.UUID:
+        """A version of the school's child-protection policy, with its object stored (for downloads)."""
+        import hashlib
+        import io
+
+        from shared.models import SchoolPolicy
+        from shared.storage import LocalStorage, new_key
+
+        content = b"%PDF-1.7\n% the school's child protection policy\n"
+        key = new_key(school_id)
+        LocalStorage(self.app.config["UPLOAD_FOLDER"]).save(
+            key, io.BytesIO(content), content_type="application/pdf", download_name="Child protection policy.pdf"
+        )
+        with self.app.app_context():
+            policy = SchoolPolicy(
+                school_id=school_id,
+                version=version,
+                storage_key=key,
+                display_name="Child protection policy.pdf",
+                content_type="application/pdf",
+                size_bytes=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                virus_scanned=True,
+                uploaded_by_id=self._someone(school_id),
+            )
+            db.session.add(policy)
+            db.session.commit()
+            return policy.id
+
+    def safeguarding_file(self, concern_id: uuid.UUID, content: bytes = b"%PDF-1.7\n% body map\n") -> uuid.UUID:
+        """An encrypted attachment of a concern, with its (encrypted) object stored."""
+        import io
+
+        from shared.crypto import encrypt_bytes
+        from shared.models import Concern, SafeguardingFile
+        from shared.storage import LocalStorage, new_key
+
+        with self.app.app_context():
+            concern = db.session.get(Concern, concern_id)
+            row = SafeguardingFile(
+                id=uuid.uuid4(),
+                concern_id=concern.id,
+                school_id=concern.school_id,
+                storage_key=new_key(concern.school_id),
+                key_id=self.app.extensions["keyring"].current,
+                display_name="Body map.pdf",
+                content_type="application/pdf",
+                size_bytes=len(content),
+                virus_scanned=True,
+                uploaded_by_id=concern.raised_by_id,
+            )
+            LocalStorage(self.app.config["UPLOAD_FOLDER"]).save(
+                row.storage_key,
+                io.BytesIO(encrypt_bytes(content, f"SafeguardingFile:{row.id}")),
+                content_type="application/octet-stream",
+                download_name="encrypted",
+            )
+            db.session.add(row)
+            db.session.commit()
+            return row.id
+
     def _someone(self, org_id: uuid.UUID) -> uuid.UUID:
         """Any user of the organisation (one is made if it has none), for rows that need an author."""
         from shared.models import Membership

@@ -67,6 +67,10 @@ def test_role_endpoint_matrix(role, world, app):
     token_id, _ = world.api_token(provider)
     review = world.review(placement)
     visit = world.visit(provider)
+    concern = world.concern(placement)
+    notice = world.notice(placement)
+    policy = world.school_policy(school)
+    sg_file = world.safeguarding_file(concern)
     browser = Browser(app.test_client())
     if role is not None:
         org = school if role in SCHOOL_ROLES else provider
@@ -89,6 +93,10 @@ def test_role_endpoint_matrix(role, world, app):
             "token_id": token_id,
             "review_id": review,
             "visit_id": visit,
+            "concern_id": concern,
+            "notice_id": notice,
+            "policy_id": policy,
+            "file_id": sg_file,
         },
     ):
         if endpoint.startswith("school_admin.") and role in PROVIDER_ROLES:

@@ -39,6 +39,10 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world, a
         "token_id": admin.id,
         "review_id": admin.id,
         "visit_id": admin.id,
+        "concern_id": admin.id,
+        "notice_id": admin.id,
+        "policy_id": admin.id,
+        "file_id": admin.id,
     }
     checked = []
     for endpoint, url in _post_urls(app, values):
