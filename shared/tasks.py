@@ -69,3 +69,25 @@ def chase_unmarked_task() -> int:
     app = _flask_app()
     with app.app_context(), app.test_request_context():
         return chase_unmarked()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def escalate_concerns_task() -> int:
+    """Every minute: a concern no school DSL has acknowledged within CONCERN_ESCALATION_MINUTES of school hours
+    goes to the headteacher and again to the DSLs."""
+    from shared.services.concerns import escalate_unacknowledged
+
+    app = _flask_app()
+    with app.app_context(), app.test_request_context():
+        return escalate_unacknowledged()
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def chase_notices_task() -> int:
+    """Every quarter of an hour: notices the provider's DSL has not acknowledged are chased before the next school
+    day (once each)."""
+    from shared.services.notices import chase_unacknowledged
+
+    app = _flask_app()
+    with app.app_context(), app.test_request_context():
+        return chase_unacknowledged()
