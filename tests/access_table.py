@@ -2,6 +2,7 @@
 
 PUBLIC: anyone, signed in or not. SIGNED_IN: anyone signed in, either side.
 ("school", roles) / ("portal", roles): signed in on that side with one of the roles.
+("portal", roles, HIDDEN): the same, but others on that side get a 404 (they must not learn it exists).
 """
 
 from shared.roles import (
@@ -19,6 +20,8 @@ from shared.roles import (
 )
 
 PUBLIC = "public"
+# A third element: roles on that side without access get a 404, not a 403, so they cannot tell the page exists.
+HIDDEN = "hidden"
 SIGNED_IN = "signed_in"
 API_TOKEN = "api_token"  # the JSON API: a provider's API token, not a signed-in role (tests/test_api.py)
 ALL_SCHOOL = frozenset(SCHOOL_ROLES)
