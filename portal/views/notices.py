@@ -1,1 +1,116 @@
-"""(being written: issue 5)"""
+"""Safeguarding notices from the school, for the provider's DSL only. Everyone else at the provider gets a 404 on
+every notice URL, so they cannot tell that notices exist; the menus and pages they see never mention them."""
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
+
+from portal import bp
+from shared import roles
+from shared.auth.access import current_organisation, own_or_404, recent_mfa_required
+from shared.extensions import db
+from shared.models import Notice, Organisation, Pupil
+from shared.services import notices
+from shared.services.incidents import local
+from shared.services.notices import CHILD_PRESENT, NOTICE_KINDS
+from shared.uploads.downloads import decrypted_file_response
+from shared.uploads.pipeline import current_storage
+from shared.web import apply
+
+
+def provider_dsl_or_404(view: Callable) -> Callable:
+    """Like roles_required(PROVIDER_DSL), but anyone else gets a 404, not a 403: "other provider staff see nothing
+    of them, not even that they exist"."""
+    view.allowed_roles = frozenset({roles.PROVIDER_DSL})
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.has_role(roles.PROVIDER_DSL):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class AcknowledgeForm(FlaskForm):
+    submit = SubmitField("I have read this notice", widget=GovSubmitInput())
+
+
+@bp.get("/notices")
+@provider_dsl_or_404
+@recent_mfa_required
+def notices_list():
+    rows = notices.notices_for_provider(current_organisation().id)
+    return render_template(
+        "portal/notices/list.html",
+        notices=rows,
+        pupils=notices.pupils_by_id(rows),
+        schools=notices.organisations_by_id(n.school_id for n in rows),
+        kinds=NOTICE_KINDS,
+        local=local,
+        expired=notices.is_expired,
+    )
+
+
+def _page(notice: Notice, form: AcknowledgeForm):
+    expired = notices.is_expired(notice)
+    return render_template(
+        "portal/notices/detail.html",
+        notice=notice,
+        expired=expired,
+        pupil=db.session.get(Pupil, notice.pupil_id),
+        school=db.session.get(Organisation, notice.school_id),
+        attachment=None if expired else notices.attachment_of(notice),
+        names=notices.names_of([notice.acknowledged_by_id]),
+        kinds=NOTICE_KINDS,
+        child_present=CHILD_PRESENT,
+        local=local,
+        form=form,
+    )
+
+
+@bp.get("/notices/<uuid:notice_id>")
+@provider_dsl_or_404
+@recent_mfa_required
+def notice_detail(notice_id: uuid.UUID):
+    notice = own_or_404(Notice, notice_id, owner="provider_id")
+    notices.record_opened(notice, by=current_user)
+    return _page(notice, AcknowledgeForm(formdata=None))
+
+
+@bp.post("/notices/<uuid:notice_id>/acknowledge")
+@provider_dsl_or_404
+@recent_mfa_required
+def acknowledge_notice(notice_id: uuid.UUID):
+    notice = own_or_404(Notice, notice_id, owner="provider_id")
+    form = AcknowledgeForm()
+    if form.validate_on_submit() and apply(form, lambda: notices.acknowledge(notice, by=current_user), field="submit"):
+        flash("Notice acknowledged. The school's DSL can see that you have read it.")
+    for message in form.submit.errors:
+        flash(message, "error")
+    return redirect(url_for("portal.notice_detail", notice_id=notice.id))
+
+
+@bp.get("/notices/<uuid:notice_id>/file")
+@provider_dsl_or_404
+@recent_mfa_required
+def notice_file(notice_id: uuid.UUID):
+    notice = own_or_404(Notice, notice_id, owner="provider_id")
+    attachment = None if notices.is_expired(notice) else notices.attachment_of(notice)
+    if attachment is None:
+        flash("There is no document to download for this notice", "error")
+        return redirect(url_for("portal.notice_detail", notice_id=notice.id))
+    return decrypted_file_response(
+        current_storage(),
+        attachment.storage_key,
+        purpose=f"SafeguardingFile:{attachment.id}",
+        display_name=attachment.display_name,
+        content_type=attachment.content_type,
+        before_send=lambda: notices.record_download(notice, by=current_user),
+    )

@@ -1,1 +1,70 @@
-"""(being written: issue 5)"""
+"""A pupil's safeguarding chronology for the child-protection file: the page, and its CSV and PDF exports.
+
+The school's DSLs only, with a security code given in the last few minutes; every opening and every export is
+audited (who, which pupil, which format: never the content)."""
+
+import uuid
+
+from flask import Response, render_template
+from flask_login import current_user
+
+from school_admin import bp
+from shared import audit, roles
+from shared.auth.access import current_organisation, own_or_404, recent_mfa_required, roles_required
+from shared.extensions import db
+from shared.models import Pupil, utcnow
+from shared.services import chronology as chronologies
+
+
+def _pupil(pupil_id: uuid.UUID) -> Pupil:
+    return own_or_404(Pupil, pupil_id, owner="school_id")
+
+
+def _download(body: bytes | str, *, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/pupils/<uuid:pupil_id>/chronology")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def pupil_chronology(pupil_id: uuid.UUID):
+    pupil = _pupil(pupil_id)
+    entries = chronologies.chronology(pupil.school_id, pupil.id)
+    audit.record("chronology.opened", organisation=current_organisation(), obj=pupil)
+    db.session.commit()
+    return render_template(
+        "school_admin/chronology/chronology.html",
+        pupil=pupil,
+        entries=entries,
+        when_in_words=chronologies.when_in_words,
+    )
+
+
+@bp.get("/pupils/<uuid:pupil_id>/chronology.csv")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def pupil_chronology_csv(pupil_id: uuid.UUID):
+    pupil = _pupil(pupil_id)
+    body = chronologies.as_csv(chronologies.chronology(pupil.school_id, pupil.id))
+    audit.record("chronology.exported", organisation=current_organisation(), obj=pupil, format="csv")
+    db.session.commit()
+    return _download(body, mimetype="text/csv", filename=f"safeguarding-chronology-{pupil.upn}.csv")
+
+
+@bp.get("/pupils/<uuid:pupil_id>/chronology.pdf")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def pupil_chronology_pdf(pupil_id: uuid.UUID):
+    pupil = _pupil(pupil_id)
+    body = chronologies.as_pdf(
+        chronologies.chronology(pupil.school_id, pupil.id),
+        pupil,
+        printed_by=current_user.name,
+        printed_at=utcnow(),
+    )
+    audit.record("chronology.exported", organisation=current_organisation(), obj=pupil, format="pdf")
+    db.session.commit()
+    return _download(body, mimetype="application/pdf", filename=f"safeguarding-chronology-{pupil.upn}.pdf")

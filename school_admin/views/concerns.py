@@ -1,1 +1,291 @@
-"""(being written: issue 5)"""
+"""The school DSL's safeguarding concern queue and record: acknowledge, discussions, decisions with their rationale
+(a decision not to refer included), referrals, what is shared back with the provider's DSL, and closing. Nothing is
+edited or deleted. Every page needs a security code given in the last 15 minutes and every opening is audited.
+
+The DSL leads: only DSLs (and deputies) act. The headteacher, told when a concern is escalated, may read an
+escalated concern (and only those), so they can see what is waiting and chase it; they record nothing."""
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from school_admin import bp
+from shared import roles
+from shared.auth.access import current_organisation, own_or_404, recent_mfa_required, roles_required
+from shared.extensions import db
+from shared.forms import RadiosField, choices_from, single_line
+from shared.models import Concern, Organisation
+from shared.services import concerns
+from shared.services.concerns import CATEGORIES, DECISIONS, ENTRY_KINDS, REFERRED_TO, SCHOOL_STATES
+from shared.services.incidents import names_of
+from shared.uploads.downloads import decrypted_file_response
+from shared.uploads.pipeline import current_storage
+from shared.web import apply
+
+READERS = (roles.DSL, roles.HEADTEACHER)
+
+
+def _text(label: str, description: str = "") -> TextAreaField:
+    # Required-ness is the service's rule (so the messages are the same everywhere); the form only limits length.
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        description=description,
+        validators=[Optional(), Length(max=5000, message="Keep this to 5000 characters or fewer")],
+    )
+
+
+class AcknowledgeForm(FlaskForm):
+    submit = SubmitField("Acknowledge", widget=GovSubmitInput())
+
+
+class DiscussionForm(FlaskForm):
+    body = _text("Record a discussion", "Who you spoke to, when, and what was agreed.")
+    submit = SubmitField("Record discussion", widget=GovSubmitInput())
+
+
+class DecisionForm(FlaskForm):
+    decision = RadiosField("Decision", choices=choices_from(DECISIONS), invalid_message="Choose the decision")
+    body = _text("Reason for the decision", "Required, including for a decision not to refer.")
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class ReferralForm(FlaskForm):
+    referred_to = RadiosField(
+        "Referred to", choices=choices_from(REFERRED_TO), invalid_message="Choose who the referral was made to"
+    )
+    reference = StringField(
+        "Reference (optional)",
+        widget=GovTextInput(),
+        filters=[single_line],
+        validators=[Optional(), Length(max=100, message="Keep the reference to 100 characters or fewer")],
+    )
+    body = _text("Details (optional)", "For example, who you spoke to.")
+    outcome = _text("Outcome (optional)", "If you do not know it yet, record it later as another referral entry.")
+    submit = SubmitField("Record referral", widget=GovSubmitInput())
+
+
+class ShareBackForm(FlaskForm):
+    shared_text = _text(
+        "Share with the provider's DSL",
+        "Only what they need to know to keep the child safe. They are told there is an update, not what it says.",
+    )
+    submit = SubmitField("Share with the provider", widget=GovSubmitInput())
+
+
+class CloseForm(FlaskForm):
+    submit = SubmitField("Close concern", widget=GovSubmitInput())
+
+
+def _is_dsl() -> bool:
+    return current_user.has_role(roles.DSL)
+
+
+def _own(concern_id: uuid.UUID) -> Concern:
+    concern = own_or_404(Concern, concern_id, owner="school_id")
+    if concern.status == "raised":  # still with the provider's DSL: the school cannot see it yet
+        abort(404)
+    return concern
+
+
+def _readable(concern: Concern) -> bool:
+    return _is_dsl() or concern.escalated_at is not None
+
+
+def _not_escalated():
+    flash("Only the DSLs can open a concern until it is escalated to you.")
+    return redirect(url_for("school_admin.concerns_queue"))
+
+
+@bp.get("/concerns")
+@roles_required(*READERS)
+@recent_mfa_required
+def concerns_queue():
+    rows = concerns.school_queue(current_organisation().id, escalated_only=not _is_dsl())
+    provider_ids = {c.provider_id for c in rows}
+    providers = {o.id: o.name for o in db.session.query(Organisation).filter(Organisation.id.in_(provider_ids))}
+    return render_template(
+        "school_admin/concerns/queue.html",
+        concerns=rows,
+        pupils=concerns.pupils_of(rows),
+        providers=providers,
+        states=SCHOOL_STATES,
+        local=concerns.local,
+        is_dsl=_is_dsl(),
+    )
+
+
+def _page(concern: Concern, **forms):
+    entries = list(concern.entries)
+    is_open = _is_dsl() and concern.status != "closed"
+    return render_template(
+        "school_admin/concerns/detail.html",
+        concern=concern,
+        pupil=concerns.pupils_of([concern])[concern.id],
+        provider=db.session.get(Organisation, concern.provider_id),
+        entries=entries,
+        categories=CATEGORIES,
+        decisions=DECISIONS,
+        referred_to=REFERRED_TO,
+        kinds=ENTRY_KINDS,
+        states=SCHOOL_STATES,
+        local=concerns.local,
+        names=names_of(
+            [
+                concern.raised_by_id,
+                concern.sent_by_id,
+                concern.acknowledged_by_id,
+                concern.closed_by_id,
+                *(e.recorded_by_id for e in entries),
+            ]
+        ),
+        openings=concerns.openings(concern),
+        can_act=is_open,
+        can_acknowledge=is_open and concern.acknowledged_at is None,
+        acknowledge_form=forms.get("acknowledge_form") or AcknowledgeForm(),
+        discussion_form=forms.get("discussion_form") or DiscussionForm(),
+        decision_form=forms.get("decision_form") or DecisionForm(),
+        referral_form=forms.get("referral_form") or ReferralForm(),
+        share_form=forms.get("share_form") or ShareBackForm(),
+        close_form=CloseForm(),
+        form=forms.get("form"),
+    )
+
+
+@bp.get("/concerns/<uuid:concern_id>")
+@roles_required(*READERS)
+@recent_mfa_required
+def concern_detail(concern_id: uuid.UUID):
+    concern = _own(concern_id)
+    if not _readable(concern):
+        return _not_escalated()
+    concerns.record_opened(concern, current_organisation(), by=current_user)
+    return _page(concern)
+
+
+def _back(concern: Concern):
+    return redirect(url_for("school_admin.concern_detail", concern_id=concern.id))
+
+
+@bp.post("/concerns/<uuid:concern_id>/acknowledge")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def acknowledge_concern(concern_id: uuid.UUID):
+    concern = _own(concern_id)
+    form = AcknowledgeForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: concerns.acknowledge(concern, by=current_user), field="submit"
+    ):
+        flash("Concern acknowledged. The provider's DSL can see that you have.")
+    for message in form.submit.errors:
+        flash(message, "error")
+    return _back(concern)
+
+
+@bp.post("/concerns/<uuid:concern_id>/discussion")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def record_concern_discussion(concern_id: uuid.UUID):
+    concern = _own(concern_id)
+    form = DiscussionForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: concerns.record_entry(concern, "discussion", form.body.data, by=current_user), field="body"
+    ):
+        flash("Discussion recorded.")
+        return _back(concern)
+    return _page(concern, discussion_form=form, form=form)
+
+
+@bp.post("/concerns/<uuid:concern_id>/decision")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def record_concern_decision(concern_id: uuid.UUID):
+    concern = _own(concern_id)
+    form = DecisionForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: concerns.record_entry(
+            concern, "decision", form.body.data, decision=form.decision.data, by=current_user
+        ),
+        field="body",
+    ):
+        flash("Decision recorded.")
+        return _back(concern)
+    return _page(concern, decision_form=form, form=form)
+
+
+@bp.post("/concerns/<uuid:concern_id>/referral")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def record_concern_referral(concern_id: uuid.UUID):
+    concern = _own(concern_id)
+    form = ReferralForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: concerns.record_entry(
+            concern,
+            "referral",
+            form.body.data,
+            referred_to=form.referred_to.data,
+            reference=form.reference.data,
+            outcome=form.outcome.data,
+            by=current_user,
+        ),
+        field="referred_to",
+    ):
+        flash("Referral recorded.")
+        return _back(concern)
+    return _page(concern, referral_form=form, form=form)
+
+
+@bp.post("/concerns/<uuid:concern_id>/share-back")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def share_concern_back(concern_id: uuid.UUID):
+    concern = _own(concern_id)
+    form = ShareBackForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: concerns.share_back(concern, form.shared_text.data, by=current_user), field="shared_text"
+    ):
+        flash("Shared with the provider's DSL. They have been told there is an update.")
+        return _back(concern)
+    return _page(concern, share_form=form, form=form)
+
+
+@bp.post("/concerns/<uuid:concern_id>/close")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def close_concern(concern_id: uuid.UUID):
+    concern = _own(concern_id)
+    form = CloseForm()
+    if form.validate_on_submit() and apply(form, lambda: concerns.close(concern, by=current_user), field="submit"):
+        flash("Concern closed. It is kept, with everything recorded on it.")
+    for message in form.submit.errors:
+        flash(message, "error")
+    return _back(concern)
+
+
+@bp.get("/concerns/<uuid:concern_id>/files/<uuid:file_id>")
+@roles_required(*READERS)
+@recent_mfa_required
+def concern_file(concern_id: uuid.UUID, file_id: uuid.UUID):
+    concern = _own(concern_id)
+    if not _readable(concern):
+        return _not_escalated()
+    row = concerns.file_of(concern, file_id)
+    if row is None:
+        abort(404)
+    school = current_organisation()
+    return decrypted_file_response(
+        current_storage(),
+        row.storage_key,
+        purpose=f"SafeguardingFile:{row.id}",
+        display_name=row.display_name,
+        content_type=row.content_type,
+        before_send=lambda: concerns.record_download(concern, school, by=current_user),
+    )
