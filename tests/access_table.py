@@ -54,6 +54,13 @@ ACCESS: dict[str, object] = {
     "school_admin.provider_page": ("school", PROVIDER_READERS),
     "school_admin.decide_provider": ("school", frozenset({AP_LEAD})),
     "school_admin.provider_deadlines": ("school", frozenset({AP_LEAD})),
+    "school_admin.school_policies": ("school", frozenset({HEADTEACHER, AP_LEAD, DSL})),  # issue 5: policies
+    "school_admin.upload_school_policy": ("school", frozenset({DSL})),
+    "school_admin.download_school_policy": ("school", frozenset({HEADTEACHER, AP_LEAD, DSL})),
+    "school_admin.assess_provider_policy": ("school", frozenset({DSL})),
+    "portal.school_policy": ("portal", frozenset({PROVIDER_MANAGER, PROVIDER_DSL})),  # issue 5: policies
+    "portal.confirm_school_policy": ("portal", frozenset({PROVIDER_DSL})),
+    "portal.download_school_policy": ("portal", frozenset({PROVIDER_MANAGER, PROVIDER_DSL})),
     "school_admin.verification_queue": ("school", frozenset({AP_LEAD, DSL})),
     "school_admin.review_document": ("school", frozenset({AP_LEAD, DSL})),
     "school_admin.verify_document": ("school", frozenset({AP_LEAD, DSL})),
@@ -63,6 +70,10 @@ ACCESS: dict[str, object] = {
     "school_admin.pupils": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
     "school_admin.new_pupil": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
     "school_admin.pupil_page": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
+    # A pupil's safeguarding chronology (issue 5): the school's DSLs only.
+    "school_admin.pupil_chronology": ("school", frozenset({DSL})),
+    "school_admin.pupil_chronology_csv": ("school", frozenset({DSL})),
+    "school_admin.pupil_chronology_pdf": ("school", frozenset({DSL})),
     "school_admin.edit_pupil": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
     "school_admin.import_pupils": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
     "school_admin.pupil_import_example": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
@@ -98,6 +109,16 @@ ACCESS: dict[str, object] = {
     "school_admin.visits_list": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT})),
     "school_admin.visit_detail": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT})),
     "school_admin.record_visit": ("school", frozenset({AP_LEAD})),
+    # Safeguarding concerns (issue 5): the DSLs act; the headteacher reads escalated ones only.
+    "school_admin.concerns_queue": ("school", frozenset({DSL, HEADTEACHER})),
+    "school_admin.concern_detail": ("school", frozenset({DSL, HEADTEACHER})),
+    "school_admin.concern_file": ("school", frozenset({DSL, HEADTEACHER})),
+    "school_admin.acknowledge_concern": ("school", frozenset({DSL})),
+    "school_admin.record_concern_discussion": ("school", frozenset({DSL})),
+    "school_admin.record_concern_decision": ("school", frozenset({DSL})),
+    "school_admin.record_concern_referral": ("school", frozenset({DSL})),
+    "school_admin.share_concern_back": ("school", frozenset({DSL})),
+    "school_admin.close_concern": ("school", frozenset({DSL})),
     "portal.home": ("portal", ALL_PROVIDER),
     "portal.users": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.invite_user": ("portal", frozenset({PROVIDER_MANAGER})),
@@ -132,4 +153,21 @@ ACCESS: dict[str, object] = {
     "portal.incidents_list": ("portal", ALL_PROVIDER),  # issue 4: every provider user reports incidents
     "portal.report_incident": ("portal", ALL_PROVIDER),
     "portal.incident_detail": ("portal", ALL_PROVIDER),
+    # Safeguarding concerns (issue 5): staff and the provider DSL raise; only the provider DSL reads.
+    "portal.raise_concern": ("portal", frozenset({PROVIDER_DSL, "provider_staff"})),
+    "portal.concern_confirmation": ("portal", frozenset({PROVIDER_DSL, "provider_staff"})),
+    "portal.concerns_list": ("portal", frozenset({PROVIDER_DSL})),
+    "portal.concern_detail": ("portal", frozenset({PROVIDER_DSL})),
+    "portal.add_to_concern": ("portal", frozenset({PROVIDER_DSL})),
+    "portal.send_concern": ("portal", frozenset({PROVIDER_DSL})),
+    "portal.concern_file": ("portal", frozenset({PROVIDER_DSL})),
+    # Safeguarding notices (issue 5): school DSLs share; only the provider's DSL reads (a 404 for other roles).
+    "school_admin.notices_list": ("school", frozenset({DSL})),
+    "school_admin.new_notice": ("school", frozenset({DSL})),
+    "school_admin.notice_detail": ("school", frozenset({DSL})),
+    "school_admin.notice_file": ("school", frozenset({DSL})),
+    "portal.notices_list": ("portal", frozenset({PROVIDER_DSL}), HIDDEN),
+    "portal.notice_detail": ("portal", frozenset({PROVIDER_DSL}), HIDDEN),
+    "portal.acknowledge_notice": ("portal", frozenset({PROVIDER_DSL}), HIDDEN),
+    "portal.notice_file": ("portal", frozenset({PROVIDER_DSL}), HIDDEN),
 }

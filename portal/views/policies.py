@@ -1,1 +1,92 @@
-"""(being written: issue 5)"""
+"""The school's child protection policy as the provider sees it: download it, and (the provider's DSL) confirm each
+new version; and the school DSL's latest review of the provider's own policy."""
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal import bp
+from shared import audit, roles
+from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.forms import ConfirmForm
+from shared.models import SchoolPolicy, User
+from shared.services import safeguarding_policies as policies
+from shared.uploads.downloads import stored_file_response
+from shared.uploads.pipeline import current_storage
+from shared.web import apply
+
+# The manager sees where things stand; only the DSL confirms.
+POLICY_READERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
+
+
+def _school_id() -> uuid.UUID:
+    return current_organisation().provider_profile.school_id
+
+
+def _policy_of_my_school_or_404(policy_id: uuid.UUID) -> SchoolPolicy:
+    """A version of this provider's school's policy; any other school's looks like one that does not exist."""
+    policy = db.session.get(SchoolPolicy, policy_id)
+    if policy is None or policy.school_id != _school_id():
+        abort(404)
+    return policy
+
+
+def _page(form: ConfirmForm):
+    provider = current_organisation()
+    profile = provider.provider_profile
+    versions = policies.policy_versions(profile.school_id)
+    current = versions[0] if versions else None
+    confirmation = policies.confirmation_of(current, provider.id) if current else None
+    review = policies.latest_review(provider.id)
+    return render_template(
+        "portal/policies/index.html",
+        school=profile.school,
+        current=current,
+        earlier=versions[1:],
+        confirmation=confirmation,
+        confirmed_by=db.session.get(User, confirmation.confirmed_by_id) if confirmation else None,
+        can_confirm=current_user.has_role(roles.PROVIDER_DSL),
+        review=review,
+        outcomes=policies.REVIEW_OUTCOMES,
+        form=form,
+    )
+
+
+@bp.get("/policies")
+@roles_required(*POLICY_READERS)
+def school_policy():
+    return _page(ConfirmForm())
+
+
+@bp.post("/policies/<uuid:policy_id>/confirm")
+@roles_required(roles.PROVIDER_DSL)
+def confirm_school_policy(policy_id: uuid.UUID):
+    policy = _policy_of_my_school_or_404(policy_id)
+    form = ConfirmForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: policies.confirm_policy(current_organisation(), policy, by=current_user), field="submit"
+    ):
+        flash(f"You have confirmed version {policy.version} of the school's policy")
+        return redirect(url_for("portal.school_policy"))
+    return _page(form)
+
+
+@bp.get("/policies/<uuid:policy_id>/file")
+@roles_required(*POLICY_READERS)
+def download_school_policy(policy_id: uuid.UUID):
+    policy = _policy_of_my_school_or_404(policy_id)
+
+    def audit_download() -> None:
+        audit.record("policy.downloaded", organisation=current_organisation(), obj=policy, version=policy.version)
+        db.session.commit()
+
+    return stored_file_response(
+        current_storage(),
+        policy.storage_key,
+        display_name=policy.display_name,
+        content_type=policy.content_type,
+        size=policy.size_bytes,
+        before_send=audit_download,
+    )

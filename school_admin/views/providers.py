@@ -19,7 +19,7 @@ from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, requir
 from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
 from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile, ProviderStatus
-from shared.services import accounts, approval, attendance, placements, staff_list
+from shared.services import accounts, approval, attendance, placements, safeguarding_policies, staff_list
 from shared.services.evidence_status import current_documents
 from shared.services.expiry import is_at_risk
 from shared.web import apply
@@ -83,6 +83,11 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
             .where(ApprovalDecision.organisation_id == profile.organisation_id)
             .order_by(ApprovalDecision.decided_at.desc())
         ).all(),
+        school_policy=safeguarding_policies.current_policy(profile.school_id),
+        policy_state=safeguarding_policies.confirmation_checklist_state(profile),
+        policy_review=safeguarding_policies.latest_review(profile.organisation_id),
+        review_outcomes=safeguarding_policies.REVIEW_OUTCOMES,
+        can_review_policy=current_user.has_role(roles.DSL),
         form=form,
         can_decide=current_user.has_role(roles.AP_LEAD) and profile.status == ProviderStatus.SUBMITTED,
         can_set_deadlines=current_user.has_role(roles.AP_LEAD),

@@ -26,7 +26,10 @@ from shared.roles import AP_LEAD, PROVIDER_MANAGER
 from shared.services.errors import RuleBroken
 from shared.services.evidence_status import current_documents
 from shared.services.onboarding import contacts_complete, details_complete
+from shared.services.safeguarding_policies import confirmation_checklist_state
 from shared.services.staff_list import active_staff, current_confirmation
+
+POLICY_CONFIRMED = "The DSL has confirmed the school's current child protection policy"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
             else "Not signed",
         )
     )
+    # Done once the provider's DSL confirms the school's current version; not needed before the first upload.
+    items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(profile)))
     return items
 
 
