@@ -206,10 +206,11 @@ def test_provider_manager_signs_in_and_sees_their_organisation(world, new_page):
     sign_out(page)
 
 
-def sign_in_with_code(page, person) -> None:
+def sign_in_with_code(page, person, *, code_offset: int = 0) -> None:
+    """code_offset=1 for a second sign-in within the same 30 seconds: a security code works only once."""
     page.goto("/sign-in")
     fill_sign_in(page, person.email, person.password)
-    page.get_by_label("Security code").fill(person.code())
+    page.get_by_label("Security code").fill(person.code(code_offset))
     page.get_by_role("button", name="Continue").click()
 
 
@@ -816,3 +817,106 @@ def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible
     page.get_by_role("button", name=re.compile("Send|Report|Save")).first.click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     check_page(page, "provider-incident-new-errors")
+
+
+# --- issue 5: the safeguarding exchange between the two DSLs ---------------------------------------------------------
+
+
+def test_a_concern_and_a_notice_pass_between_the_dsls_and_the_chronology_shows_both(world, new_page, app, mailbox):
+    """The journey the safeguarding issue names: a provider DSL raises a concern; the school DSL is alerted,
+    acknowledges and records a decision not to refer with its rationale; the school DSL shares an Operation
+    Encompass notice; the provider DSL acknowledges it; the chronology shows all of it in order."""
+    from shared.extensions import db
+    from shared.models import ProviderStatus
+    from shared.notifications import deliver_outbox
+
+    today = date.today()
+    school = world.school(SCHOOL)
+    world.term(school, start=today - timedelta(days=60), end=today + timedelta(days=60), name="This term")
+    provider = world.provider(school, PROVIDER, ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    pupil = world.pupil(school, first_name="Jayden", last_name="Walsh")
+    world.placement(school, provider, pupil, start=today - timedelta(days=21))
+    provider_dsl = world.user(provider, ["provider_dsl"])
+    school_dsl = world.user(school, [DSL], email="dsl@riverside-school.example")
+
+    page = new_page()
+    sign_in_with_code(page, provider_dsl)
+    page.goto("/portal/concerns/new")
+    expect(page.locator(".govuk-warning-text")).to_contain_text("call 999")
+    check_page(page, "concern-new")
+    page.get_by_role("button", name="Send concern").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the pupil")
+    check_page(page, "concern-new-errors")
+    page.get_by_label(re.compile("Jayden Walsh")).check()
+    fill_date(page, "Date you saw or heard it", today - timedelta(days=1))
+    page.get_by_label("Time", exact=True).fill("10:30")
+    page.get_by_label("Where").fill("Workshop")
+    page.get_by_label("Neglect").check()
+    page.get_by_label("What did you see or hear?").fill("Came in hungry and without a coat for the third day.")
+    page.get_by_label("The child's own words").fill("There was no food in the house.")
+    page.get_by_label("What have you done so far?").fill("Gave breakfast and a spare coat.")
+    page.get_by_role("button", name="Send concern").click()
+    expect(page.locator("main")).not_to_contain_text("There is a problem")
+    check_page(page, "concern-sent")
+    page.goto("/portal/concerns")
+    check_page(page, "provider-concerns")
+    sign_out(page)
+
+    with app.app_context():
+        deliver_outbox()
+        db.session.remove()
+    (alert,) = mailbox.to(school_dsl.email)
+    body = mailbox.body(alert)
+    assert "hungry" not in body and "Jayden" not in body and "neglect" not in body.lower()
+
+    sign_in_with_code(page, school_dsl)
+    page.goto("/school/concerns")
+    check_page(page, "school-concerns")
+    page.get_by_role("link", name=re.compile("Jayden Walsh")).click()
+    expect(page.locator("main")).to_contain_text("Came in hungry")
+    check_page(page, "school-concern")
+    page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_label("No referral").check()
+    page.get_by_label("Reason for the decision").fill("Mum accepted Early Help last week; food bank referral made.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator("main")).to_contain_text("Mum accepted Early Help last week")
+    check_page(page, "school-concern-decided")
+
+    page.goto(f"/school/notices/new?pupil={pupil}")
+    check_page(page, "notice-new")
+    page.get_by_label("Operation Encompass notice").check()
+    page.get_by_label("Police reference").fill("OE/2026/4411")
+    fill_date(page, "Date of the incident", today - timedelta(days=1))
+    page.get_by_label("Time of the incident").fill("22:15")
+    page.get_by_label("Where it happened").fill("The family home")
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_label("What the provider needs to know").fill("A disturbed night: offer a quiet space this morning.")
+    page.get_by_role("button", name="Share notice").click()
+    check_page(page, "notice-shared")
+    page.goto("/school/notices")
+    check_page(page, "school-notices")
+    sign_out(page)
+
+    sign_in_with_code(page, provider_dsl, code_offset=1)
+    page.goto("/portal/notices")
+    check_page(page, "provider-notices")
+    page.get_by_role("link", name=re.compile(r"\d{4} at \d\d:\d\d")).first.click()
+    expect(page.locator("main")).to_contain_text("A disturbed night")
+    check_page(page, "provider-notice")
+    page.get_by_role("button", name="I have read this notice").click()
+    check_page(page, "provider-notice-acknowledged")
+    sign_out(page)
+
+    sign_in_with_code(page, school_dsl, code_offset=1)
+    page.goto(f"/school/pupils/{pupil}/chronology")
+    check_page(page, "chronology")
+    rows = page.locator("main table tbody tr").all_inner_texts()
+    text = "\n".join(rows)
+    order = [
+        text.find("Came in hungry"),
+        text.find("Mum accepted Early Help"),
+        text.find("A disturbed night"),
+    ]
+    assert all(position >= 0 for position in order), text
+    assert order == sorted(order), text
+    assert "acknowledged" in text.lower()

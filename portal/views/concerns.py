@@ -90,11 +90,11 @@ class AddForm(FlaskForm):
     body = _text_area(
         "Add to this concern", "What you know that the school's DSL should too.", "Write what you want to add"
     )
-    submit = SubmitField("Add to concern", widget=GovSubmitInput())
+    submit = SubmitField("Add to concern", id="add-submit", widget=GovSubmitInput())
 
 
 class SendForm(FlaskForm):
-    submit = SubmitField("Send to the school's DSL", widget=GovSubmitInput())
+    submit = SubmitField("Send to the school's DSL", id="send-submit", widget=GovSubmitInput())
 
 
 def _pupil_label(placement) -> str:

@@ -30,10 +30,12 @@ from shared.web import apply
 READERS = (roles.DSL, roles.HEADTEACHER)
 
 
-def _text(label: str, description: str = "") -> TextAreaField:
+def _text(label: str, description: str = "", *, field_id: str | None = None) -> TextAreaField:
     # Required-ness is the service's rule (so the messages are the same everywhere); the form only limits length.
+    # Several forms share the page, so fields with the same name get ids of their own (each label finds its box).
     return TextAreaField(
         label,
+        id=field_id,
         widget=GovTextArea(),
         description=description,
         validators=[Optional(), Length(max=5000, message="Keep this to 5000 characters or fewer")],
@@ -41,18 +43,20 @@ def _text(label: str, description: str = "") -> TextAreaField:
 
 
 class AcknowledgeForm(FlaskForm):
-    submit = SubmitField("Acknowledge", widget=GovSubmitInput())
+    submit = SubmitField("Acknowledge", id="acknowledge-submit", widget=GovSubmitInput())
 
 
 class DiscussionForm(FlaskForm):
-    body = _text("Record a discussion", "Who you spoke to, when, and what was agreed.")
-    submit = SubmitField("Record discussion", widget=GovSubmitInput())
+    body = _text("Record a discussion", "Who you spoke to, when, and what was agreed.", field_id="discussion-body")
+    submit = SubmitField("Record discussion", id="discussion-submit", widget=GovSubmitInput())
 
 
 class DecisionForm(FlaskForm):
     decision = RadiosField("Decision", choices=choices_from(DECISIONS), invalid_message="Choose the decision")
-    body = _text("Reason for the decision", "Required, including for a decision not to refer.")
-    submit = SubmitField("Record decision", widget=GovSubmitInput())
+    body = _text(
+        "Reason for the decision", "Required, including for a decision not to refer.", field_id="decision-body"
+    )
+    submit = SubmitField("Record decision", id="decision-submit", widget=GovSubmitInput())
 
 
 class ReferralForm(FlaskForm):
@@ -65,9 +69,9 @@ class ReferralForm(FlaskForm):
         filters=[single_line],
         validators=[Optional(), Length(max=100, message="Keep the reference to 100 characters or fewer")],
     )
-    body = _text("Details (optional)", "For example, who you spoke to.")
+    body = _text("Details (optional)", "For example, who you spoke to.", field_id="referral-body")
     outcome = _text("Outcome (optional)", "If you do not know it yet, record it later as another referral entry.")
-    submit = SubmitField("Record referral", widget=GovSubmitInput())
+    submit = SubmitField("Record referral", id="referral-submit", widget=GovSubmitInput())
 
 
 class ShareBackForm(FlaskForm):
@@ -75,11 +79,11 @@ class ShareBackForm(FlaskForm):
         "Share with the provider's DSL",
         "Only what they need to know to keep the child safe. They are told there is an update, not what it says.",
     )
-    submit = SubmitField("Share with the provider", widget=GovSubmitInput())
+    submit = SubmitField("Share with the provider", id="share-submit", widget=GovSubmitInput())
 
 
 class CloseForm(FlaskForm):
-    submit = SubmitField("Close concern", widget=GovSubmitInput())
+    submit = SubmitField("Close concern", id="close-submit", widget=GovSubmitInput())
 
 
 def _is_dsl() -> bool:
