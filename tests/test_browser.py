@@ -589,7 +589,7 @@ def test_onboarding_journey_from_sign_in_to_approval(world, new_page, tmp_path):
     lead.get_by_role("link", name=PROVIDER).click()
     expect(lead.get_by_role("heading", level=1)).to_contain_text("Submitted")
     # What the provider typed, the DSL's training date from its three boxes included.
-    details = lead.locator(".govuk-summary-list")
+    details = lead.locator(".govuk-summary-list").first  # the organisation's details
     expect(details).to_contain_text("Unregistered alternative provision")
     expect(details).to_contain_text("Farm-based vocational provision")
     expect(details).to_contain_text("Hill Farm, Exampleton, EX1 1AA")
