@@ -71,6 +71,7 @@ ACCESS: dict[str, object] = {
     "school_admin.new_pupil": ("school", frozenset({AP_LEAD, SENDCO, DSL})),
     "school_admin.pupil_page": ("school", frozenset({AP_LEAD, SENDCO, DSL, HEADTEACHER, ATTENDANCE_LEAD, SLT})),
     # A pupil's safeguarding chronology (issue 5): the school's DSLs only.
+    "school_admin.safeguarding_access_log": ("school", frozenset({DSL})),
     "school_admin.pupil_chronology": ("school", frozenset({DSL})),
     "school_admin.pupil_chronology_csv": ("school", frozenset({DSL})),
     "school_admin.pupil_chronology_pdf": ("school", frozenset({DSL})),

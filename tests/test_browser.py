@@ -920,3 +920,17 @@ def test_a_concern_and_a_notice_pass_between_the_dsls_and_the_chronology_shows_b
     assert all(position >= 0 for position in order), text
     assert order == sorted(order), text
     assert "acknowledged" in text.lower()
+    page.goto("/school/safeguarding/access-log")
+    expect(page.locator("main")).to_contain_text("Opened a notice")
+    check_page(page, "safeguarding-access-log")
+    for path, name in [
+        ("/school/policies", "school-policies"),
+        ("/school/policies/new", "school-policy-upload"),
+        (f"/school/providers/{provider}/policy-review", "provider-policy-review"),
+    ]:
+        page.goto(path)
+        check_page(page, name)
+    sign_out(page)
+    sign_in_with_code(page, provider_dsl, code_offset=2)
+    page.goto("/portal/policies")
+    check_page(page, "provider-policies")

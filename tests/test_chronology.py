@@ -399,3 +399,37 @@ def test_a_stale_security_code_asks_for_it_again(app, history, suffix):
         assert response.location.startswith("/two-step/confirm")
         assert "chronology" in response.location
     assert len(_events(app, "chronology.opened") + _events(app, "chronology.exported")) == 1
+
+
+def test_the_school_dsl_sees_who_opened_what_and_when_on_either_side(app, world):
+    """Openings of a concern (by the provider's DSL and the school's), of a notice and of the chronology, each with
+    the person, their organisation and the pupil; another school's openings are not listed."""
+    from tests.conftest import Browser, html
+
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    pupil = world.pupil(school, first_name="Jayden", last_name="Walsh")
+    placement = world.placement(school, provider, pupil)
+    concern = world.concern(placement, status="sent")
+    notice = world.notice(placement)
+    provider_dsl = Browser(app.test_client())
+    provider_dsl.sign_in(world.user(provider, ["provider_dsl"], email="pdsl@northside.example"))
+    assert provider_dsl.get(f"/portal/concerns/{concern}").status_code == 200
+    assert provider_dsl.get(f"/portal/notices/{notice}").status_code == 200
+    other_school = world.school("Other School")
+    other_placement = world.placement(other_school, world.provider(other_school, "Elsewhere", ProviderStatus.APPROVED))
+    stranger = Browser(app.test_client())
+    stranger.sign_in(world.user(other_school, ["dsl"]))
+    assert stranger.get(f"/school/concerns/{world.concern(other_placement)}").status_code == 200
+
+    school_dsl = Browser(app.test_client())
+    school_dsl.sign_in(world.user(school, ["dsl"]))
+    assert school_dsl.get(f"/school/concerns/{concern}").status_code == 200
+    assert school_dsl.get(f"/school/pupils/{pupil}/chronology").status_code == 200
+    page = html(school_dsl.get("/school/safeguarding/access-log"))
+    assert page.count("Opened a concern") == 2 and "Opened a notice" in page
+    assert "Opened the safeguarding chronology" in page and "Jayden Walsh" in page
+    assert "Northside Learning" in page and "Other School" not in page
+    sendco = Browser(app.test_client())
+    sendco.sign_in(world.user(school, ["sendco"]))
+    assert sendco.get("/school/safeguarding/access-log").status_code == 403

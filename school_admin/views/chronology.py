@@ -14,6 +14,8 @@ from shared.auth.access import current_organisation, own_or_404, recent_mfa_requ
 from shared.extensions import db
 from shared.models import Pupil, utcnow
 from shared.services import chronology as chronologies
+from shared.services.attendance import school_zone
+from shared.services.safeguarding_access import access_log
 
 
 def _pupil(pupil_id: uuid.UUID) -> Pupil:
@@ -68,3 +70,15 @@ def pupil_chronology_pdf(pupil_id: uuid.UUID):
     audit.record("chronology.exported", organisation=current_organisation(), obj=pupil, format="pdf")
     db.session.commit()
     return _download(body, mimetype="application/pdf", filename=f"safeguarding-chronology-{pupil.upn}.pdf")
+
+
+@bp.get("/safeguarding/access-log")
+@roles_required(roles.DSL)
+@recent_mfa_required
+def safeguarding_access_log():
+    """Who opened which concern, notice or chronology, and when (either side), newest first."""
+    return render_template(
+        "school_admin/chronology/access_log.html",
+        accesses=access_log(current_organisation().id),
+        local=lambda moment: moment.astimezone(school_zone()),
+    )
