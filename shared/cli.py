@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import click
 import pyotp
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from pypdf import PdfWriter
 from sqlalchemy import select
 
@@ -108,6 +108,9 @@ def _ensure_user(org: Organisation, email: str, name: str, roles: list[str]) -> 
 
 def seed_demo() -> list[tuple[str, str, bool]]:
     """Create the demo school, providers, users, pupils and placements if missing. Safe to run twice."""
+    if not has_request_context():
+        with current_app.test_request_context():  # the services build links for their e-mails
+            return seed_demo()
     school = db.session.scalar(
         select(Organisation).where(Organisation.name == DEMO_SCHOOL, Organisation.kind == OrganisationKind.SCHOOL)
     )
@@ -160,7 +163,53 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     db.session.commit()
     for placement in placements:
         _demo_marks(placement)
+    if placements:  # first run only
+        _demo_safeguarding(school, providers[0], placements[0])
     return sign_ins
+
+
+def _demo_safeguarding(school: Organisation, northside: Organisation, placement: Placement) -> None:
+    """The school's child protection policy (Northside's DSL has confirmed it, Riverside's not yet), a concern from
+    Northside's DSL waiting for the school's DSLs, and an Operation Encompass notice waiting for Northside's DSL."""
+    from shared.services import concerns, notices, safeguarding_policies
+
+    school_dsl = accounts.find_user_by_email("dsl@demo-academy.example")
+    northside_dsl = accounts.find_user_by_email("dsl@northside.example")
+    policy = safeguarding_policies.upload_policy(
+        school, _demo_pdf("Child protection and safeguarding policy"), "Child protection policy 2026.pdf", by=school_dsl
+    )
+    safeguarding_policies.confirm_policy(northside, policy, by=northside_dsl)
+    yesterday = date.today() - timedelta(days=1)
+    concerns.raise_concern(
+        northside,
+        concerns.ConcernReport(
+            placement_id=str(placement.id),
+            occurred_on=yesterday,
+            occurred_time="10:30",
+            location="Workshop",
+            category="neglect",
+            what_happened="Came in hungry and without a coat for the third day running.",
+            childs_words="There wasn't any food in the house.",
+            actions_taken="Gave breakfast and a spare coat.",
+            who_told="Northside manager",
+        ),
+        by=northside_dsl,
+    )
+    notices.share(
+        school,
+        placement.pupil,
+        notices.NoticeDraft(
+            kind="operation_encompass",
+            provider_text="A disturbed night at home: offer a quiet space and a familiar adult this morning.",
+            provider_ids=[str(northside.id)],
+            police_reference="OE/DEMO/0001",
+            incident_on=yesterday,
+            incident_time="22:15",
+            incident_place="The family home",
+            child_present="yes",
+        ),
+        by=school_dsl,
+    )
 
 
 def _demo_calendar(school: Organisation) -> None:
