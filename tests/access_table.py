@@ -155,8 +155,8 @@ ACCESS: dict[str, object] = {
     "portal.report_incident": ("portal", ALL_PROVIDER),
     "portal.incident_detail": ("portal", ALL_PROVIDER),
     # Safeguarding concerns (issue 5): staff and the provider DSL raise; only the provider DSL reads.
-    "portal.raise_concern": ("portal", frozenset({PROVIDER_DSL, "provider_staff"})),
-    "portal.concern_confirmation": ("portal", frozenset({PROVIDER_DSL, "provider_staff"})),
+    "portal.raise_concern": ("portal", ALL_PROVIDER),
+    "portal.concern_confirmation": ("portal", ALL_PROVIDER),
     "portal.concerns_list": ("portal", frozenset({PROVIDER_DSL})),
     "portal.concern_detail": ("portal", frozenset({PROVIDER_DSL})),
     "portal.add_to_concern": ("portal", frozenset({PROVIDER_DSL})),

@@ -25,7 +25,7 @@ from shared.uploads.downloads import decrypted_file_response
 from shared.uploads.pipeline import current_storage
 from shared.web import apply
 
-RAISERS = (roles.PROVIDER_DSL, roles.PROVIDER_STAFF)
+RAISERS = (roles.PROVIDER_DSL, roles.PROVIDER_STAFF, roles.PROVIDER_MANAGER)  # anyone at the provider can raise one
 
 
 def _text_area(label: str, description: str = "", required: str | None = None) -> TextAreaField:
