@@ -116,6 +116,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "provider_policy.reviewed": frozenset({"outcome"}),
     "chronology.opened": frozenset(),
     "chronology.exported": frozenset({"format"}),
+    "report.viewed": frozenset({"report"}),  # issue 6: which report (inspection, census), never its content
+    "report.exported": frozenset({"report", "rows"}),
 }
 
 

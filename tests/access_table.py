@@ -95,6 +95,12 @@ ACCESS: dict[str, object] = {
     "school_admin.attendance_pupil": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
     "school_admin.attendance_export": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
     "school_admin.attendance_percentages": ("school", frozenset({ATTENDANCE_LEAD, HEADTEACHER, SLT, AP_LEAD, DSL})),
+    # Reports (issue 6): the inspection pack names pupils and the census file holds UPNs, so leaders and DSLs only.
+    "school_admin.reports_index": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL})),
+    "school_admin.inspection_pack": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL})),
+    "school_admin.inspection_pack_csv": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL})),
+    "school_admin.census": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL})),
+    "school_admin.census_csv": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL})),
     "school_admin.school_calendar": ("school", ALL_SCHOOL),
     "school_admin.add_school_term": ("school", frozenset({SCHOOL_ADMIN, ATTENDANCE_LEAD, HEADTEACHER})),
     "school_admin.add_inset_day": ("school", frozenset({SCHOOL_ADMIN, ATTENDANCE_LEAD, HEADTEACHER})),

@@ -1,0 +1,97 @@
+"""Reports leaders are asked for: the inspection pack and the school census's AP placement items.
+
+Headteacher, AP lead, SLT and DSL only: the pack names the pupils placed at each provider, and the census file holds
+UPNs and legal names. Every opening of the pack and every download is audited (which report and how many rows,
+never the content)."""
+
+from datetime import date
+
+from flask import Response, redirect, render_template, request, url_for
+
+from school_admin import bp
+from school_admin.views.attendance import DateRangeForm
+from shared import audit, roles
+from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.services import reports
+from shared.services.attendance import local_now
+
+REPORT_READERS = (roles.HEADTEACHER, roles.AP_LEAD, roles.SLT, roles.DSL)
+
+
+def _download(body: str, filename: str) -> Response:
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _year_so_far() -> tuple[date, date, date]:
+    today = local_now().date()
+    return reports.school_year_start(today), today, today
+
+
+@bp.get("/reports")
+@roles_required(*REPORT_READERS)
+def reports_index():
+    return render_template("school_admin/reports/index.html")
+
+
+@bp.get("/reports/inspection")
+@roles_required(*REPORT_READERS)
+def inspection_pack():
+    start, end, today = _year_so_far()
+    school = current_organisation()
+    pack = reports.inspection_pack(school.id, start, end, today)
+    audit.record("report.viewed", organisation=school, report="inspection")
+    db.session.commit()
+    response = Response(
+        render_template("school_admin/reports/inspection.html", pack=pack, start=start, end=end, today=today)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/reports/inspection.csv")
+@roles_required(*REPORT_READERS)
+def inspection_pack_csv():
+    start, end, today = _year_so_far()
+    school = current_organisation()
+    body, rows = reports.inspection_csv(reports.inspection_pack(school.id, start, end, today), start, end)
+    audit.record("report.exported", organisation=school, report="inspection", rows=rows)
+    db.session.commit()
+    return _download(body, f"ap-inspection-pack-{today.isoformat()}.csv")
+
+
+def _census_form(form: DateRangeForm):
+    return render_template(
+        "school_admin/reports/census.html",
+        form=form,
+        full_time_hours=reports.CENSUS_FULL_TIME_HOURS,
+        reasons=reports.CENSUS_REASONS.values(),
+    )
+
+
+@bp.get("/reports/census")
+@roles_required(*REPORT_READERS)
+def census():
+    form = DateRangeForm(None)
+    form.start.data, form.end.data, _ = _year_so_far()
+    return _census_form(form)
+
+
+@bp.get("/reports/census.csv")
+@roles_required(*REPORT_READERS)
+def census_csv():
+    """The CSV for the dates asked; without dates, the form; with dates that are not right, the form with errors."""
+    if not request.args:
+        return redirect(url_for("school_admin.census"))
+    form = DateRangeForm(request.args)
+    if not (form.validate() and form.check_range()):
+        return _census_form(form)
+    start, end = form.start.data, form.end.data
+    school = current_organisation()
+    rows = reports.census_rows(school.id, start, end)
+    audit.record("report.exported", organisation=school, report="census", rows=len(rows))
+    db.session.commit()
+    return _download(reports.census_csv(rows), f"ap-census-{start.isoformat()}-to-{end.isoformat()}.csv")
