@@ -787,6 +787,9 @@ def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible
         (f"/school/providers/{provider}/visits/new", "visit-new"),
         (f"/school/providers/{provider}/deadlines", "provider-deadlines"),
         (f"/school/providers/{provider}", "provider-with-placements"),
+        ("/school/reports", "reports"),
+        ("/school/reports/inspection", "inspection-pack"),
+        ("/school/reports/census", "census-form"),
     ]:
         page.goto(path)
         check_page(page, name)
