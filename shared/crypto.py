@@ -141,6 +141,11 @@ def decrypt_bytes(blob: bytes, purpose: str) -> bytes:
     return keyring().decrypt(kid, nonce, ciphertext, purpose)
 
 
+def file_purpose(file_id) -> str:
+    """Associated data for a stored safeguarding file: bound to its row, so files cannot be swapped between rows."""
+    return f"SafeguardingFile:{file_id}"
+
+
 class EncryptedText(TypeDecorator):
     """A text column stored as AES-GCM ciphertext under the current key, read back as text. `purpose` is bound to
     the ciphertext (associated data), so a value moved to another column fails to decrypt."""

@@ -569,7 +569,7 @@ class World:
         """An encrypted attachment of a concern, with its (encrypted) object stored."""
         import io
 
-        from shared.crypto import encrypt_bytes
+        from shared.crypto import encrypt_bytes, file_purpose
         from shared.models import Concern, SafeguardingFile
         from shared.storage import LocalStorage, new_key
 
@@ -589,7 +589,7 @@ class World:
             )
             LocalStorage(self.app.config["UPLOAD_FOLDER"]).save(
                 row.storage_key,
-                io.BytesIO(encrypt_bytes(content, f"SafeguardingFile:{row.id}")),
+                io.BytesIO(encrypt_bytes(content, file_purpose(row.id))),
                 content_type="application/octet-stream",
                 download_name="encrypted",
             )

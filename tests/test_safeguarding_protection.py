@@ -112,7 +112,7 @@ def test_files_are_ciphertext_in_storage_and_bound_to_their_row(app):
 def test_key_rotation_keeps_everything_readable_and_leaves_nothing_under_the_old_key(
     app, placed, database_url, smtp_server, tmp_path
 ):
-    from shared.services.safeguarding_keys import file_purpose, key_usage, rotate
+    from shared.services.safeguarding_keys import key_usage, rotate, row_purpose
 
     placement, dsl = placed
     smtp_port = smtp_server[0].port
@@ -135,7 +135,7 @@ def test_key_rotation_keeps_everything_readable_and_leaves_nothing_under_the_old
         db.session.flush()
         storage.save(
             row.storage_key,
-            io.BytesIO(encrypt_bytes(b"JPEG data", file_purpose(row))),
+            io.BytesIO(encrypt_bytes(b"JPEG data", row_purpose(row))),
             content_type="application/octet-stream",
             download_name="encrypted",
         )
@@ -159,7 +159,7 @@ def test_key_rotation_keeps_everything_readable_and_leaves_nothing_under_the_old
         assert row.display_name == "Photo of bruise.jpg" and row.key_id == "new" and row.storage_key != old_object
         storage = LocalStorage(after.config["UPLOAD_FOLDER"])
         with storage.open(row.storage_key) as stored:
-            assert decrypt_bytes(stored.read(), file_purpose(row)) == b"JPEG data"
+            assert decrypt_bytes(stored.read(), row_purpose(row)) == b"JPEG data"
         assert not storage.exists(old_object)
 
 

@@ -21,8 +21,7 @@ from shared.models import Concern
 from shared.services import concerns
 from shared.services.concerns import CATEGORIES, ENTRY_KINDS, PROVIDER_STATES, ConcernReport
 from shared.services.incidents import names_of
-from shared.uploads.downloads import decrypted_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import safeguarding_file_response
 from shared.web import apply
 
 RAISERS = (roles.PROVIDER_DSL, roles.PROVIDER_STAFF, roles.PROVIDER_MANAGER)  # anyone at the provider can raise one
@@ -235,11 +234,6 @@ def concern_file(concern_id: uuid.UUID, file_id: uuid.UUID):
     if row is None:
         abort(404)
     organisation = current_organisation()
-    return decrypted_file_response(
-        current_storage(),
-        row.storage_key,
-        purpose=f"SafeguardingFile:{row.id}",
-        display_name=row.display_name,
-        content_type=row.content_type,
-        before_send=lambda: concerns.record_download(concern, organisation, by=current_user),
+    return safeguarding_file_response(
+        row, before_send=lambda: concerns.record_download(concern, organisation, by=current_user)
     )

@@ -19,8 +19,7 @@ from shared.models import Notice, Organisation, Pupil
 from shared.services import notices
 from shared.services.incidents import local
 from shared.services.notices import CHILD_PRESENT, NOTICE_KINDS
-from shared.uploads.downloads import decrypted_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import safeguarding_file_response
 from shared.web import apply
 
 
@@ -106,11 +105,4 @@ def notice_file(notice_id: uuid.UUID):
     if attachment is None:
         flash("There is no document to download for this notice", "error")
         return redirect(url_for("portal.notice_detail", notice_id=notice.id))
-    return decrypted_file_response(
-        current_storage(),
-        attachment.storage_key,
-        purpose=f"SafeguardingFile:{attachment.id}",
-        display_name=attachment.display_name,
-        content_type=attachment.content_type,
-        before_send=lambda: notices.record_download(notice, by=current_user),
-    )
+    return safeguarding_file_response(attachment, before_send=lambda: notices.record_download(notice, by=current_user))

@@ -23,8 +23,7 @@ from shared.models import Concern, Organisation
 from shared.services import concerns
 from shared.services.concerns import CATEGORIES, DECISIONS, ENTRY_KINDS, REFERRED_TO, SCHOOL_STATES
 from shared.services.incidents import names_of
-from shared.uploads.downloads import decrypted_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import safeguarding_file_response
 from shared.web import apply
 
 READERS = (roles.DSL, roles.HEADTEACHER)
@@ -285,11 +284,6 @@ def concern_file(concern_id: uuid.UUID, file_id: uuid.UUID):
     if row is None:
         abort(404)
     school = current_organisation()
-    return decrypted_file_response(
-        current_storage(),
-        row.storage_key,
-        purpose=f"SafeguardingFile:{row.id}",
-        display_name=row.display_name,
-        content_type=row.content_type,
-        before_send=lambda: concerns.record_download(concern, school, by=current_user),
+    return safeguarding_file_response(
+        row, before_send=lambda: concerns.record_download(concern, school, by=current_user)
     )

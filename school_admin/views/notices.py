@@ -26,8 +26,7 @@ from shared.models import Notice, Pupil
 from shared.services import notices
 from shared.services.incidents import local
 from shared.services.notices import CHILD_PRESENT, NOTICE_KINDS, NoticeDraft
-from shared.uploads.downloads import decrypted_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import safeguarding_file_response
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
 from shared.web import apply
@@ -231,11 +230,4 @@ def notice_file(notice_id: uuid.UUID):
         return redirect(url_for("school_admin.notice_detail", notice_id=notice.id))
     if attachment.school_id != notice.school_id:
         abort(404)
-    return decrypted_file_response(
-        current_storage(),
-        attachment.storage_key,
-        purpose=f"SafeguardingFile:{attachment.id}",
-        display_name=attachment.display_name,
-        content_type=attachment.content_type,
-        before_send=lambda: notices.record_download(notice, by=current_user),
-    )
+    return safeguarding_file_response(attachment, before_send=lambda: notices.record_download(notice, by=current_user))

@@ -25,7 +25,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from shared import audit, roles
-from shared.crypto import keyring
+from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.models import (
     AuditEvent,
@@ -237,7 +237,7 @@ def _attach(concern: Concern, provider: Organisation, stream: IO[bytes], filenam
     row_id = uuid.uuid4()
     try:
         with store_upload(
-            stream, filename, organisation_id=concern.school_id, encrypt_purpose=f"SafeguardingFile:{row_id}"
+            stream, filename, organisation_id=concern.school_id, encrypt_purpose=file_purpose(row_id)
         ) as stored:
             db.session.add(
                 SafeguardingFile(

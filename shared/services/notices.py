@@ -26,7 +26,7 @@ from typing import IO
 from sqlalchemy import or_, select
 
 from shared import audit, roles
-from shared.crypto import keyring
+from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.models import (
     HeadteacherDecision,
@@ -225,7 +225,7 @@ def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, n
                         io.BytesIO(content),
                         draft.filename or "",
                         organisation_id=school.id,
-                        encrypt_purpose=f"SafeguardingFile:{file_id}",
+                        encrypt_purpose=file_purpose(file_id),
                     )
                 )
                 files[notice.id] = SafeguardingFile(

@@ -12,16 +12,23 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Text, select, type_coerce, update
 
-from shared.crypto import ENCRYPTED_COLUMNS, decrypt_bytes, decrypt_text, encrypt_bytes, key_id_of, keyring
+from shared.crypto import (
+    ENCRYPTED_COLUMNS,
+    decrypt_bytes,
+    decrypt_text,
+    encrypt_bytes,
+    file_purpose,
+    key_id_of,
+    keyring,
+)
 from shared.extensions import db
 from shared.models import SafeguardingFile
 from shared.storage import new_key
 from shared.uploads.pipeline import current_storage
 
 
-def file_purpose(row: SafeguardingFile) -> str:
-    """Associated data for a stored file: bound to its row, so files cannot be swapped between rows."""
-    return f"SafeguardingFile:{row.id}"
+def row_purpose(row: SafeguardingFile) -> str:
+    return file_purpose(row.id)
 
 
 @dataclass
@@ -66,11 +73,11 @@ def rotate(batch: int = 200) -> Rotation:
             break
         for row in files:
             with storage.open(row.storage_key) as stored:
-                plaintext = decrypt_bytes(stored.read(), file_purpose(row))
+                plaintext = decrypt_bytes(stored.read(), row_purpose(row))
             old_key, key = row.storage_key, new_key(row.school_id)
             storage.save(
                 key,
-                io.BytesIO(encrypt_bytes(plaintext, file_purpose(row))),
+                io.BytesIO(encrypt_bytes(plaintext, row_purpose(row))),
                 content_type="application/octet-stream",
                 download_name="encrypted",
             )

@@ -97,3 +97,17 @@ def decrypted_file_response(
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def safeguarding_file_response(row, *, before_send) -> Response:
+    """A safeguarding attachment (a SafeguardingFile), decrypted and sent; `before_send` audits and commits."""
+    from shared.crypto import file_purpose
+
+    return decrypted_file_response(
+        current_storage(),
+        row.storage_key,
+        purpose=file_purpose(row.id),
+        display_name=row.display_name,
+        content_type=row.content_type,
+        before_send=before_send,
+    )
