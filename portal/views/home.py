@@ -1,10 +1,14 @@
-"""The provider's home page: where its onboarding stands."""
+"""The provider's home page: what needs the signed-in person's attention, and where its onboarding stands."""
 
 from flask import render_template
+from flask_login import current_user
 
 from portal import bp
-from shared.auth.access import current_organisation
+from shared.auth.access import current_organisation, roles_required
 from shared.models import ProviderStatus
+from shared.models.base import utcnow
+from shared.roles import PROVIDER_ROLES
+from shared.services import attention
 
 STATUS_TEXT = {
     ProviderStatus.INVITED: ("Invited", "grey", "Your organisation has been invited."),
@@ -25,10 +29,12 @@ STATUS_TEXT = {
 
 
 @bp.get("/")
+@roles_required(*PROVIDER_ROLES)
 def home():
     org = current_organisation()
     profile = org.provider_profile
     label, colour, explanation = STATUS_TEXT[profile.status]
+    now = utcnow()
     return render_template(
         "portal/home.html",
         organisation=org,
@@ -37,4 +43,7 @@ def home():
         status_colour=colour,
         explanation=explanation,
         school=profile.school,
+        tasks=attention.provider_tasks(org.id, current_user.roles, now),
+        quiet_line=attention.quiet_line(current_user.roles),
+        now=now,
     )

@@ -1,10 +1,22 @@
-"""The school home page: what needs the signed-in person's attention (the items arrive with later issues)."""
+"""The school home page: what needs the signed-in person's attention, for all their roles at once."""
 
 from flask import render_template
+from flask_login import current_user
 
 from school_admin import bp
+from shared.auth.access import current_organisation, roles_required
+from shared.models.base import utcnow
+from shared.roles import SCHOOL_ROLES
+from shared.services import attention
 
 
 @bp.get("/")
+@roles_required(*SCHOOL_ROLES)
 def home():
-    return render_template("school_admin/home.html", tasks=[])
+    now = utcnow()
+    return render_template(
+        "school_admin/home.html",
+        tasks=attention.school_tasks(current_organisation().id, current_user.roles, now),
+        quiet_line=attention.quiet_line(current_user.roles),
+        now=now,
+    )
