@@ -787,6 +787,7 @@ def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible
         (f"/school/providers/{provider}/visits/new", "visit-new"),
         (f"/school/providers/{provider}/deadlines", "provider-deadlines"),
         (f"/school/providers/{provider}", "provider-with-placements"),
+        ("/school/", "school-home-with-tasks"),
         ("/school/reports", "reports"),
         ("/school/reports/inspection", "inspection-pack"),
         ("/school/reports/census", "census-form"),
@@ -813,6 +814,7 @@ def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible
         ("/portal/incidents/new", "provider-incident-new"),
         (f"/portal/incidents/{incident}", "provider-incident"),
         ("/portal/api-tokens", "provider-api-tokens"),
+        ("/portal/", "provider-home-with-tasks"),
     ]:
         page.goto(path)
         check_page(page, name)

@@ -97,6 +97,8 @@ class Task:
         if self.oldest is None:
             return None
         minutes = max(0, int((now - self.oldest).total_seconds() // 60))
+        if minutes < 1:
+            return "just now"
         if minutes < 60:
             amount = (minutes, "minute")
         elif minutes < 48 * 60:
