@@ -9,6 +9,7 @@ bp = Blueprint("portal", __name__, template_folder="templates")
 bp.before_request(guard_side(OrganisationKind.PROVIDER))
 
 from portal.views import (  # noqa: E402,F401  (routes register on bp)
+    agreement,
     api_tokens,
     attendance,
     concerns,

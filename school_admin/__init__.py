@@ -9,6 +9,7 @@ bp = Blueprint("school_admin", __name__, template_folder="templates")
 bp.before_request(guard_side(OrganisationKind.SCHOOL))
 
 from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
+    agreements,
     attendance,
     calendar,
     chronology,

@@ -118,6 +118,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "chronology.exported": frozenset({"format"}),
     "report.viewed": frozenset({"report"}),  # issue 6: which report (inspection, census), never its content
     "report.exported": frozenset({"report", "rows"}),
+    "agreement.saved": frozenset({"fields"}),  # issue 6: which terms changed, never their text
 }
 
 

@@ -54,6 +54,8 @@ ACCESS: dict[str, object] = {
     "school_admin.provider_page": ("school", PROVIDER_READERS),
     "school_admin.decide_provider": ("school", frozenset({AP_LEAD})),
     "school_admin.provider_deadlines": ("school", frozenset({AP_LEAD})),
+    "school_admin.provider_agreement": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT, DSL})),
+    "school_admin.edit_provider_agreement": ("school", frozenset({AP_LEAD})),
     "school_admin.school_policies": ("school", frozenset({HEADTEACHER, AP_LEAD, DSL})),  # issue 5: policies
     "school_admin.upload_school_policy": ("school", frozenset({DSL})),
     "school_admin.download_school_policy": ("school", frozenset({HEADTEACHER, AP_LEAD, DSL})),
@@ -127,6 +129,7 @@ ACCESS: dict[str, object] = {
     "school_admin.share_concern_back": ("school", frozenset({DSL})),
     "school_admin.close_concern": ("school", frozenset({DSL})),
     "portal.home": ("portal", ALL_PROVIDER),
+    "portal.agreement": ("portal", frozenset({PROVIDER_MANAGER, PROVIDER_DSL})),
     "portal.users": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.invite_user": ("portal", frozenset({PROVIDER_MANAGER})),
     "portal.user_detail": ("portal", frozenset({PROVIDER_MANAGER})),

@@ -787,6 +787,8 @@ def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible
         (f"/school/providers/{provider}/visits/new", "visit-new"),
         (f"/school/providers/{provider}/deadlines", "provider-deadlines"),
         (f"/school/providers/{provider}", "provider-with-placements"),
+        (f"/school/providers/{provider}/agreement", "provider-agreement"),
+        (f"/school/providers/{provider}/agreement/edit", "provider-agreement-edit"),
         ("/school/", "school-home-with-tasks"),
         ("/school/reports", "reports"),
         ("/school/reports/inspection", "inspection-pack"),
@@ -815,6 +817,7 @@ def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible
         (f"/portal/incidents/{incident}", "provider-incident"),
         ("/portal/api-tokens", "provider-api-tokens"),
         ("/portal/", "provider-home-with-tasks"),
+        ("/portal/agreement", "provider-own-agreement"),
     ]:
         page.goto(path)
         check_page(page, name)

@@ -1,5 +1,6 @@
 """The data model. The schema itself comes only from the migrations (tests/test_migrations.py checks they agree)."""
 
+from shared.models.agreement import ServiceAgreement
 from shared.models.attendance import (
     ApiToken,
     AttendanceAlert,
@@ -61,6 +62,7 @@ from shared.models.user import (
 )
 
 __all__ = [
+    "ServiceAgreement",
     "AuditChainHead",
     "Concern",
     "ConcernEntry",

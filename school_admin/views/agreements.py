@@ -1,0 +1,185 @@
+"""The service level agreement with a provider: the AP lead records it; the headteacher, SLT and DSL read it.
+The page also shows how well the provider keeps it, the same figures the provider sees (shared.services.agreements).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from school_admin import bp
+from school_admin.views.providers import provider_of_my_school_or_404
+from shared import roles
+from shared.auth.access import current_organisation, roles_required
+from shared.forms import DayMonthYearField, MultiCheckboxField, choices_from
+from shared.services import agreements
+from shared.web import apply
+
+AGREEMENT_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.DSL)
+
+COMMITMENTS = agreements.COMMITMENTS
+
+
+WHOLE_NUMBER_MESSAGES = {
+    "incidents_within_hours": "Enter the hours as a whole number, like 24",
+    "reviews_every_weeks": "Enter the weeks as a whole number, like 6",
+}
+
+
+def _whole_number(label: str, example: str) -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        description=f"A whole number, for example {example}",
+        validators=[InputRequired(message=f"Enter {label.lower()}")],
+    )
+
+
+def _money(label: str) -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        description="In pounds, for example 45.50. Leave empty if not agreed.",
+        validators=[Optional()],
+    )
+
+
+def _text(label: str, description: str) -> TextAreaField:
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        description=description,
+        validators=[Optional(), Length(max=5000, message=f"{label} must be 5000 characters or fewer")],
+    )
+
+
+class AgreementForm(FlaskForm):
+    starts_on = DayMonthYearField(
+        "Date the agreement starts",
+        description="For example, 1 9 2026",
+        validators=[InputRequired(message="Enter the date the agreement starts")],
+    )
+    ends_on = DayMonthYearField(
+        "Date the agreement ends (optional)",
+        description="Leave empty if it runs until it is changed",
+        validators=[Optional()],
+    )
+    incidents_within_hours = _whole_number("Hours within which incidents must be reported", "24")
+    reviews_every_weeks = _whole_number("Weeks between placement reviews, at most", "6")
+    commitments = MultiCheckboxField("The provider also agrees that", choices=choices_from(COMMITMENTS))
+    behaviour_expectations = _text("Behaviour expectations", "What the school expects of pupils and staff")
+    reporting_procedures = _text("Reporting procedures", "Who the provider tells, how and when")
+    cost_per_session = _money("Cost per session (optional)")
+    cost_per_week = _money("Cost per week (optional)")
+    submit = SubmitField("Save agreement", widget=GovSubmitInput())
+
+    def terms(self) -> agreements.AgreementTerms | None:
+        """The terms as entered, or None with a plain-English message on each field that is not a number."""
+        numbers = {}
+        for field in (self.incidents_within_hours, self.reviews_every_weeks):
+            text = (field.data or "").strip()
+            if text.isdigit():
+                numbers[field.name] = int(text)
+            else:
+                field.errors.append(WHOLE_NUMBER_MESSAGES[field.name])
+        pence = {}
+        for field, name in (
+            (self.cost_per_session, "cost_per_session_pence"),
+            (self.cost_per_week, "cost_per_week_pence"),
+        ):
+            text = (field.data or "").strip().removeprefix("£").replace(",", "")
+            if not text:
+                pence[name] = None
+                continue
+            try:
+                amount = Decimal(text)
+                whole_pence = amount.is_finite() and 0 <= amount == amount.quantize(Decimal("0.01"))
+            except InvalidOperation:
+                whole_pence = False
+            if not whole_pence:
+                field.errors.append(
+                    f"{field.label.text.removesuffix(' (optional)')} must be an amount in pounds, like 45.50"
+                )
+                continue
+            pence[name] = int(amount * 100)
+        if len(numbers) < 2 or len(pence) < 2:
+            return None
+        chosen = set(self.commitments.data or [])
+        return agreements.AgreementTerms(
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+            behaviour_expectations=(self.behaviour_expectations.data or "").strip() or None,
+            reporting_procedures=(self.reporting_procedures.data or "").strip() or None,
+            **numbers,
+            **pence,
+            **{name: name in chosen for name in COMMITMENTS},
+        )
+
+
+def _form_for(agreement) -> AgreementForm:
+    if agreement is None:
+        return AgreementForm(
+            data={"incidents_within_hours": "24", "reviews_every_weeks": "6", "commitments": list(COMMITMENTS)}
+        )
+    return AgreementForm(
+        data={
+            "starts_on": agreement.starts_on,
+            "ends_on": agreement.ends_on,
+            "incidents_within_hours": str(agreement.incidents_within_hours),
+            "reviews_every_weeks": str(agreement.reviews_every_weeks),
+            "commitments": [name for name in COMMITMENTS if getattr(agreement, name)],
+            "behaviour_expectations": agreement.behaviour_expectations,
+            "reporting_procedures": agreement.reporting_procedures,
+            "cost_per_session": _pounds(agreement.cost_per_session_pence),
+            "cost_per_week": _pounds(agreement.cost_per_week_pence),
+        }
+    )
+
+
+def _pounds(pence: int | None) -> str | None:
+    return None if pence is None else f"{pence // 100}.{pence % 100:02d}"
+
+
+@bp.get("/providers/<uuid:provider_id>/agreement")
+@roles_required(*AGREEMENT_READERS)
+def provider_agreement(provider_id: uuid.UUID):
+    profile = provider_of_my_school_or_404(provider_id)
+    period = agreements.current_period(profile.school_id)
+    return render_template(
+        "school_admin/agreements/agreement.html",
+        profile=profile,
+        agreement=agreements.agreement_for(profile.organisation_id),
+        commitments=COMMITMENTS,
+        period=period,
+        attendance=agreements.attendance_on_time(profile.organisation_id, period.start, period.end),
+        rag_labels=agreements.RAG_LABELS,
+        can_edit=current_user.has_role(roles.AP_LEAD),
+    )
+
+
+@bp.route("/providers/<uuid:provider_id>/agreement/edit", methods=["GET", "POST"])
+@roles_required(roles.AP_LEAD)
+def edit_provider_agreement(provider_id: uuid.UUID):
+    profile = provider_of_my_school_or_404(provider_id)
+    form = _form_for(agreements.agreement_for(profile.organisation_id))
+    if (
+        form.validate_on_submit()
+        and (terms := form.terms())
+        and apply(
+            form,
+            lambda: agreements.save_agreement(
+                current_organisation(), profile.organisation, terms, by=current_user._get_current_object()
+            ),
+            field="starts_on",
+        )
+    ):
+        flash(f"Agreement saved for {profile.organisation.name}")
+        return redirect(url_for("school_admin.provider_agreement", provider_id=provider_id))
+    return render_template("school_admin/agreements/edit.html", form=form, profile=profile)
