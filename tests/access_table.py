@@ -55,6 +55,7 @@ ACCESS: dict[str, object] = {
     "school_admin.decide_provider": ("school", frozenset({AP_LEAD})),
     "school_admin.provider_deadlines": ("school", frozenset({AP_LEAD})),
     "school_admin.provider_agreement": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT, DSL})),
+    "school_admin.compliance_overview": ("school", frozenset({AP_LEAD, HEADTEACHER, SLT})),
     "school_admin.edit_provider_agreement": ("school", frozenset({AP_LEAD})),
     "school_admin.school_policies": ("school", frozenset({HEADTEACHER, AP_LEAD, DSL})),  # issue 5: policies
     "school_admin.upload_school_policy": ("school", frozenset({DSL})),

@@ -789,6 +789,7 @@ def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible
         (f"/school/providers/{provider}", "provider-with-placements"),
         (f"/school/providers/{provider}/agreement", "provider-agreement"),
         (f"/school/providers/{provider}/agreement/edit", "provider-agreement-edit"),
+        ("/school/compliance", "compliance"),
         ("/school/", "school-home-with-tasks"),
         ("/school/reports", "reports"),
         ("/school/reports/inspection", "inspection-pack"),

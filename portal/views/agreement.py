@@ -1,11 +1,12 @@
 """The provider's own service level agreement with the school, and the same compliance figures the school sees."""
 
 from flask import render_template
+from flask_login import current_user
 
 from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, roles_required
-from shared.services import agreements
+from shared.services import agreements, compliance
 
 
 @bp.get("/agreement")
@@ -14,12 +15,16 @@ def agreement():
     provider = current_organisation()
     profile = provider.provider_profile
     period = agreements.current_period(profile.school_id)
+    report = compliance.compliance_of(profile, period)
+    if not current_user.has_role(roles.PROVIDER_DSL):
+        report = report.without_notices()
     return render_template(
         "portal/agreement/agreement.html",
         profile=profile,
-        agreement=agreements.agreement_for(provider.id),
+        agreement=report.agreement,
         commitments=agreements.COMMITMENTS,
         period=period,
-        attendance=agreements.attendance_on_time(provider.id, period.start, period.end),
+        attendance=report.attendance,
+        report=report,
         rag_labels=agreements.RAG_LABELS,
     )

@@ -19,10 +19,11 @@ from school_admin.views.providers import provider_of_my_school_or_404
 from shared import roles
 from shared.auth.access import current_organisation, roles_required
 from shared.forms import DayMonthYearField, MultiCheckboxField, choices_from
-from shared.services import agreements
+from shared.services import agreements, compliance
 from shared.web import apply
 
 AGREEMENT_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.DSL)
+COMPLIANCE_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT)
 
 COMMITMENTS = agreements.COMMITMENTS
 
@@ -152,13 +153,15 @@ def _pounds(pence: int | None) -> str | None:
 def provider_agreement(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     period = agreements.current_period(profile.school_id)
+    report = compliance.compliance_of(profile, period)
     return render_template(
         "school_admin/agreements/agreement.html",
         profile=profile,
-        agreement=agreements.agreement_for(profile.organisation_id),
+        agreement=report.agreement,
         commitments=COMMITMENTS,
         period=period,
-        attendance=agreements.attendance_on_time(profile.organisation_id, period.start, period.end),
+        attendance=report.attendance,
+        report=report,
         rag_labels=agreements.RAG_LABELS,
         can_edit=current_user.has_role(roles.AP_LEAD),
     )
@@ -183,3 +186,20 @@ def edit_provider_agreement(provider_id: uuid.UUID):
         flash(f"Agreement saved for {profile.organisation.name}")
         return redirect(url_for("school_admin.provider_agreement", provider_id=provider_id))
     return render_template("school_admin/agreements/edit.html", form=form, profile=profile)
+
+
+@bp.get("/compliance")
+@roles_required(*COMPLIANCE_READERS)
+def compliance_overview():
+    """Every approved provider with each term's status and the overall: a fixed number of queries for the school."""
+    school = current_organisation()
+    period = agreements.current_period(school.id)
+    profiles = sorted(compliance.approved_providers(school.id), key=lambda p: p.organisation.name.lower())
+    reports = compliance.compliance_for(school.id, profiles, period)
+    return render_template(
+        "school_admin/agreements/compliance.html",
+        rows=[(profile, reports[profile.organisation_id]) for profile in profiles],
+        term_names=compliance.TERM_NAMES,
+        period=period,
+        rag_labels=agreements.RAG_LABELS,
+    )
