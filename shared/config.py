@@ -113,6 +113,12 @@ class Config:
         self.SAFEGUARDING_MFA_MINUTES = _int("SAFEGUARDING_MFA_MINUTES", 15)
         # A concern nobody at the school has acknowledged after this many minutes (in school hours) escalates.
         self.CONCERN_ESCALATION_MINUTES = _int("CONCERN_ESCALATION_MINUTES", 30)
+        # School hours for that clock (school-local "HH:MM"): outside them it stops.
+        self.CONCERN_SCHOOL_DAY_START = os.environ.get("CONCERN_SCHOOL_DAY_START", "08:00")
+        self.CONCERN_SCHOOL_DAY_END = os.environ.get("CONCERN_SCHOOL_DAY_END", "17:00")
+        # Service level agreement figures: green at or above, amber at or above, else red (percent).
+        self.SLA_GREEN_AT = float(os.environ.get("SLA_GREEN_AT", 95))
+        self.SLA_AMBER_AT = float(os.environ.get("SLA_AMBER_AT", 85))
         # The attendance API: requests per provider API token.
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
