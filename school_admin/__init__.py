@@ -8,6 +8,14 @@ from shared.models import OrganisationKind
 bp = Blueprint("school_admin", __name__, template_folder="templates")
 bp.before_request(guard_side(OrganisationKind.SCHOOL))
 
+
+@bp.app_context_processor
+def _menu() -> dict:
+    from school_admin.navigation import school_navigation
+
+    return {"school_navigation": school_navigation}
+
+
 from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     agreements,
     attendance,

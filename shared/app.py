@@ -65,6 +65,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_throttle(app)
     init_logging(app)
     init_security_headers(app)
+    from shared.auth.sessions import release_autocommit_connection
+
+    app.teardown_appcontext(release_autocommit_connection)
     init_crypto(app)
     register_error_handlers(app)
 

@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user
 
 from school_admin import bp
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import roles_required
 from shared.models.base import utcnow
 from shared.roles import SCHOOL_ROLES
 from shared.services import attention
@@ -16,7 +16,7 @@ def home():
     now = utcnow()
     return render_template(
         "school_admin/home.html",
-        tasks=attention.school_tasks(current_organisation().id, current_user.roles, now),
+        tasks=attention.school_tasks(current_user.organisation_id, current_user.roles, now),
         quiet_line=attention.quiet_line(current_user.roles),
         now=now,
     )

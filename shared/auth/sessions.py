@@ -138,29 +138,46 @@ _PRINCIPAL_QUERY = (
 )
 
 
+def autocommit_connection():
+    """One autocommit connection for the request's small reads outside the ORM (the signed-in principal, the
+    headteacher's counts): checked out of the pool once per request, not once per read, and given back when the
+    request ends (shared.app registers `release_autocommit_connection`)."""
+    conn = g.get("_autocommit_connection")
+    if conn is None:
+        conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        g._autocommit_connection = conn
+    return conn
+
+
+def release_autocommit_connection(_exc=None) -> None:
+    conn = g.pop("_autocommit_connection", None)
+    if conn is not None:
+        conn.close()
+
+
 @login_manager.user_loader
 def load_user_from_session(token: str) -> SignedInUser | None:
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        rows = conn.execute(_PRINCIPAL_QUERY, {"token_hash": _hash(token)}).all()
-        if not rows:
-            return None
-        row = rows[0]
-        if row.ended_at is not None:
-            return None
-        now = utcnow()
-        expired = None
-        if not row.active:
-            expired = "deactivated"
-        elif now - row.last_seen_at > idle_timeout_for(row.kind):
-            expired = "idle"
-        elif now - row.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
-            expired = "absolute"
-        if expired:
-            conn.execute(update(UserSession).where(UserSession.id == row.id).values(ended_at=now, end_reason=expired))
-            g.session_ended_reason = expired
-            return None
-        if now - row.last_seen_at > TOUCH_INTERVAL:
-            conn.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    conn = autocommit_connection()
+    rows = conn.execute(_PRINCIPAL_QUERY, {"token_hash": _hash(token)}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    if row.ended_at is not None:
+        return None
+    now = utcnow()
+    expired = None
+    if not row.active:
+        expired = "deactivated"
+    elif now - row.last_seen_at > idle_timeout_for(row.kind):
+        expired = "idle"
+    elif now - row.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
+        expired = "absolute"
+    if expired:
+        conn.execute(update(UserSession).where(UserSession.id == row.id).values(ended_at=now, end_reason=expired))
+        g.session_ended_reason = expired
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        conn.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
     is_school = row.kind == OrganisationKind.SCHOOL
     return SignedInUser(
         id=row.user_id,
