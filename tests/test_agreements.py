@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from shared import roles
 from shared.extensions import db
 from shared.models import AttendanceMark, AuditEvent, Placement, ProviderStatus, ServiceAgreement
-from shared.services import agreements
+from shared.services import agreements, half_terms
 
 MONDAY = date(2026, 11, 30)
 
@@ -164,7 +164,7 @@ def test_attendance_on_time_counts_on_time_late_and_missing(app, world, new_brow
         assert figure.rag == "red"
         assert agreements.attendance_on_time(other, MONDAY, date(2026, 12, 4)).percent is None
         # The current term is the school year the placement's term covers.
-        assert agreements.current_period(school).start == date(2026, 9, 1)
+        assert half_terms.current_period(school).start == date(2026, 9, 1)
 
     # Both sides see the same figure.
     lead = new_browser()
@@ -196,5 +196,5 @@ def test_rag_thresholds_come_from_configuration(app):
 def test_without_a_current_term_the_period_is_the_last_six_weeks(app, world):
     school = world.school()
     with app.app_context():
-        period = agreements.current_period(school)
+        period = half_terms.current_period(school)
         assert (period.start, period.end, period.name) == (date(2026, 10, 19), MONDAY, "the last 6 weeks")

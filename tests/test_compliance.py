@@ -20,7 +20,7 @@ from shared.models import (
     ProviderStatus,
     ServiceAgreement,
 )
-from shared.services import agreements, compliance
+from shared.services import compliance, half_terms
 
 NOW = "2026-12-01 18:00:00"  # Tuesday evening, in term (London is on GMT, so local time is UTC)
 
@@ -131,7 +131,7 @@ def setting(world):
 
 def _report(provider):
     profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
-    return compliance.compliance_of(profile, agreements.current_period(profile.school_id))
+    return compliance.compliance_of(profile, half_terms.current_period(profile.school_id))
 
 
 @freeze_time(NOW)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, roles_required
-from shared.services import agreements, compliance
+from shared.services import agreements, compliance, half_terms
 
 
 @bp.get("/agreement")
@@ -14,7 +14,7 @@ from shared.services import agreements, compliance
 def agreement():
     provider = current_organisation()
     profile = provider.provider_profile
-    period = agreements.current_period(profile.school_id)
+    period = half_terms.current_period(profile.school_id)
     report = compliance.compliance_of(profile, period)
     if not current_user.has_role(roles.PROVIDER_DSL):
         report = report.without_notices()

@@ -19,7 +19,7 @@ from school_admin.views.providers import provider_of_my_school_or_404
 from shared import roles
 from shared.auth.access import current_organisation, roles_required
 from shared.forms import DayMonthYearField, MultiCheckboxField, choices_from
-from shared.services import agreements, compliance
+from shared.services import agreements, compliance, half_terms
 from shared.web import apply
 
 AGREEMENT_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.DSL)
@@ -152,7 +152,7 @@ def _pounds(pence: int | None) -> str | None:
 @roles_required(*AGREEMENT_READERS)
 def provider_agreement(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
-    period = agreements.current_period(profile.school_id)
+    period = half_terms.current_period(profile.school_id)
     report = compliance.compliance_of(profile, period)
     return render_template(
         "school_admin/agreements/agreement.html",
@@ -193,7 +193,7 @@ def edit_provider_agreement(provider_id: uuid.UUID):
 def compliance_overview():
     """Every approved provider with each term's status and the overall: a fixed number of queries for the school."""
     school = current_organisation()
-    period = agreements.current_period(school.id)
+    period = half_terms.current_period(school.id)
     profiles = sorted(compliance.approved_providers(school.id), key=lambda p: p.organisation.name.lower())
     reports = compliance.compliance_for(school.id, profiles, period)
     return render_template(

@@ -1,6 +1,6 @@
 """The data model. The schema itself comes only from the migrations (tests/test_migrations.py checks they agree)."""
 
-from shared.models.agreement import ServiceAgreement
+from shared.models.agreement import AgreementDocument, ApBudget, ComplianceBreach, ServiceAgreement
 from shared.models.attendance import (
     ApiToken,
     AttendanceAlert,
@@ -63,6 +63,9 @@ from shared.models.user import (
 
 __all__ = [
     "ServiceAgreement",
+    "AgreementDocument",
+    "ApBudget",
+    "ComplianceBreach",
     "AuditChainHead",
     "Concern",
     "ConcernEntry",

@@ -20,6 +20,9 @@ class SchoolTerm(db.Model):
     name: Mapped[str] = mapped_column(String(100), nullable=False)  # e.g. "Autumn 2026"
     start_date: Mapped[date] = mapped_column(Date, nullable=False)
     end_date: Mapped[date] = mapped_column(Date, nullable=False)
+    # The half-term holiday inside the term (no school days), when the school records one.
+    half_term_starts: Mapped[date | None] = mapped_column(Date)
+    half_term_ends: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = created_at()
 
 

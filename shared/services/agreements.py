@@ -8,18 +8,16 @@ the school and the provider see the same figures. This module covers the attenda
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
 
 from shared import audit
 from shared.extensions import db
-from shared.models import Organisation, ProviderProfile, SchoolTerm, ServiceAgreement, User, utcnow
-from shared.services.attendance import deadline, expected_sessions, local_now, marks_for, placements_on
+from shared.models import Organisation, ProviderProfile, ServiceAgreement, User, utcnow
+from shared.services.attendance import deadline, expected_sessions, marks_for, placements_on
 from shared.services.errors import RuleBroken
-
-DEFAULT_PERIOD_WEEKS = 6
 
 # The yes/no terms, in plain English.
 COMMITMENTS = {
@@ -96,27 +94,6 @@ def save_agreement(
 
 
 # --- compliance ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-    name: str
-
-
-def current_period(school_id, today: date | None = None) -> Period:
-    """The school term containing today, or else the last six weeks."""
-    today = today or local_now().date()
-    term = db.session.scalar(
-        select(SchoolTerm)
-        .where(SchoolTerm.school_id == school_id, SchoolTerm.start_date <= today, SchoolTerm.end_date >= today)
-        .order_by(SchoolTerm.start_date.desc())
-        .limit(1)
-    )
-    if term is not None:
-        return Period(term.start_date, term.end_date, term.name)
-    return Period(today - timedelta(weeks=DEFAULT_PERIOD_WEEKS), today, f"the last {DEFAULT_PERIOD_WEEKS} weeks")
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,10 @@ from shared.models import (
     ServiceAgreement,
     utcnow,
 )
-from shared.services.agreements import AttendanceOnTime, Period, rag_status
+from shared.services.agreements import AttendanceOnTime, rag_status
 from shared.services.attendance import COUNTING_STATUSES, SESSIONS, deadline, school_zone
 from shared.services.evidence_status import Standing, line_for
+from shared.services.half_terms import Period
 from shared.services.reviews import next_review_due
 from shared.services.school_calendar import school_days
 
