@@ -213,17 +213,28 @@ def _demo_safeguarding(school: Organisation, northside: Organisation, placement:
 
 
 def _demo_calendar(school: Organisation) -> None:
-    """The school year around today as one term per half (so the demo works whenever it is run)."""
+    """The school year around today: three terms, each with a half-term holiday (the demo works whenever it runs)."""
     if db.session.scalar(select(SchoolTerm.id).where(SchoolTerm.school_id == school.id)) is not None:
         return
     today = date.today()
     year = today.year if today.month >= 9 else today.year - 1
-    for name, start, end in (
-        (f"Autumn {year}", date(year, 9, 1), date(year, 12, 18)),
-        (f"Spring {year + 1}", date(year + 1, 1, 5), date(year + 1, 3, 26)),
-        (f"Summer {year + 1}", date(year + 1, 4, 13), date(year + 1, 7, 22)),
+    for name, start, end, half_term in (
+        (f"Autumn {year}", date(year, 9, 1), date(year, 12, 18), date(year, 10, 26)),
+        (f"Spring {year + 1}", date(year + 1, 1, 5), date(year + 1, 3, 26), date(year + 1, 2, 15)),
+        (f"Summer {year + 1}", date(year + 1, 4, 13), date(year + 1, 7, 22), date(year + 1, 5, 25)),
     ):
-        db.session.add(SchoolTerm(school_id=school.id, name=name, start_date=start, end_date=end))
+        # The half-term holiday: the week from the Monday on or after the date.
+        monday = half_term + timedelta(days=-half_term.weekday() % 7)
+        db.session.add(
+            SchoolTerm(
+                school_id=school.id,
+                name=name,
+                start_date=start,
+                end_date=end,
+                half_term_starts=monday,
+                half_term_ends=monday + timedelta(days=4),
+            )
+        )
     db.session.flush()
 
 

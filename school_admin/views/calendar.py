@@ -48,6 +48,12 @@ class TermForm(FlaskForm):
     end_date = DayMonthYearField(
         "Last day of the term", validators=[InputRequired(message="Enter the last day of the term")]
     )
+    half_term_starts = DayMonthYearField(
+        "First day of the half-term holiday (optional)",
+        description="No sessions are expected in the holiday, and reports are split into half-terms at it",
+        validators=[Optional()],
+    )
+    half_term_ends = DayMonthYearField("Last day of the half-term holiday (optional)", validators=[Optional()])
     submit = SubmitField("Add term", widget=GovSubmitInput())
 
 
@@ -122,6 +128,8 @@ def add_school_term():
             start=form.start_date.data,
             end=form.end_date.data,
             by=current_user,
+            half_term_starts=form.half_term_starts.data,
+            half_term_ends=form.half_term_ends.data,
         ),
         field="name",
     ):

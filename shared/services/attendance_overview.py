@@ -37,6 +37,7 @@ from shared.models import (
 )
 from shared.models.pupil import slot_for
 from shared.notifications import MAX_ATTEMPTS
+from shared.services import school_calendar
 from shared.services.attendance import (
     COUNTING_STATUSES,
     PERSISTENT_ABSENCE_BELOW,
@@ -93,7 +94,7 @@ def _is_school_day(day: date, in_term: bool, inset: bool) -> tuple[bool, str | N
     if inset:
         return False, "It is an INSET (training) day."
     if not in_term:
-        return False, "It is not in one of the school's terms."
+        return False, "It is not in one of the school's terms (or it is in a half-term holiday)."
     return True, None
 
 
@@ -176,9 +177,7 @@ def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
     alerts with whether their e-mails were delivered. Five queries, whatever the size of the school."""
     in_term = (
         db.session.scalar(
-            select(SchoolTerm.id)
-            .where(SchoolTerm.school_id == school_id, SchoolTerm.start_date <= day, SchoolTerm.end_date >= day)
-            .limit(1)
+            select(SchoolTerm.id).where(SchoolTerm.school_id == school_id, school_calendar.in_term(day)).limit(1)
         )
         is not None
     )
@@ -318,9 +317,9 @@ def pupil_heatmap(school_id: uuid.UUID, pupil_id: uuid.UUID, today_: date, now: 
     look_from = this_monday - timedelta(weeks=HEATMAP_LOOK_BACK_WEEKS)
     look_to = this_monday + timedelta(days=4)
     terms = db.session.execute(
-        select(SchoolTerm.start_date, SchoolTerm.end_date).where(
-            SchoolTerm.school_id == school_id, SchoolTerm.start_date <= look_to, SchoolTerm.end_date >= look_from
-        )
+        select(
+            SchoolTerm.start_date, SchoolTerm.end_date, SchoolTerm.half_term_starts, SchoolTerm.half_term_ends
+        ).where(SchoolTerm.school_id == school_id, SchoolTerm.start_date <= look_to, SchoolTerm.end_date >= look_from)
     ).all()
     inset = set(
         db.session.scalars(
@@ -329,7 +328,7 @@ def pupil_heatmap(school_id: uuid.UUID, pupil_id: uuid.UUID, today_: date, now: 
     )
 
     def is_school_day(day: date) -> bool:
-        in_term = any(start <= day <= end for start, end in terms)
+        in_term = any(school_calendar.covers(*term, day) for term in terms)
         return _is_school_day(day, in_term, day in inset)[0]
 
     mondays: list[date] = []

@@ -23,7 +23,16 @@ def _words(day: date) -> str:
     return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
-def add_term(school: Organisation, *, name: str, start: date, end: date, by: User) -> SchoolTerm:
+def add_term(
+    school: Organisation,
+    *,
+    name: str,
+    start: date,
+    end: date,
+    by: User,
+    half_term_starts: date | None = None,
+    half_term_ends: date | None = None,
+) -> SchoolTerm:
     """school_calendar.add_term (its checks: a name, not backwards, no overlap), with the audit event in the same
     commit. The event is recorded first because add_term commits; on a refusal both are rolled back."""
     audit.record(
@@ -35,7 +44,14 @@ def add_term(school: Organisation, *, name: str, start: date, end: date, by: Use
         end=end.isoformat(),
     )
     try:
-        return school_calendar.add_term(school.id, name=name, start=start, end=end)
+        return school_calendar.add_term(
+            school.id,
+            name=name,
+            start=start,
+            end=end,
+            half_term_starts=half_term_starts,
+            half_term_ends=half_term_ends,
+        )
     except RuleBroken:
         db.session.rollback()
         raise
@@ -50,12 +66,12 @@ def add_inset_day(school: Organisation, *, day: date, note: str | None, by: User
     if school_calendar.is_bank_holiday(day):
         raise RuleBroken(f"{_words(day)} is a bank holiday, so it is not a school day anyway", "day")
     in_term = db.session.scalar(
-        select(SchoolTerm.id)
-        .where(SchoolTerm.school_id == school.id, SchoolTerm.start_date <= day, SchoolTerm.end_date >= day)
-        .limit(1)
+        select(SchoolTerm.id).where(SchoolTerm.school_id == school.id, school_calendar.in_term(day)).limit(1)
     )
     if in_term is None:
-        raise RuleBroken(f"{_words(day)} is not in one of your terms. Add the term first", "day")
+        raise RuleBroken(
+            f"{_words(day)} is not in one of your terms, or it is in a half-term holiday. Add the term first", "day"
+        )
     if db.session.scalar(select(InsetDay.id).where(InsetDay.school_id == school.id, InsetDay.day == day)):
         raise RuleBroken(f"{_words(day)} is already an INSET day", "day")
     inset = InsetDay(school_id=school.id, day=day, note=note)

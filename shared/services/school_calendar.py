@@ -1,7 +1,7 @@
 """Which days and sessions the school expects a placed pupil to be somewhere: school days are weekdays inside one
-of the school's terms that are neither a bank holiday of England and Wales (from the maintained `holidays`
-package, not a hand-typed list) nor one of the school's INSET days. The placement's weekly timetable narrows this
-further (placements issue)."""
+of the school's terms, outside its half-term holiday, that are neither a bank holiday of England and Wales (from the
+maintained `holidays` package, not a hand-typed list) nor one of the school's INSET days. The placement's weekly
+timetable narrows this further (placements issue)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from shared.extensions import db
 from shared.models import InsetDay, SchoolTerm
@@ -29,11 +29,55 @@ def is_bank_holiday(day: date) -> bool:
     return day in _bank_holidays(day.year)
 
 
-def add_term(school_id, *, name: str, start: date, end: date) -> SchoolTerm:
+# What covers() needs of a term, in its order.
+TERM_COLUMNS = (SchoolTerm.start_date, SchoolTerm.end_date, SchoolTerm.half_term_starts, SchoolTerm.half_term_ends)
+
+
+def in_term(day) -> object:
+    """A SQL condition: `day` (a date or a date column) is inside one of SchoolTerm's terms and not in its half-term
+    holiday."""
+    return and_(
+        SchoolTerm.start_date <= day,
+        SchoolTerm.end_date >= day,
+        or_(
+            SchoolTerm.half_term_starts.is_(None),
+            SchoolTerm.half_term_ends.is_(None),
+            SchoolTerm.half_term_starts > day,
+            SchoolTerm.half_term_ends < day,
+        ),
+    )
+
+
+def covers(start: date, end: date, half_starts: date | None, half_ends: date | None, day: date) -> bool:
+    """in_term, on a term's columns loaded in bulk."""
+    in_holiday = half_starts is not None and half_ends is not None and half_starts <= day <= half_ends
+    return start <= day <= end and not in_holiday
+
+
+def add_term(
+    school_id,
+    *,
+    name: str,
+    start: date,
+    end: date,
+    half_term_starts: date | None = None,
+    half_term_ends: date | None = None,
+) -> SchoolTerm:
     if not name.strip():
         raise RuleBroken("Enter a name for the term, like 'Autumn 2026'", "name")
     if end < start:
         raise RuleBroken("The term must end on or after the day it starts", "end_date")
+    if (half_term_starts is None) != (half_term_ends is None):
+        field = "half_term_ends" if half_term_ends is None else "half_term_starts"
+        raise RuleBroken("Enter both the first and the last day of the half-term holiday, or neither", field)
+    if half_term_starts is not None and half_term_ends is not None:
+        if half_term_ends < half_term_starts:
+            raise RuleBroken("The half-term holiday must end on or after the day it starts", "half_term_ends")
+        if not start < half_term_starts or not half_term_ends < end:
+            raise RuleBroken(
+                "The half-term holiday must fall inside the term, with school days before and after it",
+                "half_term_starts",
+            )
     overlapping = db.session.scalar(
         select(SchoolTerm).where(
             SchoolTerm.school_id == school_id, and_(SchoolTerm.start_date <= end, SchoolTerm.end_date >= start)
@@ -41,7 +85,14 @@ def add_term(school_id, *, name: str, start: date, end: date) -> SchoolTerm:
     )
     if overlapping is not None:
         raise RuleBroken(f"These dates overlap {overlapping.name}", "start_date")
-    term = SchoolTerm(school_id=school_id, name=name.strip(), start_date=start, end_date=end)
+    term = SchoolTerm(
+        school_id=school_id,
+        name=name.strip(),
+        start_date=start,
+        end_date=end,
+        half_term_starts=half_term_starts,
+        half_term_ends=half_term_ends,
+    )
     db.session.add(term)
     db.session.commit()
     return term
@@ -50,9 +101,9 @@ def add_term(school_id, *, name: str, start: date, end: date) -> SchoolTerm:
 def school_days(school_id, start: date, end: date) -> Iterator[date]:
     """Every school day from start to end inclusive."""
     terms = db.session.execute(
-        select(SchoolTerm.start_date, SchoolTerm.end_date).where(
-            SchoolTerm.school_id == school_id, SchoolTerm.start_date <= end, SchoolTerm.end_date >= start
-        )
+        select(
+            SchoolTerm.start_date, SchoolTerm.end_date, SchoolTerm.half_term_starts, SchoolTerm.half_term_ends
+        ).where(SchoolTerm.school_id == school_id, SchoolTerm.start_date <= end, SchoolTerm.end_date >= start)
     ).all()
     inset = set(
         db.session.scalars(
@@ -61,8 +112,12 @@ def school_days(school_id, start: date, end: date) -> Iterator[date]:
     )
     day = start
     while day <= end:
-        in_term = any(term_start <= day <= term_end for term_start, term_end in terms)
-        if in_term and day.weekday() < 5 and not is_bank_holiday(day) and day not in inset:
+        if (
+            any(covers(*term, day) for term in terms)
+            and day.weekday() < 5
+            and not is_bank_holiday(day)
+            and day not in inset
+        ):
             yield day
         day += timedelta(days=1)
 
