@@ -12,6 +12,7 @@ from portal.views import (  # noqa: E402,F401  (routes register on bp)
     agreement,
     api_tokens,
     attendance,
+    compliance,
     concerns,
     documents,
     home,

@@ -21,6 +21,7 @@ from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     attendance,
     calendar,
     chronology,
+    compliance,
     concerns,
     documents,
     home,

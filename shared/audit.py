@@ -119,6 +119,13 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "report.viewed": frozenset({"report"}),  # issue 6: which report (inspection, census), never its content
     "report.exported": frozenset({"report", "rows"}),
     "agreement.saved": frozenset({"fields"}),  # issue 6: which terms changed, never their text
+    "compliance.breach_raised": frozenset({"term", "period_start"}),  # a term rated red for a half-term
+    "compliance.breach_resolved": frozenset({"term"}),  # the AP lead recorded what they did (not the text)
+    "budget.saved": frozenset({"year"}),  # issue 6: the school year of the AP budget, never the amount
+    "agreement.document_uploaded": frozenset({"size_bytes", "virus_scanned"}),  # the signed copy: never its name
+    "agreement.document_downloaded": frozenset(),
+    "agreement.placement_saved": frozenset({"fields"}),  # a placement's own terms: which changed, never their text
+    "agreement.placement_removed": frozenset(),  # the placement is back on the provider's terms
 }
 
 

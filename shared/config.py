@@ -119,6 +119,12 @@ class Config:
         # Service level agreement figures: green at or above, amber at or above, else red (percent).
         self.SLA_GREEN_AT = float(os.environ.get("SLA_GREEN_AT", 95))
         self.SLA_AMBER_AT = float(os.environ.get("SLA_AMBER_AT", 85))
+        # A provider with pupils placed should have a visit from the school at least this often (days).
+        self.VISIT_EVERY_DAYS = _int("VISIT_EVERY_DAYS", 42)
+        # The governors' report: a count of pupils (or of events about them) from 1 to this number less one is shown
+        # as "fewer than N", and a percentage worked out from it is withheld (small-number suppression, as in DfE
+        # statistics: a small number can identify a child to people who know the school).
+        self.GOVERNORS_SUPPRESS_BELOW = _int("GOVERNORS_SUPPRESS_BELOW", 5)
         # The attendance API: requests per provider API token.
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 

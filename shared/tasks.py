@@ -91,3 +91,14 @@ def chase_notices_task() -> int:
     app = _flask_app()
     with app.app_context(), app.test_request_context():
         return chase_unacknowledged()
+
+
+@huey.periodic_task(crontab(minute="5"))
+def record_breaches_task() -> int:
+    """Every hour: a term of a provider's agreement rated red this half-term raises a breach for the AP lead (once
+    per provider, term and half-term)."""
+    from shared.services.compliance_breaches import record_all_breaches
+
+    app = _flask_app()
+    with app.app_context(), app.test_request_context():
+        return record_all_breaches()

@@ -597,6 +597,95 @@ class World:
             db.session.commit()
             return row.id
 
+    def agreement(self, provider_id: uuid.UUID, *, placement_id: uuid.UUID | None = None, **fields) -> uuid.UUID:
+        """The provider's service level agreement (from 1 September 2026, the model's default terms), or with
+        `placement_id` that placement's own terms."""
+        from datetime import date
+
+        from shared.models import ServiceAgreement
+
+        with self.app.app_context():
+            profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider_id).one()
+            author = self._someone(profile.school_id)
+            agreement = ServiceAgreement(
+                school_id=profile.school_id,
+                provider_id=provider_id,
+                placement_id=placement_id,
+                starts_on=fields.pop("starts_on", date(2026, 9, 1)),
+                created_by_id=author,
+                updated_by_id=author,
+                **fields,
+            )
+            db.session.add(agreement)
+            db.session.commit()
+            return agreement.id
+
+    def breach(self, provider_id: uuid.UUID, term_key: str = "attendance", **fields) -> uuid.UUID:
+        """An open breach of the provider's agreement (a term rated red) for the autumn's second half-term."""
+        from datetime import date
+
+        from shared.models import ComplianceBreach, ProviderProfile
+
+        with self.app.app_context():
+            profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider_id).one()
+            breach = ComplianceBreach(
+                school_id=profile.school_id,
+                provider_id=provider_id,
+                term_key=term_key,
+                period_start=fields.pop("period_start", date(2026, 11, 2)),
+                period_end=fields.pop("period_end", date(2026, 12, 18)),
+                period_name=fields.pop("period_name", "Autumn 2026, second half"),
+                percent=fields.pop("percent", 40.0),
+                summary=fields.pop("summary", "4 of 10 sessions marked on time"),
+                **fields,
+            )
+            db.session.add(breach)
+            db.session.commit()
+            return breach.id
+
+    def agreement_document(
+        self, provider_id: uuid.UUID, content: bytes = b"%PDF-1.7\n% the signed agreement\n", **fields
+    ) -> uuid.UUID:
+        """A signed copy of the provider's agreement (made if it has none), with its object stored (for downloads)."""
+        import hashlib
+        import io
+
+        from shared.models import AgreementDocument, ServiceAgreement
+        from shared.storage import LocalStorage, new_key
+
+        with self.app.app_context():
+            agreement = (
+                db.session.query(ServiceAgreement)
+                .filter_by(provider_id=provider_id, placement_id=None)
+                .order_by(ServiceAgreement.created_at.desc())
+                .first()
+            )
+            agreement_id = agreement.id if agreement else None
+        agreement_id = agreement_id or self.agreement(provider_id)
+        with self.app.app_context():
+            agreement = db.session.get(ServiceAgreement, agreement_id)
+            key = new_key(agreement.school_id)
+            display_name = fields.pop("display_name", "Signed agreement.pdf")
+            LocalStorage(self.app.config["UPLOAD_FOLDER"]).save(
+                key, io.BytesIO(content), content_type="application/pdf", download_name=display_name
+            )
+            document = AgreementDocument(
+                agreement_id=agreement.id,
+                school_id=agreement.school_id,
+                provider_id=provider_id,
+                storage_key=key,
+                display_name=display_name,
+                content_type="application/pdf",
+                size_bytes=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                virus_scanned=True,
+                uploaded_by_id=self._someone(agreement.school_id),
+                **fields,
+            )
+            db.session.add(document)
+            db.session.commit()
+            return document.id
+
     def _someone(self, org_id: uuid.UUID) -> uuid.UUID:
         """Any user of the organisation (one is made if it has none), for rows that need an author."""
         from shared.models import Membership

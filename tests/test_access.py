@@ -74,6 +74,8 @@ def test_role_endpoint_matrix(role, world, app):
     notice = world.notice(placement)
     policy = world.school_policy(school)
     sg_file = world.safeguarding_file(concern)
+    agreement_document = world.agreement_document(provider)  # the provider's agreement and its signed copy
+    breach = world.breach(provider)
     browser = Browser(app.test_client())
     if role is not None:
         org = school if role in SCHOOL_ROLES else provider
@@ -100,6 +102,8 @@ def test_role_endpoint_matrix(role, world, app):
             "notice_id": notice,
             "policy_id": policy,
             "file_id": sg_file,
+            "agreement_document_id": agreement_document,
+            "breach_id": breach,
         },
     ):
         if endpoint.startswith("school_admin.") and role in PROVIDER_ROLES:

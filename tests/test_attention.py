@@ -135,7 +135,8 @@ def test_dsl_sees_notices_until_the_provider_acknowledges_them(app, world, schoo
 
 def test_dsl_sees_provider_policies_to_review_until_reviewed(app, world, school, provider, new_browser):
     dsl = world.user(school, [DSL])
-    document = world.document(provider, "safeguarding_policy", status="verified")
+    with freeze_time("2026-11-30 09:00:00"):  # uploaded the day before the review (whatever today's date is)
+        document = world.document(provider, "safeguarding_policy", status="verified")
     assert "1 provider's child protection policy to review" in items(new_browser, dsl)
     with app.app_context(), freeze_time("2026-12-01 09:00:00"):
         db.session.add(

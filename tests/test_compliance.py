@@ -116,6 +116,7 @@ def _history(app, world, school, provider):
                 signer_role="Manager",
                 statement_version="1",
                 statement_text="We confirm",
+                signed_at=at(1, 8, month=9),
             )
         )
         db.session.commit()
@@ -145,10 +146,14 @@ def test_each_figure_against_a_hand_built_history(app, world, setting):
         assert figures["concerns"] == (2, 3, 66.7, "red")  # the unsent concern is not counted
         assert figures["notices"] == (2, 4, 50.0, "red")  # today's notice still has time
         assert figures["reviews"] == (1, 3, 33.3, "red")  # one on time, one late, one overdue
-        assert figures["confirmation"] == (1, 1, None, "green")
+        # 1 September to 1 December: 92 days so far, a confirmation on all of them, no evidence on any.
+        assert figures["confirmation"] == (92, 92, 100.0, "green")
         missing = len(required_evidence(ProviderType.UNREGISTERED_AP))
         assert missing > 0
-        assert figures["evidence"] == (0, 1, None, "red") and len(report.term("evidence").events) == missing
+        assert figures["evidence"] == (0, 92, 0.0, "red") and len(report.term("evidence").events) == missing
+        assert report.term("evidence").events[0].what == (
+            "Out of date or missing 1 September 2026 to 1 December 2026 (92 days)"
+        )
         # Attendance: two Monday-morning sessions a week, none marked.
         assert report.attendance.on_time == 0 and report.attendance.missing > 0 and figures["attendance"][3] == "red"
         assert report.overall == "red"
@@ -238,7 +243,8 @@ def test_the_provider_sees_the_same_numbers_as_the_school(app, world, new_browse
         assert "2 of 3 concerns shared in the same session (66.7%)" in page
         assert "2 of 4 notices acknowledged in time (50.0%)" in page
         assert "1 of 3 reviews held on time (33.3%)" in page
-        assert "Signed and current" in page and "required documents out of date or missing today" in page
+        assert "Signed and current on all 92 days so far" in page
+        assert "92 of 92 days with a required document out of date or missing" in page
         assert "What this figure is made of" in page and "Red: not meeting the agreement" in page
         assert "Secret words" not in page
     # The school's events link to what made them; the provider's do not reach the school's pages.
@@ -265,7 +271,9 @@ def test_the_compliance_page_lists_every_approved_provider(app, world, browser, 
     browser.sign_in(world.user(school, [roles.HEADTEACHER]))
     page = html(browser.get("/school/compliance"))
     assert "Northside Learning" in page and "Quiet Farm" in page and "Still Onboarding" not in page
-    assert f"/school/providers/{provider}/agreement" in page and f"/school/providers/{quiet}/agreement" in page
+    assert (
+        f"/school/compliance/providers/{provider}?period=" in page and f"/school/compliance/providers/{quiet}?" in page
+    )
     rows = page.split("<tbody")[1].split("</tr>")
     northside = next(r for r in rows if "Northside Learning" in r)
     quiet_row = next(r for r in rows if "Quiet Farm" in r)
@@ -321,3 +329,258 @@ def test_only_the_school_leaders_see_the_compliance_page(world, new_browser, set
         outsider = new_browser()
         outsider.sign_in(world.user(provider, [role]))
         assert outsider.get("/school/compliance").status_code == 403
+
+
+# --- half-terms, days out of date, each placement, the trend ---------------------------------------------------------
+
+
+def _autumn_with_half_term(world, school):
+    """Autumn 2026 with its half-term holiday (26 to 30 October): halves 1 Sep-25 Oct and 31 Oct-18 Dec."""
+    from shared.models import SchoolTerm
+
+    with world.app.app_context():
+        db.session.add(
+            SchoolTerm(
+                school_id=school,
+                name="Autumn 2026",
+                start_date=date(2026, 9, 1),
+                end_date=date(2026, 12, 18),
+                half_term_starts=date(2026, 10, 26),
+                half_term_ends=date(2026, 10, 30),
+            )
+        )
+        db.session.commit()
+
+
+def _verified(world, provider, kind, reviewed_on, expiry=None, status="verified"):
+    from shared.models import DocumentStatus, EvidenceDocument
+
+    document = world.document_row(provider, kind, status=status)
+    with world.app.app_context():
+        row = db.session.get(EvidenceDocument, document)
+        row.reviewed_at = datetime.combine(reviewed_on, datetime.min.time(), tzinfo=UTC).replace(hour=9)
+        row.expiry_date = expiry
+        row.status = DocumentStatus(status)
+        db.session.commit()
+
+
+@freeze_time(NOW)
+def test_evidence_counts_the_days_out_of_date_in_the_period(app, world, setting):
+    """Every required document verified from 1 November, except the insurance: a first certificate verified on
+    1 November ran out on 20 November; its replacement was verified on 25 November (the old one is superseded but
+    still covered its own dates). Out of date: 20 to 24 November, 5 of the 31 days of the half-term so far."""
+    school, provider = setting
+    _autumn_with_half_term(world, school)
+    kinds = [kind.code for kind in required_evidence(ProviderType.UNREGISTERED_AP)]
+    insurance = next(code for code in kinds if "insurance" in code)
+    for code in kinds:
+        if code != insurance:
+            _verified(world, provider, code, date(2026, 10, 31))
+    _verified(world, provider, insurance, date(2026, 10, 31), expiry=date(2026, 11, 20), status="superseded")
+    _verified(world, provider, insurance, date(2026, 11, 25), expiry=date(2027, 11, 25))
+    with app.app_context():
+        report = _report(provider)
+        assert report.period.name == "Autumn 2026, second half"
+        evidence = report.term("evidence")
+        # 31 October to 1 December: 32 days so far, 5 of them out of date.
+        assert (evidence.within, evidence.total, evidence.percent) == (27, 32, 84.4)
+        assert evidence.rag == "red"
+        assert evidence.summary == "5 of 32 days with a required document out of date or missing"
+        assert [e.what for e in evidence.events] == [
+            "Out of date or missing 20 November 2026 to 24 November 2026 (5 days)"
+        ]
+        # The first half-term: nothing verified before 31 October, so every day of it is out of date.
+        first_half = compliance.compliance_of(
+            db.session.query(ProviderProfile).filter_by(organisation_id=provider).one(),
+            half_terms.half_terms(school)[0],
+        )
+        assert first_half.term("evidence").within == 0 and first_half.term("evidence").total == 55
+
+
+@freeze_time(NOW)
+def test_each_placement_has_its_own_figures_under_its_own_terms(app, world, setting):
+    school, provider = setting
+    first, second = _history(app, world, school, provider)
+    with app.app_context():
+        # The second placement's own terms allow 36 hours for an incident report: its 30-hour report is in time.
+        someone = world._someone(school)
+        db.session.add(
+            ServiceAgreement(
+                school_id=school,
+                provider_id=provider,
+                placement_id=second,
+                starts_on=date(2026, 9, 1),
+                incidents_within_hours=36,
+                created_by_id=someone,
+                updated_by_id=someone,
+            )
+        )
+        db.session.commit()
+        profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
+        period = half_terms.current_period(school)
+        sources = compliance.load(school, [profile], period)
+        placements = {p.id: p for p in sources.placements[provider]}
+        one = compliance.figures(sources, profile, period, placement=placements[first])
+        two = compliance.figures(sources, profile, period, placement=placements[second])
+        assert (one.term("incidents").within, one.term("incidents").total) == (1, 1)
+        assert (two.term("incidents").within, two.term("incidents").total) == (1, 1)
+        assert "within 36 hours" in two.term("incidents").name and two.agreement.placement_id == second
+        assert (one.term("concerns").within, one.term("concerns").total) == (2, 2)
+        assert (two.term("concerns").within, two.term("concerns").total) == (0, 1)
+        assert (one.term("reviews").within, one.term("reviews").total) == (1, 2)  # on time, then overdue
+        assert (two.term("reviews").within, two.term("reviews").total) == (0, 1)  # a week late
+        # The provider's figure now counts the 30-hour report as in time (the placement's terms).
+        whole = compliance.figures(sources, profile, period)
+        assert (whole.term("incidents").within, whole.term("incidents").total) == (2, 2)
+        assert "the limit for this pupil is 36 hours" in whole.term("incidents").events[0].what
+
+
+@freeze_time(NOW)
+def test_the_trend_gives_each_half_term_its_own_figures(app, world, setting):
+    school, provider = setting
+    _autumn_with_half_term(world, school)
+    placement = world.placement(school, provider, start=date(2026, 9, 7), timetable=["mon_am"])
+    # First half: an incident reported in 2 hours. Second half: one reported after 30 hours.
+    world.incident(placement, occurred_at=at(5, 10, month=10), reported_at=at(5, 12, month=10))
+    world.incident(placement, occurred_at=at(23, 9), reported_at=at(24, 15))
+    with app.app_context():
+        profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
+        periods = half_terms.half_terms(school)
+        sources = compliance.load(school, [profile], compliance.Period(periods[0].start, periods[1].end, "autumn"))
+        trend = compliance.trend(sources, profile, periods)
+        assert [p.name for p in trend.periods] == ["Autumn 2026, first half", "Autumn 2026, second half"]
+        assert trend.values["incidents"] == [100.0, 0.0]
+        assert trend.values["concerns"] == [None, None]
+        assert trend.overall[1] == "red"
+
+
+@freeze_time(NOW)
+def test_the_provider_compliance_page_offers_the_half_terms_and_each_placement(app, world, new_browser, setting):
+    school, provider = setting
+    _autumn_with_half_term(world, school)
+    placement = world.placement(school, provider, start=date(2026, 9, 7), timetable=["mon_am"])
+    world.incident(placement, occurred_at=at(5, 10, month=10), reported_at=at(5, 12, month=10))
+    world.incident(placement, occurred_at=at(23, 9), reported_at=at(24, 15))
+    lead = new_browser()
+    lead.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(lead.get(f"/school/compliance/providers/{provider}"))
+    assert "Autumn 2026, second half" in page and "0 of 1 incidents reported in time (0.0%)" in page
+    assert 'href="#term-incidents"' in page and 'id="term-incidents"' in page  # one click to the events
+    assert 'role="img"' in page and "Incidents reported in time by half-term: Autumn 2026, first half: 100.0%" in page
+    assert f"/school/compliance/placements/{placement}" in page
+    first_half = html(lead.get(f"/school/compliance/providers/{provider}?period=2026-09-01_2026-10-25"))
+    assert "1 of 1 incidents reported in time (100.0%)" in first_half
+    unknown = html(lead.get(f"/school/compliance/providers/{provider}?period=1999-01-01_1999-02-01"))
+    assert "That period is not in the school calendar" in unknown
+    one = html(lead.get(f"/school/compliance/placements/{placement}?period=2026-09-01_2026-10-25"))
+    assert "1 of 1 incidents reported in time (100.0%)" in one and "under the provider's agreement" in one
+    # Another school's provider or placement is not found.
+    other_school = world.school("Other School")
+    outsider = new_browser()
+    outsider.sign_in(world.user(other_school, [roles.AP_LEAD]))
+    assert outsider.get(f"/school/compliance/providers/{provider}").status_code == 404
+    assert outsider.get(f"/school/compliance/placements/{placement}").status_code == 404
+
+
+@freeze_time(NOW)
+def test_the_provider_sees_its_own_compliance_page_with_the_same_figures(app, world, new_browser, setting):
+    school, provider = setting
+    _history(app, world, school, provider)
+    lead = new_browser()
+    lead.sign_in(world.user(school, [roles.AP_LEAD]))
+    school_page = html(lead.get(f"/school/compliance/providers/{provider}"))
+    provider_dsl = new_browser()
+    provider_dsl.sign_in(world.user(provider, [roles.PROVIDER_DSL]))
+    portal_page = html(provider_dsl.get("/portal/compliance"))
+    for page in (school_page, portal_page):
+        assert "1 of 2 incidents reported in time (50.0%)" in page
+        assert "2 of 4 notices acknowledged in time (50.0%)" in page
+        assert "Secret words" not in page
+    assert "/school/" not in portal_page.split("How well you keep the agreement</h1>")[1]
+    manager = new_browser()
+    manager.sign_in(world.user(provider, [roles.PROVIDER_MANAGER]))
+    manager_page = html(manager.get("/portal/compliance"))
+    assert "1 of 2 incidents reported in time (50.0%)" in manager_page
+    assert "otices" not in manager_page  # not a word about notices, not even in the trend
+
+
+# --- breaches ------------------------------------------------------------------------------------------------------
+
+
+@freeze_time(NOW)
+def test_a_red_term_raises_one_breach_for_the_ap_lead_until_they_record_what_they_did(app, world, new_browser, setting):
+    from shared.models import AuditEvent, ComplianceBreach
+    from shared.services import compliance_breaches
+
+    school, provider = setting
+    _history(app, world, school, provider)
+    with app.app_context():
+        assert compliance_breaches.record_breaches(school) == 6  # every term red but the confirmation
+        assert compliance_breaches.record_breaches(school) == 0  # once per term and half-term
+        raised = db.session.query(ComplianceBreach).filter_by(provider_id=provider).all()
+        assert sorted(b.term_key for b in raised) == sorted(
+            ["attendance", "incidents", "concerns", "notices", "reviews", "evidence"]
+        )
+        incidents = next(b for b in raised if b.term_key == "incidents")
+        assert incidents.summary == "1 of 2 incidents reported in time" and incidents.percent == 50.0
+        assert db.session.query(AuditEvent).filter_by(action="compliance.breach_raised").count() == 6
+    lead = world.user(school, [roles.AP_LEAD])
+    browser = new_browser()
+    browser.sign_in(lead)
+    home = html(browser.get("/school/"))
+    assert "6 breaches of a service level agreement need you to record what you did" in home
+    listed = html(browser.get("/school/compliance/breaches"))
+    assert "To deal with (6)" in listed and "Northside Learning" in listed
+    # Empty: a plain message and nothing changed.
+    refused = browser.post(f"/school/compliance/breaches/{incidents.id}", data={"action_taken": "  "})
+    assert "Enter what you did about the breach" in html(refused)
+    with app.app_context():
+        assert db.session.get(ComplianceBreach, incidents.id).resolved_at is None
+    done = browser.post(
+        f"/school/compliance/breaches/{incidents.id}",
+        data={"action_taken": "Met the manager; incident reports now go the same day."},
+        follow_redirects=True,
+    )
+    assert "Breach closed" in html(done) and "To deal with (5)" in html(done)
+    assert "Met the manager" in html(done)
+    assert "5 breaches of a service level agreement" in html(browser.get("/school/"))
+    with app.app_context():
+        closed = db.session.get(ComplianceBreach, incidents.id)
+        assert closed.resolved_by_id == lead.id and closed.resolved_at is not None
+        event = db.session.query(AuditEvent).filter_by(action="compliance.breach_resolved").one()
+        assert "Met the manager" not in str(event.details)
+    # Another school's AP lead cannot see or close it.
+    outsider = new_browser()
+    outsider.sign_in(world.user(world.school("Other School"), [roles.AP_LEAD]))
+    assert outsider.get(f"/school/compliance/breaches/{incidents.id}").status_code == 404
+    assert "Northside" not in html(outsider.get("/school/compliance/breaches"))
+
+
+@freeze_time(NOW)
+def test_the_hourly_job_checks_every_school(app, world, setting):
+    from shared.models import ComplianceBreach
+    from shared.services import compliance_breaches
+
+    school, provider = setting
+    _history(app, world, school, provider)
+    other = world.school("Quiet School")
+    world.provider(other, "Quiet Provider", ProviderStatus.APPROVED, provider_type="tutor")
+    with app.app_context():
+        raised = compliance_breaches.record_all_breaches()
+        assert raised == 6 + 2  # the quiet provider: no evidence, no confirmation
+        assert db.session.query(ComplianceBreach).filter_by(school_id=other).count() == 2
+
+
+@freeze_time(NOW)
+def test_ap_lead_is_told_of_providers_not_visited_for_six_weeks(app, world, new_browser, setting):
+    school, provider = setting
+    world.placement(school, provider, start=date(2026, 9, 7))
+    lead = world.user(school, [roles.AP_LEAD])
+    browser = new_browser()
+    browser.sign_in(lead)
+    words = "1 provider with pupils placed has not had a visit from the school in the last 6 weeks"
+    assert words in html(browser.get("/school/"))
+    world.visit(provider, visited_on=date(2026, 10, 19))  # 43 days before 1 December: still due
+    assert words in html(browser.get("/school/"))
+    world.visit(provider, visited_on=date(2026, 11, 20))
+    assert words not in html(browser.get("/school/"))

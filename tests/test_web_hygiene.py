@@ -43,6 +43,8 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world, a
         "notice_id": admin.id,
         "policy_id": admin.id,
         "file_id": admin.id,
+        "agreement_document_id": admin.id,
+        "breach_id": admin.id,
     }
     checked = []
     for endpoint, url in _post_urls(app, values):

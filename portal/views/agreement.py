@@ -1,16 +1,27 @@
-"""The provider's own service level agreement with the school, and the same compliance figures the school sees."""
+"""The provider's own service level agreement with the school, and the same compliance figures the school sees; the
+signed copy the school uploaded; and the placements the school gave terms of their own (only the provider's own
+placements it has been told of: it knows those pupils' names)."""
 
-from flask import render_template
+import uuid
+
+from flask import abort, render_template
 from flask_login import current_user
 
 from portal import bp
-from shared import roles
+from shared import audit, roles
 from shared.auth.access import current_organisation, roles_required
+from shared.extensions import db
+from shared.models import AgreementDocument
 from shared.services import agreements, compliance, half_terms
+from shared.services.attendance import local_now
+from shared.uploads.downloads import stored_file_response
+from shared.uploads.pipeline import current_storage
+
+AGREEMENT_READERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
 
 
 @bp.get("/agreement")
-@roles_required(roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
+@roles_required(*AGREEMENT_READERS)
 def agreement():
     provider = current_organisation()
     profile = provider.provider_profile
@@ -27,4 +38,29 @@ def agreement():
         attendance=report.attendance,
         report=report,
         rag_labels=agreements.RAG_LABELS,
+        signed_copies=agreements.signed_copies(provider.id),
+        own_terms=agreements.placements_with_own_terms(provider.id, visible_on=local_now().date()),
+    )
+
+
+@bp.get("/agreement/signed-copy/<uuid:agreement_document_id>")
+@roles_required(*AGREEMENT_READERS)
+def download_signed_agreement(agreement_document_id: uuid.UUID):
+    """A signed copy of the provider's own agreement; any other provider's looks like one that does not exist."""
+    provider = current_organisation()
+    document = db.session.get(AgreementDocument, agreement_document_id)
+    if document is None or document.provider_id != provider.id:
+        abort(404)
+
+    def audit_download() -> None:
+        audit.record("agreement.document_downloaded", organisation=provider, obj=document)
+        db.session.commit()
+
+    return stored_file_response(
+        current_storage(),
+        document.storage_key,
+        display_name=document.display_name,
+        content_type=document.content_type,
+        size=document.size_bytes,
+        before_send=audit_download,
     )

@@ -1,5 +1,8 @@
 """The service level agreement with a provider: the AP lead records it; the headteacher, SLT and DSL read it.
 The page also shows how well the provider keeps it, the same figures the provider sees (shared.services.agreements).
+
+The AP lead also uploads the signed copy (every upload kept, the newest is the signed copy; the readers download
+it), and may give one placement terms of its own in place of the provider's (`/placements/<id>/agreement`).
 """
 
 from __future__ import annotations
@@ -7,19 +10,26 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal, InvalidOperation
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
 from school_admin.views.providers import provider_of_my_school_or_404
-from shared import roles
-from shared.auth.access import current_organisation, roles_required
-from shared.forms import DayMonthYearField, MultiCheckboxField, choices_from
-from shared.services import agreements, compliance, half_terms
+from shared import audit, roles
+from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.extensions import db
+from shared.forms import ConfirmForm, DayMonthYearField, MultiCheckboxField, choices_from
+from shared.models import AgreementDocument, Placement
+from shared.services import agreements, compliance, compliance_breaches, half_terms
+from shared.uploads.downloads import stored_file_response
+from shared.uploads.pipeline import current_storage
+from shared.uploads.policy import DEFAULT_ALLOWED
+from shared.uploads.reasons import UploadRefused
 from shared.web import apply
 
 AGREEMENT_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.DSL)
@@ -144,6 +154,14 @@ def _form_for(agreement) -> AgreementForm:
     )
 
 
+class SignedCopyForm(FlaskForm):
+    file = FileField("Choose a file", widget=GovFileInput(), validators=[FileRequired(message="Select a file")])
+    signed_on = DayMonthYearField(
+        "Date it was signed (optional)", description="For example, 1 9 2026", validators=[Optional()]
+    )
+    submit = SubmitField("Upload the signed copy", widget=GovSubmitInput())
+
+
 def _pounds(pence: int | None) -> str | None:
     return None if pence is None else f"{pence // 100}.{pence % 100:02d}"
 
@@ -164,6 +182,8 @@ def provider_agreement(provider_id: uuid.UUID):
         report=report,
         rag_labels=agreements.RAG_LABELS,
         can_edit=current_user.has_role(roles.AP_LEAD),
+        signed_copies=agreements.signed_copies(profile.organisation_id),
+        own_terms=agreements.placements_with_own_terms(profile.organisation_id),
     )
 
 
@@ -188,18 +208,165 @@ def edit_provider_agreement(provider_id: uuid.UUID):
     return render_template("school_admin/agreements/edit.html", form=form, profile=profile)
 
 
+# --- the signed copy -------------------------------------------------------------------------------------------------
+
+
+@bp.route("/providers/<uuid:provider_id>/agreement/signed-copy", methods=["GET", "POST"])
+@roles_required(roles.AP_LEAD)
+def upload_signed_agreement(provider_id: uuid.UUID):
+    profile = provider_of_my_school_or_404(provider_id)
+    agreement = agreements.agreement_for(profile.organisation_id)
+    if agreement is None:
+        flash(f"Record the agreement with {profile.organisation.name} before uploading its signed copy", "error")
+        return redirect(url_for("school_admin.provider_agreement", provider_id=provider_id))
+    form = SignedCopyForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            stored = apply(
+                form,
+                lambda: agreements.store_signed_copy(
+                    agreement,
+                    upload.stream,
+                    upload.filename or "",
+                    signed_on=form.signed_on.data,
+                    by=current_user._get_current_object(),
+                ),
+                field="signed_on",
+            )
+        except UploadRefused as refusal:
+            form.file.errors.append(refusal.message)
+        else:
+            if stored:
+                flash(f"Signed copy of the agreement with {profile.organisation.name} uploaded")
+                return redirect(url_for("school_admin.provider_agreement", provider_id=provider_id))
+    copies = agreements.signed_copies(profile.organisation_id)
+    return render_template(
+        "school_admin/agreements/signed_copy.html",
+        form=form,
+        profile=profile,
+        current=copies[0] if copies else None,
+        size_limit=f"{current_app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB",
+        accept=",".join(f".{extension}" for extension in sorted(DEFAULT_ALLOWED)),
+    )
+
+
+@bp.get("/providers/<uuid:provider_id>/agreement/signed-copy/<uuid:agreement_document_id>")
+@roles_required(*AGREEMENT_READERS)
+def download_signed_agreement(provider_id: uuid.UUID, agreement_document_id: uuid.UUID):
+    """A signed copy of the agreement (the current one or an earlier one), to anyone who may read the agreement."""
+    profile = provider_of_my_school_or_404(provider_id)
+    document = db.session.get(AgreementDocument, agreement_document_id)
+    if (
+        document is None
+        or document.school_id != current_organisation().id
+        or document.provider_id != profile.organisation_id
+    ):
+        abort(404)
+
+    def audit_download() -> None:
+        audit.record("agreement.document_downloaded", organisation=current_organisation(), obj=document)
+        db.session.commit()
+
+    return stored_file_response(
+        current_storage(),
+        document.storage_key,
+        display_name=document.display_name,
+        content_type=document.content_type,
+        size=document.size_bytes,
+        before_send=audit_download,
+    )
+
+
+# --- a placement's own terms ----------------------------------------------------------------------------------------
+
+
+@bp.get("/placements/<uuid:placement_id>/agreement")
+@roles_required(*AGREEMENT_READERS)
+def placement_agreement(placement_id: uuid.UUID):
+    """The terms in force for one placement, and whether they are the provider's or the placement's own."""
+    placement = own_or_404(Placement, placement_id, owner="school_id")
+    own = agreements.placement_agreement(placement)
+    provider_terms = agreements.agreement_for(placement.provider_id)
+    return render_template(
+        "school_admin/agreements/placement.html",
+        placement=placement,
+        pupil=placement.pupil,
+        profile=placement.provider.provider_profile,
+        own=own,
+        provider_terms=provider_terms,
+        differs=agreements.differing_terms(own, provider_terms) if own else [],
+        commitments=COMMITMENTS,
+        can_edit=current_user.has_role(roles.AP_LEAD),
+        form=ConfirmForm(formdata=None),
+    )
+
+
+@bp.route("/placements/<uuid:placement_id>/agreement/edit", methods=["GET", "POST"])
+@roles_required(roles.AP_LEAD)
+def edit_placement_agreement(placement_id: uuid.UUID):
+    placement = own_or_404(Placement, placement_id, owner="school_id")
+    provider_terms = agreements.agreement_for(placement.provider_id)
+    if provider_terms is None:
+        flash(
+            f"Record the agreement with {placement.provider.name} first: a placement's own terms start from it",
+            "error",
+        )
+        return redirect(url_for("school_admin.placement_agreement", placement_id=placement_id))
+    own = agreements.placement_agreement(placement)
+    form = _form_for(own or provider_terms)
+    if (
+        form.validate_on_submit()
+        and (terms := form.terms())
+        and apply(
+            form,
+            lambda: agreements.save_placement_agreement(placement, terms, by=current_user._get_current_object()),
+            field="starts_on",
+        )
+    ):
+        flash(f"Terms saved for {placement.pupil.known_as}'s placement")
+        return redirect(url_for("school_admin.placement_agreement", placement_id=placement_id))
+    return render_template(
+        "school_admin/agreements/placement_edit.html",
+        form=form,
+        placement=placement,
+        pupil=placement.pupil,
+        profile=placement.provider.provider_profile,
+        has_own=own is not None,
+    )
+
+
+@bp.post("/placements/<uuid:placement_id>/agreement/remove")
+@roles_required(roles.AP_LEAD)
+def remove_placement_agreement(placement_id: uuid.UUID):
+    placement = own_or_404(Placement, placement_id, owner="school_id")
+    form = ConfirmForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: agreements.remove_placement_agreement(placement, by=current_user._get_current_object()),
+        field="submit",
+    ):
+        flash(f"{placement.pupil.known_as}'s placement now follows the agreement with {placement.provider.name}")
+    for message in form.submit.errors:
+        flash(message, "error")
+    return redirect(url_for("school_admin.placement_agreement", placement_id=placement_id))
+
+
 @bp.get("/compliance")
 @roles_required(*COMPLIANCE_READERS)
 def compliance_overview():
-    """Every approved provider with each term's status and the overall: a fixed number of queries for the school."""
+    """Every approved provider with each term's status and the overall over a chosen period (this half-term by
+    default): a fixed number of queries for the school."""
     school = current_organisation()
-    period = half_terms.current_period(school.id)
+    chosen = half_terms.chosen(school.id, request.args.get("period"))
     profiles = sorted(compliance.approved_providers(school.id), key=lambda p: p.organisation.name.lower())
-    reports = compliance.compliance_for(school.id, profiles, period)
+    reports = compliance.compliance_for(school.id, profiles, chosen.period)
     return render_template(
         "school_admin/agreements/compliance.html",
         rows=[(profile, reports[profile.organisation_id]) for profile in profiles],
         term_names=compliance.TERM_NAMES,
-        period=period,
+        chosen=chosen,
+        period=chosen.period,
+        open_breaches=compliance_breaches.open_count(school.id),
         rag_labels=agreements.RAG_LABELS,
     )

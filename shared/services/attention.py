@@ -8,7 +8,6 @@ Every list is a fixed number of set-based queries whatever the size of the schoo
 tests/test_attention.py counts them). The rules of what is due are the other services' (reviews.next_review_due,
 the attendance "today" overview, the evidence catalogue), applied here to rows loaded in bulk.
 
-Not here yet: SLA breaches (the SLA is being built) and the headteacher's budget position (no budget recorded yet).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import Uuid, and_, bindparam, case, func, or_, select
 
 from shared import roles
@@ -28,6 +27,7 @@ from shared.evidence_catalogue import BY_CODE, ProviderType
 from shared.extensions import db
 from shared.models import (
     AttendanceMark,
+    ComplianceBreach,
     Concern,
     DocumentStatus,
     EvidenceDocument,
@@ -43,6 +43,7 @@ from shared.models import (
     Pupil,
     SchoolPolicy,
     SendStatus,
+    SiteVisit,
 )
 from shared.models.base import utcnow
 from shared.services import attendance_overview
@@ -64,6 +65,9 @@ EVIDENCE_LAPSING_DAYS = 60
 REVIEW_DUE_DAYS = 7  # the AP lead: reviews overdue or due within a week (shared.services.reviews.DUE_SOON_DAYS)
 PROVIDER_REVIEW_DAYS = 14  # the provider: reviews to attend in the next fortnight
 REINTEGRATION_WEEKS = 4
+# Every provider with pupils placed is visited at least once a half-term (about six weeks): the policy asks the AP
+# lead to visit sites to review pupils' progress and sets no interval, so this is the school's choice (config).
+VISIT_EVERY_DAYS = 42
 UNDELIVERED_AFTER = timedelta(minutes=15)  # an absence alert's e-mail should have gone by then
 
 # What someone can do when nothing needs them, by role (the first of their roles that has a line).
@@ -390,7 +394,65 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     tasks += _reviews_due(school_id, today)
     tasks += _incidents(school_id)
     tasks += _registration_warnings(school_id)
+    tasks += _breaches(school_id)
+    tasks += _visits_due(school_id, today)
     return tasks
+
+
+def _breaches(school_id: uuid.UUID) -> list[Task]:
+    """Agreement terms rated red over a half-term, until the AP lead records what they did (compliance_breaches)."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(ComplianceBreach.raised_at)).where(
+            ComplianceBreach.school_id == school_id, ComplianceBreach.resolved_at.is_(None)
+        )
+    ).one()
+    if not count:
+        return []
+    return [
+        Task(
+            "ap.breaches",
+            TODAY,
+            f"{_count(count, 'breach', 'breaches')} of a service level agreement "
+            f"{'needs' if count == 1 else 'need'} you to record what you did",
+            url_for("school_admin.compliance_breaches_list"),
+            _aware(oldest),
+        )
+    ]
+
+
+def _visits_due(school_id: uuid.UUID, today: date) -> list[Task]:
+    """Providers with a pupil placed now that the AP lead has not visited within VISIT_EVERY_DAYS (nor since the
+    first of those placements began that long ago). One grouped query."""
+    every = timedelta(days=current_app.config.get("VISIT_EVERY_DAYS", VISIT_EVERY_DAYS))
+    last_visit = (
+        select(func.max(SiteVisit.visited_on))
+        .where(SiteVisit.school_id == school_id, SiteVisit.provider_id == Placement.provider_id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Placement.provider_id, func.min(Placement.start_date), last_visit)
+        .where(Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
+        .group_by(Placement.provider_id)
+    ).all()
+    due = []
+    for _, first_start, visited_on in rows:
+        since = visited_on or first_start
+        if isinstance(since, str):  # a scalar subquery's date comes back as text on SQLite
+            since = date.fromisoformat(since)
+        if since + every < today:
+            due.append(since + every)
+    if not due:
+        return []
+    return [
+        Task(
+            "ap.visits",
+            SOON,
+            f"{_count(len(due), 'provider with pupils placed has', 'providers with pupils placed have')} not had a "
+            f"visit from the school in the last {every.days // 7} weeks",
+            url_for("school_admin.visits_list"),
+            datetime.combine(min(due), datetime.min.time(), tzinfo=UTC),
+        )
+    ]
 
 
 def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:

@@ -69,3 +69,51 @@ def current_period(school_id, today: date | None = None) -> Period:
     """This half-term (see the module's docstring)."""
     today = today or local_now().date()
     return current_of(half_terms(school_id), today) or fallback(today)
+
+
+def school_year_of(today: date) -> Period:
+    first = today.year if today.month >= 9 else today.year - 1
+    return Period(date(first, 9, 1), date(first + 1, 8, 31), f"the {first} to {first + 1} school year")
+
+
+@dataclass(frozen=True)
+class Chosen:
+    period: Period
+    choices: list
+    unknown: bool  # an unknown period was asked for, and this half-term is shown instead
+    half_terms: list[Period]
+
+    def trend(self, count: int = 6) -> list[Period]:
+        """Up to `count` half-terms ending with the one the period ends in, oldest first (the compliance trend)."""
+        return [p for p in self.half_terms if p.start <= self.period.end][-count:]
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    period: Period
+    label: str
+
+    @property
+    def value(self) -> str:
+        return f"{self.period.start.isoformat()}_{self.period.end.isoformat()}"
+
+
+def choices(periods: list[Period], today: date) -> list[PeriodChoice]:
+    """What the period chooser offers: each half-term that has started (newest first), then the school year."""
+    started = [p for p in periods if p.start <= today]
+    offered = [PeriodChoice(p, f"{p.name} ({_words(p.start)} to {_words(p.end)})") for p in reversed(started)]
+    year = school_year_of(today)
+    offered.append(PeriodChoice(year, f"The whole school year ({_words(year.start)} to {_words(year.end)})"))
+    return offered
+
+
+def chosen(school_id, value: str | None, today: date | None = None) -> Chosen:
+    """The period asked for in the URL (one of `choices`), else this half-term. One query."""
+    today = today or local_now().date()
+    periods = half_terms(school_id)
+    offered = choices(periods, today)
+    if value:
+        for choice in offered:
+            if choice.value == value:
+                return Chosen(choice.period, offered, False, periods)
+    return Chosen(current_of(periods, today) or fallback(today), offered, bool(value), periods)
