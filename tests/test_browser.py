@@ -943,3 +943,78 @@ def test_a_concern_and_a_notice_pass_between_the_dsls_and_the_chronology_shows_b
     sign_in_with_code(page, provider_dsl, code_offset=2)
     page.goto("/portal/policies")
     check_page(page, "provider-policies")
+
+
+# --- issue 6: the AP lead's task list, agreement breaches and compliance ---------------------------------------------
+
+
+def test_the_ap_lead_works_through_their_task_list_and_closes_a_breach(world, new_page, app):
+    from shared.models import ProviderStatus
+
+    today = date.today()
+    school = world.school(SCHOOL)
+    term_start = today - timedelta(days=80)
+    world.term(school, start=term_start, end=today + timedelta(days=40), name="This term")
+    provider = world.provider(school, PROVIDER, ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    pupil = world.pupil(school, first_name="Jayden", last_name="Walsh")
+    placement = world.placement(school, provider, pupil, start=term_start + timedelta(days=3))
+    world.agreement(provider)
+    breach = world.breach(
+        provider,
+        "incidents",
+        period_start=term_start,
+        period_end=today + timedelta(days=40),
+        period_name="This term",
+        summary="1 of 3 incidents reported in time",
+    )
+    lead = world.user(school, [AP_LEAD])
+    page = new_page()
+    sign_in_with_code(page, lead)
+    expect(page).to_have_url(re.compile(r"/school/$"))
+    tasks = page.locator("main li, main .govuk-summary-list__row, main tr")
+    expect(page.locator("main")).to_contain_text("1 approved organisation is at risk")
+    expect(page.locator("main")).to_contain_text("1 placement review is overdue")
+    expect(page.locator("main")).to_contain_text("not had a visit from the school in the last 6 weeks")
+    breach_task = "1 breach of a service level agreement needs you to record what you did"
+    expect(page.locator("main")).to_contain_text(breach_task)
+    # Most urgent first: the provider at risk (urgent) comes before the breach (today) and the visit (soon).
+    listed = tasks.all_inner_texts()
+    order = [next(i for i, t in enumerate(listed) if words in t) for words in ("at risk", "breach", "visit")]
+    assert order == sorted(order), listed
+    check_page(page, "ap-lead-task-list")
+
+    page.get_by_role("link", name=re.compile(breach_task)).click()
+    expect(page).to_have_url(re.compile(r"/school/compliance/breaches$"))
+    expect(page.locator("main")).to_contain_text("To deal with (1)")
+    check_page(page, "compliance-breaches")
+    page.get_by_role("link", name=re.compile("Incidents reported in time")).click()
+    expect(page).to_have_url(re.compile(f"/school/compliance/breaches/{breach}$"))
+    check_page(page, "compliance-breach-resolve")
+    page.get_by_role("button", name="Record and close the breach").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter what you did about the breach")
+    check_page(page, "compliance-breach-resolve-errors")
+    page.get_by_label("What you did about it").fill("Spoke to the manager: incident reports now go the same day.")
+    page.get_by_role("button", name="Record and close the breach").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Breach closed")
+    expect(page.locator("main")).to_contain_text("To deal with (0)")
+    page.goto("/school/")
+    expect(page.locator("main")).not_to_contain_text("breach of a service level agreement")
+
+    for path, name in [
+        ("/school/compliance", "compliance-all-providers"),
+        (f"/school/compliance/providers/{provider}", "compliance-provider"),
+        (f"/school/compliance/placements/{placement}", "compliance-placement"),
+        (f"/school/placements/{placement}/agreement", "placement-agreement"),
+        (f"/school/placements/{placement}/agreement/edit", "placement-agreement-edit"),
+        (f"/school/providers/{provider}/agreement/signed-copy", "agreement-signed-copy-upload"),
+    ]:
+        page.goto(path)
+        check_page(page, name)
+    sign_out(page)
+
+    manager = world.user(provider, [PROVIDER_MANAGER])
+    fill_sign_in(page, manager.email, manager.password)
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    page.goto("/portal/compliance")
+    expect(page.locator("h1")).to_have_text("How well you keep the agreement")
+    check_page(page, "provider-compliance")
