@@ -17,6 +17,7 @@ from shared.attendance_codes import LegalBasis
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
+    EvidenceDocument,
     HeadteacherDecision,
     KcsieConfirmation,
     Organisation,
@@ -165,7 +166,49 @@ def seed_demo() -> list[tuple[str, str, bool]]:
         _demo_marks(placement)
     if placements:  # first run only
         _demo_safeguarding(school, providers[0], placements[0])
+        _demo_agreements(school, providers[:2])
     return sign_ins
+
+
+def _demo_agreements(school: Organisation, providers: list[Organisation]) -> None:
+    """Service level agreements with the two approved providers, then this half-term's breaches (what the hourly
+    job would raise), so the AP lead's list and the compliance pages have something in them."""
+    from shared.services import agreements, compliance_breaches
+
+    ap_lead = db.session.scalar(select(User).where(User.email == "ap.lead@demo-academy.example"))
+    year = date.today().year if date.today().month >= 9 else date.today().year - 1
+    for provider, per_session in zip(providers, (4500, 3800), strict=True):
+        terms = agreements.AgreementTerms(
+            starts_on=date(year, 9, 1),
+            ends_on=date(year + 1, 7, 31),
+            incidents_within_hours=24,
+            reviews_every_weeks=6,
+            concerns_same_session=True,
+            notices_before_next_school_day=True,
+            evidence_in_date=True,
+            confirmation_current=True,
+            school_policy_acknowledged=True,
+            behaviour_expectations="The provider's behaviour policy, shared with the school; no exclusion without "
+            "speaking to the AP lead first.",
+            reporting_procedures="Attendance by the agreed times each session; incidents the same day; "
+            "safeguarding concerns through the portal at once.",
+            cost_per_session_pence=per_session,
+            cost_per_week_pence=None,
+        )
+        agreements.save_agreement(school, provider, terms, by=ap_lead)
+    # The demo providers were checked and confirmed at the start of the school year, not at the moment of seeding.
+    september = datetime(year, 9, 1, 9, 0, tzinfo=UTC)
+    ids = [p.id for p in providers]
+    for document in db.session.scalars(
+        select(EvidenceDocument).where(
+            EvidenceDocument.organisation_id.in_(ids), EvidenceDocument.reviewed_at.is_not(None)
+        )
+    ):
+        document.reviewed_at = september
+    for confirmation in db.session.scalars(select(KcsieConfirmation).where(KcsieConfirmation.organisation_id.in_(ids))):
+        confirmation.signed_at = september
+    db.session.commit()
+    compliance_breaches.record_breaches(school.id)
 
 
 def _demo_safeguarding(school: Organisation, northside: Organisation, placement: Placement) -> None:
