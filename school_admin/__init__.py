@@ -19,11 +19,13 @@ def _menu() -> dict:
 from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     agreements,
     attendance,
+    budget,
     calendar,
     chronology,
     compliance,
     concerns,
     documents,
+    governors_report,
     home,
     incidents,
     notices,

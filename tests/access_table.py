@@ -9,6 +9,7 @@ from shared.roles import (
     AP_LEAD,
     ATTENDANCE_LEAD,
     DSL,
+    GOVERNOR,
     HEADTEACHER,
     PROVIDER_DSL,
     PROVIDER_MANAGER,
@@ -113,8 +114,12 @@ ACCESS: dict[str, object] = {
     "school_admin.inspection_pack_csv": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL})),
     "school_admin.census": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL})),
     "school_admin.census_csv": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL})),
-    # The governors' report holds no pupil-level data, so the same readers as the other reports.
+    # The governors' report holds no pupil-level data: the readers of the other reports, and the governors.
+    "school_admin.governors_report": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL, GOVERNOR})),
+    "school_admin.governors_report_pdf": ("school", frozenset({HEADTEACHER, AP_LEAD, SLT, DSL, GOVERNOR})),
     # The AP budget: the headteacher owns it; SLT and the AP lead read it.
+    "school_admin.ap_budget": ("school", frozenset({HEADTEACHER, SLT, AP_LEAD, GOVERNOR})),
+    "school_admin.save_ap_budget": ("school", frozenset({HEADTEACHER})),
     "school_admin.school_calendar": ("school", ALL_SCHOOL),
     "school_admin.add_school_term": ("school", frozenset({SCHOOL_ADMIN, ATTENDANCE_LEAD, HEADTEACHER})),
     "school_admin.add_inset_day": ("school", frozenset({SCHOOL_ADMIN, ATTENDANCE_LEAD, HEADTEACHER})),

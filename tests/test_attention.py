@@ -270,6 +270,42 @@ def test_headteacher_sees_decisions_and_escalations_and_a_dsl_head_sees_each_onc
     assert listed[0].startswith("1 safeguarding concern")  # urgent first
 
 
+def test_headteacher_sees_the_ap_budget_position(app, world, school, provider, new_browser):
+    from shared.services import budget
+
+    head = world.user(school, [HEADTEACHER])
+    # A placement costed for the whole placement: £2,500 in the school year it starts (7 September 2026).
+    world.placement(school, provider, cost_pence=250_000, cost_period="placement")
+    assert "No AP budget is recorded for the 2026 to 2027 school year: enter the one the governors approved" in items(
+        new_browser, head
+    )
+    with app.app_context(), freeze_time(NOW):
+        from shared.models import Organisation, User
+
+        budget.save_budget(
+            db.session.get(Organisation, school),
+            year=2026,
+            amount="2,000",
+            approved_on=None,
+            by=db.session.get(User, head.id),
+            today=date(2026, 11, 30),
+        )
+    listed = items(new_browser, head)
+    assert "Placements agreed for 2026 to 2027 cost £2,500: £500 over the £2,000 AP budget" in listed
+    with app.app_context(), freeze_time(NOW):
+        budget.save_budget(
+            db.session.get(Organisation, school),
+            year=2026,
+            amount="10000",
+            approved_on=None,
+            by=db.session.get(User, head.id),
+            today=date(2026, 11, 30),
+        )
+    assert "AP budget 2026 to 2027: £2,500 committed of £10,000, £2,500 of it to date" in items(new_browser, head)
+    # Nobody but the headteacher has the line.
+    assert not any("budget" in t for t in items(new_browser, world.user(school, [AP_LEAD])))
+
+
 # --- the provider --------------------------------------------------------------------------------------------------
 
 

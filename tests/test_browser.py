@@ -1018,3 +1018,44 @@ def test_the_ap_lead_works_through_their_task_list_and_closes_a_breach(world, ne
     page.goto("/portal/compliance")
     expect(page.locator("h1")).to_have_text("How well you keep the agreement")
     check_page(page, "provider-compliance")
+
+
+def test_the_headteacher_enters_the_ap_budget_and_a_governor_reads_the_report(world, new_page, app):
+    from shared.models import ProviderStatus
+
+    today = date.today()
+    school = world.school(SCHOOL)
+    provider = world.provider(school, PROVIDER, ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    for _ in range(6):  # enough pupils that some figures are shown, not suppressed
+        world.placement(school, provider, start=today - timedelta(days=60), cost_pence=450_000, cost_period="placement")
+    head = world.user(school, [HEADTEACHER])
+    page = new_page()
+    sign_in_with_code(page, head)
+    expect(page.locator("main")).to_contain_text("No AP budget is recorded")
+    page.get_by_role("link", name=re.compile("No AP budget is recorded")).click()
+    expect(page).to_have_url(re.compile(r"/school/budget"))
+    check_page(page, "ap-budget")
+    page.get_by_label("Budget approved by the governors").fill("lots")
+    page.get_by_role("button", name=re.compile("Save")).click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    check_page(page, "ap-budget-errors")
+    page.get_by_label("Budget approved by the governors").fill("20,000")
+    page.get_by_role("button", name=re.compile("Save")).click()
+    expect(page.locator("main")).to_contain_text("£20,000")
+    page.goto("/school/")
+    expect(page.locator("main")).to_contain_text("£27,000: £7,000 over the £20,000 AP budget")
+    page.goto("/school/reports/governors")
+    expect(page.locator("h1")).to_have_text("Alternative provision: report to governors")
+    check_page(page, "governors-report")
+    sign_out(page)
+
+    governor = world.user(school, ["governor"])
+    if governor.totp_secret:
+        sign_in_with_code(page, governor, code_offset=1)
+    else:
+        fill_sign_in(page, governor.email, governor.password)
+    page.get_by_role("link", name="Governors' report").first.click()
+    expect(page.locator("main")).to_contain_text("fewer than 5")
+    check_page(page, "governors-report-for-a-governor")
+    response = page.request.get("/school/reports/governors.pdf")
+    assert response.status == 200 and response.body().startswith(b"%PDF")

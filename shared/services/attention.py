@@ -46,7 +46,7 @@ from shared.models import (
     SiteVisit,
 )
 from shared.models.base import utcnow
-from shared.services import attendance_overview
+from shared.services import attendance_overview, budget
 from shared.services.attendance import COUNTING_STATUSES, local_now
 from shared.services.placements import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
 from shared.services.reviews import latest_reviews, next_review_due
@@ -663,10 +663,9 @@ _HEADTEACHER_QUERY = select(
 
 
 def headteacher_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
-    """Decisions waiting for the headteacher, and concerns escalated to them (a count). The budget position comes
-    with the budget (not recorded yet)."""
+    """Decisions waiting for the headteacher, concerns escalated to them (a count), and the AP budget position."""
     row = autocommit_connection().execute(_HEADTEACHER_QUERY, {"school_id": school_id}).one()
-    tasks = []
+    tasks = _budget(school_id, local_now(now).date())
     if row.decisions:
         tasks.append(
             Task(
@@ -689,6 +688,27 @@ def headteacher_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
             )
         )
     return tasks
+
+
+def _budget(school_id: uuid.UUID, today: date) -> list[Task]:
+    """Where the school stands against this school year's AP budget: missing, over, or for information."""
+    summary = budget.position_summary(school_id, today)
+    href = url_for("school_admin.ap_budget")
+    if summary.budget_pence is None:
+        text = (
+            f"No AP budget is recorded for the {summary.year_label} school year: enter the one the governors approved"
+        )
+        return [Task("head.budget", SOON, text, href)]
+    committed, allowed = budget.pounds(summary.committed_pence), budget.pounds(summary.budget_pence)
+    if summary.committed_pence > summary.budget_pence:
+        over = budget.pounds(summary.committed_pence - summary.budget_pence)
+        text = f"Placements agreed for {summary.year_label} cost {committed}: {over} over the {allowed} AP budget"
+        return [Task("head.budget", TODAY, text, href)]
+    text = (
+        f"AP budget {summary.year_label}: {committed} committed of {allowed}, "
+        f"{budget.pounds(summary.to_date_pence)} of it to date"
+    )
+    return [Task("head.budget", FOR_INFORMATION, text, href)]
 
 
 def _aware(moment: datetime | None) -> datetime | None:
