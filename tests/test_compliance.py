@@ -236,30 +236,35 @@ def test_the_provider_sees_the_same_numbers_as_the_school(app, world, new_browse
     lead.sign_in(world.user(school, [roles.AP_LEAD]))
     provider_dsl = new_browser()
     provider_dsl.sign_in(world.user(provider, [roles.PROVIDER_DSL]))
-    school_page = html(lead.get(f"/school/providers/{provider}/agreement"))
-    portal_page = html(provider_dsl.get("/portal/agreement"))
-    for page in (school_page, portal_page):
-        assert "1 of 2 incidents reported in time (50.0%)" in page
-        assert "2 of 3 concerns shared in the same session (66.7%)" in page
-        assert "2 of 4 notices acknowledged in time (50.0%)" in page
-        assert "1 of 3 reviews held on time (33.3%)" in page
-        assert "Signed and current on all 92 days so far" in page
-        assert "92 of 92 days with a required document out of date or missing" in page
-        assert "What this figure is made of" in page and "Red: not meeting the agreement" in page
-        assert "Secret words" not in page
+    pages = {
+        "school agreement": html(lead.get(f"/school/providers/{provider}/agreement")),
+        "portal agreement": html(provider_dsl.get("/portal/agreement")),
+        "school compliance": html(lead.get(f"/school/compliance/providers/{provider}")),
+        "portal compliance": html(provider_dsl.get("/portal/compliance")),
+    }
+    for name, page in pages.items():
+        assert "1 of 2 incidents reported in time (50.0%)" in page, name
+        assert "2 of 3 concerns shared in the same session (66.7%)" in page, name
+        assert "2 of 4 notices acknowledged in time (50.0%)" in page, name
+        assert "1 of 3 reviews held on time (33.3%)" in page, name
+        assert "Signed and current on all 92 days so far" in page, name
+        assert "92 of 92 days with a required document out of date or missing" in page, name
+        assert "Secret words" not in page, name
+    # Each figure on an agreement page is one click from what made it, on the compliance page.
+    assert f'href="/school/compliance/providers/{provider}#term-incidents"' in pages["school agreement"]
+    assert 'href="/portal/compliance#term-incidents"' in pages["portal agreement"]
     # The school's events link to what made them; the provider's do not reach the school's pages.
-    assert (
-        "/school/incidents/" in school_page
-        and f"/school/placements/{first}" in school_page
-        and "/school/reviews/" in school_page
-    )
-    assert "/school/" not in portal_page.split("How well the agreement is kept")[1]
+    school_page, portal_page = pages["school compliance"], pages["portal compliance"]
+    assert "/school/incidents/" in school_page and f"/school/placements/{first}" in school_page
+    assert "/school/reviews/" in school_page
+    assert "/school/" not in portal_page.split("How well you keep the agreement</h1>")[1]
     # The provider's manager sees the same figures except the notices, which only its DSL may know exist.
     manager = new_browser()
     manager.sign_in(world.user(provider, [roles.PROVIDER_MANAGER]))
-    manager_page = html(manager.get("/portal/agreement"))
-    assert "1 of 2 incidents reported in time (50.0%)" in manager_page
-    assert "notices acknowledged" not in manager_page and "Notices acknowledged in time" not in manager_page
+    for url in ("/portal/agreement", "/portal/compliance"):
+        manager_page = html(manager.get(url))
+        assert "1 of 2 incidents reported in time (50.0%)" in manager_page
+        assert "otices acknowledged" not in manager_page
 
 
 @freeze_time(NOW)
