@@ -17,7 +17,6 @@ from school_admin import bp
 from school_admin.views.providers import provider_of_my_school_or_404
 from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
-from shared.charts import sparkline_svg
 from shared.models import Placement
 from shared.services import agreements, compliance, compliance_breaches, half_terms
 from shared.web import apply
@@ -38,29 +37,13 @@ class ResolveBreachForm(FlaskForm):
     submit = SubmitField("Record and close the breach", widget=GovSubmitInput())
 
 
-def _sparklines(trend: compliance.Trend) -> dict:
-    words = [p.name for p in trend.periods]
-    lines = {}
-    for key, values in trend.values.items():
-        described = "; ".join(
-            f"{name}: {'no figure' if v is None else f'{v}%'}" for name, v in zip(words, values, strict=True)
-        )
-        lines[key] = sparkline_svg(values, label=f"{compliance.TERM_NAMES[key]} by half-term: {described}")
-    return lines
-
-
 @bp.get("/compliance/providers/<uuid:provider_id>")
 @roles_required(*COMPLIANCE_READERS)
 def provider_compliance(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     chosen = half_terms.chosen(profile.school_id, request.args.get("period"))
-    trend_periods = chosen.trend()
-    span_start = min([chosen.period.start, *(p.start for p in trend_periods)])
-    sources = compliance.load(
-        profile.school_id, [profile], half_terms.Period(span_start, chosen.period.end, chosen.period.name)
-    )
-    report = compliance.figures(sources, profile, chosen.period)
-    trend = compliance.trend(sources, profile, trend_periods)
+    view = compliance.provider_view(profile, chosen.period, chosen.trend())
+    sources = view.sources
     placements = sorted(sources.placements[provider_id], key=lambda p: p.pupil.full_name.lower())
     by_placement = [
         (placement, compliance.figures(sources, profile, chosen.period, placement=placement))
@@ -73,9 +56,9 @@ def provider_compliance(provider_id: uuid.UUID):
         profile=profile,
         chosen=chosen,
         period=chosen.period,
-        report=report,
-        trend=trend,
-        sparklines=_sparklines(trend) if trend.periods else {},
+        report=view.report,
+        trend=view.trend,
+        sparklines=view.sparklines(),
         by_placement=by_placement,
         overrides=sources.overrides,
         breaches=compliance_breaches.breaches(profile.school_id, provider_id=provider_id),

@@ -30,6 +30,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from shared.charts import sparkline_svg
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
@@ -423,11 +424,48 @@ class Trend:
     overall: list[str | None]
 
 
-def trend(sources: Sources, profile: ProviderProfile, periods: list[Period]) -> Trend:
-    """The figures per half-term, from sources loaded over all of them."""
+def trend(sources: Sources, profile: ProviderProfile, periods: list[Period], *, notices: bool = True) -> Trend:
+    """The figures per half-term, from sources loaded over all of them (without the notices for provider staff
+    other than the DSL: then the overall status leaves them out too)."""
     reports = [figures(sources, profile, period) for period in periods]
-    values = {key: [r.term(key).percent for r in reports] for key in TERM_NAMES}
+    if not notices:
+        reports = [r.without_notices() for r in reports]
+    values = {key: [r.term(key).percent for r in reports] for key in TERM_NAMES if notices or key != "notices"}
     return Trend(periods, values, [r.overall for r in reports])
+
+
+@dataclass
+class ProviderView:
+    """A provider's page: the figures for the chosen period, the half-term trend up to it, and the sources (so the
+    page can also show each placement's figures at no extra query)."""
+
+    sources: Sources
+    report: Compliance
+    trend: Trend
+
+    def sparklines(self) -> dict:
+        """Each term's trend as a small line, labelled with its figures in words (the picture alone says nothing to
+        a screen reader)."""
+        names = [p.name for p in self.trend.periods]
+        lines = {}
+        for key, values in self.trend.values.items():
+            said = "; ".join(
+                f"{name}: {'no figure' if v is None else f'{v}%'}" for name, v in zip(names, values, strict=True)
+            )
+            lines[key] = sparkline_svg(values, label=f"{TERM_NAMES[key]} by half-term: {said}")
+        return lines if self.trend.periods else {}
+
+
+def provider_view(profile: ProviderProfile, period: Period, trend_periods: list[Period], *, notices: bool = True):
+    """Load once over the chosen period and the trend's half-terms, then cut the figures from it."""
+    span_start = min([period.start, *(p.start for p in trend_periods)])
+    sources = load(profile.school_id, [profile], Period(span_start, period.end, period.name))
+    report = figures(sources, profile, period)
+    return ProviderView(
+        sources,
+        report if notices else report.without_notices(),
+        trend(sources, profile, trend_periods, notices=notices),
+    )
 
 
 # --- the terms -----------------------------------------------------------------------------------------------------
