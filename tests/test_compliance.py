@@ -570,10 +570,15 @@ def test_the_hourly_job_checks_every_school(app, world, setting):
     _history(app, world, school, provider)
     other = world.school("Quiet School")
     world.provider(other, "Quiet Provider", ProviderStatus.APPROVED, provider_type="tutor")
+    world.term(other)
+    no_calendar = world.school("No Calendar School")
+    world.provider(no_calendar, "Unmeasured Provider", ProviderStatus.APPROVED, provider_type="tutor")
     with app.app_context():
         raised = compliance_breaches.record_all_breaches()
         assert raised == 6 + 2  # the quiet provider: no evidence, no confirmation
         assert db.session.query(ComplianceBreach).filter_by(school_id=other).count() == 2
+        # Without a school calendar there is no half-term to hold a breach to (the fallback period moves daily).
+        assert db.session.query(ComplianceBreach).filter_by(school_id=no_calendar).count() == 0
 
 
 @freeze_time(NOW)

@@ -20,7 +20,7 @@ from shared.models.base import utcnow
 from shared.services.attendance import local_now
 from shared.services.compliance import TERM_NAMES, approved_providers, compliance_for
 from shared.services.errors import RuleBroken
-from shared.services.half_terms import current_period
+from shared.services.half_terms import current_of, half_terms
 
 ACTION_LIMIT = 2000
 
@@ -28,9 +28,11 @@ ACTION_LIMIT = 2000
 def record_breaches(school_id: uuid.UUID, *, now=None) -> int:
     """Raise a breach for every agreed term rated red this half-term that has none yet. Returns how many."""
     now = now or utcnow()
-    period = current_period(school_id, local_now(now).date())
+    # Only over a half-term of the school's calendar: without one, "the last six weeks" would move every day and
+    # raise the same lapse again each day.
+    period = current_of(half_terms(school_id), local_now(now).date())
     profiles = approved_providers(school_id)
-    if not profiles:
+    if period is None or not profiles:
         return 0
     reports = compliance_for(school_id, profiles, period, now=now)
     raised = set(
