@@ -135,7 +135,7 @@ class Sources:
     overrides: dict  # placement id -> that placement's own terms
     placements: dict  # provider id -> [Placement]
     days: list[date]  # school days from the span's start to past its end
-    marks: dict  # (placement id, day, session) -> AttendanceMark
+    marks: dict  # (placement id, day, session) -> whether that mark was submitted late
     incidents: dict  # provider id -> [(Incident, {placement ids})]
     concerns: dict  # provider id -> [(placement id, occurred_at, sent_at)]
     notices: dict  # provider id -> [(placement id, shared_at, acknowledged_at)]
@@ -235,13 +235,17 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
     placement_ids = list(by_id) or [None]
 
     days = list(school_days(school_id, span.start, span.end + NEXT_DAY_HORIZON))
+    # Only what the figure needs, as plain rows, and nothing after today: a half-term of a hundred placements is
+    # thousands of marks, and loading them as ORM objects was most of the page's time.
     marks = {
-        (m.placement_id, m.day, m.session): m
-        for m in db.session.scalars(
-            select(AttendanceMark).where(
+        (placement_id, day, session): submitted_late
+        for placement_id, day, session, submitted_late in db.session.execute(
+            select(
+                AttendanceMark.placement_id, AttendanceMark.day, AttendanceMark.session, AttendanceMark.submitted_late
+            ).where(
                 AttendanceMark.placement_id.in_(placement_ids),
                 AttendanceMark.day >= span.start,
-                AttendanceMark.day <= span.end,
+                AttendanceMark.day <= min(span.end, _local_day(now)),
             )
         )
     }
@@ -474,27 +478,32 @@ def provider_view(profile: ProviderProfile, period: Period, trend_periods: list[
 def _attendance(profile, placements, sources: Sources, period: Period) -> tuple[AttendanceOnTime, Term]:
     term = Term("attendance", TERM_NAMES["attendance"], True)
     on_time = late = missing = 0
-    in_period = [d for d in sources.days if period.start <= d <= period.end]
+    # The sessions whose deadline has passed, worked out once for the provider rather than for each placement.
+    due = [
+        (day, session)
+        for day in sources.days
+        if period.start <= day <= period.end
+        for session in SESSIONS
+        if deadline(profile, day, session) <= sources.now
+    ]
     for placement in placements:
         if placement.status not in COUNTING_STATUSES:
             continue
-        for day in in_period:
-            if day < placement.start_date or (placement.end_date is not None and day > placement.end_date):
+        for day, session in due:
+            if not placement.expects(day, session):
                 continue
-            for session in SESSIONS:
-                if not placement.expects(day, session) or deadline(profile, day, session) > sources.now:
-                    continue
-                mark = sources.marks.get((placement.id, day, session))
-                when = _session_words(day, session)
-                link = ("school_admin.attendance_pupil", {"pupil_id": placement.pupil_id})
-                if mark is None:
-                    missing += 1
-                    term.events.append(Event(when, f"{placement.pupil.full_name}: not marked", False, link))
-                elif mark.submitted_late:
-                    late += 1
-                    term.events.append(Event(when, f"{placement.pupil.full_name}: marked late", False, link))
-                else:
-                    on_time += 1
+            submitted_late = sources.marks.get((placement.id, day, session))
+            if submitted_late is False:
+                on_time += 1
+                continue
+            if submitted_late is None:
+                missing += 1
+                what = f"{placement.pupil.full_name}: not marked"
+            else:
+                late += 1
+                what = f"{placement.pupil.full_name}: marked late"
+            link = ("school_admin.attendance_pupil", {"pupil_id": placement.pupil_id})
+            term.events.append(Event(_session_words(day, session), what, False, link))
     expected = on_time + late + missing
     percent = round(100 * on_time / expected, 1) if expected else None
     _rate(term, on_time, expected, "sessions marked on time")
