@@ -123,8 +123,9 @@ def test_a_session_cookie_without_a_token_gets_nothing_and_no_cookie_is_set(app,
     assert answered.headers["Cache-Control"] == "no-store"
 
 
-@freeze_time("2026-11-30 09:00:00")
 def test_each_token_is_rate_limited(app, setting, monkeypatch):
+    # Real time, not frozen: the limiter's store expires its windows by the real clock, so a frozen day earlier
+    # than today looked like a window that had already ended (this test began failing once today passed it).
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")
     client = app.test_client()
     statuses = [client.get("/api/v1/sessions", headers=_auth(setting["token"])).status_code for _ in range(4)]
