@@ -515,11 +515,15 @@ def test_who_may_read_and_change_the_budget_and_read_the_report(budget_world, ap
         assert "£5,900" in page and "Only the headteacher can enter or change the budget." in page
         assert 'action="/school/budget"' not in page
         assert reader.post("/school/budget", {"year": "2026", "amount": "1"}).status_code == 403
-        assert 'href="/school/budget"' in page  # in their menu
+        # Found from Reports (the governors': from their report).
+        found_from = "/school/reports/governors" if role == "governor" else "/school/reports"
+        assert 'href="/school/budget"' in html(reader.get(found_from))
     for role in ("dsl", "sendco", "attendance_lead"):
         other = _signed_in(app, world, school, [role])
         assert other.get("/school/budget").status_code == 403
         assert 'href="/school/budget"' not in html(other.get("/school/"))
+    assert 'href="/school/budget"' not in html(_signed_in(app, world, school, ["dsl"]).get("/school/reports"))
+    assert 'href="/school/budget"' not in html(_signed_in(app, world, school, ["dsl"]).get("/school/reports/governors"))
     with app.app_context():
         assert db.session.query(ApBudget).count() == 0
     for role, status in (
