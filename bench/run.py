@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api, attendance, signed_in_page, upload_200mb, upload_check
+from bench import api, attendance, compliance, signed_in_page, upload_200mb, upload_check
 from bench.errors import BenchError
 from bench.metrics import Metric
 from bench.workspace import Workspace
@@ -28,6 +28,7 @@ BENCHMARKS: list[Benchmark] = [
     upload_200mb.run,
     api.run,
     attendance.run,
+    compliance.run,  # after attendance: the same seeded databases
 ]
 
 
