@@ -165,6 +165,17 @@ def test_attendance_on_time_counts_on_time_late_and_missing(app, world, new_brow
         assert agreements.attendance_on_time(other, MONDAY, date(2026, 12, 4)).percent is None
         # The current term is the school year the placement's term covers.
         assert half_terms.current_period(school).start == date(2026, 9, 1)
+        # The compliance term says the same, one line per pupil for each kind of lapse.
+        from shared.models import ProviderProfile
+        from shared.services import compliance
+
+        profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
+        term = compliance.compliance_of(profile, half_terms.current_period(school)).term("attendance")
+        assert (term.within, term.total) == (2, 4)
+        assert sorted((e.when, e.what.split(": ")[1]) for e in term.events) == [
+            ("1 December 2026", "1 session not marked"),
+            ("30 November 2026", "1 session marked after the deadline"),
+        ]
 
     # Both sides see the same figure.
     lead = new_browser()

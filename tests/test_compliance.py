@@ -154,8 +154,17 @@ def test_each_figure_against_a_hand_built_history(app, world, setting):
         assert report.term("evidence").events[0].what == (
             "Out of date or missing 1 September 2026 to 1 December 2026 (92 days)"
         )
-        # Attendance: two Monday-morning sessions a week, none marked.
-        assert report.attendance.on_time == 0 and report.attendance.missing > 0 and figures["attendance"][3] == "red"
+        # Attendance: two Monday-morning sessions a week, none marked: one line per pupil, not one per session.
+        assert report.attendance.on_time == 0 and report.attendance.missing == 13 + 11
+        assert figures["attendance"][3] == "red"
+        assert sorted(e.when for e in report.term("attendance").events) == [
+            "21 September 2026 to 30 November 2026",
+            "7 September 2026 to 30 November 2026",
+        ]
+        assert sorted(e.what.split(": ")[1] for e in report.term("attendance").events) == [
+            "11 sessions not marked",
+            "13 sessions not marked",
+        ]
         assert report.overall == "red"
 
         late_incident = report.term("incidents").late

@@ -489,21 +489,29 @@ def _attendance(profile, placements, sources: Sources, period: Period) -> tuple[
     for placement in placements:
         if placement.status not in COUNTING_STATUSES:
             continue
+        unmarked, marked_late = [], []
         for day, session in due:
             if not placement.expects(day, session):
                 continue
             submitted_late = sources.marks.get((placement.id, day, session))
             if submitted_late is False:
                 on_time += 1
-                continue
-            if submitted_late is None:
-                missing += 1
-                what = f"{placement.pupil.full_name}: not marked"
+            elif submitted_late is None:
+                unmarked.append(day)
             else:
-                late += 1
-                what = f"{placement.pupil.full_name}: marked late"
-            link = ("school_admin.attendance_pupil", {"pupil_id": placement.pupil_id})
-            term.events.append(Event(_session_words(day, session), what, False, link))
+                marked_late.append(day)
+        missing += len(unmarked)
+        late += len(marked_late)
+        # One line per pupil and kind, not per session: a provider that stopped marking would otherwise list
+        # hundreds of sessions. The link opens the pupil's sessions, each with its state.
+        link = ("school_admin.attendance_pupil", {"pupil_id": placement.pupil_id})
+        for days, words in ((unmarked, "not marked"), (marked_late, "marked after the deadline")):
+            if days:
+                count = f"{len(days)} session{'' if len(days) == 1 else 's'}"
+                when = (
+                    _day_words(days[0]) if days[0] == days[-1] else f"{_day_words(days[0])} to {_day_words(days[-1])}"
+                )
+                term.events.append(Event(when, f"{placement.pupil.full_name}: {count} {words}", False, link))
     expected = on_time + late + missing
     percent = round(100 * on_time / expected, 1) if expected else None
     _rate(term, on_time, expected, "sessions marked on time")
@@ -628,10 +636,13 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
     return [(a, b) for a, b in runs]
 
 
+def _range_words(first: date, last: date) -> str:
+    return _day_words(first) if first == last else f"{_day_words(first)} to {_day_words(last)}"
+
+
 def _span_words(first: date, last: date) -> str:
     count = (last - first).days + 1
-    when = _day_words(first) if first == last else f"{_day_words(first)} to {_day_words(last)}"
-    return f"{when} ({count} day{'' if count == 1 else 's'})"
+    return f"{_range_words(first, last)} ({count} day{'' if count == 1 else 's'})"
 
 
 def _evidence(profile: ProviderProfile, documents: dict, days: list[date], agreed: bool) -> Term:
