@@ -25,28 +25,45 @@ import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
+from markupsafe import Markup, escape
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-from markupsafe import Markup, escape  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+# matplotlib is imported on first use, not when the app starts: only the governors' report draws with it, and its
+# import (about a third of a second) would otherwise slow every web worker, the task worker and each CLI command.
+RC_PARAMS = {
+    # Text stays <text> (small, and readable by the browser's find); ids are hashed with a fixed salt, so the
+    # same chart gives the same SVG (no random ids), and _page_svg makes them unique on the page.
+    "svg.fonttype": "none",
+    "svg.hashsalt": "ap-portal",
+    "font.family": "sans-serif",
+    "font.size": 10,
+    "axes.edgecolor": "#505a5f",
+    "axes.labelcolor": "#0b0c0c",
+    "xtick.color": "#0b0c0c",
+    "ytick.color": "#0b0c0c",
+}
 
-matplotlib.rcParams.update(
-    {
-        # Text stays <text> (small, and readable by the browser's find); ids are hashed with a fixed salt, so the
-        # same chart gives the same SVG (no random ids), and _page_svg makes them unique on the page.
-        "svg.fonttype": "none",
-        "svg.hashsalt": "ap-portal",
-        "font.family": "sans-serif",
-        "font.size": 10,
-        "axes.edgecolor": "#505a5f",
-        "axes.labelcolor": "#0b0c0c",
-        "xtick.color": "#0b0c0c",
-        "ytick.color": "#0b0c0c",
-    }
-)
+
+@functools.cache
+def _matplotlib():
+    """matplotlib with the Agg backend (no display) and our settings, imported once."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(RC_PARAMS)
+    return matplotlib
+
+
+def _new_figure(**kwargs) -> Figure:
+    _matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
 
 BAR_COLOUR = "#1d70b8"  # GOV.UK blue
 TEXT_COLOUR = "#0b0c0c"
@@ -85,7 +102,7 @@ def _figure(
         labels = ["\n".join(textwrap.wrap(bar.label, 26)) or " " for bar in bars]
         lines = len(bars) + sum(label.count("\n") for label in labels)
         height = (0.5 + 0.3 * max(len(bars), 1) + 0.12 * lines) * size / 10
-        figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+        figure = _new_figure(figsize=(width, height), dpi=100, layout="constrained")
         axes = figure.add_subplot()
         axes.barh(positions, values, color=BAR_COLOUR, height=0.6)
         axes.set_yticks(positions, labels=labels)
@@ -103,7 +120,7 @@ def _figure(
         axes.spines[["top", "right", "bottom"]].set_visible(False)
     else:
         labels = ["\n".join(textwrap.wrap(bar.label, 10)) or " " for bar in bars]
-        figure = Figure(figsize=(width, 2.8 * size / 10), dpi=100, layout="constrained")
+        figure = _new_figure(figsize=(width, 2.8 * size / 10), dpi=100, layout="constrained")
         axes = figure.add_subplot()
         axes.bar(positions, values, color=BAR_COLOUR, width=0.6)
         axes.set_xticks(positions, labels=labels)
@@ -153,7 +170,7 @@ def bar_chart_svg(
     buffer = io.StringIO()
     # On a page, text is drawn as glyph outlines: the chart is one image (role="img", with its figures in the
     # table beside it), and axe cannot judge the contrast of <text> inside an image, so it would leave it undecided.
-    with matplotlib.rc_context({"svg.fonttype": "path"}):
+    with _matplotlib().rc_context({"svg.fonttype": "path"}):
         _figure(bars, horizontal=horizontal, unit=unit, max_value=max_value, width=5.0, size=12).savefig(
             buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None}
         )
