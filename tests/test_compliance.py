@@ -603,3 +603,15 @@ def test_ap_lead_is_told_of_providers_not_visited_for_six_weeks(app, world, new_
     assert words in html(browser.get("/school/"))
     world.visit(provider, visited_on=date(2026, 11, 20))
     assert words not in html(browser.get("/school/"))
+
+
+@freeze_time(NOW)
+def test_a_dsl_reads_the_agreement_without_links_to_pages_they_may_not_open(app, world, new_browser, setting):
+    school, provider = setting
+    _history(app, world, school, provider)
+    dsl = new_browser()
+    dsl.sign_in(world.user(school, [roles.DSL]))
+    page = html(dsl.get(f"/school/providers/{provider}/agreement"))
+    assert "1 of 2 incidents reported in time (50.0%)" in page
+    assert "/school/compliance/" not in page
+    assert dsl.get(f"/school/compliance/providers/{provider}").status_code == 403

@@ -182,6 +182,7 @@ def provider_agreement(provider_id: uuid.UUID):
         report=report,
         rag_labels=agreements.RAG_LABELS,
         can_edit=current_user.has_role(roles.AP_LEAD),
+        can_see_compliance=current_user.has_role(*COMPLIANCE_READERS),
         signed_copies=agreements.signed_copies(profile.organisation_id),
         own_terms=agreements.placements_with_own_terms(profile.organisation_id),
     )
