@@ -419,7 +419,10 @@ def test_budget_position_by_hand_in_four_queries(budget_world, app, world):
     school = budget_world["school"]
     with app.app_context():
         statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+
+        def listener(_conn, _cursor, statement, *_rest):
+            statements.append(statement)
+
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             position = budgets.budget_position(school, date(2026, 11, 30))

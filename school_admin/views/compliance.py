@@ -17,7 +17,7 @@ from school_admin import bp
 from school_admin.views.providers import provider_of_my_school_or_404
 from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
-from shared.models import Placement
+from shared.models import ComplianceBreach, Placement
 from shared.services import agreements, compliance, compliance_breaches, half_terms
 from shared.web import apply
 
@@ -104,8 +104,6 @@ def compliance_breaches_list():
 @bp.route("/compliance/breaches/<uuid:breach_id>", methods=["GET", "POST"])
 @roles_required(roles.AP_LEAD)
 def resolve_compliance_breach(breach_id: uuid.UUID):
-    from shared.models import ComplianceBreach
-
     breach = own_or_404(ComplianceBreach, breach_id, owner="school_id")
     form = ResolveBreachForm()
     if form.validate_on_submit() and apply(
