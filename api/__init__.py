@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from shared.errors import render_error
 from shared.extensions import csrf, db, login_manager
 from shared.models import ApiToken
-from shared.services import api_tokens
+from shared.services.accounts import api_tokens
 
 log = logging.getLogger(__name__)
 

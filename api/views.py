@@ -1,6 +1,6 @@
 """The attendance API: the day's expected sessions, posting marks in bulk, reading marks back, and the OpenAPI
 document. Everything is scoped to the token's provider: another provider's placement looks like one that does not
-exist. The rules are shared.services.attendance's, the same as the portal's pages and the CSV upload.
+exist. The rules are shared.services.attendance.marks's, the same as the portal's pages and the CSV upload.
 
 A provider sees only a pupil's name and year group here: never the UPN or anything else from the pupil record.
 """
@@ -17,7 +17,7 @@ from api import bp, current_token, error_response
 from api.openapi import document
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, ProviderProfile, Pupil, utcnow
-from shared.services.attendance import (
+from shared.services.attendance.marks import (
     BatchClash,
     MarkConflict,
     MarkEntry,
@@ -30,7 +30,7 @@ from shared.services.attendance import (
     placements_on,
 )
 from shared.services.errors import RuleBroken
-from shared.services.school_calendar import SESSIONS
+from shared.services.school_calendar.days import SESSIONS
 
 MAX_MARKS_PER_REQUEST = 500
 MAX_RANGE_DAYS = 31

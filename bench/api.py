@@ -6,7 +6,8 @@ school days, and an API token. Then ROUNDS rounds, alternately (ABBA), of:
 
 - the API: MARKS marks (PLACEMENTS placements x MARKS / PLACEMENTS sessions, all past days, so each is recorded as
   submitted late) posted to POST /api/v1/marks in batches of BATCH through Flask's test client, i.e. the whole
-  request: token check, rate limit, parsing, every rule of shared.services.attendance.apply_mark, audit, one commit;
+  request: token check, rate limit, parsing, every rule of
+  shared.services.attendance.marks.apply_mark, audit, one commit;
 - the floor: the same number of plain AttendanceMark rows added through the SQLAlchemy session, committed every
   BATCH rows, for the other half of the placements.
 
@@ -93,7 +94,8 @@ def _seed() -> tuple:
         SchoolTerm,
     )
     from shared.models.pupil import TIMETABLE_SLOTS
-    from shared.services import accounts, api_tokens
+    from shared.services.accounts import api_tokens
+    from shared.services.accounts import people as accounts
     from shared.upn import make_upn
 
     school = Organisation(kind=OrganisationKind.SCHOOL, name="API bench school")

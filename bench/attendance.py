@@ -168,7 +168,7 @@ def _app(database_url: str, workdir: Path):
 def _school_days() -> list[date]:
     """The days of TERMS the app counts as school days: weekdays in a term, outside its half-term holiday, that are
     not bank holidays."""
-    from shared.services.school_calendar import covers, is_bank_holiday
+    from shared.services.school_calendar.days import covers, is_bank_holiday
 
     days, day = [], YEAR_START
     while day <= YEAR_END:
@@ -579,7 +579,7 @@ def _signed_in_client(app, role: str = "attendance_lead"):
     (the attendance lead unless told)."""
     from shared.extensions import db
     from shared.models import Organisation
-    from shared.services import accounts
+    from shared.services.accounts import people as accounts
 
     secret = pyotp.random_base32()
     with app.app_context():

@@ -8,7 +8,8 @@ from flask import Flask
 
 from shared.models import OrganisationKind
 from shared.roles import PROVIDER_MANAGER
-from shared.services import accounts, api_tokens
+from shared.services.accounts import api_tokens
+from shared.services.accounts import people as accounts
 from shared.services.errors import RuleBroken
 
 

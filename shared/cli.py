@@ -36,8 +36,9 @@ from shared.models import (
 from shared.models.pupil import TIMETABLE_SLOTS
 from shared.passwords import PasswordRejected
 from shared.roles import DSL, PROVIDER_ROLES, SCHOOL_ROLES, mfa_required
-from shared.services import accounts, evidence
-from shared.services.staff_list import CONFIRMATION_STATEMENT, CONFIRMATION_VERSION
+from shared.services.accounts import people as accounts
+from shared.services.evidence import documents as evidence
+from shared.services.evidence.staff_list import CONFIRMATION_STATEMENT, CONFIRMATION_VERSION
 from shared.uploads.pipeline import accept_evidence_upload
 from shared.upn import check_letter
 
@@ -173,7 +174,8 @@ def seed_demo() -> list[tuple[str, str, bool]]:
 def _demo_agreements(school: Organisation, providers: list[Organisation]) -> None:
     """Service level agreements with the two approved providers, then this half-term's breaches (what the hourly
     job would raise), so the AP lead's list and the compliance pages have something in them."""
-    from shared.services import agreements, compliance_breaches
+    from shared.services.agreements import breaches as compliance_breaches
+    from shared.services.agreements import terms as agreements
 
     ap_lead = db.session.scalar(select(User).where(User.email == "ap.lead@demo-academy.example"))
     year = date.today().year if date.today().month >= 9 else date.today().year - 1
@@ -214,7 +216,8 @@ def _demo_agreements(school: Organisation, providers: list[Organisation]) -> Non
 def _demo_safeguarding(school: Organisation, northside: Organisation, placement: Placement) -> None:
     """The school's child protection policy (Northside's DSL has confirmed it, Riverside's not yet), a concern from
     Northside's DSL waiting for the school's DSLs, and an Operation Encompass notice waiting for Northside's DSL."""
-    from shared.services import concerns, notices, safeguarding_policies
+    from shared.services.safeguarding import concerns, notices
+    from shared.services.safeguarding import policies as safeguarding_policies
 
     school_dsl = accounts.find_user_by_email("dsl@demo-academy.example")
     northside_dsl = accounts.find_user_by_email("dsl@northside.example")
@@ -322,7 +325,7 @@ def _demo_placement(school: Organisation, provider: Organisation, pupil: Pupil, 
 def _demo_marks(placement: Placement) -> None:
     """Marks for the school days since the start, up to yesterday: mostly present, some late, a few absences.
     Recorded at the time they would have been (so none is late or raises an alert now)."""
-    from shared.services.attendance import MarkEntry, apply_mark, expected_sessions
+    from shared.services.attendance.marks import MarkEntry, apply_mark, expected_sessions
 
     yesterday = date.today() - timedelta(days=1)
     pattern = [

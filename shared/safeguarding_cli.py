@@ -13,7 +13,7 @@ def register_safeguarding_cli(app: Flask) -> None:
         """Re-encrypt safeguarding content and files under the newest key in SAFEGUARDING_KEYS (the app keeps
         running: every configured key still decrypts)."""
         from shared.crypto import keyring
-        from shared.services.safeguarding_keys import rotate
+        from shared.services.safeguarding.keys import rotate
 
         result = rotate(batch)
         click.echo(f"Re-encrypted {result.values} values and {result.files} files under key {keyring().current}.")

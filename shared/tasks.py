@@ -53,7 +53,7 @@ def deliver_outbox_task() -> tuple[int, int]:
 @huey.periodic_task(crontab(hour="6", minute="0"))
 def daily_evidence_task() -> dict[str, int]:
     """Before the school day: expire lapsed evidence, send reminders, tell AP leads of providers at risk."""
-    from shared.services.expiry import run_daily
+    from shared.services.evidence.expiry import run_daily
 
     app = _flask_app()
     with app.app_context(), app.test_request_context():
@@ -64,7 +64,7 @@ def daily_evidence_task() -> dict[str, int]:
 def chase_unmarked_task() -> int:
     """Every minute: a session still unmarked 15 minutes after its deadline tells the attendance lead and chases
     the provider (once per session)."""
-    from shared.services.attendance_alerts import chase_unmarked
+    from shared.services.attendance.alerts import chase_unmarked
 
     app = _flask_app()
     with app.app_context(), app.test_request_context():
@@ -75,7 +75,7 @@ def chase_unmarked_task() -> int:
 def escalate_concerns_task() -> int:
     """Every minute: a concern no school DSL has acknowledged within CONCERN_ESCALATION_MINUTES of school hours
     goes to the headteacher and again to the DSLs."""
-    from shared.services.concerns import escalate_unacknowledged
+    from shared.services.safeguarding.concerns import escalate_unacknowledged
 
     app = _flask_app()
     with app.app_context(), app.test_request_context():
@@ -86,7 +86,7 @@ def escalate_concerns_task() -> int:
 def chase_notices_task() -> int:
     """Every quarter of an hour: notices the provider's DSL has not acknowledged are chased before the next school
     day (once each)."""
-    from shared.services.notices import chase_unacknowledged
+    from shared.services.safeguarding.notices import chase_unacknowledged
 
     app = _flask_app()
     with app.app_context(), app.test_request_context():
@@ -97,7 +97,7 @@ def chase_notices_task() -> int:
 def record_breaches_task() -> int:
     """Every hour: a term of a provider's agreement rated red this half-term raises a breach for the AP lead (once
     per provider, term and half-term)."""
-    from shared.services.compliance_breaches import record_all_breaches
+    from shared.services.agreements.breaches import record_all_breaches
 
     app = _flask_app()
     with app.app_context(), app.test_request_context():

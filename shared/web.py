@@ -15,7 +15,7 @@ from shared.forms import ConfirmForm, InviteForm
 from shared.mail import MailNotSent
 from shared.models import User
 from shared.passwords import PasswordRejected
-from shared.services.accounts import deactivate_user, invite
+from shared.services.accounts.people import deactivate_user, invite
 from shared.services.errors import RuleBroken
 
 T = TypeVar("T")

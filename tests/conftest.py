@@ -24,7 +24,7 @@ from sqlalchemy import text
 from shared.app import create_app
 from shared.extensions import db
 from shared.models import Organisation, OrganisationKind, ProviderProfile, ProviderStatus, utcnow
-from shared.services import accounts
+from shared.services.accounts import people as accounts
 from tests.services_support import aws_test_credentials, clamd, moto_endpoint  # noqa: F401  (fixtures for all tests)
 
 TEST_PASSWORD = "correct horse battery staple"

@@ -19,7 +19,7 @@ from PIL.PngImagePlugin import PngInfo
 from shared import roles
 from shared.extensions import db
 from shared.models import AgreementDocument, AuditEvent, Organisation, ProviderStatus, ServiceAgreement, User
-from shared.services import agreements
+from shared.services.agreements import terms as agreements
 from shared.services.errors import RuleBroken
 from shared.storage import content_disposition
 from shared.uploads.reasons import Reason, UploadRefused

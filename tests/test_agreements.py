@@ -9,7 +9,8 @@ from freezegun import freeze_time
 from shared import roles
 from shared.extensions import db
 from shared.models import AttendanceMark, AuditEvent, Placement, ProviderStatus, ServiceAgreement
-from shared.services import agreements, half_terms
+from shared.services.agreements import terms as agreements
+from shared.services.school_calendar import half_terms
 
 MONDAY = date(2026, 11, 30)
 
@@ -167,7 +168,7 @@ def test_attendance_on_time_counts_on_time_late_and_missing(app, world, new_brow
         assert half_terms.current_period(school).start == date(2026, 9, 1)
         # The compliance term says the same, one line per pupil for each kind of lapse.
         from shared.models import ProviderProfile
-        from shared.services import compliance
+        from shared.services.agreements import compliance
 
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
         term = compliance.compliance_of(profile, half_terms.current_period(school)).term("attendance")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from shared.extensions import db
 from shared.models import AttendanceAlert, Notification, Organisation, OutboxEmail, Placement, ProviderStatus
 from shared.notifications import deliver_outbox
-from shared.services.attendance import MarkEntry, record_mark
-from shared.services.attendance_alerts import chase_unmarked, deliveries
+from shared.services.attendance.alerts import chase_unmarked, deliveries
+from shared.services.attendance.marks import MarkEntry, record_mark
 
 MONDAY = date(2026, 11, 30)
 SOCIAL_WORKER = "social.worker@demo-la.example"

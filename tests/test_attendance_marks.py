@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shared.extensions import db
 from shared.models import AttendanceAmendment, AttendanceMark, Placement, ProviderStatus
-from shared.services.attendance import MarkConflict, MarkEntry, Outcome, record_mark
+from shared.services.attendance.marks import MarkConflict, MarkEntry, Outcome, record_mark
 from shared.services.errors import RuleBroken
 
 MONDAY = date(2026, 11, 30)
@@ -132,7 +132,7 @@ def test_twenty_concurrent_submissions_of_the_same_session_leave_one_mark(app, p
 @freeze_time("2026-11-30 09:30:00")
 def test_a_batch_that_is_rolled_back_leaves_no_marks(app, world):
     """apply_mark does not commit, and its savepoint never commits on its own (SQLite included)."""
-    from shared.services.attendance import apply_mark
+    from shared.services.attendance.marks import apply_mark
 
     school = world.school()
     provider = world.provider(school, status=ProviderStatus.APPROVED)

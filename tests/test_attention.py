@@ -31,8 +31,10 @@ from shared.roles import (
     PROVIDER_STAFF,
     SENDCO,
 )
-from shared.services import concerns, evidence, incidents, notices
-from shared.services.attendance import MarkEntry, record_mark
+from shared.services.attendance.marks import MarkEntry, record_mark
+from shared.services.evidence import documents as evidence
+from shared.services.placements import incidents
+from shared.services.safeguarding import concerns, notices
 
 NOW = "2026-11-30 14:30:00"  # a Monday in term, 14:30 in London (GMT): both sessions' marks are overdue
 MONDAY = date(2026, 11, 30)
@@ -271,7 +273,7 @@ def test_headteacher_sees_decisions_and_escalations_and_a_dsl_head_sees_each_onc
 
 
 def test_headteacher_sees_the_ap_budget_position(app, world, school, provider, new_browser):
-    from shared.services import budget
+    from shared.services.reports import budget
 
     head = world.user(school, [HEADTEACHER])
     # A placement costed for the whole placement: £2,500 in the school year it starts (7 September 2026).

@@ -641,7 +641,7 @@ def test_onboarding_journey_from_sign_in_to_approval(world, new_page, tmp_path):
 
 
 def _last_school_day(today: date) -> date:
-    from shared.services.school_calendar import is_bank_holiday
+    from shared.services.school_calendar.days import is_bank_holiday
 
     day = today - timedelta(days=1)
     while day.weekday() >= 5 or is_bank_holiday(day):
@@ -743,7 +743,7 @@ def test_every_page_of_placements_attendance_incidents_and_reviews_is_accessible
     """Beyond the journey: every page of the placements issue on both sides, with data on it, and forms with errors."""
     from shared.extensions import db
     from shared.models import Placement, ProviderStatus
-    from shared.services.attendance import MarkEntry, record_mark
+    from shared.services.attendance.marks import MarkEntry, record_mark
 
     day = _last_school_day(date.today())
     school = world.school(SCHOOL)

@@ -24,7 +24,7 @@ from shared.models import (
     User,
 )
 from shared.roles import AP_LEAD, DSL, HEADTEACHER, PROVIDER_DSL, PROVIDER_MANAGER
-from shared.services.chronology import chronology
+from shared.services.safeguarding.chronology import chronology
 from tests.conftest import Browser, html
 
 
@@ -101,7 +101,7 @@ def history(app, world):
             entry = ConcernEntry(concern_id=concern, kind=kind, recorded_at=when, **fields)
             db.session.add(entry)
         row = db.session.get(Concern, concern)
-        # As shared.services.concerns.share_back keeps them: each share dated, below the one before.
+        # As shared.services.safeguarding.concerns.share_back keeps them: each share dated, below the one before.
         row.shared_back = (
             "30 November 2026 at 14:00: We have spoken with the family; keep offering breakfast.\n\n"
             "30 November 2026 at 14:30: Mum is coming in tomorrow.\n\nPlease let her know the times."

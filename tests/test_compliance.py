@@ -20,7 +20,8 @@ from shared.models import (
     ProviderStatus,
     ServiceAgreement,
 )
-from shared.services import compliance, half_terms
+from shared.services.agreements import compliance
+from shared.services.school_calendar import half_terms
 
 NOW = "2026-12-01 18:00:00"  # Tuesday evening, in term (London is on GMT, so local time is UTC)
 
@@ -524,7 +525,7 @@ def test_the_provider_sees_its_own_compliance_page_with_the_same_figures(app, wo
 @freeze_time(NOW)
 def test_a_red_term_raises_one_breach_for_the_ap_lead_until_they_record_what_they_did(app, world, new_browser, setting):
     from shared.models import AuditEvent, ComplianceBreach
-    from shared.services import compliance_breaches
+    from shared.services.agreements import breaches as compliance_breaches
 
     school, provider = setting
     _history(app, world, school, provider)
@@ -573,7 +574,7 @@ def test_a_red_term_raises_one_breach_for_the_ap_lead_until_they_record_what_the
 @freeze_time(NOW)
 def test_the_hourly_job_checks_every_school(app, world, setting):
     from shared.models import ComplianceBreach
-    from shared.services import compliance_breaches
+    from shared.services.agreements import breaches as compliance_breaches
 
     school, provider = setting
     _history(app, world, school, provider)

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from shared.extensions import db
 from shared.models import AuditEvent, Concern, ProviderStatus, SafeguardingFile
 from shared.notifications import deliver_outbox
-from shared.services.concerns import escalate_unacknowledged
+from shared.services.safeguarding.concerns import escalate_unacknowledged
 from shared.uploads.pipeline import current_storage
 from tests.conftest import html
 from tests.files_support import pdf_bytes

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from shared.extensions import db
 from shared.models import AuditEvent, Placement, ProviderProfile, ProviderStatus
-from shared.services.attendance import MarkEntry, record_mark
+from shared.services.attendance.marks import MarkEntry, record_mark
 from tests.conftest import html
 
 

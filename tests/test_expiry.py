@@ -7,7 +7,7 @@ import pytest
 
 from shared.extensions import db
 from shared.models import DocumentStatus, EvidenceDocument, Notification, OutboxEmail, ProviderProfile, ProviderStatus
-from shared.services import expiry
+from shared.services.evidence import expiry
 
 TODAY = date(2026, 11, 28)
 

@@ -26,9 +26,9 @@ from shared.models import (
     Placement,
     ProviderStatus,
 )
-from shared.services import budget as budgets
-from shared.services.governors_report import Suppressor
-from shared.services.governors_report_pdf import SECTIONS
+from shared.services.reports import budget as budgets
+from shared.services.reports.governors import Suppressor
+from shared.services.reports.governors_pdf import SECTIONS
 from tests.conftest import Browser, html
 
 NOW = "2026-11-30 09:30:00"  # a Monday in term; the school year so far is 1 September to 30 November 2026
@@ -291,7 +291,7 @@ def test_charts_are_inline_svg_that_the_csp_allows_with_a_table_beside_them(repo
     # The hidden figures are drawn as their words, not as bars (on the page the words are glyph outlines: the
     # chart is an image, its figures in the table beside it).
     with app.app_context():
-        from shared.services import governors_report
+        from shared.services.reports import governors as governors_report
 
         today = date(2026, 11, 30)
         report = governors_report.governors_report(report_world["school"], date(2026, 9, 1), today, today)

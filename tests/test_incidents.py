@@ -252,9 +252,9 @@ def test_the_service_refuses_placements_of_another_provider(app, world, setting)
     from datetime import date
 
     from shared.models import Organisation, User
-    from shared.services import incidents
     from shared.services.errors import RuleBroken
-    from shared.services.incidents import IncidentReport
+    from shared.services.placements import incidents
+    from shared.services.placements.incidents import IncidentReport
 
     other = world.provider(setting["school"], "Southside Skills", ProviderStatus.APPROVED)
     other_user = world.user(other, ["provider_staff"])

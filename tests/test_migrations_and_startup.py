@@ -130,7 +130,7 @@ def test_demo_accounts_sign_in_on_both_sides(app):
     assert "Northside Learning Centre" in page and "Approved" in page
     # The demo's approved provider really is complete: every approval checklist item is done.
     with app.app_context():
-        from shared.services.approval import approval_checklist
+        from shared.services.providers.approval import approval_checklist
 
         northside = db.session.query(Organisation).filter_by(name="Northside Learning Centre").one()
         assert all(item.done for item in approval_checklist(northside.provider_profile))

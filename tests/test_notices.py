@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from shared.extensions import db
 from shared.models import AuditEvent, Notice, Notification, ProviderStatus, SafeguardingFile
 from shared.notifications import deliver_outbox
-from shared.services.notices import chase_unacknowledged
+from shared.services.safeguarding.notices import chase_unacknowledged
 from shared.storage import LocalStorage
 from tests.conftest import Browser
 from tests.files_support import pdf_bytes

@@ -119,7 +119,7 @@ def test_provider_user_given_the_dsl_role_must_set_up_mfa_before_going_on(world,
     assert browser.get("/portal/").status_code == 200
     manager = world.user(provider, ["provider_manager"])
     with app.app_context():
-        from shared.services.accounts import set_roles
+        from shared.services.accounts.people import set_roles
 
         set_roles(db.session.get(User, staff.id), ["provider_dsl"], by=db.session.get(User, manager.id))
     response = browser.get("/portal/")

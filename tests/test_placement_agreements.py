@@ -14,8 +14,10 @@ from freezegun import freeze_time
 from shared import roles
 from shared.extensions import db
 from shared.models import AuditEvent, Placement, ProviderStatus, ServiceAgreement, User
-from shared.services import agreements, compliance, half_terms
+from shared.services.agreements import compliance
+from shared.services.agreements import terms as agreements
 from shared.services.errors import RuleBroken
+from shared.services.school_calendar import half_terms
 from tests.conftest import html
 
 NOW = "2026-11-30 12:00:00"

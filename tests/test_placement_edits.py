@@ -22,7 +22,7 @@ from shared.models import (
     ProviderStatus,
     SendStatus,
 )
-from shared.services import attendance
+from shared.services.attendance import marks as attendance
 from tests.conftest import Browser, html
 
 MONDAY = date(2026, 11, 30)  # in term

@@ -26,8 +26,8 @@ from shared.models import (
     SendStatus,
     User,
 )
-from shared.services import placements as placement_rules
 from shared.services.errors import RuleBroken
+from shared.services.placements import plans as placement_rules
 from shared.uploads.reasons import Reason
 from tests.conftest import Browser, html
 from tests.files_support import HTML_PAGE, pdf_bytes

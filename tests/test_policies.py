@@ -22,7 +22,7 @@ from shared.models import (
     SchoolPolicy,
 )
 from shared.notifications import deliver_outbox
-from shared.services.approval import POLICY_CONFIRMED, approval_checklist
+from shared.services.providers.approval import POLICY_CONFIRMED, approval_checklist
 from tests.conftest import Browser, html
 from tests.files_support import HTML_PAGE, pdf_bytes
 from tests.test_verification_and_approval import _verify_all
@@ -313,7 +313,7 @@ def test_a_new_version_gives_providers_that_confirmed_the_last_one_two_weeks(app
     from datetime import timedelta
 
     from shared.models import PolicyConfirmation, ProviderProfile, ProviderStatus, SchoolPolicy, utcnow
-    from shared.services.safeguarding_policies import confirmation_checklist_state
+    from shared.services.safeguarding.policies import confirmation_checklist_state
 
     school = world.school()
     provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)

@@ -9,7 +9,7 @@ import pytest
 
 from shared.extensions import db
 from shared.models import AuditEvent, ChildProtectionStatus, Pupil, SendStatus
-from shared.services.pupils import example_csv
+from shared.services.placements.pupils import example_csv
 from shared.upn import make_upn
 from tests.conftest import Browser, html
 

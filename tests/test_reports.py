@@ -19,7 +19,7 @@ from shared.models import (
     ProviderProfile,
     ProviderStatus,
 )
-from shared.services import reports
+from shared.services.reports import inspection as reports
 from shared.upn import make_upn
 from tests.conftest import Browser, html
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from shared.extensions import db
 from shared.models import AuditEvent, Placement, PlacementReview, PlacementStatus, ProviderStatus, SiteVisit
-from shared.services import reviews
-from shared.services.attendance import MarkEntry, record_mark
+from shared.services.attendance.marks import MarkEntry, record_mark
+from shared.services.placements import reviews
 from tests.conftest import html
 
 NOW = "2026-11-30 15:00:00"  # Monday 30 November 2026, in term

@@ -112,7 +112,7 @@ def test_files_are_ciphertext_in_storage_and_bound_to_their_row(app):
 def test_key_rotation_keeps_everything_readable_and_leaves_nothing_under_the_old_key(
     app, placed, database_url, smtp_server, tmp_path
 ):
-    from shared.services.safeguarding_keys import key_usage, rotate, row_purpose
+    from shared.services.safeguarding.keys import key_usage, rotate, row_purpose
 
     placement, dsl = placed
     smtp_port = smtp_server[0].port

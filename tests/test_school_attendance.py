@@ -15,7 +15,7 @@ from sqlalchemy import event
 from shared.extensions import db
 from shared.models import AuditEvent, InsetDay, Placement, ProviderStatus, Pupil, SchoolTerm
 from shared.notifications import deliver_outbox
-from shared.services.attendance import MarkEntry, record_mark
+from shared.services.attendance.marks import MarkEntry, record_mark
 from tests.conftest import Browser, html, make_app
 
 MONDAY = date(2026, 11, 30)
@@ -122,7 +122,7 @@ def test_an_alert_shows_not_delivered_yet_while_the_mail_server_is_down(app, wor
     ben = _place(world, school, "Ben")
     with freeze_time("2026-11-30 10:16:00"):
         with app.app_context():
-            from shared.services.attendance_alerts import chase_unmarked
+            from shared.services.attendance.alerts import chase_unmarked
 
             assert chase_unmarked() == 1
         no_mail = make_app(database_url, 1, tmp_path)  # nothing listens on port 1
@@ -222,7 +222,7 @@ def test_a_providers_words_that_look_like_a_formula_are_made_plain(app, world, s
             db.session.commit()
         page = _lead(app, school).get("/school/attendance/export?from=2026-11-30&to=2026-11-30")
     assert page.get_data(as_text=True).splitlines()[1].endswith(",Other reason")
-    from shared.services.attendance_overview import _cell
+    from shared.services.attendance.overview import _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("-2") == "'-2" and _cell("Dentist") == "Dentist"
 
@@ -303,7 +303,7 @@ def _school_with(app, world, placements: int):
             elif n % 3 == 1:
                 _mark(app, placement, MONDAY, "AM", "absent", reason="unexplained")
     with freeze_time("2026-11-30 14:20:00"), app.app_context():
-        from shared.services.attendance_alerts import chase_unmarked
+        from shared.services.attendance.alerts import chase_unmarked
 
         chase_unmarked()
     return lead
@@ -405,8 +405,8 @@ def test_another_schools_inset_day_cannot_be_removed(app, world, school):
 def test_a_dual_registration_pupils_attendance_counts_the_providers_marks_not_the_d_codes(app, world):
     """Every session of a dual-registered pupil is D in this school's register, present or not; the attendance
     lead still sees how often the pupil attended the provision, and unexplained absences as unauthorised."""
-    from shared.services import attendance_overview
-    from shared.services.attendance import MarkEntry, record_mark
+    from shared.services.attendance import overview as attendance_overview
+    from shared.services.attendance.marks import MarkEntry, record_mark
 
     school = world.school()
     pru = world.provider(school, "Hillside PRU", ProviderStatus.APPROVED)
@@ -428,7 +428,7 @@ def test_a_dual_registration_pupils_attendance_counts_the_providers_marks_not_th
 
 def test_the_attendance_lead_decides_an_unexplained_absence_and_the_export_carries_the_new_code(app, world):
     from shared.models import AttendanceAmendment, AttendanceMark
-    from shared.services.attendance import MarkEntry, record_mark
+    from shared.services.attendance.marks import MarkEntry, record_mark
     from tests.conftest import Browser, html
 
     school = world.school()

@@ -6,8 +6,8 @@ import pytest
 
 from shared.extensions import db
 from shared.models import InsetDay
-from shared.services import school_calendar
 from shared.services.errors import RuleBroken
+from shared.services.school_calendar import days as school_calendar
 
 
 def test_bank_holidays_come_from_the_maintained_list():
@@ -45,7 +45,7 @@ def test_terms_must_not_overlap_or_run_backwards(world, ctx):
 
 def test_a_half_term_holiday_inside_a_term_has_no_school_days_and_splits_the_term_in_two(world, ctx):
     from shared.models import SchoolTerm
-    from shared.services import half_terms
+    from shared.services.school_calendar import half_terms
 
     school = world.school()
     school_calendar.add_term(

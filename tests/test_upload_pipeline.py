@@ -30,7 +30,7 @@ from shared.extensions import db
 from shared.models import AuditEvent, DocumentStatus, EvidenceDocument, Organisation, User
 from shared.roles import AP_LEAD, HEADTEACHER, PROVIDER_DSL, PROVIDER_MANAGER, SENDCO
 from shared.scanning import Scanner
-from shared.services import evidence
+from shared.services.evidence import documents as evidence
 from shared.storage import LocalStorage, S3Storage, StorageError, content_disposition
 from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload
 from shared.uploads.reasons import Reason, UploadRefused

@@ -18,8 +18,8 @@ from shared.models import (
     ProviderStatus,
     User,
 )
-from shared.services import evidence
 from shared.services.errors import RuleBroken
+from shared.services.evidence import documents as evidence
 from tests.conftest import Browser, html
 
 

@@ -12,8 +12,10 @@ from shared import audit, roles
 from shared.auth.access import current_organisation, roles_required
 from shared.extensions import db
 from shared.models import AgreementDocument
-from shared.services import agreements, compliance, half_terms
-from shared.services.attendance import local_now
+from shared.services.agreements import compliance
+from shared.services.agreements import terms as agreements
+from shared.services.attendance.marks import local_now
+from shared.services.school_calendar import half_terms
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
 

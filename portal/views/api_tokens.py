@@ -18,8 +18,8 @@ from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.forms import single_line
 from shared.models import ApiToken
-from shared.services import api_tokens
-from shared.services.attendance import local_now
+from shared.services.accounts import api_tokens
+from shared.services.attendance.marks import local_now
 from shared.web import apply
 
 

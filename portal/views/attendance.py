@@ -1,5 +1,5 @@
 """The provider's attendance pages: a day's sessions to mark (and amend), a mark's history, the week grid, and the
-CSV upload with its template. Every mark goes through shared.services.attendance.apply_mark; nothing here decides
+CSV upload with its template. Every mark goes through shared.services.attendance.marks.apply_mark; nothing here decides
 a code, a deadline or whether a session is expected.
 
 A provider sees of a pupil only the name they are known by, the year group and the placement's reference."""
@@ -26,10 +26,11 @@ from shared.attendance_codes import AbsenceReason, MarkKind
 from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, User
-from shared.services import attendance, attendance_import
-from shared.services.attendance_import import BatchEntry, ImportRefused, pupil_ref
+from shared.services.attendance import batch as attendance_import
+from shared.services.attendance import marks as attendance
+from shared.services.attendance.batch import BatchEntry, ImportRefused, pupil_ref
 from shared.services.errors import RuleBroken
-from shared.services.school_calendar import SESSIONS
+from shared.services.school_calendar.days import SESSIONS
 
 PROVIDER_ROLES = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL, roles.PROVIDER_STAFF)
 MARK_FIELDS = ("kind", "late_minutes", "reason", "reason_text", "why")

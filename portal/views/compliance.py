@@ -7,7 +7,9 @@ from flask_login import current_user
 from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, roles_required
-from shared.services import agreements, compliance, half_terms
+from shared.services.agreements import compliance
+from shared.services.agreements import terms as agreements
+from shared.services.school_calendar import half_terms
 
 
 @bp.get("/compliance")

@@ -18,9 +18,9 @@ from shared import roles
 from shared.auth.access import current_organisation, own_or_404, recent_mfa_required, roles_required
 from shared.forms import DayMonthYearField, RadiosField, choices_from, single_line
 from shared.models import Concern
-from shared.services import concerns
-from shared.services.concerns import CATEGORIES, ENTRY_KINDS, PROVIDER_STATES, ConcernReport
-from shared.services.incidents import names_of
+from shared.services.placements.incidents import names_of
+from shared.services.safeguarding import concerns
+from shared.services.safeguarding.concerns import CATEGORIES, ENTRY_KINDS, PROVIDER_STATES, ConcernReport
 from shared.uploads.downloads import safeguarding_file_response
 from shared.web import apply
 

@@ -14,7 +14,7 @@ from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.models import EvidenceDocument
-from shared.services.evidence_status import current_documents, evidence_lines, line_for
+from shared.services.evidence.status import current_documents, evidence_lines, line_for
 from shared.uploads.downloads import evidence_download
 from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload, required_evidence_type
 from shared.uploads.policy import DEFAULT_ALLOWED

@@ -8,7 +8,7 @@ from shared.auth.access import current_organisation, roles_required
 from shared.models import ProviderStatus
 from shared.models.base import utcnow
 from shared.roles import PROVIDER_ROLES
-from shared.services import attention
+from shared.services.attention import tasks as attention
 
 STATUS_TEXT = {
     ProviderStatus.INVITED: ("Invited", "grey", "Your organisation has been invited."),

@@ -15,8 +15,8 @@ from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Incident
-from shared.services import incidents
-from shared.services.incidents import INCIDENT_TYPES, SEVERITIES, IncidentReport
+from shared.services.placements import incidents
+from shared.services.placements.incidents import INCIDENT_TYPES, SEVERITIES, IncidentReport
 from shared.web import apply
 
 REPORTERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL, roles.PROVIDER_STAFF)

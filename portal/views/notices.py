@@ -16,9 +16,9 @@ from shared import roles
 from shared.auth.access import current_organisation, own_or_404, recent_mfa_required
 from shared.extensions import db
 from shared.models import Notice, Organisation, Pupil
-from shared.services import notices
-from shared.services.incidents import local
-from shared.services.notices import CHILD_PRESENT, NOTICE_KINDS
+from shared.services.placements.incidents import local
+from shared.services.safeguarding import notices
+from shared.services.safeguarding.notices import CHILD_PRESENT, NOTICE_KINDS
 from shared.uploads.downloads import safeguarding_file_response
 from shared.web import apply
 

@@ -14,7 +14,7 @@ from shared.evidence_catalogue import PROVIDER_TYPE_LABELS
 from shared.extensions import db
 from shared.forms import ConfirmForm
 from shared.models import ApprovalDecision, ProviderProfile, ProviderSite
-from shared.services import approval, onboarding
+from shared.services.providers import approval, onboarding
 from shared.web import apply, from_form
 
 

@@ -12,7 +12,7 @@ from shared.auth.access import current_organisation, roles_required
 from shared.extensions import db
 from shared.forms import ConfirmForm
 from shared.models import SchoolPolicy, User
-from shared.services import safeguarding_policies as policies
+from shared.services.safeguarding import policies
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
 from shared.web import apply

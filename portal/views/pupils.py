@@ -12,9 +12,9 @@ from flask import abort, render_template
 from portal import bp
 from shared.auth.access import current_organisation, roles_required
 from shared.roles import PROVIDER_ROLES
-from shared.services.attendance import local_now
-from shared.services.placements import SLOT_LABELS, provider_placement, provider_placements
-from shared.services.pupils import YEAR_GROUPS
+from shared.services.attendance.marks import local_now
+from shared.services.placements.plans import SLOT_LABELS, provider_placement, provider_placements
+from shared.services.placements.pupils import YEAR_GROUPS
 
 
 def _shared_view(placement) -> dict:

@@ -11,7 +11,7 @@ from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.forms import ConfirmForm
 from shared.models import StaffMember
-from shared.services import staff_list
+from shared.services.evidence import staff_list
 from shared.web import apply
 
 

@@ -8,7 +8,7 @@ from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, member_or_404, roles_required
 from shared.forms import ConfirmForm, InviteForm, choices_from
-from shared.services import accounts
+from shared.services.accounts import people as accounts
 from shared.web import deactivate_member, invite_into_my_organisation
 
 

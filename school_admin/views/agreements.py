@@ -1,5 +1,6 @@
 """The service level agreement with a provider: the AP lead records it; the headteacher, SLT and DSL read it.
-The page also shows how well the provider keeps it, the same figures the provider sees (shared.services.agreements).
+The page also shows how well the provider keeps it, the same figures the provider
+sees (shared.services.agreements.terms).
 
 The AP lead also uploads the signed copy (every upload kept, the newest is the signed copy; the readers download
 it), and may give one placement terms of its own in place of the provider's (`/placements/<id>/agreement`).
@@ -25,7 +26,10 @@ from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import ConfirmForm, DayMonthYearField, MultiCheckboxField, choices_from
 from shared.models import AgreementDocument, Placement
-from shared.services import agreements, compliance, compliance_breaches, half_terms
+from shared.services.agreements import breaches as compliance_breaches
+from shared.services.agreements import compliance
+from shared.services.agreements import terms as agreements
+from shared.services.school_calendar import half_terms
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
 from shared.uploads.policy import DEFAULT_ALLOWED

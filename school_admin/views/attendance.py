@@ -1,6 +1,6 @@
 """The attendance lead's pages: today's sessions and alerts, a pupil's recent weeks, the MIS export and the
 attendance percentages. Read-only, except that an export is audited. The figures come from
-shared.services.attendance_overview, a fixed number of queries whatever the size of the school."""
+shared.services.attendance.overview, a fixed number of queries whatever the size of the school."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from shared.auth.access import own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import DayMonthYearField, RadiosField, choices_from
 from shared.models import AttendanceMark, Organisation, Pupil, utcnow
-from shared.services import attendance
-from shared.services import attendance_overview as overview
-from shared.services.attendance import PERSISTENT_ABSENCE_BELOW, local_now
+from shared.services.attendance import marks as attendance
+from shared.services.attendance import overview
+from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW, local_now
 from shared.web import apply
 
 # Who reads attendance: the attendance lead's daily job, and those who oversee placed pupils.

@@ -18,8 +18,8 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import current_organisation, roles_required
 from shared.forms import DayMonthYearField
-from shared.services import budget as budgets
-from shared.services.attendance import local_now
+from shared.services.attendance.marks import local_now
+from shared.services.reports import budget as budgets
 from shared.web import apply
 
 BUDGET_READERS = (roles.HEADTEACHER, roles.SLT, roles.AP_LEAD, roles.GOVERNOR)  # governors approve it

@@ -23,9 +23,9 @@ from shared.auth.access import current_organisation, roles_required
 from shared.extensions import db
 from shared.forms import DayMonthYearField, single_line
 from shared.models import InsetDay, SchoolTerm
-from shared.services import calendar_admin
-from shared.services.attendance import local_now
-from shared.services.school_calendar import _bank_holidays
+from shared.services.attendance.marks import local_now
+from shared.services.school_calendar import admin as calendar_admin
+from shared.services.school_calendar.days import _bank_holidays
 from shared.web import apply
 
 CALENDAR_EDITORS = (roles.SCHOOL_ADMIN, roles.ATTENDANCE_LEAD, roles.HEADTEACHER)

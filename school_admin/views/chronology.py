@@ -13,9 +13,9 @@ from shared import audit, roles
 from shared.auth.access import current_organisation, own_or_404, recent_mfa_required, roles_required
 from shared.extensions import db
 from shared.models import Pupil, utcnow
-from shared.services import chronology as chronologies
-from shared.services.attendance import school_zone
-from shared.services.safeguarding_access import access_log
+from shared.services.attendance.marks import school_zone
+from shared.services.safeguarding import chronology as chronologies
+from shared.services.safeguarding.access_log import access_log
 
 
 def _pupil(pupil_id: uuid.UUID) -> Pupil:

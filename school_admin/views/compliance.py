@@ -18,7 +18,10 @@ from school_admin.views.providers import provider_of_my_school_or_404
 from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.models import ComplianceBreach, Placement
-from shared.services import agreements, compliance, compliance_breaches, half_terms
+from shared.services.agreements import breaches as compliance_breaches
+from shared.services.agreements import compliance
+from shared.services.agreements import terms as agreements
+from shared.services.school_calendar import half_terms
 from shared.web import apply
 
 COMPLIANCE_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT)

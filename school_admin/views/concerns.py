@@ -20,9 +20,9 @@ from shared.auth.access import current_organisation, own_or_404, recent_mfa_requ
 from shared.extensions import db
 from shared.forms import RadiosField, choices_from, single_line
 from shared.models import Concern, Organisation
-from shared.services import concerns
-from shared.services.concerns import CATEGORIES, DECISIONS, ENTRY_KINDS, REFERRED_TO, SCHOOL_STATES
-from shared.services.incidents import names_of
+from shared.services.placements.incidents import names_of
+from shared.services.safeguarding import concerns
+from shared.services.safeguarding.concerns import CATEGORIES, DECISIONS, ENTRY_KINDS, REFERRED_TO, SCHOOL_STATES
 from shared.uploads.downloads import safeguarding_file_response
 from shared.web import apply
 

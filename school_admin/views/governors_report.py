@@ -17,11 +17,11 @@ from shared import audit, roles
 from shared.auth.access import current_organisation, roles_required
 from shared.charts import bar_chart_svg
 from shared.extensions import db
-from shared.services import budget as budgets
-from shared.services import governors_report as governors
-from shared.services.attendance import local_now
-from shared.services.governors_report_pdf import as_pdf
-from shared.services.reports import school_year_start
+from shared.services.attendance.marks import local_now
+from shared.services.reports import budget as budgets
+from shared.services.reports import governors
+from shared.services.reports.governors_pdf import as_pdf
+from shared.services.reports.inspection import school_year_start
 
 # Governors receive the report (no pupil names, small numbers suppressed), so they may open it themselves.
 GOVERNORS_REPORT_READERS = (*REPORT_READERS, roles.GOVERNOR)

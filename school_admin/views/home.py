@@ -7,7 +7,7 @@ from school_admin import bp
 from shared.auth.access import roles_required
 from shared.models.base import utcnow
 from shared.roles import SCHOOL_ROLES
-from shared.services import attention
+from shared.services.attention import tasks as attention
 
 
 @bp.get("/")

@@ -15,8 +15,8 @@ from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.models import Incident, Organisation
-from shared.services import incidents
-from shared.services.incidents import INCIDENT_TYPES, SEVERITIES
+from shared.services.placements import incidents
+from shared.services.placements.incidents import INCIDENT_TYPES, SEVERITIES
 from shared.web import apply
 
 # Who reads incidents: the people who respond to behaviour at the providers, or need to know of it.

@@ -23,9 +23,9 @@ from shared.auth.access import current_organisation, own_or_404, recent_mfa_requ
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Notice, Pupil
-from shared.services import notices
-from shared.services.incidents import local
-from shared.services.notices import CHILD_PRESENT, NOTICE_KINDS, NoticeDraft
+from shared.services.placements.incidents import local
+from shared.services.safeguarding import notices
+from shared.services.safeguarding.notices import CHILD_PRESENT, NOTICE_KINDS, NoticeDraft
 from shared.uploads.downloads import safeguarding_file_response
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused

@@ -26,9 +26,9 @@ from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, Pupil
-from shared.services import placements as placement_rules
-from shared.services import reviews
-from shared.services.pupils import YEAR_GROUPS
+from shared.services.placements import plans as placement_rules
+from shared.services.placements import reviews
+from shared.services.placements.pupils import YEAR_GROUPS
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
 from shared.uploads.policy import DEFAULT_ALLOWED

@@ -18,7 +18,7 @@ from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import RadiosField, choices_from
 from shared.models import ProviderProfile, SchoolPolicy, User
-from shared.services import safeguarding_policies as policies
+from shared.services.safeguarding import policies
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
 from shared.uploads.reasons import UploadRefused

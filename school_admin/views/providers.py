@@ -19,9 +19,14 @@ from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, requir
 from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
 from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile, ProviderStatus
-from shared.services import accounts, approval, attendance, placements, safeguarding_policies, staff_list
-from shared.services.evidence_status import current_documents
-from shared.services.expiry import is_at_risk
+from shared.services.accounts import people as accounts
+from shared.services.attendance import marks as attendance
+from shared.services.evidence import staff_list
+from shared.services.evidence.expiry import is_at_risk
+from shared.services.evidence.status import current_documents
+from shared.services.placements import plans as placements
+from shared.services.providers import approval
+from shared.services.safeguarding import policies as safeguarding_policies
 from shared.web import apply
 
 # Who may see the list of providers: the people who place pupils or oversee provision.

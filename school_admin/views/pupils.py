@@ -21,8 +21,8 @@ from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Placement, Pupil
-from shared.services import pupils as pupil_records
-from shared.services.reviews import next_reviews_due
+from shared.services.placements import pupils as pupil_records
+from shared.services.placements.reviews import next_reviews_due
 from shared.web import apply
 
 PUPIL_READERS = (roles.AP_LEAD, roles.SENDCO, roles.DSL, roles.HEADTEACHER, roles.ATTENDANCE_LEAD, roles.SLT)

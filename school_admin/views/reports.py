@@ -13,8 +13,8 @@ from school_admin.views.attendance import DateRangeForm
 from shared import audit, roles
 from shared.auth.access import current_organisation, roles_required
 from shared.extensions import db
-from shared.services import reports
-from shared.services.attendance import local_now
+from shared.services.attendance.marks import local_now
+from shared.services.reports import inspection as reports
 
 REPORT_READERS = (roles.HEADTEACHER, roles.AP_LEAD, roles.SLT, roles.DSL)
 

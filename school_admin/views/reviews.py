@@ -18,9 +18,9 @@ from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, PlacementReview, ProviderSite, SiteVisit
-from shared.services import incidents, reviews
-from shared.services.attendance import local_now
-from shared.services.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
+from shared.services.attendance.marks import local_now
+from shared.services.placements import incidents, reviews
+from shared.services.placements.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
 from shared.web import apply
 
 REVIEW_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.SENDCO, roles.DSL)

@@ -14,7 +14,7 @@ from shared.evidence_catalogue import BY_CODE, CATALOGUE
 from shared.extensions import db
 from shared.forms import choices_from
 from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile
-from shared.services import evidence
+from shared.services.evidence import documents as evidence
 from shared.web import apply
 
 REVIEWERS = (roles.AP_LEAD, roles.DSL)

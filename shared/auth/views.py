@@ -34,7 +34,7 @@ from shared.forms import (
 from shared.models import OrganisationKind, User
 from shared.passwords import hash_password, needs_rehash, verify_password
 from shared.roles import ROLE_LABELS, mfa_required
-from shared.services import accounts
+from shared.services.accounts import people as accounts
 from shared.tokens import TokenError, TokenProblem
 from shared.web import apply
 

@@ -16,7 +16,7 @@ from shared.models.user import User
 
 class DocumentStatus(enum.StrEnum):
     """uploaded -> awaiting_review -> verified | rejected; verified -> expired; any -> superseded by a newer version.
-    The transitions live in shared.services.evidence, nowhere else."""
+    The transitions live in shared.services.evidence.documents, nowhere else."""
 
     UPLOADED = "uploaded"
     AWAITING_REVIEW = "awaiting_review"

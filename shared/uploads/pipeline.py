@@ -35,7 +35,7 @@ from shared.extensions import db
 from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile, User
 from shared.scanning import ScannerUnavailable, ScanResult, scanner_from_config
 from shared.services.errors import RuleBroken
-from shared.services.evidence import next_version, supersede_older_versions, transition
+from shared.services.evidence.documents import next_version, supersede_older_versions, transition
 from shared.storage import Storage, StorageError, new_key, storage_from_config
 from shared.uploads.checks import CheckedUpload, check_upload
 from shared.uploads.policy import DEFAULT_ALLOWED, DEFAULT_LIMITS, UploadLimits

@@ -1,0 +1,1 @@
+"""People and their access: accounts, roles, invitations, passwords; providers' API tokens."""

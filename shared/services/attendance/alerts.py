@@ -1,0 +1,273 @@
+"""The child must not be missing for long: who is told, at once, when a placed pupil is absent or not marked.
+
+- Any absence: the pupil's social worker and pupil welfare officer (if the pupil has them) are e-mailed at once.
+  Those e-mails carry the minimum the issue allows: the pupil's name, the date and session, the provider, the
+  reason given and who to call at the school. Nothing else from the record.
+- An absence that is not authorised (unexplained, or an "other" reason only the school can judge: whatever the
+  legal basis, so a dual-registration placement's D still counts), and a session
+  still unmarked UNMARKED_GRACE_MINUTES after its deadline: the school's attendance leads are told (in the app,
+  and by an e-mail that says only that something needs them and where), and the provider is chased.
+
+Every message goes through the outbox in the same transaction, tied to an `AttendanceAlert`, so it survives a mail
+server or worker outage and the alert shows whether and when each was delivered. One alert per placement,
+session and kind: nobody is told twice about the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shared import audit, roles
+from shared.attendance_codes import AbsenceReason, MarkKind, absence_needs_the_school
+from shared.extensions import db, savepoint
+from shared.models import (
+    AttendanceAlert,
+    AttendanceMark,
+    Notification,
+    Organisation,
+    OutboxEmail,
+    Placement,
+    User,
+    utcnow,
+)
+from shared.notifications import people_with_role, queue_email
+
+ABSENCE = "absence"
+UNMARKED = "unmarked"
+
+REASON_WORDS = {
+    AbsenceReason.ILLNESS: "illness",
+    AbsenceReason.MEDICAL_APPOINTMENT: "medical or dental appointment",
+    AbsenceReason.EXCLUDED: "excluded or suspended",
+    AbsenceReason.UNEXPLAINED: "no reason given (unexplained)",
+    AbsenceReason.OTHER: "other",
+}
+
+
+def session_words(day: date, session: str) -> str:
+    return f"{session} session, {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+
+
+def reason_given(mark: AttendanceMark) -> str:
+    reason = AbsenceReason(mark.reason)
+    if reason == AbsenceReason.OTHER and mark.reason_text:
+        return f"other: {mark.reason_text}"
+    return REASON_WORDS[reason]
+
+
+def _new_alert(placement: Placement, day: date, session: str, kind: str, *, mark=None, now=None):
+    """The alert row, or None if this session already has one of this kind (concurrent or repeated)."""
+    exists = db.session.scalar(
+        select(AttendanceAlert.id).where(
+            AttendanceAlert.placement_id == placement.id,
+            AttendanceAlert.day == day,
+            AttendanceAlert.session == session,
+            AttendanceAlert.kind == kind,
+        )
+    )
+    if exists is not None:
+        return None
+    alert = AttendanceAlert(
+        kind=kind,
+        placement_id=placement.id,
+        school_id=placement.school_id,
+        provider_id=placement.provider_id,
+        pupil_id=placement.pupil_id,
+        mark_id=mark.id if mark is not None else None,
+        day=day,
+        session=session,
+        reason=mark.reason if mark is not None else None,
+        raised_at=now or utcnow(),
+    )
+    try:
+        with savepoint():
+            db.session.add(alert)
+    except IntegrityError:
+        return None
+    audit.record(
+        "attendance.alert_raised",
+        organisation=placement.school,
+        obj=alert,
+        actor=None,
+        kind=kind,
+        day=day.isoformat(),
+        session=session,
+    )
+    return alert
+
+
+def _email(alert: AttendanceAlert, to: str, subject: str, body: str, organisation: Organisation) -> OutboxEmail:
+    message = queue_email(to, subject, body, organisation=organisation)
+    message.alert_id = alert.id
+    return message
+
+
+def _tell(alert, organisation: Organisation, people: list[User], *, text: str, link: str, subject: str, body: str):
+    """In-app `text` (may name the pupil: it is behind sign-in) and an e-mail `body` that does not."""
+    url = current_app.config["BASE_URL"] + link
+    for person in people:
+        db.session.add(Notification(organisation_id=organisation.id, user_id=person.id, text=text[:300], link=link))
+        greeting = f"Hello {person.name},\n\n{body}\n\nSee it on AP Portal:\n{url}\n"
+        _email(alert, person.email, subject, greeting, organisation)
+
+
+def who_to_call(school: Organisation) -> str:
+    leads = [p.name for p in people_with_role(school, roles.ATTENDANCE_LEAD)]
+    ask_for = f" and ask for {' or '.join(leads)} (attendance)" if leads else ""
+    if school.phone:
+        return f"Please call {school.name} on {school.phone}{ask_for}."
+    return f"Please call {school.name}{ask_for}."
+
+
+def _provider_people(provider: Organisation) -> list[User]:
+    seen: dict = {}
+    for role in (roles.PROVIDER_MANAGER, roles.PROVIDER_STAFF):
+        for person in people_with_role(provider, role):
+            seen.setdefault(person.id, person)
+    return list(seen.values())
+
+
+def open_unmarked_alerts(placement_ids, first: date, last: date) -> dict:
+    """Unresolved "not marked" alerts of these placements between two days, by (placement_id, day, session)."""
+    if not placement_ids:
+        return {}
+    rows = db.session.scalars(
+        select(AttendanceAlert).where(
+            AttendanceAlert.placement_id.in_(list(placement_ids)),
+            AttendanceAlert.day >= first,
+            AttendanceAlert.day <= last,
+            AttendanceAlert.kind == UNMARKED,
+            AttendanceAlert.resolved_at.is_(None),
+        )
+    )
+    return {(a.placement_id, a.day, a.session): a for a in rows}
+
+
+def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime | None = None) -> None:
+    """Called by shared.services.attendance.marks for every new or amended mark, in its transaction."""
+    now = now or utcnow()
+    unmarked = db.session.scalar(
+        select(AttendanceAlert).where(
+            AttendanceAlert.placement_id == placement.id,
+            AttendanceAlert.day == mark.day,
+            AttendanceAlert.session == mark.session,
+            AttendanceAlert.kind == UNMARKED,
+            AttendanceAlert.resolved_at.is_(None),
+        )
+    )
+    if unmarked is not None:
+        unmarked.resolved_at = now
+        unmarked.mark_id = mark.id
+    if mark.kind != MarkKind.ABSENT:
+        return
+    alert = _new_alert(placement, mark.day, mark.session, ABSENCE, mark=mark, now=now)
+    if alert is None:
+        return
+    pupil, provider, school = placement.pupil, placement.provider, placement.school
+    when = session_words(mark.day, mark.session)
+    # Social worker and pupil welfare officer: the minimum, and who to call.
+    minimum = (
+        f"{pupil.known_as} was absent from {provider.name} ({when}).\n"
+        f"Reason given by the provider: {reason_given(mark)}.\n\n"
+        f"{who_to_call(school)}\n\n"
+        f"You are receiving this because {school.name} has you recorded as working with this pupil."
+    )
+    for name, address in (
+        (pupil.social_worker_name, pupil.social_worker_email),
+        (pupil.welfare_officer_name, pupil.welfare_officer_email),
+    ):
+        if address:
+            greeting = f"Hello {name},\n\n" if name else "Hello,\n\n"
+            _email(alert, address, f"Absence from alternative provision: {school.name}", greeting + minimum, school)
+    if not absence_needs_the_school(AbsenceReason(mark.reason)):
+        return
+    link = f"/school/attendance?day={mark.day.isoformat()}"
+    _tell(
+        alert,
+        school,
+        people_with_role(school, roles.ATTENDANCE_LEAD),
+        text=f"{pupil.known_as} absent from {provider.name} ({when}): {reason_given(mark)}",
+        link=link,
+        subject="A placed pupil is absent without a reason",
+        body=f"A pupil placed at {provider.name} is absent without an accepted reason ({when}).",
+    )
+    _tell(
+        alert,
+        provider,
+        _provider_people(provider),
+        text=f"Find out why {pupil.known_as} is absent ({when}) and update the mark",
+        link=f"/portal/attendance?day={mark.day.isoformat()}",
+        subject="Please follow up an unexplained absence",
+        body=(
+            f"{school.name} needs to know why a pupil was absent ({when}). Please find out, tell the school, "
+            "and update the mark with the reason."
+        ),
+    )
+
+
+def chase_unmarked(now: datetime | None = None) -> int:
+    """Raise an alert for every session of today that is still unmarked after its deadline and the grace time.
+    Run every minute by the worker; safe to run as often as you like. Returns how many alerts were raised."""
+    from shared.services.attendance import marks as attendance  # the recording module imports this one
+
+    now = now or utcnow()
+    today = attendance.local_now(now).date()
+    placements = attendance.placements_on(day=today)
+    expected = attendance.expected_sessions(placements, today, today)
+    due = [(p, d, s) for p, d, s in expected if now >= attendance.chase_time(p.provider.provider_profile, d, s)]
+    if not due:
+        return 0
+    marked = attendance.marks_for({p.id for p, _, _ in due}, today, today)
+    raised = 0
+    for placement, day, session in due:
+        if (placement.id, day, session) in marked:
+            continue
+        alert = _new_alert(placement, day, session, UNMARKED, now=now)
+        if alert is None:
+            continue
+        raised += 1
+        pupil, provider, school = placement.pupil, placement.provider, placement.school
+        when = session_words(day, session)
+        _tell(
+            alert,
+            school,
+            people_with_role(school, roles.ATTENDANCE_LEAD),
+            text=f"{pupil.known_as} not marked by {provider.name} ({when})",
+            link=f"/school/attendance?day={day.isoformat()}",
+            subject="A placed pupil's attendance has not been marked",
+            body=f"{provider.name} has not marked a placed pupil's attendance ({when}). Where is the child?",
+        )
+        _tell(
+            alert,
+            provider,
+            _provider_people(provider),
+            text=f"Mark {pupil.known_as}'s attendance now ({when}): it is overdue",
+            link=f"/portal/attendance?day={day.isoformat()}",
+            subject="Attendance is overdue",
+            body=f"A pupil's attendance is overdue ({when}). Please mark it now; the school has been told.",
+        )
+    db.session.commit()
+    return raised
+
+
+def deliveries(alert_ids) -> dict:
+    """For each alert id: its e-mails as (to_address, sent_at, attempts, last_error), for 'delivered when'."""
+    out: dict = {}
+    if not alert_ids:
+        return out
+    rows = db.session.execute(
+        select(
+            OutboxEmail.alert_id,
+            OutboxEmail.to_address,
+            OutboxEmail.sent_at,
+            OutboxEmail.attempts,
+            OutboxEmail.last_error,
+        ).where(OutboxEmail.alert_id.in_(list(alert_ids)))
+    )
+    for alert_id, to, sent_at, attempts, error in rows:
+        out.setdefault(alert_id, []).append((to, sent_at, attempts, error))
+    return out

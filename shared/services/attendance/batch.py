@@ -1,0 +1,343 @@
+"""Many marks at once, all or nothing: the portal's week grid and its CSV upload.
+
+A provider never knows a pupil's UPN, so a pupil is named in a file by the placement's reference: the first
+8 characters of the placement id, upper-cased (e.g. 1A2B3C4D). The portal's day page and week grid show it
+beside each name, and the template CSV is filled in with it, so nobody has to type it. It belongs to the
+placement, not the pupil, so it says nothing about the child and cannot reach another provider's pupil: a
+reference is only looked up among this provider's own placements.
+
+Every mark still goes through `attendance.apply_mark` (codes, deadlines, amendments, alerts). Each entry is
+tried, every problem is collected, and nothing is kept unless every entry was accepted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from shared import audit
+from shared.extensions import db
+from shared.models import Organisation, Placement, User
+from shared.services.attendance import marks as attendance
+from shared.services.errors import RuleBroken
+from shared.services.school_calendar.days import SESSIONS
+
+REF_LENGTH = 8
+MAX_CSV_BYTES = 2 * 1024 * 1024
+MAX_CSV_ROWS = 5000
+
+# The columns of the upload, in order, with what goes in each: shown on the upload page and used for the template.
+CSV_COLUMNS: list[tuple[str, bool, str]] = [
+    ("pupil_ref", True, "The pupil's reference from the attendance pages, like 1A2B3C4D."),
+    ("pupil_name", False, "The pupil's name. Optional; if it is filled in, it must match the reference."),
+    ("date", True, "The day, like 2026-11-30 or 30/11/2026."),
+    ("session", True, "AM or PM."),
+    ("mark", True, "present, late or absent. A row with no mark is left out, so you can fill in the week as it goes."),
+    ("late_minutes", False, "For late: how many minutes late, like 15."),
+    ("reason", False, "For absent: illness, medical appointment, excluded (or suspended), unexplained or other."),
+    ("reason_text", False, "For an absence with the reason 'other': what the reason is."),
+    ("amendment_reason", False, "Only to change a mark already sent: why it is changing."),
+]
+REQUIRED_COLUMNS = [name for name, required, _ in CSV_COLUMNS if required]
+KNOWN_COLUMNS = {name for name, _, _ in CSV_COLUMNS}
+
+# Words people write for each absence reason, to the shared.attendance_codes.AbsenceReason value.
+REASON_WORDS = {
+    "illness": "illness",
+    "ill": "illness",
+    "sick": "illness",
+    "medical_appointment": "medical_appointment",
+    "medical": "medical_appointment",
+    "medical_or_dental_appointment": "medical_appointment",
+    "appointment": "medical_appointment",
+    "excluded": "excluded",
+    "suspended": "excluded",
+    "excluded_or_suspended": "excluded",
+    "unexplained": "unexplained",
+    "other": "other",
+}
+
+
+def pupil_ref(placement: Placement) -> str:
+    return placement.id.hex[:REF_LENGTH].upper()
+
+
+def provider_placements(provider_id) -> list[Placement]:
+    """Placements whose sessions this provider may mark (running, or ended for the days before they ended)."""
+    return list(
+        db.session.scalars(
+            select(Placement).where(
+                Placement.provider_id == provider_id, Placement.status.in_(attendance.COUNTING_STATUSES)
+            )
+        )
+    )
+
+
+def find_by_ref(placements: Iterable[Placement], ref: str) -> Placement:
+    ref = (ref or "").strip().upper().replace("-", "")
+    if len(ref) < REF_LENGTH:
+        raise RuleBroken(f"Enter the pupil's reference: {REF_LENGTH} letters and numbers, like 1A2B3C4D", "pupil_ref")
+    found = [p for p in placements if p.id.hex.upper().startswith(ref)]
+    if not found:
+        raise RuleBroken(f"No pupil placed with you has the reference {ref[:32]}", "pupil_ref")
+    if len(found) > 1:  # pragma: no cover - 8 hex characters of random ids almost never collide
+        raise RuleBroken(f"More than one pupil has a reference starting {ref}: use more of it", "pupil_ref")
+    return found[0]
+
+
+def parse_day(text: str) -> date:
+    text = (text or "").strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise RuleBroken("Enter the date like 2026-11-30 or 30/11/2026", "date")
+
+
+def parse_session(text: str) -> str:
+    session = (text or "").strip().upper()
+    if session not in SESSIONS:
+        raise RuleBroken("The session must be AM or PM", "session")
+    return session
+
+
+def parse_reason(text: str | None) -> str | None:
+    words = "_".join((text or "").strip().lower().replace("-", " ").split())
+    if not words:
+        return None
+    return REASON_WORDS.get(words, words)  # an unknown word gets MarkEntry.parse's message
+
+
+# --- applying many marks -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchEntry:
+    """One mark of a batch, with a key to hang its problem on (a grid cell's field name, a CSV row number)."""
+
+    key: object
+    placement: Placement
+    day: date
+    session: str
+    entry: attendance.MarkEntry
+    why: str | None = None
+
+
+@dataclass
+class BatchResult:
+    outcomes: dict = field(default_factory=dict)  # attendance.Outcome -> count
+    problems: list[tuple[object, RuleBroken]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, outcome: attendance.Outcome) -> int:
+        return self.outcomes.get(outcome, 0)
+
+
+def apply_all(
+    entries: Iterable[BatchEntry],
+    *,
+    by: User,
+    source: str,
+    conflict: Callable[[attendance.MarkConflict], str] | None = None,
+    on_success: Callable[[], None] | None = None,
+    keep: bool = True,
+) -> BatchResult:
+    """Try every entry in the current transaction and collect every problem; keep nothing unless all were accepted
+    (roll back), otherwise run `on_success` (e.g. its audit event) and commit. `conflict` words the message for
+    a changed mark without a reason, for the page or file it came from. keep=False only checks: it rolls back
+    whatever happens (the caller already knows of a problem elsewhere and wants every other one too)."""
+    result = BatchResult()
+    entries = list(entries)
+    planned = [attendance.PlannedMark(e.placement, e.day, e.session, e.entry, e.why) for e in entries]
+    try:
+        outcomes = attendance.apply_marks(planned, by=by, source=source)
+    except attendance.BatchClash:
+        db.session.rollback()
+        result.problems.append(
+            (
+                None,
+                RuleBroken(
+                    "Someone else marked some of these sessions at the same moment. Nothing was saved: try again"
+                ),
+            )
+        )
+        return result
+    for item, outcome in zip(entries, outcomes, strict=True):
+        if isinstance(outcome, attendance.MarkConflict):
+            result.problems.append((item.key, RuleBroken(conflict(outcome), "why") if conflict else outcome))
+        elif isinstance(outcome, RuleBroken):
+            result.problems.append((item.key, outcome))
+        else:
+            result.outcomes[outcome.outcome] = result.outcomes.get(outcome.outcome, 0) + 1
+    if result.problems or not keep:
+        db.session.rollback()
+        return result
+    if on_success is not None:
+        on_success()
+    db.session.commit()
+    return result
+
+
+def already_marked(exc: attendance.MarkConflict) -> str:
+    """The conflict's first sentence ('Ava Example is already marked present for the AM session on ...'), for
+    pages and files that ask for the reason their own way."""
+    return str(exc).split(". To change it", 1)[0]
+
+
+# --- the CSV upload ------------------------------------------------------------------------------------------------
+
+
+class ImportRefused(RuleBroken):
+    """The file as a whole, or some of its rows, could not be accepted; nothing was saved."""
+
+    def __init__(self, message: str, row_problems: list[str] | None = None):
+        super().__init__(message, "file")
+        self.row_problems = row_problems or []
+
+
+def read_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a UTF-8 CSV file (a byte-order mark is fine) as (row number, {column: value}) pairs."""
+    if len(data) > MAX_CSV_BYTES:
+        raise ImportRefused(f"The file must be {MAX_CSV_BYTES // (1024 * 1024)} MB or smaller")
+    if not data.strip():
+        raise ImportRefused("The file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRefused(
+            "The file must be a CSV file saved as UTF-8. In Excel, choose Save As, then 'CSV UTF-8 (Comma delimited)'"
+        ) from None
+    if "\x00" in text:
+        raise ImportRefused("The file must be a CSV file, not a spreadsheet or another kind of file")
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
+        names = [h.strip().lower() for h in header]
+        missing = [name for name in REQUIRED_COLUMNS if name not in names]
+        if missing:
+            raise ImportRefused(
+                "The first row must name the columns. Missing: " + ", ".join(missing) + ". Download the template to see"
+            )
+        rows = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= MAX_CSV_ROWS:
+                raise ImportRefused(f"The file has more than {MAX_CSV_ROWS} rows: split it into smaller files")
+            row = {name: value for name, value in zip(names, values, strict=False) if name in KNOWN_COLUMNS}
+            rows.append((reader.line_num, row))
+    except csv.Error:
+        raise ImportRefused(
+            "The file could not be read as a CSV file. Download the template and start from that"
+        ) from None
+    if not rows:
+        raise ImportRefused("The file has no rows of marks under its first row")
+    return rows
+
+
+def _entry_from_row(number: int, row: dict, placements: list[Placement]) -> BatchEntry:
+    placement = find_by_ref(placements, row.get("pupil_ref", ""))
+    named = " ".join((row.get("pupil_name") or "").lstrip("'").split()).lower()
+    if named and named not in {placement.pupil.known_as.lower(), placement.pupil.full_name.lower()}:
+        raise RuleBroken(f"The reference {pupil_ref(placement)} is not the pupil named '{row['pupil_name'][:60]}'")
+    entry = attendance.MarkEntry.parse(
+        row.get("mark"),
+        row.get("late_minutes") or None,
+        parse_reason(row.get("reason")),
+        row.get("reason_text"),
+    )
+    return BatchEntry(
+        key=number,
+        placement=placement,
+        day=parse_day(row.get("date", "")),
+        session=parse_session(row.get("session", "")),
+        entry=entry,
+        why=(row.get("amendment_reason") or "").strip() or None,
+    )
+
+
+def import_marks(provider: Organisation, data: bytes, *, by: User) -> BatchResult:
+    """Every row of the file, or none: raises ImportRefused listing each bad row ('Row 4: ...')."""
+    rows = read_csv(data)
+    placements = provider_placements(provider.id)
+    problems: list[tuple[int, str]] = []
+    entries: list[BatchEntry] = []
+    for number, row in rows:
+        if not (row.get("mark") or "").strip():
+            continue  # a row of the template not filled in yet: that session is left for later
+        try:
+            entries.append(_entry_from_row(number, row, placements))
+        except RuleBroken as exc:
+            problems.append((number, f"Row {number}: {exc}"))
+    seen: dict = {}
+    for item in list(entries):
+        key = (item.placement.id, item.day, item.session)
+        if key in seen:
+            problems.append((item.key, f"Row {item.key}: The same pupil and session as row {seen[key]}"))
+            entries.remove(item)
+        seen.setdefault(key, item.key)
+    if not entries and not problems:
+        raise ImportRefused("No row of the file has a mark in it, so there was nothing to save")
+    # Every row is tried, even when some could not be read, so one upload lists every problem in the file.
+    result = apply_all(
+        entries,
+        by=by,
+        source="csv",
+        conflict=lambda exc: f"{already_marked(exc)}. To change it, fill in amendment_reason",
+        on_success=lambda: audit.record("attendance.imported", organisation=provider, actor=by, count=len(entries)),
+        keep=not problems,
+    )
+    problems += [(key, f"Row {key}: {exc}") for key, exc in result.problems]
+    if problems:
+        messages = [message for _, message in sorted(problems, key=lambda p: p[0])]
+        raise ImportRefused(_refusal(messages), messages)
+    return result
+
+
+def _refusal(problems: list[str]) -> str:
+    rows = "1 row has a problem" if len(problems) == 1 else f"{len(problems)} rows have problems"
+    return f"Nothing was saved: {rows}. Correct the file and upload it again"
+
+
+# --- the template ---------------------------------------------------------------------------------------------------
+
+
+def template_csv(provider_id, start: date, end: date) -> str:
+    """This week's expected sessions, one row each, ready to fill in (marks already sent are filled in)."""
+    placements = attendance.placements_on(provider_id=provider_id, day=start, end=end)
+    expected = attendance.expected_sessions(placements, start, end)
+    marks = attendance.marks_for({p.id for p in placements}, start, end)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([name for name, _, _ in CSV_COLUMNS])
+    for placement, day, session in sorted(expected, key=lambda e: (e[0].pupil.known_as, e[1], e[2])):
+        mark = marks.get((placement.id, day, session))
+        reason = (mark.reason or "") if mark else ""
+        writer.writerow(
+            [
+                pupil_ref(placement),
+                _safe_cell(placement.pupil.known_as),
+                day.isoformat(),
+                session,
+                mark.kind if mark else "",
+                (mark.late_minutes or "") if mark else "",
+                reason.replace("_", " "),
+                _safe_cell(mark.reason_text or "") if mark else "",
+                "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _safe_cell(text: str) -> str:
+    """Spreadsheets run a cell that starts with = + - @ as a formula: a quote in front keeps it text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,588 @@
+"""Attendance at providers: which sessions are expected, recording a mark, amendments, and deadlines.
+
+Every way in (the portal's day and week pages, the CSV upload, the JSON API) calls `apply_mark`, so the rules are
+the same whichever a provider uses:
+
+- a mark is for a session the placement expects (the timetable, inside term, not a bank holiday or INSET day)
+  and not for a future day;
+- it is converted to the statutory code by `shared.attendance_codes.register_code`, nothing else;
+- after the session's deadline (the provider's agreement, school-local time) it is recorded as submitted late;
+- the same mark sent again changes nothing; a different one is an amendment, which needs a reason and keeps the
+  old value, the new value, who and when;
+- one mark per session is a database constraint, so concurrent submissions leave one row;
+- an absence tells who must know at once (shared.services.attendance.alerts), in the same transaction.
+
+`apply_mark` does not commit, so a batch is all or nothing; `record_mark` is one mark and a commit.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shared import audit
+from shared.attendance_codes import ATTENDED_KINDS, AbsenceReason, LegalBasis, MarkKind, register_code
+from shared.extensions import begin_transaction_now, db, savepoint
+from shared.models import (
+    AttendanceAmendment,
+    AttendanceMark,
+    Organisation,
+    Placement,
+    PlacementStatus,
+    ProviderProfile,
+    User,
+    utcnow,
+)
+from shared.services.attendance import alerts as attendance_alerts
+from shared.services.errors import RuleBroken
+from shared.services.school_calendar.days import SESSIONS, school_days
+
+MAX_LATE_MINUTES = 240
+# Placements whose sessions are expected: running now, or ended (for the days before they ended).
+COUNTING_STATUSES = (PlacementStatus.ACTIVE, PlacementStatus.ENDED)
+
+MARK_LABELS = {MarkKind.PRESENT: "Present", MarkKind.LATE: "Late", MarkKind.ABSENT: "Absent"}
+REASON_LABELS = {
+    AbsenceReason.ILLNESS: "Illness",
+    AbsenceReason.MEDICAL_APPOINTMENT: "Medical or dental appointment",
+    AbsenceReason.EXCLUDED: "Excluded or suspended",
+    AbsenceReason.UNEXPLAINED: "Unexplained",
+    AbsenceReason.OTHER: "Other reason",
+}
+
+
+class MarkConflict(RuleBroken):
+    """The session already has a different mark and no reason for an amendment was given."""
+
+    def __init__(self, message: str, existing: AttendanceMark):
+        super().__init__(message, "why")
+        self.existing = existing
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+    AMENDED = "amended"
+
+
+@dataclass(frozen=True)
+class MarkEntry:
+    """What a provider says happened in one session."""
+
+    kind: MarkKind
+    late_minutes: int | None = None
+    reason: AbsenceReason | None = None
+    reason_text: str | None = None
+
+    @classmethod
+    def parse(
+        cls, kind: str | None, late_minutes=None, reason: str | None = None, reason_text: str | None = None
+    ) -> MarkEntry:
+        """From strings (forms, CSV, JSON), with a plain message for anything that is not right."""
+        try:
+            mark_kind = MarkKind((kind or "").strip().lower())
+        except ValueError:
+            raise RuleBroken("Choose present, late or absent", "kind") from None
+        minutes = None
+        if mark_kind == MarkKind.LATE:
+            try:
+                minutes = int(str(late_minutes).strip())
+            except (TypeError, ValueError):
+                raise RuleBroken("Enter how many minutes late, as a whole number, like 15", "late_minutes") from None
+        why = None
+        text = (reason_text or "").strip() or None
+        if mark_kind == MarkKind.ABSENT:
+            try:
+                why = AbsenceReason((reason or "").strip().lower())
+            except ValueError:
+                raise RuleBroken(
+                    "Choose the reason for the absence: illness, medical appointment, excluded or suspended, "
+                    "unexplained, or other",
+                    "reason",
+                ) from None
+        entry = cls(mark_kind, minutes, why, text if why == AbsenceReason.OTHER else None)
+        entry.check()
+        return entry
+
+    def check(self) -> None:
+        if self.kind == MarkKind.LATE:
+            if self.late_minutes is None or not 1 <= self.late_minutes <= MAX_LATE_MINUTES:
+                raise RuleBroken(f"Minutes late must be between 1 and {MAX_LATE_MINUTES}", "late_minutes")
+        elif self.late_minutes is not None:
+            raise RuleBroken("Minutes late are only for a late mark", "late_minutes")
+        if self.kind == MarkKind.ABSENT:
+            if self.reason is None:
+                raise RuleBroken("Choose the reason for the absence", "reason")
+            if self.reason == AbsenceReason.OTHER and not self.reason_text:
+                raise RuleBroken("Say what the other reason for the absence is", "reason_text")
+            if self.reason_text and len(self.reason_text) > 500:
+                raise RuleBroken("The reason must be 500 characters or fewer", "reason_text")
+        elif self.reason is not None:
+            raise RuleBroken("A reason is only for an absence", "reason")
+
+    def value(self, code: str) -> dict:
+        return {
+            "kind": self.kind.value,
+            "late_minutes": self.late_minutes,
+            "reason": self.reason.value if self.reason else None,
+            "reason_text": self.reason_text,
+            "code": code,
+        }
+
+    @property
+    def is_absence(self) -> bool:
+        return self.kind == MarkKind.ABSENT
+
+
+def mark_value(mark: AttendanceMark) -> dict:
+    return {
+        "kind": mark.kind,
+        "late_minutes": mark.late_minutes,
+        "reason": mark.reason,
+        "reason_text": mark.reason_text,
+        "code": mark.code,
+    }
+
+
+def describe(mark: AttendanceMark | dict) -> str:
+    """A mark in words, e.g. 'Late (10 minutes)' or 'Absent: illness'."""
+    value = mark if isinstance(mark, dict) else mark_value(mark)
+    kind = MarkKind(value["kind"])
+    if kind == MarkKind.LATE:
+        return f"Late ({value['late_minutes']} minutes)"
+    if kind == MarkKind.ABSENT:
+        reason = AbsenceReason(value["reason"])
+        words = REASON_LABELS[reason].lower()
+        return f"Absent: {value['reason_text']}" if reason == AbsenceReason.OTHER else f"Absent: {words}"
+    return "Present"
+
+
+@dataclass
+class MarkResult:
+    mark: AttendanceMark
+    outcome: Outcome
+
+
+# --- time ---------------------------------------------------------------------------------------------------------
+
+
+def school_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
+
+
+def local_now(now: datetime | None = None) -> datetime:
+    return (now or utcnow()).astimezone(school_zone())
+
+
+def deadline(profile: ProviderProfile, day: date, session: str) -> datetime:
+    """When the session's mark is due: the provider's agreed time on that day, in the school's time zone."""
+    due: time = profile.am_marks_due if session == "AM" else profile.pm_marks_due
+    return datetime.combine(day, due, tzinfo=school_zone())
+
+
+def chase_time(profile: ProviderProfile, day: date, session: str) -> datetime:
+    return deadline(profile, day, session) + timedelta(minutes=current_app.config["UNMARKED_GRACE_MINUTES"])
+
+
+# --- what is expected ---------------------------------------------------------------------------------------------
+
+
+def placements_on(provider_id=None, school_id=None, day: date | None = None, end: date | None = None) -> list:
+    """Placements (of a provider, or of a school) that may expect sessions between day and end."""
+    end = end or day
+    query = select(Placement).where(Placement.status.in_(COUNTING_STATUSES))
+    if provider_id is not None:
+        query = query.where(Placement.provider_id == provider_id)
+    if school_id is not None:
+        query = query.where(Placement.school_id == school_id)
+    if day is not None:
+        query = query.where(Placement.start_date <= end, (Placement.end_date.is_(None)) | (Placement.end_date >= day))
+    return list(db.session.scalars(query))
+
+
+def expected_sessions(placements: Iterable[Placement], start: date, end: date) -> list[tuple[Placement, date, str]]:
+    """Every (placement, day, session) expected from start to end: the school's days, narrowed by each timetable."""
+    placements = list(placements)
+    days_by_school: dict = {}
+    for school_id in {p.school_id for p in placements}:
+        days_by_school[school_id] = list(school_days(school_id, start, end))
+    out = []
+    for placement in placements:
+        for day in days_by_school[placement.school_id]:
+            for session in SESSIONS:
+                if placement.expects(day, session):
+                    out.append((placement, day, session))
+    return out
+
+
+def is_expected(placement: Placement, day: date, session: str) -> bool:
+    if placement.status not in COUNTING_STATUSES or not placement.expects(day, session):
+        return False
+    return any(True for _ in school_days(placement.school_id, day, day))
+
+
+def marks_for(placement_ids: Iterable, start: date, end: date) -> dict[tuple, AttendanceMark]:
+    """Marks keyed by (placement_id, day, session)."""
+    ids = list(placement_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(AttendanceMark).where(
+            AttendanceMark.placement_id.in_(ids), AttendanceMark.day >= start, AttendanceMark.day <= end
+        )
+    )
+    return {(m.placement_id, m.day, m.session): m for m in rows}
+
+
+# --- recording -----------------------------------------------------------------------------------------------------
+
+
+def _session_words(day: date, session: str) -> str:
+    return f"the {session} session on {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+
+
+def _checked_code(placement: Placement, day: date, session: str, entry: MarkEntry, *, today: date, expected) -> str:
+    """The rules every mark meets before it is recorded; the statutory code it maps to. `expected(placement, day,
+    session)` says whether the school expects the session (one query per call, or a batch's preloaded days)."""
+    if session not in SESSIONS:
+        raise RuleBroken("The session must be AM or PM", "session")
+    entry.check()
+    name = placement.pupil.known_as
+    if day > today:
+        raise RuleBroken(f"You cannot mark {name} for a day that has not happened yet", "day")
+    if not expected(placement, day, session):
+        raise RuleBroken(f"{name} is not expected at your provision for {_session_words(day, session)}", "session")
+    return register_code(LegalBasis(placement.legal_basis), entry.kind, entry.reason)
+
+
+def _new_mark(placement, day, session, entry: MarkEntry, code: str, *, by, source: str, now: datetime):
+    return AttendanceMark(
+        id=uuid.uuid4(),  # known before the insert, so the audit event and alerts can name it in the same flush
+        placement_id=placement.id,
+        school_id=placement.school_id,
+        provider_id=placement.provider_id,
+        pupil_id=placement.pupil_id,
+        day=day,
+        session=session,
+        kind=entry.kind.value,
+        late_minutes=entry.late_minutes,
+        reason=entry.reason.value if entry.reason else None,
+        reason_text=entry.reason_text,
+        code=code,
+        submitted_late=now > deadline(placement.provider.provider_profile, day, session),
+        source=source,
+        recorded_by_id=by.id if by else None,
+        recorded_at=now,
+    )
+
+
+def _audit_created(mark: AttendanceMark, placement: Placement, *, by, source: str) -> None:
+    audit.record(
+        "attendance.marked",
+        organisation=placement.provider,
+        obj=mark,
+        actor=by,
+        day=mark.day.isoformat(),
+        session=mark.session,
+        code=mark.code,
+        late=mark.submitted_late,
+        source=source,
+    )
+
+
+def _compare_or_amend(existing: AttendanceMark, placement, entry: MarkEntry, code: str, *, why, by, source, now):
+    """The session already has a mark: the same one changes nothing; a different one needs a reason and is kept
+    as an amendment (old value, new value, why, who, when)."""
+    old_value, new_value = mark_value(existing), entry.value(code)
+    if old_value == new_value:
+        return MarkResult(existing, Outcome.UNCHANGED)
+    why = (why or "").strip()
+    if not why:
+        raise MarkConflict(
+            f"{placement.pupil.known_as} is already marked {describe(existing).lower()} for "
+            f"{_session_words(existing.day, existing.session)}. To change it, give the reason for the amendment",
+            existing,
+        )
+    if len(why) > 500:
+        raise RuleBroken("The reason for the amendment must be 500 characters or fewer", "why")
+    db.session.add(
+        AttendanceAmendment(
+            mark=existing,
+            old_value=old_value,
+            new_value=new_value,
+            why=why,
+            source=source,
+            amended_by_id=by.id if by else None,
+            amended_at=now,
+        )
+    )
+    existing.kind = entry.kind.value
+    existing.late_minutes = entry.late_minutes
+    existing.reason = new_value["reason"]
+    existing.reason_text = entry.reason_text
+    existing.code = code
+    existing.amended_at = now
+    audit.record(
+        "attendance.amended",
+        organisation=placement.provider,
+        obj=existing,
+        actor=by,
+        day=existing.day.isoformat(),
+        session=existing.session,
+        old_code=old_value["code"],
+        new_code=code,
+        source=source,
+    )
+    return MarkResult(existing, Outcome.AMENDED)
+
+
+def apply_mark(
+    placement: Placement,
+    day: date,
+    session: str,
+    entry: MarkEntry,
+    *,
+    by: User | None,
+    source: str = "web",
+    why: str | None = None,
+    now: datetime | None = None,
+) -> MarkResult:
+    """Record one session's mark in the current transaction (no commit). Raises RuleBroken, or MarkConflict for a
+    different mark without a reason."""
+    session = (session or "").upper()
+    now = now or utcnow()
+    code = _checked_code(placement, day, session, entry, today=local_now(now).date(), expected=is_expected)
+    existing = _existing(placement, day, session)
+    if existing is None:
+        mark = _new_mark(placement, day, session, entry, code, by=by, source=source, now=now)
+        try:
+            with savepoint():
+                db.session.add(mark)
+        except IntegrityError:
+            # Someone else marked the same session a moment ago: carry on as if we had found their mark.
+            existing = _existing(placement, day, session)
+            if existing is None:  # pragma: no cover - the constraint fired, so the row is there
+                raise
+        else:
+            _audit_created(mark, placement, by=by, source=source)
+            attendance_alerts.mark_recorded(mark, placement, now=now)
+            return MarkResult(mark, Outcome.CREATED)
+    result = _compare_or_amend(existing, placement, entry, code, why=why, by=by, source=source, now=now)
+    if result.outcome == Outcome.AMENDED:
+        attendance_alerts.mark_recorded(existing, placement, now=now)
+    return result
+
+
+@dataclass
+class PlannedMark:
+    """One mark of a batch (the week grid, a CSV file, an API call)."""
+
+    placement: Placement
+    day: date
+    session: str
+    entry: MarkEntry
+    why: str | None = None
+
+
+class BatchClash(Exception):
+    """Another request marked one of the batch's sessions at the same moment. Roll back and run the batch again:
+    the second time its marks are found and compared like any other."""
+
+
+def apply_marks(
+    planned: Sequence[PlannedMark], *, by: User | None, source: str, now: datetime | None = None
+) -> list[MarkResult | RuleBroken]:
+    """Many marks in the current transaction (no commit), with the same rules as apply_mark, and for each its
+    result or the RuleBroken (a MarkConflict included) it met: the caller rolls back unless it wants them all.
+
+    The lookups are made once for the batch (its existing marks, each school's days, the open unmarked alerts) and
+    the new marks are inserted in one flush, so a batch costs a handful of queries rather than several per mark.
+    Raises BatchClash if a concurrent request inserted one of the same sessions first."""
+    now = now or utcnow()
+    begin_transaction_now()
+    if not planned:
+        return []
+    placement_ids = {item.placement.id for item in planned}
+    first, last = min(item.day for item in planned), max(item.day for item in planned)
+    existing = marks_for(placement_ids, first, last)
+    days = {
+        school_id: set(school_days(school_id, first, last)) for school_id in {i.placement.school_id for i in planned}
+    }
+    open_unmarked = attendance_alerts.open_unmarked_alerts(placement_ids, first, last)
+
+    def expected(placement, day, session) -> bool:
+        return (
+            placement.status in COUNTING_STATUSES
+            and placement.expects(day, session)
+            and day in days[placement.school_id]
+        )
+
+    today = local_now(now).date()
+    results: list[MarkResult | RuleBroken] = []
+    absences = []
+    inserted = False
+    for item in planned:
+        session = (item.session or "").upper()
+        key = (item.placement.id, item.day, session)
+        try:
+            code = _checked_code(item.placement, item.day, session, item.entry, today=today, expected=expected)
+            if key in existing:
+                result = _compare_or_amend(
+                    existing[key], item.placement, item.entry, code, why=item.why, by=by, source=source, now=now
+                )
+            else:
+                mark = _new_mark(item.placement, item.day, session, item.entry, code, by=by, source=source, now=now)
+                db.session.add(mark)
+                _audit_created(mark, item.placement, by=by, source=source)
+                existing[key] = mark
+                inserted = True
+                result = MarkResult(mark, Outcome.CREATED)
+        except RuleBroken as exc:
+            results.append(exc)
+            continue
+        results.append(result)
+        if result.outcome != Outcome.UNCHANGED:
+            alert = open_unmarked.pop(key, None)
+            if alert is not None:
+                alert.resolved_at, alert.mark_id = now, result.mark.id
+            if result.mark.kind == MarkKind.ABSENT:
+                absences.append((result.mark, item.placement))
+    if inserted:
+        try:
+            with savepoint():
+                db.session.flush()
+        except IntegrityError as exc:
+            raise BatchClash("a session of the batch was marked by someone else at the same moment") from exc
+    for mark, placement in absences:
+        attendance_alerts.mark_recorded(mark, placement, now=now)
+    return results
+
+
+def _existing(placement: Placement, day: date, session: str) -> AttendanceMark | None:
+    query = select(AttendanceMark).where(
+        AttendanceMark.placement_id == placement.id, AttendanceMark.day == day, AttendanceMark.session == session
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry, **kwargs) -> MarkResult:
+    """One mark, committed (or nothing, on a RuleBroken)."""
+    try:
+        result = apply_mark(placement, day, session, entry, **kwargs)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def absences_to_decide(school_id, pupil_id) -> list[AttendanceMark]:
+    """The pupil's absences still coded N (no reason the school has accepted), oldest first."""
+    return list(
+        db.session.scalars(
+            select(AttendanceMark)
+            .where(
+                AttendanceMark.school_id == school_id,
+                AttendanceMark.pupil_id == pupil_id,
+                AttendanceMark.kind == MarkKind.ABSENT.value,
+                AttendanceMark.code == "N",
+            )
+            .order_by(AttendanceMark.day, AttendanceMark.session)
+        )
+    )
+
+
+def decide_absence(mark: AttendanceMark, code: str, *, why: str, by: User, now: datetime | None = None) -> None:
+    """The school's decision on an absence the provider could not explain: the register code it gets (authorised
+    or not), kept as an amendment with the reason (the provider's mark itself is unchanged). Commits."""
+    from shared.attendance_codes import SCHOOL_DECISIONS
+
+    if mark.kind != MarkKind.ABSENT.value or mark.code not in SCHOOL_DECISIONS:
+        raise RuleBroken("Only an absence without an accepted reason can be decided here", "code")
+    if code not in SCHOOL_DECISIONS:
+        raise RuleBroken("Choose the code for the school's register", "code")
+    why = (why or "").strip()
+    if not why:
+        raise RuleBroken("Say why, for the record: for example, what the parent told you", "why")
+    if len(why) > 500:
+        raise RuleBroken("The reason must be 500 characters or fewer", "why")
+    if code == mark.code:
+        raise RuleBroken(f"The session is already coded {code}", "code")
+    now = now or utcnow()
+    old_value = mark_value(mark)
+    db.session.add(
+        AttendanceAmendment(
+            mark=mark,
+            old_value=old_value,
+            new_value={**old_value, "code": code},
+            why=why,
+            source="school",
+            amended_by_id=by.id,
+            amended_at=now,
+        )
+    )
+    mark.code, mark.amended_at = code, now
+    audit.record(
+        "attendance.absence_decided",
+        organisation=db.session.get(Organisation, mark.school_id),
+        obj=mark,
+        actor=by,
+        day=mark.day.isoformat(),
+        session=mark.session,
+        old_code=old_value["code"],
+        new_code=code,
+    )
+    db.session.commit()
+
+
+# --- the provider's agreement --------------------------------------------------------------------------------------
+
+
+def save_deadlines(profile: ProviderProfile, *, am: time, pm: time, by: User) -> None:
+    if not time(8, 0) <= am <= time(12, 0):
+        raise RuleBroken("The morning deadline must be between 8:00 and 12:00", "am")
+    if not time(12, 0) <= pm <= time(17, 0):
+        raise RuleBroken("The afternoon deadline must be between 12:00 and 17:00", "pm")
+    profile.am_marks_due, profile.pm_marks_due = am, pm
+    audit.record(
+        "provider.deadlines_saved",
+        organisation=profile.school,
+        obj=profile,
+        actor=by,
+        am=am.strftime("%H:%M"),
+        pm=pm.strftime("%H:%M"),
+    )
+    db.session.commit()
+
+
+# --- figures -------------------------------------------------------------------------------------------------------
+
+
+def attendance_counts(kinds: Iterable[str]) -> tuple[int, int]:
+    """(sessions marked, sessions attended) from the provider's marks: present or late is attended. Judged by the
+    marks, not the register codes: under dual registration every session is D, present or not. Sessions the
+    provider has not marked are not counted (the screens show them as missing instead)."""
+    possible = attended = 0
+    for kind in kinds:
+        possible += 1
+        attended += kind in ATTENDED_KINDS
+    return possible, attended
+
+
+def attendance_percent(kinds: Iterable[str]) -> float | None:
+    """Attendance at the provider as a percentage of the sessions it marked, or None when it marked none."""
+    possible, attended = attendance_counts(kinds)
+    return round(100 * attended / possible, 1) if possible else None
+
+
+PERSISTENT_ABSENCE_BELOW = 90.0

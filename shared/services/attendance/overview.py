@@ -1,0 +1,542 @@
+"""What the school's attendance lead reads: today's sessions, a pupil's recent weeks, the MIS export and the
+attendance percentages. Read-only.
+
+Every function here is a fixed number of set-based queries (columns, joins, GROUP BY), never one query per pupil:
+the attendance lead of a school with hundreds of placed pupils, in a local authority with a million marks, gets the
+"today" page in the same handful of queries as a school with three (bench/attendance.py measures it, and
+tests/test_school_attendance.py counts them). The rules of what is expected are shared.services.attendance.marks's
+(`Placement.expects`: the timetable and the placement's dates; a school day: in term, a weekday, not a bank holiday
+of England and Wales, not an INSET day), applied here in Python to rows already loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select
+
+from shared.attendance_codes import ATTENDED_KINDS, UNACCEPTED_REASONS, AbsenceReason, MarkKind
+from shared.extensions import db
+from shared.models import (
+    AttendanceAlert,
+    AttendanceAmendment,
+    AttendanceMark,
+    InsetDay,
+    Organisation,
+    OutboxEmail,
+    Placement,
+    ProviderProfile,
+    Pupil,
+    SchoolTerm,
+)
+from shared.models.pupil import slot_for
+from shared.notifications import MAX_ATTEMPTS
+from shared.services.attendance.marks import (
+    COUNTING_STATUSES,
+    PERSISTENT_ABSENCE_BELOW,
+    REASON_LABELS,
+    attendance_counts,
+    describe,
+    school_zone,
+)
+from shared.services.school_calendar import days as school_calendar
+from shared.services.school_calendar.days import SESSIONS, is_bank_holiday
+
+# The MIS export's columns, in order (documented on the export page).
+EXPORT_COLUMNS = ("UPN", "date", "session", "code", "provider", "late minutes", "comment")
+MAX_EXPORT_DAYS = 366  # one school year
+HEATMAP_WEEKS = 6
+HEATMAP_LOOK_BACK_WEEKS = 30  # how far back to look for six school weeks (past the summer holiday)
+
+# What the screens need of a mark to say it in words (shared.services.attendance.marks.describe) and colour it.
+MARK_COLUMNS = (
+    AttendanceMark.kind,
+    AttendanceMark.late_minutes,
+    AttendanceMark.reason,
+    AttendanceMark.reason_text,
+    AttendanceMark.code,
+)
+
+
+# --- one session's state, in words -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """present | late | absent | not_marked | overdue | not_expected | not_yet, with the words a person reads."""
+
+    state: str
+    words: str
+    code: str | None = None
+
+
+NOT_EXPECTED = SessionState("not_expected", "Not expected")
+NOT_YET = SessionState("not_yet", "Not happened yet")
+
+
+def _marked(kind: str, late_minutes, reason, reason_text, code: str) -> SessionState:
+    value = {"kind": kind, "late_minutes": late_minutes, "reason": reason, "reason_text": reason_text, "code": code}
+    return SessionState(kind, describe(value), code)
+
+
+def _is_school_day(day: date, in_term: bool, inset: bool) -> tuple[bool, str | None]:
+    """Whether the school expects anyone on the day, and if not, why (in words)."""
+    if day.weekday() >= 5:
+        return False, "It is a weekend."
+    if is_bank_holiday(day):
+        return False, "It is a bank holiday."
+    if inset:
+        return False, "It is an INSET (training) day."
+    if not in_term:
+        return False, "It is not in one of the school's terms (or it is in a half-term holiday)."
+    return True, None
+
+
+def _expects(timetable, start: date, end: date | None, day: date, session: str) -> bool:
+    # Placement.expects, on columns rather than a loaded Placement.
+    return start <= day and (end is None or day <= end) and slot_for(day, session) in (timetable or [])
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(school_zone()) if moment is not None else None
+
+
+def day_in_words(day: date) -> str:
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+
+
+# --- today ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PupilToday:
+    pupil_id: uuid.UUID
+    name: str
+    provider: str
+    sessions: dict[str, SessionState]
+
+
+@dataclass
+class Delivery:
+    """Whether the e-mails of one alert have gone: all sent, some still being tried, or none needed."""
+
+    state: str  # delivered | waiting | failed | none
+    words: str
+
+
+@dataclass
+class AlertToday:
+    kind: str  # absence | unmarked
+    pupil_id: uuid.UUID
+    pupil: str
+    provider: str
+    session: str
+    raised_at: datetime
+    resolved: bool
+    reason: str | None
+    delivery: Delivery
+
+
+@dataclass
+class Today:
+    day: date
+    school_day: bool
+    not_school_day_because: str | None
+    pupils: list[PupilToday] = field(default_factory=list)
+    alerts: list[AlertToday] = field(default_factory=list)
+    expected: int = 0
+    marked: int = 0
+    missing: int = 0
+    absences: int = 0
+
+
+def _delivery(emails: list[tuple]) -> Delivery:
+    if not emails:
+        return Delivery("none", "No e-mail was needed")
+    unsent = [(attempts, error) for sent_at, attempts, error in emails if sent_at is None]
+    if not unsent:
+        last = max(_local(sent_at) for sent_at, _, _ in emails)
+        return Delivery("delivered", f"Delivered {last.strftime('%H:%M')}")
+    attempts = max(a for a, _ in unsent)
+    if attempts >= MAX_ATTEMPTS:
+        return Delivery("failed", f"Not delivered: gave up after {attempts} attempts")
+    if attempts == 0:
+        return Delivery("waiting", "Waiting to be sent")
+    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+    return Delivery("waiting", f"Not delivered yet: {tries}, will retry")
+
+
+def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
+    """Every placed pupil the school expects on `day`, each AM and PM session's state, the totals, and the day's
+    alerts with whether their e-mails were delivered. Five queries, whatever the size of the school."""
+    in_term = (
+        db.session.scalar(
+            select(SchoolTerm.id).where(SchoolTerm.school_id == school_id, school_calendar.in_term(day)).limit(1)
+        )
+        is not None
+    )
+    inset = (
+        db.session.scalar(select(InsetDay.id).where(InsetDay.school_id == school_id, InsetDay.day == day)) is not None
+    )
+    school_day, because = _is_school_day(day, in_term, inset)
+    result = Today(day, school_day, because)
+    grace = timedelta(minutes=current_app.config["UNMARKED_GRACE_MINUTES"])
+    zone = school_zone()
+
+    if school_day:
+        placements = db.session.execute(
+            select(
+                Placement.id,
+                Placement.pupil_id,
+                Placement.timetable,
+                Placement.start_date,
+                Placement.end_date,
+                Pupil.first_name,
+                Pupil.last_name,
+                Pupil.preferred_name,
+                Organisation.name.label("provider"),
+                ProviderProfile.am_marks_due,
+                ProviderProfile.pm_marks_due,
+            )
+            .join(Pupil, Pupil.id == Placement.pupil_id)
+            .join(Organisation, Organisation.id == Placement.provider_id)
+            .join(ProviderProfile, ProviderProfile.organisation_id == Placement.provider_id)
+            .where(
+                Placement.school_id == school_id,
+                Placement.status.in_(COUNTING_STATUSES),
+                Placement.start_date <= day,
+                (Placement.end_date.is_(None)) | (Placement.end_date >= day),
+            )
+            .order_by(Pupil.last_name, Pupil.first_name, Organisation.name)
+        ).all()
+        marks = {
+            (row.placement_id, row.session): row
+            for row in db.session.execute(
+                select(AttendanceMark.placement_id, AttendanceMark.session, *MARK_COLUMNS).where(
+                    AttendanceMark.school_id == school_id, AttendanceMark.day == day
+                )
+            )
+        }
+        for row in placements:
+            sessions: dict[str, SessionState] = {}
+            for session in SESSIONS:
+                if not _expects(row.timetable, row.start_date, row.end_date, day, session):
+                    sessions[session] = NOT_EXPECTED
+                    continue
+                result.expected += 1
+                mark = marks.get((row.id, session))
+                if mark is not None:
+                    result.marked += 1
+                    result.absences += mark.kind == MarkKind.ABSENT
+                    sessions[session] = _marked(mark.kind, mark.late_minutes, mark.reason, mark.reason_text, mark.code)
+                    continue
+                due = datetime.combine(day, row.am_marks_due if session == "AM" else row.pm_marks_due, tzinfo=zone)
+                if now >= due + grace:
+                    result.missing += 1
+                    sessions[session] = SessionState("overdue", "Overdue")
+                else:
+                    sessions[session] = SessionState("not_marked", f"Not marked (due {due.strftime('%H:%M')})")
+            if any(state is not NOT_EXPECTED for state in sessions.values()):
+                name = f"{row.preferred_name or row.first_name} {row.last_name}"
+                result.pupils.append(PupilToday(row.pupil_id, name, row.provider, sessions))
+
+    # Alerts are listed even on a day that is no longer a school day (an INSET day added afterwards).
+    alerts = db.session.execute(
+        select(
+            AttendanceAlert.id,
+            AttendanceAlert.kind,
+            AttendanceAlert.pupil_id,
+            AttendanceAlert.session,
+            AttendanceAlert.raised_at,
+            AttendanceAlert.resolved_at,
+            AttendanceAlert.reason,
+            Pupil.first_name,
+            Pupil.last_name,
+            Pupil.preferred_name,
+            Organisation.name.label("provider"),
+        )
+        .join(Pupil, Pupil.id == AttendanceAlert.pupil_id)
+        .join(Organisation, Organisation.id == AttendanceAlert.provider_id)
+        .where(AttendanceAlert.school_id == school_id, AttendanceAlert.day == day)
+        .order_by(AttendanceAlert.raised_at, AttendanceAlert.session)
+    ).all()
+    emails: dict = {}
+    if alerts:
+        for alert_id, sent_at, attempts, error in db.session.execute(
+            select(OutboxEmail.alert_id, OutboxEmail.sent_at, OutboxEmail.attempts, OutboxEmail.last_error)
+            .join(AttendanceAlert, AttendanceAlert.id == OutboxEmail.alert_id)
+            .where(AttendanceAlert.school_id == school_id, AttendanceAlert.day == day)
+        ):
+            emails.setdefault(alert_id, []).append((sent_at, attempts, error))
+    for row in alerts:
+        result.alerts.append(
+            AlertToday(
+                kind=row.kind,
+                pupil_id=row.pupil_id,
+                pupil=f"{row.preferred_name or row.first_name} {row.last_name}",
+                provider=row.provider,
+                session=row.session,
+                raised_at=_local(row.raised_at),
+                resolved=row.resolved_at is not None,
+                reason=REASON_LABELS[AbsenceReason(row.reason)] if row.reason else None,
+                delivery=_delivery(emails.get(row.id, [])),
+            )
+        )
+    return result
+
+
+# --- a pupil's recent weeks ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class HeatmapWeek:
+    monday: date
+    cells: list[tuple[date, str, SessionState]]  # Monday AM, Monday PM, ... Friday PM
+
+
+@dataclass
+class Heatmap:
+    weeks: list[HeatmapWeek]
+    start: date | None
+    end: date | None
+    percent: float | None
+    possible: int
+    attended: int
+
+
+def pupil_heatmap(school_id: uuid.UUID, pupil_id: uuid.UUID, today_: date, now: datetime) -> Heatmap:
+    """The pupil's last HEATMAP_WEEKS school weeks (weeks with at least one school day, this week included), each
+    AM and PM session: present, late, absent, not marked, not expected; and the attendance % over those weeks."""
+    this_monday = today_ - timedelta(days=today_.weekday())
+    look_from = this_monday - timedelta(weeks=HEATMAP_LOOK_BACK_WEEKS)
+    look_to = this_monday + timedelta(days=4)
+    terms = db.session.execute(
+        select(
+            SchoolTerm.start_date, SchoolTerm.end_date, SchoolTerm.half_term_starts, SchoolTerm.half_term_ends
+        ).where(SchoolTerm.school_id == school_id, SchoolTerm.start_date <= look_to, SchoolTerm.end_date >= look_from)
+    ).all()
+    inset = set(
+        db.session.scalars(
+            select(InsetDay.day).where(InsetDay.school_id == school_id, InsetDay.day.between(look_from, look_to))
+        )
+    )
+
+    def is_school_day(day: date) -> bool:
+        in_term = any(school_calendar.covers(*term, day) for term in terms)
+        return _is_school_day(day, in_term, day in inset)[0]
+
+    mondays: list[date] = []
+    monday = this_monday
+    while monday >= look_from and len(mondays) < HEATMAP_WEEKS:
+        if any(is_school_day(monday + timedelta(days=n)) for n in range(5)):
+            mondays.append(monday)
+        monday -= timedelta(weeks=1)
+    mondays.reverse()
+    if not mondays:
+        return Heatmap([], None, None, None, 0, 0)
+    start, end = mondays[0], min(mondays[-1] + timedelta(days=4), today_)
+
+    placements = db.session.execute(
+        select(Placement.id, Placement.timetable, Placement.start_date, Placement.end_date).where(
+            Placement.school_id == school_id,
+            Placement.pupil_id == pupil_id,
+            Placement.status.in_(COUNTING_STATUSES),
+        )
+    ).all()
+    marks = {
+        (row.day, row.session): row
+        for row in db.session.execute(
+            select(AttendanceMark.day, AttendanceMark.session, *MARK_COLUMNS).where(
+                AttendanceMark.school_id == school_id,
+                AttendanceMark.pupil_id == pupil_id,
+                AttendanceMark.day.between(start, end),
+            )
+        )
+    }
+    weeks = []
+    kinds = []
+    for monday in mondays:
+        cells = []
+        for offset in range(5):
+            day = monday + timedelta(days=offset)
+            for session in SESSIONS:
+                mark = marks.get((day, session))
+                if mark is not None:
+                    state = _marked(mark.kind, mark.late_minutes, mark.reason, mark.reason_text, mark.code)
+                    kinds.append(mark.kind)
+                elif day > today_:
+                    state = NOT_YET
+                elif is_school_day(day) and any(
+                    _expects(p.timetable, p.start_date, p.end_date, day, session) for p in placements
+                ):
+                    state = SessionState("not_marked", "Not marked")
+                else:
+                    state = NOT_EXPECTED
+                cells.append((day, session, state))
+        weeks.append(HeatmapWeek(monday, cells))
+    possible, attended = attendance_counts(kinds)
+    percent = round(100 * attended / possible, 1) if possible else None
+    return Heatmap(weeks, start, end, percent, possible, attended)
+
+
+# --- percentages ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PercentRow:
+    id: uuid.UUID
+    name: str
+    possible: int
+    attended: int
+    unauthorised: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.attended / self.possible, 1) if self.possible else None
+
+    @property
+    def persistent_absence(self) -> bool:
+        return self.percent is not None and self.percent < PERSISTENT_ABSENCE_BELOW
+
+
+def _figures():
+    # attendance_counts' rule in SQL: every marked session is possible; present or late is attended. Unauthorised:
+    # absences whose reason the school has not accepted (by the reason, so dual registration's D counts too).
+    possible = func.count()
+    attended = func.sum(case((AttendanceMark.kind.in_(sorted(ATTENDED_KINDS)), 1), else_=0))
+    unaccepted = sorted(reason.value for reason in UNACCEPTED_REASONS)
+    unauthorised = func.sum(
+        case((and_(AttendanceMark.kind == MarkKind.ABSENT.value, AttendanceMark.reason.in_(unaccepted)), 1), else_=0)
+    )
+    return possible.label("possible"), attended.label("attended"), unauthorised.label("unauthorised")
+
+
+def percentages(school_id: uuid.UUID, start: date, end: date) -> tuple[list[PercentRow], list[PercentRow]]:
+    """Attendance % per pupil and per provider over the marked sessions from start to end (two GROUP BY queries)."""
+    in_range = (AttendanceMark.school_id == school_id, AttendanceMark.day.between(start, end))
+    pupils = db.session.execute(
+        select(AttendanceMark.pupil_id, Pupil.first_name, Pupil.last_name, Pupil.preferred_name, *_figures())
+        .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
+        .where(*in_range)
+        .group_by(AttendanceMark.pupil_id, Pupil.first_name, Pupil.last_name, Pupil.preferred_name)
+        .order_by(Pupil.last_name, Pupil.first_name)
+    ).all()
+    providers = db.session.execute(
+        select(AttendanceMark.provider_id, Organisation.name, *_figures())
+        .join(Organisation, Organisation.id == AttendanceMark.provider_id)
+        .where(*in_range)
+        .group_by(AttendanceMark.provider_id, Organisation.name)
+        .order_by(Organisation.name)
+    ).all()
+    return (
+        [
+            PercentRow(
+                r.pupil_id,
+                f"{r.preferred_name or r.first_name} {r.last_name}",
+                int(r.possible),
+                int(r.attended),
+                int(r.unauthorised),
+            )
+            for r in pupils
+        ],
+        [PercentRow(r.provider_id, r.name, int(r.possible), int(r.attended), int(r.unauthorised)) for r in providers],
+    )
+
+
+def current_term_start(school_id: uuid.UUID, day: date) -> date:
+    """The first day of the term `day` is in (or of the last term before it); else 1 September of the school year."""
+    start = db.session.scalar(
+        select(func.max(SchoolTerm.start_date)).where(SchoolTerm.school_id == school_id, SchoolTerm.start_date <= day)
+    )
+    return start or date(day.year if day.month >= 9 else day.year - 1, 9, 1)
+
+
+# --- the MIS export ------------------------------------------------------------------------------------------------
+
+
+def _export_query(school_id: uuid.UUID, start: date, end: date):
+    # The reason the mark was last amended, for marks that were (a correlated subquery, run only for those rows).
+    last_amendment = (
+        select(AttendanceAmendment.why)
+        .where(AttendanceAmendment.mark_id == AttendanceMark.id)
+        .order_by(AttendanceAmendment.amended_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Pupil.upn,
+            AttendanceMark.day,
+            AttendanceMark.session,
+            AttendanceMark.code,
+            Organisation.name.label("provider"),
+            AttendanceMark.kind,
+            AttendanceMark.late_minutes,
+            AttendanceMark.reason,
+            AttendanceMark.reason_text,
+            case((AttendanceMark.amended_at.is_not(None), last_amendment), else_=None).label("amended_because"),
+        )
+        .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
+        .join(Organisation, Organisation.id == AttendanceMark.provider_id)
+        .where(AttendanceMark.school_id == school_id, AttendanceMark.day.between(start, end))
+        .order_by(Pupil.upn, AttendanceMark.day, AttendanceMark.session)
+    )
+
+
+def export_row_count(school_id: uuid.UUID, start: date, end: date) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AttendanceMark)
+        .where(AttendanceMark.school_id == school_id, AttendanceMark.day.between(start, end))
+    )
+
+
+def export_comment(kind: str, late_minutes, reason, reason_text, amended_because) -> str:
+    """The comment column: how late, or the absence reason in the provider's words, and why a mark was amended."""
+    parts = []
+    if kind == MarkKind.LATE and late_minutes:
+        parts.append(f"Late {late_minutes} minutes")
+    elif kind == MarkKind.ABSENT and reason:
+        label = REASON_LABELS[AbsenceReason(reason)]
+        parts.append(f"{label}: {reason_text}" if reason == AbsenceReason.OTHER and reason_text else label)
+    if amended_because:
+        parts.append(f"Amended: {amended_because}")
+    return "; ".join(parts)
+
+
+def _cell(value) -> str:
+    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) is made plain with a leading quote:
+    the comment carries a provider's own words into the school's MIS."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(school_id: uuid.UUID, start: date, end: date) -> Iterator[str]:
+    """The CSV, a few rows at a time: one query, read in batches, so a year for every pupil never sits in memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    rows = db.session.execute(_export_query(school_id, start, end).execution_options(yield_per=2000))
+    for written, row in enumerate(rows, start=1):
+        writer.writerow(
+            [
+                row.upn,
+                row.day.isoformat(),
+                row.session,
+                row.code,
+                _cell(row.provider),
+                row.late_minutes if row.late_minutes is not None else "",
+                _cell(export_comment(row.kind, row.late_minutes, row.reason, row.reason_text, row.amended_because)),
+            ]
+        )
+        if written % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

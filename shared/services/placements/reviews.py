@@ -1,0 +1,341 @@
+"""Placement reviews (every 6-8 weeks: the placement's own interval) and the AP lead's site visits.
+
+- The first review is due `review_interval_weeks` after the placement starts; after that, on the date the last
+  review set (its next_review_on). A review that ended the placement sets none.
+- A review's attendance and incident figures come from the data (the marks and the incidents since the start or the
+  last review), never typed in, so the record says what the school knew when it decided.
+- "Cease" ends the placement then and there: status ended, its end date and the pupil's destination.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from shared import audit
+from shared.extensions import db
+from shared.models import (
+    AttendanceMark,
+    Organisation,
+    Placement,
+    PlacementReview,
+    PlacementStatus,
+    ProviderSite,
+    SiteVisit,
+    User,
+)
+from shared.services.attendance.marks import attendance_percent, local_now, school_zone
+from shared.services.errors import RuleBroken
+from shared.services.placements import incidents
+from shared.services.placements.plans import END_DESTINATIONS, mark_ended
+
+# A review is flagged "Due" this many days before its date (the policy: reviews at least every 6-8 weeks).
+DUE_SOON_DAYS = 7
+MAX_TEXT = 5000
+
+OUTCOMES: dict[str, str] = {
+    "continue": "Continue the placement as it is",
+    "adjust": "Adjust the placement",
+    "cease": "End the placement",
+}
+
+# Where the pupil goes when a placement ends (the census's leaving destination, in plain words).
+DESTINATIONS = END_DESTINATIONS  # one list: shared.services.placements.plans
+
+
+class ReviewState(enum.StrEnum):
+    OVERDUE = "overdue"
+    DUE = "due"
+    SCHEDULED = "scheduled"
+
+
+@dataclass
+class ReviewDue:
+    placement: Placement
+    last_review: PlacementReview | None
+    due_on: date
+    state: ReviewState
+
+
+def next_review_due(placement: Placement, last_review: PlacementReview | None) -> date | None:
+    """When the placement's next review is due: the date the last review set, or one interval after the start for
+    the first. None when the last review ended the placement."""
+    if last_review is not None:
+        return last_review.next_review_on
+    return placement.start_date + timedelta(weeks=placement.review_interval_weeks)
+
+
+def state_of(due_on: date, today: date) -> ReviewState:
+    if due_on < today:
+        return ReviewState.OVERDUE
+    if due_on <= today + timedelta(days=DUE_SOON_DAYS):
+        return ReviewState.DUE
+    return ReviewState.SCHEDULED
+
+
+def last_review_of(placement_id: uuid.UUID) -> PlacementReview | None:
+    return db.session.scalar(
+        select(PlacementReview)
+        .where(PlacementReview.placement_id == placement_id)
+        .order_by(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc())
+        .limit(1)
+    )
+
+
+def latest_reviews(placement_ids: list) -> dict[uuid.UUID, PlacementReview]:
+    """Each placement's most recent review, in one query."""
+    latest: dict[uuid.UUID, PlacementReview] = {}
+    if placement_ids:
+        for review in db.session.scalars(
+            select(PlacementReview)
+            .where(PlacementReview.placement_id.in_(placement_ids))
+            .order_by(PlacementReview.held_on, PlacementReview.recorded_at)
+        ):
+            latest[review.placement_id] = review  # ordered oldest first, so the last one wins
+    return latest
+
+
+def next_reviews_due(placements: list[Placement]) -> dict[uuid.UUID, date | None]:
+    """next_review_due for each planned or running placement (None for the others), in one query."""
+    latest = latest_reviews([p.id for p in placements])
+    return {
+        p.id: next_review_due(p, latest.get(p.id))
+        if p.status in (PlacementStatus.ACTIVE, PlacementStatus.PLANNED)
+        else None
+        for p in placements
+    }
+
+
+def due_reviews(school_id: uuid.UUID, today: date) -> list[ReviewDue]:
+    """Every running placement of the school with its next review date and whether it is due or overdue, soonest
+    first."""
+    placements = list(
+        db.session.scalars(
+            select(Placement).where(Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
+        )
+    )
+    latest = latest_reviews([p.id for p in placements])
+    out = []
+    for placement in placements:
+        last = latest.get(placement.id)
+        due_on = next_review_due(placement, last)
+        if due_on is not None:
+            out.append(ReviewDue(placement, last, due_on, state_of(due_on, today)))
+    return sorted(out, key=lambda r: (r.due_on, r.placement.pupil.last_name))
+
+
+# --- figures from the data ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    start: date
+    end: date
+    attendance_percent: float | None
+    incident_count: int
+
+
+def period_start(placement: Placement, last_review: PlacementReview | None) -> date:
+    """The figures cover the time since the last review (from the day after it) or since the placement started."""
+    return last_review.held_on + timedelta(days=1) if last_review else placement.start_date
+
+
+def figures(placement: Placement, last_review: PlacementReview | None, end: date) -> PeriodFigures:
+    start = period_start(placement, last_review)
+    kinds = db.session.scalars(
+        select(AttendanceMark.kind).where(
+            AttendanceMark.placement_id == placement.id, AttendanceMark.day >= start, AttendanceMark.day <= end
+        )
+    )
+    zone = school_zone()
+    count = incidents.count_for_placement(
+        placement.id,
+        datetime.combine(start, time(0), tzinfo=zone).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC),
+    )
+    return PeriodFigures(start, end, attendance_percent(kinds), count)
+
+
+# --- recording a review ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewRecord:
+    held_on: date | None
+    school_attendees: str | None
+    provider_attendees: str | None
+    parents_attendees: str | None
+    pupil_attendee: str | None
+    attendance_notes: str | None
+    behaviour: str | None
+    academic_progress: str | None
+    wellbeing: str | None
+    pupil_voice: str | None
+    outcome: str | None
+    changes: str | None
+    end_date: date | None
+    destination: str | None
+    next_review_on: date | None
+
+
+def _text(value: str | None, field_name: str, message: str | None = None, limit: int = MAX_TEXT) -> str | None:
+    value = (value or "").strip() or None
+    if value is None and message:
+        raise RuleBroken(message, field_name)
+    if value and len(value) > limit:
+        raise RuleBroken(f"Keep this to {limit} characters or fewer", field_name)
+    return value
+
+
+def record_review(
+    placement: Placement, details: ReviewRecord, *, by: User, today: date | None = None
+) -> PlacementReview:
+    """Record a held review (commits). Raises RuleBroken with the field it is about."""
+    today = today or local_now().date()
+    if placement.status != PlacementStatus.ACTIVE:
+        raise RuleBroken("Reviews are recorded for running placements only, and this one is not running", "held_on")
+    last = last_review_of(placement.id)
+    held_on = details.held_on
+    if held_on is None:
+        raise RuleBroken("Enter the date the review was held", "held_on")
+    if held_on > today:
+        raise RuleBroken("The review date must be today or in the past", "held_on")
+    if held_on < placement.start_date:
+        raise RuleBroken("The review date must be on or after the day the placement started", "held_on")
+    if last is not None and held_on < last.held_on:
+        raise RuleBroken(
+            f"The review date must be on or after the last review, held on {last.held_on.strftime('%-d %B %Y')}",
+            "held_on",
+        )
+    attendees = {
+        "school": _text(details.school_attendees, "school_attendees", "Enter who attended from the school", 500),
+        "provider": _text(details.provider_attendees, "provider_attendees", limit=500),
+        "parents": _text(details.parents_attendees, "parents_attendees", limit=500),
+        "pupil": _text(details.pupil_attendee, "pupil_attendee", limit=500),
+    }
+    attendance_notes = _text(details.attendance_notes, "attendance_notes", "Write the notes on attendance")
+    behaviour = _text(details.behaviour, "behaviour", "Write the notes on behaviour")
+    progress = _text(details.academic_progress, "academic_progress", "Write the notes on academic progress")
+    wellbeing = _text(details.wellbeing, "wellbeing", "Write the notes on wellbeing")
+    pupil_voice = _text(details.pupil_voice, "pupil_voice")
+
+    if details.outcome not in OUTCOMES:
+        raise RuleBroken("Choose the outcome of the review: continue, adjust or end the placement", "outcome")
+    changes = end_date = destination = next_review_on = None
+    if details.outcome == "adjust":
+        changes = _text(details.changes, "changes", "Say what changes in the placement")
+    if details.outcome == "cease":
+        end_date = details.end_date
+        if end_date is None:
+            raise RuleBroken("Enter the date the placement ends", "end_date")
+        if end_date < placement.start_date:
+            raise RuleBroken("The end date must be on or after the day the placement started", "end_date")
+        if details.destination not in DESTINATIONS:
+            raise RuleBroken("Choose where the pupil goes when the placement ends", "destination")
+        destination = details.destination
+    else:
+        next_review_on = details.next_review_on
+        if next_review_on is None:
+            raise RuleBroken("Enter the date of the next review", "next_review_on")
+        if next_review_on <= held_on:
+            raise RuleBroken("The next review must be after the date this review was held", "next_review_on")
+
+    numbers = figures(placement, last, held_on)
+    review = PlacementReview(
+        placement_id=placement.id,
+        school_id=placement.school_id,
+        due_on=next_review_due(placement, last) or held_on,
+        held_on=held_on,
+        attendees=attendees,
+        attendance_percent=numbers.attendance_percent,
+        incident_count=numbers.incident_count,
+        attendance_notes=attendance_notes,
+        behaviour=behaviour,
+        academic_progress=progress,
+        wellbeing=wellbeing,
+        pupil_voice=pupil_voice,
+        outcome=details.outcome,
+        changes=changes,
+        end_date=end_date,
+        destination=destination,
+        next_review_on=next_review_on,
+        recorded_by_id=by.id,
+    )
+    db.session.add(review)
+    db.session.flush()
+    school = db.session.get(Organisation, placement.school_id)
+    audit.record("review.recorded", organisation=school, obj=review, actor=by, outcome=details.outcome)
+    if details.outcome == "cease":
+        mark_ended(placement, end_date=end_date, destination=destination, by=by)
+    db.session.commit()
+    return review
+
+
+# --- site visits ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitRecord:
+    visited_on: date | None
+    site_id: str | None
+    placement_ids: list[str]
+    findings: str | None
+    actions: str | None
+
+
+def placements_at(school_id: uuid.UUID, provider_id: uuid.UUID) -> list[Placement]:
+    """The school's running placements at a provider: the pupils a visitor may see there."""
+    return list(
+        db.session.scalars(
+            select(Placement).where(
+                Placement.school_id == school_id,
+                Placement.provider_id == provider_id,
+                Placement.status == PlacementStatus.ACTIVE,
+            )
+        )
+    )
+
+
+def record_visit(
+    school: Organisation, provider_id: uuid.UUID, details: VisitRecord, *, by: User, today: date | None = None
+) -> SiteVisit:
+    """Record the AP lead's visit to one of the provider's sites (commits)."""
+    today = today or local_now().date()
+    if details.visited_on is None:
+        raise RuleBroken("Enter the date of the visit", "visited_on")
+    if details.visited_on > today:
+        raise RuleBroken("The date of the visit must be today or in the past", "visited_on")
+    sites = {
+        str(s.id): s
+        for s in db.session.scalars(select(ProviderSite).where(ProviderSite.organisation_id == provider_id))
+    }
+    site = None
+    if sites:
+        site = sites.get(details.site_id or "")
+        if site is None:
+            raise RuleBroken("Choose the site you visited", "site_id")
+    allowed = {str(p.id) for p in placements_at(school.id, provider_id)}
+    seen = list(dict.fromkeys(details.placement_ids or []))
+    if any(pid not in allowed for pid in seen):
+        raise RuleBroken("Select only pupils placed with this provider", "placement_ids")
+    findings = _text(details.findings, "findings", "Write what you found")
+    actions = _text(details.actions, "actions")
+    visit = SiteVisit(
+        school_id=school.id,
+        provider_id=provider_id,
+        site_id=site.id if site else None,
+        visited_on=details.visited_on,
+        pupils_seen=seen,
+        findings=findings,
+        actions=actions,
+        recorded_by_id=by.id,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    audit.record("visit.recorded", organisation=school, obj=visit, actor=by)
+    db.session.commit()
+    return visit

@@ -1,0 +1,1 @@
+"""A provider's way to approval: onboarding details and the AP lead's decision."""

@@ -1,0 +1,155 @@
+"""Onboarding approval: the checklist computed from the data, the provider's submission, and the AP lead's
+decision (approve with notes, or return with requests), recorded with a snapshot of the checklist.
+
+Only approved providers can receive placements (the placements issue checks `is_approved`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from flask import url_for
+
+from shared import audit
+from shared.evidence_catalogue import ProviderType, required_evidence
+from shared.extensions import db
+from shared.models import (
+    ApprovalDecision,
+    DocumentStatus,
+    ProviderProfile,
+    ProviderStatus,
+    utcnow,
+)
+from shared.notifications import tell_role
+from shared.roles import AP_LEAD, PROVIDER_MANAGER
+from shared.services.errors import RuleBroken
+from shared.services.evidence.staff_list import active_staff, current_confirmation
+from shared.services.evidence.status import current_documents
+from shared.services.providers.onboarding import contacts_complete, details_complete
+from shared.services.safeguarding.policies import confirmation_checklist_state
+
+POLICY_CONFIRMED = "The DSL has confirmed the school's current child protection policy"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    label: str
+    done: bool
+    detail: str = ""
+
+
+def approval_checklist(profile: ProviderProfile, today: date | None = None) -> list[ChecklistItem]:
+    today = today or date.today()
+    items = [
+        ChecklistItem("Organisation details", details_complete(profile)),
+        ChecklistItem("Teaching sites listed", bool(profile.sites), f"{len(profile.sites)} site(s)"),
+        ChecklistItem(
+            "DSL named, with phone and training date", contacts_complete(profile), profile.dsl_name or "No DSL named"
+        ),
+    ]
+    documents = current_documents(profile.organisation_id)
+    kind = ProviderType(profile.provider_type) if profile.provider_type else None
+    for evidence in required_evidence(kind):
+        document = documents.get(evidence.code)
+        if document is None:
+            items.append(ChecklistItem(evidence.name, False, "Not uploaded"))
+        elif document.status != DocumentStatus.VERIFIED:
+            items.append(ChecklistItem(evidence.name, False, document.status.value.replace("_", " ").capitalize()))
+        elif document.expiry_date is not None and document.expiry_date <= today:
+            items.append(ChecklistItem(evidence.name, False, f"Out of date since {document.expiry_date:%-d %B %Y}"))
+        else:
+            until = f" until {document.expiry_date:%-d %B %Y}" if document.expiry_date else ""
+            items.append(ChecklistItem(evidence.name, True, f"Verified{until}"))
+    staff = active_staff(profile.organisation_id)
+    items.append(ChecklistItem("Staff list", bool(staff), f"{len(staff)} people"))
+    confirmation = current_confirmation(profile.organisation_id)
+    items.append(
+        ChecklistItem(
+            "Written confirmation of staff checks, signed and current",
+            confirmation is not None,
+            f"Signed by {confirmation.typed_name} on {confirmation.signed_at:%-d %B %Y}"
+            if confirmation
+            else "Not signed",
+        )
+    )
+    # Done once the provider's DSL confirms the school's current version; not needed before the first upload.
+    items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(profile)))
+    return items
+
+
+def submit_for_approval(profile: ProviderProfile, *, by) -> None:
+    if profile.status not in (ProviderStatus.ONBOARDING, ProviderStatus.INVITED):
+        raise RuleBroken("Your organisation has already been submitted")
+    missing = [item.label for item in approval_checklist(profile) if not item.done and not _awaiting_review(item)]
+    if missing:
+        raise RuleBroken(f"Finish these first: {', '.join(missing)}")
+    _set_status(profile, ProviderStatus.SUBMITTED, by=by, why="submitted by the provider")
+    tell_role(
+        profile.school,
+        AP_LEAD,
+        text=f"{profile.organisation.name} has submitted its onboarding for approval.",
+        link=url_for("school_admin.provider_page", provider_id=profile.organisation_id),
+        subject="AP Portal: a provider is waiting for approval",
+    )
+    db.session.commit()
+
+
+def _awaiting_review(item: ChecklistItem) -> bool:
+    # A provider can submit while the school is still checking documents: that is the school's part.
+    return item.detail == "Awaiting review"
+
+
+def _set_status(profile: ProviderProfile, status: ProviderStatus, *, by, why: str) -> None:
+    old = profile.status
+    profile.status, profile.status_changed_at = status, utcnow()
+    audit.record(
+        "provider.status_changed",
+        organisation=profile.school,
+        obj=profile.organisation,
+        actor=by,
+        old=old.value,
+        new=status.value,
+        why=why,
+    )
+
+
+def decide(profile: ProviderProfile, *, approve: bool, notes: str, by) -> ApprovalDecision:
+    """The AP lead's decision. Approval needs every checklist item done; returning needs the requests written."""
+    if profile.status != ProviderStatus.SUBMITTED:
+        raise RuleBroken("Only a submitted provider can be approved or returned")
+    checklist = approval_checklist(profile)
+    if approve and not all(item.done for item in checklist):
+        raise RuleBroken("Every item on the checklist must be done before approval", "notes")
+    if not notes.strip():
+        raise RuleBroken("Write notes for the record" if approve else "Say what the provider needs to do", "notes")
+    decision = ApprovalDecision(
+        organisation_id=profile.organisation_id,
+        school_id=profile.school_id,
+        decision="approved" if approve else "returned",
+        notes=notes.strip(),
+        checklist=[asdict(item) for item in checklist],
+        decided_by_id=by.id,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    audit.record("provider.decision", organisation=profile.school, obj=decision, actor=by, decision=decision.decision)
+    if approve:
+        _set_status(profile, ProviderStatus.APPROVED, by=by, why="approved by the AP lead")
+        text = "The school has approved your organisation for placements."
+    else:
+        _set_status(profile, ProviderStatus.ONBOARDING, by=by, why="returned to the provider")
+        text = "The school has returned your onboarding with requests. See your task list."
+    tell_role(
+        profile.organisation,
+        PROVIDER_MANAGER,
+        text=text,
+        link=url_for("portal.onboarding_tasks"),
+        subject="AP Portal: the school has reviewed your onboarding",
+    )
+    db.session.commit()
+    return decision
+
+
+def is_approved(profile: ProviderProfile) -> bool:
+    return profile.status == ProviderStatus.APPROVED

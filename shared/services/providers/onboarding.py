@@ -1,0 +1,254 @@
+"""Provider onboarding: the organisation's details, teaching sites and contacts, and the task list they make.
+
+The provider manager fills these in on the portal; the AP lead sees the same data on the provider's page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from shared import audit
+from shared.evidence_catalogue import REGISTERED_TYPES, ProviderType, required_evidence
+from shared.extensions import db
+from shared.models import ProviderProfile, ProviderSite, User
+from shared.services.errors import RuleBroken
+from shared.services.evidence.staff_list import active_staff, current_confirmation
+from shared.services.evidence.status import GOOD_STANDINGS, Standing, current_documents, standing_of
+
+URN_RE = re.compile(r"^\d{6}$")  # GIAS unique reference number
+UKPRN_RE = re.compile(r"^1\d{7}$")  # UK Register of Learning Providers: 8 digits starting with 1
+COMPANY_RE = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$")  # Companies House: 8 digits, or 2 letters and 6 digits
+CHARITY_RE = re.compile(r"^\d{6,8}$")  # Charity Commission register numbers
+# UK postcode, including the outward-only forms people rarely type; spaces normalised before matching.
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$")
+PHONE_RE = re.compile(r"^\+?[\d ()-]{10,20}$")
+
+
+class OnboardingError(RuleBroken):
+    """A rule about the provider's details was broken; always names its field."""
+
+
+def normalise_postcode(raw: str) -> str:
+    cleaned = re.sub(r"\s+", "", (raw or "").upper())
+    match = POSTCODE_RE.match(cleaned)
+    if not match:
+        raise OnboardingError("Enter a real postcode, like SW1A 1AA", "postcode")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def _digits(raw: str | None) -> str:
+    return re.sub(r"\s+", "", raw or "").upper()
+
+
+@dataclass
+class OrganisationDetails:
+    provider_type: str
+    urn: str | None
+    ukprn: str | None
+    setting_type: str | None
+    company_number: str | None
+    charity_number: str | None
+    address_line_1: str
+    address_line_2: str | None
+    town: str
+    postcode: str
+
+
+def save_organisation_details(profile: ProviderProfile, details: OrganisationDetails, *, by: User) -> None:
+    try:
+        kind = ProviderType(details.provider_type)
+    except ValueError as exc:
+        raise OnboardingError("Select the type of provider", "provider_type") from exc
+    urn, ukprn = _digits(details.urn), _digits(details.ukprn)
+    if kind in REGISTERED_TYPES:
+        if not urn and not ukprn:
+            raise OnboardingError("Enter your URN or your UKPRN", "urn")
+        if urn and not URN_RE.match(urn):
+            raise OnboardingError("A URN is 6 digits, like 123456", "urn")
+        if ukprn and not UKPRN_RE.match(ukprn):
+            raise OnboardingError("A UKPRN is 8 digits starting with 1, like 10012345", "ukprn")
+        setting_type = None
+    else:
+        setting_type = (details.setting_type or "").strip()
+        if not setting_type:
+            raise OnboardingError(
+                "Describe your setting, for example 'farm-based vocational provision'", "setting_type"
+            )
+        urn = ukprn = ""
+    company, charity = _digits(details.company_number), _digits(details.charity_number)
+    if company and not COMPANY_RE.match(company):
+        raise OnboardingError("A company number is 8 characters, like 01234567 or SC123456", "company_number")
+    if charity and not CHARITY_RE.match(charity):
+        raise OnboardingError("A charity number is 6 to 8 digits", "charity_number")
+    if not details.address_line_1.strip():
+        raise OnboardingError("Enter the first line of your address", "address_line_1")
+    if not details.town.strip():
+        raise OnboardingError("Enter the town or city", "town")
+    postcode = normalise_postcode(details.postcode)
+
+    old_type = profile.provider_type
+    profile.provider_type = kind.value
+    profile.urn, profile.ukprn, profile.setting_type = urn or None, ukprn or None, setting_type
+    profile.company_number, profile.charity_number = company or None, charity or None
+    profile.address_line_1 = details.address_line_1.strip()
+    profile.address_line_2 = (details.address_line_2 or "").strip() or None
+    profile.town, profile.postcode = details.town.strip(), postcode
+    audit.record(
+        "provider.details_saved",
+        organisation=profile.organisation,
+        obj=profile.organisation,
+        actor=by,
+        old_type=old_type,
+        new_type=kind.value,
+    )
+    db.session.commit()
+
+
+@dataclass
+class SiteDetails:
+    name: str
+    address_line_1: str
+    address_line_2: str | None
+    town: str
+    postcode: str
+    activities: str
+
+
+def add_site(profile: ProviderProfile, site: SiteDetails, *, by: User) -> ProviderSite:
+    for field in ("name", "address_line_1", "town", "activities"):
+        if not getattr(site, field).strip():
+            messages = {
+                "name": "Enter a name for the site, like 'Main building'",
+                "address_line_1": "Enter the first line of the site's address",
+                "town": "Enter the town or city",
+                "activities": "Say what happens at this site",
+            }
+            raise OnboardingError(messages[field], field)
+    row = ProviderSite(
+        profile=profile,
+        organisation_id=profile.organisation_id,
+        name=site.name.strip(),
+        address_line_1=site.address_line_1.strip(),
+        address_line_2=(site.address_line_2 or "").strip() or None,
+        town=site.town.strip(),
+        postcode=normalise_postcode(site.postcode),
+        activities=site.activities.strip(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record("provider.site_added", organisation=profile.organisation, obj=row, actor=by)
+    db.session.commit()
+    return row
+
+
+def remove_site(site: ProviderSite, *, by: User) -> None:
+    profile = site.profile
+    audit.record("provider.site_removed", organisation=profile.organisation, obj=site, actor=by)
+    db.session.delete(site)
+    db.session.commit()
+
+
+@dataclass
+class Contacts:
+    manager_name: str
+    manager_email: str
+    manager_phone: str
+    dsl_name: str
+    dsl_email: str
+    dsl_phone: str
+    dsl_training_date: date | None
+
+
+def save_contacts(profile: ProviderProfile, contacts: Contacts, *, by: User, today: date | None = None) -> None:
+    today = today or date.today()
+    for field, message in (
+        ("manager_phone", "Enter the manager's phone number, like 01632 960 001"),
+        ("dsl_phone", "Enter the DSL's phone number, like 01632 960 001"),
+    ):
+        if not PHONE_RE.match((getattr(contacts, field) or "").strip()):
+            raise OnboardingError(message, field)
+    if contacts.dsl_training_date is None:
+        raise OnboardingError("Enter the date of the DSL's last safeguarding training", "dsl_training_date")
+    if contacts.dsl_training_date > today:
+        raise OnboardingError("The DSL's training date must be today or in the past", "dsl_training_date")
+    profile.manager_name, profile.manager_email = contacts.manager_name.strip(), contacts.manager_email.strip().lower()
+    profile.manager_phone = contacts.manager_phone.strip()
+    profile.dsl_name, profile.dsl_email = contacts.dsl_name.strip(), contacts.dsl_email.strip().lower()
+    profile.dsl_phone, profile.dsl_training_date = contacts.dsl_phone.strip(), contacts.dsl_training_date
+    audit.record("provider.contacts_saved", organisation=profile.organisation, obj=profile.organisation, actor=by)
+    db.session.commit()
+
+
+# --- the task list -------------------------------------------------------------------------------------------------
+
+COMPLETED, INCOMPLETE, CANNOT_START = "Completed", "Incomplete", "Cannot start yet"
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    title: str
+    status: str
+    hint: str = ""
+
+
+def details_complete(profile: ProviderProfile) -> bool:
+    return bool(profile.provider_type and profile.address_line_1 and profile.postcode)
+
+
+def contacts_complete(profile: ProviderProfile) -> bool:
+    return bool(profile.manager_name and profile.dsl_name and profile.dsl_phone and profile.dsl_training_date)
+
+
+def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
+    """The GOV.UK task list for the provider: what is done and what is left, in the order to do it."""
+    details = details_complete(profile)
+    tasks = [
+        Task("organisation", "Organisation details", COMPLETED if details else INCOMPLETE),
+        Task(
+            "sites",
+            "Teaching sites",
+            COMPLETED if profile.sites else INCOMPLETE,
+            "Every place where you would teach the school's pupils",
+        ),
+        Task(
+            "contacts",
+            "Contacts",
+            COMPLETED if contacts_complete(profile) else INCOMPLETE,
+            "Your manager and designated safeguarding lead",
+        ),
+    ]
+    if details and profile.provider_type:
+        required = required_evidence(ProviderType(profile.provider_type))
+        current = current_documents(profile.organisation_id)
+        standings = [standing_of(current.get(kind.code), date.today()) for kind in required]
+        in_hand = sum(standing in GOOD_STANDINGS for standing in standings)
+        needs_new = sum(standing in (Standing.REJECTED, Standing.EXPIRED) for standing in standings)
+        documents_hint = f"{len(required)} documents for your type of provider: {in_hand} uploaded"
+        if needs_new:
+            documents_hint += f"; {needs_new} {'needs' if needs_new == 1 else 'need'} a new version"
+        documents_status = COMPLETED if in_hand == len(required) else INCOMPLETE
+    else:
+        documents_hint, documents_status = "Tell us your type of provider first", CANNOT_START
+    tasks.append(Task("documents", "Documents", documents_status, documents_hint))
+    has_staff = bool(active_staff(profile.organisation_id))
+    tasks.append(
+        Task(
+            "staff",
+            "Staff list",
+            COMPLETED if has_staff else INCOMPLETE,
+            "Everyone who would work with the school's pupils, with their DBS checks",
+        )
+    )
+    signed = current_confirmation(profile.organisation_id) is not None
+    tasks.append(
+        Task(
+            "confirmation",
+            "Written confirmation of staff checks",
+            COMPLETED if signed else (INCOMPLETE if has_staff else CANNOT_START),
+            "Signed again whenever the staff list changes",
+        )
+    )
+    return tasks

@@ -1,0 +1,190 @@
+"""The governors' report as an A4 PDF: the same sections, figures and charts as the page, set like the safeguarding
+chronology's PDF (fpdf2, Helvetica, a heading on every page, page numbers). No pupil-level content reaches it: it
+is drawn from a GovernorsReport, which holds counts, percentages and money only."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from shared.charts import bar_chart_png
+from shared.services.reports import budget as budgets
+from shared.services.reports.governors import Breakdown, ChartSpec, GovernorsReport, report_charts
+from shared.services.safeguarding.chronology import latin1
+
+TITLE = "Alternative provision: report to governors"
+SECTIONS = (
+    "Pupils placed and why",
+    "Attendance at providers",
+    "Behaviour",
+    "Reviews and progress",
+    "Placements ended and destinations",
+    "Provider compliance",
+    "Cost against the budget",
+    "How small numbers are shown",
+)
+ROOM_FOR_A_HEADING = 45  # mm: a section heading with less room than this below it starts a new page
+CHART_WIDTH = 150  # mm
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
+    """The PDF and its number of pages."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    school = latin1(report.school_name)
+    period = latin1(report.period.name)
+
+    class GovernorsPDF(FPDF):
+        def header(self) -> None:
+            self.set_font("Helvetica", "", 9)
+            self.set_text_color(80, 90, 95)
+            self.cell(0, 5, f"{school}: {TITLE.lower()}, {period}", new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+            self.ln(2)
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", "", 9)
+            self.cell(0, 5, f"No pupil names. Numbers below {report.below} are not shown.", align="L")
+            self.set_x(self.l_margin)
+            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+
+    pdf = GovernorsPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_title(f"{TITLE}, {period}")
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    headings = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
+
+    def heading(text: str) -> None:
+        if pdf.will_page_break(ROOM_FOR_A_HEADING):
+            pdf.add_page()
+        pdf.ln(4)
+        pdf.set_font("Helvetica", "B", 14)
+        pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 10)
+
+    def paragraph(text: str) -> None:
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+    def table(head: list[str], rows: list[list[str]], widths: tuple[int, ...] = (120, 50)) -> None:
+        pdf.set_font("Helvetica", "", 10)
+        with pdf.table(
+            col_widths=widths,
+            width=sum(widths),
+            align="LEFT",
+            text_align=("LEFT",) + ("RIGHT",) * (len(widths) - 1),
+            line_height=5.5,
+            headings_style=headings,
+        ) as drawn:
+            drawn.row(head)
+            for row in rows:
+                drawn.row([latin1(cell) for cell in row])
+        pdf.ln(3)
+
+    def breakdown(head: str, figures: Breakdown, total: str = "Total") -> None:
+        table(
+            [head, "Number"], [[label, count.shown] for label, count in figures.rows] + [[total, figures.total.shown]]
+        )
+
+    def chart(spec: ChartSpec) -> None:
+        png = bar_chart_png(spec.bars, horizontal=spec.horizontal, unit=spec.unit, max_value=spec.max_value)
+        pdf.image(io.BytesIO(png), w=CHART_WIDTH)
+        pdf.ln(3)
+
+    charts = report_charts(report)
+
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.multi_cell(0, 9, TITLE, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 6, f"{school}\nPeriod: {period}\nPrepared on {_day(report.today)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+    heading(SECTIONS[0])
+    table(["", "Number"], [["Pupils in alternative provision during the period", report.pupils.shown]])
+    breakdown("Placements running in the period", report.placements, "All placements")
+    breakdown("Main reason for the placement", report.by_reason, "All placements")
+    chart(charts["reasons"])
+    breakdown("Legal basis", report.by_legal_basis, "All placements")
+
+    heading(SECTIONS[1])
+    attendance = report.attendance
+    paragraph(
+        "Attendance is the sessions the providers marked as present or late, out of all the sessions they marked."
+    )
+    table(
+        ["", "Figure"],
+        [
+            ["Sessions attended, of those marked", attendance.percent.shown],
+            [
+                f"Pupils attending less than {attendance.threshold:g}% of their sessions (as a share of pupils)",
+                attendance.below_threshold_percent.shown,
+            ],
+        ],
+    )
+    breakdown("Pupils with sessions marked", attendance.pupils, "All pupils with sessions marked")
+    table(["Month", "Sessions attended"], [[label, percent.shown] for label, percent in attendance.months])
+    chart(charts["attendance"])
+
+    heading(SECTIONS[2])
+    breakdown("Incidents reported, by severity", report.behaviour.by_severity, "All incidents")
+    table(
+        ["", "Number"],
+        [
+            ["Incidents with a physical intervention", report.behaviour.physical_interventions.shown],
+            ["Incidents with a suspension", report.behaviour.suspensions.shown],
+        ],
+    )
+
+    heading(SECTIONS[3])
+    breakdown("Placement reviews held", report.reviews.timeliness, "All reviews held")
+    breakdown("Outcome of the review", report.reviews.outcomes, "All reviews held")
+
+    heading(SECTIONS[4])
+    breakdown("Where the pupil went", report.destinations, "All placements ended")
+    chart(charts["destinations"])
+
+    heading(SECTIONS[5])
+    if report.providers:
+        paragraph(
+            "Each approved provider's overall rating against its service level agreement for the period: the worst "
+            "of its terms (attendance marked on time, incidents and concerns reported in time, notices acknowledged, "
+            "reviews held on time, evidence in date, written confirmation of staff checks)."
+        )
+        table(["Provider", "Overall"], [[p.name, p.shown] for p in report.providers])
+    else:
+        paragraph("The school has no approved providers.")
+
+    heading(SECTIONS[6])
+    cost = report.cost
+    position = cost.position
+    rows = [
+        [f"Budget approved by governors for {position.year_label}", budgets.pounds(position.budget_pence) or "None"],
+        [f"Committed for {position.year_label} (estimate)", budgets.pounds(position.committed_pence)],
+        [f"Spent to {_day(position.as_of)} (estimate)", budgets.pounds(position.to_date_pence)],
+    ]
+    if position.budget is not None:
+        rows.append(["Budget left after commitments", budgets.pounds(position.remaining_pence)])
+        if position.budget.approved_on:
+            rows.append(["Governors approved the budget on", _day(position.budget.approved_on)])
+    rows.append(["Cost of placements in the period (estimate)", budgets.pounds(cost.period_pence)])
+    table(["", "Amount"], rows, (120, 50))
+    paragraph(
+        "Costs are estimated from each placement's plan: the cost per session times the sessions timetabled on school "
+        "days, the cost per week times the school weeks with a timetabled session, or the whole cost of a placement "
+        "in the school year it starts."
+    )
+    if cost.without_cost.value:
+        paragraph(f"Placements with no cost recorded, so not counted: {cost.without_cost.shown}.")
+
+    heading(SECTIONS[7])
+    paragraph(report.rule)
+    body = bytes(pdf.output())
+    return body, pdf.pages_count

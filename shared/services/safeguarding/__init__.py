@@ -1,0 +1,1 @@
+"""The DSLs' exchange: concerns, notices, the chronology, who opened what, policies, key rotation."""
