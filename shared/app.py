@@ -25,6 +25,7 @@ from shared.config import (
 from shared.crypto import init_crypto
 from shared.errors import register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
+from shared.links import path_of
 from shared.logging_setup import init_logging
 from shared.security import init_security_headers
 
@@ -107,6 +108,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         return jsonify(status="ok" if status == 200 else "degraded", database=database), status
 
     app.context_processor(_branding)
+    # Services return where to act as data (shared.links.Link); templates make it a path.
+    app.add_template_global(path_of, "link_path")
 
     if app.config["APP_ENV"] == "production":
         with app.app_context():

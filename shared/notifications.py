@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from shared.extensions import db
+from shared.links import Link, absolute_url_of, path_of
 from shared.mail import MailNotSent, send_email
 from shared.models import Membership, MembershipRole, Notification, Organisation, OutboxEmail, User, utcnow
 
@@ -48,12 +48,19 @@ def people_with_role(organisation: Organisation, role: str) -> list[User]:
     )
 
 
-def tell_role(organisation: Organisation, role: str, *, text: str, link: str, subject: str) -> int:
+def in_app(organisation_id, user_id, *, text: str, link: Link) -> Notification:
+    """An in-app notification for one person, added to the current transaction."""
+    notification = Notification(organisation_id=organisation_id, user_id=user_id, text=text, link=path_of(link))
+    db.session.add(notification)
+    return notification
+
+
+def tell_role(organisation: Organisation, role: str, *, text: str, link: Link, subject: str) -> int:
     """An in-app notification and an e-mail to everyone with the role in the organisation; how many were told."""
     people = people_with_role(organisation, role)
-    url = current_app.config["BASE_URL"] + link
+    url = absolute_url_of(link)
     for person in people:
-        db.session.add(Notification(organisation_id=organisation.id, user_id=person.id, text=text, link=link))
+        in_app(organisation.id, person.id, text=text, link=link)
         queue_email(
             person.email,
             subject,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from shared import audit, tokens
 from shared.auth.sessions import end_user_sessions
 from shared.extensions import db
+from shared.links import Link, absolute_url_of
 from shared.mail import MailNotSent, send_email
 from shared.models import (
     Invitation,
@@ -26,7 +27,6 @@ from shared.models import (
 from shared.passwords import check_password_policy, hash_password, verify_password
 from shared.roles import PROVIDER_MANAGER, roles_for
 from shared.services.errors import RuleBroken
-from shared.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def deactivate_user(user: User, *, by: User) -> None:
 def _send_invitation(invitation: Invitation) -> None:
     token = tokens.make_token(tokens.INVITATION, str(invitation.id))
     org = invitation.organisation
-    link = absolute_url("auth.invitation", token=token)
+    link = absolute_url_of(Link.to("auth.invitation", token=token))
     send_email(
         invitation.email,
         f"You have been invited to AP Portal by {org.name if org.is_school else 'a school'}",
@@ -226,7 +226,7 @@ def request_password_reset(email: str) -> None:
     db.session.add(reset)
     audit.record("password.reset_requested", organisation=user.organisation, obj=user, actor=user)
     db.session.flush()
-    link = absolute_url("auth.password_reset", token=tokens.make_token(tokens.RESET, str(reset.id)))
+    link = absolute_url_of(Link.to("auth.password_reset", token=tokens.make_token(tokens.RESET, str(reset.id))))
     try:
         send_email(
             user.email,

@@ -17,24 +17,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shared import audit, roles
 from shared.attendance_codes import AbsenceReason, MarkKind, absence_needs_the_school
 from shared.extensions import db, savepoint
+from shared.links import Link, absolute_url_of
 from shared.models import (
     AttendanceAlert,
     AttendanceMark,
-    Notification,
     Organisation,
     OutboxEmail,
     Placement,
     User,
     utcnow,
 )
-from shared.notifications import people_with_role, queue_email
+from shared.notifications import in_app, people_with_role, queue_email
 
 ABSENCE = "absence"
 UNMARKED = "unmarked"
@@ -106,11 +105,11 @@ def _email(alert: AttendanceAlert, to: str, subject: str, body: str, organisatio
     return message
 
 
-def _tell(alert, organisation: Organisation, people: list[User], *, text: str, link: str, subject: str, body: str):
+def _tell(alert, organisation: Organisation, people: list[User], *, text: str, link: Link, subject: str, body: str):
     """In-app `text` (may name the pupil: it is behind sign-in) and an e-mail `body` that does not."""
-    url = current_app.config["BASE_URL"] + link
+    url = absolute_url_of(link)
     for person in people:
-        db.session.add(Notification(organisation_id=organisation.id, user_id=person.id, text=text[:300], link=link))
+        in_app(organisation.id, person.id, text=text[:300], link=link)
         greeting = f"Hello {person.name},\n\n{body}\n\nSee it on AP Portal:\n{url}\n"
         _email(alert, person.email, subject, greeting, organisation)
 
@@ -185,7 +184,7 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
             _email(alert, address, f"Absence from alternative provision: {school.name}", greeting + minimum, school)
     if not absence_needs_the_school(AbsenceReason(mark.reason)):
         return
-    link = f"/school/attendance?day={mark.day.isoformat()}"
+    link = Link.to("school_admin.attendance_today", day=mark.day.isoformat())
     _tell(
         alert,
         school,
@@ -200,7 +199,7 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
         provider,
         _provider_people(provider),
         text=f"Find out why {pupil.known_as} is absent ({when}) and update the mark",
-        link=f"/portal/attendance?day={mark.day.isoformat()}",
+        link=Link.to("portal.attendance_today", day=mark.day.isoformat()),
         subject="Please follow up an unexplained absence",
         body=(
             f"{school.name} needs to know why a pupil was absent ({when}). Please find out, tell the school, "
@@ -237,7 +236,7 @@ def chase_unmarked(now: datetime | None = None) -> int:
             school,
             people_with_role(school, roles.ATTENDANCE_LEAD),
             text=f"{pupil.known_as} not marked by {provider.name} ({when})",
-            link=f"/school/attendance?day={day.isoformat()}",
+            link=Link.to("school_admin.attendance_today", day=day.isoformat()),
             subject="A placed pupil's attendance has not been marked",
             body=f"{provider.name} has not marked a placed pupil's attendance ({when}). Where is the child?",
         )
@@ -246,7 +245,7 @@ def chase_unmarked(now: datetime | None = None) -> int:
             provider,
             _provider_people(provider),
             text=f"Mark {pupil.known_as}'s attendance now ({when}): it is overdue",
-            link=f"/portal/attendance?day={day.isoformat()}",
+            link=Link.to("portal.attendance_today", day=day.isoformat()),
             subject="Attendance is overdue",
             body=f"A pupil's attendance is overdue ({when}). Please mark it now; the school has been told.",
         )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import Uuid, and_, bindparam, case, func, or_, select
 
 from shared import roles
@@ -25,6 +25,7 @@ from shared.attendance_codes import MarkKind
 from shared.auth.sessions import autocommit_connection
 from shared.evidence_catalogue import BY_CODE, ProviderType
 from shared.extensions import db
+from shared.links import Link
 from shared.models import (
     AttendanceMark,
     ComplianceBreach,
@@ -92,7 +93,7 @@ class Task:
     key: str  # what it counts, so a person with two roles sees it once
     urgency: int
     text: str
-    href: str
+    link: Link  # where to act: the view makes it a URL
     oldest: datetime | None = None
 
     @property
@@ -156,7 +157,7 @@ def dsl_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
         .where(Concern.school_id == school_id, Concern.status.in_(("sent", "acknowledged")))
         .group_by(Concern.status)
     ).all()
-    queue = url_for("school_admin.concerns_queue")
+    queue = Link.to("school_admin.concerns_queue")
     for status, count, escalated, oldest_sent, oldest_acknowledged in concerns:
         if status == "sent":
             concerns_text = _count(count, "safeguarding concern", "safeguarding concerns")
@@ -184,7 +185,7 @@ def dsl_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
         if chased:
             text += f" ({chased} already chased)"
         tasks.append(
-            Task("dsl.notices", URGENT if chased else TODAY, text, url_for("school_admin.notices_list"), oldest)
+            Task("dsl.notices", URGENT if chased else TODAY, text, Link.to("school_admin.notices_list"), oldest)
         )
 
     tasks += _provider_policies_to_review(school_id)
@@ -222,24 +223,24 @@ def _provider_policies_to_review(school_id: uuid.UUID) -> list[Task]:
     ]
     if not waiting:
         return []
-    href = (
-        url_for("school_admin.assess_provider_policy", provider_id=waiting[0][0])
+    link = (
+        Link.to("school_admin.assess_provider_policy", provider_id=waiting[0][0])
         if len(waiting) == 1
-        else url_for("school_admin.providers")
+        else Link.to("school_admin.providers")
     )
     text = (
         "1 provider's child protection policy to review"
         if len(waiting) == 1
         else f"{len(waiting)} organisations' child protection policies to review"
     )
-    return [Task("dsl.provider_policies", SOON, text, href, min(u for _, u in waiting))]
+    return [Task("dsl.provider_policies", SOON, text, link, min(u for _, u in waiting))]
 
 
 def attendance_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     tasks = []
     local = local_now(now)
     today = attendance_overview.today(school_id, local.date(), local)
-    page = url_for("school_admin.attendance_today")
+    page = Link.to("school_admin.attendance_today")
     if today.missing:
         tasks.append(
             Task(
@@ -342,7 +343,7 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 "ap.verify",
                 TODAY,
                 f"{_count(len(to_verify), 'piece of evidence is', 'pieces of evidence are')} waiting for you to check",
-                url_for("school_admin.verification_queue"),
+                Link.to("school_admin.verification_queue"),
                 min(row.uploaded_at for row in to_verify),
             )
         )
@@ -353,7 +354,7 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 "ap.approve",
                 TODAY,
                 f"{_count(len(submitted), 'organisation is', 'organisations are')} waiting for your approval decision",
-                url_for("school_admin.providers"),
+                Link.to("school_admin.providers"),
             )
         )
 
@@ -379,7 +380,7 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 URGENT,
                 f"{_count(len(at_risk), 'approved organisation is', 'approved organisations are')} at risk: required "
                 "evidence is out of date or missing",
-                url_for("school_admin.providers"),
+                Link.to("school_admin.providers"),
             )
         )
     if lapsing:
@@ -389,7 +390,7 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 SOON,
                 f"{_count(lapsing, 'piece of evidence runs', 'pieces of evidence run')} out within "
                 f"{EVIDENCE_LAPSING_DAYS} days",
-                url_for("school_admin.providers"),
+                Link.to("school_admin.providers"),
             )
         )
 
@@ -416,7 +417,7 @@ def _breaches(school_id: uuid.UUID) -> list[Task]:
             TODAY,
             f"{_count(count, 'breach', 'breaches')} of a service level agreement "
             f"{'needs' if count == 1 else 'need'} you to record what you did",
-            url_for("school_admin.compliance_breaches_list"),
+            Link.to("school_admin.compliance_breaches_list"),
             _aware(oldest),
         )
     ]
@@ -451,7 +452,7 @@ def _visits_due(school_id: uuid.UUID, today: date) -> list[Task]:
             SOON,
             f"{_count(len(due), 'provider with pupils placed has', 'providers with pupils placed have')} not had a "
             f"visit from the school in the last {every.days // 7} weeks",
-            url_for("school_admin.visits_list"),
+            Link.to("school_admin.visits_list"),
             datetime.combine(min(due), datetime.min.time(), tzinfo=UTC),
         )
     ]
@@ -477,14 +478,14 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
         elif due_on <= today + timedelta(days=REVIEW_DUE_DAYS):
             due += 1
     tasks = []
-    href = url_for("school_admin.reviews_list")
+    link = Link.to("school_admin.reviews_list")
     if overdue:
         tasks.append(
             Task(
                 "ap.reviews_overdue",
                 TODAY,
                 f"{_count(overdue, 'placement review is', 'placement reviews are')} overdue",
-                href,
+                link,
                 datetime.combine(oldest, datetime.min.time(), tzinfo=UTC),
             )
         )
@@ -494,7 +495,7 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
                 "ap.reviews_due",
                 SOON,
                 f"{_count(due, 'placement review is', 'placement reviews are')} due within {REVIEW_DUE_DAYS} days",
-                href,
+                link,
             )
         )
     return tasks
@@ -521,7 +522,7 @@ def _incidents(school_id: uuid.UUID) -> list[Task]:
         )
     ).all()
     tasks = []
-    href = url_for("school_admin.incidents_list")
+    link = Link.to("school_admin.incidents_list")
     unacknowledged = [r for r in rows if r.acknowledged_at is None]
     if unacknowledged:
         tasks.append(
@@ -530,7 +531,7 @@ def _incidents(school_id: uuid.UUID) -> list[Task]:
                 TODAY,
                 f"{_count(len(unacknowledged), 'incident', 'incidents')} "
                 f"{'has' if len(unacknowledged) == 1 else 'have'} not been acknowledged",
-                href,
+                link,
                 min(r.reported_at for r in unacknowledged),
             )
         )
@@ -546,7 +547,7 @@ def _incidents(school_id: uuid.UUID) -> list[Task]:
                 "ap.serious_incidents",
                 URGENT,
                 f"{_count(len(serious), 'serious incident needs', 'serious incidents need')} a course of action",
-                href,
+                link,
                 min(r.reported_at for r in serious),
             )
         )
@@ -593,7 +594,7 @@ def _registration_warnings(school_id: uuid.UUID) -> list[Task]:
             TODAY,
             f"{_count(len(warned), 'organisation', 'organisations')} would need to register as an independent school "
             "with the placements planned",
-            url_for("school_admin.providers"),
+            Link.to("school_admin.providers"),
         )
     ]
 
@@ -624,14 +625,14 @@ def sendco_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
         ).where(Placement.school_id == school_id)
     ).one()
     tasks = []
-    href = url_for("school_admin.placements")
+    link = Link.to("school_admin.placements")
     if no_summary:
         tasks.append(
             Task(
                 "sendco.summaries",
                 TODAY,
                 f"{_count(no_summary, 'placement has', 'placements have')} no need-to-know summary for the provider",
-                href,
+                link,
             )
         )
     if reintegration:
@@ -641,7 +642,7 @@ def sendco_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 SOON,
                 f"{_count(reintegration, 'placement reaches', 'placements reach')} its latest end date within "
                 f"{REINTEGRATION_WEEKS} weeks: review the reintegration plan",
-                href,
+                link,
             )
         )
     return tasks
@@ -674,7 +675,7 @@ def headteacher_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 "head.decisions",
                 TODAY,
                 f"{_count(row.decisions, 'placement is', 'placements are')} waiting for your decision",
-                url_for("school_admin.placements"),
+                Link.to("school_admin.placements"),
                 _aware(row.oldest_decision),
             )
         )
@@ -685,7 +686,7 @@ def headteacher_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 URGENT,
                 f"{_count(row.escalated, 'safeguarding concern has', 'safeguarding concerns have')} been escalated to "
                 "you: not acknowledged by a DSL in time",
-                url_for("school_admin.concerns_queue"),
+                Link.to("school_admin.concerns_queue"),
                 _aware(row.oldest_escalated),
             )
         )
@@ -695,22 +696,22 @@ def headteacher_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
 def _budget(school_id: uuid.UUID, today: date) -> list[Task]:
     """Where the school stands against this school year's AP budget: missing, over, or for information."""
     summary = budget.position_summary(school_id, today)
-    href = url_for("school_admin.ap_budget")
+    link = Link.to("school_admin.ap_budget")
     if summary.budget_pence is None:
         text = (
             f"No AP budget is recorded for the {summary.year_label} school year: enter the one the governors approved"
         )
-        return [Task("head.budget", SOON, text, href)]
+        return [Task("head.budget", SOON, text, link)]
     committed, allowed = budget.pounds(summary.committed_pence), budget.pounds(summary.budget_pence)
     if summary.committed_pence > summary.budget_pence:
         over = budget.pounds(summary.committed_pence - summary.budget_pence)
         text = f"Placements agreed for {summary.year_label} cost {committed}: {over} over the {allowed} AP budget"
-        return [Task("head.budget", TODAY, text, href)]
+        return [Task("head.budget", TODAY, text, link)]
     text = (
         f"AP budget {summary.year_label}: {committed} committed of {allowed}, "
         f"{budget.pounds(summary.to_date_pence)} of it to date"
     )
-    return [Task("head.budget", FOR_INFORMATION, text, href)]
+    return [Task("head.budget", FOR_INFORMATION, text, link)]
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -786,7 +787,7 @@ def marks_due_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
     text = f"{_count(due, 'attendance mark is', 'attendance marks are')} due today"
     if overdue:
         text += f" ({overdue} past the time agreed with the school)"
-    return [Task("provider.marks", URGENT if overdue else TODAY, text, url_for("portal.attendance_today"))]
+    return [Task("provider.marks", URGENT if overdue else TODAY, text, Link.to("portal.attendance_today"))]
 
 
 def _is_school_day(school_id: uuid.UUID, day: date) -> bool:
@@ -809,7 +810,7 @@ def incidents_waiting_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]
             FOR_INFORMATION,
             f"{_count(count, 'incident you reported is', 'incidents you reported are')} waiting for the school "
             "to acknowledge",
-            url_for("portal.incidents_list"),
+            Link.to("portal.incidents_list"),
             oldest,
         )
     ]
@@ -845,7 +846,7 @@ def evidence_to_renew_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]
             URGENT if urgent else SOON,
             f"{_count(len(renew), 'piece of evidence', 'pieces of evidence')} to renew: rejected, out of date or "
             f"running out within {EVIDENCE_LAPSING_DAYS} days",
-            url_for("portal.documents"),
+            Link.to("portal.documents"),
         )
     ]
 
@@ -866,7 +867,7 @@ def provider_dsl_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
                 URGENT,
                 f"{_count(count, 'safeguarding notice from the school is', 'safeguarding notices from the school are')}"
                 " waiting for you to acknowledge",
-                url_for("portal.notices_list"),
+                Link.to("portal.notices_list"),
                 oldest,
             )
         )
@@ -882,7 +883,7 @@ def provider_dsl_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
                 URGENT,
                 _count(count, "safeguarding concern from your staff is", "safeguarding concerns from your staff are")
                 + " waiting to be sent to the school",
-                url_for("portal.concerns_list"),
+                Link.to("portal.concerns_list"),
                 oldest,
             )
         )
@@ -903,7 +904,7 @@ def provider_dsl_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
                 "provider.school_policy",
                 TODAY,
                 f"The school's child protection policy (version {latest.version}) is waiting for you to confirm",
-                url_for("portal.school_policy"),
+                Link.to("portal.school_policy"),
             )
         )
     return tasks
@@ -931,7 +932,7 @@ def reviews_to_attend_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]
             SOON,
             f"{_count(count, 'placement review is', 'placement reviews are')} due in the next "
             f"{PROVIDER_REVIEW_DAYS} days: the school will ask you to attend",
-            url_for("portal.pupils"),
+            Link.to("portal.pupils"),
         )
     ]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import url_for
 from sqlalchemy import select
 
 from shared.evidence_catalogue import BY_CODE, ProviderType
 from shared.extensions import db
+from shared.links import Link
 from shared.models import (
     DocumentStatus,
     EvidenceDocument,
@@ -58,7 +58,7 @@ def send_expiry_reminders(today: date) -> int:
             PROVIDER_MANAGER,
             text=f"Your {name.lower()} runs out on {document.expiry_date:%-d %B %Y} ({days_left} days). "
             "Upload a current one so the school can check it in time.",
-            link=url_for("portal.onboarding_tasks"),
+            link=Link.to("portal.onboarding_tasks"),
             subject=f"AP Portal: your {name.lower()} runs out in {days_left} days",
         )
         sent += 1
@@ -83,7 +83,7 @@ def run_daily(today: date | None = None) -> dict[str, int]:
                 AP_LEAD,
                 text=f"{profile.organisation.name} is at risk: its {kind.name.lower()} has lapsed. "
                 "Decide whether to suspend placements.",
-                link=url_for("school_admin.provider_page", provider_id=profile.organisation_id),
+                link=Link.to("school_admin.provider_page", provider_id=profile.organisation_id),
                 subject="AP Portal: a provider is at risk",
             )
     db.session.commit()

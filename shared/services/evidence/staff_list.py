@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from shared import audit
 from shared.dbs import StatusCheckRequest, dbs_client_from_config
 from shared.extensions import db
+from shared.links import Link
 from shared.models import DbsCheckResult, KcsieConfirmation, ProviderProfile, StaffMember, User, utcnow
 from shared.notifications import tell_role
 from shared.roles import AP_LEAD
@@ -81,7 +82,7 @@ def _tell_ap_leads(profile: ProviderProfile, text: str) -> None:
         profile.school,
         AP_LEAD,
         text=text,
-        link=url_for("school_admin.providers"),
+        link=Link.to("school_admin.providers"),
         subject=f"AP Portal: {profile.organisation.name} needs your attention",
     )
 

@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from shared import audit, roles
 from shared.extensions import db
+from shared.links import Link
 from shared.models import (
     Incident,
     IncidentPupil,
@@ -263,18 +263,11 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
             school,
             roles.AP_LEAD,
             text=f"A serious incident has been reported by {provider.name}.",
-            link=_path("school_admin.incident_detail", incident_id=incident.id),
+            link=Link.to("school_admin.incident_detail", incident_id=incident.id),
             subject=f"Serious incident reported by {provider.name}",
         )
     db.session.commit()
     return incident
-
-
-def _path(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
 
 
 # --- the school's response ---------------------------------------------------------------------------------------

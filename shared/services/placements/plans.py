@@ -14,13 +14,13 @@ from datetime import date
 from decimal import Decimal
 from typing import IO
 
-from flask import url_for
 from sqlalchemy import and_, or_, select
 
 from shared import audit
 from shared.attendance_codes import LegalBasis
 from shared.evidence_catalogue import ProviderType
 from shared.extensions import db
+from shared.links import Link
 from shared.models import (
     AttendanceMark,
     HeadteacherDecision,
@@ -249,7 +249,7 @@ def create_placement(school: Organisation, pupil: Pupil, plan: PlacementPlan, *,
         school,
         HEADTEACHER,
         text="A placement plan is waiting for your decision.",
-        link=url_for("school_admin.placement_decision", placement_id=placement.id),
+        link=Link.to("school_admin.placement_decision", placement_id=placement.id),
         subject="AP Portal: a placement is waiting for your decision",
     )
     db.session.commit()
@@ -363,7 +363,7 @@ def update_placement(placement: Placement, plan: PlacementPlan, *, by) -> list[s
             placement.school,
             HEADTEACHER,
             text="A placement plan you agreed has been changed and is waiting for your decision again.",
-            link=url_for("school_admin.placement_decision", placement_id=placement.id),
+            link=Link.to("school_admin.placement_decision", placement_id=placement.id),
             subject="AP Portal: a changed placement plan is waiting for your decision",
         )
     db.session.commit()

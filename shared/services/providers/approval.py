@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from flask import url_for
-
 from shared import audit
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
+from shared.links import Link
 from shared.models import (
     ApprovalDecision,
     DocumentStatus,
@@ -89,7 +88,7 @@ def submit_for_approval(profile: ProviderProfile, *, by) -> None:
         profile.school,
         AP_LEAD,
         text=f"{profile.organisation.name} has submitted its onboarding for approval.",
-        link=url_for("school_admin.provider_page", provider_id=profile.organisation_id),
+        link=Link.to("school_admin.provider_page", provider_id=profile.organisation_id),
         subject="AP Portal: a provider is waiting for approval",
     )
     db.session.commit()
@@ -144,7 +143,7 @@ def decide(profile: ProviderProfile, *, approve: bool, notes: str, by) -> Approv
         profile.organisation,
         PROVIDER_MANAGER,
         text=text,
-        link=url_for("portal.onboarding_tasks"),
+        link=Link.to("portal.onboarding_tasks"),
         subject="AP Portal: the school has reviewed your onboarding",
     )
     db.session.commit()

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import IO
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from shared import audit, roles
 from shared.crypto import file_purpose, keyring
 from shared.extensions import db
+from shared.links import Link
 from shared.models import (
     AuditEvent,
     Concern,
@@ -135,13 +136,6 @@ def _limited(value: str | None, field_name: str) -> str | None:
     return value
 
 
-def _path(endpoint: str, **values) -> str:
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
-
-
 def _org(org_id: uuid.UUID) -> Organisation:
     return db.session.get(Organisation, org_id)
 
@@ -222,7 +216,7 @@ def raise_concern(
             provider,
             roles.PROVIDER_DSL,
             text="A member of your staff has raised a safeguarding concern. It is waiting for you on AP Portal.",
-            link=_path("portal.concern_detail", concern_id=concern.id),
+            link=Link.to("portal.concern_detail", concern_id=concern.id),
             subject="A safeguarding concern is waiting for you",
         )
     if attachment is not None and filename:
@@ -300,7 +294,7 @@ def _send(concern: Concern, provider: Organisation, *, by: User, now: datetime) 
         _org(concern.school_id),
         roles.DSL,
         text=f"{provider.name} has sent a safeguarding concern. It is waiting for you on AP Portal.",
-        link=_path("school_admin.concern_detail", concern_id=concern.id),
+        link=Link.to("school_admin.concern_detail", concern_id=concern.id),
         subject="A safeguarding concern is waiting for you",
     )
 
@@ -363,7 +357,7 @@ def escalate_unacknowledged(now: datetime | None = None) -> int:
             continue
         school = _org(concern.school_id)
         provider = _org(concern.provider_id)
-        link = _path("school_admin.concern_detail", concern_id=concern.id)
+        link = Link.to("school_admin.concern_detail", concern_id=concern.id)
         text = (
             f"A safeguarding concern from {provider.name} has not been acknowledged by a DSL within {minutes} "
             "minutes. It is waiting on AP Portal."
@@ -464,7 +458,7 @@ def share_back(concern: Concern, text: str | None, *, by: User, now: datetime | 
         _org(concern.provider_id),
         roles.PROVIDER_DSL,
         text="The school's DSL has shared an update about a safeguarding concern. It is waiting for you on AP Portal.",
-        link=_path("portal.concern_detail", concern_id=concern.id),
+        link=Link.to("portal.concern_detail", concern_id=concern.id),
         subject="An update about a safeguarding concern",
     )
     db.session.commit()

@@ -28,10 +28,10 @@ from sqlalchemy import or_, select
 from shared import audit, roles
 from shared.crypto import file_purpose, keyring
 from shared.extensions import db
+from shared.links import Link
 from shared.models import (
     HeadteacherDecision,
     Notice,
-    Notification,
     Organisation,
     Placement,
     PlacementStatus,
@@ -40,7 +40,7 @@ from shared.models import (
     User,
     utcnow,
 )
-from shared.notifications import tell_role
+from shared.notifications import in_app, tell_role
 from shared.services.attendance.marks import local_now, school_zone
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
@@ -253,7 +253,7 @@ def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, n
                 provider,
                 roles.PROVIDER_DSL,
                 text=WAITING_TEXT.format(school=school.name),
-                link=f"/portal/notices/{notice.id}",
+                link=Link.to("portal.notice_detail", notice_id=notice.id),
                 subject=SUBJECT,
             )
             if not told:
@@ -304,11 +304,7 @@ def acknowledge(notice: Notice, *, by: User, now: datetime | None = None) -> Non
 def _tell_sharer(notice: Notice, text: str) -> None:
     sharer = db.session.get(User, notice.shared_by_id)
     if sharer is not None and sharer.active:
-        db.session.add(
-            Notification(
-                organisation_id=notice.school_id, user_id=sharer.id, text=text, link=f"/school/notices/{notice.id}"
-            )
-        )
+        in_app(notice.school_id, sharer.id, text=text, link=Link.to("school_admin.notice_detail", notice_id=notice.id))
 
 
 def notices_for_school(school_id: uuid.UUID) -> list[Notice]:
@@ -401,7 +397,7 @@ def chase_unacknowledged(now: datetime | None = None) -> int:
             provider,
             roles.PROVIDER_DSL,
             text=CHASE_TEXT.format(school=school.name),
-            link=f"/portal/notices/{notice.id}",
+            link=Link.to("portal.notice_detail", notice_id=notice.id),
             subject=SUBJECT,
         )
         _tell_sharer(notice, f"A safeguarding notice you shared with {provider.name} has not been acknowledged yet")

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
 
-from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from shared import audit
 from shared.extensions import db
+from shared.links import Link, absolute_url_of
 from shared.models import (
     EvidenceDocument,
-    Notification,
     Organisation,
     PolicyConfirmation,
     ProviderPolicyReview,
@@ -31,7 +30,7 @@ from shared.models import (
     User,
     utcnow,
 )
-from shared.notifications import people_with_role, queue_email, tell_role
+from shared.notifications import in_app, people_with_role, queue_email, tell_role
 from shared.roles import PROVIDER_DSL, PROVIDER_MANAGER
 from shared.services.errors import RuleBroken
 from shared.services.evidence.status import current_documents
@@ -93,7 +92,7 @@ def upload_policy(school: Organisation, stream: IO[bytes], filename: str, *, by:
                     f"{school.name} has uploaded a new version of its child protection and safeguarding policy. "
                     "It is waiting for your confirmation."
                 ),
-                link=url_for("portal.school_policy"),
+                link=Link.to("portal.school_policy"),
                 subject="AP Portal: a new school policy is waiting for your confirmation",
             )
         db.session.commit()
@@ -234,15 +233,15 @@ def review_provider_policy(profile: ProviderProfile, *, outcome: str, comments: 
 def _tell_manager_and_dsl(provider: Organisation) -> None:
     """tell_role for the provider's managers and DSLs, once each (one person often holds both roles)."""
     text = "The school's DSL has reviewed your child protection policy."
-    link = url_for("portal.school_policy")
+    link = Link.to("portal.school_policy")
     people = {
         person.id: person for role in (PROVIDER_MANAGER, PROVIDER_DSL) for person in people_with_role(provider, role)
     }
     for person in people.values():
-        db.session.add(Notification(organisation_id=provider.id, user_id=person.id, text=text, link=link))
+        in_app(provider.id, person.id, text=text, link=link)
         queue_email(
             person.email,
             "AP Portal: the school has reviewed your child protection policy",
-            f"Hello {person.name},\n\n{text}\n\nSee it on AP Portal:\n{current_app.config['BASE_URL']}{link}\n",
+            f"Hello {person.name},\n\n{text}\n\nSee it on AP Portal:\n{absolute_url_of(link)}\n",
             organisation=provider,
         )
