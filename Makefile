@@ -3,21 +3,31 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Every Python package, transitive ones too, pinned with hashes: what `make install` and CI install.
+LOCK := requirements/dev.lock
 export FLASK_APP := wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets db seed run test lint format bench totp clean
+.PHONY: help install lock assets db seed run test lint check format bench totp clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(BIN)/activate: pyproject.toml
+$(BIN)/activate: pyproject.toml $(LOCK)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(BIN)/activate
 
-install: $(BIN)/activate ## Create the virtualenv and install the Python packages
+install: $(BIN)/activate ## Create the virtualenv and install the Python packages from requirements/dev.lock
+
+# uv keeps the pins already in the lock where pyproject.toml still allows them; to move every
+# transitive pin to its newest release too: make lock LOCK_FLAGS=--upgrade
+lock: $(BIN)/activate ## Re-pin every Python package into requirements/dev.lock after editing pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command 'make lock' --quiet $(LOCK_FLAGS) --output-file $(LOCK)
+	sed -i '1i # The lock file: every package that `make install` (and so CI) installs, runtime and the dev extra,\n# transitive ones included, each pinned with its hashes. Edit pyproject.toml, never this file, then `make lock`.' $(LOCK)
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -50,6 +60,9 @@ test: install assets ## Run the whole suite (SQLite, then PostgreSQL when TEST_D
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+check: lint ## lint, then the import contracts in pyproject.toml (lint-imports); CI runs this before the tests
+	$(BIN)/lint-imports --no-cache --no-logo
 
 format: install ## Format the code with ruff
 	$(BIN)/ruff check --fix .
