@@ -8,7 +8,8 @@ from shared.auth.access import current_organisation, roles_required
 from shared.models import ProviderStatus
 from shared.models.base import utcnow
 from shared.roles import PROVIDER_ROLES
-from shared.services.attention import tasks as attention
+from shared.services.attention import provider as attention
+from shared.services.attention.tasks import quiet_line
 
 STATUS_TEXT = {
     ProviderStatus.INVITED: ("Invited", "grey", "Your organisation has been invited."),
@@ -44,6 +45,6 @@ def home():
         explanation=explanation,
         school=profile.school,
         tasks=attention.provider_tasks(org.id, current_user.roles, now),
-        quiet_line=attention.quiet_line(current_user.roles),
+        quiet_line=quiet_line(current_user.roles),
         now=now,
     )

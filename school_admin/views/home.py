@@ -7,7 +7,8 @@ from school_admin import bp
 from shared.auth.access import roles_required
 from shared.models.base import utcnow
 from shared.roles import SCHOOL_ROLES
-from shared.services.attention import tasks as attention
+from shared.services.attention import school as attention
+from shared.services.attention.tasks import quiet_line
 
 
 @bp.get("/")
@@ -17,6 +18,6 @@ def home():
     return render_template(
         "school_admin/home.html",
         tasks=attention.school_tasks(current_user.organisation_id, current_user.roles, now),
-        quiet_line=attention.quiet_line(current_user.roles),
+        quiet_line=quiet_line(current_user.roles),
         now=now,
     )

@@ -1,0 +1,339 @@
+"""The AP lead's list: evidence to verify, providers waiting, breaches, visits and reviews due, incidents,
+registration."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, func, or_, select
+
+from shared.evidence_catalogue import BY_CODE, ProviderType
+from shared.extensions import db
+from shared.links import Link
+from shared.models import (
+    ComplianceBreach,
+    DocumentStatus,
+    EvidenceDocument,
+    HeadteacherDecision,
+    Incident,
+    Placement,
+    PlacementStatus,
+    ProviderProfile,
+    ProviderStatus,
+    Pupil,
+    SendStatus,
+    SiteVisit,
+)
+from shared.services.attendance.marks import local_now
+from shared.services.attention.tasks import (
+    EVIDENCE_LAPSING_DAYS,
+    REVIEW_DUE_DAYS,
+    SOON,
+    TODAY,
+    URGENT,
+    VISIT_EVERY_DAYS,
+    Task,
+    aware,
+    how_many,
+)
+from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
+from shared.services.placements.reviews import latest_reviews, next_review_due
+
+
+def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
+    tasks = []
+    today = local_now(now).date()
+    profiles = db.session.execute(
+        select(ProviderProfile.organisation_id, ProviderProfile.status, ProviderProfile.provider_type).where(
+            ProviderProfile.school_id == school_id
+        )
+    ).all()
+    provider_ids = [p.organisation_id for p in profiles]
+    documents = (
+        db.session.execute(
+            select(
+                EvidenceDocument.organisation_id,
+                EvidenceDocument.evidence_type,
+                EvidenceDocument.version,
+                EvidenceDocument.status,
+                EvidenceDocument.expiry_date,
+                EvidenceDocument.uploaded_at,
+            ).where(
+                EvidenceDocument.organisation_id.in_(provider_ids),
+                EvidenceDocument.status != DocumentStatus.SUPERSEDED,
+            )
+        ).all()
+        if provider_ids
+        else []
+    )
+    current: dict[tuple, tuple] = {}
+    for row in documents:
+        key = (row.organisation_id, row.evidence_type)
+        if key not in current or row.version > current[key].version:
+            current[key] = row
+
+    to_verify = [row for row in current.values() if row.status == DocumentStatus.AWAITING_REVIEW]
+    if to_verify:
+        tasks.append(
+            Task(
+                "ap.verify",
+                TODAY,
+                how_many(len(to_verify), "piece of evidence is", "pieces of evidence are")
+                + " waiting for you to check",
+                Link.to("school_admin.verification_queue"),
+                min(row.uploaded_at for row in to_verify),
+            )
+        )
+    submitted = [p for p in profiles if p.status == ProviderStatus.SUBMITTED]
+    if submitted:
+        tasks.append(
+            Task(
+                "ap.approve",
+                TODAY,
+                how_many(len(submitted), "organisation is", "organisations are")
+                + " waiting for your approval decision",
+                Link.to("school_admin.providers"),
+            )
+        )
+
+    # Approved providers' required evidence: lapsed (the provider is at risk) or lapsing within 60 days. This is
+    # the evidence part of shared.services.evidence.expiry.is_at_risk, done for every provider at once.
+    at_risk, lapsing = set(), 0
+    horizon = today + timedelta(days=EVIDENCE_LAPSING_DAYS)
+    for profile in profiles:
+        if profile.status != ProviderStatus.APPROVED:
+            continue
+        kind = ProviderType(profile.provider_type) if profile.provider_type else None
+        for evidence in (e for e in BY_CODE.values() if e.required(kind)):
+            row = current.get((profile.organisation_id, evidence.code))
+            lapsed = row is not None and row.expiry_date is not None and row.expiry_date <= today
+            if row is None or row.status != DocumentStatus.VERIFIED or lapsed:
+                at_risk.add(profile.organisation_id)
+            elif row.expiry_date is not None and row.expiry_date <= horizon:
+                lapsing += 1
+    if at_risk:
+        tasks.append(
+            Task(
+                "ap.at_risk",
+                URGENT,
+                f"{how_many(len(at_risk), 'approved organisation is', 'approved organisations are')} at risk: required "
+                "evidence is out of date or missing",
+                Link.to("school_admin.providers"),
+            )
+        )
+    if lapsing:
+        tasks.append(
+            Task(
+                "ap.lapsing",
+                SOON,
+                f"{how_many(lapsing, 'piece of evidence runs', 'pieces of evidence run')} out within "
+                f"{EVIDENCE_LAPSING_DAYS} days",
+                Link.to("school_admin.providers"),
+            )
+        )
+
+    tasks += _reviews_due(school_id, today)
+    tasks += _incidents(school_id)
+    tasks += _registration_warnings(school_id)
+    tasks += _breaches(school_id)
+    tasks += _visits_due(school_id, today)
+    return tasks
+
+
+def _breaches(school_id: uuid.UUID) -> list[Task]:
+    """Agreement terms rated red over a half-term, until the AP lead records what they did (compliance_breaches)."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(ComplianceBreach.raised_at)).where(
+            ComplianceBreach.school_id == school_id, ComplianceBreach.resolved_at.is_(None)
+        )
+    ).one()
+    if not count:
+        return []
+    return [
+        Task(
+            "ap.breaches",
+            TODAY,
+            f"{how_many(count, 'breach', 'breaches')} of a service level agreement "
+            f"{'needs' if count == 1 else 'need'} you to record what you did",
+            Link.to("school_admin.compliance_breaches_list"),
+            aware(oldest),
+        )
+    ]
+
+
+def _visits_due(school_id: uuid.UUID, today: date) -> list[Task]:
+    """Providers with a pupil placed now that the AP lead has not visited within VISIT_EVERY_DAYS (nor since the
+    first of those placements began that long ago). One grouped query."""
+    every = timedelta(days=current_app.config.get("VISIT_EVERY_DAYS", VISIT_EVERY_DAYS))
+    last_visit = (
+        select(func.max(SiteVisit.visited_on))
+        .where(SiteVisit.school_id == school_id, SiteVisit.provider_id == Placement.provider_id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Placement.provider_id, func.min(Placement.start_date), last_visit)
+        .where(Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
+        .group_by(Placement.provider_id)
+    ).all()
+    due = []
+    for _, first_start, visited_on in rows:
+        since = visited_on or first_start
+        if isinstance(since, str):  # a scalar subquery's date comes back as text on SQLite
+            since = date.fromisoformat(since)
+        if since + every < today:
+            due.append(since + every)
+    if not due:
+        return []
+    return [
+        Task(
+            "ap.visits",
+            SOON,
+            f"{how_many(len(due), 'provider with pupils placed has', 'providers with pupils placed have')} not had a "
+            f"visit from the school in the last {every.days // 7} weeks",
+            Link.to("school_admin.visits_list"),
+            datetime.combine(min(due), datetime.min.time(), tzinfo=UTC),
+        )
+    ]
+
+
+def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
+    """Running placements whose review is overdue or due within a week (reviews.next_review_due on bulk rows)."""
+    placements = list(
+        db.session.scalars(
+            select(Placement).where(Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
+        )
+    )
+    latest = latest_reviews([p.id for p in placements])
+    overdue = due = 0
+    oldest = None
+    for placement in placements:
+        due_on = next_review_due(placement, latest.get(placement.id))
+        if due_on is None:
+            continue
+        if due_on < today:
+            overdue += 1
+            oldest = min(oldest or due_on, due_on)
+        elif due_on <= today + timedelta(days=REVIEW_DUE_DAYS):
+            due += 1
+    tasks = []
+    link = Link.to("school_admin.reviews_list")
+    if overdue:
+        tasks.append(
+            Task(
+                "ap.reviews_overdue",
+                TODAY,
+                f"{how_many(overdue, 'placement review is', 'placement reviews are')} overdue",
+                link,
+                datetime.combine(oldest, datetime.min.time(), tzinfo=UTC),
+            )
+        )
+    if due:
+        tasks.append(
+            Task(
+                "ap.reviews_due",
+                SOON,
+                f"{how_many(due, 'placement review is', 'placement reviews are')} due within {REVIEW_DUE_DAYS} days",
+                link,
+            )
+        )
+    return tasks
+
+
+def _incidents(school_id: uuid.UUID) -> list[Task]:
+    rows = db.session.execute(
+        select(
+            Incident.reported_at,
+            Incident.acknowledged_at,
+            Incident.severity,
+            Incident.physical_intervention,
+            Incident.injury,
+            Incident.course_of_action,
+        ).where(
+            Incident.school_id == school_id,
+            or_(
+                Incident.acknowledged_at.is_(None),
+                and_(
+                    Incident.course_of_action.is_(None),
+                    or_(Incident.severity == "serious", Incident.physical_intervention, Incident.injury),
+                ),
+            ),
+        )
+    ).all()
+    tasks = []
+    link = Link.to("school_admin.incidents_list")
+    unacknowledged = [r for r in rows if r.acknowledged_at is None]
+    if unacknowledged:
+        tasks.append(
+            Task(
+                "ap.incidents",
+                TODAY,
+                f"{how_many(len(unacknowledged), 'incident', 'incidents')} "
+                f"{'has' if len(unacknowledged) == 1 else 'have'} not been acknowledged",
+                link,
+                min(r.reported_at for r in unacknowledged),
+            )
+        )
+    # incidents.is_serious, on columns.
+    serious = [
+        r
+        for r in rows
+        if r.course_of_action is None and (r.severity == "serious" or r.physical_intervention or r.injury)
+    ]
+    if serious:
+        tasks.append(
+            Task(
+                "ap.serious_incidents",
+                URGENT,
+                f"{how_many(len(serious), 'serious incident needs', 'serious incidents need')} a course of action",
+                link,
+                min(r.reported_at for r in serious),
+            )
+        )
+    return tasks
+
+
+def _registration_warnings(school_id: uuid.UUID) -> list[Task]:
+    """placements.registration_warning for every approved provider of the school in one grouped query: a provider
+    that is not a school giving full-time education to 5 or more pupils, or to one with an EHC plan or looked
+    after, would need to register as an independent school."""
+    current = or_(
+        Placement.status == PlacementStatus.ACTIVE,
+        and_(
+            Placement.status == PlacementStatus.PLANNED,
+            Placement.headteacher_decision != HeadteacherDecision.DECLINED,
+        ),
+    )
+    rows = db.session.execute(
+        select(
+            ProviderProfile.organisation_id,
+            func.count(func.distinct(Pupil.id)),
+            func.max(case((or_(Pupil.send_status == SendStatus.EHCP, Pupil.looked_after), 1), else_=0)),
+        )
+        .join(Placement, Placement.provider_id == ProviderProfile.organisation_id)
+        .join(Pupil, Pupil.id == Placement.pupil_id)
+        .where(
+            ProviderProfile.school_id == school_id,
+            ProviderProfile.status == ProviderStatus.APPROVED,
+            or_(
+                ProviderProfile.provider_type.is_(None),
+                ProviderProfile.provider_type.not_in([t.value for t in NOT_NEEDING_REGISTRATION]),
+            ),
+            Placement.hours_per_week > FULL_TIME_HOURS,
+            current,
+        )
+        .group_by(ProviderProfile.organisation_id)
+    ).all()
+    warned = [row for row in rows if row[2] or row[1] >= REGISTRATION_PUPIL_COUNT]
+    if not warned:
+        return []
+    return [
+        Task(
+            "ap.registration",
+            TODAY,
+            f"{how_many(len(warned), 'organisation', 'organisations')} would need to register as an independent school "
+            "with the placements planned",
+            Link.to("school_admin.providers"),
+        )
+    ]

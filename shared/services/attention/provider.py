@@ -1,0 +1,260 @@
+"""The provider's lists, one per role, and the union for a person with several roles."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from shared import roles
+from shared.extensions import db
+from shared.links import Link
+from shared.models import (
+    AttendanceMark,
+    Concern,
+    DocumentStatus,
+    EvidenceDocument,
+    Incident,
+    Notice,
+    Placement,
+    PlacementStatus,
+    PolicyConfirmation,
+    ProviderProfile,
+    SchoolPolicy,
+)
+from shared.models.base import utcnow
+from shared.services.attendance import overview as attendance_overview
+from shared.services.attendance.marks import COUNTING_STATUSES, local_now
+from shared.services.attention.tasks import (
+    EVIDENCE_LAPSING_DAYS,
+    FOR_INFORMATION,
+    PROVIDER_REVIEW_DAYS,
+    SOON,
+    TODAY,
+    URGENT,
+    Task,
+    how_many,
+    ordered,
+)
+from shared.services.placements.reviews import latest_reviews, next_review_due
+
+# --- the provider --------------------------------------------------------------------------------------------------
+
+
+def marks_due_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
+    """Sessions expected today that are not marked yet; urgent once past the agreed time."""
+    local = local_now(now)
+    day = local.date()
+    placements = db.session.execute(
+        select(Placement.id, Placement.school_id, Placement.timetable, Placement.start_date, Placement.end_date).where(
+            Placement.provider_id == provider_id,
+            Placement.status.in_(COUNTING_STATUSES),
+            Placement.start_date <= day,
+            (Placement.end_date.is_(None)) | (Placement.end_date >= day),
+        )
+    ).all()
+    if not placements:
+        return []
+    school_ids = {p.school_id for p in placements}
+    # One school per provider today; the calendar check is per school, so this stays a fixed number of queries.
+    school_days = {school_id: _is_school_day(school_id, day) for school_id in school_ids}
+    marked = set(
+        db.session.execute(
+            select(AttendanceMark.placement_id, AttendanceMark.session).where(
+                AttendanceMark.provider_id == provider_id, AttendanceMark.day == day
+            )
+        ).all()
+    )
+    profile = db.session.execute(
+        select(ProviderProfile.am_marks_due, ProviderProfile.pm_marks_due).where(
+            ProviderProfile.organisation_id == provider_id
+        )
+    ).one()
+    due = overdue = 0
+    for p in placements:
+        if not school_days[p.school_id]:
+            continue
+        for session, deadline in (("AM", profile.am_marks_due), ("PM", profile.pm_marks_due)):
+            if not attendance_overview._expects(p.timetable, p.start_date, p.end_date, day, session):
+                continue
+            if (p.id, session) in marked:
+                continue
+            due += 1
+            overdue += local >= datetime.combine(day, deadline, tzinfo=local.tzinfo)
+    if not due:
+        return []
+    text = f"{how_many(due, 'attendance mark is', 'attendance marks are')} due today"
+    if overdue:
+        text += f" ({overdue} past the time agreed with the school)"
+    return [Task("provider.marks", URGENT if overdue else TODAY, text, Link.to("portal.attendance_today"))]
+
+
+def _is_school_day(school_id: uuid.UUID, day: date) -> bool:
+    from shared.services.school_calendar.days import school_days
+
+    return any(True for _ in school_days(school_id, day, day))
+
+
+def incidents_waiting_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Incident.reported_at)).where(
+            Incident.provider_id == provider_id, Incident.acknowledged_at.is_(None)
+        )
+    ).one()
+    if not count:
+        return []
+    return [
+        Task(
+            "provider.incidents",
+            FOR_INFORMATION,
+            f"{how_many(count, 'incident you reported is', 'incidents you reported are')} waiting for the school "
+            "to acknowledge",
+            Link.to("portal.incidents_list"),
+            oldest,
+        )
+    ]
+
+
+def evidence_to_renew_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
+    today = local_now(now).date()
+    rows = db.session.execute(
+        select(
+            EvidenceDocument.evidence_type,
+            EvidenceDocument.version,
+            EvidenceDocument.status,
+            EvidenceDocument.expiry_date,
+        ).where(EvidenceDocument.organisation_id == provider_id, EvidenceDocument.status != DocumentStatus.SUPERSEDED)
+    ).all()
+    current: dict[str, tuple] = {}
+    for row in rows:
+        if row.evidence_type not in current or row.version > current[row.evidence_type].version:
+            current[row.evidence_type] = row
+    horizon = today + timedelta(days=EVIDENCE_LAPSING_DAYS)
+    renew = [
+        row
+        for row in current.values()
+        if row.status in (DocumentStatus.REJECTED, DocumentStatus.EXPIRED)
+        or (row.status == DocumentStatus.VERIFIED and row.expiry_date is not None and row.expiry_date <= horizon)
+    ]
+    if not renew:
+        return []
+    urgent = any(row.status != DocumentStatus.VERIFIED or row.expiry_date <= today for row in renew)
+    return [
+        Task(
+            "provider.evidence",
+            URGENT if urgent else SOON,
+            f"{how_many(len(renew), 'piece of evidence', 'pieces of evidence')} to renew: rejected, out of date or "
+            f"running out within {EVIDENCE_LAPSING_DAYS} days",
+            Link.to("portal.documents"),
+        )
+    ]
+
+
+def provider_dsl_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
+    tasks = []
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Notice.shared_at)).where(
+            Notice.provider_id == provider_id,
+            Notice.acknowledged_at.is_(None),
+            or_(Notice.expires_at.is_(None), Notice.expires_at > now),
+        )
+    ).one()
+    if count:
+        tasks.append(
+            Task(
+                "provider.notices",
+                URGENT,
+                how_many(count, "safeguarding notice from the school is", "safeguarding notices from the school are")
+                + " waiting for you to acknowledge",
+                Link.to("portal.notices_list"),
+                oldest,
+            )
+        )
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Concern.raised_at)).where(
+            Concern.provider_id == provider_id, Concern.status == "raised"
+        )
+    ).one()
+    if count:
+        tasks.append(
+            Task(
+                "provider.concerns",
+                URGENT,
+                how_many(count, "safeguarding concern from your staff is", "safeguarding concerns from your staff are")
+                + " waiting to be sent to the school",
+                Link.to("portal.concerns_list"),
+                oldest,
+            )
+        )
+    school_id = select(ProviderProfile.school_id).where(ProviderProfile.organisation_id == provider_id)
+    latest = db.session.execute(
+        select(SchoolPolicy.id, SchoolPolicy.version, PolicyConfirmation.id)
+        .outerjoin(
+            PolicyConfirmation,
+            and_(PolicyConfirmation.policy_id == SchoolPolicy.id, PolicyConfirmation.provider_id == provider_id),
+        )
+        .where(SchoolPolicy.school_id.in_(school_id))
+        .order_by(SchoolPolicy.version.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest[2] is None:
+        tasks.append(
+            Task(
+                "provider.school_policy",
+                TODAY,
+                f"The school's child protection policy (version {latest.version}) is waiting for you to confirm",
+                Link.to("portal.school_policy"),
+            )
+        )
+    return tasks
+
+
+def reviews_to_attend_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
+    today = local_now(now).date()
+    placements = list(
+        db.session.scalars(
+            select(Placement).where(Placement.provider_id == provider_id, Placement.status == PlacementStatus.ACTIVE)
+        )
+    )
+    latest = latest_reviews([p.id for p in placements])
+    horizon = today + timedelta(days=PROVIDER_REVIEW_DAYS)
+    count = sum(
+        1
+        for p in placements
+        if (due_on := next_review_due(p, latest.get(p.id))) is not None and today <= due_on <= horizon
+    )
+    if not count:
+        return []
+    return [
+        Task(
+            "provider.reviews",
+            SOON,
+            f"{how_many(count, 'placement review is', 'placement reviews are')} due in the next "
+            f"{PROVIDER_REVIEW_DAYS} days: the school will ask you to attend",
+            Link.to("portal.pupils"),
+        )
+    ]
+
+
+PROVIDER_LISTS = {
+    roles.PROVIDER_MANAGER: (
+        marks_due_tasks,
+        incidents_waiting_tasks,
+        evidence_to_renew_tasks,
+        reviews_to_attend_tasks,
+    ),
+    roles.PROVIDER_DSL: (marks_due_tasks, incidents_waiting_tasks, provider_dsl_tasks, reviews_to_attend_tasks),
+    roles.PROVIDER_STAFF: (marks_due_tasks, incidents_waiting_tasks),
+}
+
+
+def provider_tasks(provider_id: uuid.UUID, user_roles: Iterable[str], now: datetime | None = None) -> list[Task]:
+    now = now or utcnow()
+    builds = []
+    for role in set(user_roles):
+        for build in PROVIDER_LISTS.get(role, ()):
+            if build not in builds:
+                builds.append(build)
+    return ordered(task for build in builds for task in build(provider_id, now))
