@@ -20,7 +20,7 @@ from shared.models import (
     ProviderStatus,
     ServiceAgreement,
 )
-from shared.services.agreements import compliance
+from shared.services.agreements import compliance, compliance_terms
 from shared.services.school_calendar import half_terms
 
 NOW = "2026-12-01 18:00:00"  # Tuesday evening, in term (London is on GMT, so local time is UTC)
@@ -206,18 +206,18 @@ def test_without_an_agreement_the_defaults_apply_and_terms_left_out_are_not_rate
 
 def test_rag_thresholds_and_the_overall_status(app):
     with app.app_context():
-        term = compliance.Term("incidents", "Incidents", True)
-        assert [compliance._rate(term, n, 100, "x").rag for n in (100, 95, 94, 85, 84)] == [
+        term = compliance_terms.Term("incidents", "Incidents", True)
+        assert [compliance_terms.rate(term, n, 100, "x").rag for n in (100, 95, 94, 85, 84)] == [
             "green",
             "green",
             "amber",
             "amber",
             "red",
         ]
-        assert compliance._rate(term, 0, 0, "incidents").rag is None
+        assert compliance_terms.rate(term, 0, 0, "incidents").rag is None
         app.config["SLA_GREEN_AT"], app.config["SLA_AMBER_AT"] = 80, 50
         try:
-            assert [compliance._rate(term, n, 100, "x").rag for n in (80, 79, 50, 49)] == [
+            assert [compliance_terms.rate(term, n, 100, "x").rag for n in (80, 79, 50, 49)] == [
                 "green",
                 "amber",
                 "amber",
@@ -227,10 +227,10 @@ def test_rag_thresholds_and_the_overall_status(app):
             del app.config["SLA_GREEN_AT"], app.config["SLA_AMBER_AT"]
 
         def report(*rags, unagreed=None):
-            terms = [compliance.Term(f"t{i}", "t", True, rag=rag) for i, rag in enumerate(rags)]
+            terms = [compliance_terms.Term(f"t{i}", "t", True, rag=rag) for i, rag in enumerate(rags)]
             if unagreed:
-                terms.append(compliance.Term("x", "x", False, rag=unagreed))
-            return compliance.Compliance(None, None, None, None, terms)
+                terms.append(compliance_terms.Term("x", "x", False, rag=unagreed))
+            return compliance_terms.Compliance(None, None, None, None, terms)
 
         assert report("green", "amber", None).overall == "amber"
         assert report("green", "red", "amber").overall == "red"
