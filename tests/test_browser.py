@@ -66,6 +66,13 @@ def _textarea(element_html: str) -> bool:
     return element_html.startswith("<textarea")
 
 
+def _chart_text(element_html: str) -> bool:
+    """axe leaves the contrast of any SVG <text> undecided: looking for its background it meets the <svg>, a
+    graphic it cannot see into. The bar charts' words (shared.charts) are the only SVG text on the pages, in two
+    fixed colours on white that test_governors_report checks (at least 7:1)."""
+    return element_html.startswith("<text ")
+
+
 def check_page(page, name: str, *, school: str = SCHOOL) -> None:
     """The page as loaded: its CSS applied, our header (no crown), no CSP errors, no axe violations."""
     page.wait_for_load_state("load")
@@ -108,7 +115,7 @@ def check_page(page, name: str, *, school: str = SCHOOL) -> None:
     # With the CSS applied, axe can judge every text's contrast: none left undecided.
     assert "color-contrast" in axe.passes, f"{name}: axe did not check colour contrast"
     undecided = [
-        {**r, "nodes": [n for n in r["nodes"] if not _textarea(n["html"])]}
+        {**r, "nodes": [n for n in r["nodes"] if not _textarea(n["html"]) and not _chart_text(n["html"])]}
         for r in axe.incomplete
         if r["id"] == "color-contrast"
     ]

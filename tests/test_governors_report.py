@@ -5,7 +5,6 @@ rendered and their headings found drawn, the charts, and who may see what. Froze
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from datetime import UTC, date, datetime
@@ -288,8 +287,8 @@ def test_charts_are_inline_svg_that_the_csp_allows_with_a_table_beside_them(repo
         assert " style=" not in svg and "<style" not in svg and "<script" not in svg.lower()
     ids = re.findall(r'\sid="([^"]+)"', "".join(charts))
     assert len(ids) == len(set(ids)), "two charts share an element id"
-    # The hidden figures are drawn as their words, not as bars (on the page the words are glyph outlines: the
-    # chart is an image, its figures in the table beside it).
+    # What a reader sees: a bar for each figure shown above nought, with its figure written at its end; a hidden
+    # figure is written as its words and has no bar.
     with app.app_context():
         from shared.services.reports import governors as governors_report
 
@@ -298,9 +297,48 @@ def test_charts_are_inline_svg_that_the_csp_allows_with_a_table_beside_them(repo
         specs = list(governors_report.report_charts(report).values())
     assert any(bar.value is None and bar.note == "fewer than 5" for bar in specs[0].bars)
     assert any(bar.value is None and bar.note == "withheld" for bar in specs[1].bars)
+    for spec, svg in zip(specs, charts, strict=True):
+        texts = [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text\b[^>]*>(.*?)</text>", svg)]
+        assert svg.count("<rect") == sum(1 for bar in spec.bars if bar.value), spec.title
+        for bar in spec.bars:
+            assert bar.label in " ".join(texts)
+            assert spec.shown(bar) in texts
+        assert f"<title>{spec.label}</title>" in svg and "<desc>" in svg
+    reasons = charts[0]
+    assert "<text" in reasons and ">6</text>" in reasons and ">fewer than 5</text>" in reasons
+    assert ">withheld</text>" in reasons  # the 5 withheld beside the hidden 3: no bar for it either
+    assert specs[1].bars[1].label == "Oct 2026" and ">93.3%</text>" in charts[1]
+
+
+def test_the_chart_svg_has_no_style_no_script_and_escapes_its_words():
+    from shared.charts import Bar, BarChart, bar_chart_svg
+
+    chart = BarChart("pupils <b>& co</b>", [Bar("A <script>", 7), Bar("B", None, "fewer than 5"), Bar("C", 0)], unit="")
+    svg = str(bar_chart_svg(chart))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert 'role="img"' in svg and 'aria-label="Bar chart: pupils &lt;b&gt;&amp; co&lt;/b&gt;.' in svg
+    assert not re.search(r"\sstyle=|<style|<script|\son\w+=", svg, flags=re.I)
+    assert " id=" not in svg and "href" not in svg and "<image" not in svg and "foreignobject" not in svg.lower()
+    assert svg.count("<rect") == 1  # 7 only: no bar for the hidden figure, nor for nought
+    assert "A &lt;script&gt;" in svg and ">7</text>" in svg and ">fewer than 5</text>" in svg and ">0</text>" in svg
+    assert "<desc>A &lt;script&gt;: 7. B: fewer than 5. C: 0.</desc>" in svg
+    # Upright columns: a withheld month is its words turned up its column, no bar.
+    months = BarChart("attendance", [Bar("Sep 2026", 93.3), Bar("Oct 2026", None, "withheld")], False, "%", 100)
+    svg = str(bar_chart_svg(months))
+    assert svg.count("<rect") == 1 and ">93.3%</text>" in svg and 'transform="rotate(-90' in svg
+    assert not re.search(r"\sstyle=|<style|<script|\son\w+=", svg, flags=re.I)
 
 
 # --- the PDF ---------------------------------------------------------------------------------------------------------
+
+
+def _blue_pixels(image: Image.Image) -> int:
+    """Pixels of the bars' blue (#1d70b8), give or take the anti-aliasing."""
+    return sum(
+        1
+        for r, g, b in image.convert("RGB").get_flattened_data()
+        if abs(r - 0x1D) < 24 and abs(g - 0x70) < 24 and abs(b - 0xB8) < 24
+    )
 
 
 def _dark_pixels(image: Image.Image, box: tuple[float, float, float, float]) -> int:
@@ -348,11 +386,16 @@ def test_the_pdf_pages_show_every_heading_and_no_pupil_names(report_world, app, 
     everything = "\n".join(text)
     assert "Demo School" in everything and "fewer than 5" in everything and "Bridge College" in everything
     assert PUPIL_FIRST_NAME not in everything and not any(name in everything for name in PUPIL_SURNAMES)
-    # The charts are images on the pages.
-    assert (
-        sum(len([o for o in pdf[n].get_objects() if o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE]) for n in range(len(pdf)))
-        == 3
-    )
+    # The charts are drawn on the pages with their titles, in the PDF's own shapes: no pictures.
+    for title in (
+        "Placements by main reason",
+        "Attendance at providers by month",
+        "Where pupils went when placements ended",
+    ):
+        assert title in everything
+        page = next(n for n in range(len(pdf)) if title in text[n])
+        assert _blue_pixels(Image.open(tmp_path / f"governors-page-{page + 1}.png")) > 500, title
+    assert not any(o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for n in range(len(pdf)) for o in pdf[n].get_objects())
     with app.app_context():
         exported = db.session.query(AuditEvent).filter_by(action="report.exported").one()
         assert exported.details == {"report": "governors", "rows": len(pdf)}
@@ -573,9 +616,41 @@ def test_sparkline_is_a_small_accessible_svg_with_gaps_and_is_quick():
     assert (time.perf_counter() - started) / 10 < 0.003
 
 
-def test_bar_chart_png_is_a_picture():
-    from shared.charts import Bar, bar_chart_png
+def test_the_chart_words_contrast_with_white_at_least_7_to_1():
+    """axe cannot judge the contrast of SVG text (tests/test_browser.py lets it off), so it is worked out here."""
+    from shared.charts import NOTE_COLOUR, TEXT_COLOUR
 
-    png = bar_chart_png([Bar("Reintegrated", 5), Bar("Other", None, "fewer than 5")])
-    image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG" and image.size[0] > 600
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    for colour in (TEXT_COLOUR, NOTE_COLOUR):
+        assert (1.05) / (luminance(colour) + 0.05) >= 7, colour
+
+
+def test_bar_chart_drawn_on_a_pdf_page_is_shapes_and_text_with_no_bar_for_a_hidden_figure():
+    from fpdf import FPDF
+
+    from shared.charts import Bar, BarChart, draw_bar_chart
+
+    def page_of(chart: BarChart) -> tuple[Image.Image, str, int]:
+        document = FPDF(unit="mm", format="A4")
+        document.add_page()
+        document.set_font("Helvetica", "", 10)
+        draw_bar_chart(document, chart, width=150)
+        after = document.get_y()
+        document.cell(0, 5, "After the chart")
+        page = pdfium.PdfDocument(bytes(document.output()))[0]
+        assert not any(o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for o in page.get_objects())
+        return page.render(scale=2).to_pil(), page.get_textpage().get_text_bounded(), after
+
+    shown = BarChart("where pupils went", [Bar("Reintegrated", 12), Bar("Other", None, "fewer than 5")])
+    image, text, after = page_of(shown)
+    assert "Where pupils went" in text and "Reintegrated" in text and "12" in text and "fewer than 5" in text
+    assert "After the chart" in text and after > 30  # the position moved below the chart
+    assert _blue_pixels(image) > 1000
+    hidden = BarChart("where pupils went", [Bar("Reintegrated", None, "withheld"), Bar("Other", None, "fewer than 5")])
+    image, text, _ = page_of(hidden)
+    assert "withheld" in text and "fewer than 5" in text
+    assert _blue_pixels(image) == 0  # no bar at all for a hidden figure

@@ -46,12 +46,7 @@ def _page(form: DateRangeForm, report=None) -> Response:
             "school_admin.governors_report_pdf",
             **{"from": report.period.start.isoformat(), "to": report.period.end.isoformat()},
         )
-        charts = {
-            key: bar_chart_svg(
-                spec.bars, label=spec.label, horizontal=spec.horizontal, unit=spec.unit, max_value=spec.max_value
-            )
-            for key, spec in governors.report_charts(report).items()
-        }
+        charts = {key: bar_chart_svg(chart) for key, chart in governors.report_charts(report).items()}
     response = Response(
         render_template(
             "school_admin/reports/governors.html",

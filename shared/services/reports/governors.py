@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy import case, extract, func, select
 
 from shared.attendance_codes import ATTENDED_KINDS
-from shared.charts import Bar
+from shared.charts import Bar, BarChart
 from shared.extensions import db
 from shared.models import AttendanceMark, Incident, Organisation, PlacementReview, PlacementStatus
 from shared.services.agreements import compliance
@@ -376,38 +376,30 @@ def _cost(school_id, running, start: date, end: date, today: date, hide: Suppres
 # --- charts ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChartSpec:
-    """A chart of the report: the same figures as the table it stands beside (hidden ones drawn as their words)."""
-
-    title: str
-    bars: list[Bar]
-    horizontal: bool = True
-    unit: str = ""
-    max_value: float | None = None
-
-    @property
-    def label(self) -> str:
-        return f"Bar chart: {self.title}. The same figures are in the table beside it."
-
-
 def _count_bars(breakdown: Breakdown) -> list[Bar]:
     return [Bar(label, count.chart_value, count.shown if count.hidden else "") for label, count in breakdown.rows]
 
 
-def report_charts(report: GovernorsReport) -> dict[str, ChartSpec]:
-    """The report's charts by section: placements by reason, attendance by month, destinations."""
+def _short_month(label: str) -> str:
+    """ "September 2026" as "Sep 2026": a school year's twelve columns have room for no more (the table has it all)."""
+    month, _, year = label.partition(" ")
+    return f"{month[:3]} {year}"
+
+
+def report_charts(report: GovernorsReport) -> dict[str, BarChart]:
+    """The report's charts by section: placements by reason, attendance by month, destinations. The same charts
+    for the page (SVG) and the PDF (drawn by fpdf2); a hidden figure is a bar with no value, drawn as its words."""
     return {
-        "reasons": ChartSpec("placements by main reason", _count_bars(report.by_reason)),
-        "attendance": ChartSpec(
+        "reasons": BarChart("placements by main reason", _count_bars(report.by_reason)),
+        "attendance": BarChart(
             "attendance at providers by month (% of sessions marked that were attended)",
             [
-                Bar(label, percent.value, "" if percent.value is not None else percent.shown)
+                Bar(_short_month(label), percent.value, "" if percent.value is not None else percent.shown)
                 for label, percent in report.attendance.months
             ],
             horizontal=False,
             unit="%",
             max_value=100,
         ),
-        "destinations": ChartSpec("where pupils went when placements ended", _count_bars(report.destinations)),
+        "destinations": BarChart("where pupils went when placements ended", _count_bars(report.destinations)),
     }

@@ -1,15 +1,15 @@
 """The governors' report as an A4 PDF: the same sections, figures and charts as the page, set like the safeguarding
 chronology's PDF (fpdf2, Helvetica, a heading on every page, page numbers). No pupil-level content reaches it: it
-is drawn from a GovernorsReport, which holds counts, percentages and money only."""
+is drawn from a GovernorsReport, which holds counts, percentages and money only. The charts are drawn on the page
+with fpdf2's own shapes and text (shared.charts.draw_bar_chart), not embedded as pictures."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from shared.charts import bar_chart_png
+from shared.charts import BarChart, draw_bar_chart
 from shared.services.reports import budget as budgets
-from shared.services.reports.governors import Breakdown, ChartSpec, GovernorsReport, report_charts
+from shared.services.reports.governors import Breakdown, GovernorsReport, report_charts
 from shared.services.safeguarding.chronology import latin1
 
 TITLE = "Alternative provision: report to governors"
@@ -94,9 +94,9 @@ def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
             [head, "Number"], [[label, count.shown] for label, count in figures.rows] + [[total, figures.total.shown]]
         )
 
-    def chart(spec: ChartSpec) -> None:
-        png = bar_chart_png(spec.bars, horizontal=spec.horizontal, unit=spec.unit, max_value=spec.max_value)
-        pdf.image(io.BytesIO(png), w=CHART_WIDTH)
+    def chart(spec: BarChart) -> None:
+        # Drawn with fpdf2's rectangles, lines and text (no picture), from the same BarChart as the page's SVG.
+        draw_bar_chart(pdf, spec, width=CHART_WIDTH, encode=latin1)
         pdf.ln(3)
 
     charts = report_charts(report)
