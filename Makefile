@@ -8,7 +8,7 @@ LOCK := requirements/dev.lock
 export FLASK_APP := wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock assets db seed run test lint check format bench totp clean
+.PHONY: help install lock assets db seed run test lint types check format bench totp clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ test: install assets ## Run the whole suite (SQLite, then PostgreSQL when TEST_D
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+types: install ## Type-check shared/ strictly (mypy, settings in pyproject.toml)
+	$(BIN)/mypy
 
 check: lint ## lint, then the import contracts in pyproject.toml (lint-imports); CI runs this before the tests
 	$(BIN)/lint-imports --no-cache --no-logo

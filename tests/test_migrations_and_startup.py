@@ -50,7 +50,7 @@ def test_production_refuses_demo_accounts(app):
     from shared.app import create_app
 
     with app.app_context():
-        from shared.cli import seed_demo
+        from shared.demo import seed_demo
 
         seed_demo()
     with pytest.raises(ProductionSafetyError, match="demo accounts"):

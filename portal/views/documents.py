@@ -1,7 +1,6 @@
 """The provider's evidence documents: where each required one stands, uploading a new version, downloading."""
 
 import uuid
-from datetime import date
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,6 +12,7 @@ from wtforms import SubmitField
 from portal import bp
 from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.clock import today as school_today
 from shared.models import EvidenceDocument
 from shared.services.evidence.status import current_documents, evidence_lines, line_for
 from shared.uploads.downloads import evidence_download
@@ -81,7 +81,7 @@ def upload_document(code: str):
         "portal/onboarding/upload_document.html",
         form=form,
         kind=kind,
-        line=line_for(kind, current, date.today()),
+        line=line_for(kind, current, school_today()),
         allowed_types=allowed_types_text(),
         size_limit=size_limit_text(),
         accept=ACCEPT,

@@ -14,11 +14,11 @@ import uuid
 from sqlalchemy import func, select
 
 from shared import audit
+from shared.clock import local_now
 from shared.extensions import db
 from shared.models import ComplianceBreach, Organisation, OrganisationKind, ProviderProfile, ProviderStatus, User
 from shared.models.base import utcnow
 from shared.services.agreements.compliance import TERM_NAMES, approved_providers, compliance_for
-from shared.services.attendance.marks import local_now
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar.half_terms import current_of, half_terms
 

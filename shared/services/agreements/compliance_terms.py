@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from shared.clock import school_zone
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.models import (
     DocumentStatus,
@@ -16,7 +17,7 @@ from shared.models import (
     ServiceAgreement,
 )
 from shared.services.agreements.terms import AttendanceOnTime, rag_status
-from shared.services.attendance.marks import COUNTING_STATUSES, SESSIONS, deadline, school_zone
+from shared.services.attendance.marks import COUNTING_STATUSES, SESSIONS, deadline
 from shared.services.placements.reviews import next_review_due
 from shared.services.school_calendar.half_terms import Period
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from shared import audit
+from shared.clock import local_now
 from shared.extensions import db
 from shared.models import (
     AgreementDocument,
@@ -33,7 +34,7 @@ from shared.models import (
     User,
     utcnow,
 )
-from shared.services.attendance.marks import deadline, expected_sessions, local_now, marks_for, placements_on
+from shared.services.attendance.marks import deadline, expected_sessions, marks_for, placements_on
 from shared.services.errors import RuleBroken
 from shared.services.placements.plans import visible_to_provider
 from shared.uploads.pipeline import store_upload

@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -30,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, AbsenceReason, LegalBasis, MarkKind, register_code
+from shared.clock import local_now, school_zone
 from shared.extensions import begin_transaction_now, db, savepoint
 from shared.models import (
     AttendanceAmendment,
@@ -172,14 +172,6 @@ class MarkResult:
 
 
 # --- time ---------------------------------------------------------------------------------------------------------
-
-
-def school_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
-
-
-def local_now(now: datetime | None = None) -> datetime:
-    return (now or utcnow()).astimezone(school_zone())
 
 
 def deadline(profile: ProviderProfile, day: date, session: str) -> datetime:

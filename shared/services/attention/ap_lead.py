@@ -4,11 +4,12 @@ registration."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 
+from shared.clock import local_now, school_midnight
 from shared.evidence_catalogue import BY_CODE, ProviderType
 from shared.extensions import db
 from shared.links import Link
@@ -26,7 +27,6 @@ from shared.models import (
     SendStatus,
     SiteVisit,
 )
-from shared.services.attendance.marks import local_now
 from shared.services.attention.tasks import (
     EVIDENCE_LAPSING_DAYS,
     REVIEW_DUE_DAYS,
@@ -193,7 +193,7 @@ def _visits_due(school_id: uuid.UUID, today: date) -> list[Task]:
             f"{how_many(len(due), 'provider with pupils placed has', 'providers with pupils placed have')} not had a "
             f"visit from the school in the last {every.days // 7} weeks",
             Link.to("school_admin.visits_list"),
-            datetime.combine(min(due), datetime.min.time(), tzinfo=UTC),
+            school_midnight(min(due)),
         )
     ]
 
@@ -226,7 +226,7 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
                 TODAY,
                 f"{how_many(overdue, 'placement review is', 'placement reviews are')} overdue",
                 link,
-                datetime.combine(oldest, datetime.min.time(), tzinfo=UTC),
+                school_midnight(oldest),
             )
         )
     if due:

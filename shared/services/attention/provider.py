@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 
 from shared import roles
+from shared.clock import local_now
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -26,7 +27,7 @@ from shared.models import (
 )
 from shared.models.base import utcnow
 from shared.services.attendance import overview as attendance_overview
-from shared.services.attendance.marks import COUNTING_STATUSES, local_now
+from shared.services.attendance.marks import COUNTING_STATUSES
 from shared.services.attention.tasks import (
     EVIDENCE_LAPSING_DAYS,
     FOR_INFORMATION,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Uuid, and_, bindparam, func, or_, select
 
 from shared import roles
 from shared.attendance_codes import MarkKind
 from shared.auth.sessions import autocommit_connection
+from shared.clock import local_now, school_midnight
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -27,7 +28,6 @@ from shared.models import (
 )
 from shared.models.base import utcnow
 from shared.services.attendance import overview as attendance_overview
-from shared.services.attendance.marks import local_now
 from shared.services.attention.ap_lead import ap_lead_tasks
 from shared.services.attention.tasks import (
     FOR_INFORMATION,
@@ -202,7 +202,7 @@ def attendance_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 f"{how_many(count, 'earlier absence', 'earlier absences')} still coded N, waiting for the school's "
                 "decision",
                 page,
-                datetime.combine(oldest_day, datetime.min.time(), tzinfo=UTC) if oldest_day else None,
+                school_midnight(oldest_day) if oldest_day else None,
             )
         )
     return tasks

@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from shared import audit
+from shared.clock import today as school_today
 from shared.evidence_catalogue import BY_CODE, DateKind
 from shared.extensions import db
 from shared.models import DocumentStatus, EvidenceDocument, Organisation, utcnow
@@ -97,7 +98,7 @@ def lapse_date(document: EvidenceDocument, verification: Verification) -> date |
 def verify(
     document: EvidenceDocument, verification: Verification, *, by, roles: frozenset[str], today: date | None = None
 ) -> None:
-    today = today or date.today()
+    today = today or school_today()
     kind = BY_CODE[document.evidence_type]
     if not roles & kind.verifier_roles:
         who = " or ".join(ROLE_LABELS[r].split(" (")[0] for r in sorted(kind.verifier_roles))
@@ -134,7 +135,7 @@ def reject(document: EvidenceDocument, reason: str, *, by) -> None:
 
 def expire_lapsed(today: date | None = None) -> list[EvidenceDocument]:
     """Verified evidence past its date becomes expired. Returns the documents that lapsed."""
-    today = today or date.today()
+    today = today or school_today()
     lapsed = db.session.scalars(
         select(EvidenceDocument).where(EvidenceDocument.status == S.VERIFIED, EvidenceDocument.expiry_date <= today)
     ).all()

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from shared.clock import today as school_today
 from shared.evidence_catalogue import BY_CODE, ProviderType
 from shared.extensions import db
 from shared.links import Link
@@ -67,7 +68,7 @@ def send_expiry_reminders(today: date) -> int:
 
 
 def run_daily(today: date | None = None) -> dict[str, int]:
-    today = today or date.today()
+    today = today or school_today()
     lapsed = evidence.expire_lapsed(today)
     at_risk = 0
     for document in lapsed:

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from shared import audit
+from shared.clock import today as school_today
 from shared.dbs import StatusCheckRequest, dbs_client_from_config
 from shared.extensions import db
 from shared.links import Link
@@ -120,7 +121,7 @@ def _validated(details: StaffDetails, today: date) -> StaffDetails:
 def add_staff_member(
     profile: ProviderProfile, details: StaffDetails, *, by: User, today: date | None = None
 ) -> StaffMember:
-    details = _validated(details, today or date.today())
+    details = _validated(details, today or school_today())
     member = StaffMember(organisation_id=profile.organisation_id, **vars(details))
     db.session.add(member)
     db.session.flush()
@@ -160,7 +161,7 @@ def run_status_check(
             checker_name=by.name,
         )
     )
-    member.last_status_check_date = date.today()
+    member.last_status_check_date = school_today()
     member.last_status_check_result = result
     audit.record("staff.status_checked", organisation=profile.organisation, obj=member, actor=by, result=result.value)
     if result != DbsCheckResult.BLANK_NO_NEW_INFO:

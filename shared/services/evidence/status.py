@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from shared.clock import today as school_today
 from shared.evidence_catalogue import EvidenceType, ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import DocumentStatus, EvidenceDocument, ProviderProfile
@@ -94,7 +95,7 @@ def line_for(kind: EvidenceType, document: EvidenceDocument | None, today: date)
 
 def evidence_lines(profile: ProviderProfile, today: date | None = None) -> list[EvidenceLine]:
     """Every evidence type this provider must give, in catalogue order, with where each stands."""
-    today = today or date.today()
+    today = today or school_today()
     provider_type = ProviderType(profile.provider_type) if profile.provider_type else None
     current = current_documents(profile.organisation_id)
     return [line_for(kind, current.get(kind.code), today) for kind in required_evidence(provider_type)]

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 
 from shared import audit, roles
+from shared.clock import local_now, school_zone
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -36,7 +37,6 @@ from shared.models import (
     utcnow,
 )
 from shared.notifications import tell_role
-from shared.services.attendance.marks import local_now, school_zone
 from shared.services.errors import RuleBroken
 
 INCIDENT_TYPES: dict[str, str] = {

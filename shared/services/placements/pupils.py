@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from shared import audit
+from shared.clock import today as school_today
 from shared.extensions import db
 from shared.models import ChildProtectionStatus, Organisation, Pupil, SendStatus
 from shared.services.errors import RuleBroken
@@ -65,7 +66,7 @@ def _blank_to_none(value: str | None) -> str | None:
 
 def checked(details: PupilDetails, today: date | None = None) -> PupilDetails:
     """The details tidied and checked, or RuleBroken naming the first field that is wrong."""
-    today = today or date.today()
+    today = today or school_today()
     try:
         upn = validate_upn(details.upn or "")
     except InvalidUPN as exc:

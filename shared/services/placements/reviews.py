@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from shared import audit
+from shared.clock import local_now, school_zone
 from shared.extensions import db
 from shared.models import (
     AttendanceMark,
@@ -28,7 +29,7 @@ from shared.models import (
     SiteVisit,
     User,
 )
-from shared.services.attendance.marks import attendance_percent, local_now, school_zone
+from shared.services.attendance.marks import attendance_percent
 from shared.services.errors import RuleBroken
 from shared.services.placements import incidents
 from shared.services.placements.plans import END_DESTINATIONS, mark_ended

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from shared import audit
+from shared.clock import today as school_today
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.links import Link
@@ -39,7 +40,7 @@ class ChecklistItem:
 
 
 def approval_checklist(profile: ProviderProfile, today: date | None = None) -> list[ChecklistItem]:
-    today = today or date.today()
+    today = today or school_today()
     items = [
         ChecklistItem("Organisation details", details_complete(profile)),
         ChecklistItem("Teaching sites listed", bool(profile.sites), f"{len(profile.sites)} site(s)"),

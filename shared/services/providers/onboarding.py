@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared import audit
+from shared.clock import today as school_today
 from shared.evidence_catalogue import REGISTERED_TYPES, ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import ProviderProfile, ProviderSite, User
@@ -162,7 +163,7 @@ class Contacts:
 
 
 def save_contacts(profile: ProviderProfile, contacts: Contacts, *, by: User, today: date | None = None) -> None:
-    today = today or date.today()
+    today = today or school_today()
     for field, message in (
         ("manager_phone", "Enter the manager's phone number, like 01632 960 001"),
         ("dsl_phone", "Enter the DSL's phone number, like 01632 960 001"),
@@ -223,7 +224,7 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
     if details and profile.provider_type:
         required = required_evidence(ProviderType(profile.provider_type))
         current = current_documents(profile.organisation_id)
-        standings = [standing_of(current.get(kind.code), date.today()) for kind in required]
+        standings = [standing_of(current.get(kind.code), school_today()) for kind in required]
         in_hand = sum(standing in GOOD_STANDINGS for standing in standings)
         needs_new = sum(standing in (Standing.REJECTED, Standing.EXPIRED) for standing in standings)
         documents_hint = f"{len(required)} documents for your type of provider: {in_hand} uploaded"

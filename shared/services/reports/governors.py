@@ -29,11 +29,12 @@ from sqlalchemy import case, extract, func, select
 
 from shared.attendance_codes import ATTENDED_KINDS
 from shared.charts import Bar, BarChart
+from shared.clock import school_zone
 from shared.extensions import db
 from shared.models import AttendanceMark, Incident, Organisation, PlacementReview, PlacementStatus
 from shared.services.agreements import compliance
 from shared.services.agreements.terms import RAG_LABELS
-from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW, school_zone
+from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW
 from shared.services.placements.incidents import SEVERITIES
 from shared.services.placements.reviews import OUTCOMES
 from shared.services.reports import budget as budgets

@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from shared.clock import local_now
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
@@ -34,7 +35,7 @@ from shared.models import (
     Pupil,
     User,
 )
-from shared.services.attendance.marks import REASON_LABELS, local_now
+from shared.services.attendance.marks import REASON_LABELS
 from shared.services.placements.incidents import INCIDENT_TYPES, SEVERITIES, is_serious
 from shared.services.safeguarding.concerns import CATEGORIES, DECISIONS, REFERRED_TO
 from shared.services.safeguarding.notices import NOTICE_KINDS

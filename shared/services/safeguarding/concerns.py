@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from shared import audit, roles
+from shared.clock import local_now, school_zone
 from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.links import Link
@@ -40,7 +41,6 @@ from shared.models import (
     utcnow,
 )
 from shared.notifications import people_with_role, tell_role
-from shared.services.attendance.marks import local_now, school_zone
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.placements.plans import provider_placements

@@ -26,6 +26,7 @@ from typing import IO
 from sqlalchemy import or_, select
 
 from shared import audit, roles
+from shared.clock import local_now, school_zone
 from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.links import Link
@@ -41,7 +42,6 @@ from shared.models import (
     utcnow,
 )
 from shared.notifications import in_app, tell_role
-from shared.services.attendance.marks import local_now, school_zone
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.school_calendar.days import is_bank_holiday, school_days

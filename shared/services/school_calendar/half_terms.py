@@ -13,9 +13,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from shared.clock import local_now
 from shared.extensions import db
 from shared.models import SchoolTerm
-from shared.services.attendance.marks import local_now
 
 DEFAULT_PERIOD_WEEKS = 6
 
