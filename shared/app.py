@@ -95,7 +95,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_api_token_cli(app)
     register_safeguarding_cli(app)
 
+    from shared.auth.access import PUBLIC, access
+
     @app.get("/healthz")
+    @access(PUBLIC)
     def healthz():
         try:
             db.session.execute(text("SELECT 1"))
@@ -107,6 +110,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         return jsonify(status="ok" if status == 200 else "degraded", database=database), status
 
     app.context_processor(_branding)
+
+    from shared.auth.access import register_access
+
+    register_access(app)  # every route is registered by now: gather who may open each one
 
     if app.config["APP_ENV"] == "production":
         with app.app_context():
