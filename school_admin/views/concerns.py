@@ -279,11 +279,11 @@ def close_concern(concern_id: uuid.UUID):
 @recent_mfa_required
 def concern_file(concern_id: uuid.UUID, file_id: uuid.UUID):
     concern = _own(concern_id)
+    row = concerns.file_of(concern, file_id)
+    if row is None:  # another concern's file is a 404, whoever asks
+        abort(404)
     if not _readable(concern):
         return _not_escalated()
-    row = concerns.file_of(concern, file_id)
-    if row is None:
-        abort(404)
     school = current_organisation()
     return safeguarding_file_response(
         row, before_send=lambda: concerns.record_download(concern, school, by=current_user)
