@@ -100,7 +100,6 @@ def compliance_breaches_list():
         breaches=compliance_breaches.breaches(school.id),
         term_name=compliance_breaches.term_name,
         providers={p.organisation_id: p.organisation.name for p in compliance.approved_providers(school.id)},
-        can_resolve=current_user.has_role(roles.AP_LEAD),
     )
 
 
