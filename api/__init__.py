@@ -18,6 +18,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 
+from shared.auth.access import PUBLIC, declaration_of
 from shared.errors import render_error
 from shared.extensions import csrf, db, login_manager
 from shared.models import ApiToken
@@ -65,12 +66,11 @@ def current_token() -> ApiToken:
 
 # --- authentication and rate limiting -----------------------------------------------------------------------------
 
-PUBLIC_ENDPOINTS = {"api.openapi"}
-
 
 @bp.before_request
 def _authenticate():
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    declaration = declaration_of(request.endpoint)
+    if declaration is not None and declaration.audience == PUBLIC:  # the OpenAPI document
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api import bp, current_token, error_response
 from api.openapi import document
+from shared.auth.access import API_TOKEN, PUBLIC, access
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, ProviderProfile, Pupil, utcnow
 from shared.services.attendance.marks import (
@@ -80,11 +81,13 @@ def _load_pupils(placements: list[Placement]) -> None:
 
 
 @bp.get("/openapi.json")
+@access(PUBLIC)
 def openapi():
     return jsonify(document())
 
 
 @bp.get("/sessions")
+@access(API_TOKEN)
 def sessions():
     provider_id = current_token().organisation_id
     try:
@@ -115,6 +118,7 @@ def sessions():
 
 
 @bp.get("/marks")
+@access(API_TOKEN)
 def list_marks():
     provider_id = current_token().organisation_id
     today = local_now().date()
@@ -233,6 +237,7 @@ def _own_placements(items: list) -> dict:
 
 
 @bp.post("/marks")
+@access(API_TOKEN)
 def post_marks():
     """All or nothing: every item is checked, then applied with apply_mark in one transaction. Any invalid item:
     422 and nothing saved. Any item that would change a different existing mark without an amendment_reason:

@@ -8,6 +8,14 @@ from shared.models import OrganisationKind
 bp = Blueprint("portal", __name__, template_folder="templates")
 bp.before_request(guard_side(OrganisationKind.PROVIDER))
 
+
+@bp.app_context_processor
+def _menu() -> dict:
+    from portal.navigation import portal_navigation
+
+    return {"portal_navigation": portal_navigation}
+
+
 from portal.views import (  # noqa: E402,F401  (routes register on bp)
     agreement,
     api_tokens,

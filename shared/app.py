@@ -96,7 +96,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_api_token_cli(app)
     register_safeguarding_cli(app)
 
+    from shared.auth.access import PUBLIC, access
+
     @app.get("/healthz")
+    @access(PUBLIC)
     def healthz():
         try:
             db.session.execute(text("SELECT 1"))
@@ -110,6 +113,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.context_processor(_branding)
     # Services return where to act as data (shared.links.Link); templates make it a path.
     app.add_template_global(path_of, "link_path")
+
+    from shared.auth.access import register_access
+
+    register_access(app)  # every route is registered by now: gather who may open each one
 
     if app.config["APP_ENV"] == "production":
         with app.app_context():

@@ -1,118 +1,153 @@
-"""Access control: every endpoint is in the access table, and the role x endpoint matrix holds on both sides.
-Another organisation's object is a 404."""
+"""Access control, held to the views' own declarations (`@access(...)`, gathered in the app's registry by
+shared.auth.access.register_access): every route declares who may open it, the role x endpoint matrix holds on
+both sides, and another school's or provider's object is a 404 to everyone who may open the page."""
+
+import itertools
+import uuid
 
 import pytest
+from flask import url_for
 
+from shared.auth.access import API_TOKEN, PUBLIC, ROLES, SIGNED_IN, Declaration
+from shared.models import OrganisationKind
 from shared.roles import PROVIDER_MANAGER, PROVIDER_ROLES, PROVIDER_STAFF, SCHOOL_ADMIN, SCHOOL_ROLES
-from tests.access_table import ACCESS, PUBLIC, SIGNED_IN
 from tests.conftest import Browser
 
-API_TOKEN = "api_token"  # the marker tests/access_table.py gives token-authenticated API endpoints
-
-ROLES = [*SCHOOL_ROLES, *PROVIDER_ROLES, None]  # None: not signed in
+ROLES_TO_TRY = [*SCHOOL_ROLES, *PROVIDER_ROLES, None]  # None: not signed in
 
 
-def test_every_endpoint_is_in_the_access_table(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    missing = sorted(endpoints - set(ACCESS))
-    assert not missing, f"endpoints with no row in tests/access_table.py: {missing}"
-    stale = sorted(set(ACCESS) - endpoints)
-    assert not stale, f"rows for endpoints that no longer exist: {stale}"
+def _kind(role: str) -> OrganisationKind:
+    return OrganisationKind.SCHOOL if role in SCHOOL_ROLES else OrganisationKind.PROVIDER
 
 
-def _urls(app, values):
-    """(endpoint, method, url) for every protected endpoint, with ids from `values`."""
-    out = []
-    with app.test_request_context():
-        from flask import url_for
-
-        for rule in app.url_map.iter_rules():
-            # Public pages need no sign-in; the JSON API is authenticated by provider API tokens, not by the
-            # signed-in roles (tests/test_api.py holds it to that).
-            if ACCESS[rule.endpoint] in (PUBLIC, API_TOKEN) or rule.endpoint == "auth.sign_out":
-                continue
-            args = {name: values[name] for name in rule.arguments}
-            url = url_for(rule.endpoint, **args)
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                out.append((rule.endpoint, method, url))
-    # Deactivation last: it changes the target account.
-    return sorted(out, key=lambda e: ("deactivate" in e[0] or "remove" in e[0], e[0], e[1]))
+def test_every_route_declares_who_may_open_it(app):
+    registry = app.extensions["access"]
+    undeclared = sorted({rule.endpoint for rule in app.url_map.iter_rules()} - set(registry))
+    assert not undeclared, f"routes with no @access(...) declaration: {undeclared}"
+    stale = sorted(set(registry) - {rule.endpoint for rule in app.url_map.iter_rules()})
+    assert not stale, f"declarations of endpoints with no route: {stale}"
 
 
-def _expected(endpoint: str, method: str, role: str | None) -> str:
-    rule = ACCESS[endpoint]
-    if role is None:
-        return "sign_in"
-    if rule == SIGNED_IN:
-        return "ok"
-    side, allowed, *hidden = rule
-    role_side = "school" if role in SCHOOL_ROLES else "portal"
-    if role_side != side:
-        return "forbidden"
-    if role not in allowed:
-        # ("portal", roles, HIDDEN): others on that side must not learn the page exists (safeguarding notices).
-        return "not_found" if hidden else "forbidden"
-    return "ok"
+def test_declarations_follow_the_blueprints(app):
+    """A side's views declare roles of that side; sign-in and account pages are public or for anyone signed in; the
+    JSON API is for API tokens (its OpenAPI document public); static files and the health check are public."""
+    for endpoint, declaration in app.extensions["access"].items():
+        blueprint = endpoint.rpartition(".")[0]
+        if blueprint == "school_admin":
+            assert declaration.side == OrganisationKind.SCHOOL and declaration.roles <= set(SCHOOL_ROLES), endpoint
+        elif blueprint == "portal":
+            assert declaration.side == OrganisationKind.PROVIDER and declaration.roles <= set(PROVIDER_ROLES), endpoint
+        elif blueprint == "auth":
+            assert declaration.audience in (PUBLIC, SIGNED_IN), endpoint
+        elif blueprint == "api":
+            assert declaration.audience == (PUBLIC if endpoint == "api.openapi" else API_TOKEN), endpoint
+        else:
+            assert endpoint in ("static", "healthz") and declaration.audience == PUBLIC, endpoint
+        assert declaration.audience == ROLES or not declaration.hidden, endpoint
 
 
-@pytest.mark.parametrize("role", ROLES, ids=[r or "anonymous" for r in ROLES])
-def test_role_endpoint_matrix(role, world, app):
-    school = world.school()
-    provider = world.provider(school, provider_type="unregistered_ap")
-    school_target = world.user(school, ["sendco"])
-    provider_target = world.user(provider, [PROVIDER_STAFF])
-    site = world.site(provider)
-    member = world.staff_member(provider)
-    document = world.document(provider)  # with its object stored, so downloads answer 200
+def test_the_decorator_refuses_what_it_cannot_enforce():
+    from shared.auth.access import access
+
+    with pytest.raises(TypeError):
+        access()
+    with pytest.raises(TypeError):
+        access(PUBLIC, roles={SCHOOL_ADMIN})
+    with pytest.raises(ValueError):
+        access(roles=set())
+    with pytest.raises(ValueError):
+        access(SIGNED_IN, hidden=True)
+    with pytest.raises(TypeError, match="twice"):
+        access(PUBLIC)(access(PUBLIC)(lambda: None))
+
+
+# --- the role x endpoint matrix -----------------------------------------------------------------------------------
+
+
+def _objects(world, name: str) -> dict:
+    """A school with a provider and one of every kind of object a URL can name, keyed by the URL argument."""
+    school = world.school(f"{name} School")
+    provider = world.provider(school, f"{name} Provider", provider_type="unregistered_ap")
     pupil = world.pupil(school)
     placement = world.placement(school, provider, pupil)
-    incident = world.incident(placement)
-    token_id, _ = world.api_token(provider)
-    review = world.review(placement)
-    visit = world.visit(provider)
     concern = world.concern(placement)
-    notice = world.notice(placement)
-    policy = world.school_policy(school)
-    sg_file = world.safeguarding_file(concern)
-    agreement_document = world.agreement_document(provider)  # the provider's agreement and its signed copy
-    breach = world.breach(provider)
+    token_id, _ = world.api_token(provider)
+    return {
+        "school": school,
+        "school_user_id": world.user(school, ["sendco"]).id,
+        "provider_user_id": world.user(provider, [PROVIDER_STAFF]).id,
+        "site_id": world.site(provider),
+        "member_id": world.staff_member(provider),
+        "provider_id": provider,
+        "document_id": world.document(provider),  # with its object stored, so downloads answer 200
+        "code": "behaviour_policy",
+        "pupil_id": pupil,
+        "placement_id": placement,
+        "incident_id": world.incident(placement),
+        "token_id": token_id,
+        "review_id": world.review(placement),
+        "visit_id": world.visit(provider),
+        "concern_id": concern,
+        "notice_id": world.notice(placement),
+        "policy_id": world.school_policy(school),
+        "file_id": world.safeguarding_file(concern),
+        "agreement_document_id": world.agreement_document(provider),  # the provider's agreement and its signed copy
+        "breach_id": world.breach(provider),
+    }
+
+
+def _args(rule, objects: dict, side: OrganisationKind | None) -> dict:
+    user = objects["school_user_id" if side == OrganisationKind.SCHOOL else "provider_user_id"]
+    return {name: user if name == "user_id" else objects[name] for name in rule.arguments}
+
+
+def _requests(app, objects: dict, side: OrganisationKind | None):
+    """(declaration, method, url) for every endpoint a signed-in person may be refused, with ids from `objects`."""
+    registry = app.extensions["access"]
+    out = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            declaration = registry[rule.endpoint]
+            # Public pages need no sign-in; the JSON API is authenticated by provider API tokens, not by the
+            # signed-in roles (tests/test_api.py holds it to that).
+            if declaration.audience in (PUBLIC, API_TOKEN) or rule.endpoint == "auth.sign_out":
+                continue
+            url = url_for(rule.endpoint, **_args(rule, objects, side))
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                out.append((declaration, method, url))
+    # Deactivation last: it changes the target account.
+    return sorted(out, key=lambda e: ("deactivate" in e[0].endpoint or "remove" in e[0].endpoint, e[0].endpoint, e[1]))
+
+
+def _expected(declaration: Declaration, role: str | None) -> str:
+    if role is None:
+        return "sign_in"
+    if declaration.allows(_kind(role), {role}):
+        return "ok"
+    if declaration.audience == ROLES and declaration.side == _kind(role) and declaration.hidden:
+        return "not_found"  # others on that side must not learn the page exists (safeguarding notices)
+    return "forbidden"
+
+
+def _send(browser: Browser, method: str, url: str, token: str):
+    if method == "GET":
+        return browser.client.get(url)
+    return browser.client.post(url, data={"csrf_token": token})
+
+
+@pytest.mark.parametrize("role", ROLES_TO_TRY, ids=[r or "anonymous" for r in ROLES_TO_TRY])
+def test_role_endpoint_matrix(role, world, app):
+    objects = _objects(world, "First")
     browser = Browser(app.test_client())
+    side = None
     if role is not None:
-        org = school if role in SCHOOL_ROLES else provider
-        browser.sign_in(world.user(org, [role]))
+        side = _kind(role)
+        browser.sign_in(world.user(objects["school" if side == OrganisationKind.SCHOOL else "provider_id"], [role]))
     token = browser.token()
-    target = school_target if (role in SCHOOL_ROLES) else provider_target
     failures = []
-    for endpoint, method, url in _urls(
-        app,
-        {
-            "user_id": target.id,
-            "site_id": site,
-            "member_id": member,
-            "provider_id": provider,
-            "document_id": document,
-            "code": "behaviour_policy",
-            "pupil_id": pupil,
-            "placement_id": placement,
-            "incident_id": incident,
-            "token_id": token_id,
-            "review_id": review,
-            "visit_id": visit,
-            "concern_id": concern,
-            "notice_id": notice,
-            "policy_id": policy,
-            "file_id": sg_file,
-            "agreement_document_id": agreement_document,
-            "breach_id": breach,
-        },
-    ):
-        if endpoint.startswith("school_admin.") and role in PROVIDER_ROLES:
-            url = url.replace(str(provider_target.id), str(school_target.id))
-        if method == "GET":
-            response = browser.client.get(url)
-        else:
-            response = browser.client.post(url, data={"csrf_token": token})
-        expected = _expected(endpoint, method, role)
+    for declaration, method, url in _requests(app, objects, side):
+        response = _send(browser, method, url, token)
+        expected = _expected(declaration, role)
         status = response.status_code
         if expected == "sign_in":
             ok = (method == "GET" and status == 302 and "/sign-in" in response.location) or (
@@ -125,8 +160,51 @@ def test_role_endpoint_matrix(role, world, app):
         else:
             ok = status in (200, 302) and "/sign-in" not in (response.location or "")
         if not ok:
-            failures.append(f"{method} {endpoint} as {role or 'anonymous'}: got {status}, expected {expected}")
+            who = role or "anonymous"
+            failures.append(f"{method} {declaration.endpoint} as {who}: got {status}, expected {expected}")
     assert not failures, "\n".join(failures)
+
+
+# --- another school's and another provider's objects --------------------------------------------------------------
+
+
+SIGNED_IN_ROLES = [*SCHOOL_ROLES, *PROVIDER_ROLES]
+
+
+@pytest.mark.parametrize("role", SIGNED_IN_ROLES)
+def test_another_schools_and_providers_objects_are_a_404(role, world, app):
+    """Signed in at the first school (or its provider) with a role that may open the page, every URL that takes an
+    id answers 404 for the second school's or provider's object, GET and POST alike; where a URL takes two ids,
+    also with one of ours and one of theirs."""
+    ours, theirs = _objects(world, "First"), _objects(world, "Second")
+    side = _kind(role)
+    browser = Browser(app.test_client())
+    browser.sign_in(world.user(ours["school" if side == OrganisationKind.SCHOOL else "provider_id"], [role]))
+    token = browser.token()
+    registry = app.extensions["access"]
+    failures = []
+    with app.test_request_context():
+        urls = []
+        for rule in app.url_map.iter_rules():
+            declaration = registry[rule.endpoint]
+            ids = sorted(set(rule.arguments) - {"code"})
+            if not ids or declaration.audience != ROLES or not declaration.allows(side, {role}):
+                continue
+            own, foreign = _args(rule, ours, side), _args(rule, theirs, side)
+            # Every mix with at least one foreign id: all theirs, and (for two ids) each one theirs alone.
+            for picks in itertools.product((False, True), repeat=len(ids)):
+                if any(picks):
+                    args = {**own, **{name: foreign[name] for name, pick in zip(ids, picks, strict=True) if pick}}
+                    for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                        urls.append((rule.endpoint, method, url_for(rule.endpoint, **args)))
+    for endpoint, method, url in sorted(urls, key=lambda e: ("deactivate" in e[0] or "remove" in e[0], e)):
+        status = _send(browser, method, url, token).status_code
+        if status != 404:
+            failures.append(f"{method} {endpoint} ({url}) as {role}: got {status}, expected 404")
+    assert not failures, "\n".join(failures)
+
+
+# --- a few cases spelled out --------------------------------------------------------------------------------------
 
 
 def test_provider_cannot_see_another_providers_users(world, app):
@@ -174,8 +252,6 @@ def test_school_providers_list_shows_only_own_schools_providers(world, app):
 
 
 def test_a_made_up_id_is_a_404_in_the_side_look(world, app):
-    import uuid
-
     school = world.school()
     browser = Browser(app.test_client())
     browser.sign_in(world.user(school, [SCHOOL_ADMIN]))

@@ -329,23 +329,6 @@ def test_the_compliance_page_costs_the_same_queries_for_one_provider_as_for_four
     assert counts[0] == counts[1] and counts[1] <= 20, counts
 
 
-@freeze_time(NOW)
-def test_only_the_school_leaders_see_the_compliance_page(world, new_browser, setting):
-    school, provider = setting
-    for role in (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT):
-        leader = new_browser()
-        leader.sign_in(world.user(school, [role]))
-        assert leader.get("/school/compliance").status_code == 200
-    for role in (roles.SENDCO, roles.DSL, roles.ATTENDANCE_LEAD):
-        other = new_browser()
-        other.sign_in(world.user(school, [role]))
-        assert other.get("/school/compliance").status_code == 403
-    for role in (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL):
-        outsider = new_browser()
-        outsider.sign_in(world.user(provider, [role]))
-        assert outsider.get("/school/compliance").status_code == 403
-
-
 # --- half-terms, days out of date, each placement, the trend ---------------------------------------------------------
 
 

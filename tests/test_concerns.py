@@ -306,28 +306,6 @@ def test_the_school_dsl_acknowledges_decides_refers_shares_back_and_closes(app, 
     assert "PE accident" not in page and "school nurse" not in page and "EH/2026/77" not in page
 
 
-@freeze_time(NOW)
-def test_who_may_open_a_concern(app, setting, world, new_browser):
-    concern_id = world.concern(setting["placement"])
-    file_id = world.safeguarding_file(concern_id)
-    other = world.provider(world.school("Elsewhere High"), "Other AP")
-    portal = f"/portal/concerns/{concern_id}"
-    school = f"/school/concerns/{concern_id}"
-    for person, expected in (
-        (setting["staff"], {"/portal/concerns": 403, portal: 403, f"{portal}/files/{file_id}": 403}),
-        (world.user(other, ["provider_dsl"]), {portal: 404, f"{portal}/files/{file_id}": 404}),
-        (world.user(setting["provider"], ["provider_manager"]), {"/portal/concerns": 403, portal: 403}),
-        (setting["sendco"], {"/school/concerns": 403, school: 403, f"{school}/files/{file_id}": 403}),
-        (world.user(world.school("Another School"), ["dsl"]), {school: 404, f"{school}/files/{file_id}": 404}),
-    ):
-        browser = new_browser()
-        browser.sign_in(person)
-        for url, status in expected.items():
-            assert browser.get(url).status_code == status, (person.roles, url)
-        if person is setting["sendco"]:
-            assert browser.post(f"{school}/acknowledge").status_code == 403
-
-
 def test_a_stale_security_code_is_asked_for_again(app, setting, world, browser):
     concern_id = world.concern(setting["placement"])
     url = f"/school/concerns/{concern_id}"

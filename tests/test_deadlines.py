@@ -38,17 +38,3 @@ def test_the_ap_lead_sets_the_deadlines_and_later_marks_are_late(world, app, bro
             db.session.get(Placement, placement), date(2026, 11, 30), "AM", MarkEntry.parse("present"), by=None
         )
         assert mark.mark.submitted_late is True
-
-
-def test_only_the_ap_lead_changes_deadlines_and_only_for_the_schools_providers(world, app):
-    from tests.conftest import Browser
-
-    school = world.school()
-    theirs = world.provider(world.school("Other School"), "Theirs")
-    lead = Browser(app.test_client())
-    lead.sign_in(world.user(school, ["ap_lead"]))
-    assert lead.get(f"/school/providers/{theirs}/deadlines").status_code == 404
-    attendance = Browser(app.test_client())
-    attendance.sign_in(world.user(school, ["attendance_lead"]))
-    ours = world.provider(school, "Ours")
-    assert attendance.get(f"/school/providers/{ours}/deadlines").status_code == 403

@@ -2,7 +2,7 @@
 
 from flask import url_for
 
-from tests.access_table import ACCESS
+from shared.auth.access import API_TOKEN
 from tests.conftest import Browser, html
 
 
@@ -11,7 +11,7 @@ def _post_urls(app, values):
         for rule in app.url_map.iter_rules():
             # The JSON API takes no cookies, only a provider's API token, so it has no CSRF to check (a POST with
             # a session cookie and no token is refused: tests/test_api.py).
-            if "POST" in rule.methods and ACCESS[rule.endpoint] != "api_token":
+            if "POST" in rule.methods and app.extensions["access"][rule.endpoint].audience != API_TOKEN:
                 yield rule.endpoint, url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
 
 
@@ -54,7 +54,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world, a
         assert response.status_code == 400, f"{endpoint} accepted a POST without a CSRF token"
         assert "This form has expired" in html(response)
         checked.append(endpoint)
-    assert len(checked) >= 14 and set(checked) <= set(ACCESS)
+    assert len(checked) >= 14 and set(checked) <= set(app.extensions["access"])
     with app.app_context():
         assert db.session.query(Invitation).count() == 0
         assert db.session.query(AuditEvent).count() == events_before

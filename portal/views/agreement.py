@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal import bp
 from shared import audit, roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.extensions import db
 from shared.models import AgreementDocument
 from shared.services.agreements import compliance
@@ -23,7 +23,7 @@ AGREEMENT_READERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
 
 
 @bp.get("/agreement")
-@roles_required(*AGREEMENT_READERS)
+@access(roles=AGREEMENT_READERS)
 def agreement():
     provider = current_organisation()
     profile = provider.provider_profile
@@ -46,7 +46,7 @@ def agreement():
 
 
 @bp.get("/agreement/signed-copy/<uuid:agreement_document_id>")
-@roles_required(*AGREEMENT_READERS)
+@access(roles=AGREEMENT_READERS)
 def download_signed_agreement(agreement_document_id: uuid.UUID):
     """A signed copy of the provider's own agreement; any other provider's looks like one that does not exist."""
     provider = current_organisation()

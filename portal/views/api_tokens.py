@@ -15,7 +15,8 @@ from wtforms.validators import InputRequired, Length
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404
 from shared.forms import single_line
 from shared.models import ApiToken
 from shared.services.accounts import api_tokens
@@ -38,7 +39,7 @@ class ApiTokenForm(FlaskForm):
 
 
 @bp.route("/api-tokens", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def api_tokens_page():
     form = ApiTokenForm()
     created = {}
@@ -59,7 +60,7 @@ def api_tokens_page():
 
 
 @bp.post("/api-tokens/<uuid:token_id>/revoke")
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def revoke_api_token(token_id: uuid.UUID):
     token = own_or_404(ApiToken, token_id)
     if api_tokens.revoke(token, by=current_user._get_current_object()):

@@ -23,7 +23,8 @@ from wtforms.validators import Length, ValidationError
 from portal import bp
 from shared import roles
 from shared.attendance_codes import AbsenceReason, MarkKind
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, User
 from shared.services.attendance import batch as attendance_import
@@ -127,7 +128,7 @@ def _said(result: attendance.MarkResult, placement: Placement, session: str, day
 
 
 @bp.route("/attendance", methods=["GET", "POST"])
-@roles_required(*PROVIDER_ROLES)
+@access(roles=PROVIDER_ROLES)
 def attendance_today():
     organisation = current_organisation()
     today = _today()
@@ -190,7 +191,7 @@ def attendance_today():
 
 
 @bp.get("/attendance/<uuid:placement_id>")
-@roles_required(*PROVIDER_ROLES)
+@access(roles=PROVIDER_ROLES)
 def attendance_history(placement_id: uuid.UUID):
     """One session's mark and every change to it (?day=YYYY-MM-DD&session=AM)."""
     placement = own_or_404(Placement, placement_id, owner="provider_id")
@@ -308,7 +309,7 @@ def _grid_entries(form, rows) -> list[BatchEntry]:
 
 
 @bp.route("/attendance/week", methods=["GET", "POST"])
-@roles_required(*PROVIDER_ROLES)
+@access(roles=PROVIDER_ROLES)
 def attendance_week():
     organisation = current_organisation()
     today = _today()
@@ -366,7 +367,7 @@ class UploadForm(FlaskForm):
 
 
 @bp.route("/attendance/upload", methods=["GET", "POST"])
-@roles_required(*PROVIDER_ROLES)
+@access(roles=PROVIDER_ROLES)
 def attendance_upload():
     form = UploadForm()
     problems: list[str] = []
@@ -404,7 +405,7 @@ def attendance_upload():
 
 
 @bp.get("/attendance/template.csv")
-@roles_required(*PROVIDER_ROLES)
+@access(roles=PROVIDER_ROLES)
 def attendance_template():
     start = _week_start(request.args.get("start"), _today())
     text = attendance_import.template_csv(current_organisation().id, start, start + timedelta(days=4))

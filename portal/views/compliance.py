@@ -6,14 +6,14 @@ from flask_login import current_user
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
 from shared.services.school_calendar import half_terms
 
 
 @bp.get("/compliance")
-@roles_required(roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
+@access(roles={roles.PROVIDER_MANAGER, roles.PROVIDER_DSL})
 def compliance_page():
     profile = current_organisation().provider_profile
     chosen = half_terms.chosen(profile.school_id, request.args.get("period"))

@@ -15,7 +15,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, recent_mfa_required, roles_required
+from shared.auth.access import access, current_organisation, recent_mfa_required
+from shared.auth.tenancy import own_or_404
 from shared.forms import DayMonthYearField, RadiosField, choices_from, single_line
 from shared.models import Concern
 from shared.services.placements.incidents import names_of
@@ -102,7 +103,7 @@ def _pupil_label(placement) -> str:
 
 
 @bp.route("/concerns/new", methods=["GET", "POST"])
-@roles_required(*RAISERS)
+@access(roles=RAISERS)
 def raise_concern():
     provider = current_organisation()
     form = ConcernForm()
@@ -146,13 +147,13 @@ def raise_concern():
 
 
 @bp.get("/concerns/sent")
-@roles_required(*RAISERS)
+@access(roles=RAISERS)
 def concern_confirmation():
     return render_template("portal/concerns/confirmation.html", to_school=request.args.get("to") == "school")
 
 
 @bp.get("/concerns")
-@roles_required(roles.PROVIDER_DSL)
+@access(roles={roles.PROVIDER_DSL})
 @recent_mfa_required
 def concerns_list():
     rows = concerns.provider_concerns(current_organisation().id)
@@ -188,7 +189,7 @@ def _page(concern: Concern, add_form: AddForm | None = None, form=None):
 
 
 @bp.get("/concerns/<uuid:concern_id>")
-@roles_required(roles.PROVIDER_DSL)
+@access(roles={roles.PROVIDER_DSL})
 @recent_mfa_required
 def concern_detail(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -197,7 +198,7 @@ def concern_detail(concern_id: uuid.UUID):
 
 
 @bp.post("/concerns/<uuid:concern_id>/add")
-@roles_required(roles.PROVIDER_DSL)
+@access(roles={roles.PROVIDER_DSL})
 @recent_mfa_required
 def add_to_concern(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -211,7 +212,7 @@ def add_to_concern(concern_id: uuid.UUID):
 
 
 @bp.post("/concerns/<uuid:concern_id>/send")
-@roles_required(roles.PROVIDER_DSL)
+@access(roles={roles.PROVIDER_DSL})
 @recent_mfa_required
 def send_concern(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -226,7 +227,7 @@ def send_concern(concern_id: uuid.UUID):
 
 
 @bp.get("/concerns/<uuid:concern_id>/files/<uuid:file_id>")
-@roles_required(roles.PROVIDER_DSL)
+@access(roles={roles.PROVIDER_DSL})
 @recent_mfa_required
 def concern_file(concern_id: uuid.UUID, file_id: uuid.UUID):
     concern = _own(concern_id)

@@ -11,7 +11,8 @@ from wtforms import SubmitField
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.models import EvidenceDocument
 from shared.services.evidence.status import current_documents, evidence_lines, line_for
@@ -47,14 +48,14 @@ class DocumentUploadForm(FlaskForm):
 
 
 @bp.get("/onboarding/documents")
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def documents():
     profile = current_organisation().provider_profile
     return render_template("portal/onboarding/documents.html", profile=profile, lines=evidence_lines(profile))
 
 
 @bp.route("/onboarding/documents/<code>", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def upload_document(code: str):
     organisation = current_organisation()
     try:
@@ -89,6 +90,6 @@ def upload_document(code: str):
 
 
 @bp.get("/documents/<uuid:document_id>/download")
-@roles_required(roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
+@access(roles={roles.PROVIDER_MANAGER, roles.PROVIDER_DSL})
 def download_document(document_id: uuid.UUID):
     return evidence_download(own_or_404(EvidenceDocument, document_id))

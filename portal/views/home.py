@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user
 
 from portal import bp
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.models import ProviderStatus
 from shared.models.base import utcnow
 from shared.roles import PROVIDER_ROLES
@@ -30,7 +30,7 @@ STATUS_TEXT = {
 
 
 @bp.get("/")
-@roles_required(*PROVIDER_ROLES)
+@access(roles=PROVIDER_ROLES)
 def home():
     org = current_organisation()
     profile = org.provider_profile

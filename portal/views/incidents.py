@@ -12,7 +12,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Incident
 from shared.services.placements import incidents
@@ -125,7 +126,7 @@ def _yes(value: str | None) -> bool | None:
 
 
 @bp.get("/incidents")
-@roles_required(*REPORTERS)
+@access(roles=REPORTERS)
 def incidents_list():
     rows = incidents.incidents_for_provider(current_organisation().id)
     return render_template(
@@ -139,7 +140,7 @@ def incidents_list():
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
-@roles_required(*REPORTERS)
+@access(roles=REPORTERS)
 def report_incident():
     provider = current_organisation()
     form, _ = _form(provider.id)
@@ -176,7 +177,7 @@ def report_incident():
 
 
 @bp.get("/incidents/<uuid:incident_id>")
-@roles_required(*REPORTERS)
+@access(roles=REPORTERS)
 def incident_detail(incident_id: uuid.UUID):
     incident = own_or_404(Incident, incident_id, owner="provider_id")
     return render_template(

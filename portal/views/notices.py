@@ -2,10 +2,8 @@
 every notice URL, so they cannot tell that notices exist; the menus and pages they see never mention them."""
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
@@ -13,7 +11,8 @@ from wtforms import SubmitField
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, recent_mfa_required
+from shared.auth.access import access, current_organisation, recent_mfa_required
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.models import Notice, Organisation, Pupil
 from shared.services.placements.incidents import local
@@ -23,26 +22,12 @@ from shared.uploads.downloads import safeguarding_file_response
 from shared.web import apply
 
 
-def provider_dsl_or_404(view: Callable) -> Callable:
-    """Like roles_required(PROVIDER_DSL), but anyone else gets a 404, not a 403: "other provider staff see nothing
-    of them, not even that they exist"."""
-    view.allowed_roles = frozenset({roles.PROVIDER_DSL})
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.has_role(roles.PROVIDER_DSL):
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 class AcknowledgeForm(FlaskForm):
     submit = SubmitField("I have read this notice", widget=GovSubmitInput())
 
 
 @bp.get("/notices")
-@provider_dsl_or_404
+@access(roles={roles.PROVIDER_DSL}, hidden=True)
 @recent_mfa_required
 def notices_list():
     rows = notices.notices_for_provider(current_organisation().id)
@@ -75,7 +60,7 @@ def _page(notice: Notice, form: AcknowledgeForm):
 
 
 @bp.get("/notices/<uuid:notice_id>")
-@provider_dsl_or_404
+@access(roles={roles.PROVIDER_DSL}, hidden=True)
 @recent_mfa_required
 def notice_detail(notice_id: uuid.UUID):
     notice = own_or_404(Notice, notice_id, owner="provider_id")
@@ -84,7 +69,7 @@ def notice_detail(notice_id: uuid.UUID):
 
 
 @bp.post("/notices/<uuid:notice_id>/acknowledge")
-@provider_dsl_or_404
+@access(roles={roles.PROVIDER_DSL}, hidden=True)
 @recent_mfa_required
 def acknowledge_notice(notice_id: uuid.UUID):
     notice = own_or_404(Notice, notice_id, owner="provider_id")
@@ -97,7 +82,7 @@ def acknowledge_notice(notice_id: uuid.UUID):
 
 
 @bp.get("/notices/<uuid:notice_id>/file")
-@provider_dsl_or_404
+@access(roles={roles.PROVIDER_DSL}, hidden=True)
 @recent_mfa_required
 def notice_file(notice_id: uuid.UUID):
     notice = own_or_404(Notice, notice_id, owner="provider_id")

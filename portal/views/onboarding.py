@@ -9,7 +9,8 @@ from sqlalchemy import select
 from portal import bp
 from portal.forms import ContactsForm, OrganisationForm, SiteForm
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS
 from shared.extensions import db
 from shared.forms import ConfirmForm
@@ -23,7 +24,7 @@ def _profile() -> ProviderProfile:
 
 
 @bp.get("/onboarding")
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def onboarding_tasks():
     profile = _profile()
     returned = db.session.scalar(
@@ -41,7 +42,7 @@ def onboarding_tasks():
 
 
 @bp.route("/onboarding/organisation", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def organisation_details():
     profile = _profile()
     form = OrganisationForm(obj=profile)
@@ -59,7 +60,7 @@ def organisation_details():
 
 
 @bp.route("/onboarding/sites", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def sites():
     profile = _profile()
     form = SiteForm()
@@ -77,7 +78,7 @@ def sites():
 
 
 @bp.post("/onboarding/sites/<uuid:site_id>/remove")
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def remove_site(site_id: uuid.UUID):
     site = own_or_404(ProviderSite, site_id)
     name = site.name
@@ -87,7 +88,7 @@ def remove_site(site_id: uuid.UUID):
 
 
 @bp.route("/onboarding/contacts", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def contacts():
     profile = _profile()
     form = ContactsForm(obj=profile)
@@ -105,7 +106,7 @@ def contacts():
 
 
 @bp.route("/onboarding/submit", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def submit_onboarding():
     profile = _profile()
     form = ConfirmForm()

@@ -3,15 +3,16 @@ new version; and the school DSL's latest review of the provider's own policy."""
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import bp
 from shared import audit, roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import policy_of_my_school_or_404
 from shared.extensions import db
 from shared.forms import ConfirmForm
-from shared.models import SchoolPolicy, User
+from shared.models import User
 from shared.services.safeguarding import policies
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
@@ -19,18 +20,6 @@ from shared.web import apply
 
 # The manager sees where things stand; only the DSL confirms.
 POLICY_READERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
-
-
-def _school_id() -> uuid.UUID:
-    return current_organisation().provider_profile.school_id
-
-
-def _policy_of_my_school_or_404(policy_id: uuid.UUID) -> SchoolPolicy:
-    """A version of this provider's school's policy; any other school's looks like one that does not exist."""
-    policy = db.session.get(SchoolPolicy, policy_id)
-    if policy is None or policy.school_id != _school_id():
-        abort(404)
-    return policy
 
 
 def _page(form: ConfirmForm):
@@ -55,15 +44,15 @@ def _page(form: ConfirmForm):
 
 
 @bp.get("/policies")
-@roles_required(*POLICY_READERS)
+@access(roles=POLICY_READERS)
 def school_policy():
     return _page(ConfirmForm())
 
 
 @bp.post("/policies/<uuid:policy_id>/confirm")
-@roles_required(roles.PROVIDER_DSL)
+@access(roles={roles.PROVIDER_DSL})
 def confirm_school_policy(policy_id: uuid.UUID):
-    policy = _policy_of_my_school_or_404(policy_id)
+    policy = policy_of_my_school_or_404(policy_id)
     form = ConfirmForm()
     if form.validate_on_submit() and apply(
         form, lambda: policies.confirm_policy(current_organisation(), policy, by=current_user), field="submit"
@@ -74,9 +63,9 @@ def confirm_school_policy(policy_id: uuid.UUID):
 
 
 @bp.get("/policies/<uuid:policy_id>/file")
-@roles_required(*POLICY_READERS)
+@access(roles=POLICY_READERS)
 def download_school_policy(policy_id: uuid.UUID):
-    policy = _policy_of_my_school_or_404(policy_id)
+    policy = policy_of_my_school_or_404(policy_id)
 
     def audit_download() -> None:
         audit.record("policy.downloaded", organisation=current_organisation(), obj=policy, version=policy.version)

@@ -10,7 +10,7 @@ import uuid
 from flask import abort, render_template
 
 from portal import bp
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.roles import PROVIDER_ROLES
 from shared.services.attendance.marks import local_now
 from shared.services.placements.plans import SLOT_LABELS, provider_placement, provider_placements
@@ -42,7 +42,7 @@ def _shared_view(placement) -> dict:
 
 
 @bp.get("/pupils")
-@roles_required(*PROVIDER_ROLES)
+@access(roles=PROVIDER_ROLES)
 def pupils():
     today = local_now().date()
     placed = [_shared_view(p) for p in provider_placements(current_organisation().id, today)]
@@ -50,7 +50,7 @@ def pupils():
 
 
 @bp.get("/pupils/<uuid:placement_id>")
-@roles_required(*PROVIDER_ROLES)
+@access(roles=PROVIDER_ROLES)
 def pupil_page(placement_id: uuid.UUID):
     placement = provider_placement(current_organisation().id, placement_id, local_now().date())
     if placement is None:

@@ -2,15 +2,15 @@
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import bp
 from portal.forms import ConfirmationForm, StaffMemberForm, StatusCheckForm
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import staff_member_or_404
 from shared.forms import ConfirmForm
-from shared.models import StaffMember
 from shared.services.evidence import staff_list
 from shared.web import apply
 
@@ -19,15 +19,8 @@ def _profile():
     return current_organisation().provider_profile
 
 
-def _member_or_404(member_id: uuid.UUID) -> StaffMember:
-    member = own_or_404(StaffMember, member_id)
-    if member.removed_at is not None:
-        abort(404)
-    return member
-
-
 @bp.route("/onboarding/staff", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def staff_list_page():
     profile = _profile()
     form = StaffMemberForm()
@@ -57,18 +50,18 @@ def staff_list_page():
 
 
 @bp.post("/onboarding/staff/<uuid:member_id>/remove")
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def remove_staff_member(member_id: uuid.UUID):
-    member = _member_or_404(member_id)
+    member = staff_member_or_404(member_id)
     staff_list.remove_staff_member(_profile(), member, by=current_user)
     flash(f"{member.name} removed from the staff list")
     return redirect(url_for("portal.staff_list_page"))
 
 
 @bp.route("/onboarding/staff/<uuid:member_id>/status-check", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def status_check(member_id: uuid.UUID):
-    member = _member_or_404(member_id)
+    member = staff_member_or_404(member_id)
     form = StatusCheckForm()
     outcome = {}
     if form.validate_on_submit() and apply(
@@ -89,7 +82,7 @@ def status_check(member_id: uuid.UUID):
 
 
 @bp.route("/onboarding/confirmation", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def confirmation():
     profile = _profile()
     form = ConfirmationForm()

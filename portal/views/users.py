@@ -6,14 +6,15 @@ from flask import flash, redirect, render_template, url_for
 
 from portal import bp
 from shared import roles
-from shared.auth.access import current_organisation, member_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import member_or_404
 from shared.forms import ConfirmForm, InviteForm, choices_from
 from shared.services.accounts import people as accounts
 from shared.web import deactivate_member, invite_into_my_organisation
 
 
 @bp.get("/users")
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def users():
     org = current_organisation()
     return render_template(
@@ -24,7 +25,7 @@ def users():
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def invite_user():
     form = InviteForm()
     form.roles.choices = choices_from(roles.PROVIDER_ROLES)
@@ -35,14 +36,14 @@ def invite_user():
 
 
 @bp.get("/users/<uuid:user_id>")
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def user_detail(user_id: uuid.UUID):
     person = member_or_404(user_id, current_organisation())
     return render_template("portal/user_detail.html", person=person, confirm_form=ConfirmForm())
 
 
 @bp.post("/users/<uuid:user_id>/deactivate")
-@roles_required(roles.PROVIDER_MANAGER)
+@access(roles={roles.PROVIDER_MANAGER})
 def deactivate_user(user_id: uuid.UUID):
     deactivate_member(member_or_404(user_id, current_organisation()))
     return redirect(url_for("portal.users"))

@@ -20,9 +20,9 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
-from school_admin.views.providers import provider_of_my_school_or_404
 from shared import audit, roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
 from shared.extensions import db
 from shared.forms import ConfirmForm, DayMonthYearField, MultiCheckboxField, choices_from
 from shared.models import AgreementDocument, Placement
@@ -171,7 +171,7 @@ def _pounds(pence: int | None) -> str | None:
 
 
 @bp.get("/providers/<uuid:provider_id>/agreement")
-@roles_required(*AGREEMENT_READERS)
+@access(roles=AGREEMENT_READERS)
 def provider_agreement(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     period = half_terms.current_period(profile.school_id)
@@ -193,7 +193,7 @@ def provider_agreement(provider_id: uuid.UUID):
 
 
 @bp.route("/providers/<uuid:provider_id>/agreement/edit", methods=["GET", "POST"])
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def edit_provider_agreement(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     form = _form_for(agreements.agreement_for(profile.organisation_id))
@@ -217,7 +217,7 @@ def edit_provider_agreement(provider_id: uuid.UUID):
 
 
 @bp.route("/providers/<uuid:provider_id>/agreement/signed-copy", methods=["GET", "POST"])
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def upload_signed_agreement(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     agreement = agreements.agreement_for(profile.organisation_id)
@@ -257,7 +257,7 @@ def upload_signed_agreement(provider_id: uuid.UUID):
 
 
 @bp.get("/providers/<uuid:provider_id>/agreement/signed-copy/<uuid:agreement_document_id>")
-@roles_required(*AGREEMENT_READERS)
+@access(roles=AGREEMENT_READERS)
 def download_signed_agreement(provider_id: uuid.UUID, agreement_document_id: uuid.UUID):
     """A signed copy of the agreement (the current one or an earlier one), to anyone who may read the agreement."""
     profile = provider_of_my_school_or_404(provider_id)
@@ -287,7 +287,7 @@ def download_signed_agreement(provider_id: uuid.UUID, agreement_document_id: uui
 
 
 @bp.get("/placements/<uuid:placement_id>/agreement")
-@roles_required(*AGREEMENT_READERS)
+@access(roles=AGREEMENT_READERS)
 def placement_agreement(placement_id: uuid.UUID):
     """The terms in force for one placement, and whether they are the provider's or the placement's own."""
     placement = own_or_404(Placement, placement_id, owner="school_id")
@@ -308,7 +308,7 @@ def placement_agreement(placement_id: uuid.UUID):
 
 
 @bp.route("/placements/<uuid:placement_id>/agreement/edit", methods=["GET", "POST"])
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def edit_placement_agreement(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
     provider_terms = agreements.agreement_for(placement.provider_id)
@@ -342,7 +342,7 @@ def edit_placement_agreement(placement_id: uuid.UUID):
 
 
 @bp.post("/placements/<uuid:placement_id>/agreement/remove")
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def remove_placement_agreement(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
     form = ConfirmForm()
@@ -358,7 +358,7 @@ def remove_placement_agreement(placement_id: uuid.UUID):
 
 
 @bp.get("/compliance")
-@roles_required(*COMPLIANCE_READERS)
+@access(roles=COMPLIANCE_READERS)
 def compliance_overview():
     """Every approved provider with each term's status and the overall over a chosen period (this half-term by
     default): a fixed number of queries for the school."""

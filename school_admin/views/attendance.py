@@ -18,7 +18,8 @@ from wtforms.validators import InputRequired
 from school_admin import bp
 from shared import audit, roles
 from shared.attendance_codes import SCHOOL_DECISIONS
-from shared.auth.access import own_or_404, roles_required
+from shared.auth.access import access
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.forms import DayMonthYearField, RadiosField, choices_from
 from shared.models import AttendanceMark, Organisation, Pupil, utcnow
@@ -81,7 +82,7 @@ def _day_asked(today: date) -> date:
 
 
 @bp.get("/attendance")
-@roles_required(*ATTENDANCE_READERS)
+@access(roles=ATTENDANCE_READERS)
 def attendance_today():
     now = utcnow()
     today = local_now(now).date()
@@ -97,7 +98,7 @@ def attendance_today():
 
 
 @bp.get("/attendance/pupils/<uuid:pupil_id>")
-@roles_required(*ATTENDANCE_READERS)
+@access(roles=ATTENDANCE_READERS)
 def attendance_pupil(pupil_id: uuid.UUID):
     pupil = db.session.scalar(select(Pupil).where(Pupil.id == pupil_id, Pupil.school_id == _school_id()))
     if pupil is None:
@@ -130,7 +131,7 @@ class AbsenceDecisionForm(FlaskForm):
 
 
 @bp.route("/attendance/pupils/<uuid:pupil_id>/decide", methods=["GET", "POST"])
-@roles_required(roles.ATTENDANCE_LEAD, roles.HEADTEACHER)
+@access(roles={roles.ATTENDANCE_LEAD, roles.HEADTEACHER})
 def decide_absence(pupil_id: uuid.UUID):
     """The school's decision on an absence the provider could not explain (authorised or not), for the register."""
     pupil = own_or_404(Pupil, pupil_id, owner="school_id")
@@ -158,7 +159,7 @@ def decide_absence(pupil_id: uuid.UUID):
 
 
 @bp.get("/attendance/percentages")
-@roles_required(*ATTENDANCE_READERS)
+@access(roles=ATTENDANCE_READERS)
 def attendance_percentages():
     today = local_now().date()
     form = DateRangeForm(request.args if request.args else None)
@@ -179,7 +180,7 @@ def attendance_percentages():
 
 
 @bp.get("/attendance/export")
-@roles_required(*ATTENDANCE_READERS)
+@access(roles=ATTENDANCE_READERS)
 def attendance_export():
     """The form, or (with dates) the CSV. The export is audited before the first byte is sent, with the row count
     taken first (one COUNT on the same index): an export cut short is still on the record, and no export goes

@@ -16,7 +16,7 @@ from wtforms.validators import Optional
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.forms import DayMonthYearField
 from shared.services.attendance.marks import local_now
 from shared.services.reports import budget as budgets
@@ -59,7 +59,7 @@ def _page(form: BudgetForm) -> str:
 
 
 @bp.get("/budget")
-@roles_required(*BUDGET_READERS)
+@access(roles=BUDGET_READERS)
 def ap_budget():
     """The budgets and this year's position; for the headteacher, the form (filled in for ?year=2026 to change one)."""
     school = current_organisation()
@@ -81,7 +81,7 @@ def ap_budget():
 
 
 @bp.post("/budget")
-@roles_required(roles.HEADTEACHER)
+@access(roles={roles.HEADTEACHER})
 def save_ap_budget():
     form = BudgetForm()
     if form.validate_on_submit() and apply(

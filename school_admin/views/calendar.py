@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.extensions import db
 from shared.forms import DayMonthYearField, single_line
 from shared.models import InsetDay, SchoolTerm
@@ -111,13 +111,13 @@ def _page(term_form: TermForm | None = None, inset_form: InsetForm | None = None
 
 
 @bp.get("/calendar")
-@roles_required(*roles.SCHOOL_ROLES)
+@access(roles=roles.SCHOOL_ROLES)
 def school_calendar():
     return _page()
 
 
 @bp.post("/calendar/terms")
-@roles_required(*CALENDAR_EDITORS)
+@access(roles=CALENDAR_EDITORS)
 def add_school_term():
     form = TermForm(prefix="term")
     if form.validate_on_submit() and apply(
@@ -139,7 +139,7 @@ def add_school_term():
 
 
 @bp.post("/calendar/inset-days")
-@roles_required(*CALENDAR_EDITORS)
+@access(roles=CALENDAR_EDITORS)
 def add_inset_day():
     form = InsetForm(prefix="inset")
     if form.validate_on_submit() and apply(
@@ -156,7 +156,7 @@ def add_inset_day():
 
 
 @bp.post("/calendar/inset-days/remove")
-@roles_required(*CALENDAR_EDITORS)
+@access(roles=CALENDAR_EDITORS)
 def remove_inset_day():
     # The INSET day's id comes in the form body, not the URL.
     form = RemoveInsetForm()

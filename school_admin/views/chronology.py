@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from school_admin import bp
 from shared import audit, roles
-from shared.auth.access import current_organisation, own_or_404, recent_mfa_required, roles_required
+from shared.auth.access import access, current_organisation, recent_mfa_required
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.models import Pupil, utcnow
 from shared.services.attendance.marks import school_zone
@@ -30,7 +31,7 @@ def _download(body: bytes | str, *, mimetype: str, filename: str) -> Response:
 
 
 @bp.get("/pupils/<uuid:pupil_id>/chronology")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def pupil_chronology(pupil_id: uuid.UUID):
     pupil = _pupil(pupil_id)
@@ -46,7 +47,7 @@ def pupil_chronology(pupil_id: uuid.UUID):
 
 
 @bp.get("/pupils/<uuid:pupil_id>/chronology.csv")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def pupil_chronology_csv(pupil_id: uuid.UUID):
     pupil = _pupil(pupil_id)
@@ -57,7 +58,7 @@ def pupil_chronology_csv(pupil_id: uuid.UUID):
 
 
 @bp.get("/pupils/<uuid:pupil_id>/chronology.pdf")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def pupil_chronology_pdf(pupil_id: uuid.UUID):
     pupil = _pupil(pupil_id)
@@ -73,7 +74,7 @@ def pupil_chronology_pdf(pupil_id: uuid.UUID):
 
 
 @bp.get("/safeguarding/access-log")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def safeguarding_access_log():
     """Who opened which concern, notice or chronology, and when (either side), newest first."""

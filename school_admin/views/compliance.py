@@ -14,9 +14,9 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from school_admin import bp
-from school_admin.views.providers import provider_of_my_school_or_404
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
 from shared.models import ComplianceBreach, Placement
 from shared.services.agreements import breaches as compliance_breaches
 from shared.services.agreements import compliance
@@ -41,7 +41,7 @@ class ResolveBreachForm(FlaskForm):
 
 
 @bp.get("/compliance/providers/<uuid:provider_id>")
-@roles_required(*COMPLIANCE_READERS)
+@access(roles=COMPLIANCE_READERS)
 def provider_compliance(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     chosen = half_terms.chosen(profile.school_id, request.args.get("period"))
@@ -71,7 +71,7 @@ def provider_compliance(provider_id: uuid.UUID):
 
 
 @bp.get("/compliance/placements/<uuid:placement_id>")
-@roles_required(*COMPLIANCE_READERS)
+@access(roles=COMPLIANCE_READERS)
 def placement_compliance(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
     profile = provider_of_my_school_or_404(placement.provider_id)
@@ -92,7 +92,7 @@ def placement_compliance(placement_id: uuid.UUID):
 
 
 @bp.get("/compliance/breaches")
-@roles_required(*COMPLIANCE_READERS)
+@access(roles=COMPLIANCE_READERS)
 def compliance_breaches_list():
     school = current_organisation()
     return render_template(
@@ -100,12 +100,11 @@ def compliance_breaches_list():
         breaches=compliance_breaches.breaches(school.id),
         term_name=compliance_breaches.term_name,
         providers={p.organisation_id: p.organisation.name for p in compliance.approved_providers(school.id)},
-        can_resolve=current_user.has_role(roles.AP_LEAD),
     )
 
 
 @bp.route("/compliance/breaches/<uuid:breach_id>", methods=["GET", "POST"])
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def resolve_compliance_breach(breach_id: uuid.UUID):
     breach = own_or_404(ComplianceBreach, breach_id, owner="school_id")
     form = ResolveBreachForm()

@@ -16,7 +16,8 @@ from wtforms.validators import Length, Optional
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, recent_mfa_required, roles_required
+from shared.auth.access import access, current_organisation, recent_mfa_required
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.forms import RadiosField, choices_from, single_line
 from shared.models import Concern, Organisation
@@ -106,7 +107,7 @@ def _not_escalated():
 
 
 @bp.get("/concerns")
-@roles_required(*READERS)
+@access(roles=READERS)
 @recent_mfa_required
 def concerns_queue():
     rows = concerns.school_queue(current_organisation().id, escalated_only=not _is_dsl())
@@ -161,7 +162,7 @@ def _page(concern: Concern, **forms):
 
 
 @bp.get("/concerns/<uuid:concern_id>")
-@roles_required(*READERS)
+@access(roles=READERS)
 @recent_mfa_required
 def concern_detail(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -176,7 +177,7 @@ def _back(concern: Concern):
 
 
 @bp.post("/concerns/<uuid:concern_id>/acknowledge")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def acknowledge_concern(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -191,7 +192,7 @@ def acknowledge_concern(concern_id: uuid.UUID):
 
 
 @bp.post("/concerns/<uuid:concern_id>/discussion")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def record_concern_discussion(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -205,7 +206,7 @@ def record_concern_discussion(concern_id: uuid.UUID):
 
 
 @bp.post("/concerns/<uuid:concern_id>/decision")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def record_concern_decision(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -223,7 +224,7 @@ def record_concern_decision(concern_id: uuid.UUID):
 
 
 @bp.post("/concerns/<uuid:concern_id>/referral")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def record_concern_referral(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -247,7 +248,7 @@ def record_concern_referral(concern_id: uuid.UUID):
 
 
 @bp.post("/concerns/<uuid:concern_id>/share-back")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def share_concern_back(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -261,7 +262,7 @@ def share_concern_back(concern_id: uuid.UUID):
 
 
 @bp.post("/concerns/<uuid:concern_id>/close")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def close_concern(concern_id: uuid.UUID):
     concern = _own(concern_id)
@@ -274,15 +275,15 @@ def close_concern(concern_id: uuid.UUID):
 
 
 @bp.get("/concerns/<uuid:concern_id>/files/<uuid:file_id>")
-@roles_required(*READERS)
+@access(roles=READERS)
 @recent_mfa_required
 def concern_file(concern_id: uuid.UUID, file_id: uuid.UUID):
     concern = _own(concern_id)
+    row = concerns.file_of(concern, file_id)
+    if row is None:  # another concern's file is a 404, whoever asks
+        abort(404)
     if not _readable(concern):
         return _not_escalated()
-    row = concerns.file_of(concern, file_id)
-    if row is None:
-        abort(404)
     school = current_organisation()
     return safeguarding_file_response(
         row, before_send=lambda: concerns.record_download(concern, school, by=current_user)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.extensions import db
 from shared.models import EvidenceDocument, ProviderProfile
 from shared.uploads.downloads import evidence_download
@@ -16,7 +16,7 @@ DOCUMENT_READERS = (roles.AP_LEAD, roles.DSL, roles.HEADTEACHER, roles.SLT)
 
 
 @bp.get("/documents/<uuid:document_id>/download")
-@roles_required(*DOCUMENT_READERS)
+@access(roles=DOCUMENT_READERS)
 def download_document(document_id: uuid.UUID):
     """A document of one of this school's providers; any other is a 404, like one that does not exist."""
     document = db.session.scalar(

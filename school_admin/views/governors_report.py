@@ -14,7 +14,7 @@ from school_admin import bp
 from school_admin.views.attendance import DateRangeForm
 from school_admin.views.reports import REPORT_READERS
 from shared import audit, roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.charts import bar_chart_svg
 from shared.extensions import db
 from shared.services.attendance.marks import local_now
@@ -63,7 +63,7 @@ def _page(form: DateRangeForm, report=None) -> Response:
 
 
 @bp.get("/reports/governors")
-@roles_required(*GOVERNORS_REPORT_READERS)
+@access(roles=GOVERNORS_REPORT_READERS)
 def governors_report():
     form, ok = _form()
     if not ok:
@@ -76,7 +76,7 @@ def governors_report():
 
 
 @bp.get("/reports/governors.pdf")
-@roles_required(*GOVERNORS_REPORT_READERS)
+@access(roles=GOVERNORS_REPORT_READERS)
 def governors_report_pdf():
     """The PDF for the dates asked (the school year so far without dates); dates that are not right: the page with
     the errors."""

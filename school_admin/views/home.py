@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user
 
 from school_admin import bp
-from shared.auth.access import roles_required
+from shared.auth.access import access
 from shared.models.base import utcnow
 from shared.roles import SCHOOL_ROLES
 from shared.services.attention import school as attention
@@ -12,7 +12,7 @@ from shared.services.attention.tasks import quiet_line
 
 
 @bp.get("/")
-@roles_required(*SCHOOL_ROLES)
+@access(roles=SCHOOL_ROLES)
 def home():
     now = utcnow()
     return render_template(

@@ -12,7 +12,8 @@ from wtforms.validators import InputRequired, Length
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.models import Incident, Organisation
 from shared.services.placements import incidents
@@ -49,7 +50,7 @@ class CourseOfActionForm(FlaskForm):
 
 
 @bp.get("/incidents")
-@roles_required(*INCIDENT_READERS)
+@access(roles=INCIDENT_READERS)
 def incidents_list():
     rows = incidents.incidents_for_school(current_organisation().id)
     provider_ids = {i.provider_id for i in rows}
@@ -94,13 +95,13 @@ def _page(incident: Incident, course_form: CourseOfActionForm, form=None):
 
 
 @bp.get("/incidents/<uuid:incident_id>")
-@roles_required(*INCIDENT_READERS)
+@access(roles=INCIDENT_READERS)
 def incident_detail(incident_id: uuid.UUID):
     return _page(own_or_404(Incident, incident_id, owner="school_id"), CourseOfActionForm())
 
 
 @bp.post("/incidents/<uuid:incident_id>/acknowledge")
-@roles_required(*ACKNOWLEDGERS)
+@access(roles=ACKNOWLEDGERS)
 def acknowledge_incident(incident_id: uuid.UUID):
     incident = own_or_404(Incident, incident_id, owner="school_id")
     form = AcknowledgeForm()
@@ -114,7 +115,7 @@ def acknowledge_incident(incident_id: uuid.UUID):
 
 
 @bp.post("/incidents/<uuid:incident_id>/course-of-action")
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def record_course_of_action(incident_id: uuid.UUID):
     incident = own_or_404(Incident, incident_id, owner="school_id")
     form = CourseOfActionForm()

@@ -19,7 +19,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, recent_mfa_required, roles_required
+from shared.auth.access import access, current_organisation, recent_mfa_required
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Notice, Pupil
@@ -137,7 +138,7 @@ def _choose_pupil_page(error: str | None = None):
 
 
 @bp.get("/notices")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def notices_list():
     rows = notices.notices_for_school(current_organisation().id)
@@ -153,7 +154,7 @@ def notices_list():
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def new_notice():
     school = current_organisation()
@@ -197,7 +198,7 @@ def new_notice():
 
 
 @bp.get("/notices/<uuid:notice_id>")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def notice_detail(notice_id: uuid.UUID):
     notice = own_or_404(Notice, notice_id, owner="school_id")
@@ -220,7 +221,7 @@ def notice_detail(notice_id: uuid.UUID):
 
 
 @bp.get("/notices/<uuid:notice_id>/file")
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 @recent_mfa_required
 def notice_file(notice_id: uuid.UUID):
     notice = own_or_404(Notice, notice_id, owner="school_id")

@@ -22,7 +22,8 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from school_admin import bp
 from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS
 from shared import audit, roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, Pupil
@@ -246,7 +247,7 @@ def _site_choices(profile) -> list:
 
 
 @bp.route("/pupils/<uuid:pupil_id>/placements/new", methods=["GET", "POST"])
-@roles_required(*PLACEMENT_WRITERS)
+@access(roles=PLACEMENT_WRITERS)
 def new_placement(pupil_id: uuid.UUID):
     pupil = own_or_404(Pupil, pupil_id, owner="school_id")
     school = current_organisation()
@@ -317,7 +318,7 @@ def _plan_form_data(placement: Placement) -> dict:
 
 
 @bp.route("/placements/<uuid:placement_id>/edit", methods=["GET", "POST"])
-@roles_required(*PLACEMENT_WRITERS)
+@access(roles=PLACEMENT_WRITERS)
 def edit_placement(placement_id: uuid.UUID):
     """Change the written plan. The provider stays (shown as text, kept in the hidden field, and the service refuses a
     different one); an ended or cancelled placement's plan is the record and the page says so."""
@@ -362,7 +363,7 @@ def edit_placement(placement_id: uuid.UUID):
 
 
 @bp.get("/placements")
-@roles_required(*PLACEMENT_READERS)
+@access(roles=PLACEMENT_READERS)
 def placements():
     rows = db.session.execute(
         select(Placement, Pupil, Organisation)
@@ -409,7 +410,7 @@ def _placement_page(placement: Placement, **forms):
 
 
 @bp.get("/placements/<uuid:placement_id>")
-@roles_required(*PLACEMENT_READERS)
+@access(roles=PLACEMENT_READERS)
 def placement_page(placement_id: uuid.UUID):
     return _placement_page(own_or_404(Placement, placement_id, owner="school_id"))
 
@@ -418,7 +419,7 @@ def placement_page(placement_id: uuid.UUID):
 
 
 @bp.route("/placements/<uuid:placement_id>/decision", methods=["GET", "POST"])
-@roles_required(roles.HEADTEACHER)
+@access(roles={roles.HEADTEACHER})
 def placement_decision(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
     form = DecisionForm()
@@ -445,7 +446,7 @@ def placement_decision(placement_id: uuid.UUID):
 
 
 @bp.route("/placements/<uuid:placement_id>/summary", methods=["GET", "POST"])
-@roles_required(*SUMMARY_WRITERS)
+@access(roles=SUMMARY_WRITERS)
 def placement_summary(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
     form = SummaryForm(obj=placement)
@@ -467,7 +468,7 @@ def placement_summary(placement_id: uuid.UUID):
 
 
 @bp.route("/placements/<uuid:placement_id>/risk-assessment", methods=["GET", "POST"])
-@roles_required(*RISK_ASSESSMENT_UPLOADERS)
+@access(roles=RISK_ASSESSMENT_UPLOADERS)
 def upload_risk_assessment(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
     form = RiskAssessmentForm()
@@ -491,7 +492,7 @@ def upload_risk_assessment(placement_id: uuid.UUID):
 
 
 @bp.get("/placements/<uuid:placement_id>/risk-assessment/download")
-@roles_required(*PLACEMENT_READERS)
+@access(roles=PLACEMENT_READERS)
 def download_risk_assessment(placement_id: uuid.UUID):
     """The current risk assessment (the newest upload), to anyone who may read the placement."""
     placement = own_or_404(Placement, placement_id, owner="school_id")
@@ -518,7 +519,7 @@ def download_risk_assessment(placement_id: uuid.UUID):
 
 
 @bp.route("/placements/<uuid:placement_id>/end", methods=["GET", "POST"])
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def end_placement(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
     form = EndForm()

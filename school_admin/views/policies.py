@@ -12,9 +12,9 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from school_admin import bp
-from school_admin.views.providers import provider_of_my_school_or_404
 from shared import audit, roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
 from shared.extensions import db
 from shared.forms import RadiosField, choices_from
 from shared.models import ProviderProfile, SchoolPolicy, User
@@ -52,7 +52,7 @@ class ProviderPolicyReviewForm(FlaskForm):
 
 
 @bp.get("/policies")
-@roles_required(*POLICY_READERS)
+@access(roles=POLICY_READERS)
 def school_policies():
     school = current_organisation()
     versions = policies.policy_versions(school.id)
@@ -72,7 +72,7 @@ def _uploaders(versions: list[SchoolPolicy]) -> list[User]:
 
 
 @bp.route("/policies/new", methods=["GET", "POST"])
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 def upload_school_policy():
     school = current_organisation()
     form = PolicyUploadForm()
@@ -95,7 +95,7 @@ def upload_school_policy():
 
 
 @bp.get("/policies/<uuid:policy_id>/file")
-@roles_required(*POLICY_READERS)
+@access(roles=POLICY_READERS)
 def download_school_policy(policy_id: uuid.UUID):
     policy = own_or_404(SchoolPolicy, policy_id, owner="school_id")
 
@@ -128,7 +128,7 @@ def _review_page(profile: ProviderProfile, form: ProviderPolicyReviewForm):
 
 
 @bp.route("/providers/<uuid:provider_id>/policy-review", methods=["GET", "POST"])
-@roles_required(roles.DSL)
+@access(roles={roles.DSL})
 def assess_provider_policy(provider_id: uuid.UUID):
     """KCSIE: the school's DSL reviews the provider's own child protection policy; the provider reads the outcome."""
     profile = provider_of_my_school_or_404(provider_id)

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime, time
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
@@ -14,7 +14,8 @@ from wtforms.validators import InputRequired, Length
 from school_admin import bp
 from school_admin.forms import DecisionForm
 from shared import roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import provider_of_my_school_or_404
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
@@ -49,7 +50,7 @@ class InviteProviderForm(FlaskForm):
 
 
 @bp.get("/providers")
-@roles_required(*PROVIDER_READERS)
+@access(roles=PROVIDER_READERS)
 def providers():
     rows = db.session.execute(
         select(Organisation, ProviderProfile)
@@ -58,17 +59,6 @@ def providers():
         .order_by(Organisation.name)
     ).all()
     return render_template("school_admin/providers.html", rows=rows, can_invite=current_user.has_role(roles.AP_LEAD))
-
-
-def provider_of_my_school_or_404(provider_id: uuid.UUID) -> ProviderProfile:
-    profile = db.session.scalar(
-        select(ProviderProfile).where(
-            ProviderProfile.organisation_id == provider_id, ProviderProfile.school_id == current_user.organisation_id
-        )
-    )
-    if profile is None:
-        abort(404)
-    return profile
 
 
 def _provider_page(profile: ProviderProfile, form: DecisionForm):
@@ -114,13 +104,13 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
 
 
 @bp.get("/providers/<uuid:provider_id>")
-@roles_required(*PROVIDER_READERS)
+@access(roles=PROVIDER_READERS)
 def provider_page(provider_id: uuid.UUID):
     return _provider_page(provider_of_my_school_or_404(provider_id), DecisionForm())
 
 
 @bp.post("/providers/<uuid:provider_id>/decision")
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def decide_provider(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     form = DecisionForm()
@@ -137,7 +127,7 @@ def decide_provider(provider_id: uuid.UUID):
 
 
 @bp.route("/providers/invite", methods=["GET", "POST"])
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def invite_provider():
     form = InviteProviderForm()
     if form.validate_on_submit() and apply(
@@ -181,7 +171,7 @@ class DeadlinesForm(FlaskForm):
 
 
 @bp.route("/providers/<uuid:provider_id>/deadlines", methods=["GET", "POST"])
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def provider_deadlines(provider_id: uuid.UUID):
     """When the provider's attendance marks are due (its agreement); later marks are recorded as late."""
     profile = provider_of_my_school_or_404(provider_id)

@@ -17,7 +17,8 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Placement, Pupil
@@ -140,7 +141,7 @@ class ImportForm(FlaskForm):
 
 
 @bp.get("/pupils")
-@roles_required(*PUPIL_READERS)
+@access(roles=PUPIL_READERS)
 def pupils():
     school_id = current_organisation().id
     rows = db.session.scalars(select(Pupil).where(Pupil.school_id == school_id).order_by(Pupil.last_name)).all()
@@ -153,7 +154,7 @@ def pupils():
 
 
 @bp.route("/pupils/new", methods=["GET", "POST"])
-@roles_required(*PUPIL_EDITORS)
+@access(roles=PUPIL_EDITORS)
 def new_pupil():
     form = PupilForm()
     created = {}
@@ -170,7 +171,7 @@ def new_pupil():
 
 
 @bp.get("/pupils/<uuid:pupil_id>")
-@roles_required(*PUPIL_READERS)
+@access(roles=PUPIL_READERS)
 def pupil_page(pupil_id: uuid.UUID):
     pupil = own_or_404(Pupil, pupil_id, owner="school_id")
     placements = db.session.scalars(
@@ -189,7 +190,7 @@ def pupil_page(pupil_id: uuid.UUID):
 
 
 @bp.route("/pupils/<uuid:pupil_id>/edit", methods=["GET", "POST"])
-@roles_required(*PUPIL_EDITORS)
+@access(roles=PUPIL_EDITORS)
 def edit_pupil(pupil_id: uuid.UUID):
     pupil = own_or_404(Pupil, pupil_id, owner="school_id")
     form = PupilForm(obj=pupil)
@@ -210,7 +211,7 @@ def edit_pupil(pupil_id: uuid.UUID):
 
 
 @bp.route("/pupils/import", methods=["GET", "POST"])
-@roles_required(*PUPIL_EDITORS)
+@access(roles=PUPIL_EDITORS)
 def import_pupils():
     form = ImportForm()
     problems: list[str] = []
@@ -240,7 +241,7 @@ def import_pupils():
 
 
 @bp.get("/pupils/import/example.csv")
-@roles_required(*PUPIL_EDITORS)
+@access(roles=PUPIL_EDITORS)
 def pupil_import_example():
     response = Response(pupil_records.example_csv(), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="pupils-example.csv"'

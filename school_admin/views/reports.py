@@ -11,7 +11,7 @@ from flask import Response, redirect, render_template, request, url_for
 from school_admin import bp
 from school_admin.views.attendance import DateRangeForm
 from shared import audit, roles
-from shared.auth.access import current_organisation, roles_required
+from shared.auth.access import access, current_organisation
 from shared.extensions import db
 from shared.services.attendance.marks import local_now
 from shared.services.reports import inspection as reports
@@ -32,13 +32,13 @@ def _year_so_far() -> tuple[date, date, date]:
 
 
 @bp.get("/reports")
-@roles_required(*REPORT_READERS)
+@access(roles=REPORT_READERS)
 def reports_index():
     return render_template("school_admin/reports/index.html")
 
 
 @bp.get("/reports/inspection")
-@roles_required(*REPORT_READERS)
+@access(roles=REPORT_READERS)
 def inspection_pack():
     start, end, today = _year_so_far()
     school = current_organisation()
@@ -53,7 +53,7 @@ def inspection_pack():
 
 
 @bp.get("/reports/inspection.csv")
-@roles_required(*REPORT_READERS)
+@access(roles=REPORT_READERS)
 def inspection_pack_csv():
     start, end, today = _year_so_far()
     school = current_organisation()
@@ -73,7 +73,7 @@ def _census_form(form: DateRangeForm):
 
 
 @bp.get("/reports/census")
-@roles_required(*REPORT_READERS)
+@access(roles=REPORT_READERS)
 def census():
     form = DateRangeForm(None)
     form.start.data, form.end.data, _ = _year_so_far()
@@ -81,7 +81,7 @@ def census():
 
 
 @bp.get("/reports/census.csv")
-@roles_required(*REPORT_READERS)
+@access(roles=REPORT_READERS)
 def census_csv():
     """The CSV for the dates asked; without dates, the form; with dates that are not right, the form with errors."""
     if not request.args:

@@ -12,9 +12,9 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
-from school_admin.views.providers import provider_of_my_school_or_404
 from shared import roles
-from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
 from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, PlacementReview, ProviderSite, SiteVisit
@@ -120,7 +120,7 @@ def _provider_names(ids) -> dict:
 
 
 @bp.get("/reviews")
-@roles_required(*REVIEW_READERS)
+@access(roles=REVIEW_READERS)
 def reviews_list():
     due = reviews.due_reviews(current_organisation().id, _today())
     return render_template(
@@ -132,7 +132,7 @@ def reviews_list():
 
 
 @bp.route("/placements/<uuid:placement_id>/reviews/new", methods=["GET", "POST"])
-@roles_required(*REVIEWERS)
+@access(roles=REVIEWERS)
 def record_review(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
     last = reviews.last_review_of(placement.id)
@@ -167,7 +167,7 @@ def record_review(placement_id: uuid.UUID):
 
 
 @bp.get("/reviews/<uuid:review_id>")
-@roles_required(*REVIEW_READERS)
+@access(roles=REVIEW_READERS)
 def review_detail(review_id: uuid.UUID):
     review = own_or_404(PlacementReview, review_id, owner="school_id")
     placement = db.session.get(Placement, review.placement_id)
@@ -187,7 +187,7 @@ def review_detail(review_id: uuid.UUID):
 
 
 @bp.get("/visits")
-@roles_required(*VISIT_READERS)
+@access(roles=VISIT_READERS)
 def visits_list():
     visits = list(
         db.session.scalars(
@@ -211,7 +211,7 @@ def visits_list():
 
 
 @bp.route("/providers/<uuid:provider_id>/visits/new", methods=["GET", "POST"])
-@roles_required(roles.AP_LEAD)
+@access(roles={roles.AP_LEAD})
 def record_visit(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     school = current_organisation()
@@ -250,7 +250,7 @@ def record_visit(provider_id: uuid.UUID):
 
 
 @bp.get("/visits/<uuid:visit_id>")
-@roles_required(*VISIT_READERS)
+@access(roles=VISIT_READERS)
 def visit_detail(visit_id: uuid.UUID):
     visit = own_or_404(SiteVisit, visit_id, owner="school_id")
     seen_ids = []

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from school_admin import bp
 from shared import roles
-from shared.auth.access import current_organisation, member_or_404, roles_required
+from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import member_or_404
 from shared.forms import ConfirmForm, InviteForm, RolesForm, choices_from
 from shared.services.accounts import people as accounts
 from shared.web import apply, deactivate_member, invite_into_my_organisation
@@ -18,7 +19,7 @@ def _role_choices():
 
 
 @bp.get("/staff")
-@roles_required(roles.SCHOOL_ADMIN)
+@access(roles={roles.SCHOOL_ADMIN})
 def staff():
     org = current_organisation()
     return render_template(
@@ -29,7 +30,7 @@ def staff():
 
 
 @bp.route("/staff/invite", methods=["GET", "POST"])
-@roles_required(roles.SCHOOL_ADMIN)
+@access(roles={roles.SCHOOL_ADMIN})
 def invite_staff():
     form = InviteForm()
     form.roles.choices = _role_choices()
@@ -40,7 +41,7 @@ def invite_staff():
 
 
 @bp.route("/staff/<uuid:user_id>/roles", methods=["GET", "POST"])
-@roles_required(roles.SCHOOL_ADMIN)
+@access(roles={roles.SCHOOL_ADMIN})
 def staff_roles(user_id: uuid.UUID):
     person = member_or_404(user_id, current_organisation())
     form = RolesForm(data={"roles": sorted(person.roles)})
@@ -54,7 +55,7 @@ def staff_roles(user_id: uuid.UUID):
 
 
 @bp.post("/staff/<uuid:user_id>/deactivate")
-@roles_required(roles.SCHOOL_ADMIN)
+@access(roles={roles.SCHOOL_ADMIN})
 def deactivate_staff(user_id: uuid.UUID):
     deactivate_member(member_or_404(user_id, current_organisation()))
     return redirect(url_for("school_admin.staff"))

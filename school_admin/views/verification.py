@@ -2,14 +2,15 @@
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from school_admin import bp
 from school_admin.forms import RejectForm, VerifyForm
 from shared import roles
-from shared.auth.access import roles_required
+from shared.auth.access import access
+from shared.auth.tenancy import document_of_my_providers_or_404
 from shared.evidence_catalogue import BY_CODE, CATALOGUE
 from shared.extensions import db
 from shared.forms import choices_from
@@ -20,24 +21,8 @@ from shared.web import apply
 REVIEWERS = (roles.AP_LEAD, roles.DSL)
 
 
-def school_provider_ids() -> list[uuid.UUID]:
-    return list(
-        db.session.scalars(
-            select(ProviderProfile.organisation_id).where(ProviderProfile.school_id == current_user.organisation_id)
-        )
-    )
-
-
-def document_of_my_providers_or_404(document_id: uuid.UUID) -> EvidenceDocument:
-    """A document of one of this school's providers, or 404 (another school's looks like one that doesn't exist)."""
-    document = db.session.get(EvidenceDocument, document_id)
-    if document is None or document.organisation_id not in school_provider_ids():
-        abort(404)
-    return document
-
-
 @bp.get("/verification")
-@roles_required(*REVIEWERS)
+@access(roles=REVIEWERS)
 def verification_queue():
     providers = db.session.execute(
         select(Organisation.id, Organisation.name)
@@ -92,14 +77,14 @@ def _verify_form(document: EvidenceDocument) -> VerifyForm:
 
 
 @bp.get("/verification/<uuid:document_id>")
-@roles_required(*REVIEWERS)
+@access(roles=REVIEWERS)
 def review_document(document_id: uuid.UUID):
     document = document_of_my_providers_or_404(document_id)
     return _review_page(document, _verify_form(document), RejectForm(prefix="reject"))
 
 
 @bp.post("/verification/<uuid:document_id>/verify")
-@roles_required(*REVIEWERS)
+@access(roles=REVIEWERS)
 def verify_document(document_id: uuid.UUID):
     document = document_of_my_providers_or_404(document_id)
     form = _verify_form(document)
@@ -124,7 +109,7 @@ def verify_document(document_id: uuid.UUID):
 
 
 @bp.post("/verification/<uuid:document_id>/reject")
-@roles_required(*REVIEWERS)
+@access(roles=REVIEWERS)
 def reject_document(document_id: uuid.UUID):
     document = document_of_my_providers_or_404(document_id)
     form = RejectForm(prefix="reject")

@@ -1,24 +1,25 @@
-"""Access control: one guard per side, role decorators, and organisation-scoped loading.
+"""Access control: one guard per side, one declaration per view, and the registry of those declarations.
 
-Each side's blueprint calls `guard_side` before every request, so a view cannot forget the side check;
-views add `roles_required`. Objects loaded from a URL id go through `*_or_404`, so another
-organisation's object is a 404, indistinguishable from one that does not exist.
+Each side's blueprint calls `guard_side` before every request, so a view cannot forget the side check (signed in,
+on this side, MFA done). Every view then declares who may open it with `@access(...)`: its roles on its side (the
+side follows from its blueprint), or PUBLIC, SIGNED_IN or API_TOKEN. The declaration is enforced where it is
+written, and `register_access` gathers them into a registry per endpoint that the menus, the `can_open` template
+helper and the access tests read, so who may open a page is written once. Objects loaded from a URL id go through
+the `*_or_404` helpers in `shared.auth.tenancy`.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from shared.extensions import db
-from shared.models import Membership, Organisation, OrganisationKind, User, utcnow
-from shared.roles import mfa_required
+from shared.models import Organisation, OrganisationKind, utcnow
+from shared.roles import mfa_required, roles_for
 
 
 class SignInRequired(Exception):
@@ -41,19 +42,127 @@ def guard_side(kind: OrganisationKind):
     return _guard
 
 
-def roles_required(*roles: str) -> Callable:
+# --- declarations ---------------------------------------------------------------------------------------------
+
+PUBLIC = "public"  # anyone, signed in or not (the view checks any token it is given)
+SIGNED_IN = "signed_in"  # anyone signed in, on either side
+API_TOKEN = "api_token"  # noqa: S105 (a name, not a secret). The JSON API: a provider's API token (api/), never a signed-in person
+ROLES = "roles"  # signed in on the view's side with one of the declared roles
+
+# The side of a blueprint's views. A view declaring roles must be on one of these.
+SIDES: dict[str, OrganisationKind] = {"school_admin": OrganisationKind.SCHOOL, "portal": OrganisationKind.PROVIDER}
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Who may open one endpoint."""
+
+    endpoint: str
+    audience: str  # PUBLIC, SIGNED_IN, API_TOKEN or ROLES
+    side: OrganisationKind | None = None  # for ROLES: the side of the endpoint's blueprint
+    roles: frozenset[str] = frozenset()
+    hidden: bool = False  # others on the side get a 404, not a 403: they must not learn the page exists
+
+    def allows(self, kind: OrganisationKind | None, roles: Iterable[str] = ()) -> bool:
+        """May someone on side `kind` (None: not signed in) holding `roles` open it? (An API token is not a
+        person: no one signed in "may open" an API_TOKEN endpoint.)"""
+        if self.audience == PUBLIC:
+            return True
+        if self.audience == SIGNED_IN:
+            return kind is not None
+        if self.audience == ROLES:
+            return kind == self.side and not self.roles.isdisjoint(roles)
+        return False
+
+
+@dataclass(frozen=True)
+class _Declared:
+    audience: str
+    roles: frozenset[str]
+    hidden: bool
+
+
+def access(audience: str | None = None, *, roles: Iterable[str] | None = None, hidden: bool = False) -> Callable:
+    """Declare, and enforce, who may open a view: `@access(roles={AP_LEAD, DSL})` on a side's view (403 for another
+    role on that side, or 404 with `hidden=True`), or `@access(PUBLIC)`, `@access(SIGNED_IN)`, `@access(API_TOKEN)`.
+    Put it right under the route decorator."""
+    if (audience is None) == (roles is None):
+        raise TypeError("access(): give either an audience (PUBLIC, SIGNED_IN, API_TOKEN) or roles=")
+    if audience is not None and audience not in (PUBLIC, SIGNED_IN, API_TOKEN):
+        raise ValueError(f"access(): unknown audience {audience!r}")
+    allowed = frozenset(roles or ())
+    if roles is not None and not allowed:
+        raise ValueError("access(): roles= needs at least one role")
+    if hidden and audience is not None:
+        raise ValueError("access(): hidden=True only goes with roles=")
+    declared = _Declared(audience or ROLES, allowed, hidden)
+
     def decorator(view: Callable) -> Callable:
-        view.allowed_roles = frozenset(roles)
+        if hasattr(view, "access"):
+            raise TypeError(f"{view.__name__} declares its access twice")
 
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
-                abort(403)
+            _enforce(declared)
             return view(*args, **kwargs)
 
+        wrapped.access = declared
         return wrapped
 
     return decorator
+
+
+def _enforce(declared: _Declared) -> None:
+    if declared.audience == PUBLIC:
+        return
+    if declared.audience == API_TOKEN:
+        if g.get("api_token") is None:
+            abort(401)
+        return
+    if not current_user.is_authenticated:
+        raise SignInRequired
+    if declared.audience == ROLES:
+        if current_user.organisation_kind != SIDES.get(request.blueprint):
+            abort(403)
+        if declared.roles.isdisjoint(current_user.roles):
+            abort(404 if declared.hidden else 403)
+
+
+def register_access(app: Flask) -> None:
+    """Gather every view's declaration into the app's registry (call once every route is registered). An endpoint
+    with no declaration is left out, and tests/test_access.py fails on it."""
+    registry: dict[str, Declaration] = {"static": Declaration("static", PUBLIC)}
+    for endpoint, view in app.view_functions.items():
+        declared = getattr(view, "access", None)
+        if declared is None:
+            continue
+        blueprint = endpoint.rpartition(".")[0]
+        side = SIDES.get(blueprint)
+        if (declared.audience == ROLES) != (side is not None):
+            raise ValueError(f"{endpoint}: a side's views declare roles, and only they do")
+        if side is not None and not declared.roles <= set(roles_for(side)):
+            raise ValueError(f"{endpoint}: roles of the other side: {sorted(declared.roles - set(roles_for(side)))}")
+        registry[endpoint] = Declaration(endpoint, declared.audience, side, declared.roles, declared.hidden)
+    app.extensions["access"] = registry
+    app.jinja_env.globals["can_open"] = can_open
+
+
+def declarations() -> dict[str, Declaration]:
+    """The app's registry: endpoint -> Declaration."""
+    return current_app.extensions["access"]
+
+
+def declaration_of(endpoint: str | None) -> Declaration | None:
+    return current_app.extensions["access"].get(endpoint) if endpoint else None
+
+
+def can_open(endpoint: str) -> bool:
+    """May the signed-in person (or an anonymous visitor) open this endpoint? For showing a link only to those it
+    leads somewhere for; a template calls `can_open('school_admin.provider_agreement')`."""
+    declaration = current_app.extensions["access"][endpoint]
+    if not current_user.is_authenticated:
+        return declaration.allows(None)
+    return declaration.allows(current_user.organisation_kind, current_user.roles)
 
 
 def mfa_is_recent() -> bool:
@@ -93,26 +202,6 @@ def _path_of(url: str | None) -> str | None:
 
 def current_organisation() -> Organisation:
     return current_user.organisation
-
-
-def member_or_404(user_id: uuid.UUID, organisation: Organisation) -> User:
-    """A user of this organisation, or 404 (for another organisation's user too)."""
-    user = db.session.scalar(
-        select(User).join(Membership).where(User.id == user_id, Membership.organisation_id == organisation.id)
-    )
-    if user is None:
-        abort(404)
-    return user
-
-
-def own_or_404(model, object_id: uuid.UUID, *, owner: str = "organisation_id"):
-    """A row of the signed-in person's organisation, or 404 for another organisation's, so it looks exactly like
-    one that does not exist. `owner` names the row's column for the organisation: `organisation_id` for the
-    provider's own records, `school_id` or `provider_id` for rows both sides share (placements, incidents)."""
-    row = db.session.get(model, object_id)
-    if row is None or getattr(row, owner) != current_user.organisation_id:
-        abort(404)
-    return row
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from shared import audit, mfa
-from shared.auth.access import SignInRequired, is_safe_next
+from shared.auth.access import PUBLIC, SIGNED_IN, SignInRequired, access, is_safe_next
 from shared.auth.principal import SignedInUser
 from shared.auth.sessions import (
     end_current_session,
@@ -102,6 +102,7 @@ def _finish_sign_in(user: User, *, mfa_used: bool, message: str | None = None):
 
 
 @bp.get("/")
+@access(PUBLIC)
 def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -109,6 +110,7 @@ def index():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@access(PUBLIC)
 @ip_ceiling
 def sign_in():
     if current_user.is_authenticated and request.method == "GET":
@@ -151,6 +153,7 @@ def sign_in():
 
 
 @bp.route("/sign-in/security-code", methods=["GET", "POST"])
+@access(PUBLIC)
 @ip_ceiling
 def mfa_challenge():
     user = _pending_user()
@@ -186,11 +189,10 @@ def mfa_challenge():
 
 
 @bp.route("/two-step/confirm", methods=["GET", "POST"])
+@access(SIGNED_IN)
 @ip_ceiling
 def mfa_confirm():
     """Signed in, but safeguarding pages want the security code given recently: ask for it again, then go back."""
-    if not current_user.is_authenticated:
-        raise SignInRequired
     user = current_user.record
     target = request.args.get("next")
     target = target if is_safe_next(target) else url_for("auth.index")
@@ -217,6 +219,7 @@ def mfa_confirm():
 
 
 @bp.route("/two-step/set-up", methods=["GET", "POST"])
+@access(PUBLIC)
 @ip_ceiling
 def mfa_setup():
     """Set up an authenticator app: while signing in (pending) or, signed in, from the account page."""
@@ -271,6 +274,7 @@ def mfa_setup():
 
 
 @bp.post("/sign-out")
+@access(PUBLIC)
 def sign_out():
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -325,6 +329,7 @@ def _token_page(pages: dict, problem):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
 @ip_ceiling
 def invitation(token: str):
     try:
@@ -351,6 +356,7 @@ def invitation(token: str):
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
+@access(PUBLIC)
 @ip_ceiling
 def password_reset_request():
     form = ResetRequestForm()
@@ -361,6 +367,7 @@ def password_reset_request():
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
 @ip_ceiling
 def password_reset(token: str):
     try:
@@ -383,12 +390,6 @@ def password_reset(token: str):
 # --- account ----------------------------------------------------------------------------------------------------
 
 
-def _require_signed_in() -> User:
-    if not current_user.is_authenticated:
-        raise SignInRequired
-    return current_user.record
-
-
 def _account_page(user: User, password_form: ChangePasswordForm, mfa_form: ReauthenticateForm | None = None):
     return render_template(
         "auth/account.html",
@@ -403,13 +404,15 @@ def _account_page(user: User, password_form: ChangePasswordForm, mfa_form: Reaut
 
 
 @bp.get("/account")
+@access(SIGNED_IN)
 def account():
-    return _account_page(_require_signed_in(), ChangePasswordForm())
+    return _account_page(current_user.record, ChangePasswordForm())
 
 
 @bp.post("/account/password")
+@access(SIGNED_IN)
 def change_password():
-    user = _require_signed_in()
+    user = current_user.record
     form = ChangePasswordForm()
     mfa_verified = current_user.session_mfa_verified
     if form.validate_on_submit() and apply(
@@ -425,8 +428,9 @@ def change_password():
 
 
 @bp.post("/account/two-step/reset")
+@access(SIGNED_IN)
 def reset_mfa():
-    user = _require_signed_in()
+    user = current_user.record
     form = ReauthenticateForm()
     if not form.validate_on_submit():
         return _account_page(user, ChangePasswordForm(formdata=None), form)
@@ -441,8 +445,9 @@ def reset_mfa():
 
 
 @bp.post("/account/sessions/end-others")
+@access(SIGNED_IN)
 def end_other_sessions():
-    user = _require_signed_in()
+    user = current_user.record
     if not ConfirmForm().validate_on_submit():
         abort(400)
     count = end_user_sessions(user.id, "ended_by_user", keep_id=current_user.session_id)

@@ -1,0 +1,93 @@
+"""Organisation-scoped loading: every object a view loads from a URL id comes through one of these, so another
+organisation's object is a 404, exactly like one that does not exist.
+
+The signed-in person's organisation is the tenant: a school sees its own rows and its providers' documents; a
+provider sees its own rows and its school's policy.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from shared.extensions import db
+from shared.models import (
+    EvidenceDocument,
+    Membership,
+    Organisation,
+    ProviderProfile,
+    SchoolPolicy,
+    StaffMember,
+    User,
+)
+
+
+def own_or_404(model, object_id: uuid.UUID, *, owner: str = "organisation_id"):
+    """A row of the signed-in person's organisation, or 404 for another organisation's, so it looks exactly like
+    one that does not exist. `owner` names the row's column for the organisation: `organisation_id` for the
+    provider's own records, `school_id` or `provider_id` for rows both sides share (placements, incidents)."""
+    row = db.session.get(model, object_id)
+    if row is None or getattr(row, owner) != current_user.organisation_id:
+        abort(404)
+    return row
+
+
+def member_or_404(user_id: uuid.UUID, organisation: Organisation) -> User:
+    """A user of this organisation, or 404 (for another organisation's user too)."""
+    user = db.session.scalar(
+        select(User).join(Membership).where(User.id == user_id, Membership.organisation_id == organisation.id)
+    )
+    if user is None:
+        abort(404)
+    return user
+
+
+def provider_of_my_school_or_404(provider_id: uuid.UUID) -> ProviderProfile:
+    """School side: the profile of one of this school's providers, or 404."""
+    profile = db.session.scalar(
+        select(ProviderProfile).where(
+            ProviderProfile.organisation_id == provider_id, ProviderProfile.school_id == current_user.organisation_id
+        )
+    )
+    if profile is None:
+        abort(404)
+    return profile
+
+
+def _school_provider_ids() -> list[uuid.UUID]:
+    """School side: the organisation ids of this school's providers."""
+    return list(
+        db.session.scalars(
+            select(ProviderProfile.organisation_id).where(ProviderProfile.school_id == current_user.organisation_id)
+        )
+    )
+
+
+def document_of_my_providers_or_404(document_id: uuid.UUID) -> EvidenceDocument:
+    """School side: a document of one of this school's providers, or 404 (another school's looks like one that
+    doesn't exist)."""
+    document = db.session.get(EvidenceDocument, document_id)
+    if document is None or document.organisation_id not in _school_provider_ids():
+        abort(404)
+    return document
+
+
+def staff_member_or_404(member_id: uuid.UUID) -> StaffMember:
+    """Provider side: a member of this provider's staff list not removed from it, or 404."""
+    member = own_or_404(StaffMember, member_id)
+    if member.removed_at is not None:
+        abort(404)
+    return member
+
+
+def policy_of_my_school_or_404(policy_id: uuid.UUID) -> SchoolPolicy:
+    """Provider side: a version of this provider's school's policy; any other school's looks like one that does
+    not exist."""
+    school_id = current_user.organisation.provider_profile.school_id
+    policy = db.session.get(SchoolPolicy, policy_id)
+    if policy is None or policy.school_id != school_id:
+        abort(404)
+    return policy

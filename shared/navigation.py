@@ -1,0 +1,63 @@
+"""A side's menu, built from the access declarations (shared.auth.access): an item names only its endpoint, its text
+and when it is the current one, and a person sees it iff the endpoint's declaration lets their roles open it (and
+any extra condition of the item holds).
+
+The menu is on every signed-in page, so its cost counts: each link's URL is worked out once per app (thirteen
+url_for calls per page were most of the cost of a light page like the headteacher's home), and which items a set of
+roles sees is worked out once per app and set of roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+from shared.models import OrganisationKind
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    endpoint: str
+    text: str
+    is_current: Callable[[str], bool]  # given the request's endpoint
+    # A condition beyond the endpoint's declaration, given `can_open(endpoint)` for the same roles; None: none.
+    also: Callable[[Callable[[str], bool]], bool] | None = None
+
+
+class Menu:
+    def __init__(self, name: str, kind: OrganisationKind, items: list[MenuItem]) -> None:
+        self.name, self.kind, self.items = name, kind, items
+
+    def _cache(self) -> dict:
+        cache = current_app.extensions.get(self.name)
+        if cache is None:
+            cache = {"hrefs": {item.endpoint: url_for(item.endpoint) for item in self.items}, "visible": {}}
+            current_app.extensions[self.name] = cache
+        return cache
+
+    def items_for(self, roles: frozenset[str]) -> list[MenuItem]:
+        """The items someone on this side with these roles sees, in order."""
+        visible = self._cache()["visible"]
+        items = visible.get(roles)
+        if items is None:
+            registry = current_app.extensions["access"]
+
+            def can_open(endpoint: str) -> bool:
+                return registry[endpoint].allows(self.kind, roles)
+
+            items = [i for i in self.items if can_open(i.endpoint) and (i.also is None or i.also(can_open))]
+            visible[roles] = items
+        return items
+
+    def __call__(self) -> list[tuple[str, str, bool]]:
+        """(href, text, current) for the signed-in person's menu; empty for anyone not on this side."""
+        if not (current_user.is_authenticated and current_user.organisation_kind == self.kind):
+            return []
+        endpoint = request.endpoint or ""
+        hrefs = self._cache()["hrefs"]
+        return [
+            (hrefs[item.endpoint], item.text, item.is_current(endpoint)) for item in self.items_for(current_user.roles)
+        ]
