@@ -20,8 +20,9 @@ from werkzeug.exceptions import HTTPException
 
 from shared.auth.access import PUBLIC, declaration_of
 from shared.errors import render_error
-from shared.extensions import csrf, db, login_manager
+from shared.extensions import csrf, login_manager
 from shared.models import ApiToken
+from shared.services import discard_unfinished_work
 from shared.services.accounts import api_tokens
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_error(exc)
     log.exception("api.unhandled_error")
-    db.session.rollback()
+    discard_unfinished_work()
     return error_response(500)
 
 

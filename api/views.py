@@ -11,19 +11,15 @@ import uuid
 from datetime import date
 
 from flask import jsonify, request
-from sqlalchemy import select
 
 from api import bp, current_token, error_response
 from api.openapi import document
 from shared.auth.access import API_TOKEN, PUBLIC, access
-from shared.extensions import db
-from shared.models import AttendanceMark, Placement, ProviderProfile, Pupil, utcnow
+from shared.models import AttendanceMark, Pupil, utcnow
+from shared.services.attendance import provider_systems
 from shared.services.attendance.marks import (
-    BatchClash,
-    MarkConflict,
     MarkEntry,
     PlannedMark,
-    apply_marks,
     deadline,
     expected_sessions,
     local_now,
@@ -45,7 +41,7 @@ def _pupil(pupil: Pupil) -> dict:
     return {"name": pupil.known_as, "year_group": pupil.year_group}
 
 
-def _mark(mark: AttendanceMark) -> dict:
+def _mark(mark: AttendanceMark | provider_systems.MarkSnapshot) -> dict:
     return {
         "mark": mark.kind,
         "late_minutes": mark.late_minutes,
@@ -73,13 +69,6 @@ def _invalid(message: str, field: str):
     return error_response(422, message, errors=[{"index": None, "field": field, "message": message}])
 
 
-def _load_pupils(placements: list[Placement]) -> None:
-    """One query for every placement's pupil (then placement.pupil comes from the session, not a query each)."""
-    ids = {p.pupil_id for p in placements}
-    if ids:
-        db.session.scalars(select(Pupil).where(Pupil.id.in_(ids))).all()
-
-
 @bp.get("/openapi.json")
 @access(PUBLIC)
 def openapi():
@@ -95,8 +84,8 @@ def sessions():
     except RuleBroken as exc:
         return _invalid(str(exc), exc.field)
     placements = placements_on(provider_id=provider_id, day=day)
-    _load_pupils(placements)
-    profile = db.session.scalar(select(ProviderProfile).where(ProviderProfile.organisation_id == provider_id))
+    provider_systems.load_pupils(placements)
+    profile = provider_systems.provider_profile(provider_id)
     marks = marks_for([p.id for p in placements], day, day)
     expected = sorted(
         expected_sessions(placements, day, day), key=lambda e: (e[0].pupil.last_name, e[0].pupil.first_name, e[2])
@@ -131,12 +120,7 @@ def list_marks():
         return _invalid("'to' must be the same day as 'from' or later", "to")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         return _invalid(f"Ask for {MAX_RANGE_DAYS} days or fewer at a time", "to")
-    rows = db.session.execute(
-        select(AttendanceMark, Pupil)
-        .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
-        .where(AttendanceMark.provider_id == provider_id, AttendanceMark.day >= start, AttendanceMark.day <= end)
-        .order_by(AttendanceMark.day, Pupil.last_name, Pupil.first_name, AttendanceMark.session)
-    )
+    rows = provider_systems.marks_with_pupils(provider_id, start, end)
     return jsonify(
         {
             "from": start.isoformat(),
@@ -226,14 +210,7 @@ def _own_placements(items: list) -> dict:
                 ids.add(uuid.UUID(str(item.get("placement_id") or "")))
             except ValueError:
                 continue
-    if not ids:
-        return {}
-    provider_id = current_token().organisation_id
-    placements = list(
-        db.session.scalars(select(Placement).where(Placement.id.in_(ids), Placement.provider_id == provider_id))
-    )
-    _load_pupils(placements)
-    return {p.id: p for p in placements}
+    return provider_systems.own_placements(current_token().organisation_id, ids)
 
 
 @bp.post("/marks")
@@ -264,40 +241,26 @@ def post_marks():
     if errors:
         return _refuse_items(errors)
 
-    now = utcnow()
     planned = [PlannedMark(placement, day, session, entry, why) for _, placement, day, session, entry, why in parsed]
-    for attempt in (1, 2):
-        try:
-            outcomes = apply_marks(planned, by=None, source="api", now=now)
-            break
-        except BatchClash:
-            db.session.rollback()  # another request marked one of these sessions a moment ago: look again
-            if attempt == 2:
-                return error_response(
-                    409, "Nothing was saved: these sessions are being marked by someone else. Try again."
-                )
+    outcomes = provider_systems.keep_all_or_nothing(planned, source="api", now=utcnow())
+    if outcomes is None:
+        return error_response(409, "Nothing was saved: these sessions are being marked by someone else. Try again.")
     results, conflicts = [], []
     for (index, placement, day, session, _, _), outcome in zip(parsed, outcomes, strict=True):
         ref = {"index": index, "placement_id": str(placement.id), "date": day.isoformat(), "session": session}
-        if isinstance(outcome, MarkConflict):
-            conflicts.append({**ref, "message": str(outcome), "existing": _mark(outcome.existing)})
+        if isinstance(outcome, provider_systems.Conflict):
+            conflicts.append({**ref, "message": outcome.message, "existing": _mark(outcome.existing)})
         elif isinstance(outcome, RuleBroken):
             errors.append(
                 {"index": index, "field": FIELD_NAMES.get(outcome.field, outcome.field), "message": str(outcome)}
             )
         else:
             results.append(
-                {
-                    **ref,
-                    "status": outcome.outcome.value,
-                    "code": outcome.mark.code,
-                    "submitted_late": outcome.mark.submitted_late,
-                }
+                {**ref, "status": outcome.status, "code": outcome.code, "submitted_late": outcome.submitted_late}
             )
     if errors:
         return _refuse_items(errors)
     if conflicts:
-        db.session.rollback()
         return error_response(
             409,
             f"Nothing was saved: {_count(len(conflicts), 'session')} already "
@@ -305,7 +268,6 @@ def post_marks():
             "amendment_reason.",
             conflicts=conflicts,
         )
-    db.session.commit()
     return jsonify(results=results)
 
 
@@ -314,7 +276,7 @@ def _count(n: int, word: str) -> str:
 
 
 def _refuse_items(errors: list):
-    db.session.rollback()
+    """Nothing was saved (the items were refused before any was applied, or keep_all_or_nothing rolled back)."""
     marks = len({e["index"] for e in errors})
     return error_response(
         422, f"Nothing was saved: {_count(marks, 'mark')} {'has' if marks == 1 else 'have'} problems.", errors=errors
