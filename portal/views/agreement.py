@@ -8,10 +8,8 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from portal import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.extensions import db
-from shared.models import AgreementDocument
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
 from shared.services.attendance.marks import local_now
@@ -50,13 +48,9 @@ def agreement():
 def download_signed_agreement(agreement_document_id: uuid.UUID):
     """A signed copy of the provider's own agreement; any other provider's looks like one that does not exist."""
     provider = current_organisation()
-    document = db.session.get(AgreementDocument, agreement_document_id)
+    document = agreements.signed_copy(agreement_document_id)
     if document is None or document.provider_id != provider.id:
         abort(404)
-
-    def audit_download() -> None:
-        audit.record("agreement.document_downloaded", organisation=provider, obj=document)
-        db.session.commit()
 
     return stored_file_response(
         current_storage(),
@@ -64,5 +58,5 @@ def download_signed_agreement(agreement_document_id: uuid.UUID):
         display_name=document.display_name,
         content_type=document.content_type,
         size=document.size_bytes,
-        before_send=audit_download,
+        before_send=lambda: agreements.record_signed_copy_download(document, organisation=provider, by=current_user),
     )

@@ -7,12 +7,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import policy_of_my_school_or_404
-from shared.extensions import db
 from shared.forms import ConfirmForm
-from shared.models import User
+from shared.services.accounts import directory
 from shared.services.safeguarding import policies
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
@@ -35,7 +34,7 @@ def _page(form: ConfirmForm):
         current=current,
         earlier=versions[1:],
         confirmation=confirmation,
-        confirmed_by=db.session.get(User, confirmation.confirmed_by_id) if confirmation else None,
+        confirmed_by=directory.person(confirmation.confirmed_by_id) if confirmation else None,
         can_confirm=current_user.has_role(roles.PROVIDER_DSL),
         review=review,
         outcomes=policies.REVIEW_OUTCOMES,
@@ -67,15 +66,11 @@ def confirm_school_policy(policy_id: uuid.UUID):
 def download_school_policy(policy_id: uuid.UUID):
     policy = policy_of_my_school_or_404(policy_id)
 
-    def audit_download() -> None:
-        audit.record("policy.downloaded", organisation=current_organisation(), obj=policy, version=policy.version)
-        db.session.commit()
-
     return stored_file_response(
         current_storage(),
         policy.storage_key,
         display_name=policy.display_name,
         content_type=policy.content_type,
         size=policy.size_bytes,
-        before_send=audit_download,
+        before_send=lambda: policies.record_download(policy, organisation=current_organisation(), by=current_user),
     )

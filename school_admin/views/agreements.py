@@ -20,12 +20,11 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
-from shared.extensions import db
 from shared.forms import ConfirmForm, DayMonthYearField, MultiCheckboxField, choices_from
-from shared.models import AgreementDocument, Placement
+from shared.models import Placement
 from shared.services.agreements import breaches as compliance_breaches
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
@@ -261,7 +260,7 @@ def upload_signed_agreement(provider_id: uuid.UUID):
 def download_signed_agreement(provider_id: uuid.UUID, agreement_document_id: uuid.UUID):
     """A signed copy of the agreement (the current one or an earlier one), to anyone who may read the agreement."""
     profile = provider_of_my_school_or_404(provider_id)
-    document = db.session.get(AgreementDocument, agreement_document_id)
+    document = agreements.signed_copy(agreement_document_id)
     if (
         document is None
         or document.school_id != current_organisation().id
@@ -269,17 +268,15 @@ def download_signed_agreement(provider_id: uuid.UUID, agreement_document_id: uui
     ):
         abort(404)
 
-    def audit_download() -> None:
-        audit.record("agreement.document_downloaded", organisation=current_organisation(), obj=document)
-        db.session.commit()
-
     return stored_file_response(
         current_storage(),
         document.storage_key,
         display_name=document.display_name,
         content_type=document.content_type,
         size=document.size_bytes,
-        before_send=audit_download,
+        before_send=lambda: agreements.record_signed_copy_download(
+            document, organisation=current_organisation(), by=current_user
+        ),
     )
 
 

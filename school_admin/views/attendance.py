@@ -11,21 +11,21 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
-from sqlalchemy import select
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
 from school_admin import bp
-from shared import audit, roles
+from shared import roles
 from shared.attendance_codes import SCHOOL_DECISIONS
 from shared.auth.access import access
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
 from shared.forms import DayMonthYearField, RadiosField, choices_from
-from shared.models import AttendanceMark, Organisation, Pupil, utcnow
+from shared.models import AttendanceMark, Pupil, utcnow
+from shared.services.accounts import directory
 from shared.services.attendance import marks as attendance
 from shared.services.attendance import overview
 from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW, local_now
+from shared.services.placements import lists
 from shared.web import apply
 
 # Who reads attendance: the attendance lead's daily job, and those who oversee placed pupils.
@@ -100,7 +100,7 @@ def attendance_today():
 @bp.get("/attendance/pupils/<uuid:pupil_id>")
 @access(roles=ATTENDANCE_READERS)
 def attendance_pupil(pupil_id: uuid.UUID):
-    pupil = db.session.scalar(select(Pupil).where(Pupil.id == pupil_id, Pupil.school_id == _school_id()))
+    pupil = lists.pupil_of_school(_school_id(), pupil_id)
     if pupil is None:
         abort(404)
     now = utcnow()
@@ -154,7 +154,7 @@ def decide_absence(pupil_id: uuid.UUID):
         pupil=pupil,
         mark=mark,
         said=attendance.describe(mark),
-        provider=db.session.get(Organisation, mark.provider_id),
+        provider=directory.organisation(mark.provider_id),
     )
 
 
@@ -192,15 +192,7 @@ def attendance_export():
             form.start.data, form.end.data = today - timedelta(days=today.weekday()), today
         return render_template("school_admin/attendance/export.html", form=form, columns=overview.EXPORT_COLUMNS)
     school_id, start, end = _school_id(), form.start.data, form.end.data
-    rows = overview.export_row_count(school_id, start, end)
-    audit.record(
-        "attendance.exported",
-        organisation=db.session.get(Organisation, school_id),
-        start=start.isoformat(),
-        end=end.isoformat(),
-        rows=rows,
-    )
-    db.session.commit()
+    overview.record_export(school_id, start, end, by=current_user)
     filename = f"ap-attendance-{start.isoformat()}-to-{end.isoformat()}.csv"
     return Response(
         stream_with_context(overview.export_csv(school_id, start, end)),

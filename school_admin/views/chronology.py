@@ -9,10 +9,9 @@ from flask import Response, render_template
 from flask_login import current_user
 
 from school_admin import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation, recent_mfa_required
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
 from shared.models import Pupil, utcnow
 from shared.services.attendance.marks import school_zone
 from shared.services.safeguarding import chronology as chronologies
@@ -36,8 +35,7 @@ def _download(body: bytes | str, *, mimetype: str, filename: str) -> Response:
 def pupil_chronology(pupil_id: uuid.UUID):
     pupil = _pupil(pupil_id)
     entries = chronologies.chronology(pupil.school_id, pupil.id)
-    audit.record("chronology.opened", organisation=current_organisation(), obj=pupil)
-    db.session.commit()
+    chronologies.record_opened(pupil, organisation=current_organisation(), by=current_user)
     return render_template(
         "school_admin/chronology/chronology.html",
         pupil=pupil,
@@ -52,8 +50,7 @@ def pupil_chronology(pupil_id: uuid.UUID):
 def pupil_chronology_csv(pupil_id: uuid.UUID):
     pupil = _pupil(pupil_id)
     body = chronologies.as_csv(chronologies.chronology(pupil.school_id, pupil.id))
-    audit.record("chronology.exported", organisation=current_organisation(), obj=pupil, format="csv")
-    db.session.commit()
+    chronologies.record_exported(pupil, organisation=current_organisation(), by=current_user, format="csv")
     return _download(body, mimetype="text/csv", filename=f"safeguarding-chronology-{pupil.upn}.csv")
 
 
@@ -68,8 +65,7 @@ def pupil_chronology_pdf(pupil_id: uuid.UUID):
         printed_by=current_user.name,
         printed_at=utcnow(),
     )
-    audit.record("chronology.exported", organisation=current_organisation(), obj=pupil, format="pdf")
-    db.session.commit()
+    chronologies.record_exported(pupil, organisation=current_organisation(), by=current_user, format="pdf")
     return _download(body, mimetype="application/pdf", filename=f"safeguarding-chronology-{pupil.upn}.pdf")
 
 

@@ -9,19 +9,20 @@ reports index is open to the DSL. Each opening and each download is audited (whi
 from __future__ import annotations
 
 from flask import Response, render_template, request, url_for
+from flask_login import current_user
 
 from school_admin import bp
 from school_admin.views.attendance import DateRangeForm
 from school_admin.views.reports import REPORT_READERS
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.charts import bar_chart_svg
-from shared.extensions import db
 from shared.services.attendance.marks import local_now
 from shared.services.reports import budget as budgets
 from shared.services.reports import governors
 from shared.services.reports.governors_pdf import as_pdf
 from shared.services.reports.inspection import school_year_start
+from shared.services.reports.usage import record_exported, record_viewed
 
 # Governors receive the report (no pupil names, small numbers suppressed), so they may open it themselves.
 GOVERNORS_REPORT_READERS = (*REPORT_READERS, roles.GOVERNOR)
@@ -70,8 +71,7 @@ def governors_report():
         return _page(form)
     school = current_organisation()
     report = governors.governors_report(school.id, form.start.data, form.end.data, local_now().date())
-    audit.record("report.viewed", organisation=school, report="governors")
-    db.session.commit()
+    record_viewed(school, "governors", by=current_user)
     return _page(form, report)
 
 
@@ -87,8 +87,7 @@ def governors_report_pdf():
     start, end = form.start.data, form.end.data
     body, pages = as_pdf(governors.governors_report(school.id, start, end, local_now().date()))
     # "rows" of a PDF: its pages (the schema's one measure of an export's size; never its content).
-    audit.record("report.exported", organisation=school, report="governors", rows=pages)
-    db.session.commit()
+    record_exported(school, "governors", rows=pages, by=current_user)
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="ap-governors-report-{start.isoformat()}-to-{end.isoformat()}.pdf"'

@@ -15,20 +15,18 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
-from sqlalchemy import select
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from school_admin import bp
 from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, Pupil
+from shared.services.placements import lists, reviews
 from shared.services.placements import plans as placement_rules
-from shared.services.placements import reviews
 from shared.services.placements.pupils import YEAR_GROUPS
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
@@ -365,13 +363,7 @@ def edit_placement(placement_id: uuid.UUID):
 @bp.get("/placements")
 @access(roles=PLACEMENT_READERS)
 def placements():
-    rows = db.session.execute(
-        select(Placement, Pupil, Organisation)
-        .join(Pupil, Pupil.id == Placement.pupil_id)
-        .join(Organisation, Organisation.id == Placement.provider_id)
-        .where(Placement.school_id == current_organisation().id)
-        .order_by(Placement.start_date.desc(), Pupil.last_name)
-    ).all()
+    rows = lists.placements_of_school(current_organisation().id)
     return render_template(
         "school_admin/placements/list.html",
         rows=rows,
@@ -501,17 +493,13 @@ def download_risk_assessment(placement_id: uuid.UUID):
         flash("No risk assessment has been uploaded for this placement yet", "error")
         return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
 
-    def audit_download() -> None:
-        audit.record("placement.document_downloaded", organisation=placement.school, obj=document)
-        db.session.commit()
-
     return stored_file_response(
         current_storage(),
         document.storage_key,
         display_name=document.display_name,
         content_type=document.content_type,
         size=document.size_bytes,
-        before_send=audit_download,
+        before_send=lambda: placement_rules.record_document_download(placement, document, by=current_user),
     )
 
 

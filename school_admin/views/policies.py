@@ -12,12 +12,11 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from school_admin import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
-from shared.extensions import db
 from shared.forms import RadiosField, choices_from
-from shared.models import ProviderProfile, SchoolPolicy, User
+from shared.models import ProviderProfile, SchoolPolicy
 from shared.services.safeguarding import policies
 from shared.uploads.downloads import stored_file_response
 from shared.uploads.pipeline import current_storage
@@ -60,15 +59,11 @@ def school_policies():
     return render_template(
         "school_admin/policies/index.html",
         versions=versions,
-        uploaders={person.id: person for person in _uploaders(versions)},
+        uploaders={person.id: person for person in policies.uploaders(versions)},
         current=current,
         providers=policies.confirmations(current) if current else [],
         can_upload=current_user.has_role(roles.DSL),
     )
-
-
-def _uploaders(versions: list[SchoolPolicy]) -> list[User]:
-    return [user for user in (db.session.get(User, v.uploaded_by_id) for v in versions) if user is not None]
 
 
 @bp.route("/policies/new", methods=["GET", "POST"])
@@ -99,17 +94,13 @@ def upload_school_policy():
 def download_school_policy(policy_id: uuid.UUID):
     policy = own_or_404(SchoolPolicy, policy_id, owner="school_id")
 
-    def audit_download() -> None:
-        audit.record("policy.downloaded", organisation=current_organisation(), obj=policy, version=policy.version)
-        db.session.commit()
-
     return stored_file_response(
         current_storage(),
         policy.storage_key,
         display_name=policy.display_name,
         content_type=policy.content_type,
         size=policy.size_bytes,
-        before_send=audit_download,
+        before_send=lambda: policies.record_download(policy, organisation=current_organisation(), by=current_user),
     )
 
 

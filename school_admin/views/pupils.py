@@ -11,7 +11,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from sqlalchemy import select
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
@@ -19,9 +18,9 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
-from shared.models import Placement, Pupil
+from shared.models import Pupil
+from shared.services.placements import lists
 from shared.services.placements import pupils as pupil_records
 from shared.services.placements.reviews import next_reviews_due
 from shared.web import apply
@@ -144,7 +143,7 @@ class ImportForm(FlaskForm):
 @access(roles=PUPIL_READERS)
 def pupils():
     school_id = current_organisation().id
-    rows = db.session.scalars(select(Pupil).where(Pupil.school_id == school_id).order_by(Pupil.last_name)).all()
+    rows = lists.pupils_of_school(school_id)
     return render_template(
         "school_admin/pupils/list.html",
         pupils=rows,
@@ -174,14 +173,12 @@ def new_pupil():
 @access(roles=PUPIL_READERS)
 def pupil_page(pupil_id: uuid.UUID):
     pupil = own_or_404(Pupil, pupil_id, owner="school_id")
-    placements = db.session.scalars(
-        select(Placement).where(Placement.pupil_id == pupil.id).order_by(Placement.start_date.desc())
-    ).all()
+    placements = lists.placements_of_pupil(pupil.id)
     return render_template(
         "school_admin/pupils/pupil.html",
         pupil=pupil,
         placements=placements,
-        reviews_due=next_reviews_due(list(placements)),
+        reviews_due=next_reviews_due(placements),
         year_groups=pupil_records.YEAR_GROUPS,
         send_labels=pupil_records.SEND_LABELS,
         cp_labels=pupil_records.CHILD_PROTECTION_LABELS,
@@ -225,7 +222,6 @@ def import_pupils():
             try:
                 count = pupil_records.import_pupils(current_organisation(), data, by=current_user)
             except pupil_records.ImportRefused as refusal:
-                db.session.rollback()
                 problems = refusal.problems
             else:
                 flash(f"{count} {'pupil' if count == 1 else 'pupils'} imported")

@@ -7,14 +7,15 @@ never the content)."""
 from datetime import date
 
 from flask import Response, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from school_admin import bp
 from school_admin.views.attendance import DateRangeForm
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.extensions import db
 from shared.services.attendance.marks import local_now
 from shared.services.reports import inspection as reports
+from shared.services.reports import usage
 
 REPORT_READERS = (roles.HEADTEACHER, roles.AP_LEAD, roles.SLT, roles.DSL)
 
@@ -43,8 +44,7 @@ def inspection_pack():
     start, end, today = _year_so_far()
     school = current_organisation()
     pack = reports.inspection_pack(school.id, start, end, today)
-    audit.record("report.viewed", organisation=school, report="inspection")
-    db.session.commit()
+    usage.record_viewed(school, "inspection", by=current_user)
     response = Response(
         render_template("school_admin/reports/inspection.html", pack=pack, start=start, end=end, today=today)
     )
@@ -58,8 +58,7 @@ def inspection_pack_csv():
     start, end, today = _year_so_far()
     school = current_organisation()
     body, rows = reports.inspection_csv(reports.inspection_pack(school.id, start, end, today), start, end)
-    audit.record("report.exported", organisation=school, report="inspection", rows=rows)
-    db.session.commit()
+    usage.record_exported(school, "inspection", rows=rows, by=current_user)
     return _download(body, f"ap-inspection-pack-{today.isoformat()}.csv")
 
 
@@ -92,6 +91,5 @@ def census_csv():
     start, end = form.start.data, form.end.data
     school = current_organisation()
     rows = reports.census_rows(school.id, start, end)
-    audit.record("report.exported", organisation=school, report="census", rows=len(rows))
-    db.session.commit()
+    usage.record_exported(school, "census", rows=len(rows), by=current_user)
     return _download(reports.census_csv(rows), f"ap-census-{start.isoformat()}-to-{end.isoformat()}.csv")

@@ -166,6 +166,17 @@ def signed_copies(provider_id) -> list[AgreementDocument]:
     )
 
 
+def signed_copy(document_id: uuid.UUID) -> AgreementDocument | None:
+    """One uploaded signed copy by id (the caller checks whose it is)."""
+    return db.session.get(AgreementDocument, document_id)
+
+
+def record_signed_copy_download(document: AgreementDocument, *, organisation: Organisation, by: User) -> None:
+    """A signed copy is being downloaded: audited (against the downloader's organisation) and committed."""
+    audit.record("agreement.document_downloaded", organisation=organisation, obj=document, actor=by)
+    db.session.commit()
+
+
 # --- a placement's own terms ----------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, case, func, select
 
+from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, UNACCEPTED_REASONS, AbsenceReason, MarkKind
 from shared.extensions import db
 from shared.models import (
@@ -34,6 +35,7 @@ from shared.models import (
     ProviderProfile,
     Pupil,
     SchoolTerm,
+    User,
 )
 from shared.models.pupil import slot_for
 from shared.notifications import MAX_ATTEMPTS
@@ -495,6 +497,22 @@ def export_row_count(school_id: uuid.UUID, start: date, end: date) -> int:
         .select_from(AttendanceMark)
         .where(AttendanceMark.school_id == school_id, AttendanceMark.day.between(start, end))
     )
+
+
+def record_export(school_id: uuid.UUID, start: date, end: date, *, by: User) -> int:
+    """Audit an export before its first byte is sent, with its row count taken first, and commit: an export cut short
+    is still on the record. Returns the row count."""
+    rows = export_row_count(school_id, start, end)
+    audit.record(
+        "attendance.exported",
+        organisation=db.session.get(Organisation, school_id),
+        actor=by,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        rows=rows,
+    )
+    db.session.commit()
+    return rows
 
 
 def export_comment(kind: str, late_minutes, reason, reason_text, amended_because) -> str:

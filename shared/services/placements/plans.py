@@ -575,3 +575,9 @@ def risk_assessments(placement: Placement) -> list[PlacementDocument]:
             .order_by(PlacementDocument.uploaded_at.desc())
         )
     )
+
+
+def record_document_download(placement: Placement, document: PlacementDocument, *, by) -> None:
+    """A placement's document (the risk assessment) is being downloaded: audited against the school and committed."""
+    audit.record("placement.document_downloaded", organisation=placement.school, obj=document, actor=by)
+    db.session.commit()

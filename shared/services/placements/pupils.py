@@ -356,8 +356,13 @@ def parse_import(school: Organisation, data: bytes, today: date | None = None) -
 
 
 def import_pupils(school: Organisation, data: bytes, *, by) -> int:
-    """All or nothing: every row is checked first; one commit for the lot. Returns how many were imported."""
-    pupils = parse_import(school, data)
+    """All or nothing: every row is checked first; one commit for the lot. Returns how many were imported; on an
+    ImportRefused nothing is kept (rolled back)."""
+    try:
+        pupils = parse_import(school, data)
+    except ImportRefused:
+        db.session.rollback()
+        raise
     for details in pupils:
         db.session.add(Pupil(school_id=school.id, **{f.name: getattr(details, f.name) for f in fields(PupilDetails)}))
     audit.record("pupils.imported", organisation=school, actor=by, count=len(pupils))

@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from shared import audit
 from shared.clock import local_now
 from shared.extensions import db
 from shared.models import (
@@ -230,6 +231,18 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
     # Oldest first; the sort is stable, so steps with the same time keep the order above (raised before sent...).
     out.sort(key=lambda e: e.when)
     return out
+
+
+def record_opened(pupil: Pupil, *, organisation: Organisation, by: User) -> None:
+    """The chronology page was opened: audited (who and which pupil, never the content) and committed."""
+    audit.record("chronology.opened", organisation=organisation, obj=pupil, actor=by)
+    db.session.commit()
+
+
+def record_exported(pupil: Pupil, *, organisation: Organisation, by: User, format: str) -> None:
+    """The chronology was exported as "csv" or "pdf": audited and committed."""
+    audit.record("chronology.exported", organisation=organisation, obj=pupil, format=format, actor=by)
+    db.session.commit()
 
 
 def _names(model, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:

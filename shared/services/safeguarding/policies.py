@@ -63,6 +63,17 @@ def policy_versions(school_id) -> list[SchoolPolicy]:
     )
 
 
+def uploaders(versions: list[SchoolPolicy]) -> list[User]:
+    """Who uploaded each version (from the session when already loaded), leaving out anyone since removed."""
+    return [user for user in (db.session.get(User, v.uploaded_by_id) for v in versions) if user is not None]
+
+
+def record_download(policy: SchoolPolicy, *, organisation: Organisation, by: User) -> None:
+    """A version of the school's policy is being downloaded (either side): audited and committed."""
+    audit.record("policy.downloaded", organisation=organisation, obj=policy, version=policy.version, actor=by)
+    db.session.commit()
+
+
 def upload_policy(school: Organisation, stream: IO[bytes], filename: str, *, by: User) -> SchoolPolicy:
     """Take a new version of the school's policy through the upload pipeline (PDF or Word only) and ask every
     provider's DSL to confirm it. Raises UploadRefused, leaving nothing behind."""
