@@ -13,8 +13,9 @@ from portal import bp
 from shared import roles
 from shared.auth.access import access, current_organisation, recent_mfa_required
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
-from shared.models import Notice, Organisation, Pupil
+from shared.models import Notice
+from shared.services.accounts import directory
+from shared.services.placements import lists
 from shared.services.placements.incidents import local
 from shared.services.safeguarding import notices
 from shared.services.safeguarding.notices import CHILD_PRESENT, NOTICE_KINDS
@@ -48,8 +49,8 @@ def _page(notice: Notice, form: AcknowledgeForm):
         "portal/notices/detail.html",
         notice=notice,
         expired=expired,
-        pupil=db.session.get(Pupil, notice.pupil_id),
-        school=db.session.get(Organisation, notice.school_id),
+        pupil=lists.pupil(notice.pupil_id),
+        school=directory.organisation(notice.school_id),
         attachment=None if expired else notices.attachment_of(notice),
         names=notices.names_of([notice.acknowledged_by_id]),
         kinds=NOTICE_KINDS,

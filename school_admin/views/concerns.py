@@ -18,9 +18,9 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation, recent_mfa_required
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
 from shared.forms import RadiosField, choices_from, single_line
-from shared.models import Concern, Organisation
+from shared.models import Concern
+from shared.services.accounts import directory
 from shared.services.placements.incidents import names_of
 from shared.services.safeguarding import concerns
 from shared.services.safeguarding.concerns import CATEGORIES, DECISIONS, ENTRY_KINDS, REFERRED_TO, SCHOOL_STATES
@@ -111,8 +111,7 @@ def _not_escalated():
 @recent_mfa_required
 def concerns_queue():
     rows = concerns.school_queue(current_organisation().id, escalated_only=not _is_dsl())
-    provider_ids = {c.provider_id for c in rows}
-    providers = {o.id: o.name for o in db.session.query(Organisation).filter(Organisation.id.in_(provider_ids))}
+    providers = directory.organisation_names(c.provider_id for c in rows)
     return render_template(
         "school_admin/concerns/queue.html",
         concerns=rows,
@@ -131,7 +130,7 @@ def _page(concern: Concern, **forms):
         "school_admin/concerns/detail.html",
         concern=concern,
         pupil=concerns.pupils_of([concern])[concern.id],
-        provider=db.session.get(Organisation, concern.provider_id),
+        provider=directory.organisation(concern.provider_id),
         entries=entries,
         categories=CATEGORIES,
         decisions=DECISIONS,

@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
-from sqlalchemy import select
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -14,8 +13,8 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
-from shared.models import Incident, Organisation
+from shared.models import Incident
+from shared.services.accounts import directory
 from shared.services.placements import incidents
 from shared.services.placements.incidents import INCIDENT_TYPES, SEVERITIES
 from shared.web import apply
@@ -53,16 +52,7 @@ class CourseOfActionForm(FlaskForm):
 @access(roles=INCIDENT_READERS)
 def incidents_list():
     rows = incidents.incidents_for_school(current_organisation().id)
-    provider_ids = {i.provider_id for i in rows}
-    providers = (
-        dict(
-            db.session.execute(
-                select(Organisation.id, Organisation.name).where(Organisation.id.in_(provider_ids))
-            ).all()
-        )
-        if provider_ids
-        else {}
-    )
+    providers = directory.organisation_names(i.provider_id for i in rows)
     return render_template(
         "school_admin/incidents/list.html",
         incidents=rows,
@@ -79,7 +69,7 @@ def _page(incident: Incident, course_form: CourseOfActionForm, form=None):
     return render_template(
         "school_admin/incidents/detail.html",
         incident=incident,
-        provider=db.session.get(Organisation, incident.provider_id),
+        provider=directory.organisation(incident.provider_id),
         pupils=incidents.pupils_of([incident])[incident.id],
         types=INCIDENT_TYPES,
         severities=SEVERITIES,

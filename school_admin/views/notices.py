@@ -21,9 +21,9 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation, recent_mfa_required
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
-from shared.models import Notice, Pupil
+from shared.models import Notice
+from shared.services.placements import lists
 from shared.services.placements.incidents import local
 from shared.services.safeguarding import notices
 from shared.services.safeguarding.notices import CHILD_PRESENT, NOTICE_KINDS, NoticeDraft
@@ -161,7 +161,7 @@ def new_notice():
     pupil_id = _uuid(request.args.get("pupil"))
     if request.args.get("pupil") is None:
         return _choose_pupil_page()
-    pupil = db.session.get(Pupil, pupil_id) if pupil_id else None
+    pupil = lists.pupil(pupil_id) if pupil_id else None
     if pupil is None or pupil.school_id != school.id:
         return _choose_pupil_page(error="Choose a pupil placed with a provider")
     placements = notices.placements_to_share_with(pupil)
@@ -180,7 +180,6 @@ def new_notice():
                 field="provider_text",
             )
         except UploadRefused as refusal:
-            db.session.rollback()
             form.file.errors.append(refusal.message)
             ok = False
         if ok:
@@ -207,7 +206,7 @@ def notice_detail(notice_id: uuid.UUID):
     return render_template(
         "school_admin/notices/detail.html",
         notice=notice,
-        pupil=db.session.get(Pupil, notice.pupil_id),
+        pupil=lists.pupil(notice.pupil_id),
         provider=providers[notice.provider_id],
         attachment=notices.attachment_of(notice),
         names=notices.names_of([notice.shared_by_id, notice.acknowledged_by_id]),

@@ -7,7 +7,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from sqlalchemy import select
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -15,9 +14,9 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
-from shared.extensions import db
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
-from shared.models import Organisation, Placement, PlacementReview, ProviderSite, SiteVisit
+from shared.models import Placement, PlacementReview, SiteVisit
+from shared.services.accounts import directory
 from shared.services.attendance.marks import local_now
 from shared.services.placements import incidents, reviews
 from shared.services.placements.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
@@ -109,13 +108,6 @@ def _today():
     return local_now().date()
 
 
-def _provider_names(ids) -> dict:
-    ids = set(ids)
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
-
-
 # --- reviews -------------------------------------------------------------------------------------------------------
 
 
@@ -126,7 +118,7 @@ def reviews_list():
     return render_template(
         "school_admin/reviews/list.html",
         due=due,
-        providers=_provider_names(r.placement.provider_id for r in due),
+        providers=directory.organisation_names(r.placement.provider_id for r in due),
         can_record=current_user.has_role(*REVIEWERS),
     )
 
@@ -158,7 +150,7 @@ def record_review(placement_id: uuid.UUID):
         "school_admin/reviews/new.html",
         form=form,
         placement=placement,
-        provider=db.session.get(Organisation, placement.provider_id),
+        provider=directory.organisation(placement.provider_id),
         last=last,
         due_on=reviews.next_review_due(placement, last),
         figures=reviews.figures(placement, last, today),
@@ -170,12 +162,12 @@ def record_review(placement_id: uuid.UUID):
 @access(roles=REVIEW_READERS)
 def review_detail(review_id: uuid.UUID):
     review = own_or_404(PlacementReview, review_id, owner="school_id")
-    placement = db.session.get(Placement, review.placement_id)
+    placement = reviews.placement_reviewed(review)
     return render_template(
         "school_admin/reviews/detail.html",
         review=review,
         placement=placement,
-        provider=db.session.get(Organisation, placement.provider_id),
+        provider=directory.organisation(placement.provider_id),
         outcomes=OUTCOMES,
         destinations=DESTINATIONS,
         names=incidents.names_of([review.recorded_by_id]),
@@ -189,23 +181,12 @@ def review_detail(review_id: uuid.UUID):
 @bp.get("/visits")
 @access(roles=VISIT_READERS)
 def visits_list():
-    visits = list(
-        db.session.scalars(
-            select(SiteVisit)
-            .where(SiteVisit.school_id == current_organisation().id)
-            .order_by(SiteVisit.visited_on.desc(), SiteVisit.recorded_at.desc())
-        )
-    )
-    site_ids = {v.site_id for v in visits if v.site_id}
-    sites = (
-        dict(db.session.execute(select(ProviderSite.id, ProviderSite.name).where(ProviderSite.id.in_(site_ids))).all())
-        if site_ids
-        else {}
-    )
+    visits = reviews.visits_of_school(current_organisation().id)
+    sites = reviews.site_names(v.site_id for v in visits if v.site_id)
     return render_template(
         "school_admin/reviews/visits.html",
         visits=visits,
-        providers=_provider_names(v.provider_id for v in visits),
+        providers=directory.organisation_names(v.provider_id for v in visits),
         sites=sites,
     )
 
@@ -215,11 +196,7 @@ def visits_list():
 def record_visit(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     school = current_organisation()
-    sites = list(
-        db.session.scalars(
-            select(ProviderSite).where(ProviderSite.organisation_id == provider_id).order_by(ProviderSite.name)
-        )
-    )
+    sites = reviews.sites_of_provider(provider_id)
     placements = reviews.placements_at(school.id, provider_id)
     form = VisitForm()
     form.site_id.choices = choices_from({str(s.id): s.name for s in sites})
@@ -253,26 +230,12 @@ def record_visit(provider_id: uuid.UUID):
 @access(roles=VISIT_READERS)
 def visit_detail(visit_id: uuid.UUID):
     visit = own_or_404(SiteVisit, visit_id, owner="school_id")
-    seen_ids = []
-    for value in visit.pupils_seen or []:
-        try:
-            seen_ids.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    seen = (
-        list(
-            db.session.scalars(
-                select(Placement).where(Placement.id.in_(seen_ids), Placement.school_id == visit.school_id)
-            )
-        )
-        if seen_ids
-        else []
-    )
+    seen = reviews.placements_seen(visit)
     return render_template(
         "school_admin/reviews/visit.html",
         visit=visit,
-        provider=db.session.get(Organisation, visit.provider_id),
-        site=db.session.get(ProviderSite, visit.site_id) if visit.site_id else None,
+        provider=directory.organisation(visit.provider_id),
+        site=reviews.site_visited(visit),
         pupils=sorted(p.pupil.full_name for p in seen),
         names=incidents.names_of([visit.recorded_by_id]),
         local=incidents.local,

@@ -340,3 +340,60 @@ def record_visit(
     audit.record("visit.recorded", organisation=school, obj=visit, actor=by)
     db.session.commit()
     return visit
+
+
+# --- reading reviews and visits --------------------------------------------------------------------------------------
+
+
+def placement_reviewed(review: PlacementReview) -> Placement:
+    """The review's placement (from the session when already loaded)."""
+    return db.session.get(Placement, review.placement_id)
+
+
+def visits_of_school(school_id: uuid.UUID) -> list[SiteVisit]:
+    """The school's site visits, the latest first."""
+    return list(
+        db.session.scalars(
+            select(SiteVisit)
+            .where(SiteVisit.school_id == school_id)
+            .order_by(SiteVisit.visited_on.desc(), SiteVisit.recorded_at.desc())
+        )
+    )
+
+
+def site_names(site_ids) -> dict[uuid.UUID, str]:
+    """Teaching sites' names by id, in one query (none for no ids)."""
+    site_ids = set(site_ids)
+    if not site_ids:
+        return {}
+    return dict(
+        db.session.execute(select(ProviderSite.id, ProviderSite.name).where(ProviderSite.id.in_(site_ids))).all()
+    )
+
+
+def sites_of_provider(provider_id: uuid.UUID) -> list[ProviderSite]:
+    """The provider's teaching sites by name: where a visit can be."""
+    return list(
+        db.session.scalars(
+            select(ProviderSite).where(ProviderSite.organisation_id == provider_id).order_by(ProviderSite.name)
+        )
+    )
+
+
+def site_visited(visit: SiteVisit) -> ProviderSite | None:
+    return db.session.get(ProviderSite, visit.site_id) if visit.site_id else None
+
+
+def placements_seen(visit: SiteVisit) -> list[Placement]:
+    """The placements of the pupils seen on the visit (its school's only; ids that are not ids are left out)."""
+    seen_ids = []
+    for value in visit.pupils_seen or []:
+        try:
+            seen_ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not seen_ids:
+        return []
+    return list(
+        db.session.scalars(select(Placement).where(Placement.id.in_(seen_ids), Placement.school_id == visit.school_id))
+    )

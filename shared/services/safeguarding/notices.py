@@ -46,6 +46,7 @@ from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.school_calendar.days import is_bank_holiday, school_days
 from shared.uploads.pipeline import store_upload
+from shared.uploads.reasons import UploadRefused
 
 NOTICE_KINDS: dict[str, str] = {
     "operation_encompass": "Operation Encompass notice",
@@ -158,7 +159,8 @@ def _incident_details(draft: NoticeDraft, now: datetime) -> str:
 
 def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, now: datetime | None = None):
     """Share a notice with each chosen provider (one row each, commits) and tell their DSLs that something is
-    waiting. Returns (notices, providers with no DSL to tell). Raises RuleBroken (nothing saved) or UploadRefused."""
+    waiting. Returns (notices, providers with no DSL to tell). Raises RuleBroken or UploadRefused: then nothing is
+    saved."""
     now = now or utcnow()
     if pupil.school_id != school.id:
         raise RuleBroken("Choose one of the school's pupils", "provider_ids")
@@ -195,70 +197,74 @@ def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, n
             "file",
         )
 
-    with ExitStack() as uploads:
-        notices: list[Notice] = []
-        files: dict[uuid.UUID, SafeguardingFile] = {}
-        for provider_id in chosen:
-            placement = allowed[provider_id]
-            notice = Notice(
-                id=uuid.uuid4(),
-                school_id=school.id,
-                provider_id=placement.provider_id,
-                pupil_id=pupil.id,
-                placement_id=placement.id,
-                kind=draft.kind,
-                police_reference=reference,
-                incident_details=details,
-                child_present=present,
-                provider_text=text,
-                expires_at=expires_at,
-                shared_by_id=by.id,
-                shared_at=now,
-            )
-            notices.append(notice)
-            if content is not None:
-                # One encrypted copy per provider's notice, each bound to its own row (purpose), so a provider's
-                # key to its file opens nothing else.
-                file_id = uuid.uuid4()
-                stored = uploads.enter_context(
-                    store_upload(
-                        io.BytesIO(content),
-                        draft.filename or "",
-                        organisation_id=school.id,
-                        encrypt_purpose=file_purpose(file_id),
-                    )
-                )
-                files[notice.id] = SafeguardingFile(
-                    id=file_id,
-                    notice_id=notice.id,
+    try:
+        with ExitStack() as uploads:
+            notices: list[Notice] = []
+            files: dict[uuid.UUID, SafeguardingFile] = {}
+            for provider_id in chosen:
+                placement = allowed[provider_id]
+                notice = Notice(
+                    id=uuid.uuid4(),
                     school_id=school.id,
-                    storage_key=stored.key,
-                    key_id=keyring().current,
-                    display_name=stored.display_name,
-                    content_type=stored.content_type,
-                    size_bytes=stored.size,
-                    virus_scanned=stored.virus_scanned,
-                    uploaded_by_id=by.id,
-                    uploaded_at=now,
+                    provider_id=placement.provider_id,
+                    pupil_id=pupil.id,
+                    placement_id=placement.id,
+                    kind=draft.kind,
+                    police_reference=reference,
+                    incident_details=details,
+                    child_present=present,
+                    provider_text=text,
+                    expires_at=expires_at,
+                    shared_by_id=by.id,
+                    shared_at=now,
                 )
-        untold = []
-        for notice in notices:
-            db.session.add(notice)
-            db.session.flush()
-            if notice.id in files:
-                db.session.add(files[notice.id])
-            audit.record("notice.shared", organisation=school, obj=notice, actor=by, kind=notice.kind)
-            provider = db.session.get(Organisation, notice.provider_id)
-            told = tell_role(
-                provider,
-                roles.PROVIDER_DSL,
-                text=WAITING_TEXT.format(school=school.name),
-                link=Link.to("portal.notice_detail", notice_id=notice.id),
-                subject=SUBJECT,
-            )
-            if not told:
-                untold.append(provider)
-        db.session.commit()
+                notices.append(notice)
+                if content is not None:
+                    # One encrypted copy per provider's notice, each bound to its own row (purpose), so a provider's
+                    # key to its file opens nothing else.
+                    file_id = uuid.uuid4()
+                    stored = uploads.enter_context(
+                        store_upload(
+                            io.BytesIO(content),
+                            draft.filename or "",
+                            organisation_id=school.id,
+                            encrypt_purpose=file_purpose(file_id),
+                        )
+                    )
+                    files[notice.id] = SafeguardingFile(
+                        id=file_id,
+                        notice_id=notice.id,
+                        school_id=school.id,
+                        storage_key=stored.key,
+                        key_id=keyring().current,
+                        display_name=stored.display_name,
+                        content_type=stored.content_type,
+                        size_bytes=stored.size,
+                        virus_scanned=stored.virus_scanned,
+                        uploaded_by_id=by.id,
+                        uploaded_at=now,
+                    )
+            untold = []
+            for notice in notices:
+                db.session.add(notice)
+                db.session.flush()
+                if notice.id in files:
+                    db.session.add(files[notice.id])
+                audit.record("notice.shared", organisation=school, obj=notice, actor=by, kind=notice.kind)
+                provider = db.session.get(Organisation, notice.provider_id)
+                told = tell_role(
+                    provider,
+                    roles.PROVIDER_DSL,
+                    text=WAITING_TEXT.format(school=school.name),
+                    link=Link.to("portal.notice_detail", notice_id=notice.id),
+                    subject=SUBJECT,
+                )
+                if not told:
+                    untold.append(provider)
+            db.session.commit()
+    except UploadRefused:
+        db.session.rollback()  # a refused file: nothing is kept
+        raise
     return notices, untold
 
 
