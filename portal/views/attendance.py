@@ -15,7 +15,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextArea
-from sqlalchemy import select
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
@@ -25,8 +24,8 @@ from shared import roles
 from shared.attendance_codes import AbsenceReason, MarkKind
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
-from shared.extensions import db
 from shared.models import AttendanceMark, Placement, User
+from shared.services.accounts import directory
 from shared.services.attendance import batch as attendance_import
 from shared.services.attendance import marks as attendance
 from shared.services.attendance.batch import BatchEntry, ImportRefused, pupil_ref
@@ -203,7 +202,7 @@ def attendance_history(placement_id: uuid.UUID):
     people_ids = set()
     if mark is not None:
         people_ids = {mark.recorded_by_id} | {a.amended_by_id for a in mark.amendments}
-    people = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(people_ids - {None})))}
+    people = directory.people_names(people_ids)
     return render_template(
         "portal/attendance/history.html",
         placement=placement,

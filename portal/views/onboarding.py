@@ -4,7 +4,6 @@ import uuid
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal import bp
 from portal.forms import ContactsForm, OrganisationForm, SiteForm
@@ -12,10 +11,10 @@ from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS
-from shared.extensions import db
 from shared.forms import ConfirmForm
-from shared.models import ApprovalDecision, ProviderProfile, ProviderSite
+from shared.models import ProviderProfile, ProviderSite
 from shared.services.providers import approval, onboarding
+from shared.services.providers.lists import last_decision_of
 from shared.web import apply, from_form
 
 
@@ -27,12 +26,7 @@ def _profile() -> ProviderProfile:
 @access(roles={roles.PROVIDER_MANAGER})
 def onboarding_tasks():
     profile = _profile()
-    returned = db.session.scalar(
-        select(ApprovalDecision)
-        .where(ApprovalDecision.organisation_id == profile.organisation_id)
-        .order_by(ApprovalDecision.decided_at.desc())
-        .limit(1)
-    )
+    returned = last_decision_of(profile.organisation_id)
     return render_template(
         "portal/onboarding/tasks.html",
         profile=profile,

@@ -13,16 +13,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from sqlalchemy import select
 from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.extensions import db
 from shared.forms import DayMonthYearField, single_line
-from shared.models import InsetDay, SchoolTerm
 from shared.services.attendance.marks import local_now
 from shared.services.school_calendar import admin as calendar_admin
 from shared.services.school_calendar.days import _bank_holidays
@@ -94,12 +91,8 @@ def _page(term_form: TermForm | None = None, inset_form: InsetForm | None = None
     with_errors = next((f for f in (term_form, inset_form, remove_form) if f.errors), None)
     return render_template(
         "school_admin/calendar/calendar.html",
-        terms=db.session.scalars(
-            select(SchoolTerm).where(SchoolTerm.school_id == school_id).order_by(SchoolTerm.start_date)
-        ).all(),
-        inset_days=db.session.scalars(
-            select(InsetDay).where(InsetDay.school_id == school_id).order_by(InsetDay.day)
-        ).all(),
+        terms=calendar_admin.terms_of_school(school_id),
+        inset_days=calendar_admin.inset_days_of_school(school_id),
         bank_holidays=bank_holidays,
         year_words=f"{first.year} to {last.year}",
         can_edit=current_user.has_role(*CALENDAR_EDITORS),

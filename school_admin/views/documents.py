@@ -3,13 +3,11 @@
 import uuid
 
 from flask import abort
-from sqlalchemy import select
 
 from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.extensions import db
-from shared.models import EvidenceDocument, ProviderProfile
+from shared.services.evidence.documents import document_of_school_provider
 from shared.uploads.downloads import evidence_download
 
 DOCUMENT_READERS = (roles.AP_LEAD, roles.DSL, roles.HEADTEACHER, roles.SLT)
@@ -19,11 +17,7 @@ DOCUMENT_READERS = (roles.AP_LEAD, roles.DSL, roles.HEADTEACHER, roles.SLT)
 @access(roles=DOCUMENT_READERS)
 def download_document(document_id: uuid.UUID):
     """A document of one of this school's providers; any other is a 404, like one that does not exist."""
-    document = db.session.scalar(
-        select(EvidenceDocument)
-        .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
-        .where(EvidenceDocument.id == document_id, ProviderProfile.school_id == current_organisation().id)
-    )
+    document = document_of_school_provider(current_organisation().id, document_id)
     if document is None:
         abort(404)
     return evidence_download(document)

@@ -7,7 +7,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from sqlalchemy import or_, select
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
@@ -17,9 +16,8 @@ from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import provider_of_my_school_or_404
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
-from shared.extensions import db
 from shared.forms import email_field, name_field, single_line
-from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile, ProviderStatus
+from shared.models import ProviderProfile, ProviderStatus
 from shared.services.accounts import people as accounts
 from shared.services.attendance import marks as attendance
 from shared.services.evidence import staff_list
@@ -27,6 +25,7 @@ from shared.services.evidence.expiry import is_at_risk
 from shared.services.evidence.status import current_documents
 from shared.services.placements import plans as placements
 from shared.services.providers import approval
+from shared.services.providers import lists as provider_lists
 from shared.services.safeguarding import policies as safeguarding_policies
 from shared.web import apply
 
@@ -52,12 +51,7 @@ class InviteProviderForm(FlaskForm):
 @bp.get("/providers")
 @access(roles=PROVIDER_READERS)
 def providers():
-    rows = db.session.execute(
-        select(Organisation, ProviderProfile)
-        .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
-        .where(ProviderProfile.school_id == current_organisation().id)
-        .order_by(Organisation.name)
-    ).all()
+    rows = provider_lists.providers_of_school(current_organisation().id)
     return render_template("school_admin/providers.html", rows=rows, can_invite=current_user.has_role(roles.AP_LEAD))
 
 
@@ -73,11 +67,7 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
         requirements=[(evidence, documents.get(evidence.code)) for evidence in required_evidence(kind)],
         staff=staff_list.active_staff(profile.organisation_id),
         confirmation=staff_list.current_confirmation(profile.organisation_id),
-        decisions=db.session.scalars(
-            select(ApprovalDecision)
-            .where(ApprovalDecision.organisation_id == profile.organisation_id)
-            .order_by(ApprovalDecision.decided_at.desc())
-        ).all(),
+        decisions=provider_lists.decisions_of(profile.organisation_id),
         school_policy=safeguarding_policies.current_policy(profile.school_id),
         policy_state=safeguarding_policies.confirmation_checklist_state(profile),
         policy_review=safeguarding_policies.latest_review(profile.organisation_id),
@@ -88,18 +78,7 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
         can_set_deadlines=current_user.has_role(roles.AP_LEAD),
         warning=placements.registration_warning(profile.organisation_id),
         at_risk=is_at_risk(profile),
-        history=db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.organisation_id.in_([profile.organisation_id, profile.school_id]),
-                or_(
-                    AuditEvent.object_id == str(profile.organisation_id),
-                    AuditEvent.organisation_id == profile.organisation_id,
-                ),
-            )
-            .order_by(AuditEvent.created_at.desc())
-            .limit(30)
-        ).all(),
+        history=provider_lists.history_of(profile, limit=30),
     )
 
 

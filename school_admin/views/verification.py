@@ -4,7 +4,6 @@ import uuid
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from school_admin import bp
 from school_admin.forms import RejectForm, VerifyForm
@@ -12,10 +11,11 @@ from shared import roles
 from shared.auth.access import access
 from shared.auth.tenancy import document_of_my_providers_or_404
 from shared.evidence_catalogue import BY_CODE, CATALOGUE
-from shared.extensions import db
 from shared.forms import choices_from
-from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile
+from shared.models import EvidenceDocument
+from shared.services.accounts import directory
 from shared.services.evidence import documents as evidence
+from shared.services.providers import lists as provider_lists
 from shared.web import apply
 
 REVIEWERS = (roles.AP_LEAD, roles.DSL)
@@ -24,30 +24,19 @@ REVIEWERS = (roles.AP_LEAD, roles.DSL)
 @bp.get("/verification")
 @access(roles=REVIEWERS)
 def verification_queue():
-    providers = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
-        .where(ProviderProfile.school_id == current_user.organisation_id)
-        .order_by(Organisation.name)
-    ).all()
-    names = {row.id: row.name for row in providers}
-    query = (
-        select(EvidenceDocument)
-        .where(EvidenceDocument.organisation_id.in_(names), EvidenceDocument.status == DocumentStatus.AWAITING_REVIEW)
-        .order_by(EvidenceDocument.uploaded_at)
-    )
+    names = provider_lists.provider_names_of_school(current_user.organisation_id)
     chosen_provider = request.args.get("provider", "")
     chosen_type = request.args.get("type", "")
     try:
-        if chosen_provider:
-            query = query.where(EvidenceDocument.organisation_id == uuid.UUID(chosen_provider))
+        provider_id = uuid.UUID(chosen_provider) if chosen_provider else None
     except ValueError:
-        chosen_provider = ""
-    if chosen_type in BY_CODE:
-        query = query.where(EvidenceDocument.evidence_type == chosen_type)
+        provider_id, chosen_provider = None, ""
+    documents = evidence.awaiting_review(
+        names, provider_id=provider_id, evidence_type=chosen_type if chosen_type in BY_CODE else None
+    )
     return render_template(
         "school_admin/verification/queue.html",
-        documents=db.session.scalars(query).all(),
+        documents=documents,
         provider_names=names,
         catalogue=CATALOGUE,
         chosen_provider=chosen_provider,
@@ -61,7 +50,7 @@ def _review_page(document: EvidenceDocument, verify_form: VerifyForm, reject_for
         "school_admin/verification/review.html",
         document=document,
         kind=kind,
-        provider=db.session.get(Organisation, document.organisation_id),
+        provider=directory.organisation(document.organisation_id),
         verify_form=verify_form,
         reject_form=reject_form,
         can_verify=current_user.has_role(*kind.verifier_roles),

@@ -8,6 +8,7 @@ evidence catalogue's business (a child protection policy only by a school DSL).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +19,7 @@ from shared import audit
 from shared.clock import today as school_today
 from shared.evidence_catalogue import BY_CODE, DateKind
 from shared.extensions import db
-from shared.models import DocumentStatus, EvidenceDocument, Organisation, utcnow
+from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile, utcnow
 from shared.roles import ROLE_LABELS
 from shared.services.errors import RuleBroken
 
@@ -143,3 +144,35 @@ def expire_lapsed(today: date | None = None) -> list[EvidenceDocument]:
         transition(document, S.EXPIRED, by=None, why="passed its expiry or review date")
     db.session.commit()
     return list(lapsed)
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+
+def awaiting_review(
+    provider_ids, *, provider_id: uuid.UUID | None = None, evidence_type: str | None = None
+) -> list[EvidenceDocument]:
+    """The verification queue: these providers' documents awaiting review, oldest first, narrowed to one provider
+    and one evidence type when given."""
+    query = (
+        select(EvidenceDocument)
+        .where(
+            EvidenceDocument.organisation_id.in_(provider_ids),
+            EvidenceDocument.status == DocumentStatus.AWAITING_REVIEW,
+        )
+        .order_by(EvidenceDocument.uploaded_at)
+    )
+    if provider_id is not None:
+        query = query.where(EvidenceDocument.organisation_id == provider_id)
+    if evidence_type is not None:
+        query = query.where(EvidenceDocument.evidence_type == evidence_type)
+    return list(db.session.scalars(query))
+
+
+def document_of_school_provider(school_id: uuid.UUID, document_id: uuid.UUID) -> EvidenceDocument | None:
+    """A document of one of the school's providers; any other is None, like one that does not exist."""
+    return db.session.scalar(
+        select(EvidenceDocument)
+        .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
+        .where(EvidenceDocument.id == document_id, ProviderProfile.school_id == school_id)
+    )

@@ -23,6 +23,18 @@ def _words(day: date) -> str:
     return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
+def terms_of_school(school_id: uuid.UUID) -> list[SchoolTerm]:
+    """The school's terms, the earliest first."""
+    return list(
+        db.session.scalars(select(SchoolTerm).where(SchoolTerm.school_id == school_id).order_by(SchoolTerm.start_date))
+    )
+
+
+def inset_days_of_school(school_id: uuid.UUID) -> list[InsetDay]:
+    """The school's INSET days, the earliest first."""
+    return list(db.session.scalars(select(InsetDay).where(InsetDay.school_id == school_id).order_by(InsetDay.day)))
+
+
 def add_term(
     school: Organisation,
     *,

@@ -1,0 +1,76 @@
+"""A school's providers as its pages list them, and each provider's approval decisions and recent history
+(read-only)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import or_, select
+
+from shared.extensions import db
+from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile
+
+
+def providers_of_school(school_id: uuid.UUID) -> list:
+    """The school's providers as rows of (Organisation, ProviderProfile), by name."""
+    return db.session.execute(
+        select(Organisation, ProviderProfile)
+        .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
+        .where(ProviderProfile.school_id == school_id)
+        .order_by(Organisation.name)
+    ).all()
+
+
+def provider_ids_of_school(school_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        db.session.scalars(select(ProviderProfile.organisation_id).where(ProviderProfile.school_id == school_id))
+    )
+
+
+def provider_names_of_school(school_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """The school's providers' names by id, in name order."""
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
+        .where(ProviderProfile.school_id == school_id)
+        .order_by(Organisation.name)
+    ).all()
+    return {row.id: row.name for row in rows}
+
+
+def decisions_of(provider_id: uuid.UUID) -> list[ApprovalDecision]:
+    """The school's approval decisions on the provider, the latest first."""
+    return list(
+        db.session.scalars(
+            select(ApprovalDecision)
+            .where(ApprovalDecision.organisation_id == provider_id)
+            .order_by(ApprovalDecision.decided_at.desc())
+        )
+    )
+
+
+def last_decision_of(provider_id: uuid.UUID) -> ApprovalDecision | None:
+    return db.session.scalar(
+        select(ApprovalDecision)
+        .where(ApprovalDecision.organisation_id == provider_id)
+        .order_by(ApprovalDecision.decided_at.desc())
+        .limit(1)
+    )
+
+
+def history_of(profile: ProviderProfile, *, limit: int = 30) -> list[AuditEvent]:
+    """The latest events about the provider: its own, and the school's about it."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.organisation_id.in_([profile.organisation_id, profile.school_id]),
+                or_(
+                    AuditEvent.object_id == str(profile.organisation_id),
+                    AuditEvent.organisation_id == profile.organisation_id,
+                ),
+            )
+            .order_by(AuditEvent.created_at.desc())
+            .limit(limit)
+        )
+    )
