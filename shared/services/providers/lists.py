@@ -21,12 +21,6 @@ def providers_of_school(school_id: uuid.UUID) -> list:
     ).all()
 
 
-def provider_ids_of_school(school_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(
-        db.session.scalars(select(ProviderProfile.organisation_id).where(ProviderProfile.school_id == school_id))
-    )
-
-
 def provider_names_of_school(school_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """The school's providers' names by id, in name order."""
     rows = db.session.execute(
