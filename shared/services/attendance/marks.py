@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypedDict
 
 from flask import current_app
 from sqlalchemy import select
@@ -50,13 +51,28 @@ MAX_LATE_MINUTES = 240
 COUNTING_STATUSES = (PlacementStatus.ACTIVE, PlacementStatus.ENDED)
 
 MARK_LABELS = {MarkKind.PRESENT: "Present", MarkKind.LATE: "Late", MarkKind.ABSENT: "Absent"}
-REASON_LABELS = {
+# Keyed by AbsenceReason, a StrEnum, so a reason code read back as a plain str finds its label too.
+REASON_LABELS: dict[str, str] = {
     AbsenceReason.ILLNESS: "Illness",
     AbsenceReason.MEDICAL_APPOINTMENT: "Medical or dental appointment",
     AbsenceReason.EXCLUDED: "Excluded or suspended",
     AbsenceReason.UNEXPLAINED: "Unexplained",
     AbsenceReason.OTHER: "Other reason",
 }
+
+
+class MarkValue(TypedDict):
+    """A mark's value, as an amendment keeps it (old and new) and describe() reads it."""
+
+    kind: str
+    late_minutes: int | None
+    reason: str | None
+    reason_text: str | None
+    code: str
+
+
+# Whether the school expects a placement's session: (placement, day, session).
+ExpectedCheck = Callable[[Placement, date, str], bool]
 
 
 class MarkConflict(RuleBroken):
@@ -84,7 +100,7 @@ class MarkEntry:
 
     @classmethod
     def parse(
-        cls, kind: str | None, late_minutes=None, reason: str | None = None, reason_text: str | None = None
+        cls, kind: str | None, late_minutes: object = None, reason: str | None = None, reason_text: str | None = None
     ) -> MarkEntry:
         """From strings (forms, CSV, JSON), with a plain message for anything that is not right."""
         try:
@@ -128,7 +144,7 @@ class MarkEntry:
         elif self.reason is not None:
             raise RuleBroken("A reason is only for an absence", "reason")
 
-    def value(self, code: str) -> dict:
+    def value(self, code: str) -> MarkValue:
         return {
             "kind": self.kind.value,
             "late_minutes": self.late_minutes,
@@ -142,7 +158,7 @@ class MarkEntry:
         return self.kind == MarkKind.ABSENT
 
 
-def mark_value(mark: AttendanceMark) -> dict:
+def mark_value(mark: AttendanceMark) -> MarkValue:
     return {
         "kind": mark.kind,
         "late_minutes": mark.late_minutes,
@@ -152,13 +168,14 @@ def mark_value(mark: AttendanceMark) -> dict:
     }
 
 
-def describe(mark: AttendanceMark | dict) -> str:
+def describe(mark: AttendanceMark | MarkValue) -> str:
     """A mark in words, e.g. 'Late (10 minutes)' or 'Absent: illness'."""
     value = mark if isinstance(mark, dict) else mark_value(mark)
     kind = MarkKind(value["kind"])
     if kind == MarkKind.LATE:
         return f"Late ({value['late_minutes']} minutes)"
     if kind == MarkKind.ABSENT:
+        assert value["reason"] is not None, "an absence always has a reason (MarkEntry.check)"
         reason = AbsenceReason(value["reason"])
         words = REASON_LABELS[reason].lower()
         return f"Absent: {value['reason_text']}" if reason == AbsenceReason.OTHER else f"Absent: {words}"
@@ -187,7 +204,12 @@ def chase_time(profile: ProviderProfile, day: date, session: str) -> datetime:
 # --- what is expected ---------------------------------------------------------------------------------------------
 
 
-def placements_on(provider_id=None, school_id=None, day: date | None = None, end: date | None = None) -> list:
+def placements_on(
+    provider_id: uuid.UUID | None = None,
+    school_id: uuid.UUID | None = None,
+    day: date | None = None,
+    end: date | None = None,
+) -> list[Placement]:
     """Placements (of a provider, or of a school) that may expect sessions between day and end."""
     end = end or day
     query = select(Placement).where(Placement.status.in_(COUNTING_STATUSES))
@@ -203,7 +225,7 @@ def placements_on(provider_id=None, school_id=None, day: date | None = None, end
 def expected_sessions(placements: Iterable[Placement], start: date, end: date) -> list[tuple[Placement, date, str]]:
     """Every (placement, day, session) expected from start to end: the school's days, narrowed by each timetable."""
     placements = list(placements)
-    days_by_school: dict = {}
+    days_by_school: dict[uuid.UUID, list[date]] = {}
     for school_id in {p.school_id for p in placements}:
         days_by_school[school_id] = list(school_days(school_id, start, end))
     out = []
@@ -221,7 +243,9 @@ def is_expected(placement: Placement, day: date, session: str) -> bool:
     return any(True for _ in school_days(placement.school_id, day, day))
 
 
-def marks_for(placement_ids: Iterable, start: date, end: date) -> dict[tuple, AttendanceMark]:
+def marks_for(
+    placement_ids: Iterable[uuid.UUID], start: date, end: date
+) -> dict[tuple[uuid.UUID, date, str], AttendanceMark]:
     """Marks keyed by (placement_id, day, session)."""
     ids = list(placement_ids)
     if not ids:
@@ -241,7 +265,9 @@ def _session_words(day: date, session: str) -> str:
     return f"the {session} session on {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
-def _checked_code(placement: Placement, day: date, session: str, entry: MarkEntry, *, today: date, expected) -> str:
+def _checked_code(
+    placement: Placement, day: date, session: str, entry: MarkEntry, *, today: date, expected: ExpectedCheck
+) -> str:
     """The rules every mark meets before it is recorded; the statutory code it maps to. `expected(placement, day,
     session)` says whether the school expects the session (one query per call, or a batch's preloaded days)."""
     if session not in SESSIONS:
@@ -255,7 +281,24 @@ def _checked_code(placement: Placement, day: date, session: str, entry: MarkEntr
     return register_code(LegalBasis(placement.legal_basis), entry.kind, entry.reason)
 
 
-def _new_mark(placement, day, session, entry: MarkEntry, code: str, *, by, source: str, now: datetime):
+def profile_of(placement: Placement) -> ProviderProfile:
+    """The placement's provider's profile: every provider organisation is made with one (people.invite_provider)."""
+    profile = placement.provider.provider_profile
+    assert profile is not None, "a provider organisation has a profile"
+    return profile
+
+
+def _new_mark(
+    placement: Placement,
+    day: date,
+    session: str,
+    entry: MarkEntry,
+    code: str,
+    *,
+    by: User | None,
+    source: str,
+    now: datetime,
+) -> AttendanceMark:
     return AttendanceMark(
         id=uuid.uuid4(),  # known before the insert, so the audit event and alerts can name it in the same flush
         placement_id=placement.id,
@@ -269,14 +312,14 @@ def _new_mark(placement, day, session, entry: MarkEntry, code: str, *, by, sourc
         reason=entry.reason.value if entry.reason else None,
         reason_text=entry.reason_text,
         code=code,
-        submitted_late=now > deadline(placement.provider.provider_profile, day, session),
+        submitted_late=now > deadline(profile_of(placement), day, session),
         source=source,
         recorded_by_id=by.id if by else None,
         recorded_at=now,
     )
 
 
-def _audit_created(mark: AttendanceMark, placement: Placement, *, by, source: str) -> None:
+def _audit_created(mark: AttendanceMark, placement: Placement, *, by: User | None, source: str) -> None:
     audit.record(
         "attendance.marked",
         organisation=placement.provider,
@@ -290,7 +333,17 @@ def _audit_created(mark: AttendanceMark, placement: Placement, *, by, source: st
     )
 
 
-def _compare_or_amend(existing: AttendanceMark, placement, entry: MarkEntry, code: str, *, why, by, source, now):
+def _compare_or_amend(
+    existing: AttendanceMark,
+    placement: Placement,
+    entry: MarkEntry,
+    code: str,
+    *,
+    why: str | None,
+    by: User | None,
+    source: str,
+    now: datetime,
+) -> MarkResult:
     """The session already has a mark: the same one changes nothing; a different one needs a reason and is kept
     as an amendment (old value, new value, why, who, when)."""
     old_value, new_value = mark_value(existing), entry.value(code)
@@ -410,7 +463,7 @@ def apply_marks(
     }
     open_unmarked = attendance_alerts.open_unmarked_alerts(placement_ids, first, last)
 
-    def expected(placement, day, session) -> bool:
+    def expected(placement: Placement, day: date, session: str) -> bool:
         return (
             placement.status in COUNTING_STATUSES
             and placement.expects(day, session)
@@ -419,7 +472,7 @@ def apply_marks(
 
     today = local_now(now).date()
     results: list[MarkResult | RuleBroken] = []
-    absences = []
+    absences: list[tuple[AttendanceMark, Placement]] = []
     inserted = False
     for item in planned:
         session = (item.session or "").upper()
@@ -467,8 +520,8 @@ def _existing(placement: Placement, day: date, session: str) -> AttendanceMark |
     return db.session.scalar(query)
 
 
-def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry, **kwargs) -> MarkResult:
-    """One mark, committed (or nothing, on a RuleBroken)."""
+def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry, **kwargs: Any) -> MarkResult:
+    """One mark, committed (or nothing, on a RuleBroken). `kwargs` are apply_mark's (by, source, why, now)."""
     try:
         result = apply_mark(placement, day, session, entry, **kwargs)
         db.session.commit()
@@ -478,7 +531,7 @@ def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry,
     return result
 
 
-def absences_to_decide(school_id, pupil_id) -> list[AttendanceMark]:
+def absences_to_decide(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[AttendanceMark]:
     """The pupil's absences still coded N (no reason the school has accepted), oldest first."""
     return list(
         db.session.scalars(

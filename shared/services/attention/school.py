@@ -107,7 +107,7 @@ def _provider_policies_to_review(school_id: uuid.UUID) -> list[Task]:
             EvidenceDocument.status != DocumentStatus.SUPERSEDED,
         )
     ).all()
-    current: dict[uuid.UUID, tuple] = {}
+    current: dict[uuid.UUID, tuple[int, datetime]] = {}  # provider id -> (version, uploaded_at)
     for provider_id, version, uploaded_at in documents:
         if provider_id not in current or version > current[provider_id][0]:
             current[provider_id] = (version, uploaded_at)
@@ -118,7 +118,9 @@ def _provider_policies_to_review(school_id: uuid.UUID) -> list[Task]:
             select(ProviderPolicyReview.provider_id, func.max(ProviderPolicyReview.reviewed_at))
             .where(ProviderPolicyReview.school_id == school_id)
             .group_by(ProviderPolicyReview.provider_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     waiting = [
         (provider_id, uploaded_at)

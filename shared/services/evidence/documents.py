@@ -8,6 +8,7 @@ evidence catalogue's business (a child protection policy only by a school DSL).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +19,7 @@ from shared import audit
 from shared.clock import today as school_today
 from shared.evidence_catalogue import BY_CODE, DateKind
 from shared.extensions import db
-from shared.models import DocumentStatus, EvidenceDocument, Organisation, utcnow
+from shared.models import DocumentStatus, EvidenceDocument, Organisation, User, utcnow
 from shared.roles import ROLE_LABELS
 from shared.services.errors import RuleBroken
 
@@ -37,7 +38,7 @@ class IllegalTransition(RuleBroken):
     pass
 
 
-def transition(document: EvidenceDocument, to: DocumentStatus, *, by, why: str) -> None:
+def transition(document: EvidenceDocument, to: DocumentStatus, *, by: User | None, why: str) -> None:
     """Move a document to a new state, or refuse. Adds the audit event; the caller commits."""
     if to not in ALLOWED[document.status]:
         raise IllegalTransition(
@@ -51,7 +52,7 @@ def transition(document: EvidenceDocument, to: DocumentStatus, *, by, why: str) 
     )
 
 
-def next_version(organisation_id, evidence_type: str) -> int:
+def next_version(organisation_id: uuid.UUID, evidence_type: str) -> int:
     current = db.session.scalar(
         select(func.max(EvidenceDocument.version)).where(
             EvidenceDocument.organisation_id == organisation_id, EvidenceDocument.evidence_type == evidence_type
@@ -60,7 +61,7 @@ def next_version(organisation_id, evidence_type: str) -> int:
     return (current or 0) + 1
 
 
-def supersede_older_versions(document: EvidenceDocument, *, by) -> None:
+def supersede_older_versions(document: EvidenceDocument, *, by: User | None) -> None:
     """A new upload of a type replaces every earlier version of it that is still in play."""
     older = db.session.scalars(
         select(EvidenceDocument).where(
@@ -96,7 +97,12 @@ def lapse_date(document: EvidenceDocument, verification: Verification) -> date |
 
 
 def verify(
-    document: EvidenceDocument, verification: Verification, *, by, roles: frozenset[str], today: date | None = None
+    document: EvidenceDocument,
+    verification: Verification,
+    *,
+    by: User,
+    roles: frozenset[str],
+    today: date | None = None,
 ) -> None:
     today = today or school_today()
     kind = BY_CODE[document.evidence_type]
@@ -124,7 +130,7 @@ def verify(
     db.session.commit()
 
 
-def reject(document: EvidenceDocument, reason: str, *, by) -> None:
+def reject(document: EvidenceDocument, reason: str, *, by: User) -> None:
     if not reason.strip():
         raise RuleBroken("Say why the document is rejected: the provider will see this", "reason")
     document.rejection_reason = reason.strip()

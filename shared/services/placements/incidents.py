@@ -174,6 +174,7 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
     elif where is None:
         raise RuleBroken("Say where the incident happened", "location")
     location = f"{site.name}: {where}" if site and where else (site.name if site else where)
+    assert location is not None, "without a site, `where` was asked for above"
     if len(location) > 200:
         raise RuleBroken("Keep where it happened to 200 characters or fewer", "location")
 
@@ -257,7 +258,7 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
         pupils=len(placements),
     )
     if is_serious(incident):
-        school = db.session.get(Organisation, incident.school_id)
+        school = _school(incident)
         # Only that something is waiting, and from whom: no description, no names, nothing from the report.
         tell_role(
             school,
@@ -274,7 +275,9 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
 
 
 def _school(incident: Incident) -> Organisation:
-    return db.session.get(Organisation, incident.school_id)
+    school = db.session.get(Organisation, incident.school_id)
+    assert school is not None, "a foreign key"
+    return school
 
 
 def acknowledge(incident: Incident, *, by: User, now: datetime | None = None) -> None:
@@ -348,7 +351,7 @@ def names_of(user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     ids = {i for i in user_ids if i}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
 
 
 def local(moment: datetime | None) -> datetime | None:

@@ -87,7 +87,7 @@ def last_review_of(placement_id: uuid.UUID) -> PlacementReview | None:
     )
 
 
-def latest_reviews(placement_ids: list) -> dict[uuid.UUID, PlacementReview]:
+def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementReview]:
     """Each placement's most recent review, in one query."""
     latest: dict[uuid.UUID, PlacementReview] = {}
     if placement_ids:

@@ -149,7 +149,14 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
 
     out: list[Entry] = []
 
-    def add(when, kind, summary, who_id=None, organisation=None, concern_id=None):
+    def add(
+        when: datetime | None,
+        kind: str,
+        summary: str,
+        who_id: uuid.UUID | None = None,
+        organisation: str | None = None,
+        concern_id: uuid.UUID | None = None,
+    ) -> None:
         if when is not None:
             out.append(Entry(when, kind, summary, people.get(who_id) if who_id else None, organisation, concern_id))
 
@@ -187,6 +194,7 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         add(s.recorded_at, _words(s.kind, ENTRY_KINDS), summary, s.recorded_by_id, where, s.concern_id)
     events_of: dict[str, list[AuditEvent]] = {}
     for event in shares:
+        assert event.object_id is not None, "the query asks for these concerns' ids"
         events_of.setdefault(event.object_id, []).append(event)
     for object_id, events in events_of.items():
         concern = by_concern[uuid.UUID(object_id)]
@@ -232,11 +240,11 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
     return out
 
 
-def _names(model, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+def _names(model: type[User] | type[Organisation], ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted))).all())
+    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted))).tuples().all())
 
 
 # --- showing and exporting -----------------------------------------------------------------------------------------

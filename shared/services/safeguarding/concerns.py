@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import IO
+from typing import IO, TypeVar, overload
 
 from flask import current_app
 from sqlalchemy import select
@@ -130,16 +130,26 @@ def _required(value: str | None, message: str, field_name: str) -> str:
     return _limited(value, field_name)
 
 
-def _limited(value: str | None, field_name: str) -> str | None:
+_Text = TypeVar("_Text", bound=str | None)
+
+
+def _limited(value: _Text, field_name: str) -> _Text:
     if value is not None and len(value) > MAX_TEXT:
         raise RuleBroken(f"Keep this to {MAX_TEXT} characters or fewer", field_name)
     return value
 
 
 def _org(org_id: uuid.UUID) -> Organisation:
-    return db.session.get(Organisation, org_id)
+    """The school or provider a concern's foreign key points at."""
+    organisation = db.session.get(Organisation, org_id)
+    assert organisation is not None, "a foreign key"
+    return organisation
 
 
+@overload
+def local(moment: datetime) -> datetime: ...
+@overload
+def local(moment: None) -> None: ...
 def local(moment: datetime | None) -> datetime | None:
     return local_now(moment) if moment is not None else None
 
@@ -311,6 +321,7 @@ def escalation_due(concern: Concern) -> datetime:
     """When a sent concern escalates if nobody acknowledges it: CONCERN_ESCALATION_MINUTES counted in school hours
     (SCHOOL_DAY_START to SCHOOL_DAY_END, school-local, on school days). A school with no term dates set up for the
     weeks ahead counts weekdays that are not bank holidays, so a concern never waits for ever."""
+    assert concern.sent_at is not None, "only a sent concern escalates (escalate_unacknowledged asks for sent_at)"
     remaining = timedelta(minutes=current_app.config["CONCERN_ESCALATION_MINUTES"])
     opens, closes = (
         _clock("CONCERN_SCHOOL_DAY_START", SCHOOL_DAY_START),
@@ -512,7 +523,7 @@ def school_queue(school_id: uuid.UUID, *, escalated_only: bool = False) -> list[
     order = {"sent": 0, "acknowledged": 1, "closed": 2}
     never = datetime.min.replace(tzinfo=UTC)
 
-    def key(c: Concern):
+    def key(c: Concern) -> tuple[int, float]:
         sent = c.sent_at or never
         stamp = -(c.closed_at or sent).timestamp() if c.status == "closed" else sent.timestamp()
         return (order[c.status], stamp)

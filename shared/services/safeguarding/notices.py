@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import IO
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from shared import audit, roles
 from shared.clock import local_now, school_zone
@@ -90,7 +90,7 @@ class NoticeDraft:
 # --- who can be told -----------------------------------------------------------------------------------------------
 
 
-def _sharable() -> list:
+def _sharable() -> list[ColumnElement[bool]]:
     """A placement a notice can go through: agreed and running, or planned and already agreed by the headteacher."""
     return [
         or_(
@@ -156,7 +156,9 @@ def _incident_details(draft: NoticeDraft, now: datetime) -> str:
     return f"{when.strftime('%A %-d %B %Y at %H:%M')}, {place}"
 
 
-def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, now: datetime | None = None):
+def share(
+    school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, now: datetime | None = None
+) -> tuple[list[Notice], list[Organisation]]:
     """Share a notice with each chosen provider (one row each, commits) and tell their DSLs that something is
     waiting. Returns (notices, providers with no DSL to tell). Raises RuleBroken (nothing saved) or UploadRefused."""
     now = now or utcnow()
@@ -241,7 +243,7 @@ def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, n
                     uploaded_by_id=by.id,
                     uploaded_at=now,
                 )
-        untold = []
+        untold: list[Organisation] = []
         for notice in notices:
             db.session.add(notice)
             db.session.flush()
@@ -249,6 +251,7 @@ def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, n
                 db.session.add(files[notice.id])
             audit.record("notice.shared", organisation=school, obj=notice, actor=by, kind=notice.kind)
             provider = db.session.get(Organisation, notice.provider_id)
+            assert provider is not None, "a foreign key"
             told = tell_role(
                 provider,
                 roles.PROVIDER_DSL,
@@ -296,6 +299,7 @@ def acknowledge(notice: Notice, *, by: User, now: datetime | None = None) -> Non
     notice.acknowledged_at = now
     notice.acknowledged_by_id = by.id
     provider = db.session.get(Organisation, notice.provider_id)
+    assert provider is not None, "a foreign key"
     audit.record("notice.acknowledged", organisation=provider, obj=notice, actor=by)
     _tell_sharer(notice, f"{provider.name} has acknowledged a safeguarding notice you shared")
     db.session.commit()
@@ -336,7 +340,7 @@ def organisations_by_id(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Organisatio
 
 def names_of(user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     ids = {i for i in user_ids if i}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all()) if ids else {}
 
 
 # --- chasing -------------------------------------------------------------------------------------------------------
@@ -392,6 +396,7 @@ def chase_unacknowledged(now: datetime | None = None) -> int:
             continue
         school = db.session.get(Organisation, notice.school_id)
         provider = db.session.get(Organisation, notice.provider_id)
+        assert school is not None and provider is not None, "foreign keys"
         notice.chased_at = now
         tell_role(
             provider,

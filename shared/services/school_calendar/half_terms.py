@@ -8,6 +8,7 @@ after it. A term without a recorded holiday is one period. The default period is
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -47,7 +48,7 @@ def halves(term: SchoolTerm) -> list[Period]:
     ]
 
 
-def half_terms(school_id) -> list[Period]:
+def half_terms(school_id: uuid.UUID) -> list[Period]:
     """Every half-term of the school's calendar, oldest first."""
     terms = db.session.scalars(
         select(SchoolTerm).where(SchoolTerm.school_id == school_id).order_by(SchoolTerm.start_date)
@@ -65,7 +66,7 @@ def fallback(today: date) -> Period:
     return Period(today - timedelta(weeks=DEFAULT_PERIOD_WEEKS), today, f"the last {DEFAULT_PERIOD_WEEKS} weeks")
 
 
-def current_period(school_id, today: date | None = None) -> Period:
+def current_period(school_id: uuid.UUID, today: date | None = None) -> Period:
     """This half-term (see the module's docstring)."""
     today = today or local_now().date()
     return current_of(half_terms(school_id), today) or fallback(today)
@@ -79,7 +80,7 @@ def school_year_of(today: date) -> Period:
 @dataclass(frozen=True)
 class Chosen:
     period: Period
-    choices: list
+    choices: list[PeriodChoice]
     unknown: bool  # an unknown period was asked for, and this half-term is shown instead
     half_terms: list[Period]
 
@@ -107,7 +108,7 @@ def choices(periods: list[Period], today: date) -> list[PeriodChoice]:
     return offered
 
 
-def chosen(school_id, value: str | None, today: date | None = None) -> Chosen:
+def chosen(school_id: uuid.UUID, value: str | None, today: date | None = None) -> Chosen:
     """The period asked for in the URL (one of `choices`), else this half-term. One query."""
     today = today or local_now().date()
     periods = half_terms(school_id)
