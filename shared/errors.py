@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -40,7 +41,9 @@ def layout_for_path(path: str) -> str:
     return "base.html"
 
 
-def render_error(status: int, *, title: str | None = None, body: str | None = None, headers: dict | None = None):
+def render_error(
+    status: int, *, title: str | None = None, body: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[str, int, dict[str, str]]:
     default_title, default_body = MESSAGES.get(status, MESSAGES[500])
     if status == 413:
         limit_mb = request.max_content_length // (1024 * 1024) if request.max_content_length else None
@@ -58,7 +61,7 @@ def render_error(status: int, *, title: str | None = None, body: str | None = No
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SignInRequired)
-    def _sign_in_required(_exc):
+    def _sign_in_required(_exc: SignInRequired) -> ResponseReturnValue:
         reason = g.get("session_ended_reason")
         if reason == "idle":
             flash("You were signed out because you had not done anything for a while. Sign in again.")
@@ -74,7 +77,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(CSRFError)
-    def _csrf(_exc):
+    def _csrf(_exc: CSRFError) -> ResponseReturnValue:
         return render_error(
             400,
             title="This form has expired",
@@ -83,7 +86,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(ThrottleUnavailable)
-    def _throttle_down(_exc):
+    def _throttle_down(_exc: ThrottleUnavailable) -> ResponseReturnValue:
         log.error("throttle.store_unavailable")
         return render_error(
             503,
@@ -93,7 +96,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(TooManyAttempts)
-    def _too_many(exc: TooManyAttempts):
+    def _too_many(exc: TooManyAttempts) -> ResponseReturnValue:
         minutes = max(1, round(exc.retry_after / 60))
         return render_error(
             429,
@@ -103,13 +106,13 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         if exc.code is None or exc.code < 400:
             return exc
         return render_error(exc.code)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         if isinstance(exc, HTTPException):
             return _http(exc)
         log.exception("unhandled_error")

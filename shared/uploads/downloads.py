@@ -8,13 +8,14 @@ file name, the content type recorded when it was checked, nosniff and no-store. 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Response, abort, request
 from werkzeug.wsgi import wrap_file
 
 from shared import audit
 from shared.extensions import db
-from shared.models import EvidenceDocument, Organisation
+from shared.models import EvidenceDocument, Organisation, SafeguardingFile
 from shared.storage import ObjectNotFound, Storage, StorageError, content_disposition
 from shared.uploads.pipeline import current_storage
 
@@ -24,7 +25,13 @@ DOWNLOAD_CHUNK_BYTES = 64 * 1024
 
 
 def stored_file_response(
-    storage: Storage, key: str, *, display_name: str, content_type: str, size: int | None, before_send=None
+    storage: Storage,
+    key: str,
+    *,
+    display_name: str,
+    content_type: str,
+    size: int | None,
+    before_send: Callable[[], object] | None = None,
 ) -> Response:
     """Stream the object under `key` as an attachment. `before_send()` runs once the object is open (to audit the
     download and commit). A missing object is a 404 (and logged: storage-reconcile reports it); a storage failure
@@ -75,7 +82,13 @@ def evidence_download(document: EvidenceDocument, *, storage: Storage | None = N
 
 
 def decrypted_file_response(
-    storage: Storage, key: str, *, purpose: str, display_name: str, content_type: str, before_send=None
+    storage: Storage,
+    key: str,
+    *,
+    purpose: str,
+    display_name: str,
+    content_type: str,
+    before_send: Callable[[], object] | None = None,
 ) -> Response:
     """An encrypted object (a safeguarding attachment) decrypted and sent as an attachment. A tampered object is
     a 500 that says nothing of its content (CiphertextTampered is logged by the error handler)."""
@@ -99,7 +112,7 @@ def decrypted_file_response(
     return response
 
 
-def safeguarding_file_response(row, *, before_send) -> Response:
+def safeguarding_file_response(row: SafeguardingFile, *, before_send: Callable[[], object]) -> Response:
     """A safeguarding attachment (a SafeguardingFile), decrypted and sent; `before_send` audits and commits."""
     from shared.crypto import file_purpose
 
