@@ -322,7 +322,7 @@ def attendance_week():
             conflicts.append(exc)
             return f"{attendance_import.already_marked(exc)}. To change it, give the reason for changes"
 
-        result = attendance_import.apply_all(_grid_entries(form, rows), by=_me(), source="grid", conflict=conflict)
+        result = attendance_import.save_marks(_grid_entries(form, rows), by=_me(), source="grid", conflict=conflict)
         if result.ok:
             flash(_grid_saved(result))
             return redirect(url_for("portal.attendance_week", start=start.isoformat()))

@@ -1,4 +1,4 @@
-"""Many marks at once, all or nothing: the portal's week grid and its CSV upload.
+"""Many marks at once, all or nothing, from any channel; and the portal's CSV upload.
 
 A provider never knows a pupil's UPN, so a pupil is named in a file by the placement's reference: the first
 8 characters of the placement id, upper-cased (e.g. 1A2B3C4D). The portal's day page and week grid show it
@@ -6,8 +6,10 @@ beside each name, and the template CSV is filled in with it, so nobody has to ty
 placement, not the pupil, so it says nothing about the child and cannot reach another provider's pupil: a
 reference is only looked up among this provider's own placements.
 
-Every mark still goes through `attendance.apply_mark` (codes, deadlines, amendments, alerts). Each entry is
-tried, every problem is collected, and nothing is kept unless every entry was accepted.
+`save_marks` is how every channel that sends many marks at once saves them: the week grid and the CSV upload
+here, and the JSON API (api/views.py). Every mark goes through attendance.apply_marks (codes, deadlines,
+amendments, alerts, the same rules as apply_mark); each entry is tried, every problem is collected, nothing is
+kept unless every entry was accepted, and a clash with another request is handled the same way for all.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy import select
 
 from shared import audit
 from shared.extensions import db
-from shared.models import Organisation, Placement, User
+from shared.models import AttendanceMark, Organisation, Placement, User, utcnow
 from shared.services.attendance import marks as attendance
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar.days import SESSIONS
@@ -119,7 +121,8 @@ def parse_reason(text: str | None) -> str | None:
 
 @dataclass
 class BatchEntry:
-    """One mark of a batch, with a key to hang its problem on (a grid cell's field name, a CSV row number)."""
+    """One mark of a batch, with a key to hang its problem on (a grid cell's field name, a CSV row number, an API
+    item's index)."""
 
     key: object
     placement: Placement
@@ -129,61 +132,123 @@ class BatchEntry:
     why: str | None = None
 
 
+class MarkClash(RuleBroken):
+    """Another request marked this session at the same moment as the batch, twice running: nothing was saved.
+    `existing` is the mark it recorded (None if it has gone again)."""
+
+    def __init__(self, message: str, existing: AttendanceMark | None):
+        super().__init__(message, "session")
+        self.existing = existing
+
+
 @dataclass
 class BatchResult:
-    outcomes: dict = field(default_factory=dict)  # attendance.Outcome -> count
-    problems: list[tuple[object, RuleBroken]] = field(default_factory=list)
+    results: list[tuple[object, attendance.MarkResult]] = field(default_factory=list)  # (key, result), in order
+    problems: list[tuple[object, RuleBroken]] = field(default_factory=list)  # (key, problem), in order
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def clashed(self) -> bool:
+        """Nothing was saved because other requests kept marking the same sessions (MarkClash problems)."""
+        return any(isinstance(problem, MarkClash) for _, problem in self.problems)
+
     def count(self, outcome: attendance.Outcome) -> int:
-        return self.outcomes.get(outcome, 0)
+        return sum(1 for _, result in self.results if result.outcome == outcome)
 
 
-def apply_all(
+def repeated_sessions(entries: Iterable[BatchEntry]) -> list[tuple[BatchEntry, object]]:
+    """Entries for a session an earlier entry is already for, each with that earlier entry's key: a batch names
+    each session once, and each channel says so in its own words."""
+    first: dict = {}
+    repeats = []
+    for item in entries:
+        key = (item.placement.id, item.day, (item.session or "").upper())
+        if key in first:
+            repeats.append((item, first[key]))
+        else:
+            first[key] = item.key
+    return repeats
+
+
+def save_marks(
     entries: Iterable[BatchEntry],
     *,
-    by: User,
+    by: User | None,
     source: str,
+    now: datetime | None = None,
     conflict: Callable[[attendance.MarkConflict], str] | None = None,
     on_success: Callable[[], None] | None = None,
     keep: bool = True,
 ) -> BatchResult:
-    """Try every entry in the current transaction and collect every problem; keep nothing unless all were accepted
-    (roll back), otherwise run `on_success` (e.g. its audit event) and commit. `conflict` words the message for
-    a changed mark without a reason, for the page or file it came from. keep=False only checks: it rolls back
-    whatever happens (the caller already knows of a problem elsewhere and wants every other one too)."""
-    result = BatchResult()
+    """Many marks from any channel (the week grid, a CSV file, the API), all or nothing: every entry is tried with
+    attendance.apply_marks in the current transaction and every problem collected, each against its entry's key.
+    Nothing is kept unless all were accepted (roll back); otherwise `on_success` runs (e.g. its audit event) and
+    the transaction is committed.
+
+    `conflict` words the message for a changed mark without a reason, for the page or file it came from (the
+    problem stays a MarkConflict for the API, which sends the existing mark back). keep=False only checks: it
+    rolls back whatever happens (the caller already knows of a problem elsewhere and wants every other one too).
+
+    A clash (another request inserted one of the same sessions at the same moment) is rolled back and the batch
+    run once more, when that mark is found and compared like any other. If it clashes again, nothing is saved and
+    each entry whose session was taken gets a MarkClash."""
     entries = list(entries)
+    now = now or utcnow()
     planned = [attendance.PlannedMark(e.placement, e.day, e.session, e.entry, e.why) for e in entries]
-    try:
-        outcomes = attendance.apply_marks(planned, by=by, source=source)
-    except attendance.BatchClash:
-        db.session.rollback()
-        result.problems.append(
-            (
-                None,
-                RuleBroken(
-                    "Someone else marked some of these sessions at the same moment. Nothing was saved: try again"
-                ),
-            )
-        )
-        return result
+    for attempt in (1, 2):
+        try:
+            outcomes = attendance.apply_marks(planned, by=by, source=source, now=now)
+            break
+        except attendance.BatchClash as clash:
+            db.session.rollback()
+            if attempt == 2:
+                return _clashes(entries, clash.created)
+    result = BatchResult()
     for item, outcome in zip(entries, outcomes, strict=True):
-        if isinstance(outcome, attendance.MarkConflict):
-            result.problems.append((item.key, RuleBroken(conflict(outcome), "why") if conflict else outcome))
+        if isinstance(outcome, attendance.MarkConflict) and conflict is not None:
+            result.problems.append((item.key, _reworded(outcome, conflict(outcome))))
         elif isinstance(outcome, RuleBroken):
             result.problems.append((item.key, outcome))
         else:
-            result.outcomes[outcome.outcome] = result.outcomes.get(outcome.outcome, 0) + 1
+            result.results.append((item.key, outcome))
     if result.problems or not keep:
         db.session.rollback()
         return result
     if on_success is not None:
         on_success()
     db.session.commit()
+    return result
+
+
+def _reworded(exc: attendance.MarkConflict, message: str) -> attendance.MarkConflict:
+    reworded = attendance.MarkConflict(message, exc.existing)
+    reworded.field = exc.field
+    return reworded
+
+
+def _clashes(entries: list[BatchEntry], created: list[int]) -> BatchResult:
+    """The result of a batch that clashed twice (already rolled back): a MarkClash for each entry it was inserting
+    whose session now has someone else's mark (every one it was inserting, if none can be found)."""
+    inserting = [entries[i] for i in created] or entries
+    first, last = min(e.day for e in inserting), max(e.day for e in inserting)
+    now_there = attendance.marks_for({e.placement.id for e in inserting}, first, last)
+    taken = [e for e in inserting if (e.placement.id, e.day, e.session.upper()) in now_there] or inserting
+    result = BatchResult()
+    for item in taken:
+        result.problems.append(
+            (
+                item.key,
+                MarkClash(
+                    f"{item.placement.pupil.known_as} was marked for "
+                    f"{attendance.session_words(item.day, item.session.upper())} by someone else at the same moment. "
+                    "Nothing was saved: try again",
+                    now_there.get((item.placement.id, item.day, item.session.upper())),
+                ),
+            )
+        )
     return result
 
 
@@ -278,17 +343,13 @@ def import_marks(provider: Organisation, data: bytes, *, by: User) -> BatchResul
             entries.append(_entry_from_row(number, row, placements))
         except RuleBroken as exc:
             problems.append((number, f"Row {number}: {exc}"))
-    seen: dict = {}
-    for item in list(entries):
-        key = (item.placement.id, item.day, item.session)
-        if key in seen:
-            problems.append((item.key, f"Row {item.key}: The same pupil and session as row {seen[key]}"))
-            entries.remove(item)
-        seen.setdefault(key, item.key)
+    for item, first in repeated_sessions(entries):
+        problems.append((item.key, f"Row {item.key}: The same pupil and session as row {first}"))
+        entries.remove(item)
     if not entries and not problems:
         raise ImportRefused("No row of the file has a mark in it, so there was nothing to save")
     # Every row is tried, even when some could not be read, so one upload lists every problem in the file.
-    result = apply_all(
+    result = save_marks(
         entries,
         by=by,
         source="csv",
