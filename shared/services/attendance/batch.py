@@ -23,6 +23,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from shared import audit
+from shared.csv_safety import spreadsheet_safe
 from shared.extensions import db
 from shared.models import AttendanceMark, Organisation, Placement, User, utcnow
 from shared.services.attendance import marks as attendance
@@ -386,19 +387,14 @@ def template_csv(provider_id, start: date, end: date) -> str:
         writer.writerow(
             [
                 pupil_ref(placement),
-                _safe_cell(placement.pupil.known_as),
+                spreadsheet_safe(placement.pupil.known_as),
                 day.isoformat(),
                 session,
                 mark.kind if mark else "",
                 (mark.late_minutes or "") if mark else "",
                 reason.replace("_", " "),
-                _safe_cell(mark.reason_text or "") if mark else "",
+                spreadsheet_safe(mark.reason_text or "") if mark else "",
                 "",
             ]
         )
     return out.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    """Spreadsheets run a cell that starts with = + - @ as a formula: a quote in front keeps it text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from shared.csv_safety import spreadsheet_safe
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
@@ -247,12 +248,6 @@ def when_in_words(moment: datetime) -> str:
     return f"{_day(local.date())} at {local:%H:%M}"
 
 
-def _csv_cell(text: str | None) -> str:
-    """Spreadsheets run a cell starting with = + - @ (or a tab or CR) as a formula: a quote in front keeps it text."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def as_csv(entries: list[Entry]) -> str:
     """The chronology as CSV, times on the school's clock (YYYY-MM-DD HH:MM, so a spreadsheet sorts them)."""
     buffer = io.StringIO()
@@ -262,10 +257,10 @@ def as_csv(entries: list[Entry]) -> str:
         writer.writerow(
             [
                 local_now(e.when).strftime("%Y-%m-%d %H:%M"),
-                _csv_cell(e.kind),
-                _csv_cell(e.summary),
-                _csv_cell(e.who),
-                _csv_cell(e.organisation),
+                spreadsheet_safe(e.kind),
+                spreadsheet_safe(e.summary),
+                spreadsheet_safe(e.who),
+                spreadsheet_safe(e.organisation),
             ]
         )
     return buffer.getvalue()
