@@ -15,7 +15,7 @@ from shared import roles
 from shared.auth.access import current_organisation, own_or_404, roles_required
 from shared.models import EvidenceDocument
 from shared.services.evidence.status import current_documents, evidence_lines, line_for
-from shared.uploads.downloads import evidence_download
+from shared.uploads.downloads import audited_download
 from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload, required_evidence_type
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
@@ -91,4 +91,5 @@ def upload_document(code: str):
 @bp.get("/documents/<uuid:document_id>/download")
 @roles_required(roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
 def download_document(document_id: uuid.UUID):
-    return evidence_download(own_or_404(EvidenceDocument, document_id))
+    document = own_or_404(EvidenceDocument, document_id)
+    return audited_download(document, "evidence.downloaded", organisation=document.organisation_id)

@@ -535,8 +535,3 @@ def pupils_of(rows: list[Concern]) -> dict[uuid.UUID, Pupil]:
 def file_of(concern: Concern, file_id: uuid.UUID) -> SafeguardingFile | None:
     row = db.session.get(SafeguardingFile, file_id)
     return row if row is not None and row.concern_id == concern.id else None
-
-
-def record_download(concern: Concern, organisation: Organisation, *, by: User) -> None:
-    audit.record("concern.attachment_downloaded", organisation=organisation, obj=concern, actor=by)
-    db.session.commit()

@@ -281,11 +281,6 @@ def record_opened(notice: Notice, *, by: User) -> None:
     db.session.commit()
 
 
-def record_download(notice: Notice, *, by: User) -> None:
-    audit.record("notice.attachment_downloaded", organisation=by.organisation, obj=notice, actor=by)
-    db.session.commit()
-
-
 def acknowledge(notice: Notice, *, by: User, now: datetime | None = None) -> None:
     """The provider DSL has read the notice. The school DSL who shared it is told in the app."""
     now = now or utcnow()
