@@ -25,7 +25,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from shared import audit, roles
-from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -44,8 +43,8 @@ from shared.services.attendance.marks import local_now, school_zone
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.placements.plans import provider_placements
+from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
-from shared.uploads.pipeline import store_upload
 from shared.uploads.reasons import UploadRefused
 
 CATEGORIES: dict[str, str] = {
@@ -228,31 +227,17 @@ def raise_concern(
 
 def _attach(concern: Concern, provider: Organisation, stream: IO[bytes], filename: str, *, by: User) -> None:
     """Store one encrypted attachment with the concern and commit both; a refused file saves nothing."""
-    row_id = uuid.uuid4()
     try:
-        with store_upload(
-            stream, filename, organisation_id=concern.school_id, encrypt_purpose=file_purpose(row_id)
-        ) as stored:
-            db.session.add(
-                SafeguardingFile(
-                    id=row_id,
-                    concern_id=concern.id,
-                    school_id=concern.school_id,
-                    storage_key=stored.key,
-                    key_id=keyring().current,
-                    display_name=stored.display_name,
-                    content_type=stored.content_type,
-                    size_bytes=stored.size,
-                    virus_scanned=stored.virus_scanned,
-                    uploaded_by_id=by.id,
-                )
-            )
+        with stored_safeguarding_file(
+            stream, filename, school_id=concern.school_id, by=by, concern_id=concern.id
+        ) as row:
+            db.session.add(row)
             audit.record(
                 "concern.attachment_added",
                 organisation=provider,
                 obj=concern,
                 actor=by,
-                virus_scanned=stored.virus_scanned,
+                virus_scanned=row.virus_scanned,
             )
             db.session.commit()
     except UploadRefused as refusal:

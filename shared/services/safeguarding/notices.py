@@ -26,7 +26,6 @@ from typing import IO
 from sqlalchemy import or_, select
 
 from shared import audit, roles
-from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -44,8 +43,8 @@ from shared.notifications import in_app, tell_role
 from shared.services.attendance.marks import local_now, school_zone
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
+from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
-from shared.uploads.pipeline import store_upload
 
 NOTICE_KINDS: dict[str, str] = {
     "operation_encompass": "Operation Encompass notice",
@@ -219,27 +218,15 @@ def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, n
             if content is not None:
                 # One encrypted copy per provider's notice, each bound to its own row (purpose), so a provider's
                 # key to its file opens nothing else.
-                file_id = uuid.uuid4()
-                stored = uploads.enter_context(
-                    store_upload(
+                files[notice.id] = uploads.enter_context(
+                    stored_safeguarding_file(
                         io.BytesIO(content),
                         draft.filename or "",
-                        organisation_id=school.id,
-                        encrypt_purpose=file_purpose(file_id),
+                        school_id=school.id,
+                        by=by,
+                        notice_id=notice.id,
+                        uploaded_at=now,
                     )
-                )
-                files[notice.id] = SafeguardingFile(
-                    id=file_id,
-                    notice_id=notice.id,
-                    school_id=school.id,
-                    storage_key=stored.key,
-                    key_id=keyring().current,
-                    display_name=stored.display_name,
-                    content_type=stored.content_type,
-                    size_bytes=stored.size,
-                    virus_scanned=stored.virus_scanned,
-                    uploaded_by_id=by.id,
-                    uploaded_at=now,
                 )
         untold = []
         for notice in notices:
