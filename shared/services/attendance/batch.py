@@ -29,6 +29,7 @@ from shared.models import AttendanceMark, Organisation, Placement, User, utcnow
 from shared.services.attendance import marks as attendance
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar.days import SESSIONS
+from shared.text import clean, one_line
 
 REF_LENGTH = 8
 MAX_CSV_BYTES = 2 * 1024 * 1024
@@ -312,7 +313,7 @@ def read_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
 
 def _entry_from_row(number: int, row: dict, placements: list[Placement]) -> BatchEntry:
     placement = find_by_ref(placements, row.get("pupil_ref", ""))
-    named = " ".join((row.get("pupil_name") or "").lstrip("'").split()).lower()
+    named = one_line((row.get("pupil_name") or "").lstrip("'")).lower()
     if named and named not in {placement.pupil.known_as.lower(), placement.pupil.full_name.lower()}:
         raise RuleBroken(f"The reference {pupil_ref(placement)} is not the pupil named '{row['pupil_name'][:60]}'")
     entry = attendance.MarkEntry.parse(
@@ -327,7 +328,7 @@ def _entry_from_row(number: int, row: dict, placements: list[Placement]) -> Batc
         day=parse_day(row.get("date", "")),
         session=parse_session(row.get("session", "")),
         entry=entry,
-        why=(row.get("amendment_reason") or "").strip() or None,
+        why=clean(row.get("amendment_reason")),
     )
 
 

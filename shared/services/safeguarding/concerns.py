@@ -45,6 +45,7 @@ from shared.services.placements.incidents import parse_time
 from shared.services.placements.plans import provider_placements
 from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
+from shared.text import checked
 from shared.uploads.reasons import UploadRefused
 
 CATEGORIES: dict[str, str] = {
@@ -117,22 +118,12 @@ class ConcernReport:
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
 def _required(value: str | None, message: str, field_name: str) -> str:
-    value = _text(value)
-    if value is None:
-        raise RuleBroken(message, field_name)
-    return _limited(value, field_name)
+    return checked(value, field_name, required=message, limit=MAX_TEXT)
 
 
 def _limited(value: str | None, field_name: str) -> str | None:
-    if value is not None and len(value) > MAX_TEXT:
-        raise RuleBroken(f"Keep this to {MAX_TEXT} characters or fewer", field_name)
-    return value
+    return checked(value, field_name, limit=MAX_TEXT)
 
 
 def _org(org_id: uuid.UUID) -> Organisation:
@@ -198,9 +189,9 @@ def raise_concern(
         location=location,
         category=report.category,
         what_happened=_required(report.what_happened, "Say what you saw or heard", "what_happened"),
-        childs_words=_limited(_text(report.childs_words), "childs_words"),
+        childs_words=_limited(report.childs_words, "childs_words"),
         actions_taken=_required(report.actions_taken, "Say what you have done so far", "actions_taken"),
-        who_told=_limited(_text(report.who_told), "who_told"),
+        who_told=_limited(report.who_told, "who_told"),
         raised_by_id=by.id,
         raised_at=now,
     )
@@ -406,7 +397,7 @@ def record_entry(
     elif kind == "referral":
         if referred_to not in REFERRED_TO:
             raise RuleBroken("Choose who the referral was made to", "referred_to")
-        text = _limited(_text(body), "body") or ""
+        text = _limited(body, "body") or ""
     else:
         raise RuleBroken("Choose what to record", "body")
     if concern.acknowledged_at is None:
@@ -417,8 +408,8 @@ def record_entry(
         decision=decision if kind == "decision" else None,
         referred_to=referred_to if kind == "referral" else None,
         body=text,
-        reference=_limited(_text(reference), "reference") if kind == "referral" else None,
-        outcome=_limited(_text(outcome), "outcome") if kind == "referral" else None,
+        reference=_limited(reference, "reference") if kind == "referral" else None,
+        outcome=_limited(outcome, "outcome") if kind == "referral" else None,
         recorded_by_id=by.id,
         recorded_at=now,
     )

@@ -45,6 +45,7 @@ from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
+from shared.text import checked
 
 NOTICE_KINDS: dict[str, str] = {
     "operation_encompass": "Operation Encompass notice",
@@ -128,12 +129,7 @@ def placements_to_share_with(pupil: Pupil) -> list[Placement]:
 
 
 def _text(value: str | None, message: str | None, field_name: str, limit: int = MAX_TEXT) -> str | None:
-    value = (value or "").strip() or None
-    if value is None and message:
-        raise RuleBroken(message, field_name)
-    if value is not None and len(value) > limit:
-        raise RuleBroken(f"Keep this to {limit} characters or fewer", field_name)
-    return value
+    return checked(value, field_name, required=message, limit=limit)
 
 
 def expiry_moment(day: date) -> datetime:
