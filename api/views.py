@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api import bp, current_token, error_response
 from api.openapi import document
+from shared.display import plural
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, ProviderProfile, Pupil, utcnow
 from shared.services.attendance.batch import BatchEntry, MarkClash, repeated_sessions, save_marks
@@ -295,20 +296,16 @@ def post_marks():
         message = "Nothing was saved: these sessions are being marked by someone else. Try again."
     else:
         message = (
-            f"Nothing was saved: {_count(len(conflicts), 'session')} already "
+            f"Nothing was saved: {plural(len(conflicts), 'session')} already "
             f"{'has' if len(conflicts) == 1 else 'have'} a different mark. To change a mark, send it again with an "
             "amendment_reason."
         )
     return error_response(409, message, conflicts=conflicts)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _refuse_items(errors: list):
     db.session.rollback()
     marks = len({e["index"] for e in errors})
     return error_response(
-        422, f"Nothing was saved: {_count(marks, 'mark')} {'has' if marks == 1 else 'have'} problems.", errors=errors
+        422, f"Nothing was saved: {plural(marks, 'mark')} {'has' if marks == 1 else 'have'} problems.", errors=errors
     )

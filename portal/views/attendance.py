@@ -24,6 +24,7 @@ from portal import bp
 from shared import roles
 from shared.attendance_codes import AbsenceReason, MarkKind
 from shared.auth.access import current_organisation, own_or_404, roles_required
+from shared.display import day_words, plural
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, User
 from shared.services.attendance import batch as attendance_import
@@ -57,7 +58,7 @@ def _words(mark: AttendanceMark) -> str:
 
 
 def _day_words(day: date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B')}"
+    return day_words(day, year=False)
 
 
 # --- one session at a time: the day page ---------------------------------------------------------------------------
@@ -351,9 +352,9 @@ def _grid_saved(result: attendance_import.BatchResult) -> str:
         return "Nothing to save: no marks were new or changed"
     parts = []
     if created:
-        parts.append(f"{created} new mark{'s' if created != 1 else ''}")
+        parts.append(plural(created, "new mark"))
     if amended:
-        parts.append(f"{amended} mark{'s' if amended != 1 else ''} changed")
+        parts.append(f"{plural(amended, 'mark')} changed")
     return "Week saved: " + " and ".join(parts)
 
 
@@ -387,10 +388,7 @@ def attendance_upload():
                 created = result.count(attendance.Outcome.CREATED)
                 amended = result.count(attendance.Outcome.AMENDED)
                 unchanged = result.count(attendance.Outcome.UNCHANGED)
-                flash(
-                    f"File saved: {created} new mark{'s' if created != 1 else ''}, {amended} changed, "
-                    f"{unchanged} already sent"
-                )
+                flash(f"File saved: {plural(created, 'new mark')}, {amended} changed, {unchanged} already sent")
                 return redirect(url_for("portal.attendance_upload"))
     start = _week_start(None, _today())
     return render_template(

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, AbsenceReason, LegalBasis, MarkKind, register_code
+from shared.display import day_words
 from shared.extensions import begin_transaction_now, db, savepoint
 from shared.models import (
     AttendanceAmendment,
@@ -249,7 +250,7 @@ def marks_for(placement_ids: Iterable, start: date, end: date) -> dict[tuple, At
 
 def session_words(day: date, session: str) -> str:
     """E.g. 'the AM session on Monday 30 November 2026'."""
-    return f"the {session} session on {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+    return f"the {session} session on {day_words(day)}"
 
 
 def _checked_code(placement: Placement, day: date, session: str, entry: MarkEntry, *, today: date, expected) -> str:

@@ -108,10 +108,6 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(school_zone()) if moment is not None else None
 
 
-def day_in_words(day: date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
-
-
 # --- today ---------------------------------------------------------------------------------------------------------
 
 
