@@ -16,14 +16,13 @@ from sqlalchemy import select
 from api import bp, current_token, error_response
 from api.openapi import document
 from shared.auth.access import API_TOKEN, PUBLIC, access
+from shared.display import plural
 from shared.extensions import db
 from shared.models import AttendanceMark, Placement, ProviderProfile, Pupil, utcnow
+from shared.services.attendance.batch import BatchEntry, MarkClash, repeated_sessions, save_marks
 from shared.services.attendance.marks import (
-    BatchClash,
     MarkConflict,
     MarkEntry,
-    PlannedMark,
-    apply_marks,
     deadline,
     expected_sessions,
     local_now,
@@ -239,83 +238,79 @@ def _own_placements(items: list) -> dict:
 @bp.post("/marks")
 @access(API_TOKEN)
 def post_marks():
-    """All or nothing: every item is checked, then applied with apply_mark in one transaction. Any invalid item:
-    422 and nothing saved. Any item that would change a different existing mark without an amendment_reason:
-    409 and nothing saved. Sending the same marks again is harmless: they come back "unchanged"."""
+    """All or nothing: every item is checked, then saved with attendance.batch.save_marks (the same as the week grid
+    and the CSV upload) in one transaction. Any invalid item: 422 and nothing saved. Any item that would change a
+    different existing mark without an amendment_reason: 409 and nothing saved; likewise, with each item named, a
+    session that other requests kept marking at the same moment (after one retry). Sending the same marks again is
+    harmless: they come back "unchanged"."""
     items, refusal = _read_marks_body()
     if refusal is not None:
         return refusal
     placements = _own_placements(items)
-    parsed, errors, seen = [], [], {}
+    entries, errors = [], []
     for index, item in enumerate(items):
         try:
-            placement, day, session, entry, why = _parse_item(item, placements)
+            entries.append(BatchEntry(index, *_parse_item(item, placements)))
         except _ItemProblem as problem:
             errors.append({"index": index, "field": problem.field, "message": str(problem)})
-            continue
-        key = (placement.id, day, session)
-        if key in seen:
-            errors.append(
-                {"index": index, "field": "session", "message": f"This session is also item {seen[key]}: send it once"}
-            )
-            continue
-        seen[key] = index
-        parsed.append((index, placement, day, session, entry, why))
+    for repeat, first in repeated_sessions(entries):
+        errors.append(
+            {"index": repeat.key, "field": "session", "message": f"This session is also item {first}: send it once"}
+        )
+        entries.remove(repeat)
     if errors:
-        return _refuse_items(errors)
+        return _refuse_items(sorted(errors, key=lambda e: e["index"]))
 
-    now = utcnow()
-    planned = [PlannedMark(placement, day, session, entry, why) for _, placement, day, session, entry, why in parsed]
-    for attempt in (1, 2):
-        try:
-            outcomes = apply_marks(planned, by=None, source="api", now=now)
-            break
-        except BatchClash:
-            db.session.rollback()  # another request marked one of these sessions a moment ago: look again
-            if attempt == 2:
-                return error_response(
-                    409, "Nothing was saved: these sessions are being marked by someone else. Try again."
-                )
-    results, conflicts = [], []
-    for (index, placement, day, session, _, _), outcome in zip(parsed, outcomes, strict=True):
-        ref = {"index": index, "placement_id": str(placement.id), "date": day.isoformat(), "session": session}
-        if isinstance(outcome, MarkConflict):
-            conflicts.append({**ref, "message": str(outcome), "existing": _mark(outcome.existing)})
-        elif isinstance(outcome, RuleBroken):
-            errors.append(
-                {"index": index, "field": FIELD_NAMES.get(outcome.field, outcome.field), "message": str(outcome)}
-            )
-        else:
-            results.append(
+    result = save_marks(entries, by=None, source="api", now=utcnow())
+    by_index = {entry.key: entry for entry in entries}
+
+    def ref(index: int) -> dict:
+        entry = by_index[index]
+        return {
+            "index": index,
+            "placement_id": str(entry.placement.id),
+            "date": entry.day.isoformat(),
+            "session": entry.session,
+        }
+
+    if result.ok:
+        return jsonify(
+            results=[
                 {
-                    **ref,
+                    **ref(index),
                     "status": outcome.outcome.value,
                     "code": outcome.mark.code,
                     "submitted_late": outcome.mark.submitted_late,
                 }
-            )
+                for index, outcome in result.results
+            ]
+        )
+    conflicts = [
+        {**ref(index), "message": str(problem), "existing": _mark(problem.existing) if problem.existing else None}
+        for index, problem in result.problems
+        if isinstance(problem, MarkConflict | MarkClash)
+    ]
+    errors = [
+        {"index": index, "field": FIELD_NAMES.get(problem.field, problem.field), "message": str(problem)}
+        for index, problem in result.problems
+        if not isinstance(problem, MarkConflict | MarkClash)
+    ]
     if errors:
         return _refuse_items(errors)
-    if conflicts:
-        db.session.rollback()
-        return error_response(
-            409,
-            f"Nothing was saved: {_count(len(conflicts), 'session')} already "
+    if result.clashed:
+        message = "Nothing was saved: these sessions are being marked by someone else. Try again."
+    else:
+        message = (
+            f"Nothing was saved: {plural(len(conflicts), 'session')} already "
             f"{'has' if len(conflicts) == 1 else 'have'} a different mark. To change a mark, send it again with an "
-            "amendment_reason.",
-            conflicts=conflicts,
+            "amendment_reason."
         )
-    db.session.commit()
-    return jsonify(results=results)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return error_response(409, message, conflicts=conflicts)
 
 
 def _refuse_items(errors: list):
     db.session.rollback()
     marks = len({e["index"] for e in errors})
     return error_response(
-        422, f"Nothing was saved: {_count(marks, 'mark')} {'has' if marks == 1 else 'have'} problems.", errors=errors
+        422, f"Nothing was saved: {plural(marks, 'mark')} {'has' if marks == 1 else 'have'} problems.", errors=errors
     )

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from shared.auth.access import SignInRequired, is_safe_next
 from shared.auth.throttle import ThrottleUnavailable, TooManyAttempts
+from shared.display import plural
 from shared.extensions import db
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,7 @@ def register_error_handlers(app: Flask) -> None:
         minutes = max(1, round(exc.retry_after / 60))
         return render_error(
             429,
-            body=f"You have made too many attempts. Wait {minutes} minute{'s' if minutes != 1 else ''}, "
-            "then try again.",
+            body=f"You have made too many attempts. Wait {plural(minutes, 'minute')}, then try again.",
             headers={"Retry-After": str(exc.retry_after)},
         )
 

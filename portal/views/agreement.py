@@ -8,7 +8,7 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from portal import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.extensions import db
 from shared.models import AgreementDocument
@@ -16,8 +16,7 @@ from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
 from shared.services.attendance.marks import local_now
 from shared.services.school_calendar import half_terms
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 
 AGREEMENT_READERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
 
@@ -53,16 +52,4 @@ def download_signed_agreement(agreement_document_id: uuid.UUID):
     document = db.session.get(AgreementDocument, agreement_document_id)
     if document is None or document.provider_id != provider.id:
         abort(404)
-
-    def audit_download() -> None:
-        audit.record("agreement.document_downloaded", organisation=provider, obj=document)
-        db.session.commit()
-
-    return stored_file_response(
-        current_storage(),
-        document.storage_key,
-        display_name=document.display_name,
-        content_type=document.content_type,
-        size=document.size_bytes,
-        before_send=audit_download,
-    )
+    return audited_download(document, "agreement.document_downloaded", organisation=provider)

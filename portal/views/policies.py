@@ -7,15 +7,14 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import policy_of_my_school_or_404
 from shared.extensions import db
 from shared.forms import ConfirmForm
 from shared.models import User
 from shared.services.safeguarding import policies
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 from shared.web import apply
 
 # The manager sees where things stand; only the DSL confirms.
@@ -66,16 +65,4 @@ def confirm_school_policy(policy_id: uuid.UUID):
 @access(roles=POLICY_READERS)
 def download_school_policy(policy_id: uuid.UUID):
     policy = policy_of_my_school_or_404(policy_id)
-
-    def audit_download() -> None:
-        audit.record("policy.downloaded", organisation=current_organisation(), obj=policy, version=policy.version)
-        db.session.commit()
-
-    return stored_file_response(
-        current_storage(),
-        policy.storage_key,
-        display_name=policy.display_name,
-        content_type=policy.content_type,
-        size=policy.size_bytes,
-        before_send=audit_download,
-    )
+    return audited_download(policy, "policy.downloaded", organisation=current_organisation(), version=policy.version)

@@ -20,7 +20,7 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
 from shared.extensions import db
@@ -30,8 +30,7 @@ from shared.services.agreements import breaches as compliance_breaches
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
 from shared.services.school_calendar import half_terms
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
 from shared.web import apply
@@ -268,19 +267,7 @@ def download_signed_agreement(provider_id: uuid.UUID, agreement_document_id: uui
         or document.provider_id != profile.organisation_id
     ):
         abort(404)
-
-    def audit_download() -> None:
-        audit.record("agreement.document_downloaded", organisation=current_organisation(), obj=document)
-        db.session.commit()
-
-    return stored_file_response(
-        current_storage(),
-        document.storage_key,
-        display_name=document.display_name,
-        content_type=document.content_type,
-        size=document.size_bytes,
-        before_send=audit_download,
-    )
+    return audited_download(document, "agreement.document_downloaded", organisation=current_organisation())
 
 
 # --- a placement's own terms ----------------------------------------------------------------------------------------

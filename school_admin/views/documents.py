@@ -10,7 +10,7 @@ from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.extensions import db
 from shared.models import EvidenceDocument, ProviderProfile
-from shared.uploads.downloads import evidence_download
+from shared.uploads.downloads import audited_download
 
 DOCUMENT_READERS = (roles.AP_LEAD, roles.DSL, roles.HEADTEACHER, roles.SLT)
 
@@ -26,4 +26,4 @@ def download_document(document_id: uuid.UUID):
     )
     if document is None:
         abort(404)
-    return evidence_download(document)
+    return audited_download(document, "evidence.downloaded", organisation=document.organisation_id)

@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from school_admin import bp
 from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
 from shared.extensions import db
@@ -30,8 +30,7 @@ from shared.models import Organisation, Placement, Pupil
 from shared.services.placements import plans as placement_rules
 from shared.services.placements import reviews
 from shared.services.placements.pupils import YEAR_GROUPS
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
 from shared.web import apply
@@ -500,19 +499,7 @@ def download_risk_assessment(placement_id: uuid.UUID):
     if document is None:
         flash("No risk assessment has been uploaded for this placement yet", "error")
         return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
-
-    def audit_download() -> None:
-        audit.record("placement.document_downloaded", organisation=placement.school, obj=document)
-        db.session.commit()
-
-    return stored_file_response(
-        current_storage(),
-        document.storage_key,
-        display_name=document.display_name,
-        content_type=document.content_type,
-        size=document.size_bytes,
-        before_send=audit_download,
-    )
+    return audited_download(document, "placement.document_downloaded", organisation=placement.school)
 
 
 # --- ending -------------------------------------------------------------------------------------------------------

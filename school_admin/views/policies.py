@@ -12,15 +12,14 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from school_admin import bp
-from shared import audit, roles
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
 from shared.extensions import db
 from shared.forms import RadiosField, choices_from
 from shared.models import ProviderProfile, SchoolPolicy, User
 from shared.services.safeguarding import policies
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 from shared.uploads.reasons import UploadRefused
 from shared.web import apply
 
@@ -98,19 +97,7 @@ def upload_school_policy():
 @access(roles=POLICY_READERS)
 def download_school_policy(policy_id: uuid.UUID):
     policy = own_or_404(SchoolPolicy, policy_id, owner="school_id")
-
-    def audit_download() -> None:
-        audit.record("policy.downloaded", organisation=current_organisation(), obj=policy, version=policy.version)
-        db.session.commit()
-
-    return stored_file_response(
-        current_storage(),
-        policy.storage_key,
-        display_name=policy.display_name,
-        content_type=policy.content_type,
-        size=policy.size_bytes,
-        before_send=audit_download,
-    )
+    return audited_download(policy, "policy.downloaded", organisation=current_organisation(), version=policy.version)
 
 
 # --- the provider's own policy ---------------------------------------------------------------------------------------

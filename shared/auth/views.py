@@ -23,6 +23,7 @@ from shared.auth.sessions import (
     start_session,
 )
 from shared.auth.throttle import TooManyAttempts, ip_ceiling, throttle
+from shared.display import plural
 from shared.extensions import db
 from shared.forms import (
     AcceptInvitationForm,
@@ -473,5 +474,5 @@ def end_other_sessions() -> ResponseReturnValue:
     count = end_user_sessions(user.id, "ended_by_user", keep_id=current_user.session_id)
     audit.record("session.ended_others", organisation=user.organisation, obj=user, actor=user, count=count)
     db.session.commit()
-    flash(f"Signed out of {count} other session{'s' if count != 1 else ''}.")
+    flash(f"Signed out of {plural(count, 'other session')}.")
     return redirect(url_for("auth.account"))

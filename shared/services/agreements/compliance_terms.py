@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from shared.clock import school_zone
+from shared.display import date_words
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.models import (
     DocumentStatus,
@@ -130,12 +131,8 @@ def _words(moment: datetime) -> str:
     return f"{local.day} {local:%B %Y at %H:%M}"
 
 
-def _day_words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _session_words(day: date, session: str) -> str:
-    return f"{_day_words(day)}, {'morning' if session == 'AM' else 'afternoon'}"
+    return f"{date_words(day)}, {'morning' if session == 'AM' else 'afternoon'}"
 
 
 # What "nothing to measure" means for each term, in words.
@@ -215,7 +212,7 @@ def _attendance(
             if days:
                 count = f"{len(days)} session{'' if len(days) == 1 else 's'}"
                 when = (
-                    _day_words(days[0]) if days[0] == days[-1] else f"{_day_words(days[0])} to {_day_words(days[-1])}"
+                    date_words(days[0]) if days[0] == days[-1] else f"{date_words(days[0])} to {date_words(days[-1])}"
                 )
                 term.events.append(Event(when, f"{placement.pupil.full_name}: {count} {words}", False, link))
     expected = on_time + late + missing
@@ -304,8 +301,8 @@ def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview]
         within += ok
         term.events.append(
             Event(
-                _day_words(review.held_on),
-                f"{pupils[review.placement_id].full_name}: due {_day_words(review.due_on)}",
+                date_words(review.held_on),
+                f"{pupils[review.placement_id].full_name}: due {date_words(review.due_on)}",
                 ok,
                 ("school_admin.review_detail", {"review_id": review.id}),
             )
@@ -322,8 +319,8 @@ def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview]
         if due_on is not None and due_on < as_of:
             term.events.append(
                 Event(
-                    f"Due {_day_words(due_on)}",
-                    f"{placement.pupil.full_name}: not held {'yet' if as_of == today else 'by ' + _day_words(as_of)}",
+                    f"Due {date_words(due_on)}",
+                    f"{placement.pupil.full_name}: not held {'yet' if as_of == today else 'by ' + date_words(as_of)}",
                     False,
                     ("school_admin.placement_page", {"placement_id": placement.id}),
                 )
@@ -347,7 +344,7 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
 
 
 def _range_words(first: date, last: date) -> str:
-    return _day_words(first) if first == last else f"{_day_words(first)} to {_day_words(last)}"
+    return date_words(first) if first == last else f"{date_words(first)} to {date_words(last)}"
 
 
 def _span_words(first: date, last: date) -> str:

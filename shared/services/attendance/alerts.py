@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from shared import audit, roles
 from shared.attendance_codes import AbsenceReason, MarkKind, absence_needs_the_school
 from shared.clock import local_now
+from shared.display import day_words
 from shared.extensions import db, savepoint
 from shared.links import Link, absolute_url_of
 from shared.models import (
@@ -51,7 +52,7 @@ REASON_WORDS = {
 
 
 def session_words(day: date, session: str) -> str:
-    return f"{session} session, {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+    return f"{session} session, {day_words(day)}"
 
 
 def reason_given(mark: AttendanceMark) -> str:

@@ -12,7 +12,9 @@ the same whichever a provider uses:
 - one mark per session is a database constraint, so concurrent submissions leave one row;
 - an absence tells who must know at once (shared.services.attendance.alerts), in the same transaction.
 
-`apply_mark` does not commit, so a batch is all or nothing; `record_mark` is one mark and a commit.
+`apply_mark` does not commit; `record_mark` is one mark and a commit. Many marks at once (the week grid, the CSV
+upload, the API) go through shared.services.attendance.batch.save_marks: all or nothing, one commit, and the same
+handling of a concurrent insert whichever channel they came from.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, AbsenceReason, LegalBasis, MarkKind, register_code
 from shared.clock import local_now, school_zone
+from shared.display import day_words
 from shared.extensions import begin_transaction_now, db, savepoint
 from shared.models import (
     AttendanceAmendment,
@@ -261,8 +264,9 @@ def marks_for(
 # --- recording -----------------------------------------------------------------------------------------------------
 
 
-def _session_words(day: date, session: str) -> str:
-    return f"the {session} session on {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+def session_words(day: date, session: str) -> str:
+    """E.g. 'the AM session on Monday 30 November 2026'."""
+    return f"the {session} session on {day_words(day)}"
 
 
 def _checked_code(
@@ -277,7 +281,7 @@ def _checked_code(
     if day > today:
         raise RuleBroken(f"You cannot mark {name} for a day that has not happened yet", "day")
     if not expected(placement, day, session):
-        raise RuleBroken(f"{name} is not expected at your provision for {_session_words(day, session)}", "session")
+        raise RuleBroken(f"{name} is not expected at your provision for {session_words(day, session)}", "session")
     return register_code(LegalBasis(placement.legal_basis), entry.kind, entry.reason)
 
 
@@ -353,7 +357,7 @@ def _compare_or_amend(
     if not why:
         raise MarkConflict(
             f"{placement.pupil.known_as} is already marked {describe(existing).lower()} for "
-            f"{_session_words(existing.day, existing.session)}. To change it, give the reason for the amendment",
+            f"{session_words(existing.day, existing.session)}. To change it, give the reason for the amendment",
             existing,
         )
     if len(why) > 500:
@@ -439,7 +443,13 @@ class PlannedMark:
 
 class BatchClash(Exception):
     """Another request marked one of the batch's sessions at the same moment. Roll back and run the batch again:
-    the second time its marks are found and compared like any other."""
+    the second time its marks are found and compared like any other. `created` are the positions (in the batch)
+    of the marks it was inserting, one of which met the other request's (shared.services.attendance.batch
+    .save_marks retries once, then names them)."""
+
+    def __init__(self, message: str, created: Sequence[int] = ()):
+        super().__init__(message)
+        self.created = list(created)
 
 
 def apply_marks(
@@ -450,7 +460,8 @@ def apply_marks(
 
     The lookups are made once for the batch (its existing marks, each school's days, the open unmarked alerts) and
     the new marks are inserted in one flush, so a batch costs a handful of queries rather than several per mark.
-    Raises BatchClash if a concurrent request inserted one of the same sessions first."""
+    Raises BatchClash if a concurrent request inserted one of the same sessions first (the caller rolls back and
+    may try again: shared.services.attendance.batch.save_marks does, once)."""
     now = now or utcnow()
     begin_transaction_now()
     if not planned:
@@ -473,8 +484,8 @@ def apply_marks(
     today = local_now(now).date()
     results: list[MarkResult | RuleBroken] = []
     absences: list[tuple[AttendanceMark, Placement]] = []
-    inserted = False
-    for item in planned:
+    created: list[int] = []
+    for index, item in enumerate(planned):
         session = (item.session or "").upper()
         key = (item.placement.id, item.day, session)
         try:
@@ -488,7 +499,7 @@ def apply_marks(
                 db.session.add(mark)
                 _audit_created(mark, item.placement, by=by, source=source)
                 existing[key] = mark
-                inserted = True
+                created.append(index)
                 result = MarkResult(mark, Outcome.CREATED)
         except RuleBroken as exc:
             results.append(exc)
@@ -500,12 +511,12 @@ def apply_marks(
                 alert.resolved_at, alert.mark_id = now, result.mark.id
             if result.mark.kind == MarkKind.ABSENT:
                 absences.append((result.mark, item.placement))
-    if inserted:
+    if created:
         try:
             with savepoint():
                 db.session.flush()
         except IntegrityError as exc:
-            raise BatchClash("a session of the batch was marked by someone else at the same moment") from exc
+            raise BatchClash("a session of the batch was marked by someone else at the same moment", created) from exc
     for mark, placement in absences:
         attendance_alerts.mark_recorded(mark, placement, now=now)
     return results

@@ -24,6 +24,7 @@ from sqlalchemy import Label, Select, and_, case, func, select
 
 from shared.attendance_codes import ATTENDED_KINDS, UNACCEPTED_REASONS, AbsenceReason, MarkKind
 from shared.clock import school_zone
+from shared.csv_safety import spreadsheet_safe
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
@@ -119,10 +120,6 @@ def _local(moment: datetime) -> datetime: ...
 def _local(moment: None) -> None: ...
 def _local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(school_zone()) if moment is not None else None
-
-
-def day_in_words(day: date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
 # --- today ---------------------------------------------------------------------------------------------------------
@@ -536,13 +533,6 @@ def export_comment(
     return "; ".join(parts)
 
 
-def _cell(value: object) -> str:
-    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) is made plain with a leading quote:
-    the comment carries a provider's own words into the school's MIS."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_csv(school_id: uuid.UUID, start: date, end: date) -> Iterator[str]:
     """The CSV, a few rows at a time: one query, read in batches, so a year for every pupil never sits in memory."""
     buffer = io.StringIO()
@@ -556,9 +546,11 @@ def export_csv(school_id: uuid.UUID, start: date, end: date) -> Iterator[str]:
                 row.day.isoformat(),
                 row.session,
                 row.code,
-                _cell(row.provider),
+                spreadsheet_safe(row.provider),
                 row.late_minutes if row.late_minutes is not None else "",
-                _cell(export_comment(row.kind, row.late_minutes, row.reason, row.reason_text, row.amended_because)),
+                spreadsheet_safe(
+                    export_comment(row.kind, row.late_minutes, row.reason, row.reason_text, row.amended_because)
+                ),
             ]
         )
         if written % 500 == 0:

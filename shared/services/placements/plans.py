@@ -43,6 +43,7 @@ from shared.notifications import tell_role
 from shared.roles import HEADTEACHER
 from shared.services.errors import RuleBroken
 from shared.services.providers.approval import is_approved
+from shared.text import checked
 from shared.uploads.pipeline import StoredUpload, store_upload
 
 LEGAL_BASIS_LABELS = {
@@ -157,10 +158,7 @@ def _approved_profile(school_id: uuid.UUID, provider_id: object) -> ProviderProf
 
 
 def _text(value: str | None, message: str, name: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise RuleBroken(message, name)
-    return value
+    return checked(value, name, required=message)
 
 
 def _check_plan(plan: PlacementPlan, profile: ProviderProfile) -> list[ProviderSite]:

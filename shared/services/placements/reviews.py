@@ -33,6 +33,7 @@ from shared.services.attendance.marks import attendance_percent
 from shared.services.errors import RuleBroken
 from shared.services.placements import incidents
 from shared.services.placements.plans import END_DESTINATIONS, mark_ended
+from shared.text import checked
 
 # A review is flagged "Due" this many days before its date (the policy: reviews at least every 6-8 weeks).
 DUE_SOON_DAYS = 7
@@ -184,12 +185,7 @@ class ReviewRecord:
 
 
 def _text(value: str | None, field_name: str, message: str | None = None, limit: int = MAX_TEXT) -> str | None:
-    value = (value or "").strip() or None
-    if value is None and message:
-        raise RuleBroken(message, field_name)
-    if value and len(value) > limit:
-        raise RuleBroken(f"Keep this to {limit} characters or fewer", field_name)
-    return value
+    return checked(value, field_name, required=message, limit=limit)
 
 
 def record_review(

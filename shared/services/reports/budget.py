@@ -38,6 +38,7 @@ from cachetools import TTLCache
 from sqlalchemy import and_, or_, select
 
 from shared import audit
+from shared.display import pounds
 from shared.extensions import db
 from shared.models import ApBudget, HeadteacherDecision, Organisation, Placement, PlacementStatus, User, utcnow
 from shared.models.pupil import WEEKDAYS
@@ -69,15 +70,6 @@ def year_bounds(year_starting: int) -> tuple[date, date]:
 
 def year_label(year_starting: int) -> str:
     return f"{year_starting} to {year_starting + 1}"
-
-
-def pounds(pence: int | None) -> str:
-    """£85,000.50, or £85,000 when there are no pence."""
-    if pence is None:
-        return ""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}" + (f".{part:02d}" if part else "")
 
 
 # --- entering a budget ----------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 
 from shared.attendance_codes import ATTENDING_CODE, LegalBasis
+from shared.csv_safety import spreadsheet_safe
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
@@ -107,13 +108,6 @@ STATUS_LABELS = {
 def school_year_start(today: date) -> date:
     """1 September of the school year `today` is in."""
     return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-
-
-def spreadsheet_safe(value: object) -> str:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) is made plain with a leading quote: names and
-    settings are typed by people, and the file goes into the school's MIS and spreadsheets."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

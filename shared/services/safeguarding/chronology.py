@@ -16,11 +16,13 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
 from shared.clock import local_now
+from shared.csv_safety import spreadsheet_safe
+from shared.display import day_words
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
@@ -73,10 +75,6 @@ def _words(code: str | None, labels: dict[str, str]) -> str:
 
 def _join(*parts: str | None) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())
-
-
-def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
@@ -225,7 +223,7 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         summary = _join(f"{_words(i.incident_type, INCIDENT_TYPES)} ({', '.join(flags)}):", i.description)
         add(i.occurred_at, "Serious incident", summary, i.reported_by_id, organisations.get(i.provider_id))
     for a in alerts:
-        session = f"{_day(a.day)}, {SESSIONS.get(a.session, a.session)} session"
+        session = f"{day_words(a.day)}, {SESSIONS.get(a.session, a.session)} session"
         if a.kind == "absence":
             reason = REASON_LABELS.get(a.reason, _words(a.reason, {})) if a.reason else None
             summary = _join(f"Absent without authorisation, {session}.", f"Reason given: {reason}." if reason else None)
@@ -253,13 +251,7 @@ def _names(model: type[User] | type[Organisation], ids: Iterable[uuid.UUID | Non
 def when_in_words(moment: datetime) -> str:
     """On the school's clock, e.g. 'Monday 30 November 2026 at 10:30'."""
     local = local_now(moment)
-    return f"{_day(local.date())} at {local:%H:%M}"
-
-
-def _csv_cell(text: str | None) -> str:
-    """Spreadsheets run a cell starting with = + - @ (or a tab or CR) as a formula: a quote in front keeps it text."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return f"{day_words(local.date())} at {local:%H:%M}"
 
 
 def as_csv(entries: list[Entry]) -> str:
@@ -271,10 +263,10 @@ def as_csv(entries: list[Entry]) -> str:
         writer.writerow(
             [
                 local_now(e.when).strftime("%Y-%m-%d %H:%M"),
-                _csv_cell(e.kind),
-                _csv_cell(e.summary),
-                _csv_cell(e.who),
-                _csv_cell(e.organisation),
+                spreadsheet_safe(e.kind),
+                spreadsheet_safe(e.summary),
+                spreadsheet_safe(e.who),
+                spreadsheet_safe(e.organisation),
             ]
         )
     return buffer.getvalue()
@@ -349,7 +341,7 @@ def as_pdf(entries: list[Entry], pupil: Pupil, *, printed_by: str, printed_at: d
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    printed = f"Printed {_day(local_now(printed_at).date())} by {printed_by}"
+    printed = f"Printed {day_words(local_now(printed_at).date())} by {printed_by}"
     details = (
         f"{pupil.full_name}   Date of birth: {pupil.date_of_birth.day} {pupil.date_of_birth:%B %Y}   UPN: {pupil.upn}"
     )

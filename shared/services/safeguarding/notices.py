@@ -27,7 +27,6 @@ from sqlalchemy import ColumnElement, or_, select
 
 from shared import audit, roles
 from shared.clock import local_now, school_zone
-from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -44,8 +43,9 @@ from shared.models import (
 from shared.notifications import in_app, tell_role
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
+from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
-from shared.uploads.pipeline import store_upload
+from shared.text import checked
 
 NOTICE_KINDS: dict[str, str] = {
     "operation_encompass": "Operation Encompass notice",
@@ -129,12 +129,7 @@ def placements_to_share_with(pupil: Pupil) -> list[Placement]:
 
 
 def _text(value: str | None, message: str | None, field_name: str, limit: int = MAX_TEXT) -> str | None:
-    value = (value or "").strip() or None
-    if value is None and message:
-        raise RuleBroken(message, field_name)
-    if value is not None and len(value) > limit:
-        raise RuleBroken(f"Keep this to {limit} characters or fewer", field_name)
-    return value
+    return checked(value, field_name, required=message, limit=limit)
 
 
 def expiry_moment(day: date) -> datetime:
@@ -221,27 +216,15 @@ def share(
             if content is not None:
                 # One encrypted copy per provider's notice, each bound to its own row (purpose), so a provider's
                 # key to its file opens nothing else.
-                file_id = uuid.uuid4()
-                stored = uploads.enter_context(
-                    store_upload(
+                files[notice.id] = uploads.enter_context(
+                    stored_safeguarding_file(
                         io.BytesIO(content),
                         draft.filename or "",
-                        organisation_id=school.id,
-                        encrypt_purpose=file_purpose(file_id),
+                        school_id=school.id,
+                        by=by,
+                        notice_id=notice.id,
+                        uploaded_at=now,
                     )
-                )
-                files[notice.id] = SafeguardingFile(
-                    id=file_id,
-                    notice_id=notice.id,
-                    school_id=school.id,
-                    storage_key=stored.key,
-                    key_id=keyring().current,
-                    display_name=stored.display_name,
-                    content_type=stored.content_type,
-                    size_bytes=stored.size,
-                    virus_scanned=stored.virus_scanned,
-                    uploaded_by_id=by.id,
-                    uploaded_at=now,
                 )
         untold: list[Organisation] = []
         for notice in notices:
@@ -281,11 +264,6 @@ def attachment_of(notice: Notice) -> SafeguardingFile | None:
 def record_opened(notice: Notice, *, by: User) -> None:
     """Every view of a notice is logged (special category data), against the organisation of whoever opened it."""
     audit.record("notice.opened", organisation=by.organisation, obj=notice, actor=by)
-    db.session.commit()
-
-
-def record_download(notice: Notice, *, by: User) -> None:
-    audit.record("notice.attachment_downloaded", organisation=by.organisation, obj=notice, actor=by)
     db.session.commit()
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from shared.clock import local_now
+from shared.display import date_words
 from shared.extensions import db
 from shared.models import SchoolTerm
 
@@ -31,10 +32,6 @@ class Period:
     def key(self) -> str:
         """How the period is named in a URL (?period=2026-09-01)."""
         return self.start.isoformat()
-
-
-def _words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def halves(term: SchoolTerm) -> list[Period]:
@@ -102,9 +99,9 @@ class PeriodChoice:
 def choices(periods: list[Period], today: date) -> list[PeriodChoice]:
     """What the period chooser offers: each half-term that has started (newest first), then the school year."""
     started = [p for p in periods if p.start <= today]
-    offered = [PeriodChoice(p, f"{p.name} ({_words(p.start)} to {_words(p.end)})") for p in reversed(started)]
+    offered = [PeriodChoice(p, f"{p.name} ({date_words(p.start)} to {date_words(p.end)})") for p in reversed(started)]
     year = school_year_of(today)
-    offered.append(PeriodChoice(year, f"The whole school year ({_words(year.start)} to {_words(year.end)})"))
+    offered.append(PeriodChoice(year, f"The whole school year ({date_words(year.start)} to {date_words(year.end)})"))
     return offered
 
 
