@@ -64,7 +64,7 @@ lint: install ## ruff check and format check
 types: install ## Type-check shared/ strictly (mypy, settings in pyproject.toml)
 	$(BIN)/mypy
 
-check: lint ## lint, then the import contracts in pyproject.toml (lint-imports); CI runs this before the tests
+check: lint types ## lint, types (mypy strict on shared/), then the import contracts (lint-imports); CI runs this first
 	$(BIN)/lint-imports --no-cache --no-logo
 
 format: install ## Format the code with ruff

@@ -276,12 +276,17 @@ PATHS = {
                 "Each session has one mark. Sending the same mark again changes nothing (status 'unchanged'). "
                 "A different mark for a session that already has one needs an amendment_reason, otherwise the "
                 "answer is 409. If any item is invalid the answer is 422 with every problem, and nothing is saved. "
+                "If another request marks the same sessions at the same moment the batch is tried once more; should "
+                "that clash too, the answer is 409 naming each session taken, and nothing is saved. "
                 "Past school days are accepted; a mark sent after the session's deadline is recorded as late."
             ),
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("MarksRequest")}}},
             "responses": {
                 "200": _json("Every mark was recorded (or already was)", "MarksResponse"),
-                "409": _error_response("A session already has a different mark; nothing was saved", "Conflicts"),
+                "409": _error_response(
+                    "A session already has a different mark, or another request was marking it; nothing was saved",
+                    "Conflicts",
+                ),
                 "413": _error_response("The request body is larger than 1 MB"),
                 "422": _error_response("Some items are invalid; nothing was saved", "ItemErrors"),
                 **COMMON_ERRORS,

@@ -15,11 +15,13 @@ from flask import jsonify, request
 from api import bp, current_token, error_response
 from api.openapi import document
 from shared.auth.access import API_TOKEN, PUBLIC, access
+from shared.display import plural
 from shared.models import AttendanceMark, Pupil, utcnow
 from shared.services.attendance import provider_systems
+from shared.services.attendance.batch import BatchEntry, MarkClash, repeated_sessions, save_marks
 from shared.services.attendance.marks import (
+    MarkConflict,
     MarkEntry,
-    PlannedMark,
     deadline,
     expected_sessions,
     local_now,
@@ -41,7 +43,7 @@ def _pupil(pupil: Pupil) -> dict:
     return {"name": pupil.known_as, "year_group": pupil.year_group}
 
 
-def _mark(mark: AttendanceMark | provider_systems.MarkSnapshot) -> dict:
+def _mark(mark: AttendanceMark) -> dict:
     return {
         "mark": mark.kind,
         "late_minutes": mark.late_minutes,
@@ -216,68 +218,79 @@ def _own_placements(items: list) -> dict:
 @bp.post("/marks")
 @access(API_TOKEN)
 def post_marks():
-    """All or nothing: every item is checked, then applied with apply_mark in one transaction. Any invalid item:
-    422 and nothing saved. Any item that would change a different existing mark without an amendment_reason:
-    409 and nothing saved. Sending the same marks again is harmless: they come back "unchanged"."""
+    """All or nothing: every item is checked, then saved with attendance.batch.save_marks (the same as the week grid
+    and the CSV upload) in one transaction. Any invalid item: 422 and nothing saved. Any item that would change a
+    different existing mark without an amendment_reason: 409 and nothing saved; likewise, with each item named, a
+    session that other requests kept marking at the same moment (after one retry). Sending the same marks again is
+    harmless: they come back "unchanged"."""
     items, refusal = _read_marks_body()
     if refusal is not None:
         return refusal
     placements = _own_placements(items)
-    parsed, errors, seen = [], [], {}
+    entries, errors = [], []
     for index, item in enumerate(items):
         try:
-            placement, day, session, entry, why = _parse_item(item, placements)
+            entries.append(BatchEntry(index, *_parse_item(item, placements)))
         except _ItemProblem as problem:
             errors.append({"index": index, "field": problem.field, "message": str(problem)})
-            continue
-        key = (placement.id, day, session)
-        if key in seen:
-            errors.append(
-                {"index": index, "field": "session", "message": f"This session is also item {seen[key]}: send it once"}
-            )
-            continue
-        seen[key] = index
-        parsed.append((index, placement, day, session, entry, why))
-    if errors:
-        return _refuse_items(errors)
-
-    planned = [PlannedMark(placement, day, session, entry, why) for _, placement, day, session, entry, why in parsed]
-    outcomes = provider_systems.keep_all_or_nothing(planned, source="api", now=utcnow())
-    if outcomes is None:
-        return error_response(409, "Nothing was saved: these sessions are being marked by someone else. Try again.")
-    results, conflicts = [], []
-    for (index, placement, day, session, _, _), outcome in zip(parsed, outcomes, strict=True):
-        ref = {"index": index, "placement_id": str(placement.id), "date": day.isoformat(), "session": session}
-        if isinstance(outcome, provider_systems.Conflict):
-            conflicts.append({**ref, "message": outcome.message, "existing": _mark(outcome.existing)})
-        elif isinstance(outcome, RuleBroken):
-            errors.append(
-                {"index": index, "field": FIELD_NAMES.get(outcome.field, outcome.field), "message": str(outcome)}
-            )
-        else:
-            results.append(
-                {**ref, "status": outcome.status, "code": outcome.code, "submitted_late": outcome.submitted_late}
-            )
-    if errors:
-        return _refuse_items(errors)
-    if conflicts:
-        return error_response(
-            409,
-            f"Nothing was saved: {_count(len(conflicts), 'session')} already "
-            f"{'has' if len(conflicts) == 1 else 'have'} a different mark. To change a mark, send it again with an "
-            "amendment_reason.",
-            conflicts=conflicts,
+    for repeat, first in repeated_sessions(entries):
+        errors.append(
+            {"index": repeat.key, "field": "session", "message": f"This session is also item {first}: send it once"}
         )
-    return jsonify(results=results)
+        entries.remove(repeat)
+    if errors:
+        return _refuse_items(sorted(errors, key=lambda e: e["index"]))
 
+    result = save_marks(entries, by=None, source="api", now=utcnow())
+    by_index = {entry.key: entry for entry in entries}
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    def ref(index: int) -> dict:
+        entry = by_index[index]
+        return {
+            "index": index,
+            "placement_id": str(entry.placement.id),
+            "date": entry.day.isoformat(),
+            "session": entry.session,
+        }
+
+    if result.ok:
+        return jsonify(
+            results=[
+                {
+                    **ref(index),
+                    "status": outcome.outcome.value,
+                    "code": outcome.mark.code,
+                    "submitted_late": outcome.mark.submitted_late,
+                }
+                for index, outcome in result.results
+            ]
+        )
+    conflicts = [
+        {**ref(index), "message": str(problem), "existing": _mark(problem.existing) if problem.existing else None}
+        for index, problem in result.problems
+        if isinstance(problem, MarkConflict | MarkClash)
+    ]
+    errors = [
+        {"index": index, "field": FIELD_NAMES.get(problem.field, problem.field), "message": str(problem)}
+        for index, problem in result.problems
+        if not isinstance(problem, MarkConflict | MarkClash)
+    ]
+    if errors:
+        return _refuse_items(errors)
+    if result.clashed:
+        message = "Nothing was saved: these sessions are being marked by someone else. Try again."
+    else:
+        message = (
+            f"Nothing was saved: {plural(len(conflicts), 'session')} already "
+            f"{'has' if len(conflicts) == 1 else 'have'} a different mark. To change a mark, send it again with an "
+            "amendment_reason."
+        )
+    return error_response(409, message, conflicts=conflicts)
 
 
 def _refuse_items(errors: list):
-    """Nothing was saved (the items were refused before any was applied, or keep_all_or_nothing rolled back)."""
+    # Nothing to roll back: the items were refused before any was applied, or save_marks rolled back.
     marks = len({e["index"] for e in errors})
     return error_response(
-        422, f"Nothing was saved: {_count(marks, 'mark')} {'has' if marks == 1 else 'have'} problems.", errors=errors
+        422, f"Nothing was saved: {plural(marks, 'mark')} {'has' if marks == 1 else 'have'} problems.", errors=errors
     )

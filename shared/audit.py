@@ -16,12 +16,12 @@ import itertools
 import json
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, event, select, update
+from sqlalchemy.orm import Session, UOWTransaction
 
 from shared.extensions import db
 from shared.models import AuditChainHead, AuditEvent, Organisation, User, utcnow
@@ -185,20 +185,25 @@ def event_hash(row: AuditEvent, prev_hash: str) -> str:
 
 
 @event.listens_for(Session, "before_flush")
-def _chain_new_events(session: Session, _flush_context, _instances) -> None:
+def _chain_new_events(session: Session, _flush_context: UOWTransaction, _instances: object) -> None:
     new = [obj for obj in session.new if isinstance(obj, AuditEvent)]
     if not new:
         return
     with session.no_autoflush:
         # Take the head's lock first (an UPDATE locks the row on PostgreSQL and takes SQLite's write lock), then read.
-        locked = session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq))
+        # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed to return the base Result.
+        locked = cast(
+            CursorResult[Any],
+            session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq)),
+        )
         head = session.get(AuditChainHead, 1, populate_existing=True) if locked.rowcount else None
         if head is None:
             head = AuditChainHead(id=1, seq=0, hash=GENESIS)
             session.add(head)
         for row in sorted(new, key=lambda e: getattr(e, "_chain_order", -1)):
             if row.created_at is None:
-                row.created_at = utcnow()
+                # Mapped[datetime] is the stored value; an event built without one has None until the INSERT.
+                row.created_at = utcnow()  # type: ignore[unreachable]
             row.seq = head.seq + 1
             row.prev_hash = head.hash
             row.hash = event_hash(row, head.hash)
@@ -221,6 +226,7 @@ def verify(batch: int = 2000) -> Verification:
     """Walk the chain from the first event: each must follow the one before (no gap), link to its hash, and hash
     to what it stores; the head must name the last. Reads in batches, so a long log needs little memory."""
     before_chain = db.session.scalar(select(db.func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
+    assert before_chain is not None  # COUNT(*) always returns a row
     expected_seq, prev = 1, GENESIS
     checked = 0
     while True:

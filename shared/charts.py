@@ -344,7 +344,9 @@ def draw_bar_chart(
     pdf.set_xy(left, top + drawing.height / scale)
 
 
-def _pdf_shape(pdf: Any, shape: Box | Rule | Words, left: float, top: float, scale: float, encode) -> None:
+def _pdf_shape(
+    pdf: Any, shape: Box | Rule | Words, left: float, top: float, scale: float, encode: Callable[[str], str]
+) -> None:
     if isinstance(shape, Box):
         pdf.set_fill_color(*_rgb(shape.fill))
         x, y = left + shape.x / scale, top + shape.y / scale

@@ -55,6 +55,7 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException("No account with two-step sign-in has that e-mail address.")
         if user.totp_secret != current_app.config["DEMO_TOTP_SECRET"]:
             raise click.ClickException("That account does not use the demo secret.")
+        assert user.totp_secret is not None  # mfa_enabled: the account has a secret
         click.echo(pyotp.TOTP(user.totp_secret).now())
 
     @app.cli.command("create-school")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import uuid
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
-from sqlalchemy import Text, TypeDecorator
+from sqlalchemy import Dialect, Text, TypeDecorator
 
 PREFIX = "sg1"
 FILE_MAGIC = b"APSG1"  # stored files: magic, key id length, key id, nonce, ciphertext and tag
@@ -91,7 +92,8 @@ def init_crypto(app: Flask) -> None:
 
 
 def keyring() -> KeyRing:
-    return current_app.extensions["keyring"]
+    ring: KeyRing = current_app.extensions["keyring"]
+    return ring
 
 
 def _b64(data: bytes) -> str:
@@ -141,26 +143,26 @@ def decrypt_bytes(blob: bytes, purpose: str) -> bytes:
     return keyring().decrypt(kid, nonce, ciphertext, purpose)
 
 
-def file_purpose(file_id) -> str:
+def file_purpose(file_id: uuid.UUID) -> str:
     """Associated data for a stored safeguarding file: bound to its row, so files cannot be swapped between rows."""
     return f"SafeguardingFile:{file_id}"
 
 
-class EncryptedText(TypeDecorator):
+class EncryptedText(TypeDecorator[str]):
     """A text column stored as AES-GCM ciphertext under the current key, read back as text. `purpose` is bound to
     the ciphertext (associated data), so a value moved to another column fails to decrypt."""
 
     impl = Text
     cache_ok = True
 
-    def __init__(self, purpose: str):
+    def __init__(self, purpose: str) -> None:
         super().__init__()
         self.purpose = purpose
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else encrypt_text(value, self.purpose)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else decrypt_text(value, self.purpose)
 
 

@@ -7,9 +7,10 @@ A live client slots in behind `DbsUpdateService` and `dbs_client_from_config`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared.models import DbsCheckResult
 
@@ -41,7 +42,7 @@ class FakeDbsUpdateService:
         return self.ANSWERS.get(request.certificate_number[-1:], DbsCheckResult.BLANK_NO_NEW_INFO)
 
 
-def dbs_client_from_config(config) -> DbsUpdateService:
+def dbs_client_from_config(config: Mapping[str, Any]) -> DbsUpdateService:
     kind = config.get("DBS_CLIENT", "fake")
     if kind == "fake":
         return FakeDbsUpdateService()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from flask import current_app, has_request_context
 from pypdf import PdfWriter
@@ -62,7 +63,8 @@ DEMO_PROVIDER_USERS = [
     ("dsl", "DSL", ["provider_dsl"]),
     ("staff", "Staff member", ["provider_staff"]),
 ]
-DEMO_PUPILS = [  # (first, last, dob, year, provider index or None, extra fields)
+DEMO_PUPILS: list[tuple[str, str, date, str, int | None, dict[str, Any]]] = [
+    # (first, last, dob, year, provider index or None, extra fields)
     (
         "Jamie",
         "Taylor",
@@ -177,6 +179,7 @@ def _demo_agreements(school: Organisation, providers: list[Organisation]) -> Non
     from shared.services.agreements import terms as agreements
 
     ap_lead = db.session.scalar(select(User).where(User.email == "ap.lead@demo-academy.example"))
+    assert ap_lead is not None  # made by seed_demo before this
     year = school_today().year if school_today().month >= 9 else school_today().year - 1
     for provider, per_session in zip(providers, (4500, 3800), strict=True):
         terms = agreements.AgreementTerms(
@@ -220,6 +223,7 @@ def _demo_safeguarding(school: Organisation, northside: Organisation, placement:
 
     school_dsl = accounts.find_user_by_email("dsl@demo-academy.example")
     northside_dsl = accounts.find_user_by_email("dsl@northside.example")
+    assert school_dsl is not None and northside_dsl is not None  # made by seed_demo before this
     policy = safeguarding_policies.upload_policy(
         school, _demo_pdf("Child protection and safeguarding policy"), "Child protection policy 2026.pdf", by=school_dsl
     )
@@ -284,6 +288,9 @@ def _demo_calendar(school: Organisation) -> None:
 
 
 def _demo_placement(school: Organisation, provider: Organisation, pupil: Pupil, serial: int) -> Placement:
+    headteacher = accounts.find_user_by_email("headteacher@demo-academy.example")
+    assert headteacher is not None  # made by seed_demo before this
+    assert provider.provider_profile is not None  # seed_demo makes one with each provider
     today = school_today()
     start = today - timedelta(days=today.weekday() + 21)  # a Monday three weeks ago
     placement = Placement(
@@ -308,7 +315,7 @@ def _demo_placement(school: Organisation, provider: Organisation, pupil: Pupil, 
         consulted_parents=True,
         headteacher_decision=HeadteacherDecision.AGREED,
         headteacher_decided_at=utcnow(),
-        headteacher_decided_by_id=accounts.find_user_by_email("headteacher@demo-academy.example").id,
+        headteacher_decided_by_id=headteacher.id,
         parents_notified_on=start - timedelta(days=7),
         parents_notified_how="Meeting at school",
         la_informed_on=start - timedelta(days=7),
@@ -379,16 +386,18 @@ RIVERSIDE = {
 }
 
 
-def _complete_provider(provider: Organisation, school: Organisation, about: dict) -> None:
+def _complete_provider(provider: Organisation, school: Organisation, about: dict[str, str]) -> None:
     """An approved demo provider: details, a site, contacts, staff, a signed confirmation and every required
     document uploaded through the real pipeline and verified by the right role. Done once."""
     profile = provider.provider_profile
+    assert profile is not None  # seed_demo makes one with each provider
     if profile.provider_type is not None:
         return
     short, domain = about["short"], about["domain"]
     manager = accounts.find_user_by_email(f"manager@{domain}")
     lead = accounts.find_user_by_email("ap.lead@demo-academy.example")
     dsl = accounts.find_user_by_email("dsl@demo-academy.example")
+    assert manager is not None and lead is not None and dsl is not None  # made by seed_demo before this
     today = school_today()
     profile.provider_type = ProviderType.UNREGISTERED_AP.value
     profile.setting_type = about["setting"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from shared.auth.access import SignInRequired, is_safe_next
 from shared.auth.throttle import ThrottleUnavailable, TooManyAttempts
+from shared.display import plural
 from shared.extensions import db
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,9 @@ def layout_for_path(path: str) -> str:
     return "base.html"
 
 
-def render_error(status: int, *, title: str | None = None, body: str | None = None, headers: dict | None = None):
+def render_error(
+    status: int, *, title: str | None = None, body: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[str, int, dict[str, str]]:
     default_title, default_body = MESSAGES.get(status, MESSAGES[500])
     if status == 413:
         limit_mb = request.max_content_length // (1024 * 1024) if request.max_content_length else None
@@ -58,7 +62,7 @@ def render_error(status: int, *, title: str | None = None, body: str | None = No
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SignInRequired)
-    def _sign_in_required(_exc):
+    def _sign_in_required(_exc: SignInRequired) -> ResponseReturnValue:
         reason = g.get("session_ended_reason")
         if reason == "idle":
             flash("You were signed out because you had not done anything for a while. Sign in again.")
@@ -74,7 +78,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(CSRFError)
-    def _csrf(_exc):
+    def _csrf(_exc: CSRFError) -> ResponseReturnValue:
         return render_error(
             400,
             title="This form has expired",
@@ -83,7 +87,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(ThrottleUnavailable)
-    def _throttle_down(_exc):
+    def _throttle_down(_exc: ThrottleUnavailable) -> ResponseReturnValue:
         log.error("throttle.store_unavailable")
         return render_error(
             503,
@@ -93,23 +97,22 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(TooManyAttempts)
-    def _too_many(exc: TooManyAttempts):
+    def _too_many(exc: TooManyAttempts) -> ResponseReturnValue:
         minutes = max(1, round(exc.retry_after / 60))
         return render_error(
             429,
-            body=f"You have made too many attempts. Wait {minutes} minute{'s' if minutes != 1 else ''}, "
-            "then try again.",
+            body=f"You have made too many attempts. Wait {plural(minutes, 'minute')}, then try again.",
             headers={"Retry-After": str(exc.retry_after)},
         )
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         if exc.code is None or exc.code < 400:
             return exc
         return render_error(exc.code)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         if isinstance(exc, HTTPException):
             return _http(exc)
         log.exception("unhandled_error")

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -25,6 +26,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At runtime it is db.Model, the class Flask-SQLAlchemy builds from Base with its own mixins
+# (table names, Model.query). Flask-SQLAlchemy types db.Model as a variable, which mypy cannot take as a base class,
+# so mypy is shown the same thing as a class: Base with Flask-SQLAlchemy's Model mixin.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskSQLAlchemyModel
+
+    class Model(_FlaskSQLAlchemyModel, Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -35,8 +48,11 @@ def begin_transaction_now() -> None:
     SAVEPOINT issued before any write would open (and its RELEASE commit) a transaction of its own, and a batch
     that fails later would keep what came before. PostgreSQL's transaction is already open: nothing to do."""
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+    if connection.dialect.name == "sqlite":
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None  # None only once the connection is closed; this one was just checked out
+        if not driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
 
 
 @contextmanager

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -11,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, PasswordField, RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms import DateField, Form, PasswordField, RadioField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
@@ -60,7 +63,7 @@ def new_password_field(label: str = "Create a password") -> PasswordField:
     )
 
 
-def choices_from(labels: dict) -> list[SelectChoice]:
+def choices_from(labels: Mapping[Any, str]) -> list[SelectChoice]:
     """Choices for radios and checkboxes from a {value: label} mapping, in its order."""
     return [SelectChoice(str(value), label) for value, label in labels.items()]
 
@@ -70,11 +73,11 @@ class RadiosField(RadioField):
 
     widget = GovRadioInput()
 
-    def __init__(self, label: str, *, invalid_message: str = "Select one of the options", **kwargs):
+    def __init__(self, label: str, *, invalid_message: str = "Select one of the options", **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
         self.invalid_message = invalid_message
 
-    def pre_validate(self, form) -> None:
+    def pre_validate(self, form: Form) -> None:
         if self.data not in {choice.value for choice in self.choices or []}:
             raise ValidationError(self.invalid_message)
 
@@ -84,11 +87,11 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = GovCheckboxesInput()
 
-    def __init__(self, label: str, *, invalid_message: str = "Select from the options shown", **kwargs):
+    def __init__(self, label: str, *, invalid_message: str = "Select from the options shown", **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
         self.invalid_message = invalid_message
 
-    def pre_validate(self, form) -> None:
+    def pre_validate(self, form: Form) -> None:
         allowed = {choice.value for choice in self.choices or []}
         if any(value not in allowed for value in self.data or []):
             raise ValidationError(self.invalid_message)
@@ -188,12 +191,14 @@ class DayMonthYearField(DateField):
 
     widget = GovDateInput()
 
-    def __init__(self, label: str, *, invalid_message: str = "Enter a real date, like 27 3 2025", **kwargs):
+    def __init__(
+        self, label: str, *, invalid_message: str = "Enter a real date, like 27 3 2025", **kwargs: Any
+    ) -> None:
         kwargs.setdefault("format", "%d %m %Y")
         super().__init__(label, **kwargs)
         self.invalid_message = invalid_message
 
-    def process_formdata(self, valuelist) -> None:
+    def process_formdata(self, valuelist: list[str]) -> None:
         # The widget redraws exactly three boxes from raw_data, whatever a crafted request sent.
         self.raw_data = (list(valuelist) + ["", "", ""])[:3]
         valuelist = self.raw_data

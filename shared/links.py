@@ -37,4 +37,5 @@ def path_of(link: Link) -> str:
 
 def absolute_url_of(link: Link) -> str:
     """The link as a full URL for an e-mail, from BASE_URL."""
-    return current_app.config["BASE_URL"] + path_of(link)
+    base_url: str = current_app.config["BASE_URL"]
+    return base_url + path_of(link)

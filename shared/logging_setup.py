@@ -9,7 +9,7 @@ import secrets
 import sys
 import time
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -46,7 +46,7 @@ def init_logging(app: Flask) -> None:
         g.request_started = time.perf_counter()
 
     @app.after_request
-    def _finish(response):
+    def _finish(response: Response) -> Response:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         request_log.info(
             "request",

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request, url_for
 from flask_login import current_user
 
+from shared.auth.access import declarations
 from shared.models import OrganisationKind
 
 
@@ -31,7 +33,7 @@ class Menu:
     def __init__(self, name: str, kind: OrganisationKind, items: list[MenuItem]) -> None:
         self.name, self.kind, self.items = name, kind, items
 
-    def _cache(self) -> dict:
+    def _cache(self) -> dict[str, Any]:
         cache = current_app.extensions.get(self.name)
         if cache is None:
             cache = {"hrefs": {item.endpoint: url_for(item.endpoint) for item in self.items}, "visible": {}}
@@ -40,10 +42,10 @@ class Menu:
 
     def items_for(self, roles: frozenset[str]) -> list[MenuItem]:
         """The items someone on this side with these roles sees, in order."""
-        visible = self._cache()["visible"]
+        visible: dict[frozenset[str], list[MenuItem]] = self._cache()["visible"]
         items = visible.get(roles)
         if items is None:
-            registry = current_app.extensions["access"]
+            registry = declarations()
 
             def can_open(endpoint: str) -> bool:
                 return registry[endpoint].allows(self.kind, roles)

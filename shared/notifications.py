@@ -8,6 +8,7 @@ back-off on failure, and is run by the worker or `flask --app wsgi deliver-outbo
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -48,7 +49,7 @@ def people_with_role(organisation: Organisation, role: str) -> list[User]:
     )
 
 
-def in_app(organisation_id, user_id, *, text: str, link: Link) -> Notification:
+def in_app(organisation_id: uuid.UUID, user_id: uuid.UUID, *, text: str, link: Link) -> Notification:
     """An in-app notification for one person, added to the current transaction."""
     notification = Notification(organisation_id=organisation_id, user_id=user_id, text=text, link=path_of(link))
     db.session.add(notification)

@@ -20,7 +20,7 @@ import socket
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any, TypedDict
 
 CHUNK_SIZE = 64 * 1024
 # A reply is one short line; anything longer is not clamd talking.
@@ -87,7 +87,7 @@ class Scanner:
             return False
         return True
 
-    def scan(self, fileobj: BinaryIO) -> ScanResult:
+    def scan(self, fileobj: IO[bytes]) -> ScanResult:
         """Scan `fileobj` from its current position to its end. It is not rewound afterwards.
 
         Raises ScannerUnavailable when there is no verdict; an error reading `fileobj` itself propagates as is."""
@@ -178,9 +178,14 @@ def _parse_scan_reply(reply: str) -> ScanResult:
     raise ScannerUnavailable(f"unexpected reply from clamd: {reply!r}")
 
 
+class _Timeouts(TypedDict):
+    connect_timeout: float
+    timeout: float
+
+
 def scanner_from_config(config: Mapping[str, Any]) -> Scanner | None:
     """The configured scanner: CLAMD_SOCKET, else CLAMD_HOST (and CLAMD_PORT); None when neither is set."""
-    timeouts = {
+    timeouts: _Timeouts = {
         "connect_timeout": float(config.get("CLAMD_CONNECT_TIMEOUT") or DEFAULT_CONNECT_TIMEOUT),
         "timeout": float(config.get("CLAMD_TIMEOUT") or DEFAULT_SCAN_TIMEOUT),
     }

@@ -19,7 +19,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 from urllib.parse import quote
 
 import boto3
@@ -85,7 +85,7 @@ class Storage(ABC):
     the database row stays the source of truth for both."""
 
     @abstractmethod
-    def save(self, key: str, fileobj: BinaryIO, *, content_type: str, download_name: str) -> None:
+    def save(self, key: str, fileobj: IO[bytes], *, content_type: str, download_name: str) -> None:
         """Store fileobj (from its current position) under key; all or nothing."""
 
     @abstractmethod
@@ -129,7 +129,7 @@ class LocalStorage(Storage):
             raise ValueError(f"invalid storage key: {key!r}")
         return path
 
-    def save(self, key: str, fileobj: BinaryIO, *, content_type: str, download_name: str) -> None:
+    def save(self, key: str, fileobj: IO[bytes], *, content_type: str, download_name: str) -> None:
         path = self._path(key)
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -221,7 +221,7 @@ class _FullReads:
     non-seekable stream with full reads gives one bounded path: at most max_in_memory_upload_chunks parts in
     memory, whatever the caller passes."""
 
-    def __init__(self, fileobj: BinaryIO) -> None:
+    def __init__(self, fileobj: IO[bytes]) -> None:
         self._fileobj = fileobj
 
     def readable(self) -> bool:
@@ -230,7 +230,7 @@ class _FullReads:
     def seekable(self) -> bool:
         return False
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             # s3transfer only does this once the threshold read came back short, i.e. at the end of the stream.
             return self._fileobj.read()
@@ -280,7 +280,7 @@ class S3Storage(Storage):
             )
         self.client = client
 
-    def save(self, key: str, fileobj: BinaryIO, *, content_type: str, download_name: str) -> None:
+    def save(self, key: str, fileobj: IO[bytes], *, content_type: str, download_name: str) -> None:
         extra_args = {
             "ServerSideEncryption": self.server_side_encryption,
             "ContentType": _check_content_type(content_type),
@@ -298,7 +298,9 @@ class S3Storage(Storage):
     def open(self, key: str) -> BinaryIO:
         """The StreamingBody of the object: read(n) / iter_chunks(), then close()."""
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"]
+            # botocore's StreamingBody: the file-like reads (read, close) that BinaryIO names
+            body: BinaryIO = self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"]
+            return body
         except _BOTO_ERRORS as exc:
             if _is_not_found(exc):
                 raise ObjectNotFound(key) from exc

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-from huey import RedisHuey, SqliteHuey, crontab
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from shared.config import INSTANCE_PATH
 
 
-def _make_huey():
+def _make_huey() -> Huey:
     url = os.environ.get("REDIS_URL")
     if url:
         return RedisHuey("ap-portal", url=url)

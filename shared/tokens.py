@@ -32,7 +32,8 @@ def make_token(purpose: str, object_id: str) -> str:
 
 def read_token(purpose: str, token: str) -> str:
     try:
-        return _serializer(purpose).loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
+        object_id: str = _serializer(purpose).loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
+        return object_id
     except SignatureExpired as exc:
         raise TokenError(TokenProblem.EXPIRED) from exc
     except BadSignature as exc:

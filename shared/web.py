@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import flash
 from flask_login import current_user
@@ -18,7 +18,10 @@ from shared.passwords import PasswordRejected
 from shared.services.accounts.people import deactivate_user, invite
 from shared.services.errors import RuleBroken
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 MAIL_FAILED = "The e-mail could not be sent, so nothing was saved. Try again later."
 

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -800,3 +801,26 @@ def new_browser(app):
 
 def html(response) -> str:
     return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def clashing(monkeypatch):
+    """clashing(n): the next n batches of marks (attendance.marks.apply_marks) miss the marks already recorded
+    when they look for them, as if another request inserted each one between the batch's lookup and its insert, so
+    each of those batches clashes (BatchClash). Every other lookup, and those after the n, are the real ones."""
+    from shared.services.attendance import marks
+
+    real = marks.marks_for
+
+    def clash(times: int) -> None:
+        left = [times]
+
+        def blind(*args, **kwargs):
+            if left[0] > 0 and sys._getframe(1).f_code.co_name == "apply_marks":  # not the pages' own lookups
+                left[0] -= 1
+                return {}
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(marks, "marks_for", blind)
+
+    return clash

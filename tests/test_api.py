@@ -451,3 +451,21 @@ def test_the_cli_prints_a_token_that_works_and_refuses_other_accounts(app, world
     assert app.test_client().get("/api/v1/sessions", headers=_auth(token)).status_code == 401
     again = runner.invoke(args=["api-token", "revoke", token[:12]])
     assert again.exit_code != 0 and "already revoked" in again.output
+
+
+@freeze_time("2026-11-30 15:30:00")
+def test_sessions_marked_by_someone_else_at_the_same_moment_twice_are_named_in_a_409(app, setting, clashing):
+    client = app.test_client()
+    _post(client, setting["token"], [_item(setting["placement"])])
+    clashing(2)
+    response = _post(client, setting["token"], [_item(setting["placement"], session="PM"), _item(setting["placement"])])
+    assert response.status_code == 409
+    error = response.json["error"]
+    assert error["code"] == "conflict" and "being marked by someone else" in error["message"]
+    (item,) = error["conflicts"]
+    assert (item["index"], item["session"], item["existing"]["code"]) == (1, "AM", "B")
+    assert "by someone else at the same moment" in item["message"]
+    assert [m.session for m in _marks(app)] == ["AM"]
+    clashing(1)  # once only: the batch is run again and goes through
+    response = _post(client, setting["token"], [_item(setting["placement"], session="PM"), _item(setting["placement"])])
+    assert [r["status"] for r in response.json["results"]] == ["created", "unchanged"]

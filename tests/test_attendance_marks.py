@@ -142,3 +142,46 @@ def test_a_batch_that_is_rolled_back_leaves_no_marks(app, world):
             apply_mark(db.session.get(Placement, placement_id), MONDAY, "AM", MarkEntry.parse("present"), by=None)
         db.session.rollback()
         assert db.session.query(AttendanceMark).count() == 0
+
+
+# --- a batch that clashes with another request ---------------------------------------------------------------------
+
+
+def _batch(app, placement_id, sessions, **kwargs):
+    from shared.services.attendance.batch import BatchEntry, save_marks
+
+    with app.app_context():
+        placement = db.session.get(Placement, placement_id)
+        entries = [BatchEntry(s, placement, MONDAY, s, MarkEntry.parse("present")) for s in sessions]
+        result = save_marks(entries, by=None, source="api", **kwargs)
+        return (
+            [(key, r.outcome) for key, r in result.results],
+            [
+                (key, type(p).__name__, str(p), p.existing.code if getattr(p, "existing", None) else None)
+                for key, p in result.problems
+            ],
+        )
+
+
+@freeze_time("2026-11-30 15:30:00")
+def test_a_batch_that_clashes_once_is_run_again_and_finds_the_other_mark(app, placed, clashing):
+    _mark(app, placed, MONDAY, "AM", MarkEntry.parse("present"))
+    clashing(1)
+    results, problems = _batch(app, placed, ["AM", "PM"])
+    assert problems == [] and results == [("AM", Outcome.UNCHANGED), ("PM", Outcome.CREATED)]
+    with app.app_context():
+        assert db.session.query(AttendanceMark).count() == 2
+
+
+@freeze_time("2026-11-30 15:30:00")
+def test_a_batch_that_clashes_twice_saves_nothing_and_names_the_session_taken(app, placed, clashing):
+    _mark(app, placed, MONDAY, "AM", MarkEntry.parse("present"))
+    clashing(2)
+    results, problems = _batch(app, placed, ["AM", "PM"])
+    assert results == []
+    ((key, kind, message, existing),) = problems  # PM was free: only AM is named
+    assert (key, kind, existing) == ("AM", "MarkClash", "B")
+    assert "was marked for the AM session on Monday 30 November 2026 by someone else at the same moment" in message
+    assert "Nothing was saved" in message
+    with app.app_context():
+        assert [m.session for m in db.session.scalars(select(AttendanceMark))] == ["AM"]

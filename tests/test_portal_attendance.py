@@ -384,3 +384,20 @@ def test_the_template_lists_this_weeks_expected_sessions_with_references(app, wo
     # The template goes straight back in: rows with no mark yet are left for later.
     response = _upload(browser, response.get_data())
     assert "File saved: 0 new marks, 0 changed, 1 already sent" in html(browser.get(response.location))
+
+
+@freeze_time("2026-12-01 15:00:00")
+def test_the_grid_and_the_csv_name_a_session_someone_else_kept_marking_at_the_same_moment(
+    app, browser, northside, clashing
+):
+    ava = northside["placement"]
+    browser.sign_in(northside["staff"])
+    _upload(browser, f"pupil_ref,date,session,mark\n{_ref(ava)},2026-11-30,AM,present\n")
+    clashing(2)
+    page = html(browser.submit("/portal/attendance/week?start=2026-11-30", {_cell(ava, MONDAY, "AM"): "present"}))
+    assert "Ava Example was marked for the AM session on Monday 30 November 2026 by someone else" in page
+    assert f'href="#{_cell(ava, MONDAY, "AM")}"' in page
+    clashing(2)
+    page = html(_upload(browser, f"pupil_ref,date,session,mark\n{_ref(ava)},2026-11-30,AM,present\n"))
+    assert "Row 2: Ava Example was marked for the AM session on Monday 30 November 2026 by someone else" in page
+    assert [m.source for m in _marks(app)] == ["csv"]

@@ -14,8 +14,7 @@ from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
 from shared.services.attendance.marks import local_now
 from shared.services.school_calendar import half_terms
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 
 AGREEMENT_READERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
 
@@ -51,12 +50,4 @@ def download_signed_agreement(agreement_document_id: uuid.UUID):
     document = agreements.signed_copy(agreement_document_id)
     if document is None or document.provider_id != provider.id:
         abort(404)
-
-    return stored_file_response(
-        current_storage(),
-        document.storage_key,
-        display_name=document.display_name,
-        content_type=document.content_type,
-        size=document.size_bytes,
-        before_send=lambda: agreements.record_signed_copy_download(document, organisation=provider, by=current_user),
-    )
+    return audited_download(document, "agreement.document_downloaded", organisation=provider)

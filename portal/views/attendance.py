@@ -24,6 +24,7 @@ from shared import roles
 from shared.attendance_codes import AbsenceReason, MarkKind
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
+from shared.display import day_words, plural
 from shared.models import AttendanceMark, Placement, User
 from shared.services.accounts import directory
 from shared.services.attendance import batch as attendance_import
@@ -57,7 +58,7 @@ def _words(mark: AttendanceMark) -> str:
 
 
 def _day_words(day: date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B')}"
+    return day_words(day, year=False)
 
 
 # --- one session at a time: the day page ---------------------------------------------------------------------------
@@ -322,7 +323,7 @@ def attendance_week():
             conflicts.append(exc)
             return f"{attendance_import.already_marked(exc)}. To change it, give the reason for changes"
 
-        result = attendance_import.apply_all(_grid_entries(form, rows), by=_me(), source="grid", conflict=conflict)
+        result = attendance_import.save_marks(_grid_entries(form, rows), by=_me(), source="grid", conflict=conflict)
         if result.ok:
             flash(_grid_saved(result))
             return redirect(url_for("portal.attendance_week", start=start.isoformat()))
@@ -351,9 +352,9 @@ def _grid_saved(result: attendance_import.BatchResult) -> str:
         return "Nothing to save: no marks were new or changed"
     parts = []
     if created:
-        parts.append(f"{created} new mark{'s' if created != 1 else ''}")
+        parts.append(plural(created, "new mark"))
     if amended:
-        parts.append(f"{amended} mark{'s' if amended != 1 else ''} changed")
+        parts.append(f"{plural(amended, 'mark')} changed")
     return "Week saved: " + " and ".join(parts)
 
 
@@ -387,10 +388,7 @@ def attendance_upload():
                 created = result.count(attendance.Outcome.CREATED)
                 amended = result.count(attendance.Outcome.AMENDED)
                 unchanged = result.count(attendance.Outcome.UNCHANGED)
-                flash(
-                    f"File saved: {created} new mark{'s' if created != 1 else ''}, {amended} changed, "
-                    f"{unchanged} already sent"
-                )
+                flash(f"File saved: {plural(created, 'new mark')}, {amended} changed, {unchanged} already sent")
                 return redirect(url_for("portal.attendance_upload"))
     start = _week_start(None, _today())
     return render_template(

@@ -22,7 +22,7 @@ from shared.models import Concern
 from shared.services.placements.incidents import names_of
 from shared.services.safeguarding import concerns
 from shared.services.safeguarding.concerns import CATEGORIES, ENTRY_KINDS, PROVIDER_STATES, ConcernReport
-from shared.uploads.downloads import safeguarding_file_response
+from shared.uploads.downloads import audited_download
 from shared.web import apply
 
 RAISERS = (roles.PROVIDER_DSL, roles.PROVIDER_STAFF, roles.PROVIDER_MANAGER)  # anyone at the provider can raise one
@@ -234,7 +234,4 @@ def concern_file(concern_id: uuid.UUID, file_id: uuid.UUID):
     row = concerns.file_of(concern, file_id)
     if row is None:
         abort(404)
-    organisation = current_organisation()
-    return safeguarding_file_response(
-        row, before_send=lambda: concerns.record_download(concern, organisation, by=current_user)
-    )
+    return audited_download(row, "concern.attachment_downloaded", organisation=current_organisation(), obj=concern)

@@ -16,7 +16,7 @@ from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.models import EvidenceDocument
 from shared.services.evidence.status import current_documents, evidence_lines, line_for
-from shared.uploads.downloads import evidence_download
+from shared.uploads.downloads import audited_download
 from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload, required_evidence_type
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
@@ -92,4 +92,5 @@ def upload_document(code: str):
 @bp.get("/documents/<uuid:document_id>/download")
 @access(roles={roles.PROVIDER_MANAGER, roles.PROVIDER_DSL})
 def download_document(document_id: uuid.UUID):
-    return evidence_download(own_or_404(EvidenceDocument, document_id))
+    document = own_or_404(EvidenceDocument, document_id)
+    return audited_download(document, "evidence.downloaded", organisation=document.organisation_id)

@@ -19,7 +19,7 @@ from shared.services.placements import lists
 from shared.services.placements.incidents import local
 from shared.services.safeguarding import notices
 from shared.services.safeguarding.notices import CHILD_PRESENT, NOTICE_KINDS
-from shared.uploads.downloads import safeguarding_file_response
+from shared.uploads.downloads import audited_download
 from shared.web import apply
 
 
@@ -91,4 +91,6 @@ def notice_file(notice_id: uuid.UUID):
     if attachment is None:
         flash("There is no document to download for this notice", "error")
         return redirect(url_for("portal.notice_detail", notice_id=notice.id))
-    return safeguarding_file_response(attachment, before_send=lambda: notices.record_download(notice, by=current_user))
+    return audited_download(
+        attachment, "notice.attachment_downloaded", organisation=current_user.organisation, obj=notice
+    )

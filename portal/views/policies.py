@@ -13,8 +13,7 @@ from shared.auth.tenancy import policy_of_my_school_or_404
 from shared.forms import ConfirmForm
 from shared.services.accounts import directory
 from shared.services.safeguarding import policies
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 from shared.web import apply
 
 # The manager sees where things stand; only the DSL confirms.
@@ -65,12 +64,4 @@ def confirm_school_policy(policy_id: uuid.UUID):
 @access(roles=POLICY_READERS)
 def download_school_policy(policy_id: uuid.UUID):
     policy = policy_of_my_school_or_404(policy_id)
-
-    return stored_file_response(
-        current_storage(),
-        policy.storage_key,
-        display_name=policy.display_name,
-        content_type=policy.content_type,
-        size=policy.size_bytes,
-        before_send=lambda: policies.record_download(policy, organisation=current_organisation(), by=current_user),
-    )
+    return audited_download(policy, "policy.downloaded", organisation=current_organisation(), version=policy.version)

@@ -29,8 +29,7 @@ from shared.services.agreements import breaches as compliance_breaches
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
 from shared.services.school_calendar import half_terms
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
 from shared.web import apply
@@ -267,17 +266,7 @@ def download_signed_agreement(provider_id: uuid.UUID, agreement_document_id: uui
         or document.provider_id != profile.organisation_id
     ):
         abort(404)
-
-    return stored_file_response(
-        current_storage(),
-        document.storage_key,
-        display_name=document.display_name,
-        content_type=document.content_type,
-        size=document.size_bytes,
-        before_send=lambda: agreements.record_signed_copy_download(
-            document, organisation=current_organisation(), by=current_user
-        ),
-    )
+    return audited_download(document, "agreement.document_downloaded", organisation=current_organisation())
 
 
 # --- a placement's own terms ----------------------------------------------------------------------------------------

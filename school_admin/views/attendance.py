@@ -19,6 +19,7 @@ from shared import roles
 from shared.attendance_codes import SCHOOL_DECISIONS
 from shared.auth.access import access
 from shared.auth.tenancy import own_or_404
+from shared.display import day_words
 from shared.forms import DayMonthYearField, RadiosField, choices_from
 from shared.models import AttendanceMark, Pupil, utcnow
 from shared.services.accounts import directory
@@ -90,7 +91,7 @@ def attendance_today():
     return render_template(
         "school_admin/attendance/today.html",
         overview=overview.today(_school_id(), day, now),
-        day_words=overview.day_in_words(day),
+        day_words=day_words(day),
         is_today=day == today,
         previous_day=day - timedelta(days=3 if day.weekday() == 0 else 1),
         next_day=day + timedelta(days=3 if day.weekday() == 4 else 1),
@@ -174,8 +175,8 @@ def attendance_percentages():
         pupils=pupils,
         providers=providers,
         below=PERSISTENT_ABSENCE_BELOW,
-        start_words=overview.day_in_words(form.start.data) if form.start.data else "",
-        end_words=overview.day_in_words(form.end.data) if form.end.data else "",
+        start_words=day_words(form.start.data) if form.start.data else "",
+        end_words=day_words(form.end.data) if form.end.data else "",
     )
 
 

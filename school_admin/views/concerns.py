@@ -24,7 +24,7 @@ from shared.services.accounts import directory
 from shared.services.placements.incidents import names_of
 from shared.services.safeguarding import concerns
 from shared.services.safeguarding.concerns import CATEGORIES, DECISIONS, ENTRY_KINDS, REFERRED_TO, SCHOOL_STATES
-from shared.uploads.downloads import safeguarding_file_response
+from shared.uploads.downloads import audited_download
 from shared.web import apply
 
 READERS = (roles.DSL, roles.HEADTEACHER)
@@ -283,7 +283,4 @@ def concern_file(concern_id: uuid.UUID, file_id: uuid.UUID):
         abort(404)
     if not _readable(concern):
         return _not_escalated()
-    school = current_organisation()
-    return safeguarding_file_response(
-        row, before_send=lambda: concerns.record_download(concern, school, by=current_user)
-    )
+    return audited_download(row, "concern.attachment_downloaded", organisation=current_organisation(), obj=concern)

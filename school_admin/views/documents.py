@@ -8,7 +8,7 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.services.evidence.documents import document_of_school_provider
-from shared.uploads.downloads import evidence_download
+from shared.uploads.downloads import audited_download
 
 DOCUMENT_READERS = (roles.AP_LEAD, roles.DSL, roles.HEADTEACHER, roles.SLT)
 
@@ -20,4 +20,4 @@ def download_document(document_id: uuid.UUID):
     document = document_of_school_provider(current_organisation().id, document_id)
     if document is None:
         abort(404)
-    return evidence_download(document)
+    return audited_download(document, "evidence.downloaded", organisation=document.organisation_id)

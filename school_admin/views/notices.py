@@ -27,7 +27,7 @@ from shared.services.placements import lists
 from shared.services.placements.incidents import local
 from shared.services.safeguarding import notices
 from shared.services.safeguarding.notices import CHILD_PRESENT, NOTICE_KINDS, NoticeDraft
-from shared.uploads.downloads import safeguarding_file_response
+from shared.uploads.downloads import audited_download
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
 from shared.web import apply
@@ -230,4 +230,6 @@ def notice_file(notice_id: uuid.UUID):
         return redirect(url_for("school_admin.notice_detail", notice_id=notice.id))
     if attachment.school_id != notice.school_id:
         abort(404)
-    return safeguarding_file_response(attachment, before_send=lambda: notices.record_download(notice, by=current_user))
+    return audited_download(
+        attachment, "notice.attachment_downloaded", organisation=current_user.organisation, obj=notice
+    )

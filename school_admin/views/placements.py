@@ -28,8 +28,7 @@ from shared.models import Organisation, Placement, Pupil
 from shared.services.placements import lists, reviews
 from shared.services.placements import plans as placement_rules
 from shared.services.placements.pupils import YEAR_GROUPS
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
 from shared.web import apply
@@ -492,15 +491,7 @@ def download_risk_assessment(placement_id: uuid.UUID):
     if document is None:
         flash("No risk assessment has been uploaded for this placement yet", "error")
         return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
-
-    return stored_file_response(
-        current_storage(),
-        document.storage_key,
-        display_name=document.display_name,
-        content_type=document.content_type,
-        size=document.size_bytes,
-        before_send=lambda: placement_rules.record_document_download(placement, document, by=current_user),
-    )
+    return audited_download(document, "placement.document_downloaded", organisation=placement.school)
 
 
 # --- ending -------------------------------------------------------------------------------------------------------

@@ -18,8 +18,7 @@ from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
 from shared.forms import RadiosField, choices_from
 from shared.models import ProviderProfile, SchoolPolicy
 from shared.services.safeguarding import policies
-from shared.uploads.downloads import stored_file_response
-from shared.uploads.pipeline import current_storage
+from shared.uploads.downloads import audited_download
 from shared.uploads.reasons import UploadRefused
 from shared.web import apply
 
@@ -93,15 +92,7 @@ def upload_school_policy():
 @access(roles=POLICY_READERS)
 def download_school_policy(policy_id: uuid.UUID):
     policy = own_or_404(SchoolPolicy, policy_id, owner="school_id")
-
-    return stored_file_response(
-        current_storage(),
-        policy.storage_key,
-        display_name=policy.display_name,
-        content_type=policy.content_type,
-        size=policy.size_bytes,
-        before_send=lambda: policies.record_download(policy, organisation=current_organisation(), by=current_user),
-    )
+    return audited_download(policy, "policy.downloaded", organisation=current_organisation(), version=policy.version)
 
 
 # --- the provider's own policy ---------------------------------------------------------------------------------------

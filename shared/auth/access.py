@@ -14,22 +14,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
+from typing import ParamSpec, TypeGuard, TypeVar, cast
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from shared.models import Organisation, OrganisationKind, utcnow
 from shared.roles import mfa_required, roles_for
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class SignInRequired(Exception):
     """Raised for an anonymous request to a signed-in page; the app answers with the sign-in page."""
 
 
-def guard_side(kind: OrganisationKind):
+def guard_side(kind: OrganisationKind) -> Callable[[], Response | None]:
     """Return a before_request hook: signed in, on this side, with MFA passed where it is required."""
 
-    def _guard():
+    def _guard() -> Response | None:
         if not current_user.is_authenticated:
             raise SignInRequired
         if current_user.organisation_kind != kind:
@@ -82,7 +88,9 @@ class _Declared:
     hidden: bool
 
 
-def access(audience: str | None = None, *, roles: Iterable[str] | None = None, hidden: bool = False) -> Callable:
+def access(
+    audience: str | None = None, *, roles: Iterable[str] | None = None, hidden: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Declare, and enforce, who may open a view: `@access(roles={AP_LEAD, DSL})` on a side's view (403 for another
     role on that side, or 404 with `hidden=True`), or `@access(PUBLIC)`, `@access(SIGNED_IN)`, `@access(API_TOKEN)`.
     Put it right under the route decorator."""
@@ -97,16 +105,16 @@ def access(audience: str | None = None, *, roles: Iterable[str] | None = None, h
         raise ValueError("access(): hidden=True only goes with roles=")
     declared = _Declared(audience or ROLES, allowed, hidden)
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         if hasattr(view, "access"):
             raise TypeError(f"{view.__name__} declares its access twice")
 
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             _enforce(declared)
             return view(*args, **kwargs)
 
-        wrapped.access = declared
+        wrapped.access = declared  # type: ignore[attr-defined]  # read back by register_access
         return wrapped
 
     return decorator
@@ -122,7 +130,7 @@ def _enforce(declared: _Declared) -> None:
     if not current_user.is_authenticated:
         raise SignInRequired
     if declared.audience == ROLES:
-        if current_user.organisation_kind != SIDES.get(request.blueprint):
+        if current_user.organisation_kind != SIDES.get(request.blueprint or ""):
             abort(403)
         if declared.roles.isdisjoint(current_user.roles):
             abort(404 if declared.hidden else 403)
@@ -149,34 +157,36 @@ def register_access(app: Flask) -> None:
 
 def declarations() -> dict[str, Declaration]:
     """The app's registry: endpoint -> Declaration."""
-    return current_app.extensions["access"]
+    return cast(dict[str, Declaration], current_app.extensions["access"])
 
 
 def declaration_of(endpoint: str | None) -> Declaration | None:
-    return current_app.extensions["access"].get(endpoint) if endpoint else None
+    return declarations().get(endpoint) if endpoint else None
 
 
 def can_open(endpoint: str) -> bool:
     """May the signed-in person (or an anonymous visitor) open this endpoint? For showing a link only to those it
     leads somewhere for; a template calls `can_open('school_admin.provider_agreement')`."""
-    declaration = current_app.extensions["access"][endpoint]
+    declaration = declarations()[endpoint]
     if not current_user.is_authenticated:
         return declaration.allows(None)
-    return declaration.allows(current_user.organisation_kind, current_user.roles)
+    allowed: bool = declaration.allows(current_user.organisation_kind, current_user.roles)
+    return allowed
 
 
 def mfa_is_recent() -> bool:
     at = current_user.session_mfa_at
-    return at is not None and utcnow() - at <= timedelta(minutes=current_app.config["SAFEGUARDING_MFA_MINUTES"])
+    recent: bool = at is not None and utcnow() - at <= timedelta(minutes=current_app.config["SAFEGUARDING_MFA_MINUTES"])
+    return recent
 
 
-def recent_mfa_required(view: Callable) -> Callable:
+def recent_mfa_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Safeguarding pages: the security code must have been given in this session within SAFEGUARDING_MFA_MINUTES
     (15 by default), else the person is asked for it again and comes back. A form sent with a stale code saves
     nothing (the person is told so and sends it again)."""
 
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if not mfa_is_recent():
             if request.method != "GET":
                 flash("For safeguarding information, enter your security code again. Nothing was saved: send it again.")
@@ -201,8 +211,15 @@ def _path_of(url: str | None) -> str | None:
 
 
 def current_organisation() -> Organisation:
-    return current_user.organisation
+    organisation: Organisation = current_user.organisation
+    return organisation
 
 
-def is_safe_next(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
+def is_safe_next(target: str | None) -> TypeGuard[str]:
+    return (
+        target is not None
+        and target != ""
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    )

@@ -52,12 +52,14 @@ class SignedInUser:
         """The ORM User, for changes to the person's own account."""
         if self._record is None:
             self._record = db.session.get(User, self.id)
+            assert self._record is not None  # the signed-in person's row, read at the start of this request
         return self._record
 
     @property
     def organisation(self) -> Organisation:
         if self._organisation is None:
             self._organisation = db.session.get(Organisation, self.organisation_id)
+            assert self._organisation is not None  # the signed-in person's, read at the start of this request
         return self._organisation
 
     @classmethod
@@ -65,6 +67,7 @@ class SignedInUser:
         cls, user: User, *, session_id: uuid.UUID, mfa_verified: bool, token: str, mfa_at: datetime | None = None
     ) -> SignedInUser:
         org = user.organisation
+        assert org is not None  # every user is made with a membership (accounts.create_user)
         profile = org.provider_profile
         return cls(
             id=user.id,

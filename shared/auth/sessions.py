@@ -12,10 +12,11 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, CursorResult, bindparam, select, update
 from sqlalchemy.orm import aliased
 
 from shared.auth.principal import SignedInUser
@@ -103,7 +104,8 @@ def end_user_sessions(user_id: uuid.UUID, reason: str, *, keep_id: uuid.UUID | N
     )
     if keep_id is not None:
         stmt = stmt.where(UserSession.id != keep_id)
-    return db.session.execute(stmt).rowcount
+    # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed to return the base Result.
+    return cast(CursorResult[Any], db.session.execute(stmt)).rowcount
 
 
 _school = aliased(Organisation)
@@ -138,24 +140,24 @@ _PRINCIPAL_QUERY = (
 )
 
 
-def autocommit_connection():
+def autocommit_connection() -> Connection:
     """One autocommit connection for the request's small reads outside the ORM (the signed-in principal, the
     headteacher's counts): checked out of the pool once per request, not once per read, and given back when the
     request ends (shared.app registers `release_autocommit_connection`)."""
-    conn = g.get("_autocommit_connection")
+    conn: Connection | None = g.get("_autocommit_connection")
     if conn is None:
         conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         g._autocommit_connection = conn
     return conn
 
 
-def release_autocommit_connection(_exc=None) -> None:
+def release_autocommit_connection(_exc: BaseException | None = None) -> None:
     conn = g.pop("_autocommit_connection", None)
     if conn is not None:
         conn.close()
 
 
-@login_manager.user_loader
+@login_manager.user_loader  # type: ignore[untyped-decorator]  # Flask-Login is untyped; returns the function as is
 def load_user_from_session(token: str) -> SignedInUser | None:
     conn = autocommit_connection()
     rows = conn.execute(_PRINCIPAL_QUERY, {"token_hash": _hash(token)}).all()

@@ -8,6 +8,7 @@ provider sees its own rows and its school's policy.
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -24,8 +25,10 @@ from shared.models import (
     User,
 )
 
+M = TypeVar("M")
 
-def own_or_404(model, object_id: uuid.UUID, *, owner: str = "organisation_id"):
+
+def own_or_404(model: type[M], object_id: uuid.UUID, *, owner: str = "organisation_id") -> M:
     """A row of the signed-in person's organisation, or 404 for another organisation's, so it looks exactly like
     one that does not exist. `owner` names the row's column for the organisation: `organisation_id` for the
     provider's own records, `school_id` or `provider_id` for rows both sides share (placements, incidents)."""

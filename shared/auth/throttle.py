@@ -14,11 +14,16 @@ import math
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, current_app, request
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 class ThrottleUnavailable(RuntimeError):
@@ -44,13 +49,13 @@ class SignInThrottle:
         # Keys are hashes, so e-mail and IP addresses never sit in the store in the clear.
         return f"sign-in:{kind}:" + hashlib.sha256(value.strip().lower().encode()).hexdigest()
 
-    def _guarded(self, fn: Callable, *args):
+    def _guarded(self, fn: Callable[..., T], *args: object) -> T:
         try:
             return fn(*args)
         except Exception as exc:  # any store failure: fail closed
             raise ThrottleUnavailable from exc
 
-    def _retry_after(self, item, key: str) -> int:
+    def _retry_after(self, item: RateLimitItem, key: str) -> int:
         reset_at, _remaining = self._guarded(self._limiter.get_window_stats, item, key)
         return max(1, math.ceil(reset_at - time.time()))
 
@@ -86,14 +91,15 @@ def init_throttle(app: Flask) -> None:
 
 
 def throttle() -> SignInThrottle:
-    return current_app.extensions["sign_in_throttle"]
+    sign_in_throttle: SignInThrottle = current_app.extensions["sign_in_throttle"]
+    return sign_in_throttle
 
 
-def ip_ceiling(view: Callable) -> Callable:
+def ip_ceiling(view: Callable[P, R]) -> Callable[P, R]:
     """Every POST to a sign-in page counts against the client's IP ceiling."""
 
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         if request.method == "POST":
             retry = throttle().hit_ip(request.remote_addr or "")
             if retry:

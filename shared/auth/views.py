@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable, Mapping
+from typing import NoReturn
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from shared import audit, mfa
 from shared.auth.access import PUBLIC, SIGNED_IN, SignInRequired, access, is_safe_next
@@ -19,6 +23,7 @@ from shared.auth.sessions import (
     start_session,
 )
 from shared.auth.throttle import TooManyAttempts, ip_ceiling, throttle
+from shared.display import plural
 from shared.extensions import db
 from shared.forms import (
     AcceptInvitationForm,
@@ -31,7 +36,7 @@ from shared.forms import (
     SetUpCodeForm,
     SignInForm,
 )
-from shared.models import OrganisationKind, User
+from shared.models import OrganisationKind, User, utcnow
 from shared.passwords import hash_password, needs_rehash, verify_password
 from shared.roles import ROLE_LABELS, mfa_required
 from shared.services.accounts import people as accounts
@@ -56,16 +61,16 @@ def _layout() -> str:
 
 
 @bp.app_template_filter("role_names")
-def role_names(roles) -> str:
+def role_names(roles: Iterable[str]) -> str:
     return ", ".join(ROLE_LABELS.get(r, r) for r in sorted(roles))
 
 
 @bp.app_context_processor
-def _layout_context():
+def _layout_context() -> dict[str, object]:
     return {"account_layout": _layout(), "role_labels": ROLE_LABELS}
 
 
-def _too_many(retry_after: int, kind: str, user: User | None):
+def _too_many(retry_after: int, kind: str, user: User | None) -> NoReturn:
     audit.record("sign_in.throttled", organisation=user.organisation if user else None, obj=user, actor=user, kind=kind)
     db.session.commit()
     raise TooManyAttempts(retry_after)
@@ -90,7 +95,7 @@ def _pending_user() -> User | None:
     return user if user is not None and user.active else None
 
 
-def _finish_sign_in(user: User, *, mfa_used: bool, message: str | None = None):
+def _finish_sign_in(user: User, *, mfa_used: bool, message: str | None = None) -> Response:
     next_url = (session.get("pending_sign_in") or {}).get("next")
     throttle().succeeded("password", user.email)
     start_session(user, mfa_verified=mfa_used)
@@ -103,7 +108,7 @@ def _finish_sign_in(user: User, *, mfa_used: bool, message: str | None = None):
 
 @bp.get("/")
 @access(PUBLIC)
-def index():
+def index() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return redirect(url_for("auth.sign_in"))
@@ -112,7 +117,7 @@ def index():
 @bp.route("/sign-in", methods=["GET", "POST"])
 @access(PUBLIC)
 @ip_ceiling
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_for(current_user))
     form = SignInForm()
@@ -125,7 +130,7 @@ def sign_in():
         if retry:
             return _too_many(retry, "password", user)
         ok = verify_password(user.password_hash if user else None, form.password.data)
-        if not ok or not user.active:
+        if not ok or user is None or not user.active:  # no user: never ok (verify_password)
             attempts.failed("password", email)
             if user is not None:
                 audit.record(
@@ -139,11 +144,13 @@ def sign_in():
             # Known and unknown e-mails, wrong passwords and deactivated accounts all get the same answer.
             form.password.errors.append(SIGN_IN_ERROR)
             return render_template("auth/sign_in.html", form=form, sign_in_failed=True)
+        assert user.password_hash is not None  # the password was just verified against it
         if needs_rehash(user.password_hash):
             # argon2 parameters have moved on since this hash was made: store a fresh one while we have the password.
             user.password_hash = hash_password(form.password.data)
             db.session.commit()
         org = user.organisation
+        assert org is not None  # every user is made with a membership (accounts.create_user)
         if user.mfa_enabled or mfa_required(org.kind, user.roles):
             _set_pending(user, next_url if is_safe_next(next_url) else None)
             return redirect(url_for("auth.mfa_challenge" if user.mfa_enabled else "auth.mfa_setup"))
@@ -155,7 +162,7 @@ def sign_in():
 @bp.route("/sign-in/security-code", methods=["GET", "POST"])
 @access(PUBLIC)
 @ip_ceiling
-def mfa_challenge():
+def mfa_challenge() -> ResponseReturnValue:
     user = _pending_user()
     if user is None or not user.mfa_enabled:
         flash("Sign in again to continue.")
@@ -191,7 +198,7 @@ def mfa_challenge():
 @bp.route("/two-step/confirm", methods=["GET", "POST"])
 @access(SIGNED_IN)
 @ip_ceiling
-def mfa_confirm():
+def mfa_confirm() -> ResponseReturnValue:
     """Signed in, but safeguarding pages want the security code given recently: ask for it again, then go back."""
     user = current_user.record
     target = request.args.get("next")
@@ -221,7 +228,7 @@ def mfa_confirm():
 @bp.route("/two-step/set-up", methods=["GET", "POST"])
 @access(PUBLIC)
 @ip_ceiling
-def mfa_setup():
+def mfa_setup() -> ResponseReturnValue:
     """Set up an authenticator app: while signing in (pending) or, signed in, from the account page."""
     signed_in = current_user.is_authenticated
     user = current_user.record if signed_in else _pending_user()
@@ -247,7 +254,7 @@ def mfa_setup():
         if mfa.verify_totp(user, form.code.data, secret=user.pending_totp_secret):
             attempts.succeeded("totp", str(user.id))
             user.totp_secret, user.pending_totp_secret = user.pending_totp_secret, None
-            user.mfa_enabled_at = mfa.utcnow()
+            user.mfa_enabled_at = utcnow()
             codes = mfa.new_recovery_codes(user)
             audit.record("mfa.enabled", organisation=user.organisation, obj=user, actor=user)
             if signed_in:
@@ -264,18 +271,20 @@ def mfa_setup():
         attempts.failed("totp", str(user.id))
         form.code.errors.append("Enter the 6-digit code your authenticator app shows now")
     uri = mfa.provisioning_uri(user.pending_totp_secret, user.email)
+    organisation = user.organisation
+    assert organisation is not None  # every user is made with a membership (accounts.create_user)
     return render_template(
         "auth/mfa_setup.html",
         form=form,
         qr=mfa.qr_code_data_uri(uri),
         manual_key=mfa.format_secret(user.pending_totp_secret),
-        required=mfa_required(user.organisation.kind, user.roles),
+        required=mfa_required(organisation.kind, user.roles),
     )
 
 
 @bp.post("/sign-out")
 @access(PUBLIC)
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -291,7 +300,7 @@ def sign_out():
 
 # --- invitations ------------------------------------------------------------------------------------------------
 
-TOKEN_PAGES = {
+TOKEN_PAGES: dict[TokenProblem | str, tuple[int, str, str]] = {
     TokenProblem.EXPIRED: (
         410,
         "This link has expired",
@@ -308,7 +317,7 @@ TOKEN_PAGES = {
         "Each link works once. If you have already set up your account, sign in.",
     ),
 }
-RESET_PAGES = {
+RESET_PAGES: dict[TokenProblem | str, tuple[int, str, str]] = {
     TokenProblem.EXPIRED: (
         410,
         "This password reset link has expired",
@@ -323,7 +332,9 @@ RESET_PAGES = {
 }
 
 
-def _token_page(pages: dict, problem):
+def _token_page(
+    pages: Mapping[TokenProblem | str, tuple[int, str, str]], problem: TokenProblem | str
+) -> tuple[str, int]:
     status, title, body = pages[problem]
     return render_template("auth/link_problem.html", title=title, body=body, problem=str(problem)), status
 
@@ -331,7 +342,7 @@ def _token_page(pages: dict, problem):
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @access(PUBLIC)
 @ip_ceiling
-def invitation(token: str):
+def invitation(token: str) -> ResponseReturnValue:
     try:
         invite = accounts.invitation_from_token(token)
     except TokenError as exc:
@@ -343,6 +354,7 @@ def invitation(token: str):
         form, lambda: accounts.accept_invitation(invite, password=form.password.data), field="password"
     ):
         user = db.session.get(User, invite.accepted_user_id)
+        assert user is not None and user.organisation is not None  # accept_invitation just made them, a member
         if mfa_required(user.organisation.kind, user.roles):
             _set_pending(user, None)
             flash("Your account is ready. Now set up two-step sign-in.")
@@ -358,7 +370,7 @@ def invitation(token: str):
 @bp.route("/password-reset", methods=["GET", "POST"])
 @access(PUBLIC)
 @ip_ceiling
-def password_reset_request():
+def password_reset_request() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
@@ -369,7 +381,7 @@ def password_reset_request():
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
 @access(PUBLIC)
 @ip_ceiling
-def password_reset(token: str):
+def password_reset(token: str) -> ResponseReturnValue:
     try:
         reset = accounts.reset_from_token(token)
     except TokenError as exc:
@@ -390,7 +402,16 @@ def password_reset(token: str):
 # --- account ----------------------------------------------------------------------------------------------------
 
 
-def _account_page(user: User, password_form: ChangePasswordForm, mfa_form: ReauthenticateForm | None = None):
+def _require_signed_in() -> User:
+    if not current_user.is_authenticated:
+        raise SignInRequired
+    user: User = current_user.record
+    return user
+
+
+def _account_page(user: User, password_form: ChangePasswordForm, mfa_form: ReauthenticateForm | None = None) -> str:
+    organisation = user.organisation
+    assert organisation is not None  # every user is made with a membership (accounts.create_user)
     return render_template(
         "auth/account.html",
         user=user,
@@ -399,20 +420,20 @@ def _account_page(user: User, password_form: ChangePasswordForm, mfa_form: Reaut
         confirm_form=ConfirmForm(),
         sessions=open_sessions(user.id),
         recovery_left=mfa.remaining_recovery_codes(user),
-        mfa_is_required=mfa_required(user.organisation.kind, user.roles),
+        mfa_is_required=mfa_required(organisation.kind, user.roles),
     )
 
 
 @bp.get("/account")
 @access(SIGNED_IN)
-def account():
-    return _account_page(current_user.record, ChangePasswordForm())
+def account() -> ResponseReturnValue:
+    return _account_page(_require_signed_in(), ChangePasswordForm())
 
 
 @bp.post("/account/password")
 @access(SIGNED_IN)
-def change_password():
-    user = current_user.record
+def change_password() -> ResponseReturnValue:
+    user = _require_signed_in()
     form = ChangePasswordForm()
     mfa_verified = current_user.session_mfa_verified
     if form.validate_on_submit() and apply(
@@ -429,8 +450,8 @@ def change_password():
 
 @bp.post("/account/two-step/reset")
 @access(SIGNED_IN)
-def reset_mfa():
-    user = current_user.record
+def reset_mfa() -> ResponseReturnValue:
+    user = _require_signed_in()
     form = ReauthenticateForm()
     if not form.validate_on_submit():
         return _account_page(user, ChangePasswordForm(formdata=None), form)
@@ -446,12 +467,12 @@ def reset_mfa():
 
 @bp.post("/account/sessions/end-others")
 @access(SIGNED_IN)
-def end_other_sessions():
-    user = current_user.record
+def end_other_sessions() -> ResponseReturnValue:
+    user = _require_signed_in()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     count = end_user_sessions(user.id, "ended_by_user", keep_id=current_user.session_id)
     audit.record("session.ended_others", organisation=user.organisation, obj=user, actor=user, count=count)
     db.session.commit()
-    flash(f"Signed out of {count} other session{'s' if count != 1 else ''}.")
+    flash(f"Signed out of {plural(count, 'other session')}.")
     return redirect(url_for("auth.account"))

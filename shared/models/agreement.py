@@ -13,11 +13,11 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, utcnow, uuid_pk
 
 
-class ServiceAgreement(db.Model):
+class ServiceAgreement(Model):
     __tablename__ = "service_agreements"
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -43,7 +43,7 @@ class ServiceAgreement(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
-class AgreementDocument(db.Model):
+class AgreementDocument(Model):
     """A signed copy of a service level agreement, stored through the shared upload pipeline. Every upload is
     kept; the newest is the current signed copy."""
 
@@ -66,7 +66,7 @@ class AgreementDocument(db.Model):
     uploaded_at: Mapped[datetime] = created_at()
 
 
-class ComplianceBreach(db.Model):
+class ComplianceBreach(Model):
     """An agreement term rated red for a provider over a half-term: a task for the AP lead until they record what
     they did about it. One per provider, term and period."""
 
@@ -88,7 +88,7 @@ class ComplianceBreach(db.Model):
     action_taken: Mapped[str | None] = mapped_column(Text)
 
 
-class ApBudget(db.Model):
+class ApBudget(Model):
     """The alternative provision budget the governors approved for one school year (September to August),
     entered by the headteacher."""
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
 
 
-class AttendanceMark(db.Model):
+class AttendanceMark(Model):
     """What the provider reported for one session, and the statutory code it maps to (shared.attendance_codes).
 
     The unique (placement, day, session) makes "one mark per session" a database fact: twenty concurrent
@@ -50,15 +51,16 @@ class AttendanceMark(db.Model):
     )
 
 
-class AttendanceAmendment(db.Model):
+class AttendanceAmendment(Model):
     """A change to a submitted mark: the value before and after, why, who and when. Never deleted or edited."""
 
     __tablename__ = "attendance_amendments"
 
     id: Mapped[uuid.UUID] = uuid_pk()
     mark_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("attendance_marks.id"), nullable=False, index=True)
-    old_value: Mapped[dict] = mapped_column(JSON, nullable=False)  # kind, late_minutes, reason, reason_text, code
-    new_value: Mapped[dict] = mapped_column(JSON, nullable=False)
+    # kind, late_minutes, reason, reason_text, code
+    old_value: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    new_value: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     why: Mapped[str] = mapped_column(String(500), nullable=False)
     source: Mapped[str] = mapped_column(String(10), nullable=False, default="web")
     amended_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
@@ -67,7 +69,7 @@ class AttendanceAmendment(db.Model):
     mark: Mapped[AttendanceMark] = relationship(back_populates="amendments")
 
 
-class AttendanceAlert(db.Model):
+class AttendanceAlert(Model):
     """The school was told that a placed pupil was absent (not authorised) or not marked after the deadline.
 
     One per placement, session and kind, so the chaser never tells anyone twice. The e-mails it sent are the
@@ -93,7 +95,7 @@ class AttendanceAlert(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an unmarked session that was then marked
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A provider's token for the attendance API. Only the SHA-256 of the token is stored; it is shown once."""
 
     __tablename__ = "api_tokens"
@@ -110,7 +112,7 @@ class ApiToken(db.Model):
     revoked_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
-class Incident(db.Model):
+class Incident(Model):
     """A behaviour incident reported by the provider. Safeguarding concerns never come this way."""
 
     __tablename__ = "incidents"
@@ -141,14 +143,14 @@ class Incident(db.Model):
     course_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class IncidentPupil(db.Model):
+class IncidentPupil(Model):
     __tablename__ = "incident_pupils"
 
     incident_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("incidents.id"), primary_key=True)
     placement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("placements.id"), primary_key=True)
 
 
-class PlacementReview(db.Model):
+class PlacementReview(Model):
     """A review of a placement, due every 6-8 weeks from the start (the placement's interval)."""
 
     __tablename__ = "placement_reviews"
@@ -158,7 +160,8 @@ class PlacementReview(db.Model):
     school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
     held_on: Mapped[date] = mapped_column(Date, nullable=False)
-    attendees: Mapped[dict] = mapped_column(JSON, nullable=False)  # school, provider, parents, pupil: names
+    # school, provider, parents, pupil: names
+    attendees: Mapped[dict[str, str | None]] = mapped_column(JSON, nullable=False)
     attendance_percent: Mapped[float | None] = mapped_column()  # filled in from the marks at the time
     incident_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     attendance_notes: Mapped[str | None] = mapped_column(Text)
@@ -175,7 +178,7 @@ class PlacementReview(db.Model):
     recorded_at: Mapped[datetime] = created_at()
 
 
-class SiteVisit(db.Model):
+class SiteVisit(Model):
     """The AP lead's visit to a provider's site."""
 
     __tablename__ = "site_visits"
@@ -185,7 +188,7 @@ class SiteVisit(db.Model):
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
     site_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("provider_sites.id"))
     visited_on: Mapped[date] = mapped_column(Date, nullable=False)
-    pupils_seen: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # placement ids
+    pupils_seen: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)  # placement ids
     findings: Mapped[str] = mapped_column(Text, nullable=False)
     actions: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import created_at, uuid_pk
 
 
-class SchoolTerm(db.Model):
+class SchoolTerm(Model):
     __tablename__ = "school_terms"
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -26,7 +26,7 @@ class SchoolTerm(db.Model):
     created_at: Mapped[datetime] = created_at()
 
 
-class InsetDay(db.Model):
+class InsetDay(Model):
     __tablename__ = "inset_days"
     __table_args__ = (UniqueConstraint("school_id", "day"),)
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
 from shared.models.user import User
 
@@ -26,7 +26,7 @@ class DocumentStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-class EvidenceDocument(db.Model):
+class EvidenceDocument(Model):
     __tablename__ = "evidence_documents"
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -58,7 +58,7 @@ class EvidenceDocument(db.Model):
     review_date: Mapped[date | None] = mapped_column(Date)
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    checklist: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    checklist: Mapped[dict[str, bool]] = mapped_column(JSON, nullable=False, default=dict)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
 
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
@@ -74,7 +74,7 @@ class DbsCheckResult(enum.StrEnum):
     NEW_INFO = "NEW_INFO"
 
 
-class StaffMember(db.Model):
+class StaffMember(Model):
     """A provider's member of staff who works with placed pupils. Never the DBS certificate's content."""
 
     __tablename__ = "staff_members"
@@ -104,7 +104,7 @@ class StaffMember(db.Model):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class KcsieConfirmation(db.Model):
+class KcsieConfirmation(Model):
     """The provider manager's written confirmation (KCSIE) that the staff on the list have had the checks the school
     would do, and that the school will be told of changes. The exact statement and its version are kept."""
 
@@ -125,7 +125,7 @@ class KcsieConfirmation(db.Model):
     signed_by: Mapped[User] = relationship()
 
 
-class EvidenceReminder(db.Model):
+class EvidenceReminder(Model):
     """A reminder sent before a document lapses, so each (document, days before) is sent once only."""
 
     __tablename__ = "evidence_reminders"

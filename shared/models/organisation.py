@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, Time, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, utcnow, uuid_pk
 
 
@@ -28,7 +29,7 @@ class ProviderStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -59,7 +60,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.kind} {self.name!r}>"
 
 
-class ProviderProfile(db.Model):
+class ProviderProfile(Model):
     """A provider as one school knows it. `school_id` says which school commissioned it (tenancy)."""
 
     __tablename__ = "provider_profiles"
@@ -114,7 +115,7 @@ class ProviderProfile(db.Model):
     )
 
 
-class ProviderSite(db.Model):
+class ProviderSite(Model):
     """Every place where the provider teaches placed pupils (the school keeps a record of each)."""
 
     __tablename__ = "provider_sites"
@@ -133,7 +134,7 @@ class ProviderSite(db.Model):
     profile: Mapped[ProviderProfile] = relationship(back_populates="sites")
 
 
-class ApprovalDecision(db.Model):
+class ApprovalDecision(Model):
     """The AP lead's decision on a provider's onboarding, with the checklist as it stood (a snapshot)."""
 
     __tablename__ = "approval_decisions"
@@ -143,6 +144,6 @@ class ApprovalDecision(db.Model):
     school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
     decision: Mapped[str] = mapped_column(String(20), nullable=False)  # approved | returned
     notes: Mapped[str] = mapped_column(Text, nullable=False)
-    checklist: Mapped[list] = mapped_column(JSON, nullable=False)
+    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     decided_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     decided_at: Mapped[datetime] = created_at()

@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     __tablename__ = "outbox_emails"
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -33,7 +33,7 @@ class OutboxEmail(db.Model):
     alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("attendance_alerts.id"), index=True)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An item in someone's "needs your attention" list. Says what is waiting and where, nothing sensitive."""
 
     __tablename__ = "notifications"

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, utcnow, uuid_pk
 from shared.models.organisation import Organisation, ProviderSite
 from shared.upn import validate_upn
@@ -45,7 +45,7 @@ class ChildProtectionStatus(enum.StrEnum):
     CHILD_PROTECTION_PLAN = "child_protection_plan"
 
 
-class Pupil(db.Model):
+class Pupil(Model):
     """The school's record of a pupil. Only the school sees it; a provider sees the placement's need-to-know summary."""
 
     __tablename__ = "pupils"
@@ -121,7 +121,7 @@ def slot_for(day: date, session: str) -> str:
     return f"{WEEKDAYS[day.weekday()]}_{session.lower()}" if day.weekday() < 5 else ""
 
 
-class Placement(db.Model):
+class Placement(Model):
     """A pupil placed by the school at a provider: the written plan the policy asks for. Both organisations are on
     the row (tenancy); the pupil's record stays with the school."""
 
@@ -140,7 +140,7 @@ class Placement(db.Model):
     # The plan. legal_basis is a shared.attendance_codes.LegalBasis value (decides B / K / D in the register).
     legal_basis: Mapped[str] = mapped_column(String(30), nullable=False, default="school_arranged")
     primary_reason: Mapped[str | None] = mapped_column(String(40))
-    timetable: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # TIMETABLE_SLOTS values
+    timetable: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)  # TIMETABLE_SLOTS values
     hours_per_week: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     cost_pence: Mapped[int | None] = mapped_column(BigInteger)
     cost_period: Mapped[str | None] = mapped_column(String(10))  # session | week | placement
@@ -190,7 +190,7 @@ class Placement(db.Model):
         )
 
 
-class PlacementSite(db.Model):
+class PlacementSite(Model):
     """The site(s) of the provider where the pupil is taught."""
 
     __tablename__ = "placement_sites"
@@ -199,7 +199,7 @@ class PlacementSite(db.Model):
     site_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("provider_sites.id"), primary_key=True)
 
 
-class PlacementDocument(db.Model):
+class PlacementDocument(Model):
     """A file kept with a placement (the risk assessment), stored through the shared upload pipeline."""
 
     __tablename__ = "placement_documents"

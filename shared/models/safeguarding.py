@@ -16,11 +16,11 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.crypto import encrypted
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
 
 
-class Concern(db.Model):
+class Concern(Model):
     """A safeguarding concern about a placed pupil, raised at the provider.
 
     raised (by provider staff, waiting for their DSL) -> sent (to the school's DSLs) -> acknowledged -> closed."""
@@ -57,7 +57,7 @@ class Concern(db.Model):
     )
 
 
-class ConcernEntry(db.Model):
+class ConcernEntry(Model):
     """One step of the school DSL's work on a concern: a discussion, a decision (with its rationale, including a
     decision not to refer), a referral (to whom, reference, outcome), or a note. Kept in time order, never edited."""
 
@@ -77,7 +77,7 @@ class ConcernEntry(db.Model):
     concern: Mapped[Concern] = relationship(back_populates="entries")
 
 
-class Notice(db.Model):
+class Notice(Model):
     """Safeguarding information the school DSL shares about one pupil with the DSLs of one provider where the pupil
     is placed (one row per provider). Only the provider's DSL role can open it; others never see it exists."""
 
@@ -102,7 +102,7 @@ class Notice(db.Model):
     chased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class SafeguardingFile(db.Model):
+class SafeguardingFile(Model):
     """An attachment to a concern or a notice: the stored object is encrypted (shared.crypto.encrypt_bytes), and
     so is its file name."""
 
@@ -122,7 +122,7 @@ class SafeguardingFile(db.Model):
     uploaded_at: Mapped[datetime] = created_at()
 
 
-class SchoolPolicy(db.Model):
+class SchoolPolicy(Model):
     """A version of the school's child-protection and safeguarding policy (a document every provider's DSL
     confirms they have received and will follow)."""
 
@@ -141,7 +141,7 @@ class SchoolPolicy(db.Model):
     uploaded_at: Mapped[datetime] = created_at()
 
 
-class PolicyConfirmation(db.Model):
+class PolicyConfirmation(Model):
     """A provider DSL's confirmation that a version of the school's policy was received and will be followed."""
 
     __tablename__ = "policy_confirmations"
@@ -153,7 +153,7 @@ class PolicyConfirmation(db.Model):
     confirmed_at: Mapped[datetime] = created_at()
 
 
-class ProviderPolicyReview(db.Model):
+class ProviderPolicyReview(Model):
     """A school DSL's review of the provider's own child-protection policy (an evidence document)."""
 
     __tablename__ = "provider_policy_reviews"
@@ -170,7 +170,7 @@ class ProviderPolicyReview(db.Model):
     reviewed_at: Mapped[datetime] = created_at()
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Model):
     """The newest link of the audit log's hash chain (one row): locked while events are chained, so two
     transactions never claim the same place in the chain."""
 

@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.extensions import db
+from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
-from shared.models.organisation import Organisation
+from shared.models.organisation import Organisation, OrganisationKind
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -39,7 +39,7 @@ class User(db.Model):
         return self.membership.organisation if self.membership else None
 
     @property
-    def organisation_kind(self):
+    def organisation_kind(self) -> OrganisationKind | None:
         return self.membership.organisation.kind if self.membership else None
 
     @property
@@ -57,7 +57,7 @@ class User(db.Model):
         return f"<User {self.id}>"  # never the e-mail: reprs end up in logs
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's place in an organisation. One organisation per user today (unique user_id)."""
 
     __tablename__ = "memberships"
@@ -74,7 +74,7 @@ class Membership(db.Model):
     )
 
 
-class MembershipRole(db.Model):
+class MembershipRole(Model):
     __tablename__ = "membership_roles"
 
     membership_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("memberships.id"), primary_key=True)
@@ -83,7 +83,7 @@ class MembershipRole(db.Model):
     membership: Mapped[Membership] = relationship(back_populates="roles")
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """Single-use MFA recovery codes; only a hash is kept."""
 
     __tablename__ = "recovery_codes"
@@ -96,7 +96,7 @@ class RecoveryCode(db.Model):
     user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """The server-side record of a sign-in. The cookie carries a random token; only its hash is stored."""
 
     __tablename__ = "user_sessions"
@@ -116,7 +116,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """An invitation to join an organisation with some roles. The e-mailed link is a signed token of its id."""
 
     __tablename__ = "invitations"
@@ -139,7 +139,7 @@ class Invitation(db.Model):
         return self.roles.split()
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A password-reset request; its link is single use."""
 
     __tablename__ = "password_resets"

@@ -70,8 +70,9 @@ class CheckedUpload:
 
 
 # Stage 6 (virus scan) plugs in here: a callable that reads `upload.stream()` and raises
-# UploadRefused(Reason.VIRUS_FOUND / Reason.SCANNER_UNAVAILABLE), or returns None when the file is clean.
-Scanner = Callable[[CheckedUpload], None]
+# UploadRefused(Reason.VIRUS_FOUND / Reason.SCANNER_UNAVAILABLE), or returns when the file is clean (what it returns
+# is ignored).
+Scanner = Callable[[CheckedUpload], object]
 
 
 def check_upload(
@@ -95,7 +96,7 @@ def check_upload(
     with ExitStack() as cleanup:
         # SpooledTemporaryFile rolls over to tempfile.TemporaryFile, which on Linux has no name on disk (O_TMPFILE,
         # or unlinked as soon as it is made), so closing it, or the process dying, leaves nothing behind.
-        spool = cleanup.enter_context(tempfile.SpooledTemporaryFile(max_size=limits.spool_memory_bytes, dir=spool_dir))
+        spool = cleanup.enter_context(tempfile.SpooledTemporaryFile(max_size=limits.spool_memory_bytes, dir=spool_dir))  # type: ignore[arg-type]
         size, sha256 = _copy_measuring(stream, spool, max_bytes=max_bytes)
         name = check_filename(filename, allowed)
         spool.seek(0)

@@ -1,5 +1,5 @@
 """Downloads of stored uploads, for both sides. The view does the access check (the same one as the page that lists
-the file) and then returns one of these responses.
+the file) and then returns `audited_download(row, event, organisation=...)`.
 
 The file is streamed from storage in chunks (never held whole in memory), as an attachment with an RFC 6266
 file name, the content type recorded when it was checked, nosniff and no-store. Every download is audited.
@@ -8,13 +8,17 @@ file name, the content type recorded when it was checked, nosniff and no-store. 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, abort, request
 from werkzeug.wsgi import wrap_file
 
 from shared import audit
+from shared.crypto import decrypt_bytes, file_purpose
 from shared.extensions import db
-from shared.models import EvidenceDocument, Organisation
+from shared.models import Organisation, SafeguardingFile, User
 from shared.storage import ObjectNotFound, Storage, StorageError, content_disposition
 from shared.uploads.pipeline import current_storage
 
@@ -23,8 +27,62 @@ log = logging.getLogger(__name__)
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
 
 
+def audited_download(
+    row: Any,  # any stored file's row: EvidenceDocument, SchoolPolicy, AgreementDocument, SafeguardingFile, ...
+    event: str,
+    *,
+    organisation: Organisation | uuid.UUID,
+    obj: object | None = None,
+    actor: User | None = None,
+    storage: Storage | None = None,
+    **details: Any,
+) -> Response:
+    """The one way a view sends a stored file, after its own access check: `row` is the file's row (storage_key,
+    display_name, content_type, size_bytes). Once the object is open the download is audited (`event`, against
+    `organisation` (an Organisation or its id), about `obj` (the row unless given), by `actor` (the signed-in user
+    unless given), with `details`) and committed; then the file is streamed as an attachment with the right headers.
+    A SafeguardingFile's object is encrypted: it is decrypted first."""
+
+    def audit_download() -> None:
+        audited = organisation if isinstance(organisation, Organisation) else db.session.get(Organisation, organisation)
+        audit.record(event, organisation=audited, obj=row if obj is None else obj, actor=actor, **details)
+        db.session.commit()
+
+    storage = storage if storage is not None else current_storage()
+    if isinstance(row, SafeguardingFile):
+        return decrypted_file_response(
+            storage,
+            row.storage_key,
+            purpose=file_purpose(row.id),
+            display_name=row.display_name,
+            content_type=row.content_type,
+            before_send=audit_download,
+        )
+    return stored_file_response(
+        storage,
+        row.storage_key,
+        display_name=row.display_name,
+        content_type=row.content_type,
+        size=row.size_bytes,
+        before_send=audit_download,
+    )
+
+
+def _as_attachment(response: Response, display_name: str) -> Response:
+    response.headers["Content-Disposition"] = content_disposition(display_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def stored_file_response(
-    storage: Storage, key: str, *, display_name: str, content_type: str, size: int | None, before_send=None
+    storage: Storage,
+    key: str,
+    *,
+    display_name: str,
+    content_type: str,
+    size: int | None,
+    before_send: Callable[[], object] | None = None,
 ) -> Response:
     """Stream the object under `key` as an attachment. `before_send()` runs once the object is open (to audit the
     download and commit). A missing object is a 404 (and logged: storage-reconcile reports it); a storage failure
@@ -50,37 +108,20 @@ def stored_file_response(
     )
     if size is not None:
         response.content_length = size
-    response.headers["Content-Disposition"] = content_disposition(display_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def evidence_download(document: EvidenceDocument, *, storage: Storage | None = None) -> Response:
-    """An evidence document as a download, audited (`evidence.downloaded`) against the provider it belongs to."""
-
-    def audit_download() -> None:
-        organisation = db.session.get(Organisation, document.organisation_id)
-        audit.record("evidence.downloaded", organisation=organisation, obj=document)
-        db.session.commit()
-
-    return stored_file_response(
-        storage if storage is not None else current_storage(),
-        document.storage_key,
-        display_name=document.display_name,
-        content_type=document.content_type,
-        size=document.size_bytes,
-        before_send=audit_download,
-    )
+    return _as_attachment(response, display_name)
 
 
 def decrypted_file_response(
-    storage: Storage, key: str, *, purpose: str, display_name: str, content_type: str, before_send=None
+    storage: Storage,
+    key: str,
+    *,
+    purpose: str,
+    display_name: str,
+    content_type: str,
+    before_send: Callable[[], object] | None = None,
 ) -> Response:
     """An encrypted object (a safeguarding attachment) decrypted and sent as an attachment. A tampered object is
     a 500 that says nothing of its content (CiphertextTampered is logged by the error handler)."""
-    from shared.crypto import decrypt_bytes
-
     try:
         with storage.open(key) as stream:
             plaintext = decrypt_bytes(stream.read(), purpose)
@@ -92,22 +133,4 @@ def decrypted_file_response(
         abort(503)
     if before_send is not None:
         before_send()
-    response = Response(plaintext, content_type=content_type)
-    response.headers["Content-Disposition"] = content_disposition(display_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def safeguarding_file_response(row, *, before_send) -> Response:
-    """A safeguarding attachment (a SafeguardingFile), decrypted and sent; `before_send` audits and commits."""
-    from shared.crypto import file_purpose
-
-    return decrypted_file_response(
-        current_storage(),
-        row.storage_key,
-        purpose=file_purpose(row.id),
-        display_name=row.display_name,
-        content_type=row.content_type,
-        before_send=before_send,
-    )
+    return _as_attachment(Response(plaintext, content_type=content_type), display_name)

@@ -80,7 +80,7 @@ _RELEASE_EVERY = 8 * 1024 * 1024
 
 
 @contextmanager
-def _mapped(spool: IO[bytes]) -> Iterator[bytes | mmap.mmap]:
+def _mapped(spool: IO[bytes]) -> Iterator[bytes | _ReleasingView]:
     spool.seek(0, 2)
     size = spool.tell()
     spool.seek(0)
@@ -109,14 +109,14 @@ class _ReleasingView:
         self._release_before(start)
         return self._mapped.find(sub, start)
 
-    def search(self, pattern: re.Pattern, start: int) -> re.Match | None:
+    def search(self, pattern: re.Pattern[bytes], start: int) -> re.Match[bytes] | None:
         self._release_before(start)
         return pattern.search(self._mapped, start)
 
     def __len__(self) -> int:
         return len(self._mapped)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> int:
         return self._mapped[index]
 
 
@@ -167,11 +167,11 @@ def _resolved(value: object) -> object:
     return value.get_object() if isinstance(value, IndirectObject) else value
 
 
-def _search(pattern: re.Pattern, data, position: int) -> re.Match | None:
+def _search(pattern: re.Pattern[bytes], data: bytes | _ReleasingView, position: int) -> re.Match[bytes] | None:
     return data.search(pattern, position) if isinstance(data, _ReleasingView) else pattern.search(data, position)
 
 
-def active_name_in_syntax(data) -> str | None:
+def active_name_in_syntax(data: bytes | _ReleasingView) -> str | None:
     """The first active-content name written in the PDF's object syntax (outside streams, strings and comments)."""
     position = 0
     while lexeme := _search(_LEXEME, data, position):
@@ -194,7 +194,7 @@ def active_name_in_syntax(data) -> str | None:
     return None
 
 
-def _end_of_literal_string(data: bytes, position: int) -> int | None:
+def _end_of_literal_string(data: bytes | _ReleasingView, position: int) -> int | None:
     depth = 1  # literal strings may hold balanced parentheses; a backslash escapes the next byte
     while match := _search(_STRING_SYNTAX, data, position):
         character = data[match.start()]

@@ -82,7 +82,8 @@ def last_modified(storage: Storage, key: str) -> datetime | None:
             return None
     if isinstance(storage, S3Storage):
         head = storage.client.head_object(Bucket=storage.bucket, Key=key)
-        return head["LastModified"].astimezone(UTC)
+        modified: datetime = head["LastModified"]
+        return modified.astimezone(UTC)
     return None
 
 

@@ -72,6 +72,7 @@ def _declared_entry_count(spool: IO[bytes]) -> int | None:
     at = tail.rfind(_EOCD)
     if at < 0 or at + _EOCD_SIZE > len(tail):
         return None
+    count: int
     (count,) = struct.unpack_from("<H", tail, at + 10)
     if count != _ZIP64_MARKER:
         return count
@@ -88,6 +89,7 @@ def _declared_entry_count(spool: IO[bytes]) -> int | None:
     record = spool.read(56)
     if len(record) < 56 or not record.startswith(_ZIP64_EOCD):
         return None
+    count64: int
     (count64,) = struct.unpack_from("<Q", record, 32)
     return count64
 

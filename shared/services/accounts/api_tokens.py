@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -92,7 +93,7 @@ def find_by_prefix(prefix: str) -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).where(ApiToken.prefix == prefix.strip())))
 
 
-def tokens_of(provider_id) -> list[TokenListing]:
+def tokens_of(provider_id: uuid.UUID) -> list[TokenListing]:
     """The provider's tokens, newest first, with who made and revoked them."""
     creator, revoker = aliased(User), aliased(User)
     rows = db.session.execute(

@@ -21,7 +21,9 @@ def organisation_names(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     ids = set(ids)
     if not ids:
         return {}
-    return dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
+    return dict(
+        db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).tuples().all()
+    )
 
 
 def person(user_id: uuid.UUID | None) -> User | None:
@@ -34,4 +36,4 @@ def people_names(user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     ids = {i for i in user_ids if i}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())

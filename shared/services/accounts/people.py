@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -29,6 +30,9 @@ from shared.roles import PROVIDER_MANAGER, roles_for
 from shared.services.errors import RuleBroken
 
 log = logging.getLogger(__name__)
+
+# The rows a signed link can point at.
+_Linked = TypeVar("_Linked", Invitation, PasswordReset)
 
 
 class AccountError(RuleBroken):
@@ -93,6 +97,7 @@ def create_user(
 
 def set_roles(user: User, roles: list[str], *, by: User) -> None:
     organisation = user.organisation
+    assert organisation is not None and user.membership is not None, "create_user gives every user a membership"
     roles = _check_roles(organisation, roles)
     old = sorted(user.roles)
     admin = _admin_roles(organisation)
@@ -185,7 +190,7 @@ def invite_provider(
     return provider
 
 
-def _from_token(purpose: str, model, token: str):
+def _from_token(purpose: str, model: type[_Linked], token: str) -> _Linked:
     """The row a signed link points at. Raises tokens.TokenError (expired / invalid); callers check "used"."""
     object_id = tokens.read_token(purpose, token)
     try:
@@ -252,6 +257,7 @@ def reset_password(reset: PasswordReset, password: str) -> User:
     if reset.used_at is not None:
         raise AccountError("This link has already been used")
     user = reset.user
+    assert user.organisation is not None, "create_user gives every user a membership"
     check_password_policy(password, organisation_name=user.organisation.name, email=user.email)
     user.password_hash = hash_password(password)
     user.password_changed_at = reset.used_at = utcnow()
@@ -264,6 +270,7 @@ def reset_password(reset: PasswordReset, password: str) -> User:
 def change_password(user: User, *, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError("Your current password is not correct", field="current_password")
+    assert user.organisation is not None, "create_user gives every user a membership"
     check_password_policy(new, organisation_name=user.organisation.name, email=user.email)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()

@@ -10,6 +10,7 @@ and one that recovers keeps its breach until the AP lead closes it (the lapse ha
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -18,14 +19,15 @@ from shared.clock import local_now
 from shared.extensions import db
 from shared.models import ComplianceBreach, Organisation, OrganisationKind, ProviderProfile, ProviderStatus, User
 from shared.models.base import utcnow
-from shared.services.agreements.compliance import TERM_NAMES, approved_providers, compliance_for
+from shared.services.agreements.compliance import approved_providers, compliance_for
+from shared.services.agreements.compliance_terms import TERM_NAMES
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar.half_terms import current_of, half_terms
 
 ACTION_LIMIT = 2000
 
 
-def record_breaches(school_id: uuid.UUID, *, now=None) -> int:
+def record_breaches(school_id: uuid.UUID, *, now: datetime | None = None) -> int:
     """Raise a breach for every agreed term rated red this half-term that has none yet. Returns how many."""
     now = now or utcnow()
     # Only over a half-term of the school's calendar: without one, "the last six weeks" would move every day and
@@ -73,7 +75,7 @@ def record_breaches(school_id: uuid.UUID, *, now=None) -> int:
     return count
 
 
-def record_all_breaches(*, now=None) -> int:
+def record_all_breaches(*, now: datetime | None = None) -> int:
     """record_breaches for every school with an approved provider (the hourly job)."""
     school_ids = db.session.scalars(
         select(Organisation.id)
@@ -94,7 +96,12 @@ def breaches(school_id: uuid.UUID, *, provider_id: uuid.UUID | None = None) -> l
         query = query.where(ComplianceBreach.provider_id == provider_id)
     rows = list(db.session.scalars(query.order_by(ComplianceBreach.raised_at)))
     open_ = [b for b in rows if b.resolved_at is None]
-    closed = sorted((b for b in rows if b.resolved_at is not None), key=lambda b: b.resolved_at, reverse=True)
+
+    def resolved_at(breach: ComplianceBreach) -> datetime:
+        assert breach.resolved_at is not None, "only resolved breaches are sorted by it"
+        return breach.resolved_at
+
+    closed = sorted((b for b in rows if b.resolved_at is not None), key=resolved_at, reverse=True)
     return open_ + closed
 
 
@@ -125,6 +132,8 @@ def resolve_breach(school: Organisation, breach_id: uuid.UUID, action_taken: str
 
 
 def open_count(school_id: uuid.UUID) -> int:
-    return db.session.scalar(
+    count = db.session.scalar(
         select(func.count()).where(ComplianceBreach.school_id == school_id, ComplianceBreach.resolved_at.is_(None))
     )
+    assert count is not None, "COUNT(*) always gives a row"
+    return count

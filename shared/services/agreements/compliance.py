@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -53,6 +54,7 @@ from shared.services.agreements.compliance_terms import (
     TERM_NAMES,
     WAS_VERIFIED,
     Compliance,
+    Cover,
     Sources,
     _attendance,
     _bounds,
@@ -68,7 +70,7 @@ from shared.services.school_calendar.days import school_days
 from shared.services.school_calendar.half_terms import Period
 
 
-def approved_providers(school_id) -> list[ProviderProfile]:
+def approved_providers(school_id: uuid.UUID) -> list[ProviderProfile]:
     return list(
         db.session.scalars(
             select(ProviderProfile)
@@ -81,14 +83,16 @@ def approved_providers(school_id) -> list[ProviderProfile]:
 # --- loading -------------------------------------------------------------------------------------------------------
 
 
-def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datetime | None = None) -> Sources:
+def load(
+    school_id: uuid.UUID, profiles: list[ProviderProfile], span: Period, *, now: datetime | None = None
+) -> Sources:
     """Read what the figures need for these providers from span.start to span.end: one query per source table."""
     now = now or utcnow()
-    ids = [p.organisation_id for p in profiles] or [None]
+    ids: list[uuid.UUID | None] = [p.organisation_id for p in profiles] or [None]  # never an empty IN ()
     start_at, end_at = _bounds(span)
 
-    agreements: dict = {}
-    overrides: dict = {}
+    agreements: dict[uuid.UUID, ServiceAgreement] = {}
+    overrides: dict[uuid.UUID, ServiceAgreement] = {}
     for agreement in db.session.scalars(
         select(ServiceAgreement).where(ServiceAgreement.provider_id.in_(ids)).order_by(ServiceAgreement.created_at)
     ):
@@ -97,8 +101,8 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
         else:
             overrides[agreement.placement_id] = agreement
 
-    placements: dict = defaultdict(list)
-    by_id = {}
+    placements: defaultdict[uuid.UUID, list[Placement]] = defaultdict(list)
+    by_id: dict[uuid.UUID, Placement] = {}
     for placement in db.session.scalars(
         select(Placement)
         .options(joinedload(Placement.pupil))
@@ -106,7 +110,7 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
     ):
         placements[placement.provider_id].append(placement)
         by_id[placement.id] = placement
-    placement_ids = list(by_id) or [None]
+    placement_ids: list[uuid.UUID | None] = list(by_id) or [None]
 
     days = list(school_days(school_id, span.start, span.end + NEXT_DAY_HORIZON))
     # Only what the figure needs, as plain rows, and nothing after today: a half-term of a hundred placements is
@@ -124,7 +128,7 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
         )
     }
 
-    incidents: dict = defaultdict(dict)
+    incidents: defaultdict[uuid.UUID, dict[uuid.UUID, tuple[Incident, set[uuid.UUID]]]] = defaultdict(dict)
     for incident, placement_id in db.session.execute(
         select(Incident, IncidentPupil.placement_id)
         .outerjoin(IncidentPupil, IncidentPupil.incident_id == Incident.id)
@@ -140,7 +144,7 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
         if placement_id is not None:
             involved.add(placement_id)
 
-    concerns: dict = defaultdict(list)
+    concerns: defaultdict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime]]] = defaultdict(list)
     for provider_id, placement_id, occurred_at, sent_at in db.session.execute(
         select(Concern.provider_id, Concern.placement_id, Concern.occurred_at, Concern.sent_at)
         .where(
@@ -154,7 +158,7 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
     ):
         concerns[provider_id].append((placement_id, occurred_at, sent_at))
 
-    notices: dict = defaultdict(list)
+    notices: defaultdict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime | None]]] = defaultdict(list)
     for provider_id, placement_id, shared_at, acknowledged_at in db.session.execute(
         select(Notice.provider_id, Notice.placement_id, Notice.shared_at, Notice.acknowledged_at)
         .where(
@@ -167,7 +171,7 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
     ):
         notices[provider_id].append((placement_id, shared_at, acknowledged_at))
 
-    reviews: dict = defaultdict(list)
+    reviews: defaultdict[uuid.UUID, list[PlacementReview]] = defaultdict(list)
     for review in db.session.scalars(
         select(PlacementReview)
         .where(PlacementReview.placement_id.in_(placement_ids), PlacementReview.held_on <= span.end)
@@ -175,7 +179,7 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
     ):
         reviews[by_id[review.placement_id].provider_id].append(review)
 
-    documents: dict = defaultdict(lambda: defaultdict(list))
+    documents: defaultdict[uuid.UUID, dict[str, list[Cover]]] = defaultdict(lambda: defaultdict(list))  # both levels
     for provider_id, kind, status, reviewed_at, expiry_date, rejection_reason in db.session.execute(
         select(
             EvidenceDocument.organisation_id,
@@ -189,7 +193,7 @@ def load(school_id, profiles: list[ProviderProfile], span: Period, *, now: datet
         if status in WAS_VERIFIED and rejection_reason is None:
             documents[provider_id][kind].append((_local_day(reviewed_at), expiry_date))
 
-    confirmations: dict = defaultdict(list)
+    confirmations: defaultdict[uuid.UUID, list[Cover]] = defaultdict(list)
     for provider_id, signed_at, lapsed_at in db.session.execute(
         select(KcsieConfirmation.organisation_id, KcsieConfirmation.signed_at, KcsieConfirmation.lapsed_at).where(
             KcsieConfirmation.organisation_id.in_(ids)
@@ -230,7 +234,7 @@ def figures(
     def agreed(name: str) -> bool:
         return True if agreement is None else bool(getattr(agreement, name))
 
-    def hours_for(placement_ids: set) -> int:
+    def hours_for(placement_ids: set[uuid.UUID]) -> int:
         limits = [
             terms.incidents_within_hours
             for terms in (sources.overrides.get(p) or provider_agreement for p in placement_ids)
@@ -279,7 +283,7 @@ def figures(
 
 
 def compliance_for(
-    school_id, profiles: list[ProviderProfile], period: Period, *, now: datetime | None = None
+    school_id: uuid.UUID, profiles: list[ProviderProfile], period: Period, *, now: datetime | None = None
 ) -> dict[uuid.UUID, Compliance]:
     """Each provider's figures over the period, by provider id: one query per source table for all of them."""
     if not profiles:
@@ -321,11 +325,11 @@ class ProviderView:
     report: Compliance
     trend: Trend
 
-    def sparklines(self) -> dict:
+    def sparklines(self) -> dict[str, Markup]:
         """Each term's trend as a small line, labelled with its figures in words (the picture alone says nothing to
         a screen reader)."""
         names = [p.name for p in self.trend.periods]
-        lines = {}
+        lines: dict[str, Markup] = {}
         for key, values in self.trend.values.items():
             said = "; ".join(
                 f"{name}: {'no figure' if v is None else f'{v}%'}" for name, v in zip(names, values, strict=True)
@@ -334,7 +338,9 @@ class ProviderView:
         return lines if self.trend.periods else {}
 
 
-def provider_view(profile: ProviderProfile, period: Period, trend_periods: list[Period], *, notices: bool = True):
+def provider_view(
+    profile: ProviderProfile, period: Period, trend_periods: list[Period], *, notices: bool = True
+) -> ProviderView:
     """Load once over the chosen period and the trend's half-terms, then cut the figures from it."""
     span_start = min([period.start, *(p.start for p in trend_periods)])
     sources = load(profile.school_id, [profile], Period(span_start, period.end, period.name))

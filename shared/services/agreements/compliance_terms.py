@@ -6,19 +6,25 @@ shared.services.agreements.compliance loads the sources and cuts them into perio
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from shared.clock import school_zone
+from shared.display import date_words
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.models import (
     DocumentStatus,
+    Incident,
+    Placement,
+    PlacementReview,
     ProviderProfile,
     ServiceAgreement,
 )
 from shared.services.agreements.terms import AttendanceOnTime, rag_status
-from shared.services.attendance.marks import COUNTING_STATUSES, SESSIONS, deadline
+from shared.services.attendance.marks import COUNTING_STATUSES, deadline
 from shared.services.placements.reviews import next_review_due
+from shared.services.school_calendar.days import SESSIONS
 from shared.services.school_calendar.half_terms import Period
 
 DEFAULT_INCIDENT_HOURS = 24
@@ -40,6 +46,11 @@ TERM_NAMES = {
 }
 RAG_ORDER = {"green": 0, "amber": 1, "red": 2}
 
+# A school-side page: (endpoint, its URL's values), e.g. ("school_admin.incident_detail", {"incident_id": ...}).
+EventLink = tuple[str, dict[str, uuid.UUID]]
+# A day a verified document or a signed confirmation starts to cover, and the day it stops (None: not yet).
+Cover = tuple[date, date | None]
+
 
 @dataclass
 class Event:
@@ -48,7 +59,7 @@ class Event:
     when: str
     what: str
     on_time: bool
-    link: tuple[str, dict] | None = None
+    link: EventLink | None = None
 
 
 @dataclass
@@ -97,17 +108,22 @@ class Sources:
     span: Period
     now: datetime
     today: date
-    agreements: dict  # provider id -> the provider's own agreement
-    overrides: dict  # placement id -> that placement's own terms
-    placements: dict  # provider id -> [Placement]
+    # The dicts by provider id are defaultdicts: a provider with nothing of a kind reads an empty one.
+    agreements: dict[uuid.UUID, ServiceAgreement]  # provider id -> the provider's own agreement
+    overrides: dict[uuid.UUID, ServiceAgreement]  # placement id -> that placement's own terms
+    placements: dict[uuid.UUID, list[Placement]]  # provider id -> [Placement]
     days: list[date]  # school days from the span's start to past its end
-    marks: dict  # (placement id, day, session) -> whether that mark was submitted late
-    incidents: dict  # provider id -> [(Incident, {placement ids})]
-    concerns: dict  # provider id -> [(placement id, occurred_at, sent_at)]
-    notices: dict  # provider id -> [(placement id, shared_at, acknowledged_at)]
-    reviews: dict  # provider id -> [PlacementReview], oldest first
-    documents: dict  # provider id -> evidence type -> [(reviewed_on, expiry_date)] of verified versions
-    confirmations: dict  # provider id -> [(signed_on, lapsed_on or None)]
+    marks: dict[tuple[uuid.UUID, date, str], bool]  # (placement id, day, session) -> whether it was submitted late
+    # provider id -> incident id -> (Incident, {placement ids})
+    incidents: dict[uuid.UUID, dict[uuid.UUID, tuple[Incident, set[uuid.UUID]]]]
+    # provider id -> [(placement id, occurred_at, sent_at)]: only sent concerns are loaded
+    concerns: dict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime]]]
+    # provider id -> [(placement id, shared_at, acknowledged_at)]
+    notices: dict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime | None]]]
+    reviews: dict[uuid.UUID, list[PlacementReview]]  # provider id -> [PlacementReview], oldest first
+    # provider id -> evidence type -> [(reviewed_on, expiry_date)] of verified versions
+    documents: dict[uuid.UUID, dict[str, list[Cover]]]
+    confirmations: dict[uuid.UUID, list[Cover]]  # provider id -> [(signed_on, lapsed_on or None)]
 
 
 def _words(moment: datetime) -> str:
@@ -115,12 +131,8 @@ def _words(moment: datetime) -> str:
     return f"{local.day} {local:%B %Y at %H:%M}"
 
 
-def _day_words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _session_words(day: date, session: str) -> str:
-    return f"{_day_words(day)}, {'morning' if session == 'AM' else 'afternoon'}"
+    return f"{date_words(day)}, {'morning' if session == 'AM' else 'afternoon'}"
 
 
 # What "nothing to measure" means for each term, in words.
@@ -163,7 +175,9 @@ def _session_of(moment: datetime) -> tuple[date, str]:
 # --- the terms -----------------------------------------------------------------------------------------------------
 
 
-def _attendance(profile, placements, sources: Sources, period: Period) -> tuple[AttendanceOnTime, Term]:
+def _attendance(
+    profile: ProviderProfile, placements: Sequence[Placement], sources: Sources, period: Period
+) -> tuple[AttendanceOnTime, Term]:
     term = Term("attendance", TERM_NAMES["attendance"], True)
     on_time = late = missing = 0
     # The sessions whose deadline has passed, worked out once for the provider rather than for each placement.
@@ -177,7 +191,8 @@ def _attendance(profile, placements, sources: Sources, period: Period) -> tuple[
     for placement in placements:
         if placement.status not in COUNTING_STATUSES:
             continue
-        unmarked, marked_late = [], []
+        unmarked: list[date] = []
+        marked_late: list[date] = []
         for day, session in due:
             if not placement.expects(day, session):
                 continue
@@ -192,12 +207,12 @@ def _attendance(profile, placements, sources: Sources, period: Period) -> tuple[
         late += len(marked_late)
         # One line per pupil and kind, not per session: a provider that stopped marking would otherwise list
         # hundreds of sessions. The link opens the pupil's sessions, each with its state.
-        link = ("school_admin.attendance_pupil", {"pupil_id": placement.pupil_id})
+        link: EventLink = ("school_admin.attendance_pupil", {"pupil_id": placement.pupil_id})
         for days, words in ((unmarked, "not marked"), (marked_late, "marked after the deadline")):
             if days:
                 count = f"{len(days)} session{'' if len(days) == 1 else 's'}"
                 when = (
-                    _day_words(days[0]) if days[0] == days[-1] else f"{_day_words(days[0])} to {_day_words(days[-1])}"
+                    date_words(days[0]) if days[0] == days[-1] else f"{date_words(days[0])} to {date_words(days[-1])}"
                 )
                 term.events.append(Event(when, f"{placement.pupil.full_name}: {count} {words}", False, link))
     expected = on_time + late + missing
@@ -206,7 +221,9 @@ def _attendance(profile, placements, sources: Sources, period: Period) -> tuple[
     return AttendanceOnTime(expected, on_time, late, missing, percent), term
 
 
-def _incidents(incidents, hours_for, hours: int) -> Term:
+def _incidents(
+    incidents: Sequence[tuple[Incident, set[uuid.UUID]]], hours_for: Callable[[set[uuid.UUID]], int], hours: int
+) -> Term:
     term = Term("incidents", f"{TERM_NAMES['incidents']} (within {hours} hours)", True)
     within = 0
     for incident, involved in incidents:
@@ -227,7 +244,7 @@ def _incidents(incidents, hours_for, hours: int) -> Term:
     return rate(term, within, len(term.events), "incidents reported in time")
 
 
-def _concerns(concerns, agreed: bool) -> Term:
+def _concerns(concerns: Sequence[tuple[datetime, datetime]], agreed: bool) -> Term:
     term = Term("concerns", TERM_NAMES["concerns"], agreed)
     within = 0
     for occurred_at, sent_at in concerns:
@@ -250,7 +267,9 @@ def next_school_day_deadline(shared_at: datetime, days: list[date]) -> datetime 
     return None if following is None else datetime.combine(following, NOTICES_DUE_AT, tzinfo=school_zone())
 
 
-def _notices(notices, days, now, agreed: bool) -> Term:
+def _notices(
+    notices: Sequence[tuple[datetime, datetime | None]], days: list[date], now: datetime, agreed: bool
+) -> Term:
     term = Term("notices", TERM_NAMES["notices"], agreed)
     within = counted = 0
     for shared_at, acknowledged_at in notices:
@@ -265,14 +284,14 @@ def _notices(notices, days, now, agreed: bool) -> Term:
     return rate(term, within, counted, "notices acknowledged in time")
 
 
-def _reviews(placements, reviews, period: Period, today: date) -> Term:
+def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview], period: Period, today: date) -> Term:
     """Reviews held in the period (on time if held by their due date), and placements running at the period's end
     (or today) whose review was due by then and not held."""
     term = Term("reviews", TERM_NAMES["reviews"], True)
     as_of = min(period.end, today)
     pupils = {p.id: p.pupil for p in placements}
     within = 0
-    latest: dict = {}
+    latest: dict[uuid.UUID, PlacementReview] = {}
     for review in reviews:
         if review.held_on <= as_of:
             latest[review.placement_id] = review
@@ -282,8 +301,8 @@ def _reviews(placements, reviews, period: Period, today: date) -> Term:
         within += ok
         term.events.append(
             Event(
-                _day_words(review.held_on),
-                f"{pupils[review.placement_id].full_name}: due {_day_words(review.due_on)}",
+                date_words(review.held_on),
+                f"{pupils[review.placement_id].full_name}: due {date_words(review.due_on)}",
                 ok,
                 ("school_admin.review_detail", {"review_id": review.id}),
             )
@@ -300,8 +319,8 @@ def _reviews(placements, reviews, period: Period, today: date) -> Term:
         if due_on is not None and due_on < as_of:
             term.events.append(
                 Event(
-                    f"Due {_day_words(due_on)}",
-                    f"{placement.pupil.full_name}: not held {'yet' if as_of == today else 'by ' + _day_words(as_of)}",
+                    f"Due {date_words(due_on)}",
+                    f"{placement.pupil.full_name}: not held {'yet' if as_of == today else 'by ' + date_words(as_of)}",
                     False,
                     ("school_admin.placement_page", {"placement_id": placement.id}),
                 )
@@ -309,7 +328,7 @@ def _reviews(placements, reviews, period: Period, today: date) -> Term:
     return rate(term, within, len(term.events), "reviews held on time")
 
 
-def _covered(spans, day: date) -> bool:
+def _covered(spans: Iterable[Cover], day: date) -> bool:
     return any(start <= day and (end is None or day < end) for start, end in spans)
 
 
@@ -325,7 +344,7 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
 
 
 def _range_words(first: date, last: date) -> str:
-    return _day_words(first) if first == last else f"{_day_words(first)} to {_day_words(last)}"
+    return date_words(first) if first == last else f"{date_words(first)} to {date_words(last)}"
 
 
 def _span_words(first: date, last: date) -> str:
@@ -333,13 +352,13 @@ def _span_words(first: date, last: date) -> str:
     return f"{_range_words(first, last)} ({count} day{'' if count == 1 else 's'})"
 
 
-def _evidence(profile: ProviderProfile, documents: dict, days: list[date], agreed: bool) -> Term:
+def _evidence(profile: ProviderProfile, documents: Mapping[str, list[Cover]], days: list[date], agreed: bool) -> Term:
     """Days on which every required document was verified and in date. A document covers the days from its
     verification up to the day before its expiry date."""
     term = Term("evidence", TERM_NAMES["evidence"], agreed)
     provider_type = ProviderType(profile.provider_type) if profile.provider_type else None
     bad_days: set[date] = set()
-    link = ("school_admin.provider_page", {"provider_id": profile.organisation_id})
+    link: EventLink = ("school_admin.provider_page", {"provider_id": profile.organisation_id})
     for kind in required_evidence(provider_type):
         spans = [(reviewed_on, expiry) for reviewed_on, expiry in documents.get(kind.code, [])]
         missing = [d for d in days if not _covered(spans, d)]
@@ -357,7 +376,7 @@ def _evidence(profile: ProviderProfile, documents: dict, days: list[date], agree
     return term
 
 
-def _confirmation(spans, days: list[date], agreed: bool) -> Term:
+def _confirmation(spans: Sequence[Cover], days: list[date], agreed: bool) -> Term:
     term = Term("confirmation", TERM_NAMES["confirmation"], agreed)
     missing = [d for d in days if not _covered(spans, d)]
     for first, last in _runs(missing):

@@ -13,8 +13,9 @@ and the newest is the signed copy.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import IO
 
 from flask import current_app
@@ -68,7 +69,7 @@ class AgreementTerms:
     cost_per_week_pence: int | None
 
 
-def agreement_for(provider_id) -> ServiceAgreement | None:
+def agreement_for(provider_id: uuid.UUID) -> ServiceAgreement | None:
     """The provider's current agreement (not a placement's override), or None."""
     return db.session.scalar(
         select(ServiceAgreement)
@@ -117,7 +118,7 @@ def save_agreement(
 
 
 def store_signed_copy(
-    agreement: ServiceAgreement, stream: IO[bytes], filename: str, *, signed_on: date | None, by: User
+    agreement: ServiceAgreement, stream: IO[bytes], filename: str, *, signed_on: date | None, by: User | None
 ) -> AgreementDocument:
     """Take the signed copy of the provider's agreement through the shared upload pipeline and keep it with the
     agreement (earlier copies are kept too). Raises RuleBroken for a date signed in the future (before anything is
@@ -155,7 +156,7 @@ def store_signed_copy(
     return document
 
 
-def signed_copies(provider_id) -> list[AgreementDocument]:
+def signed_copies(provider_id: uuid.UUID) -> list[AgreementDocument]:
     """Every signed copy uploaded for the provider's agreement, newest first: the first is the signed copy."""
     return list(
         db.session.scalars(
@@ -169,15 +170,6 @@ def signed_copies(provider_id) -> list[AgreementDocument]:
 def signed_copy(document_id: uuid.UUID) -> AgreementDocument | None:
     """One uploaded signed copy by id (the caller checks whose it is)."""
     return db.session.get(AgreementDocument, document_id)
-
-
-def record_signed_copy_download(document: AgreementDocument, *, organisation: Organisation, by: User) -> None:
-    """A signed copy is being downloaded: audited (against the downloader's organisation) and committed."""
-    audit.record("agreement.document_downloaded", organisation=organisation, obj=document, actor=by)
-    db.session.commit()
-
-
-# --- a placement's own terms ----------------------------------------------------------------------------------------
 
 
 def placement_agreement(placement: Placement) -> ServiceAgreement | None:
@@ -195,7 +187,7 @@ def terms_in_force(placement: Placement) -> ServiceAgreement | None:
     return placement_agreement(placement) or agreement_for(placement.provider_id)
 
 
-def overrides_for(provider_ids) -> dict[uuid.UUID, ServiceAgreement]:
+def overrides_for(provider_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ServiceAgreement]:
     """Every placement override of these providers' agreements, by placement id, in one query."""
     ids = list(provider_ids)
     if not ids:
@@ -206,6 +198,7 @@ def overrides_for(provider_ids) -> dict[uuid.UUID, ServiceAgreement]:
         .where(ServiceAgreement.provider_id.in_(ids), ServiceAgreement.placement_id.is_not(None))
         .order_by(ServiceAgreement.created_at)
     ):
+        assert agreement.placement_id is not None, "the query asks for overrides"
         overrides[agreement.placement_id] = agreement  # the newest wins
     return overrides
 
@@ -227,7 +220,7 @@ class PlacementTerms:
     differs: list[str]
 
 
-def placements_with_own_terms(provider_id, *, visible_on: date | None = None) -> list[PlacementTerms]:
+def placements_with_own_terms(provider_id: uuid.UUID, *, visible_on: date | None = None) -> list[PlacementTerms]:
     """The provider's placements that have terms of their own, by pupil name. With `visible_on`, only the
     placements the provider can see that day (never a pupil whose placement it was not told of)."""
     overrides = overrides_for([provider_id])
@@ -315,12 +308,15 @@ class AttendanceOnTime:
         return rag_status(self.percent)
 
 
-def attendance_on_time(provider_id, start: date, end: date, *, now=None) -> AttendanceOnTime:
+def attendance_on_time(
+    provider_id: uuid.UUID, start: date, end: date, *, now: datetime | None = None
+) -> AttendanceOnTime:
     """Of the sessions the provider was expected to mark from start to end (the timetables within the school
     calendar, counting only sessions whose deadline has passed), how many were marked on time, late, or not at all."""
     now = now or utcnow()
 
     profile = db.session.scalar(select(ProviderProfile).where(ProviderProfile.organisation_id == provider_id))
+    assert profile is not None, "every provider organisation is made with its profile (people.invite_provider)"
     placements = placements_on(provider_id=provider_id, day=start, end=end)
     due = [
         (placement, day, session)

@@ -15,6 +15,8 @@ session and kind: nobody is told twice about the same thing.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -22,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import audit, roles
 from shared.attendance_codes import AbsenceReason, MarkKind, absence_needs_the_school
+from shared.clock import local_now
+from shared.display import day_words
 from shared.extensions import db, savepoint
 from shared.links import Link, absolute_url_of
 from shared.models import (
@@ -48,17 +52,30 @@ REASON_WORDS = {
 
 
 def session_words(day: date, session: str) -> str:
-    return f"{session} session, {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+    return f"{session} session, {day_words(day)}"
 
 
 def reason_given(mark: AttendanceMark) -> str:
+    assert mark.reason is not None, "an absence always has a reason (MarkEntry.check)"
     reason = AbsenceReason(mark.reason)
     if reason == AbsenceReason.OTHER and mark.reason_text:
         return f"other: {mark.reason_text}"
     return REASON_WORDS[reason]
 
 
-def _new_alert(placement: Placement, day: date, session: str, kind: str, *, mark=None, now=None):
+# One e-mail of an alert, for 'delivered when': (to_address, sent_at, attempts, last_error).
+Delivery = tuple[str, datetime | None, int, str | None]
+
+
+def _new_alert(
+    placement: Placement,
+    day: date,
+    session: str,
+    kind: str,
+    *,
+    mark: AttendanceMark | None = None,
+    now: datetime | None = None,
+) -> AttendanceAlert | None:
     """The alert row, or None if this session already has one of this kind (concurrent or repeated)."""
     exists = db.session.scalar(
         select(AttendanceAlert.id).where(
@@ -105,7 +122,16 @@ def _email(alert: AttendanceAlert, to: str, subject: str, body: str, organisatio
     return message
 
 
-def _tell(alert, organisation: Organisation, people: list[User], *, text: str, link: Link, subject: str, body: str):
+def _tell(
+    alert: AttendanceAlert,
+    organisation: Organisation,
+    people: list[User],
+    *,
+    text: str,
+    link: Link,
+    subject: str,
+    body: str,
+) -> None:
     """In-app `text` (may name the pupil: it is behind sign-in) and an e-mail `body` that does not."""
     url = absolute_url_of(link)
     for person in people:
@@ -123,14 +149,16 @@ def who_to_call(school: Organisation) -> str:
 
 
 def _provider_people(provider: Organisation) -> list[User]:
-    seen: dict = {}
+    seen: dict[uuid.UUID, User] = {}
     for role in (roles.PROVIDER_MANAGER, roles.PROVIDER_STAFF):
         for person in people_with_role(provider, role):
             seen.setdefault(person.id, person)
     return list(seen.values())
 
 
-def open_unmarked_alerts(placement_ids, first: date, last: date) -> dict:
+def open_unmarked_alerts(
+    placement_ids: Collection[uuid.UUID], first: date, last: date
+) -> dict[tuple[uuid.UUID, date, str], AttendanceAlert]:
     """Unresolved "not marked" alerts of these placements between two days, by (placement_id, day, session)."""
     if not placement_ids:
         return {}
@@ -182,6 +210,7 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
         if address:
             greeting = f"Hello {name},\n\n" if name else "Hello,\n\n"
             _email(alert, address, f"Absence from alternative provision: {school.name}", greeting + minimum, school)
+    assert mark.reason is not None, "an absence always has a reason (MarkEntry.check)"
     if not absence_needs_the_school(AbsenceReason(mark.reason)):
         return
     link = Link.to("school_admin.attendance_today", day=mark.day.isoformat())
@@ -214,10 +243,10 @@ def chase_unmarked(now: datetime | None = None) -> int:
     from shared.services.attendance import marks as attendance  # the recording module imports this one
 
     now = now or utcnow()
-    today = attendance.local_now(now).date()
+    today = local_now(now).date()
     placements = attendance.placements_on(day=today)
     expected = attendance.expected_sessions(placements, today, today)
-    due = [(p, d, s) for p, d, s in expected if now >= attendance.chase_time(p.provider.provider_profile, d, s)]
+    due = [(p, d, s) for p, d, s in expected if now >= attendance.chase_time(attendance.profile_of(p), d, s)]
     if not due:
         return 0
     marked = attendance.marks_for({p.id for p, _, _ in due}, today, today)
@@ -253,9 +282,9 @@ def chase_unmarked(now: datetime | None = None) -> int:
     return raised
 
 
-def deliveries(alert_ids) -> dict:
+def deliveries(alert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[Delivery]]:
     """For each alert id: its e-mails as (to_address, sent_at, attempts, last_error), for 'delivered when'."""
-    out: dict = {}
+    out: dict[uuid.UUID, list[Delivery]] = {}
     if not alert_ids:
         return out
     rows = db.session.execute(

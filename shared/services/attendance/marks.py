@@ -12,16 +12,19 @@ the same whichever a provider uses:
 - one mark per session is a database constraint, so concurrent submissions leave one row;
 - an absence tells who must know at once (shared.services.attendance.alerts), in the same transaction.
 
-`apply_mark` does not commit, so a batch is all or nothing; `record_mark` is one mark and a commit.
+`apply_mark` does not commit; `record_mark` is one mark and a commit. Many marks at once (the week grid, the CSV
+upload, the API) go through shared.services.attendance.batch.save_marks: all or nothing, one commit, and the same
+handling of a concurrent insert whichever channel they came from.
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypedDict
 
 from flask import current_app
 from sqlalchemy import select
@@ -30,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, AbsenceReason, LegalBasis, MarkKind, register_code
 from shared.clock import local_now, school_zone
+from shared.display import day_words
 from shared.extensions import begin_transaction_now, db, savepoint
 from shared.models import (
     AttendanceAmendment,
@@ -50,13 +54,28 @@ MAX_LATE_MINUTES = 240
 COUNTING_STATUSES = (PlacementStatus.ACTIVE, PlacementStatus.ENDED)
 
 MARK_LABELS = {MarkKind.PRESENT: "Present", MarkKind.LATE: "Late", MarkKind.ABSENT: "Absent"}
-REASON_LABELS = {
+# Keyed by AbsenceReason, a StrEnum, so a reason code read back as a plain str finds its label too.
+REASON_LABELS: dict[str, str] = {
     AbsenceReason.ILLNESS: "Illness",
     AbsenceReason.MEDICAL_APPOINTMENT: "Medical or dental appointment",
     AbsenceReason.EXCLUDED: "Excluded or suspended",
     AbsenceReason.UNEXPLAINED: "Unexplained",
     AbsenceReason.OTHER: "Other reason",
 }
+
+
+class MarkValue(TypedDict):
+    """A mark's value, as an amendment keeps it (old and new) and describe() reads it."""
+
+    kind: str
+    late_minutes: int | None
+    reason: str | None
+    reason_text: str | None
+    code: str
+
+
+# Whether the school expects a placement's session: (placement, day, session).
+ExpectedCheck = Callable[[Placement, date, str], bool]
 
 
 class MarkConflict(RuleBroken):
@@ -84,7 +103,7 @@ class MarkEntry:
 
     @classmethod
     def parse(
-        cls, kind: str | None, late_minutes=None, reason: str | None = None, reason_text: str | None = None
+        cls, kind: str | None, late_minutes: object = None, reason: str | None = None, reason_text: str | None = None
     ) -> MarkEntry:
         """From strings (forms, CSV, JSON), with a plain message for anything that is not right."""
         try:
@@ -128,7 +147,7 @@ class MarkEntry:
         elif self.reason is not None:
             raise RuleBroken("A reason is only for an absence", "reason")
 
-    def value(self, code: str) -> dict:
+    def value(self, code: str) -> MarkValue:
         return {
             "kind": self.kind.value,
             "late_minutes": self.late_minutes,
@@ -142,7 +161,7 @@ class MarkEntry:
         return self.kind == MarkKind.ABSENT
 
 
-def mark_value(mark: AttendanceMark) -> dict:
+def mark_value(mark: AttendanceMark) -> MarkValue:
     return {
         "kind": mark.kind,
         "late_minutes": mark.late_minutes,
@@ -152,13 +171,14 @@ def mark_value(mark: AttendanceMark) -> dict:
     }
 
 
-def describe(mark: AttendanceMark | dict) -> str:
+def describe(mark: AttendanceMark | MarkValue) -> str:
     """A mark in words, e.g. 'Late (10 minutes)' or 'Absent: illness'."""
     value = mark if isinstance(mark, dict) else mark_value(mark)
     kind = MarkKind(value["kind"])
     if kind == MarkKind.LATE:
         return f"Late ({value['late_minutes']} minutes)"
     if kind == MarkKind.ABSENT:
+        assert value["reason"] is not None, "an absence always has a reason (MarkEntry.check)"
         reason = AbsenceReason(value["reason"])
         words = REASON_LABELS[reason].lower()
         return f"Absent: {value['reason_text']}" if reason == AbsenceReason.OTHER else f"Absent: {words}"
@@ -187,7 +207,12 @@ def chase_time(profile: ProviderProfile, day: date, session: str) -> datetime:
 # --- what is expected ---------------------------------------------------------------------------------------------
 
 
-def placements_on(provider_id=None, school_id=None, day: date | None = None, end: date | None = None) -> list:
+def placements_on(
+    provider_id: uuid.UUID | None = None,
+    school_id: uuid.UUID | None = None,
+    day: date | None = None,
+    end: date | None = None,
+) -> list[Placement]:
     """Placements (of a provider, or of a school) that may expect sessions between day and end."""
     end = end or day
     query = select(Placement).where(Placement.status.in_(COUNTING_STATUSES))
@@ -203,7 +228,7 @@ def placements_on(provider_id=None, school_id=None, day: date | None = None, end
 def expected_sessions(placements: Iterable[Placement], start: date, end: date) -> list[tuple[Placement, date, str]]:
     """Every (placement, day, session) expected from start to end: the school's days, narrowed by each timetable."""
     placements = list(placements)
-    days_by_school: dict = {}
+    days_by_school: dict[uuid.UUID, list[date]] = {}
     for school_id in {p.school_id for p in placements}:
         days_by_school[school_id] = list(school_days(school_id, start, end))
     out = []
@@ -221,7 +246,9 @@ def is_expected(placement: Placement, day: date, session: str) -> bool:
     return any(True for _ in school_days(placement.school_id, day, day))
 
 
-def marks_for(placement_ids: Iterable, start: date, end: date) -> dict[tuple, AttendanceMark]:
+def marks_for(
+    placement_ids: Iterable[uuid.UUID], start: date, end: date
+) -> dict[tuple[uuid.UUID, date, str], AttendanceMark]:
     """Marks keyed by (placement_id, day, session)."""
     ids = list(placement_ids)
     if not ids:
@@ -237,11 +264,14 @@ def marks_for(placement_ids: Iterable, start: date, end: date) -> dict[tuple, At
 # --- recording -----------------------------------------------------------------------------------------------------
 
 
-def _session_words(day: date, session: str) -> str:
-    return f"the {session} session on {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+def session_words(day: date, session: str) -> str:
+    """E.g. 'the AM session on Monday 30 November 2026'."""
+    return f"the {session} session on {day_words(day)}"
 
 
-def _checked_code(placement: Placement, day: date, session: str, entry: MarkEntry, *, today: date, expected) -> str:
+def _checked_code(
+    placement: Placement, day: date, session: str, entry: MarkEntry, *, today: date, expected: ExpectedCheck
+) -> str:
     """The rules every mark meets before it is recorded; the statutory code it maps to. `expected(placement, day,
     session)` says whether the school expects the session (one query per call, or a batch's preloaded days)."""
     if session not in SESSIONS:
@@ -251,11 +281,28 @@ def _checked_code(placement: Placement, day: date, session: str, entry: MarkEntr
     if day > today:
         raise RuleBroken(f"You cannot mark {name} for a day that has not happened yet", "day")
     if not expected(placement, day, session):
-        raise RuleBroken(f"{name} is not expected at your provision for {_session_words(day, session)}", "session")
+        raise RuleBroken(f"{name} is not expected at your provision for {session_words(day, session)}", "session")
     return register_code(LegalBasis(placement.legal_basis), entry.kind, entry.reason)
 
 
-def _new_mark(placement, day, session, entry: MarkEntry, code: str, *, by, source: str, now: datetime):
+def profile_of(placement: Placement) -> ProviderProfile:
+    """The placement's provider's profile: every provider organisation is made with one (people.invite_provider)."""
+    profile = placement.provider.provider_profile
+    assert profile is not None, "a provider organisation has a profile"
+    return profile
+
+
+def _new_mark(
+    placement: Placement,
+    day: date,
+    session: str,
+    entry: MarkEntry,
+    code: str,
+    *,
+    by: User | None,
+    source: str,
+    now: datetime,
+) -> AttendanceMark:
     return AttendanceMark(
         id=uuid.uuid4(),  # known before the insert, so the audit event and alerts can name it in the same flush
         placement_id=placement.id,
@@ -269,14 +316,14 @@ def _new_mark(placement, day, session, entry: MarkEntry, code: str, *, by, sourc
         reason=entry.reason.value if entry.reason else None,
         reason_text=entry.reason_text,
         code=code,
-        submitted_late=now > deadline(placement.provider.provider_profile, day, session),
+        submitted_late=now > deadline(profile_of(placement), day, session),
         source=source,
         recorded_by_id=by.id if by else None,
         recorded_at=now,
     )
 
 
-def _audit_created(mark: AttendanceMark, placement: Placement, *, by, source: str) -> None:
+def _audit_created(mark: AttendanceMark, placement: Placement, *, by: User | None, source: str) -> None:
     audit.record(
         "attendance.marked",
         organisation=placement.provider,
@@ -290,7 +337,17 @@ def _audit_created(mark: AttendanceMark, placement: Placement, *, by, source: st
     )
 
 
-def _compare_or_amend(existing: AttendanceMark, placement, entry: MarkEntry, code: str, *, why, by, source, now):
+def _compare_or_amend(
+    existing: AttendanceMark,
+    placement: Placement,
+    entry: MarkEntry,
+    code: str,
+    *,
+    why: str | None,
+    by: User | None,
+    source: str,
+    now: datetime,
+) -> MarkResult:
     """The session already has a mark: the same one changes nothing; a different one needs a reason and is kept
     as an amendment (old value, new value, why, who, when)."""
     old_value, new_value = mark_value(existing), entry.value(code)
@@ -300,7 +357,7 @@ def _compare_or_amend(existing: AttendanceMark, placement, entry: MarkEntry, cod
     if not why:
         raise MarkConflict(
             f"{placement.pupil.known_as} is already marked {describe(existing).lower()} for "
-            f"{_session_words(existing.day, existing.session)}. To change it, give the reason for the amendment",
+            f"{session_words(existing.day, existing.session)}. To change it, give the reason for the amendment",
             existing,
         )
     if len(why) > 500:
@@ -386,7 +443,13 @@ class PlannedMark:
 
 class BatchClash(Exception):
     """Another request marked one of the batch's sessions at the same moment. Roll back and run the batch again:
-    the second time its marks are found and compared like any other."""
+    the second time its marks are found and compared like any other. `created` are the positions (in the batch)
+    of the marks it was inserting, one of which met the other request's (shared.services.attendance.batch
+    .save_marks retries once, then names them)."""
+
+    def __init__(self, message: str, created: Sequence[int] = ()):
+        super().__init__(message)
+        self.created = list(created)
 
 
 def apply_marks(
@@ -397,7 +460,8 @@ def apply_marks(
 
     The lookups are made once for the batch (its existing marks, each school's days, the open unmarked alerts) and
     the new marks are inserted in one flush, so a batch costs a handful of queries rather than several per mark.
-    Raises BatchClash if a concurrent request inserted one of the same sessions first."""
+    Raises BatchClash if a concurrent request inserted one of the same sessions first (the caller rolls back and
+    may try again: shared.services.attendance.batch.save_marks does, once)."""
     now = now or utcnow()
     begin_transaction_now()
     if not planned:
@@ -410,7 +474,7 @@ def apply_marks(
     }
     open_unmarked = attendance_alerts.open_unmarked_alerts(placement_ids, first, last)
 
-    def expected(placement, day, session) -> bool:
+    def expected(placement: Placement, day: date, session: str) -> bool:
         return (
             placement.status in COUNTING_STATUSES
             and placement.expects(day, session)
@@ -419,9 +483,9 @@ def apply_marks(
 
     today = local_now(now).date()
     results: list[MarkResult | RuleBroken] = []
-    absences = []
-    inserted = False
-    for item in planned:
+    absences: list[tuple[AttendanceMark, Placement]] = []
+    created: list[int] = []
+    for index, item in enumerate(planned):
         session = (item.session or "").upper()
         key = (item.placement.id, item.day, session)
         try:
@@ -435,7 +499,7 @@ def apply_marks(
                 db.session.add(mark)
                 _audit_created(mark, item.placement, by=by, source=source)
                 existing[key] = mark
-                inserted = True
+                created.append(index)
                 result = MarkResult(mark, Outcome.CREATED)
         except RuleBroken as exc:
             results.append(exc)
@@ -447,12 +511,12 @@ def apply_marks(
                 alert.resolved_at, alert.mark_id = now, result.mark.id
             if result.mark.kind == MarkKind.ABSENT:
                 absences.append((result.mark, item.placement))
-    if inserted:
+    if created:
         try:
             with savepoint():
                 db.session.flush()
         except IntegrityError as exc:
-            raise BatchClash("a session of the batch was marked by someone else at the same moment") from exc
+            raise BatchClash("a session of the batch was marked by someone else at the same moment", created) from exc
     for mark, placement in absences:
         attendance_alerts.mark_recorded(mark, placement, now=now)
     return results
@@ -467,8 +531,8 @@ def _existing(placement: Placement, day: date, session: str) -> AttendanceMark |
     return db.session.scalar(query)
 
 
-def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry, **kwargs) -> MarkResult:
-    """One mark, committed (or nothing, on a RuleBroken)."""
+def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry, **kwargs: Any) -> MarkResult:
+    """One mark, committed (or nothing, on a RuleBroken). `kwargs` are apply_mark's (by, source, why, now)."""
     try:
         result = apply_mark(placement, day, session, entry, **kwargs)
         db.session.commit()
@@ -478,7 +542,7 @@ def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry,
     return result
 
 
-def absences_to_decide(school_id, pupil_id) -> list[AttendanceMark]:
+def absences_to_decide(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[AttendanceMark]:
     """The pupil's absences still coded N (no reason the school has accepted), oldest first."""
     return list(
         db.session.scalars(

@@ -14,15 +14,18 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, overload
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Label, Select, and_, case, func, select
 
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, UNACCEPTED_REASONS, AbsenceReason, MarkKind
+from shared.clock import school_zone
+from shared.csv_safety import spreadsheet_safe
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
@@ -43,9 +46,9 @@ from shared.services.attendance.marks import (
     COUNTING_STATUSES,
     PERSISTENT_ABSENCE_BELOW,
     REASON_LABELS,
+    MarkValue,
     attendance_counts,
     describe,
-    school_zone,
 )
 from shared.services.school_calendar import days as school_calendar
 from shared.services.school_calendar.days import SESSIONS, is_bank_holiday
@@ -82,8 +85,16 @@ NOT_EXPECTED = SessionState("not_expected", "Not expected")
 NOT_YET = SessionState("not_yet", "Not happened yet")
 
 
-def _marked(kind: str, late_minutes, reason, reason_text, code: str) -> SessionState:
-    value = {"kind": kind, "late_minutes": late_minutes, "reason": reason, "reason_text": reason_text, "code": code}
+def _marked(
+    kind: str, late_minutes: int | None, reason: str | None, reason_text: str | None, code: str
+) -> SessionState:
+    value: MarkValue = {
+        "kind": kind,
+        "late_minutes": late_minutes,
+        "reason": reason,
+        "reason_text": reason_text,
+        "code": code,
+    }
     return SessionState(kind, describe(value), code)
 
 
@@ -100,17 +111,17 @@ def _is_school_day(day: date, in_term: bool, inset: bool) -> tuple[bool, str | N
     return True, None
 
 
-def _expects(timetable, start: date, end: date | None, day: date, session: str) -> bool:
+def _expects(timetable: Sequence[str] | None, start: date, end: date | None, day: date, session: str) -> bool:
     # Placement.expects, on columns rather than a loaded Placement.
     return start <= day and (end is None or day <= end) and slot_for(day, session) in (timetable or [])
 
 
+@overload
+def _local(moment: datetime) -> datetime: ...
+@overload
+def _local(moment: None) -> None: ...
 def _local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(school_zone()) if moment is not None else None
-
-
-def day_in_words(day: date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
 # --- today ---------------------------------------------------------------------------------------------------------
@@ -158,12 +169,16 @@ class Today:
     absences: int = 0
 
 
-def _delivery(emails: list[tuple]) -> Delivery:
+# One e-mail of an alert: (sent_at, attempts, last_error).
+EmailState = tuple[datetime | None, int, str | None]
+
+
+def _delivery(emails: list[EmailState]) -> Delivery:
     if not emails:
         return Delivery("none", "No e-mail was needed")
     unsent = [(attempts, error) for sent_at, attempts, error in emails if sent_at is None]
     if not unsent:
-        last = max(_local(sent_at) for sent_at, _, _ in emails)
+        last = max(_local(sent_at) for sent_at, _, _ in emails if sent_at is not None)  # all are, none is unsent
         return Delivery("delivered", f"Delivered {last.strftime('%H:%M')}")
     attempts = max(a for a, _ in unsent)
     if attempts >= MAX_ATTEMPTS:
@@ -268,7 +283,7 @@ def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
         .where(AttendanceAlert.school_id == school_id, AttendanceAlert.day == day)
         .order_by(AttendanceAlert.raised_at, AttendanceAlert.session)
     ).all()
-    emails: dict = {}
+    emails: dict[uuid.UUID, list[EmailState]] = {}
     if alerts:
         for alert_id, sent_at, attempts, error in db.session.execute(
             select(OutboxEmail.alert_id, OutboxEmail.sent_at, OutboxEmail.attempts, OutboxEmail.last_error)
@@ -330,7 +345,10 @@ def pupil_heatmap(school_id: uuid.UUID, pupil_id: uuid.UUID, today_: date, now: 
     )
 
     def is_school_day(day: date) -> bool:
-        in_term = any(school_calendar.covers(*term, day) for term in terms)
+        in_term = any(
+            school_calendar.covers(first, last, half_starts, half_ends, day)
+            for first, last, half_starts, half_ends in terms
+        )
         return _is_school_day(day, in_term, day in inset)[0]
 
     mondays: list[date] = []
@@ -407,7 +425,7 @@ class PercentRow:
         return self.percent is not None and self.percent < PERSISTENT_ABSENCE_BELOW
 
 
-def _figures():
+def _figures() -> tuple[Label[int], Label[int], Label[int]]:
     # attendance_counts' rule in SQL: every marked session is possible; present or late is attended. Unauthorised:
     # absences whose reason the school has not accepted (by the reason, so dual registration's D counts too).
     possible = func.count()
@@ -462,7 +480,8 @@ def current_term_start(school_id: uuid.UUID, day: date) -> date:
 # --- the MIS export ------------------------------------------------------------------------------------------------
 
 
-def _export_query(school_id: uuid.UUID, start: date, end: date):
+def _export_query(school_id: uuid.UUID, start: date, end: date) -> Select[Any]:
+    # Select[Any]: SQLAlchemy's typing follows the columns of a select only up to nine of them.
     # The reason the mark was last amended, for marks that were (a correlated subquery, run only for those rows).
     last_amendment = (
         select(AttendanceAmendment.why)
@@ -492,11 +511,13 @@ def _export_query(school_id: uuid.UUID, start: date, end: date):
 
 
 def export_row_count(school_id: uuid.UUID, start: date, end: date) -> int:
-    return db.session.scalar(
+    count = db.session.scalar(
         select(func.count())
         .select_from(AttendanceMark)
         .where(AttendanceMark.school_id == school_id, AttendanceMark.day.between(start, end))
     )
+    assert count is not None, "COUNT(*) always gives a row"
+    return count
 
 
 def record_export(school_id: uuid.UUID, start: date, end: date, *, by: User) -> int:
@@ -515,9 +536,11 @@ def record_export(school_id: uuid.UUID, start: date, end: date, *, by: User) -> 
     return rows
 
 
-def export_comment(kind: str, late_minutes, reason, reason_text, amended_because) -> str:
+def export_comment(
+    kind: str, late_minutes: int | None, reason: str | None, reason_text: str | None, amended_because: str | None
+) -> str:
     """The comment column: how late, or the absence reason in the provider's words, and why a mark was amended."""
-    parts = []
+    parts: list[str] = []
     if kind == MarkKind.LATE and late_minutes:
         parts.append(f"Late {late_minutes} minutes")
     elif kind == MarkKind.ABSENT and reason:
@@ -526,13 +549,6 @@ def export_comment(kind: str, late_minutes, reason, reason_text, amended_because
     if amended_because:
         parts.append(f"Amended: {amended_because}")
     return "; ".join(parts)
-
-
-def _cell(value) -> str:
-    """Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) is made plain with a leading quote:
-    the comment carries a provider's own words into the school's MIS."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def export_csv(school_id: uuid.UUID, start: date, end: date) -> Iterator[str]:
@@ -548,9 +564,11 @@ def export_csv(school_id: uuid.UUID, start: date, end: date) -> Iterator[str]:
                 row.day.isoformat(),
                 row.session,
                 row.code,
-                _cell(row.provider),
+                spreadsheet_safe(row.provider),
                 row.late_minutes if row.late_minutes is not None else "",
-                _cell(export_comment(row.kind, row.late_minutes, row.reason, row.reason_text, row.amended_because)),
+                spreadsheet_safe(
+                    export_comment(row.kind, row.late_minutes, row.reason, row.reason_text, row.amended_because)
+                ),
             ]
         )
         if written % 500 == 0:

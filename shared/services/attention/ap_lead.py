@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Row, and_, case, func, or_, select
 
 from shared.clock import local_now, school_midnight
 from shared.evidence_catalogue import BY_CODE, ProviderType
@@ -68,7 +68,7 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
         if provider_ids
         else []
     )
-    current: dict[tuple, tuple] = {}
+    current: dict[tuple[uuid.UUID, str], Row[tuple[uuid.UUID, str, int, DocumentStatus, date | None, datetime]]] = {}
     for row in documents:
         key = (row.organisation_id, row.evidence_type)
         if key not in current or row.version > current[key].version:
@@ -107,11 +107,11 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
             continue
         kind = ProviderType(profile.provider_type) if profile.provider_type else None
         for evidence in (e for e in BY_CODE.values() if e.required(kind)):
-            row = current.get((profile.organisation_id, evidence.code))
-            lapsed = row is not None and row.expiry_date is not None and row.expiry_date <= today
-            if row is None or row.status != DocumentStatus.VERIFIED or lapsed:
+            document = current.get((profile.organisation_id, evidence.code))
+            lapsed = document is not None and document.expiry_date is not None and document.expiry_date <= today
+            if document is None or document.status != DocumentStatus.VERIFIED or lapsed:
                 at_risk.add(profile.organisation_id)
-            elif row.expiry_date is not None and row.expiry_date <= horizon:
+            elif document.expiry_date is not None and document.expiry_date <= horizon:
                 lapsing += 1
     if at_risk:
         tasks.append(
@@ -207,7 +207,7 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
     )
     latest = latest_reviews([p.id for p in placements])
     overdue = due = 0
-    oldest = None
+    oldest: date | None = None
     for placement in placements:
         due_on = next_review_due(placement, latest.get(placement.id))
         if due_on is None:
@@ -220,6 +220,7 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
     tasks = []
     link = Link.to("school_admin.reviews_list")
     if overdue:
+        assert oldest is not None, "set with the first overdue review"
         tasks.append(
             Task(
                 "ap.reviews_overdue",

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 
 from shared import roles
 from shared.clock import local_now
@@ -128,7 +128,7 @@ def evidence_to_renew_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]
             EvidenceDocument.expiry_date,
         ).where(EvidenceDocument.organisation_id == provider_id, EvidenceDocument.status != DocumentStatus.SUPERSEDED)
     ).all()
-    current: dict[str, tuple] = {}
+    current: dict[str, Row[tuple[str, int, DocumentStatus, date | None]]] = {}
     for row in rows:
         if row.evidence_type not in current or row.version > current[row.evidence_type].version:
             current[row.evidence_type] = row
@@ -141,7 +141,11 @@ def evidence_to_renew_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]
     ]
     if not renew:
         return []
-    urgent = any(row.status != DocumentStatus.VERIFIED or row.expiry_date <= today for row in renew)
+    # A verified document is only in `renew` with an expiry date.
+    urgent = any(
+        row.status != DocumentStatus.VERIFIED or (row.expiry_date is not None and row.expiry_date <= today)
+        for row in renew
+    )
     return [
         Task(
             "provider.evidence",

@@ -12,6 +12,7 @@ from shared import roles
 from shared.attendance_codes import MarkKind
 from shared.auth.sessions import autocommit_connection
 from shared.clock import local_now, school_midnight
+from shared.display import pounds
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -107,7 +108,7 @@ def _provider_policies_to_review(school_id: uuid.UUID) -> list[Task]:
             EvidenceDocument.status != DocumentStatus.SUPERSEDED,
         )
     ).all()
-    current: dict[uuid.UUID, tuple] = {}
+    current: dict[uuid.UUID, tuple[int, datetime]] = {}  # provider id -> (version, uploaded_at)
     for provider_id, version, uploaded_at in documents:
         if provider_id not in current or version > current[provider_id][0]:
             current[provider_id] = (version, uploaded_at)
@@ -118,7 +119,9 @@ def _provider_policies_to_review(school_id: uuid.UUID) -> list[Task]:
             select(ProviderPolicyReview.provider_id, func.max(ProviderPolicyReview.reviewed_at))
             .where(ProviderPolicyReview.school_id == school_id)
             .group_by(ProviderPolicyReview.provider_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     waiting = [
         (provider_id, uploaded_at)
@@ -311,14 +314,14 @@ def _budget(school_id: uuid.UUID, today: date) -> list[Task]:
             f"No AP budget is recorded for the {summary.year_label} school year: enter the one the governors approved"
         )
         return [Task("head.budget", SOON, text, link)]
-    committed, allowed = budget.pounds(summary.committed_pence), budget.pounds(summary.budget_pence)
+    committed, allowed = pounds(summary.committed_pence), pounds(summary.budget_pence)
     if summary.committed_pence > summary.budget_pence:
-        over = budget.pounds(summary.committed_pence - summary.budget_pence)
+        over = pounds(summary.committed_pence - summary.budget_pence)
         text = f"Placements agreed for {summary.year_label} cost {committed}: {over} over the {allowed} AP budget"
         return [Task("head.budget", TODAY, text, link)]
     text = (
         f"AP budget {summary.year_label}: {committed} committed of {allowed}, "
-        f"{budget.pounds(summary.to_date_pence)} of it to date"
+        f"{pounds(summary.to_date_pence)} of it to date"
     )
     return [Task("head.budget", FOR_INFORMATION, text, link)]
 

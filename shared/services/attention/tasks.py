@@ -106,7 +106,7 @@ def quiet_line(user_roles: Iterable[str]) -> str:
     return "You can use the menu to find what you need."
 
 
-def aware(moment: datetime | None) -> datetime | None:
+def aware(moment: datetime | str | None) -> datetime | None:
     """A timestamp from a scalar subquery comes back without UTCDateTime's processing (naive on SQLite)."""
     if moment is None:
         return None

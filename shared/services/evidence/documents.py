@@ -9,6 +9,7 @@ evidence catalogue's business (a child protection policy only by a school DSL).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,7 +20,7 @@ from shared import audit
 from shared.clock import today as school_today
 from shared.evidence_catalogue import BY_CODE, DateKind
 from shared.extensions import db
-from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile, utcnow
+from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile, User, utcnow
 from shared.roles import ROLE_LABELS
 from shared.services.errors import RuleBroken
 
@@ -38,7 +39,7 @@ class IllegalTransition(RuleBroken):
     pass
 
 
-def transition(document: EvidenceDocument, to: DocumentStatus, *, by, why: str) -> None:
+def transition(document: EvidenceDocument, to: DocumentStatus, *, by: User | None, why: str) -> None:
     """Move a document to a new state, or refuse. Adds the audit event; the caller commits."""
     if to not in ALLOWED[document.status]:
         raise IllegalTransition(
@@ -52,7 +53,7 @@ def transition(document: EvidenceDocument, to: DocumentStatus, *, by, why: str) 
     )
 
 
-def next_version(organisation_id, evidence_type: str) -> int:
+def next_version(organisation_id: uuid.UUID, evidence_type: str) -> int:
     current = db.session.scalar(
         select(func.max(EvidenceDocument.version)).where(
             EvidenceDocument.organisation_id == organisation_id, EvidenceDocument.evidence_type == evidence_type
@@ -61,7 +62,7 @@ def next_version(organisation_id, evidence_type: str) -> int:
     return (current or 0) + 1
 
 
-def supersede_older_versions(document: EvidenceDocument, *, by) -> None:
+def supersede_older_versions(document: EvidenceDocument, *, by: User | None) -> None:
     """A new upload of a type replaces every earlier version of it that is still in play."""
     older = db.session.scalars(
         select(EvidenceDocument).where(
@@ -97,7 +98,12 @@ def lapse_date(document: EvidenceDocument, verification: Verification) -> date |
 
 
 def verify(
-    document: EvidenceDocument, verification: Verification, *, by, roles: frozenset[str], today: date | None = None
+    document: EvidenceDocument,
+    verification: Verification,
+    *,
+    by: User,
+    roles: frozenset[str],
+    today: date | None = None,
 ) -> None:
     today = today or school_today()
     kind = BY_CODE[document.evidence_type]
@@ -125,7 +131,7 @@ def verify(
     db.session.commit()
 
 
-def reject(document: EvidenceDocument, reason: str, *, by) -> None:
+def reject(document: EvidenceDocument, reason: str, *, by: User) -> None:
     if not reason.strip():
         raise RuleBroken("Say why the document is rejected: the provider will see this", "reason")
     document.rejection_reason = reason.strip()
@@ -150,7 +156,7 @@ def expire_lapsed(today: date | None = None) -> list[EvidenceDocument]:
 
 
 def awaiting_review(
-    provider_ids, *, provider_id: uuid.UUID | None = None, evidence_type: str | None = None
+    provider_ids: Iterable[uuid.UUID], *, provider_id: uuid.UUID | None = None, evidence_type: str | None = None
 ) -> list[EvidenceDocument]:
     """The verification queue: these providers' documents awaiting review, oldest first, narrowed to one provider
     and one evidence type when given."""

@@ -42,6 +42,7 @@ def send_expiry_reminders(today: date) -> int:
     ).all()
     sent = 0
     for document in documents:
+        assert document.expiry_date is not None, "the query asks for an expiry date after today"
         days_left = (document.expiry_date - today).days
         due = [d for d in REMINDER_DAYS if days_left <= d]
         already = set(
@@ -53,6 +54,7 @@ def send_expiry_reminders(today: date) -> int:
         for threshold in set(due) - already:
             db.session.add(EvidenceReminder(document_id=document.id, days_before=threshold))
         provider = db.session.get(Organisation, document.organisation_id)
+        assert provider is not None, "a foreign key"
         name = BY_CODE[document.evidence_type].name
         tell_role(
             provider,
@@ -75,6 +77,8 @@ def run_daily(today: date | None = None) -> dict[str, int]:
         profile = db.session.scalar(
             select(ProviderProfile).where(ProviderProfile.organisation_id == document.organisation_id)
         )
+        # Only providers upload evidence, and each is made with its profile (people.invite_provider).
+        assert profile is not None, "evidence belongs to a provider, which has a profile"
         kind = BY_CODE[document.evidence_type]
         required = profile.provider_type and kind.required(ProviderType(profile.provider_type))
         if profile.status == ProviderStatus.APPROVED and required:

@@ -8,6 +8,7 @@ staff list makes the confirmation lapse until it is signed again, and the school
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,7 +60,7 @@ class StaffDetails:
     prohibition_check: str
 
 
-def active_staff(organisation_id) -> list[StaffMember]:
+def active_staff(organisation_id: uuid.UUID) -> list[StaffMember]:
     return list(
         db.session.scalars(
             select(StaffMember)
@@ -69,7 +70,7 @@ def active_staff(organisation_id) -> list[StaffMember]:
     )
 
 
-def current_confirmation(organisation_id) -> KcsieConfirmation | None:
+def current_confirmation(organisation_id: uuid.UUID) -> KcsieConfirmation | None:
     return db.session.scalar(
         select(KcsieConfirmation)
         .where(KcsieConfirmation.organisation_id == organisation_id, KcsieConfirmation.lapsed_at.is_(None))

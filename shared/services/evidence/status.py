@@ -4,6 +4,7 @@ its state. Read-only: the state changes are shared.services.evidence.documents's
 from __future__ import annotations
 
 import enum
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,7 +48,7 @@ class EvidenceLine:
     detail: str | None = None  # the reviewer's reason, for a rejection
 
 
-def current_documents(organisation_id) -> dict[str, EvidenceDocument]:
+def current_documents(organisation_id: uuid.UUID) -> dict[str, EvidenceDocument]:
     """The newest version of each evidence type that is still in play (not superseded), by type code."""
     documents = db.session.scalars(
         select(EvidenceDocument)
@@ -86,9 +87,10 @@ def line_for(kind: EvidenceType, document: EvidenceDocument | None, today: date)
         Standing.EXPIRED: "Expired",
     }[standing]
     detail = None
-    if standing == Standing.VERIFIED and document.expiry_date is not None:
+    # standing_of says NOT_UPLOADED when there is no document, so a verified or rejected standing has one.
+    if standing == Standing.VERIFIED and document is not None and document.expiry_date is not None:
         tag = f"Verified until {document.expiry_date.day} {document.expiry_date:%B %Y}"
-    if standing == Standing.REJECTED:
+    if standing == Standing.REJECTED and document is not None:
         detail = document.rejection_reason
     return EvidenceLine(kind, document, standing, tag, TAG_CLASSES[standing], detail)
 

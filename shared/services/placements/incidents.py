@@ -38,6 +38,7 @@ from shared.models import (
 )
 from shared.notifications import tell_role
 from shared.services.errors import RuleBroken
+from shared.text import checked, clean
 
 INCIDENT_TYPES: dict[str, str] = {
     "physical_assault_pupil": "Physical assault on a pupil",
@@ -129,18 +130,8 @@ def parse_time(text: str | None) -> time:
     return time(hour, minute)
 
 
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
 def _required(value: str | None, message: str, field_name: str) -> str:
-    value = _text(value)
-    if value is None:
-        raise RuleBroken(message, field_name)
-    if len(value) > MAX_TEXT:
-        raise RuleBroken(f"Keep this to {MAX_TEXT} characters or fewer", field_name)
-    return value
+    return checked(value, field_name, required=message, limit=MAX_TEXT)
 
 
 def _yes_no(value: bool | None, message: str, field_name: str) -> bool:
@@ -163,7 +154,7 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
         raise RuleBroken("The date and time of the incident must be in the past", "occurred_on")
 
     # Where: one of the provider's own sites, or somewhere else in the provider's words.
-    where = _text(details.location)
+    where = clean(details.location)
     site = None
     if details.site_id and details.site_id != "elsewhere":
         site = next((s for s in provider_sites(provider.id) if str(s.id) == details.site_id), None)
@@ -174,6 +165,7 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
     elif where is None:
         raise RuleBroken("Say where the incident happened", "location")
     location = f"{site.name}: {where}" if site and where else (site.name if site else where)
+    assert location is not None, "without a site, `where` was asked for above"
     if len(location) > 200:
         raise RuleBroken("Keep where it happened to 200 characters or fewer", "location")
 
@@ -257,7 +249,7 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
         pupils=len(placements),
     )
     if is_serious(incident):
-        school = db.session.get(Organisation, incident.school_id)
+        school = _school(incident)
         # Only that something is waiting, and from whom: no description, no names, nothing from the report.
         tell_role(
             school,
@@ -274,7 +266,9 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
 
 
 def _school(incident: Incident) -> Organisation:
-    return db.session.get(Organisation, incident.school_id)
+    school = db.session.get(Organisation, incident.school_id)
+    assert school is not None, "a foreign key"
+    return school
 
 
 def acknowledge(incident: Incident, *, by: User, now: datetime | None = None) -> None:
@@ -348,7 +342,7 @@ def names_of(user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     ids = {i for i in user_ids if i}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
 
 
 def local(moment: datetime | None) -> datetime | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from shared.extensions import db
 from shared.models import Organisation, Placement, Pupil
@@ -34,12 +34,13 @@ def placements_of_pupil(pupil_id: uuid.UUID) -> list[Placement]:
     )
 
 
-def placements_of_school(school_id: uuid.UUID) -> list:
+def placements_of_school(school_id: uuid.UUID) -> list[Row[tuple[Placement, Pupil, Organisation]]]:
     """The school's placements as rows of (Placement, Pupil, Organisation: the provider), the latest start first."""
-    return db.session.execute(
+    rows = db.session.execute(
         select(Placement, Pupil, Organisation)
         .join(Pupil, Pupil.id == Placement.pupil_id)
         .join(Organisation, Organisation.id == Placement.provider_id)
         .where(Placement.school_id == school_id)
         .order_by(Placement.start_date.desc(), Pupil.last_name)
     ).all()
+    return list(rows)

@@ -9,12 +9,14 @@ of birth and the summary written for it.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from shared import audit
 from shared.attendance_codes import LegalBasis
@@ -33,6 +35,7 @@ from shared.models import (
     ProviderStatus,
     Pupil,
     SendStatus,
+    User,
     utcnow,
 )
 from shared.models.pupil import TIMETABLE_SLOTS
@@ -40,6 +43,7 @@ from shared.notifications import tell_role
 from shared.roles import HEADTEACHER
 from shared.services.errors import RuleBroken
 from shared.services.providers.approval import is_approved
+from shared.text import checked
 from shared.uploads.pipeline import StoredUpload, store_upload
 
 LEGAL_BASIS_LABELS = {
@@ -97,7 +101,7 @@ NOT_NEEDING_REGISTRATION = frozenset(
 @dataclass
 class PlacementPlan:
     provider_id: object
-    site_ids: list = field(default_factory=list)
+    site_ids: Sequence[str | uuid.UUID] = field(default_factory=list)  # str from the form; str() either way
     legal_basis: str = ""
     primary_reason: str = ""
     start_date: date | None = None
@@ -120,7 +124,7 @@ class PlacementPlan:
     la_informed_on: date | None = None
 
 
-def approved_providers(school_id) -> list[Organisation]:
+def approved_providers(school_id: uuid.UUID) -> list[Organisation]:
     """The providers this school has approved: the only ones a placement can go to."""
     return list(
         db.session.scalars(
@@ -132,7 +136,7 @@ def approved_providers(school_id) -> list[Organisation]:
     )
 
 
-def provider_profile_of_school(school_id, provider_id) -> ProviderProfile | None:
+def provider_profile_of_school(school_id: uuid.UUID, provider_id: object) -> ProviderProfile | None:
     return db.session.scalar(
         select(ProviderProfile).where(
             ProviderProfile.organisation_id == provider_id, ProviderProfile.school_id == school_id
@@ -140,7 +144,7 @@ def provider_profile_of_school(school_id, provider_id) -> ProviderProfile | None
     )
 
 
-def _approved_profile(school_id, provider_id) -> ProviderProfile:
+def _approved_profile(school_id: uuid.UUID, provider_id: object) -> ProviderProfile:
     profile = provider_profile_of_school(school_id, provider_id) if provider_id else None
     if profile is None:
         raise RuleBroken("Choose one of the school's approved providers", "provider")
@@ -154,10 +158,7 @@ def _approved_profile(school_id, provider_id) -> ProviderProfile:
 
 
 def _text(value: str | None, message: str, name: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise RuleBroken(message, name)
-    return value
+    return checked(value, name, required=message)
 
 
 def _check_plan(plan: PlacementPlan, profile: ProviderProfile) -> list[ProviderSite]:
@@ -204,6 +205,7 @@ def _check_plan(plan: PlacementPlan, profile: ProviderProfile) -> list[ProviderS
 
 def _write_plan(placement: Placement, plan: PlacementPlan, sites: list[ProviderSite]) -> None:
     """Put a checked plan on the placement: the same for a new plan and a changed one."""
+    assert plan.start_date is not None, "_check_plan asks for the start date"
     placement.legal_basis = plan.legal_basis
     placement.primary_reason = plan.primary_reason
     placement.start_date = plan.start_date
@@ -227,7 +229,7 @@ def _write_plan(placement: Placement, plan: PlacementPlan, sites: list[ProviderS
     placement.sites = sites
 
 
-def create_placement(school: Organisation, pupil: Pupil, plan: PlacementPlan, *, by) -> Placement:
+def create_placement(school: Organisation, pupil: Pupil, plan: PlacementPlan, *, by: User | None) -> Placement:
     """Record the written plan as a planned placement awaiting the headteacher's decision (who is told)."""
     if pupil.school_id != school.id:
         raise RuleBroken("This pupil is not on the school's records")
@@ -303,7 +305,7 @@ PLAN_FIELDS = (
 )
 
 
-def _plan_values(placement: Placement) -> dict:
+def _plan_values(placement: Placement) -> dict[str, Any]:  # each field's stored value, whatever its type
     """The plan as stored, field by field, to see what a change changed."""
     values = {name: getattr(placement, name) for name in PLAN_FIELDS}
     values["timetable"] = list(placement.timetable or [])
@@ -320,7 +322,7 @@ def _first_mark_before(placement: Placement, day: date) -> AttendanceMark | None
     )
 
 
-def update_placement(placement: Placement, plan: PlacementPlan, *, by) -> list[str]:
+def update_placement(placement: Placement, plan: PlacementPlan, *, by: User) -> list[str]:
     """Change the written plan of a planned or running placement, with the same checks as a new plan; returns the
     names of the fields that changed (audited, never their values).
 
@@ -339,6 +341,7 @@ def update_placement(placement: Placement, plan: PlacementPlan, *, by) -> list[s
         )
     profile = _approved_profile(placement.school_id, placement.provider_id)
     sites = _check_plan(plan, profile)
+    assert plan.start_date is not None, "_check_plan asks for the start date"
     if plan.start_date > placement.start_date:
         marked = _first_mark_before(placement, plan.start_date)
         if marked is not None:
@@ -370,7 +373,7 @@ def update_placement(placement: Placement, plan: PlacementPlan, *, by) -> list[s
     return changed
 
 
-def decide(placement: Placement, *, agree: bool, notes: str, by) -> None:
+def decide(placement: Placement, *, agree: bool, notes: str, by: User) -> None:
     """The headteacher's decision. Agreeing makes the placement active (sessions are expected from its start date
     only, so an agreed placement that starts later expects nothing before then); declining cancels it."""
     if placement.headteacher_decision != HeadteacherDecision.PENDING:
@@ -413,7 +416,7 @@ class NeedToKnowSummary:
 SUMMARY_FIELDS = tuple(NeedToKnowSummary.__dataclass_fields__)
 
 
-def save_summary(placement: Placement, summary: NeedToKnowSummary, *, by) -> None:
+def save_summary(placement: Placement, summary: NeedToKnowSummary, *, by: User) -> None:
     values = {name: (getattr(summary, name) or "").strip() or None for name in SUMMARY_FIELDS}
     if not any(values.values()):
         raise RuleBroken("Write at least one part of the summary for the provider", "summary_send_needs")
@@ -425,14 +428,14 @@ def save_summary(placement: Placement, summary: NeedToKnowSummary, *, by) -> Non
     db.session.commit()
 
 
-def end_placement(placement: Placement, *, end_date: date | None, destination: str, by) -> None:
+def end_placement(placement: Placement, *, end_date: date | None, destination: str, by: User) -> None:
     """End a running placement on a date, with where the pupil goes next. Sessions after the date are not expected;
     the provider keeps seeing the pupil until then."""
     mark_ended(placement, end_date=end_date, destination=destination, by=by)
     db.session.commit()
 
 
-def mark_ended(placement: Placement, *, end_date: date | None, destination: str | None, by) -> None:
+def mark_ended(placement: Placement, *, end_date: date | None, destination: str | None, by: User) -> None:
     """The rules of ending, in the caller's transaction (a review's "cease" ends the placement with the review)."""
     if placement.status != PlacementStatus.ACTIVE:
         raise RuleBroken("Only a placement that is running can be ended", "end_date")
@@ -451,7 +454,7 @@ def mark_ended(placement: Placement, *, end_date: date | None, destination: str 
 # --- what the provider sees ---------------------------------------------------------------------------------------
 
 
-def visible_to_provider(today: date):
+def visible_to_provider(today: date) -> ColumnElement[bool]:
     """Placements a provider sees: agreed (running, or planned to start), or ended on a date still to come."""
     return or_(
         Placement.status == PlacementStatus.ACTIVE,
@@ -460,7 +463,7 @@ def visible_to_provider(today: date):
     )
 
 
-def provider_placements(provider_id, today: date) -> list[Placement]:
+def provider_placements(provider_id: uuid.UUID, today: date) -> list[Placement]:
     return list(
         db.session.scalars(
             select(Placement)
@@ -471,7 +474,7 @@ def provider_placements(provider_id, today: date) -> list[Placement]:
     )
 
 
-def provider_placement(provider_id, placement_id, today: date) -> Placement | None:
+def provider_placement(provider_id: uuid.UUID, placement_id: uuid.UUID, today: date) -> Placement | None:
     return db.session.scalar(
         select(Placement).where(
             Placement.id == placement_id, Placement.provider_id == provider_id, visible_to_provider(today)
@@ -482,7 +485,10 @@ def provider_placement(provider_id, placement_id, today: date) -> Placement | No
 # --- the independent school registration line ---------------------------------------------------------------------
 
 
-def _current(query):
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def _current(query: _Query) -> _Query:
     return query.where(
         or_(
             Placement.status == PlacementStatus.ACTIVE,
@@ -494,7 +500,7 @@ def _current(query):
     )
 
 
-def registration_warning(provider_id) -> str | None:
+def registration_warning(provider_id: uuid.UUID) -> str | None:
     """A warning (never a refusal) when a provider that is not a school would, with its planned and running
     placements, be giving full-time education to 5 or more pupils, or to one with an EHC plan or who is looked
     after. Placements with no hours recorded are not counted."""
@@ -532,7 +538,9 @@ def registration_warning(provider_id) -> str | None:
 # --- the risk assessment --------------------------------------------------------------------------------------------
 
 
-def store_risk_assessment(placement: Placement, stream: IO[bytes], filename: str, *, by) -> PlacementDocument:
+def store_risk_assessment(
+    placement: Placement, stream: IO[bytes], filename: str, *, by: User | None
+) -> PlacementDocument:
     """Take a risk assessment through the shared upload pipeline and keep it with the placement. Raises
     UploadRefused (nothing stored, no row) for anything the pipeline refuses."""
     with store_upload(stream, filename, organisation_id=placement.school_id) as stored:
@@ -551,7 +559,7 @@ def store_risk_assessment(placement: Placement, stream: IO[bytes], filename: str
     return document
 
 
-def _document_row(placement: Placement, stored: StoredUpload, by) -> PlacementDocument:
+def _document_row(placement: Placement, stored: StoredUpload, by: User | None) -> PlacementDocument:
     return PlacementDocument(
         placement_id=placement.id,
         school_id=placement.school_id,
@@ -575,9 +583,3 @@ def risk_assessments(placement: Placement) -> list[PlacementDocument]:
             .order_by(PlacementDocument.uploaded_at.desc())
         )
     )
-
-
-def record_document_download(placement: Placement, document: PlacementDocument, *, by) -> None:
-    """A placement's document (the risk assessment) is being downloaded: audited against the school and committed."""
-    audit.record("placement.document_downloaded", organisation=placement.school, obj=document, actor=by)
-    db.session.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from shared import audit
 from shared.clock import today as school_today
 from shared.extensions import db
-from shared.models import ChildProtectionStatus, Organisation, Pupil, SendStatus
+from shared.models import ChildProtectionStatus, Organisation, Pupil, SendStatus, User
 from shared.services.errors import RuleBroken
 from shared.upn import InvalidUPN, validate_upn
 
@@ -129,14 +130,14 @@ def _email(value: str | None, field: str, whose: str) -> str | None:
         ) from exc
 
 
-def _upn_taken(school_id, upn: str, *, other_than=None) -> bool:
+def _upn_taken(school_id: uuid.UUID, upn: str, *, other_than: uuid.UUID | None = None) -> bool:
     query = select(Pupil.id).where(Pupil.school_id == school_id, Pupil.upn == upn)
     if other_than is not None:
         query = query.where(Pupil.id != other_than)
     return db.session.scalar(query) is not None
 
 
-def create_pupil(school: Organisation, details: PupilDetails, *, by) -> Pupil:
+def create_pupil(school: Organisation, details: PupilDetails, *, by: User) -> Pupil:
     details = checked(details)
     if _upn_taken(school.id, details.upn):
         raise RuleBroken(DUPLICATE_UPN, "upn")
@@ -148,7 +149,7 @@ def create_pupil(school: Organisation, details: PupilDetails, *, by) -> Pupil:
     return pupil
 
 
-def update_pupil(pupil: Pupil, details: PupilDetails, *, by) -> list[str]:
+def update_pupil(pupil: Pupil, details: PupilDetails, *, by: User) -> list[str]:
     """Save changed details; returns the names of the fields that changed (audited by name, never by value)."""
     details = checked(details)
     if _upn_taken(pupil.school_id, details.upn, other_than=pupil.id):
@@ -274,7 +275,9 @@ def _year_group(value: str) -> str | None:
 
 
 def _row_details(row: dict[str, str]) -> PupilDetails:
-    get = lambda name: (row.get(name) or "").strip()  # noqa: E731
+    def get(name: str) -> str:
+        return (row.get(name) or "").strip()
+
     send = _SEND_CODES.get(get("send_status").lower(), get("send_status").lower() or "none")
     if send not in SEND_LABELS:
         raise RuleBroken("SEND status must be none, sen_support or ehcp")
@@ -355,7 +358,7 @@ def parse_import(school: Organisation, data: bytes, today: date | None = None) -
     return pupils
 
 
-def import_pupils(school: Organisation, data: bytes, *, by) -> int:
+def import_pupils(school: Organisation, data: bytes, *, by: User) -> int:
     """All or nothing: every row is checked first; one commit for the lot. Returns how many were imported; on an
     ImportRefused nothing is kept (rolled back)."""
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -33,6 +34,7 @@ from shared.services.attendance.marks import attendance_percent
 from shared.services.errors import RuleBroken
 from shared.services.placements import incidents
 from shared.services.placements.plans import END_DESTINATIONS, mark_ended
+from shared.text import checked
 
 # A review is flagged "Due" this many days before its date (the policy: reviews at least every 6-8 weeks).
 DUE_SOON_DAYS = 7
@@ -87,7 +89,7 @@ def last_review_of(placement_id: uuid.UUID) -> PlacementReview | None:
     )
 
 
-def latest_reviews(placement_ids: list) -> dict[uuid.UUID, PlacementReview]:
+def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementReview]:
     """Each placement's most recent review, in one query."""
     latest: dict[uuid.UUID, PlacementReview] = {}
     if placement_ids:
@@ -184,12 +186,7 @@ class ReviewRecord:
 
 
 def _text(value: str | None, field_name: str, message: str | None = None, limit: int = MAX_TEXT) -> str | None:
-    value = (value or "").strip() or None
-    if value is None and message:
-        raise RuleBroken(message, field_name)
-    if value and len(value) > limit:
-        raise RuleBroken(f"Keep this to {limit} characters or fewer", field_name)
-    return value
+    return checked(value, field_name, required=message, limit=limit)
 
 
 def record_review(
@@ -347,7 +344,9 @@ def record_visit(
 
 def placement_reviewed(review: PlacementReview) -> Placement:
     """The review's placement (from the session when already loaded)."""
-    return db.session.get(Placement, review.placement_id)
+    placement = db.session.get(Placement, review.placement_id)
+    assert placement is not None, "a foreign key"
+    return placement
 
 
 def visits_of_school(school_id: uuid.UUID) -> list[SiteVisit]:
@@ -361,13 +360,15 @@ def visits_of_school(school_id: uuid.UUID) -> list[SiteVisit]:
     )
 
 
-def site_names(site_ids) -> dict[uuid.UUID, str]:
+def site_names(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Teaching sites' names by id, in one query (none for no ids)."""
     site_ids = set(site_ids)
     if not site_ids:
         return {}
     return dict(
-        db.session.execute(select(ProviderSite.id, ProviderSite.name).where(ProviderSite.id.in_(site_ids))).all()
+        db.session.execute(select(ProviderSite.id, ProviderSite.name).where(ProviderSite.id.in_(site_ids)))
+        .tuples()
+        .all()
     )
 
 

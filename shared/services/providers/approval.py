@@ -19,6 +19,7 @@ from shared.models import (
     DocumentStatus,
     ProviderProfile,
     ProviderStatus,
+    User,
     utcnow,
 )
 from shared.notifications import tell_role
@@ -78,7 +79,7 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
     return items
 
 
-def submit_for_approval(profile: ProviderProfile, *, by) -> None:
+def submit_for_approval(profile: ProviderProfile, *, by: User) -> None:
     if profile.status not in (ProviderStatus.ONBOARDING, ProviderStatus.INVITED):
         raise RuleBroken("Your organisation has already been submitted")
     missing = [item.label for item in approval_checklist(profile) if not item.done and not _awaiting_review(item)]
@@ -100,7 +101,7 @@ def _awaiting_review(item: ChecklistItem) -> bool:
     return item.detail == "Awaiting review"
 
 
-def _set_status(profile: ProviderProfile, status: ProviderStatus, *, by, why: str) -> None:
+def _set_status(profile: ProviderProfile, status: ProviderStatus, *, by: User, why: str) -> None:
     old = profile.status
     profile.status, profile.status_changed_at = status, utcnow()
     audit.record(
@@ -114,7 +115,7 @@ def _set_status(profile: ProviderProfile, status: ProviderStatus, *, by, why: st
     )
 
 
-def decide(profile: ProviderProfile, *, approve: bool, notes: str, by) -> ApprovalDecision:
+def decide(profile: ProviderProfile, *, approve: bool, notes: str, by: User) -> ApprovalDecision:
     """The AP lead's decision. Approval needs every checklist item done; returning needs the requests written."""
     if profile.status != ProviderStatus.SUBMITTED:
         raise RuleBroken("Only a submitted provider can be approved or returned")

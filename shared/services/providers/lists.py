@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, or_, select
 
 from shared.extensions import db
 from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile
 
 
-def providers_of_school(school_id: uuid.UUID) -> list:
+def providers_of_school(school_id: uuid.UUID) -> list[Row[tuple[Organisation, ProviderProfile]]]:
     """The school's providers as rows of (Organisation, ProviderProfile), by name."""
-    return db.session.execute(
+    rows = db.session.execute(
         select(Organisation, ProviderProfile)
         .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
         .where(ProviderProfile.school_id == school_id)
         .order_by(Organisation.name)
     ).all()
+    return list(rows)
 
 
 def provider_names_of_school(school_id: uuid.UUID) -> dict[uuid.UUID, str]:

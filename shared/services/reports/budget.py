@@ -38,8 +38,9 @@ from cachetools import TTLCache
 from sqlalchemy import and_, or_, select
 
 from shared import audit
+from shared.display import pounds
 from shared.extensions import db
-from shared.models import ApBudget, HeadteacherDecision, Organisation, Placement, PlacementStatus, utcnow
+from shared.models import ApBudget, HeadteacherDecision, Organisation, Placement, PlacementStatus, User, utcnow
 from shared.models.pupil import WEEKDAYS
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar.days import school_days
@@ -69,15 +70,6 @@ def year_bounds(year_starting: int) -> tuple[date, date]:
 
 def year_label(year_starting: int) -> str:
     return f"{year_starting} to {year_starting + 1}"
-
-
-def pounds(pence: int | None) -> str:
-    """£85,000.50, or £85,000 when there are no pence."""
-    if pence is None:
-        return ""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}" + (f".{part:02d}" if part else "")
 
 
 # --- entering a budget ----------------------------------------------------------------------------------------------
@@ -122,7 +114,7 @@ def save_budget(
     year: str | int | None,
     amount: str | None,
     approved_on: date | None,
-    by,
+    by: User,
     today: date,
 ) -> ApBudget:
     """Record (or change) the budget the governors approved for a school year. Nothing is saved when any part is not
@@ -148,7 +140,7 @@ def save_budget(
     return budget
 
 
-def budgets(school_id) -> list[ApBudget]:
+def budgets(school_id: uuid.UUID) -> list[ApBudget]:
     """The school's budgets, the latest school year first."""
     return list(
         db.session.scalars(
@@ -157,7 +149,7 @@ def budgets(school_id) -> list[ApBudget]:
     )
 
 
-def budget_for(school_id, year_starting: int) -> ApBudget | None:
+def budget_for(school_id: uuid.UUID, year_starting: int) -> ApBudget | None:
     return db.session.scalar(
         select(ApBudget).where(ApBudget.school_id == school_id, ApBudget.year_starting == year_starting)
     )
@@ -172,7 +164,7 @@ class SchoolDays:
 
     def __init__(self, days: Iterable[date]):
         self.days = sorted(days)
-        totals = [(0,) * 5]
+        totals: list[tuple[int, ...]] = [(0,) * 5]
         for day in self.days:
             row = list(totals[-1])
             row[day.weekday()] += 1
@@ -214,6 +206,7 @@ def cost_between(placement: Placement, start: date, end: date, days: SchoolDays,
     (see the module's docstring). `days` must cover start to end; `year_end` stands in for a missing end date."""
     if not has_cost(placement):
         return 0
+    assert placement.cost_pence is not None, "has_cost asks for a cost"
     if placement.cost_period == "placement":
         return placement.cost_pence if start <= placement.start_date <= end else 0
     first, last = max(start, placement.start_date), min(end, planned_end(placement, year_end))
@@ -226,7 +219,7 @@ def cost_between(placement: Placement, start: date, end: date, days: SchoolDays,
     return placement.cost_pence * days.weeks_with(first, last, frozenset(weekdays))
 
 
-def costed_placements(school_id, start: date, end: date) -> list[Placement]:
+def costed_placements(school_id: uuid.UUID, start: date, end: date) -> list[Placement]:
     """The school's agreed placements running on any day from start to end (one query)."""
     return list(
         db.session.scalars(
@@ -302,7 +295,7 @@ def budget_position(school_id: uuid.UUID, today: date) -> BudgetPosition:
 # --- the headteacher's home page -----------------------------------------------------------------------------------
 
 SUMMARY_SECONDS = 60
-_summaries: TTLCache = TTLCache(maxsize=1024, ttl=SUMMARY_SECONDS)
+_summaries: TTLCache[tuple[uuid.UUID, date], PositionSummary] = TTLCache(maxsize=1024, ttl=SUMMARY_SECONDS)
 _summaries_lock = Lock()
 
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import case, extract, func, select
@@ -31,7 +33,7 @@ from shared.attendance_codes import ATTENDED_KINDS
 from shared.charts import Bar, BarChart
 from shared.clock import school_zone
 from shared.extensions import db
-from shared.models import AttendanceMark, Incident, Organisation, PlacementReview, PlacementStatus
+from shared.models import AttendanceMark, Incident, Organisation, Placement, PlacementReview, PlacementStatus
 from shared.services.agreements import compliance
 from shared.services.agreements.terms import RAG_LABELS
 from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW
@@ -61,7 +63,8 @@ GROUP_OF_DESTINATION = {
 }
 
 # Short words for the reasons (the census's), so the chart's labels fit; "Not recorded" for a plan without one.
-REASON_LABELS = {**CENSUS_REASONS, None: "Not recorded"}
+# (CENSUS_REASONS goes in through .items(): to mypy a dict[str, str] is not a dict[str | None, str].)
+REASON_LABELS: dict[str | None, str] = {**dict(CENSUS_REASONS.items()), None: "Not recorded"}
 LEGAL_BASIS_SHORT = {
     "school_arranged": "Arranged by the school",
     "la_arranged": "Arranged by the local authority",
@@ -272,7 +275,7 @@ def governors_report(school_id: uuid.UUID, start: date, end: date, today: date) 
     )
 
 
-def _attendance(school_id, start: date, end: date, hide: Suppressor) -> Attendance:
+def _attendance(school_id: uuid.UUID, start: date, end: date, hide: Suppressor) -> Attendance:
     attended = func.sum(case((AttendanceMark.kind.in_(sorted(ATTENDED_KINDS)), 1), else_=0))
     year, month = extract("year", AttendanceMark.day), extract("month", AttendanceMark.day)
     rows = db.session.execute(
@@ -280,8 +283,10 @@ def _attendance(school_id, start: date, end: date, hide: Suppressor) -> Attendan
         .where(AttendanceMark.school_id == school_id, AttendanceMark.day.between(start, end))
         .group_by(AttendanceMark.pupil_id, year, month)
     ).all()
-    per_pupil: dict = defaultdict(lambda: [0, 0])
-    per_month: dict = defaultdict(lambda: [0, 0, set()])
+    per_pupil: defaultdict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])  # [possible, present]
+    # (year, month) -> [possible, present, {pupil ids}]: a list, so the figures are added to in place; Any for its
+    # two kinds of item.
+    per_month: defaultdict[tuple[int, int], list[Any]] = defaultdict(lambda: [0, 0, set()])
     for pupil_id, y, m, possible, present in rows:
         per_pupil[pupil_id][0] += possible
         per_pupil[pupil_id][1] += int(present or 0)
@@ -323,14 +328,14 @@ def _attendance(school_id, start: date, end: date, hide: Suppressor) -> Attendan
     )
 
 
-def _behaviour(school_id, start: date, end: date, hide: Suppressor) -> Behaviour:
+def _behaviour(school_id: uuid.UUID, start: date, end: date, hide: Suppressor) -> Behaviour:
     start_at, end_at = _bounds(start, end)
     rows = db.session.execute(
         select(Incident.severity, Incident.physical_intervention, Incident.suspension, func.count())
         .where(Incident.school_id == school_id, Incident.occurred_at >= start_at, Incident.occurred_at < end_at)
         .group_by(Incident.severity, Incident.physical_intervention, Incident.suspension)
     ).all()
-    severity: Counter = Counter()
+    severity: Counter[str] = Counter()
     physical = suspensions = 0
     for level, intervention, suspended, count in rows:
         severity[level] += count
@@ -343,7 +348,7 @@ def _behaviour(school_id, start: date, end: date, hide: Suppressor) -> Behaviour
     )
 
 
-def _reviews(school_id, start: date, end: date, hide: Suppressor) -> Reviews:
+def _reviews(school_id: uuid.UUID, start: date, end: date, hide: Suppressor) -> Reviews:
     rows = db.session.execute(
         select(PlacementReview.held_on, PlacementReview.due_on, PlacementReview.outcome).where(
             PlacementReview.school_id == school_id, PlacementReview.held_on.between(start, end)
@@ -357,7 +362,7 @@ def _reviews(school_id, start: date, end: date, hide: Suppressor) -> Reviews:
     )
 
 
-def _providers(school_id, period: Period) -> list[ProviderRating]:
+def _providers(school_id: uuid.UUID, period: Period) -> list[ProviderRating]:
     profiles = compliance.approved_providers(school_id)
     figures = compliance.compliance_for(school_id, profiles, period)
     return sorted(
@@ -366,7 +371,9 @@ def _providers(school_id, period: Period) -> list[ProviderRating]:
     )
 
 
-def _cost(school_id, running, start: date, end: date, today: date, hide: Suppressor) -> Cost:
+def _cost(
+    school_id: uuid.UUID, running: Sequence[Placement], start: date, end: date, today: date, hide: Suppressor
+) -> Cost:
     as_of = min(end, today)
     position = budgets.budget_position(school_id, as_of)
     days = budgets.SchoolDays(school_days(school_id, start, end))

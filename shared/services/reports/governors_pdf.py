@@ -5,10 +5,8 @@ with fpdf2's own shapes and text (shared.charts.draw_bar_chart), not embedded as
 
 from __future__ import annotations
 
-from datetime import date
-
 from shared.charts import BarChart, draw_bar_chart
-from shared.services.reports import budget as budgets
+from shared.display import date_words, pounds
 from shared.services.reports.governors import Breakdown, GovernorsReport, report_charts
 from shared.services.safeguarding.chronology import latin1
 
@@ -25,10 +23,6 @@ SECTIONS = (
 )
 ROOM_FOR_A_HEADING = 45  # mm: a section heading with less room than this below it starts a new page
 CHART_WIDTH = 150  # mm
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
@@ -104,7 +98,9 @@ def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
     pdf.set_font("Helvetica", "B", 18)
     pdf.multi_cell(0, 9, TITLE, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(0, 6, f"{school}\nPeriod: {period}\nPrepared on {_day(report.today)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0, 6, f"{school}\nPeriod: {period}\nPrepared on {date_words(report.today)}", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(2)
 
     heading(SECTIONS[0])
@@ -166,15 +162,15 @@ def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
     cost = report.cost
     position = cost.position
     rows = [
-        [f"Budget approved by governors for {position.year_label}", budgets.pounds(position.budget_pence) or "None"],
-        [f"Committed for {position.year_label} (estimate)", budgets.pounds(position.committed_pence)],
-        [f"Spent to {_day(position.as_of)} (estimate)", budgets.pounds(position.to_date_pence)],
+        [f"Budget approved by governors for {position.year_label}", pounds(position.budget_pence) or "None"],
+        [f"Committed for {position.year_label} (estimate)", pounds(position.committed_pence)],
+        [f"Spent to {date_words(position.as_of)} (estimate)", pounds(position.to_date_pence)],
     ]
     if position.budget is not None:
-        rows.append(["Budget left after commitments", budgets.pounds(position.remaining_pence)])
+        rows.append(["Budget left after commitments", pounds(position.remaining_pence)])
         if position.budget.approved_on:
-            rows.append(["Governors approved the budget on", _day(position.budget.approved_on)])
-    rows.append(["Cost of placements in the period (estimate)", budgets.pounds(cost.period_pence)])
+            rows.append(["Governors approved the budget on", date_words(position.budget.approved_on)])
+    rows.append(["Cost of placements in the period (estimate)", pounds(cost.period_pence)])
     table(["", "Amount"], rows, (120, 50))
     paragraph(
         "Costs are estimated from each placement's plan: the cost per session times the sessions timetabled on school "

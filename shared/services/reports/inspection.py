@@ -11,6 +11,7 @@ import csv
 import io
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 
 from shared.attendance_codes import ATTENDING_CODE, LegalBasis
+from shared.csv_safety import spreadsheet_safe
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
@@ -108,14 +110,7 @@ def school_year_start(today: date) -> date:
     return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
 
 
-def spreadsheet_safe(value) -> str:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) is made plain with a leading quote: names and
-    settings are typed by people, and the file goes into the school's MIS and spreadsheets."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv(columns: list[str], rows: list[list]) -> str:
+def _csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
@@ -217,21 +212,27 @@ def inspection_pack(school_id: uuid.UUID, start: date, end: date, today: date) -
                 ApprovalDecision.decision == "approved",
             )
             .group_by(ApprovalDecision.organisation_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     last_visit = dict(
         db.session.execute(
             select(SiteVisit.provider_id, func.max(SiteVisit.visited_on))
             .where(SiteVisit.school_id == school_id, SiteVisit.provider_id.in_(ids))
             .group_by(SiteVisit.provider_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     last_review = dict(
         db.session.execute(
             select(PlacementReview.placement_id, func.max(PlacementReview.held_on))
             .where(PlacementReview.school_id == school_id)
             .group_by(PlacementReview.placement_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
     pack = {
@@ -286,7 +287,8 @@ def inspection_csv(pack: list[ProviderInPack], start: date, end: date) -> tuple[
             _iso(entry.last_visit),
             _iso(entry.last_review),
         ]
-        for line in entry.evidence or [None]:
+        lines: Sequence[EvidenceLine | None] = entry.evidence or [None]  # one row even with nothing required
+        for line in lines:
             document = line.document if line else None
             rows.append(
                 provider_cells
@@ -320,7 +322,7 @@ class CensusRow:
     register_code: str
     sessions_per_week: int
 
-    def cells(self) -> list:
+    def cells(self) -> list[str | int]:
         return [
             self.upn,
             self.surname,

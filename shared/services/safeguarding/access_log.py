@@ -4,6 +4,7 @@ is tamper-evident (shared.audit)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,12 +33,14 @@ class Access:
     link: str | None
 
 
-def access_log(school_id, limit: int = 300) -> list[Access]:
+def access_log(school_id: uuid.UUID, limit: int = 300) -> list[Access]:
     """The newest `limit` openings of this school's safeguarding records, newest first. Five queries."""
     concerns = dict(
-        db.session.execute(select(Concern.id, Concern.pupil_id).where(Concern.school_id == school_id)).all()
+        db.session.execute(select(Concern.id, Concern.pupil_id).where(Concern.school_id == school_id)).tuples().all()
     )
-    notices = dict(db.session.execute(select(Notice.id, Notice.pupil_id).where(Notice.school_id == school_id)).all())
+    notices = dict(
+        db.session.execute(select(Notice.id, Notice.pupil_id).where(Notice.school_id == school_id)).tuples().all()
+    )
     pupils = {
         row.id: f"{row.preferred_name or row.first_name} {row.last_name}"
         for row in db.session.execute(

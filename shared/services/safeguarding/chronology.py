@@ -16,12 +16,14 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
 from shared import audit
 from shared.clock import local_now
+from shared.csv_safety import spreadsheet_safe
+from shared.display import day_words
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
@@ -74,10 +76,6 @@ def _words(code: str | None, labels: dict[str, str]) -> str:
 
 def _join(*parts: str | None) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())
-
-
-def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
@@ -150,7 +148,14 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
 
     out: list[Entry] = []
 
-    def add(when, kind, summary, who_id=None, organisation=None, concern_id=None):
+    def add(
+        when: datetime | None,
+        kind: str,
+        summary: str,
+        who_id: uuid.UUID | None = None,
+        organisation: str | None = None,
+        concern_id: uuid.UUID | None = None,
+    ) -> None:
         if when is not None:
             out.append(Entry(when, kind, summary, people.get(who_id) if who_id else None, organisation, concern_id))
 
@@ -188,6 +193,7 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         add(s.recorded_at, _words(s.kind, ENTRY_KINDS), summary, s.recorded_by_id, where, s.concern_id)
     events_of: dict[str, list[AuditEvent]] = {}
     for event in shares:
+        assert event.object_id is not None, "the query asks for these concerns' ids"
         events_of.setdefault(event.object_id, []).append(event)
     for object_id, events in events_of.items():
         concern = by_concern[uuid.UUID(object_id)]
@@ -218,7 +224,7 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         summary = _join(f"{_words(i.incident_type, INCIDENT_TYPES)} ({', '.join(flags)}):", i.description)
         add(i.occurred_at, "Serious incident", summary, i.reported_by_id, organisations.get(i.provider_id))
     for a in alerts:
-        session = f"{_day(a.day)}, {SESSIONS.get(a.session, a.session)} session"
+        session = f"{day_words(a.day)}, {SESSIONS.get(a.session, a.session)} session"
         if a.kind == "absence":
             reason = REASON_LABELS.get(a.reason, _words(a.reason, {})) if a.reason else None
             summary = _join(f"Absent without authorisation, {session}.", f"Reason given: {reason}." if reason else None)
@@ -245,11 +251,11 @@ def record_exported(pupil: Pupil, *, organisation: Organisation, by: User, forma
     db.session.commit()
 
 
-def _names(model, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+def _names(model: type[User] | type[Organisation], ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted))).all())
+    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted))).tuples().all())
 
 
 # --- showing and exporting -----------------------------------------------------------------------------------------
@@ -258,13 +264,7 @@ def _names(model, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
 def when_in_words(moment: datetime) -> str:
     """On the school's clock, e.g. 'Monday 30 November 2026 at 10:30'."""
     local = local_now(moment)
-    return f"{_day(local.date())} at {local:%H:%M}"
-
-
-def _csv_cell(text: str | None) -> str:
-    """Spreadsheets run a cell starting with = + - @ (or a tab or CR) as a formula: a quote in front keeps it text."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return f"{day_words(local.date())} at {local:%H:%M}"
 
 
 def as_csv(entries: list[Entry]) -> str:
@@ -276,10 +276,10 @@ def as_csv(entries: list[Entry]) -> str:
         writer.writerow(
             [
                 local_now(e.when).strftime("%Y-%m-%d %H:%M"),
-                _csv_cell(e.kind),
-                _csv_cell(e.summary),
-                _csv_cell(e.who),
-                _csv_cell(e.organisation),
+                spreadsheet_safe(e.kind),
+                spreadsheet_safe(e.summary),
+                spreadsheet_safe(e.who),
+                spreadsheet_safe(e.organisation),
             ]
         )
     return buffer.getvalue()
@@ -354,7 +354,7 @@ def as_pdf(entries: list[Entry], pupil: Pupil, *, printed_by: str, printed_at: d
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    printed = f"Printed {_day(local_now(printed_at).date())} by {printed_by}"
+    printed = f"Printed {day_words(local_now(printed_at).date())} by {printed_by}"
     details = (
         f"{pupil.full_name}   Date of birth: {pupil.date_of_birth.day} {pupil.date_of_birth:%B %Y}   UPN: {pupil.upn}"
     )

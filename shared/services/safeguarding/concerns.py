@@ -19,14 +19,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import IO
+from typing import IO, overload
 
 from flask import current_app
 from sqlalchemy import select
 
 from shared import audit, roles
 from shared.clock import local_now, school_zone
-from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -44,8 +43,9 @@ from shared.notifications import people_with_role, tell_role
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.placements.plans import provider_placements
+from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
-from shared.uploads.pipeline import store_upload
+from shared.text import checked
 from shared.uploads.reasons import UploadRefused
 
 CATEGORIES: dict[str, str] = {
@@ -118,28 +118,25 @@ class ConcernReport:
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
 def _required(value: str | None, message: str, field_name: str) -> str:
-    value = _text(value)
-    if value is None:
-        raise RuleBroken(message, field_name)
-    return _limited(value, field_name)
+    return checked(value, field_name, required=message, limit=MAX_TEXT)
 
 
 def _limited(value: str | None, field_name: str) -> str | None:
-    if value is not None and len(value) > MAX_TEXT:
-        raise RuleBroken(f"Keep this to {MAX_TEXT} characters or fewer", field_name)
-    return value
+    return checked(value, field_name, limit=MAX_TEXT)
 
 
 def _org(org_id: uuid.UUID) -> Organisation:
-    return db.session.get(Organisation, org_id)
+    """The school or provider a concern's foreign key points at."""
+    organisation = db.session.get(Organisation, org_id)
+    assert organisation is not None, "a foreign key"
+    return organisation
 
 
+@overload
+def local(moment: datetime) -> datetime: ...
+@overload
+def local(moment: None) -> None: ...
 def local(moment: datetime | None) -> datetime | None:
     return local_now(moment) if moment is not None else None
 
@@ -199,9 +196,9 @@ def raise_concern(
         location=location,
         category=report.category,
         what_happened=_required(report.what_happened, "Say what you saw or heard", "what_happened"),
-        childs_words=_limited(_text(report.childs_words), "childs_words"),
+        childs_words=_limited(report.childs_words, "childs_words"),
         actions_taken=_required(report.actions_taken, "Say what you have done so far", "actions_taken"),
-        who_told=_limited(_text(report.who_told), "who_told"),
+        who_told=_limited(report.who_told, "who_told"),
         raised_by_id=by.id,
         raised_at=now,
     )
@@ -228,31 +225,17 @@ def raise_concern(
 
 def _attach(concern: Concern, provider: Organisation, stream: IO[bytes], filename: str, *, by: User) -> None:
     """Store one encrypted attachment with the concern and commit both; a refused file saves nothing."""
-    row_id = uuid.uuid4()
     try:
-        with store_upload(
-            stream, filename, organisation_id=concern.school_id, encrypt_purpose=file_purpose(row_id)
-        ) as stored:
-            db.session.add(
-                SafeguardingFile(
-                    id=row_id,
-                    concern_id=concern.id,
-                    school_id=concern.school_id,
-                    storage_key=stored.key,
-                    key_id=keyring().current,
-                    display_name=stored.display_name,
-                    content_type=stored.content_type,
-                    size_bytes=stored.size,
-                    virus_scanned=stored.virus_scanned,
-                    uploaded_by_id=by.id,
-                )
-            )
+        with stored_safeguarding_file(
+            stream, filename, school_id=concern.school_id, by=by, concern_id=concern.id
+        ) as row:
+            db.session.add(row)
             audit.record(
                 "concern.attachment_added",
                 organisation=provider,
                 obj=concern,
                 actor=by,
-                virus_scanned=stored.virus_scanned,
+                virus_scanned=row.virus_scanned,
             )
             db.session.commit()
     except UploadRefused as refusal:
@@ -311,6 +294,7 @@ def escalation_due(concern: Concern) -> datetime:
     """When a sent concern escalates if nobody acknowledges it: CONCERN_ESCALATION_MINUTES counted in school hours
     (SCHOOL_DAY_START to SCHOOL_DAY_END, school-local, on school days). A school with no term dates set up for the
     weeks ahead counts weekdays that are not bank holidays, so a concern never waits for ever."""
+    assert concern.sent_at is not None, "only a sent concern escalates (escalate_unacknowledged asks for sent_at)"
     remaining = timedelta(minutes=current_app.config["CONCERN_ESCALATION_MINUTES"])
     opens, closes = (
         _clock("CONCERN_SCHOOL_DAY_START", SCHOOL_DAY_START),
@@ -421,7 +405,7 @@ def record_entry(
     elif kind == "referral":
         if referred_to not in REFERRED_TO:
             raise RuleBroken("Choose who the referral was made to", "referred_to")
-        text = _limited(_text(body), "body") or ""
+        text = _limited(body, "body") or ""
     else:
         raise RuleBroken("Choose what to record", "body")
     if concern.acknowledged_at is None:
@@ -432,8 +416,8 @@ def record_entry(
         decision=decision if kind == "decision" else None,
         referred_to=referred_to if kind == "referral" else None,
         body=text,
-        reference=_limited(_text(reference), "reference") if kind == "referral" else None,
-        outcome=_limited(_text(outcome), "outcome") if kind == "referral" else None,
+        reference=_limited(reference, "reference") if kind == "referral" else None,
+        outcome=_limited(outcome, "outcome") if kind == "referral" else None,
         recorded_by_id=by.id,
         recorded_at=now,
     )
@@ -512,7 +496,7 @@ def school_queue(school_id: uuid.UUID, *, escalated_only: bool = False) -> list[
     order = {"sent": 0, "acknowledged": 1, "closed": 2}
     never = datetime.min.replace(tzinfo=UTC)
 
-    def key(c: Concern):
+    def key(c: Concern) -> tuple[int, float]:
         sent = c.sent_at or never
         stamp = -(c.closed_at or sent).timestamp() if c.status == "closed" else sent.timestamp()
         return (order[c.status], stamp)
@@ -535,8 +519,3 @@ def pupils_of(rows: list[Concern]) -> dict[uuid.UUID, Pupil]:
 def file_of(concern: Concern, file_id: uuid.UUID) -> SafeguardingFile | None:
     row = db.session.get(SafeguardingFile, file_id)
     return row if row is not None and row.concern_id == concern.id else None
-
-
-def record_download(concern: Concern, organisation: Organisation, *, by: User) -> None:
-    audit.record("concern.attachment_downloaded", organisation=organisation, obj=concern, actor=by)
-    db.session.commit()

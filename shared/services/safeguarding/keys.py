@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Text, select, type_coerce, update
 
@@ -21,7 +22,7 @@ from shared.crypto import (
     key_id_of,
     keyring,
 )
-from shared.extensions import db
+from shared.extensions import Base, db
 from shared.models import SafeguardingFile
 from shared.storage import new_key
 from shared.uploads.pipeline import current_storage
@@ -38,8 +39,12 @@ class Rotation:
     left: dict[str, int] = field(default_factory=dict)  # key id -> values and files still under it
 
 
-def _model(name: str):
-    return db.Model.registry._class_registry[name]
+def _model(name: str) -> type[Any]:
+    """The mapped class ENCRYPTED_COLUMNS names (db.Model shares Base's registry); which one is known only at run
+    time, hence Any."""
+    model = Base.registry._class_registry[name]
+    assert isinstance(model, type), "ENCRYPTED_COLUMNS names mapped classes"
+    return model
 
 
 def rotate(batch: int = 200) -> Rotation:

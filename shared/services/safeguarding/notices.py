@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import IO
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from shared import audit, roles
 from shared.clock import local_now, school_zone
-from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -44,8 +43,9 @@ from shared.models import (
 from shared.notifications import in_app, tell_role
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
+from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
-from shared.uploads.pipeline import store_upload
+from shared.text import checked
 from shared.uploads.reasons import UploadRefused
 
 NOTICE_KINDS: dict[str, str] = {
@@ -91,7 +91,7 @@ class NoticeDraft:
 # --- who can be told -----------------------------------------------------------------------------------------------
 
 
-def _sharable() -> list:
+def _sharable() -> list[ColumnElement[bool]]:
     """A placement a notice can go through: agreed and running, or planned and already agreed by the headteacher."""
     return [
         or_(
@@ -130,12 +130,7 @@ def placements_to_share_with(pupil: Pupil) -> list[Placement]:
 
 
 def _text(value: str | None, message: str | None, field_name: str, limit: int = MAX_TEXT) -> str | None:
-    value = (value or "").strip() or None
-    if value is None and message:
-        raise RuleBroken(message, field_name)
-    if value is not None and len(value) > limit:
-        raise RuleBroken(f"Keep this to {limit} characters or fewer", field_name)
-    return value
+    return checked(value, field_name, required=message, limit=limit)
 
 
 def expiry_moment(day: date) -> datetime:
@@ -157,7 +152,9 @@ def _incident_details(draft: NoticeDraft, now: datetime) -> str:
     return f"{when.strftime('%A %-d %B %Y at %H:%M')}, {place}"
 
 
-def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, now: datetime | None = None):
+def share(
+    school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, now: datetime | None = None
+) -> tuple[list[Notice], list[Organisation]]:
     """Share a notice with each chosen provider (one row each, commits) and tell their DSLs that something is
     waiting. Returns (notices, providers with no DSL to tell). Raises RuleBroken or UploadRefused: then nothing is
     saved."""
@@ -222,29 +219,17 @@ def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, n
                 if content is not None:
                     # One encrypted copy per provider's notice, each bound to its own row (purpose), so a provider's
                     # key to its file opens nothing else.
-                    file_id = uuid.uuid4()
-                    stored = uploads.enter_context(
-                        store_upload(
+                    files[notice.id] = uploads.enter_context(
+                        stored_safeguarding_file(
                             io.BytesIO(content),
                             draft.filename or "",
-                            organisation_id=school.id,
-                            encrypt_purpose=file_purpose(file_id),
+                            school_id=school.id,
+                            by=by,
+                            notice_id=notice.id,
+                            uploaded_at=now,
                         )
                     )
-                    files[notice.id] = SafeguardingFile(
-                        id=file_id,
-                        notice_id=notice.id,
-                        school_id=school.id,
-                        storage_key=stored.key,
-                        key_id=keyring().current,
-                        display_name=stored.display_name,
-                        content_type=stored.content_type,
-                        size_bytes=stored.size,
-                        virus_scanned=stored.virus_scanned,
-                        uploaded_by_id=by.id,
-                        uploaded_at=now,
-                    )
-            untold = []
+            untold: list[Organisation] = []
             for notice in notices:
                 db.session.add(notice)
                 db.session.flush()
@@ -252,6 +237,7 @@ def share(school: Organisation, pupil: Pupil, draft: NoticeDraft, *, by: User, n
                     db.session.add(files[notice.id])
                 audit.record("notice.shared", organisation=school, obj=notice, actor=by, kind=notice.kind)
                 provider = db.session.get(Organisation, notice.provider_id)
+                assert provider is not None, "a foreign key"
                 told = tell_role(
                     provider,
                     roles.PROVIDER_DSL,
@@ -287,11 +273,6 @@ def record_opened(notice: Notice, *, by: User) -> None:
     db.session.commit()
 
 
-def record_download(notice: Notice, *, by: User) -> None:
-    audit.record("notice.attachment_downloaded", organisation=by.organisation, obj=notice, actor=by)
-    db.session.commit()
-
-
 def acknowledge(notice: Notice, *, by: User, now: datetime | None = None) -> None:
     """The provider DSL has read the notice. The school DSL who shared it is told in the app."""
     now = now or utcnow()
@@ -302,6 +283,7 @@ def acknowledge(notice: Notice, *, by: User, now: datetime | None = None) -> Non
     notice.acknowledged_at = now
     notice.acknowledged_by_id = by.id
     provider = db.session.get(Organisation, notice.provider_id)
+    assert provider is not None, "a foreign key"
     audit.record("notice.acknowledged", organisation=provider, obj=notice, actor=by)
     _tell_sharer(notice, f"{provider.name} has acknowledged a safeguarding notice you shared")
     db.session.commit()
@@ -342,7 +324,7 @@ def organisations_by_id(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Organisatio
 
 def names_of(user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     ids = {i for i in user_ids if i}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all()) if ids else {}
 
 
 # --- chasing -------------------------------------------------------------------------------------------------------
@@ -398,6 +380,7 @@ def chase_unacknowledged(now: datetime | None = None) -> int:
             continue
         school = db.session.get(Organisation, notice.school_id)
         provider = db.session.get(Organisation, notice.provider_id)
+        assert school is not None and provider is not None, "foreign keys"
         notice.chased_at = now
         tell_role(
             provider,

@@ -11,8 +11,9 @@ The school's policy is not safeguarding content about a child: it is stored as a
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO
 
 from sqlalchemy import func, select
@@ -47,14 +48,14 @@ COMMENTS_MAX = 2000  # the column's size
 # --- the school's policy -------------------------------------------------------------------------------------------
 
 
-def current_policy(school_id) -> SchoolPolicy | None:
+def current_policy(school_id: uuid.UUID) -> SchoolPolicy | None:
     """The newest version of the school's policy (the one providers confirm), or None before the first upload."""
     return db.session.scalar(
         select(SchoolPolicy).where(SchoolPolicy.school_id == school_id).order_by(SchoolPolicy.version.desc()).limit(1)
     )
 
 
-def policy_versions(school_id) -> list[SchoolPolicy]:
+def policy_versions(school_id: uuid.UUID) -> list[SchoolPolicy]:
     """Every version, newest first."""
     return list(
         db.session.scalars(
@@ -66,12 +67,6 @@ def policy_versions(school_id) -> list[SchoolPolicy]:
 def uploaders(versions: list[SchoolPolicy]) -> list[User]:
     """Who uploaded each version (from the session when already loaded), leaving out anyone since removed."""
     return [user for user in (db.session.get(User, v.uploaded_by_id) for v in versions) if user is not None]
-
-
-def record_download(policy: SchoolPolicy, *, organisation: Organisation, by: User) -> None:
-    """A version of the school's policy is being downloaded (either side): audited and committed."""
-    audit.record("policy.downloaded", organisation=organisation, obj=policy, version=policy.version, actor=by)
-    db.session.commit()
 
 
 def upload_policy(school: Organisation, stream: IO[bytes], filename: str, *, by: User) -> SchoolPolicy:
@@ -110,7 +105,7 @@ def upload_policy(school: Organisation, stream: IO[bytes], filename: str, *, by:
     return policy
 
 
-def school_providers(school_id) -> list[ProviderProfile]:
+def school_providers(school_id: uuid.UUID) -> list[ProviderProfile]:
     """Every provider of the school, whatever its status (each one's DSL confirms the policy)."""
     return list(
         db.session.scalars(
@@ -122,7 +117,7 @@ def school_providers(school_id) -> list[ProviderProfile]:
     )
 
 
-def confirmation_of(policy: SchoolPolicy, provider_id) -> PolicyConfirmation | None:
+def confirmation_of(policy: SchoolPolicy, provider_id: uuid.UUID) -> PolicyConfirmation | None:
     return db.session.scalar(
         select(PolicyConfirmation).where(
             PolicyConfirmation.policy_id == policy.id, PolicyConfirmation.provider_id == provider_id
@@ -156,6 +151,7 @@ def confirm_policy(provider: Organisation, policy: SchoolPolicy, *, by: User) ->
     """The provider DSL's confirmation that this version was received and will be followed. Only the school's
     current version can be confirmed, once."""
     current = current_policy(policy.school_id)
+    assert current is not None, "the school has at least this policy"
     if current.id != policy.id:
         raise RuleBroken(f"There is a newer version of the school's policy. Confirm version {current.version} instead")
     if confirmation_of(policy, provider.id) is not None:
@@ -173,7 +169,7 @@ def confirm_policy(provider: Organisation, policy: SchoolPolicy, *, by: User) ->
 NEW_VERSION_GRACE = timedelta(days=14)
 
 
-def confirmation_checklist_state(profile: ProviderProfile, now=None) -> tuple[bool, str]:
+def confirmation_checklist_state(profile: ProviderProfile, now: datetime | None = None) -> tuple[bool, str]:
     """(done, detail) for the approval checklist. Not needed until the school has uploaded a policy: an item the
     provider cannot do must not hold up its approval. A new version asks again, with NEW_VERSION_GRACE for a
     provider that had confirmed the one before."""
@@ -198,12 +194,12 @@ def confirmation_checklist_state(profile: ProviderProfile, now=None) -> tuple[bo
 # --- the provider's own policy -------------------------------------------------------------------------------------
 
 
-def provider_policy_document(provider_id) -> EvidenceDocument | None:
+def provider_policy_document(provider_id: uuid.UUID) -> EvidenceDocument | None:
     """The provider's current child protection policy (its newest evidence document of that type)."""
     return current_documents(provider_id).get(PROVIDER_POLICY_CODE)
 
 
-def latest_review(provider_id) -> ProviderPolicyReview | None:
+def latest_review(provider_id: uuid.UUID) -> ProviderPolicyReview | None:
     return db.session.scalar(
         select(ProviderPolicyReview)
         .where(ProviderPolicyReview.provider_id == provider_id)

@@ -13,14 +13,11 @@ from datetime import date
 from sqlalchemy import select
 
 from shared import audit
+from shared.display import day_words
 from shared.extensions import db
 from shared.models import InsetDay, Organisation, SchoolTerm, User
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar import days as school_calendar
-
-
-def _words(day: date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
 def terms_of_school(school_id: uuid.UUID) -> list[SchoolTerm]:
@@ -74,18 +71,18 @@ def add_inset_day(school: Organisation, *, day: date, note: str | None, by: User
     if note and len(note) > 200:
         raise RuleBroken("The note must be 200 characters or fewer", "note")
     if day.weekday() >= 5:
-        raise RuleBroken(f"{_words(day)} is a weekend: an INSET day must be a weekday", "day")
+        raise RuleBroken(f"{day_words(day)} is a weekend: an INSET day must be a weekday", "day")
     if school_calendar.is_bank_holiday(day):
-        raise RuleBroken(f"{_words(day)} is a bank holiday, so it is not a school day anyway", "day")
+        raise RuleBroken(f"{day_words(day)} is a bank holiday, so it is not a school day anyway", "day")
     in_term = db.session.scalar(
         select(SchoolTerm.id).where(SchoolTerm.school_id == school.id, school_calendar.in_term(day)).limit(1)
     )
     if in_term is None:
         raise RuleBroken(
-            f"{_words(day)} is not in one of your terms, or it is in a half-term holiday. Add the term first", "day"
+            f"{day_words(day)} is not in one of your terms, or it is in a half-term holiday. Add the term first", "day"
         )
     if db.session.scalar(select(InsetDay.id).where(InsetDay.school_id == school.id, InsetDay.day == day)):
-        raise RuleBroken(f"{_words(day)} is already an INSET day", "day")
+        raise RuleBroken(f"{day_words(day)} is already an INSET day", "day")
     inset = InsetDay(school_id=school.id, day=day, note=note)
     db.session.add(inset)
     db.session.flush()

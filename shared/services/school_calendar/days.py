@@ -5,12 +5,13 @@ timetable narrows this further (placements issue)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_, select
 
 from shared.extensions import db
 from shared.models import InsetDay, SchoolTerm
@@ -33,7 +34,7 @@ def is_bank_holiday(day: date) -> bool:
 TERM_COLUMNS = (SchoolTerm.start_date, SchoolTerm.end_date, SchoolTerm.half_term_starts, SchoolTerm.half_term_ends)
 
 
-def in_term(day) -> object:
+def in_term(day: date | SQLColumnExpression[date]) -> ColumnElement[bool]:
     """A SQL condition: `day` (a date or a date column) is inside one of SchoolTerm's terms and not in its half-term
     holiday."""
     return and_(
@@ -55,7 +56,7 @@ def covers(start: date, end: date, half_starts: date | None, half_ends: date | N
 
 
 def add_term(
-    school_id,
+    school_id: uuid.UUID,
     *,
     name: str,
     start: date,
@@ -98,7 +99,7 @@ def add_term(
     return term
 
 
-def school_days(school_id, start: date, end: date) -> Iterator[date]:
+def school_days(school_id: uuid.UUID, start: date, end: date) -> Iterator[date]:
     """Every school day from start to end inclusive."""
     terms = db.session.execute(
         select(
@@ -113,7 +114,7 @@ def school_days(school_id, start: date, end: date) -> Iterator[date]:
     day = start
     while day <= end:
         if (
-            any(covers(*term, day) for term in terms)
+            any(covers(first, last, half_starts, half_ends, day) for first, last, half_starts, half_ends in terms)
             and day.weekday() < 5
             and not is_bank_holiday(day)
             and day not in inset
@@ -122,7 +123,7 @@ def school_days(school_id, start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def expected_sessions(school_id, start: date, end: date) -> Iterator[tuple[date, str]]:
+def expected_sessions(school_id: uuid.UUID, start: date, end: date) -> Iterator[tuple[date, str]]:
     for day in school_days(school_id, start, end):
         for session in SESSIONS:
             yield day, session

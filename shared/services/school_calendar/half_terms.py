@@ -8,12 +8,14 @@ after it. A term without a recorded holiday is one period. The default period is
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from shared.clock import local_now
+from shared.display import date_words
 from shared.extensions import db
 from shared.models import SchoolTerm
 
@@ -32,10 +34,6 @@ class Period:
         return self.start.isoformat()
 
 
-def _words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def halves(term: SchoolTerm) -> list[Period]:
     """The term's half-terms, or the whole term when no half-term holiday is recorded."""
     starts, ends = term.half_term_starts, term.half_term_ends
@@ -47,7 +45,7 @@ def halves(term: SchoolTerm) -> list[Period]:
     ]
 
 
-def half_terms(school_id) -> list[Period]:
+def half_terms(school_id: uuid.UUID) -> list[Period]:
     """Every half-term of the school's calendar, oldest first."""
     terms = db.session.scalars(
         select(SchoolTerm).where(SchoolTerm.school_id == school_id).order_by(SchoolTerm.start_date)
@@ -65,7 +63,7 @@ def fallback(today: date) -> Period:
     return Period(today - timedelta(weeks=DEFAULT_PERIOD_WEEKS), today, f"the last {DEFAULT_PERIOD_WEEKS} weeks")
 
 
-def current_period(school_id, today: date | None = None) -> Period:
+def current_period(school_id: uuid.UUID, today: date | None = None) -> Period:
     """This half-term (see the module's docstring)."""
     today = today or local_now().date()
     return current_of(half_terms(school_id), today) or fallback(today)
@@ -79,7 +77,7 @@ def school_year_of(today: date) -> Period:
 @dataclass(frozen=True)
 class Chosen:
     period: Period
-    choices: list
+    choices: list[PeriodChoice]
     unknown: bool  # an unknown period was asked for, and this half-term is shown instead
     half_terms: list[Period]
 
@@ -101,13 +99,13 @@ class PeriodChoice:
 def choices(periods: list[Period], today: date) -> list[PeriodChoice]:
     """What the period chooser offers: each half-term that has started (newest first), then the school year."""
     started = [p for p in periods if p.start <= today]
-    offered = [PeriodChoice(p, f"{p.name} ({_words(p.start)} to {_words(p.end)})") for p in reversed(started)]
+    offered = [PeriodChoice(p, f"{p.name} ({date_words(p.start)} to {date_words(p.end)})") for p in reversed(started)]
     year = school_year_of(today)
-    offered.append(PeriodChoice(year, f"The whole school year ({_words(year.start)} to {_words(year.end)})"))
+    offered.append(PeriodChoice(year, f"The whole school year ({date_words(year.start)} to {date_words(year.end)})"))
     return offered
 
 
-def chosen(school_id, value: str | None, today: date | None = None) -> Chosen:
+def chosen(school_id: uuid.UUID, value: str | None, today: date | None = None) -> Chosen:
     """The period asked for in the URL (one of `choices`), else this half-term. One query."""
     today = today or local_now().date()
     periods = half_terms(school_id)
