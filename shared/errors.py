@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from shared.auth.access import SignInRequired, is_safe_next
 from shared.auth.throttle import ThrottleUnavailable, TooManyAttempts
 from shared.display import plural
-from shared.extensions import db
+from shared.services import discard_unfinished_work
 
 log = logging.getLogger(__name__)
 
@@ -116,5 +116,5 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return _http(exc)
         log.exception("unhandled_error")
-        db.session.rollback()
+        discard_unfinished_work()
         return render_error(500)
