@@ -127,6 +127,11 @@ def make_app(database_url: str, smtp_port: int, tmp_path, **overrides):
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOG_LEVEL": "WARNING",
+        # The cheapest argon2id parameters argon2 allows (production's cost about 0.1 s a hash): tests/test_rules.py
+        # checks production's, tests/test_sign_in.py that a hash made with others is replaced at sign-in.
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_COST": 8,
+        "PASSWORD_HASH_PARALLELISM": 1,
     }
     config.update(overrides)
     return create_app(config)
