@@ -5,7 +5,7 @@ import pytest
 
 from shared.roles import PROVIDER_MANAGER, PROVIDER_ROLES, PROVIDER_STAFF, SCHOOL_ADMIN, SCHOOL_ROLES
 from tests.access_table import ACCESS, PUBLIC, SIGNED_IN
-from tests.conftest import Browser
+from tests.support.client import Browser
 
 API_TOKEN = "api_token"  # the marker tests/access_table.py gives token-authenticated API endpoints
 

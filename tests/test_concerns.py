@@ -17,8 +17,8 @@ from shared.models import AuditEvent, Concern, ProviderStatus, SafeguardingFile
 from shared.notifications import deliver_outbox
 from shared.services.safeguarding.concerns import escalate_unacknowledged
 from shared.uploads.pipeline import current_storage
-from tests.conftest import html
-from tests.files_support import pdf_bytes
+from tests.support.client import html
+from tests.support.files import pdf_bytes
 
 NOW = "2026-11-30 11:00:00"  # a Monday in term, 11:00 at school
 WHAT = "Said her stepdad hit her with a belt last night; red marks on her forearm."

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from shared.extensions import db
 from shared.models import AuditEvent, Placement, ProviderProfile, ProviderStatus
 from shared.services.attendance.marks import MarkEntry, record_mark
-from tests.conftest import html
+from tests.support.client import html
 
 
 def test_the_ap_lead_sets_the_deadlines_and_later_marks_are_late(world, app, browser):
@@ -41,7 +41,7 @@ def test_the_ap_lead_sets_the_deadlines_and_later_marks_are_late(world, app, bro
 
 
 def test_only_the_ap_lead_changes_deadlines_and_only_for_the_schools_providers(world, app):
-    from tests.conftest import Browser
+    from tests.support.client import Browser
 
     school = world.school()
     theirs = world.provider(world.school("Other School"), "Theirs")

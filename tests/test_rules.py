@@ -44,7 +44,7 @@ def test_argon2id_hashes_verify():
 
 
 def test_production_hashes_passwords_with_rfc_9106_low_memory_parameters():
-    """The tests run with the cheapest argon2 parameters (tests/conftest.py); production's are RFC 9106's."""
+    """The tests run with the cheapest argon2 parameters (tests/support/app.py); production's are RFC 9106's."""
     config = Config()
     low_memory = profiles.RFC_9106_LOW_MEMORY
     assert (

@@ -5,7 +5,7 @@ import re
 from shared.extensions import db
 from shared.models import AuditEvent, User, UserSession
 from shared.roles import AP_LEAD, DSL, PROVIDER_DSL, PROVIDER_MANAGER, PROVIDER_STAFF
-from tests.conftest import html
+from tests.support.client import html
 
 
 def test_school_user_signs_in_with_password_and_code(world, browser, app):
@@ -181,7 +181,7 @@ def test_deactivation_ends_the_session(world, browser, app):
     browser.sign_in(staff)
     assert browser.get("/portal/").status_code == 200
     manager = world.user(provider, [PROVIDER_MANAGER])
-    from tests.conftest import Browser
+    from tests.support.client import Browser
 
     admin = Browser(app.test_client())
     admin.sign_in(manager)

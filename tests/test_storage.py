@@ -31,7 +31,7 @@ from shared.storage import (
     new_key,
     storage_from_config,
 )
-from tests.services_support import AWS_TEST_ENV, REGION, free_port
+from tests.support.services import AWS_TEST_ENV, REGION, free_port
 
 MIB = 1024 * 1024
 PDF = b"%PDF-1.7\n" + b"evidence of DBS checks " * 2000
@@ -208,7 +208,7 @@ def test_the_default_store_is_local_and_outside_the_static_folders(tmp_path):
 # --- S3 on moto's server ----------------------------------------------------------------------------------------
 
 
-# The session-wide `moto_endpoint` (and `aws_test_credentials`) come from tests/services_support.py, through conftest.
+# The session-wide `moto_endpoint` (and `aws_test_credentials`) come from tests/support/services.py, through conftest.
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from flask import url_for
 
 from tests.access_table import ACCESS
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 
 def _post_urls(app, values):
