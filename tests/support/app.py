@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
 from shared.app import create_app
+from shared.extensions import db
 
 
 def make_app(database_url: str, smtp_port: int, tmp_path, **overrides):
@@ -24,4 +27,16 @@ def make_app(database_url: str, smtp_port: int, tmp_path, **overrides):
         "PASSWORD_HASH_PARALLELISM": 1,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "connect", _no_waiting_for_the_disk)
+        engine.dispose()  # any connection made before the listener
+    return app
+
+
+def _no_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    """SQLite: a commit does not wait for the disk (a test database survives no crash anyway): about 0.6 ms a commit
+    instead of 6. Locking is unchanged."""
+    dbapi_connection.execute("PRAGMA synchronous = OFF")
