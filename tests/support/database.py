@@ -1,6 +1,9 @@
 """The test database, built by the migrations once per session: SQLite in a file under pytest's temporary folder by
 default, PostgreSQL when APP_TEST_DATABASE=postgresql and TEST_DATABASE_URL are set.
 
+Under pytest-xdist each worker has a database of its own: its own temporary folder for SQLite, and on PostgreSQL
+TEST_DATABASE_URL's database name with the worker's id after it (test_gw0, test_gw1, ...), made when missing.
+
 Each test starts with empty tables (`empty_tables`): every row is deleted, children first, in one round trip on
 PostgreSQL. Tests write through the app as it runs in production, with real commits, so a live server's threads,
 extra apps on the same database and CLI commands all see what a test made.
@@ -17,6 +20,11 @@ from sqlalchemy.engine import URL
 from shared.extensions import db
 
 
+def worker_id() -> str:
+    """The pytest-xdist worker running this process ("gw0", "gw1", ...), or "" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
 def database_url(tmp_path_factory) -> str:
     if os.environ.get("APP_TEST_DATABASE") == "postgresql":
         url = os.environ.get("TEST_DATABASE_URL")
@@ -24,7 +32,11 @@ def database_url(tmp_path_factory) -> str:
             pytest.exit("APP_TEST_DATABASE=postgresql needs TEST_DATABASE_URL", returncode=2)
         if url.startswith("postgresql://"):
             url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        if worker_id():
+            parsed = make_url(url)
+            url = parsed.set(database=f"{parsed.database}_{worker_id()}").render_as_string(hide_password=False)
         return url
+    # pytest gives each xdist worker a temporary folder of its own.
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
