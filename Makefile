@@ -40,10 +40,10 @@ run: install assets seed ## Set everything up and serve the app with demo data a
 		worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# One pytest-xdist worker a CPU (each with its own database); the browser tests stay together on one worker.
-# The 15 slowest tests are listed at the end of each pass.
+# One pytest-xdist worker a CPU, each with its own database (and, when it runs browser tests, its own Chromium and
+# live server). The 15 slowest tests are listed at the end of each pass.
 PYTEST_WORKERS ?= auto
-PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+PYTEST_ARGS := -n $(PYTEST_WORKERS) --durations=15
 
 test: install assets ## Run the whole suite (SQLite, then PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -34,15 +34,6 @@ def pytest_sessionfinish(session, exitstatus):
             session.exitstatus = 1
 
 
-# --- xdist: the browser tests share one worker (one Chromium and one live server) ---------------------------------
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 # --- SMTP: a real server on a free port --------------------------------------------------------------------------
 
 
