@@ -305,6 +305,9 @@ def test_s3_from_config(moto_endpoint):
 
 
 # --- memory: a 200 MB upload grows the uploading process by under 40 MiB ------------------------------------------
+# Not the same as `make bench`'s upload_200mb_s3_extra_rss_mib: there the app hands S3Storage its spooled temporary
+# file, whose reads are full; here S3Storage gets a non-seekable stream of short reads (a socket's or a pipe's), the
+# case _FullReads exists for, where s3transfer would otherwise read the whole stream into memory.
 
 UPLOAD_BYTES = 200 * 1000 * 1000
 MEMORY_LIMIT_MIB = 40
