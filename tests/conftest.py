@@ -7,7 +7,6 @@ Under CI=true a skipped test fails the run: nothing is silently left out.
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
@@ -16,23 +15,11 @@ from flask_migrate import upgrade
 from shared.extensions import db
 from tests.support import database
 from tests.support.app import make_app
+from tests.support.ci import pytest_sessionfinish  # noqa: F401  (a hook: under CI=true a skip fails the run)
 from tests.support.client import Browser
 from tests.support.mail import MailBox, start_smtp
 from tests.support.services import aws_test_credentials, clamd, moto_endpoint  # noqa: F401  (fixtures for all tests)
 from tests.support.world import World
-
-# --- CI: a skip is a failure ------------------------------------------------------------------------------------
-
-
-def pytest_sessionfinish(session, exitstatus):
-    if os.environ.get("CI", "").lower() == "true":
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
-        if skipped:
-            if reporter:
-                reporter.write_line(f"CI=true: {skipped} skipped test(s) count as a failure", red=True)
-            session.exitstatus = 1
-
 
 # --- SMTP: a real server on a free port --------------------------------------------------------------------------
 

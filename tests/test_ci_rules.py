@@ -5,7 +5,7 @@ pytest_plugins = ["pytester"]
 
 def _run(pytester, monkeypatch, ci: str):
     monkeypatch.setenv("CI", ci)
-    pytester.makeconftest("from tests.conftest import pytest_sessionfinish\n")
+    pytester.makeconftest("from tests.support.ci import pytest_sessionfinish\n")
     pytester.makepyfile(
         "import pytest\n\ndef test_runs():\n    assert 1 + 1 == 2\n\n"
         "@pytest.mark.skip(reason='left out')\ndef test_left_out():\n    pass\n"
@@ -32,7 +32,7 @@ def test_a_skip_on_an_xdist_worker_fails_the_run_in_ci(pytester, monkeypatch):
 
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
-    pytester.makeconftest("from tests.conftest import pytest_sessionfinish\n")
+    pytester.makeconftest("from tests.support.ci import pytest_sessionfinish\n")
     pytester.makepyfile(
         "import pytest\n\ndef test_runs():\n    assert 1 + 1 == 2\n\n"
         "@pytest.mark.skip(reason='left out')\ndef test_left_out():\n    pass\n"

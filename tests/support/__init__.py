@@ -8,4 +8,5 @@
 - services: a real clamd and S3 on moto's server
 - chromium: Debian's Chromium through Playwright, a live server and axe-core, for the browser tests
 - files: real files of each kind the uploads accept or refuse, built on the fly
+- ci: the hook that fails a CI=true run with a skipped test
 """
