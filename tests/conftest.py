@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 
+import freezegun
 import pytest
 from flask_migrate import upgrade
 
@@ -20,6 +21,10 @@ from tests.support.client import Browser
 from tests.support.mail import MailBox, start_smtp
 from tests.support.services import aws_test_credentials, clamd, moto_endpoint  # noqa: F401  (fixtures for all tests)
 from tests.support.world import World
+
+# pytest's own clock is not frozen with the app's: --durations reports real times, not decades.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
+
 
 # --- SMTP: a real server on a free port --------------------------------------------------------------------------
 
