@@ -28,7 +28,7 @@ from shared.models import (
 from shared.services.reports import budget as budgets
 from shared.services.reports.governors import Suppressor
 from shared.services.reports.governors_pdf import SECTIONS
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 NOW = "2026-11-30 09:30:00"  # a Monday in term; the school year so far is 1 September to 30 November 2026
 PUPIL_FIRST_NAME = "Zebedee"  # every pupil's: it must appear nowhere in the report
