@@ -50,11 +50,16 @@ run: install assets seed ## Set everything up and serve the app with demo data a
 		worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# One pytest-xdist worker a CPU, each with its own database (and, when it runs browser tests, its own Chromium and
+# live server). The 15 slowest tests are listed at the end of each pass.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS := -n $(PYTEST_WORKERS) --durations=15
+
 test: install assets ## Run the whole suite (SQLite, then PostgreSQL when TEST_DATABASE_URL is set)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
-		APP_TEST_DATABASE=postgresql $(BIN)/pytest; \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL, a database per worker) =="; \
+		APP_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS); \
 	fi
 
 lint: install ## ruff check and format check

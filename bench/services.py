@@ -1,6 +1,6 @@
 """Processes the upload benchmarks start beside gunicorn, each on this machine only and stopped by its own id:
 one gunicorn worker serving an app, S3 (moto's server, `python -m moto.server`) and a virus scanner (clamd, when
-installed, configured as tests/services_support.py does but with limits above the benchmark's file size).
+installed, configured as tests/support/services.py does but with limits above the benchmark's file size).
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ INSTANCE_PATH = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # refused in production
 DEFAULT_DEMO_PASSWORD = "demo-password-for-local-use"  # seed-demo only
 DEFAULT_DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # seed-demo only
+# argon2id parameters for passwords: RFC 9106's "low memory" choice (time cost, memory cost in KiB, parallelism).
+PASSWORD_HASH_PARAMETERS = (3, 65536, 4)
 DEMO_EMAIL_DOMAINS = ("demo-academy.example", "northside.example", "riverside.example")
 
 
@@ -90,6 +92,12 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.APP_ENV == "production")
         self.REMEMBER_COOKIE_DURATION = 0
+
+        # Password hashing (argon2id), fixed here rather than read from the environment; the tests set the cheapest
+        # values argon2 allows. A hash made with other parameters is replaced at the next sign-in.
+        (self.PASSWORD_HASH_TIME_COST, self.PASSWORD_HASH_MEMORY_COST, self.PASSWORD_HASH_PARALLELISM) = (
+            PASSWORD_HASH_PARAMETERS
+        )
 
         # Invitation and password-reset links (itsdangerous, a salt per purpose).
         self.TOKEN_MAX_AGE_SECONDS = _int("TOKEN_MAX_AGE_HOURS", 72) * 3600

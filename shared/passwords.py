@@ -12,14 +12,31 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+
+from shared.config import PASSWORD_HASH_PARAMETERS
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 DENY_LIST_PATH = Path(__file__).parent / "data" / "common-passwords.txt"
 
-_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 "low memory" defaults
-# A well-formed hash of a random password, so unknown e-mails take as long to check as known ones.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+
+@cache
+def _hasher_for(time_cost: int, memory_cost: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """The hasher for these parameters, and a well-formed hash made with it of a random password, so unknown
+    e-mails take as long to check as known ones."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher, hasher.hash("not-a-real-password-only-for-timing")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """argon2id with the app's PASSWORD_HASH_* settings; outside an app, with their production values."""
+    if not has_app_context():
+        return _hasher_for(*PASSWORD_HASH_PARAMETERS)
+    config = current_app.config
+    return _hasher_for(
+        config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_COST"], config["PASSWORD_HASH_PARALLELISM"]
+    )
 
 
 class PasswordRejected(ValueError):
@@ -63,17 +80,21 @@ def check_password_policy(password: str, *, organisation_name: str | None = None
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    hasher, _ = _hasher()
+    return hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant-ish time: an account with no password still costs one argon2 verification."""
+    hasher, dummy_hash = _hasher()
     try:
-        _hasher.verify(password_hash or _DUMMY_HASH, password)  # returns True or raises
+        hasher.verify(password_hash or dummy_hash, password)  # returns True or raises
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    """True when the hash was made with other argon2 parameters than the current ones (re-hash it at sign-in)."""
+    hasher, _ = _hasher()
+    return hasher.check_needs_rehash(password_hash)

@@ -11,7 +11,7 @@ from flask import url_for
 from shared.auth.access import API_TOKEN, PUBLIC, ROLES, SIGNED_IN, Declaration
 from shared.models import OrganisationKind
 from shared.roles import PROVIDER_MANAGER, PROVIDER_ROLES, PROVIDER_STAFF, SCHOOL_ADMIN, SCHOOL_ROLES
-from tests.conftest import Browser
+from tests.support.client import Browser
 
 ROLES_TO_TRY = [*SCHOOL_ROLES, *PROVIDER_ROLES, None]  # None: not signed in
 

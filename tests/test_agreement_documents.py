@@ -23,9 +23,11 @@ from shared.services.agreements import terms as agreements
 from shared.services.errors import RuleBroken
 from shared.storage import content_disposition
 from shared.uploads.reasons import Reason, UploadRefused
-from tests.conftest import Browser, World, html, make_app
-from tests.files_support import HTML_PAGE, image_bytes, pdf_bytes
-from tests.services_support import EICAR
+from tests.support.app import make_app
+from tests.support.client import Browser, html
+from tests.support.files import HTML_PAGE, image_bytes, pdf_bytes
+from tests.support.services import EICAR
+from tests.support.world import World
 
 NOW = "2026-11-30 12:00:00"
 

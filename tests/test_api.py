@@ -22,7 +22,7 @@ from shared.models import (
     ProviderProfile,
     ProviderStatus,
 )
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 MONDAY = date(2026, 11, 30)
 UPN = "T999400126001"

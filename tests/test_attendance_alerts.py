@@ -118,7 +118,7 @@ def test_one_alert_per_session_however_often_the_mark_changes(app, setting, mail
 def test_with_the_mail_server_down_the_alert_is_delivered_when_it_comes_back(
     app, setting, mailbox, database_url, tmp_path
 ):
-    from tests.conftest import make_app
+    from tests.support.app import make_app
 
     with freeze_time("2026-11-30 09:20:00") as clock:
         _mark(app, setting["worker"], MarkEntry.parse("absent", reason="illness"))

@@ -15,14 +15,14 @@ from playwright.sync_api import expect
 
 from shared.evidence_catalogue import DateKind, ProviderType, required_evidence
 from shared.roles import AP_LEAD, DSL, HEADTEACHER, PROVIDER_MANAGER
-from tests.browser_support import (
+from tests.support.chromium import (
     Chromium,
     LiveServer,
     describe_violations,
     run_axe,
     screenshot,
 )
-from tests.files_support import DOCX_TYPE, image_bytes, ooxml_bytes, pdf_bytes
+from tests.support.files import DOCX_TYPE, image_bytes, ooxml_bytes, pdf_bytes
 
 pytestmark = pytest.mark.browser
 

@@ -25,7 +25,7 @@ from shared.models import (
 )
 from shared.roles import AP_LEAD, DSL, HEADTEACHER, PROVIDER_DSL, PROVIDER_MANAGER
 from shared.services.safeguarding.chronology import chronology
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 
 def at(hour: int, minute: int = 0, day: int = 30) -> datetime:
@@ -404,7 +404,7 @@ def test_a_stale_security_code_asks_for_it_again(app, history, suffix):
 def test_the_school_dsl_sees_who_opened_what_and_when_on_either_side(app, world):
     """Openings of a concern (by the provider's DSL and the school's), of a notice and of the chronology, each with
     the person, their organisation and the pupil; another school's openings are not listed."""
-    from tests.conftest import Browser, html
+    from tests.support.client import Browser, html
 
     school = world.school()
     provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)

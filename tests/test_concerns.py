@@ -17,8 +17,8 @@ from shared.models import AuditEvent, Concern, ProviderStatus, SafeguardingFile
 from shared.notifications import deliver_outbox
 from shared.services.safeguarding.concerns import escalate_unacknowledged
 from shared.uploads.pipeline import current_storage
-from tests.conftest import html
-from tests.files_support import pdf_bytes
+from tests.support.client import html
+from tests.support.files import pdf_bytes
 
 NOW = "2026-11-30 11:00:00"  # a Monday in term, 11:00 at school
 WHAT = "Said her stepdad hit her with a belt last night; red marks on her forearm."
@@ -266,44 +266,57 @@ def test_the_school_dsl_acknowledges_decides_refers_shares_back_and_closes(app, 
         post_url=f"{url}/decision",
     )
     assert response.status_code == 302
-    response = school.submit(
-        url, {"body": "Spoke to the school nurse, who saw the fall in PE."}, post_url=f"{url}/discussion"
-    )
-    assert response.status_code == 302
-    response = school.submit(url, {"reference": "MASH-1"}, post_url=f"{url}/referral")
-    assert response.status_code == 200 and "Choose who the referral was made to" in html(response)
-    response = school.submit(url, {"referred_to": "early_help", "reference": "EH/2026/77"}, post_url=f"{url}/referral")
-    assert response.status_code == 302
-    response = school.submit(
-        url, {"shared_text": "No referral: we are monitoring. Tell us of any new marks."}, post_url=f"{url}/share-back"
-    )
-    assert response.status_code == 302
-    response = school.submit(url, {}, post_url=f"{url}/close")
-    page = html(school.get(response.location))
-    assert "Concern closed" in page
-    for words in ("No referral", "PE accident", "school nurse", "Early Help", "EH/2026/77", "closed by Test dsl"):
-        assert words in page, words
-    # Closed: nothing more can be recorded.
-    response = school.submit(url, {"body": "late note"}, post_url=f"{url}/discussion")
-    assert "This concern is closed" in html(response)
+    # Each entry a minute after the one before, so their order is their times' (all at one frozen instant it would
+    # be whatever order the database returns).
+    with freeze_time("2026-11-30 11:01:00") as clock:
+        response = school.submit(
+            url, {"body": "Spoke to the school nurse, who saw the fall in PE."}, post_url=f"{url}/discussion"
+        )
+        assert response.status_code == 302
+        clock.tick(60)
+        response = school.submit(url, {"reference": "MASH-1"}, post_url=f"{url}/referral")
+        assert response.status_code == 200 and "Choose who the referral was made to" in html(response)
+        response = school.submit(
+            url, {"referred_to": "early_help", "reference": "EH/2026/77"}, post_url=f"{url}/referral"
+        )
+        assert response.status_code == 302
+        response = school.submit(
+            url,
+            {"shared_text": "No referral: we are monitoring. Tell us of any new marks."},
+            post_url=f"{url}/share-back",
+        )
+        assert response.status_code == 302
+        response = school.submit(url, {}, post_url=f"{url}/close")
+        page = html(school.get(response.location))
+        assert "Concern closed" in page
+        for words in ("No referral", "PE accident", "school nurse", "Early Help", "EH/2026/77", "closed by Test dsl"):
+            assert words in page, words
+        # Closed: nothing more can be recorded.
+        response = school.submit(url, {"body": "late note"}, post_url=f"{url}/discussion")
+        assert "This concern is closed" in html(response)
 
-    with app.app_context():
-        concern = db.session.get(Concern, concern_id)
-        assert concern.status == "closed" and concern.acknowledged_at and concern.closed_at
-        assert [e.kind for e in concern.entries] == ["decision", "discussion", "referral"]
-        actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(concern_id))))
-        assert {"concern.acknowledged", "concern.entry_recorded", "concern.shared_back", "concern.closed"} <= actions
-        deliver_outbox()
+        with app.app_context():
+            concern = db.session.get(Concern, concern_id)
+            assert concern.status == "closed" and concern.acknowledged_at and concern.closed_at
+            assert [e.kind for e in concern.entries] == ["decision", "discussion", "referral"]
+            actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(concern_id))))
+            assert {
+                "concern.acknowledged",
+                "concern.entry_recorded",
+                "concern.shared_back",
+                "concern.closed",
+            } <= actions
+            deliver_outbox()
 
-    # The provider DSL is told (without content) and sees the acknowledgement and the shared text, never the
-    # school's own entries.
-    [update] = mailbox.to("dsl@northside.example")
-    assert "shared an update" in mailbox.body(update) and "monitoring" not in mailbox.body(update)
-    provider = new_browser()
-    provider.sign_in(setting["provider_dsl"])
-    page = html(provider.get(f"/portal/concerns/{concern_id}"))
-    assert "Tell us of any new marks" in page and "On 30 November 2026 at 11:00" in page
-    assert "PE accident" not in page and "school nurse" not in page and "EH/2026/77" not in page
+        # The provider DSL is told (without content) and sees the acknowledgement and the shared text, never the
+        # school's own entries.
+        [update] = mailbox.to("dsl@northside.example")
+        assert "shared an update" in mailbox.body(update) and "monitoring" not in mailbox.body(update)
+        provider = new_browser()
+        provider.sign_in(setting["provider_dsl"])
+        page = html(provider.get(f"/portal/concerns/{concern_id}"))
+        assert "Tell us of any new marks" in page and "On 30 November 2026 at 11:00" in page
+        assert "PE accident" not in page and "school nurse" not in page and "EH/2026/77" not in page
 
 
 def test_a_stale_security_code_is_asked_for_again(app, setting, world, browser):

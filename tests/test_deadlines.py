@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from shared.extensions import db
 from shared.models import AuditEvent, Placement, ProviderProfile, ProviderStatus
 from shared.services.attendance.marks import MarkEntry, record_mark
-from tests.conftest import html
+from tests.support.client import html
 
 
 def test_the_ap_lead_sets_the_deadlines_and_later_marks_are_late(world, app, browser):

@@ -93,7 +93,7 @@ def test_the_workers_tasks_run_the_job_and_deliver_the_outbox(app, provider_with
 
 
 def test_the_provider_page_shows_at_risk_and_its_history(app, world, provider_with_insurance):
-    from tests.conftest import Browser, html
+    from tests.support.client import Browser, html
 
     setup = provider_with_insurance
     _expires_in(app, setup["document"], 0)

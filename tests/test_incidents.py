@@ -11,7 +11,7 @@ from sqlalchemy import select
 from shared.extensions import db
 from shared.models import AuditEvent, Incident, IncidentPupil, ProviderStatus
 from shared.notifications import deliver_outbox
-from tests.conftest import html
+from tests.support.client import html
 
 NOW = "2026-11-30 15:00:00"  # a Monday in term, GMT: 15:00 at school
 

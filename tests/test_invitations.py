@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from shared.extensions import db
 from shared.models import AuditEvent, Invitation, Organisation, ProviderProfile, ProviderStatus, User
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 NEW_PASSWORD = "plum tractor seaside lantern"
 
@@ -156,7 +156,7 @@ def test_provider_manager_invites_a_dsl_who_must_set_up_mfa(world, app, mailbox)
 
 
 def test_when_the_email_cannot_be_sent_nothing_is_saved(world, app, database_url, tmp_path):
-    from tests.conftest import make_app
+    from tests.support.app import make_app
 
     no_mail = make_app(database_url, 1, tmp_path)  # nothing listens on port 1
     school = world.school()

@@ -13,7 +13,8 @@ from shared.extensions import db
 from shared.models import Organisation, User, utcnow
 from shared.roles import GOVERNOR, SLT
 from shared.services.accounts import people as accounts
-from tests.conftest import Browser, Person
+from tests.support.client import Browser
+from tests.support.world import Person
 
 # Links are read on pages up to three links from the home page, and every one of them is opened: deep enough to reach
 # a provider's compliance page from the home page (Providers, a provider, its agreement), and it takes seconds.

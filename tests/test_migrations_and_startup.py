@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from shared.config import DEFAULT_DEMO_TOTP_SECRET, DEFAULT_SECRET_KEY, ProductionSafetyError
 from shared.extensions import db
 from shared.models import AttendanceMark, Organisation, Placement, Pupil, User
-from tests.conftest import make_app
+from tests.support.app import make_app
 
 
 def test_models_and_migrations_agree(app):
@@ -111,7 +111,8 @@ def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
 
 
 def test_demo_accounts_sign_in_on_both_sides(app):
-    from tests.conftest import Browser, Person, html
+    from tests.support.client import Browser, html
+    from tests.support.world import Person
 
     runner = app.test_cli_runner()
     runner.invoke(None, ["seed-demo"], catch_exceptions=False)

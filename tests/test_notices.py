@@ -14,8 +14,8 @@ from shared.models import AuditEvent, Notice, Notification, ProviderStatus, Safe
 from shared.notifications import deliver_outbox
 from shared.services.safeguarding.notices import chase_unacknowledged
 from shared.storage import LocalStorage
-from tests.conftest import Browser
-from tests.files_support import pdf_bytes
+from tests.support.client import Browser
+from tests.support.files import pdf_bytes
 
 REFERENCE = "OE/2026/98765"
 PROVIDER_TEXT = "Dad was arrested at home on Sunday night. Expect Jayden to be tired; offer the quiet room."

@@ -4,7 +4,7 @@ import pytest
 
 from shared.extensions import db
 from shared.models import AuditEvent, ProviderProfile, ProviderSite
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 GOOD_DETAILS = {
     "provider_type": "unregistered_ap",

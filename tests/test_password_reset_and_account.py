@@ -6,7 +6,7 @@ import pyotp
 
 from shared.extensions import db
 from shared.models import PasswordReset, User, UserSession
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 NEW_PASSWORD = "velvet compass orchard rain"
 

@@ -18,7 +18,7 @@ from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar import half_terms
-from tests.conftest import html
+from tests.support.client import html
 
 NOW = "2026-11-30 12:00:00"
 

@@ -23,7 +23,7 @@ from shared.models import (
     SendStatus,
 )
 from shared.services.attendance import marks as attendance
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 MONDAY = date(2026, 11, 30)  # in term
 FRIDAY = date(2026, 12, 4)

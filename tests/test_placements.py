@@ -29,8 +29,8 @@ from shared.models import (
 from shared.services.errors import RuleBroken
 from shared.services.placements import plans as placement_rules
 from shared.uploads.reasons import Reason
-from tests.conftest import Browser, html
-from tests.files_support import HTML_PAGE, pdf_bytes
+from tests.support.client import Browser, html
+from tests.support.files import HTML_PAGE, pdf_bytes
 
 
 def text(response) -> str:

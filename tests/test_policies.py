@@ -23,8 +23,8 @@ from shared.models import (
 )
 from shared.notifications import deliver_outbox
 from shared.services.providers.approval import POLICY_CONFIRMED, approval_checklist
-from tests.conftest import Browser, html
-from tests.files_support import HTML_PAGE, pdf_bytes
+from tests.support.client import Browser, html
+from tests.support.files import HTML_PAGE, pdf_bytes
 from tests.test_verification_and_approval import _verify_all
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shared.extensions import db
 from shared.models import AttendanceMark, AuditEvent, ChildProtectionStatus, ProviderStatus
-from tests.conftest import html
+from tests.support.client import html
 
 MONDAY = date(2026, 11, 30)
 

@@ -11,7 +11,7 @@ from shared.extensions import db
 from shared.models import AuditEvent, ChildProtectionStatus, Pupil, SendStatus
 from shared.services.placements.pupils import example_csv
 from shared.upn import make_upn
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 UPN = make_upn(establishment=1234, serial=1)
 OTHER_UPN = make_upn(establishment=1234, serial=2)

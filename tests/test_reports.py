@@ -21,7 +21,7 @@ from shared.models import (
 )
 from shared.services.reports import inspection as reports
 from shared.upn import make_upn
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 NOW = "2026-11-30 09:30:00"  # a Monday in term; the school year so far is 1 September to 30 November 2026
 UPN = {n: make_upn(999, 1, 26, n) for n in range(1, 5)}  # deterministic, with a correct check letter

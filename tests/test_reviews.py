@@ -11,7 +11,7 @@ from shared.extensions import db
 from shared.models import AuditEvent, Placement, PlacementReview, PlacementStatus, ProviderStatus, SiteVisit
 from shared.services.attendance.marks import MarkEntry, record_mark
 from shared.services.placements import reviews
-from tests.conftest import html
+from tests.support.client import html
 
 NOW = "2026-11-30 15:00:00"  # Monday 30 November 2026, in term
 TODAY = date(2026, 11, 30)

@@ -1,7 +1,9 @@
 """Rules with no web in them: the NCSC password policy, UPN check letters, audit schema."""
 
 import pytest
+from argon2 import extract_parameters, profiles
 
+from shared.config import Config
 from shared.passwords import MAX_LENGTH, PasswordRejected, check_password_policy, hash_password, verify_password
 from shared.upn import InvalidUPN, check_letter, validate_upn
 
@@ -33,11 +35,23 @@ def test_password_policy_accepts_long_or_random_passwords_with_no_composition_ru
 
 
 def test_argon2id_hashes_verify():
-    hashed = hash_password("correct horse battery staple")
+    hashed = hash_password("correct horse battery staple")  # outside an app: the production parameters
     assert hashed.startswith("$argon2id$")
+    assert extract_parameters(hashed) == profiles.RFC_9106_LOW_MEMORY
     assert verify_password(hashed, "correct horse battery staple")
     assert not verify_password(hashed, "correct horse battery stapler")
     assert not verify_password(None, "anything at all here")
+
+
+def test_production_hashes_passwords_with_rfc_9106_low_memory_parameters():
+    """The tests run with the cheapest argon2 parameters (tests/support/app.py); production's are RFC 9106's."""
+    config = Config()
+    low_memory = profiles.RFC_9106_LOW_MEMORY
+    assert (
+        low_memory.time_cost,
+        low_memory.memory_cost,
+        low_memory.parallelism,
+    ) == (config.PASSWORD_HASH_TIME_COST, config.PASSWORD_HASH_MEMORY_COST, config.PASSWORD_HASH_PARALLELISM)
 
 
 @pytest.mark.parametrize("upn", ["B801200005001", "b801 2000 05001", " B801200005001 "])

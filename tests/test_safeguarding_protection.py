@@ -15,7 +15,7 @@ from shared.crypto import CiphertextTampered, decrypt_bytes, encrypt_bytes
 from shared.extensions import db
 from shared.models import AuditEvent, Concern, Organisation, Placement, ProviderStatus, SafeguardingFile
 from shared.storage import LocalStorage, new_key
-from tests.conftest import make_app
+from tests.support.app import make_app
 
 SECRET = "She said he hits her when he has been drinking"
 
@@ -216,7 +216,7 @@ def test_a_removed_or_inserted_audit_event_is_detected(app):
 
 def test_events_written_by_concurrent_requests_still_form_one_chain(app, world):
     """Ordinary traffic: sign-ins audit in their own transactions; the chain has no gap and no fork."""
-    from tests.conftest import Browser
+    from tests.support.client import Browser
 
     school = world.school()
     for role in ("dsl", "ap_lead", "sendco"):

@@ -1,6 +1,6 @@
 """The clamd client against a real clamd (Debian's clamav-daemon) with a local test signature database.
 
-The clamd itself (the session-wide `clamd` fixture, and `start_clamd` for the others) is in tests/services_support.py,
+The clamd itself (the session-wide `clamd` fixture, and `start_clamd` for the others) is in tests/support/services.py,
 shared with the upload pipeline's tests: one body signature (.ndb) for the EICAR test string, so no download is
 needed and the EICAR string is found wherever it sits in a stream, including inside a zip. clamd reports signatures
 from unsigned databases with the suffix ".UNOFFICIAL".
@@ -28,9 +28,9 @@ from shared.scanning import (
     ScanResult,
     scanner_from_config,
 )
-from tests.services_support import EICAR, SIGNATURE, Clamd, free_port, scanner_for, start_clamd, stop_clamd
+from tests.support.services import EICAR, SIGNATURE, Clamd, free_port, scanner_for, start_clamd, stop_clamd
 
-# --- clamd (the session-wide `clamd` fixture comes from tests/services_support.py, through conftest) ---------------
+# --- clamd (the session-wide `clamd` fixture comes from tests/support/services.py, through conftest) ---------------
 
 
 @pytest.fixture(scope="module")

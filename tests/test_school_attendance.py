@@ -16,7 +16,8 @@ from shared.extensions import db
 from shared.models import AuditEvent, InsetDay, Placement, ProviderStatus, Pupil, SchoolTerm
 from shared.notifications import deliver_outbox
 from shared.services.attendance.marks import MarkEntry, record_mark
-from tests.conftest import Browser, html, make_app
+from tests.support.app import make_app
+from tests.support.client import Browser, html
 
 MONDAY = date(2026, 11, 30)
 
@@ -429,7 +430,7 @@ def test_a_dual_registration_pupils_attendance_counts_the_providers_marks_not_th
 def test_the_attendance_lead_decides_an_unexplained_absence_and_the_export_carries_the_new_code(app, world):
     from shared.models import AttendanceAmendment, AttendanceMark
     from shared.services.attendance.marks import MarkEntry, record_mark
-    from tests.conftest import Browser, html
+    from tests.support.client import Browser, html
 
     school = world.school()
     provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)

@@ -103,7 +103,7 @@ def test_a_half_term_holiday_must_be_whole_and_inside_its_term(world, ctx, start
 
 
 def test_the_calendar_page_records_a_half_term_holiday(world, browser):
-    from tests.conftest import csrf_from, html
+    from tests.support.client import csrf_from, html
 
     school = world.school()
     person = world.user(school, roles=["school_admin"])

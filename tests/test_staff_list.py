@@ -5,7 +5,7 @@ import pytest
 from shared.extensions import db
 from shared.models import AuditEvent, KcsieConfirmation, Notification, OutboxEmail, StaffMember
 from shared.notifications import deliver_outbox
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 NEW_PERSON = {
     "name": "Sam Tutor",
@@ -127,7 +127,7 @@ def test_another_providers_staff_member_is_a_404(setup, world, app):
 
 
 def test_outbox_retries_with_back_off_when_the_mail_server_is_down(setup, app, database_url, tmp_path):
-    from tests.conftest import make_app
+    from tests.support.app import make_app
 
     manager = setup["manager"]
     manager.submit("/portal/onboarding/staff", NEW_PERSON)

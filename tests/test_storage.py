@@ -31,7 +31,7 @@ from shared.storage import (
     new_key,
     storage_from_config,
 )
-from tests.services_support import AWS_TEST_ENV, REGION, free_port
+from tests.support.services import AWS_TEST_ENV, REGION, free_port
 
 MIB = 1024 * 1024
 PDF = b"%PDF-1.7\n" + b"evidence of DBS checks " * 2000
@@ -208,7 +208,7 @@ def test_the_default_store_is_local_and_outside_the_static_folders(tmp_path):
 # --- S3 on moto's server ----------------------------------------------------------------------------------------
 
 
-# The session-wide `moto_endpoint` (and `aws_test_credentials`) come from tests/services_support.py, through conftest.
+# The session-wide `moto_endpoint` (and `aws_test_credentials`) come from tests/support/services.py, through conftest.
 
 
 @pytest.fixture
@@ -305,6 +305,9 @@ def test_s3_from_config(moto_endpoint):
 
 
 # --- memory: a 200 MB upload grows the uploading process by under 40 MiB ------------------------------------------
+# Not the same as `make bench`'s upload_200mb_s3_extra_rss_mib: there the app hands S3Storage its spooled temporary
+# file, whose reads are full; here S3Storage gets a non-seekable stream of short reads (a socket's or a pipe's), the
+# case _FullReads exists for, where s3transfer would otherwise read the whole stream into memory.
 
 UPLOAD_BYTES = 200 * 1000 * 1000
 MEMORY_LIMIT_MIB = 40

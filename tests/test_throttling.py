@@ -4,7 +4,8 @@ import pytest
 
 from shared.extensions import db
 from shared.models import AuditEvent
-from tests.conftest import Browser, html, make_app
+from tests.support.app import make_app
+from tests.support.client import Browser, html
 
 
 def _fail_password(browser, email, times):

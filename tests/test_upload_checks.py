@@ -23,8 +23,8 @@ from shared.uploads.pdfs import active_name_in_syntax
 from shared.uploads.policy import UploadLimits
 from shared.uploads.reasons import MESSAGES, Reason, UploadRefused
 from shared.uploads.sniff import sniff_type
-from tests.conftest import make_app
-from tests.files_support import (
+from tests.support.app import make_app
+from tests.support.files import (
     CONTENT_TYPES_XML,
     DOCX_TYPE,
     HTML_PAGE,
@@ -535,7 +535,7 @@ def test_the_cli_runs_a_scanner_on_accepted_files_when_given_one(tmp_path):
 
 
 def test_the_cli_scans_with_the_configured_clamd(clamd, tmp_path):
-    from tests.services_support import EICAR
+    from tests.support.services import EICAR
 
     app = make_app(f"sqlite:///{tmp_path / 'unused.sqlite'}", 25, tmp_path, CLAMD_SOCKET=str(clamd.socket_path))
     clean, infected = tmp_path / "clean.pdf", tmp_path / "eicar.pdf"

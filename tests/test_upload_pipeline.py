@@ -34,8 +34,9 @@ from shared.services.evidence import documents as evidence
 from shared.storage import LocalStorage, S3Storage, StorageError, content_disposition
 from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload
 from shared.uploads.reasons import Reason, UploadRefused
-from tests.conftest import Browser, World, html, make_app
-from tests.files_support import (
+from tests.support.app import make_app
+from tests.support.client import Browser, html
+from tests.support.files import (
     DOCX_TYPE,
     HTML_PAGE,
     OLE_SIGNATURE,
@@ -44,7 +45,8 @@ from tests.files_support import (
     ooxml_bytes,
     pdf_bytes,
 )
-from tests.services_support import EICAR, REGION
+from tests.support.services import EICAR, REGION
+from tests.support.world import World
 
 PROVIDER_TYPE = "unregistered_ap"  # needs every type but registration: 8 documents
 CODE = "behaviour_policy"

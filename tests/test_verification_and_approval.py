@@ -20,7 +20,7 @@ from shared.models import (
 )
 from shared.services.errors import RuleBroken
 from shared.services.evidence import documents as evidence
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from flask import url_for
 
 from shared.auth.access import API_TOKEN
-from tests.conftest import Browser, html
+from tests.support.client import Browser, html
 
 
 def _post_urls(app, values):

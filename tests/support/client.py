@@ -1,0 +1,64 @@
+"""A browser-like test client: CSRF tokens read from pages, as a person's browser would."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.world import Person
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class Browser:
+    def __init__(self, client):
+        self.client = client
+        self.last_html = ""
+
+    def get(self, url: str, **kwargs):
+        response = self.client.get(url, **kwargs)
+        if response.mimetype == "text/html":
+            self.last_html = response.get_data(as_text=True)
+        return response
+
+    def token(self) -> str:
+        """A CSRF token for this session (one token serves every form in a session)."""
+        if CSRF_RE.search(self.last_html or ""):
+            return csrf_from(self.last_html)
+        page = self.get("/account")
+        if page.status_code != 200:
+            page = self.get("/sign-in")
+        return csrf_from(page.get_data(as_text=True))
+
+    def submit(self, page_url: str, data: dict, *, post_url: str | None = None, **kwargs):
+        """Open the page, then send its form with the page's CSRF token (what a person's browser does)."""
+        page = self.get(page_url)
+        token = csrf_from(page.get_data(as_text=True))
+        response = self.client.post(post_url or page_url, data={**data, "csrf_token": token}, **kwargs)
+        if response.mimetype == "text/html":
+            self.last_html = response.get_data(as_text=True)
+        return response
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        response = self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
+        if response.mimetype == "text/html":
+            self.last_html = response.get_data(as_text=True)
+        return response
+
+    def sign_in(self, person: Person, *, code_offset: int = 0):
+        response = self.submit("/sign-in", {"email": person.email, "password": person.password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        if person.totp_secret:
+            assert response.location.endswith("/sign-in/security-code")
+            response = self.submit("/sign-in/security-code", {"code": person.code(code_offset)})
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
