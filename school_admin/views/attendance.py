@@ -23,8 +23,8 @@ from shared.display import day_words
 from shared.forms import DayMonthYearField, RadiosField, choices_from
 from shared.models import AttendanceMark, Pupil, utcnow
 from shared.services.accounts import directory
+from shared.services.attendance import decisions, overview
 from shared.services.attendance import marks as attendance
-from shared.services.attendance import overview
 from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW, local_now
 from shared.services.placements import lists
 from shared.web import apply
@@ -110,7 +110,7 @@ def attendance_pupil(pupil_id: uuid.UUID):
         pupil=pupil,
         heatmap=overview.pupil_heatmap(_school_id(), pupil.id, local_now(now).date(), now),
         below=PERSISTENT_ABSENCE_BELOW,
-        to_decide=attendance.absences_to_decide(_school_id(), pupil.id),
+        to_decide=decisions.absences_to_decide(_school_id(), pupil.id),
         can_decide=current_user.has_role(roles.ATTENDANCE_LEAD, roles.HEADTEACHER),
         describe=attendance.describe,
     )
@@ -145,7 +145,7 @@ def decide_absence(pupil_id: uuid.UUID):
         abort(404)
     form = AbsenceDecisionForm()
     if form.validate_on_submit() and apply(
-        form, lambda: attendance.decide_absence(mark, form.code.data, why=form.why.data, by=current_user), field="code"
+        form, lambda: decisions.decide_absence(mark, form.code.data, why=form.why.data, by=current_user), field="code"
     ):
         flash(f"Decision recorded: {pupil.known_as}'s {mark.session} session is now coded {mark.code}")
         return redirect(url_for("school_admin.attendance_pupil", pupil_id=pupil.id))

@@ -19,7 +19,7 @@ from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, requir
 from shared.forms import email_field, name_field, single_line
 from shared.models import ProviderProfile, ProviderStatus
 from shared.services.accounts import people as accounts
-from shared.services.attendance import marks as attendance
+from shared.services.attendance import decisions
 from shared.services.evidence import staff_list
 from shared.services.evidence.expiry import is_at_risk
 from shared.services.evidence.status import current_documents
@@ -161,7 +161,7 @@ def provider_deadlines(provider_id: uuid.UUID):
         form.validate_on_submit()
         and (times := form.times())
         and apply(
-            form, lambda: attendance.save_deadlines(profile, am=times[0], pm=times[1], by=current_user), field="am"
+            form, lambda: decisions.save_deadlines(profile, am=times[0], pm=times[1], by=current_user), field="am"
         )
     ):
         flash(f"Attendance deadlines saved for {profile.organisation.name}")

@@ -38,7 +38,6 @@ from shared.extensions import begin_transaction_now, db, savepoint
 from shared.models import (
     AttendanceAmendment,
     AttendanceMark,
-    Organisation,
     Placement,
     PlacementStatus,
     ProviderProfile,
@@ -540,85 +539,6 @@ def record_mark(placement: Placement, day: date, session: str, entry: MarkEntry,
         db.session.rollback()
         raise
     return result
-
-
-def absences_to_decide(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[AttendanceMark]:
-    """The pupil's absences still coded N (no reason the school has accepted), oldest first."""
-    return list(
-        db.session.scalars(
-            select(AttendanceMark)
-            .where(
-                AttendanceMark.school_id == school_id,
-                AttendanceMark.pupil_id == pupil_id,
-                AttendanceMark.kind == MarkKind.ABSENT.value,
-                AttendanceMark.code == "N",
-            )
-            .order_by(AttendanceMark.day, AttendanceMark.session)
-        )
-    )
-
-
-def decide_absence(mark: AttendanceMark, code: str, *, why: str, by: User, now: datetime | None = None) -> None:
-    """The school's decision on an absence the provider could not explain: the register code it gets (authorised
-    or not), kept as an amendment with the reason (the provider's mark itself is unchanged). Commits."""
-    from shared.attendance_codes import SCHOOL_DECISIONS
-
-    if mark.kind != MarkKind.ABSENT.value or mark.code not in SCHOOL_DECISIONS:
-        raise RuleBroken("Only an absence without an accepted reason can be decided here", "code")
-    if code not in SCHOOL_DECISIONS:
-        raise RuleBroken("Choose the code for the school's register", "code")
-    why = (why or "").strip()
-    if not why:
-        raise RuleBroken("Say why, for the record: for example, what the parent told you", "why")
-    if len(why) > 500:
-        raise RuleBroken("The reason must be 500 characters or fewer", "why")
-    if code == mark.code:
-        raise RuleBroken(f"The session is already coded {code}", "code")
-    now = now or utcnow()
-    old_value = mark_value(mark)
-    db.session.add(
-        AttendanceAmendment(
-            mark=mark,
-            old_value=old_value,
-            new_value={**old_value, "code": code},
-            why=why,
-            source="school",
-            amended_by_id=by.id,
-            amended_at=now,
-        )
-    )
-    mark.code, mark.amended_at = code, now
-    audit.record(
-        "attendance.absence_decided",
-        organisation=db.session.get(Organisation, mark.school_id),
-        obj=mark,
-        actor=by,
-        day=mark.day.isoformat(),
-        session=mark.session,
-        old_code=old_value["code"],
-        new_code=code,
-    )
-    db.session.commit()
-
-
-# --- the provider's agreement --------------------------------------------------------------------------------------
-
-
-def save_deadlines(profile: ProviderProfile, *, am: time, pm: time, by: User) -> None:
-    if not time(8, 0) <= am <= time(12, 0):
-        raise RuleBroken("The morning deadline must be between 8:00 and 12:00", "am")
-    if not time(12, 0) <= pm <= time(17, 0):
-        raise RuleBroken("The afternoon deadline must be between 12:00 and 17:00", "pm")
-    profile.am_marks_due, profile.pm_marks_due = am, pm
-    audit.record(
-        "provider.deadlines_saved",
-        organisation=profile.school,
-        obj=profile,
-        actor=by,
-        am=am.strftime("%H:%M"),
-        pm=pm.strftime("%H:%M"),
-    )
-    db.session.commit()
 
 
 # --- figures -------------------------------------------------------------------------------------------------------
