@@ -10,9 +10,9 @@ from flask_login import current_user
 from portal import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
+from shared.clock import local_now
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
-from shared.services.attendance.marks import local_now
 from shared.services.school_calendar import half_terms
 from shared.uploads.downloads import audited_download
 

@@ -17,10 +17,10 @@ from portal import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
+from shared.clock import local_now
 from shared.forms import single_line
 from shared.models import ApiToken
 from shared.services.accounts import api_tokens
-from shared.services.attendance.marks import local_now
 from shared.web import apply
 
 

@@ -24,6 +24,7 @@ from shared import roles
 from shared.attendance_codes import AbsenceReason, MarkKind
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
+from shared.clock import local_now
 from shared.display import day_words, plural
 from shared.models import AttendanceMark, Placement, User
 from shared.services.accounts import directory
@@ -42,7 +43,7 @@ def _me() -> User:
 
 
 def _today() -> date:
-    return attendance.local_now().date()
+    return local_now().date()
 
 
 def _iso(text: str | None) -> date | None:
@@ -213,7 +214,7 @@ def attendance_history(placement_id: uuid.UUID):
         mark=mark,
         people=people,
         describe=attendance.describe,
-        local=attendance.local_now,
+        local=local_now,
         due=attendance.deadline(placement.provider.provider_profile, day, session).strftime("%H:%M"),
     )
 

@@ -11,8 +11,8 @@ from flask import abort, render_template
 
 from portal import bp
 from shared.auth.access import access, current_organisation
+from shared.clock import local_now
 from shared.roles import PROVIDER_ROLES
-from shared.services.attendance.marks import local_now
 from shared.services.placements.plans import SLOT_LABELS, provider_placement, provider_placements
 from shared.services.placements.pupils import YEAR_GROUPS
 

@@ -19,13 +19,14 @@ from shared import roles
 from shared.attendance_codes import SCHOOL_DECISIONS
 from shared.auth.access import access
 from shared.auth.tenancy import own_or_404
+from shared.clock import local_now
 from shared.display import day_words
 from shared.forms import DayMonthYearField, RadiosField, choices_from
 from shared.models import AttendanceMark, Pupil, utcnow
 from shared.services.accounts import directory
 from shared.services.attendance import decisions, overview
 from shared.services.attendance import marks as attendance
-from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW, local_now
+from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW
 from shared.services.placements import lists
 from shared.web import apply
 

@@ -17,8 +17,8 @@ from wtforms.validators import Optional
 from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
+from shared.clock import local_now
 from shared.forms import DayMonthYearField
-from shared.services.attendance.marks import local_now
 from shared.services.reports import budget as budgets
 from shared.web import apply
 

@@ -19,8 +19,8 @@ from wtforms.validators import InputRequired, Length, Optional
 from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
+from shared.clock import local_now
 from shared.forms import DayMonthYearField, single_line
-from shared.services.attendance.marks import local_now
 from shared.services.school_calendar import admin as calendar_admin
 from shared.services.school_calendar.days import _bank_holidays
 from shared.web import apply

@@ -12,8 +12,8 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation, recent_mfa_required
 from shared.auth.tenancy import own_or_404
+from shared.clock import school_zone
 from shared.models import Pupil, utcnow
-from shared.services.attendance.marks import school_zone
 from shared.services.safeguarding import chronology as chronologies
 from shared.services.safeguarding.access_log import access_log
 

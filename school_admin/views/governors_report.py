@@ -17,7 +17,7 @@ from school_admin.views.reports import REPORT_READERS
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.charts import bar_chart_svg
-from shared.services.attendance.marks import local_now
+from shared.clock import local_now
 from shared.services.reports import budget as budgets
 from shared.services.reports import governors
 from shared.services.reports.governors_pdf import as_pdf

@@ -13,7 +13,7 @@ from school_admin import bp
 from school_admin.views.attendance import DateRangeForm
 from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.services.attendance.marks import local_now
+from shared.clock import local_now
 from shared.services.reports import inspection as reports
 from shared.services.reports import usage
 

@@ -14,10 +14,10 @@ from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404, provider_of_my_school_or_404
+from shared.clock import local_now
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Placement, PlacementReview, SiteVisit
 from shared.services.accounts import directory
-from shared.services.attendance.marks import local_now
 from shared.services.placements import incidents, reviews
 from shared.services.placements.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
 from shared.web import apply
