@@ -259,8 +259,8 @@ def post_marks():
                 {
                     **ref(index),
                     "status": outcome.outcome.value,
-                    "code": outcome.mark.code,
-                    "submitted_late": outcome.mark.submitted_late,
+                    "code": outcome.code,
+                    "submitted_late": outcome.submitted_late,
                 }
                 for index, outcome in result.results
             ]

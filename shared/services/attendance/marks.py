@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict
 
@@ -188,6 +188,14 @@ def describe(mark: AttendanceMark | MarkValue) -> str:
 class MarkResult:
     mark: AttendanceMark
     outcome: Outcome
+    # What the mark says, kept as plain values when the result is made: after the batch commits, the mark's
+    # attributes are expired, and reading each one back (the API answers with every code) is a query a mark.
+    code: str = field(init=False)
+    submitted_late: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.code = self.mark.code
+        self.submitted_late = self.mark.submitted_late
 
 
 # --- time ---------------------------------------------------------------------------------------------------------
