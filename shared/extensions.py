@@ -46,13 +46,16 @@ csrf = CSRFProtect()
 def begin_transaction_now() -> None:
     """Make sure the database transaction is open. SQLite's Python driver only opens one at the first write, so a
     SAVEPOINT issued before any write would open (and its RELEASE commit) a transaction of its own, and a batch
-    that fails later would keep what came before. PostgreSQL's transaction is already open: nothing to do."""
+    that fails later would keep what came before. On SQLite the transaction takes the write lock at once
+    (BEGIN IMMEDIATE): two writers that both read first and then wrote would otherwise deadlock, and SQLite answers
+    that at once with "database is locked" rather than waiting its busy timeout. PostgreSQL's transaction is already
+    open: nothing to do."""
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
         driver_connection = connection.connection.driver_connection
         assert driver_connection is not None  # None only once the connection is closed; this one was just checked out
         if not driver_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

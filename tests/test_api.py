@@ -469,3 +469,47 @@ def test_sessions_marked_by_someone_else_at_the_same_moment_twice_are_named_in_a
     clashing(1)  # once only: the batch is run again and goes through
     response = _post(client, setting["token"], [_item(setting["placement"], session="PM"), _item(setting["placement"])])
     assert [r["status"] for r in response.json["results"]] == ["created", "unchanged"]
+
+
+# --- two of them at once ----------------------------------------------------------------------------------------------
+
+
+@freeze_time("2026-11-30 09:00:00")
+def test_two_batches_with_the_same_new_sessions_at_once_never_give_a_500_or_a_second_mark(app, setting, world):
+    """Two systems (or one retrying) post the same new marks at the same moment: each answers 200 (created or
+    unchanged) or a 409 naming the sessions, never a 500, and each session has one mark. Real threads, each with its
+    own connection; repeated, because a clash needs both batches to look before either inserts."""
+    import threading
+
+    school, provider = setting["school"], setting["provider"]
+    placements = [setting["placement"], *(world.placement(school, provider) for _ in range(3))]
+    days = [date(2026, 11, d) for d in (23, 24, 25, 26, 27)]
+    for trial, day in enumerate(days):
+        payload = [_item(p, day=day, session=s) for p in placements for s in ("AM", "PM")]
+        barrier = threading.Barrier(2)
+        answers: list[tuple[int, dict]] = []
+        errors: list[str] = []
+
+        def post(payload=payload, barrier=barrier, answers=answers, errors=errors) -> None:
+            client = app.test_client()
+            try:
+                barrier.wait(timeout=10)
+                response = _post(client, setting["token"], payload)
+                answers.append((response.status_code, response.get_json() or {}))
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+        statuses = sorted(status for status, _ in answers)
+        assert all(status in (200, 409) for status in statuses), (trial, answers)
+        assert 200 in statuses, (trial, answers)
+        with app.app_context():
+            count = db.session.scalar(
+                select(db.func.count()).select_from(AttendanceMark).where(AttendanceMark.day == day)
+            )
+        assert count == len(payload), (trial, count)

@@ -492,32 +492,35 @@ def apply_marks(
     results: list[MarkResult | RuleBroken] = []
     absences: list[tuple[AttendanceMark, Placement]] = []
     created: list[int] = []
-    for index, item in enumerate(planned):
-        session = (item.session or "").upper()
-        key = (item.placement.id, item.day, session)
-        try:
-            code = _checked_code(item.placement, item.day, session, item.entry, today=today, expected=expected)
-            if key in existing:
-                result = _compare_or_amend(
-                    existing[key], item.placement, item.entry, code, why=item.why, by=by, source=source, now=now
-                )
-            else:
-                mark = _new_mark(item.placement, item.day, session, item.entry, code, by=by, source=source, now=now)
-                db.session.add(mark)
-                _audit_created(mark, item.placement, by=by, source=source)
-                existing[key] = mark
-                created.append(index)
-                result = MarkResult(mark, Outcome.CREATED)
-        except RuleBroken as exc:
-            results.append(exc)
-            continue
-        results.append(result)
-        if result.outcome != Outcome.UNCHANGED:
-            alert = open_unmarked.pop(key, None)
-            if alert is not None:
-                alert.resolved_at, alert.mark_id = now, result.mark.id
-            if result.mark.kind == MarkKind.ABSENT:
-                absences.append((result.mark, item.placement))
+    # No autoflush while the batch is built: a lazy load (a pupil's name, say) would otherwise flush the new marks
+    # outside the savepoint below, and a concurrent duplicate would surface there as an error, not a BatchClash.
+    with db.session.no_autoflush:
+        for index, item in enumerate(planned):
+            session = (item.session or "").upper()
+            key = (item.placement.id, item.day, session)
+            try:
+                code = _checked_code(item.placement, item.day, session, item.entry, today=today, expected=expected)
+                if key in existing:
+                    result = _compare_or_amend(
+                        existing[key], item.placement, item.entry, code, why=item.why, by=by, source=source, now=now
+                    )
+                else:
+                    mark = _new_mark(item.placement, item.day, session, item.entry, code, by=by, source=source, now=now)
+                    db.session.add(mark)
+                    _audit_created(mark, item.placement, by=by, source=source)
+                    existing[key] = mark
+                    created.append(index)
+                    result = MarkResult(mark, Outcome.CREATED)
+            except RuleBroken as exc:
+                results.append(exc)
+                continue
+            results.append(result)
+            if result.outcome != Outcome.UNCHANGED:
+                alert = open_unmarked.pop(key, None)
+                if alert is not None:
+                    alert.resolved_at, alert.mark_id = now, result.mark.id
+                if result.mark.kind == MarkKind.ABSENT:
+                    absences.append((result.mark, item.placement))
     if created:
         try:
             with savepoint():
