@@ -513,3 +513,49 @@ def test_two_batches_with_the_same_new_sessions_at_once_never_give_a_500_or_a_se
                 select(db.func.count()).select_from(AttendanceMark).where(AttendanceMark.day == day)
             )
         assert count == len(payload), (trial, count)
+
+
+@freeze_time("2026-11-30 09:00:00")
+def test_two_amendments_of_one_mark_at_once_each_record_the_value_they_replaced(app, setting):
+    """Two amendments of the same mark at the same moment are applied one after the other: the second records the
+    first's value as the one it replaced, and the mark ends as the second's. Real threads; several trials."""
+    import threading
+
+    from shared.models import AttendanceAmendment
+
+    client = app.test_client()
+    days = [date(2026, 11, d) for d in (23, 24, 25, 26, 27)]
+    _post(client, setting["token"], [_item(setting["placement"], day=day) for day in days])
+    changes = [
+        {"mark": "late", "late_minutes": 10, "amendment_reason": "Came in at 9:10"},
+        {"mark": "absent", "reason": "illness", "amendment_reason": "Went home ill"},
+    ]
+    for day in days:
+        barrier = threading.Barrier(2)
+        answers: list[tuple[int, dict]] = []
+
+        def amend(change: dict, barrier=barrier, answers=answers, day=day) -> None:
+            own = app.test_client()
+            barrier.wait(timeout=10)
+            response = _post(own, setting["token"], [_item(setting["placement"], day=day, **change)])
+            answers.append((response.status_code, response.get_json() or {}))
+
+        threads = [threading.Thread(target=amend, args=(change,)) for change in changes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(status for status, _ in answers) == [200, 200], answers
+        assert all(body["results"][0]["status"] == "amended" for _, body in answers), answers
+        with app.app_context():
+            mark = db.session.scalar(
+                select(AttendanceMark).where(AttendanceMark.day == day, AttendanceMark.session == "AM")
+            )
+            amendments = list(
+                db.session.scalars(select(AttendanceAmendment).where(AttendanceAmendment.mark_id == mark.id))
+            )
+            assert len(amendments) == 2
+            first = next(a for a in amendments if a.old_value["kind"] == "present")
+            second = next(a for a in amendments if a is not first)
+            assert second.old_value == first.new_value, (day, first.old_value, first.new_value, second.old_value)
+            assert mark.kind == second.new_value["kind"] and mark.code == second.new_value["code"]

@@ -254,17 +254,20 @@ def is_expected(placement: Placement, day: date, session: str) -> bool:
 
 
 def marks_for(
-    placement_ids: Iterable[uuid.UUID], start: date, end: date
+    placement_ids: Iterable[uuid.UUID], start: date, end: date, *, for_update: bool = False
 ) -> dict[tuple[uuid.UUID, date, str], AttendanceMark]:
-    """Marks keyed by (placement_id, day, session)."""
+    """Marks keyed by (placement_id, day, session). `for_update`: to change them, so each row is locked (PostgreSQL;
+    in id order, so two writers never wait on each other in a circle) and read as committed now, not as this
+    session last saw it. SQLite's writers are already one at a time (extensions.begin_transaction_now)."""
     ids = list(placement_ids)
     if not ids:
         return {}
-    rows = db.session.scalars(
-        select(AttendanceMark).where(
-            AttendanceMark.placement_id.in_(ids), AttendanceMark.day >= start, AttendanceMark.day <= end
-        )
+    query = select(AttendanceMark).where(
+        AttendanceMark.placement_id.in_(ids), AttendanceMark.day >= start, AttendanceMark.day <= end
     )
+    if for_update and db.session.get_bind().dialect.name == "postgresql":
+        query = query.order_by(AttendanceMark.id).with_for_update().execution_options(populate_existing=True)
+    rows = db.session.scalars(query)
     return {(m.placement_id, m.day, m.session): m for m in rows}
 
 
@@ -475,7 +478,9 @@ def apply_marks(
         return []
     placement_ids = {item.placement.id for item in planned}
     first, last = min(item.day for item in planned), max(item.day for item in planned)
-    existing = marks_for(placement_ids, first, last)
+    # Locked before anything else is written (the audit chain's head included), so concurrent batches and
+    # amendments of the same marks take their locks in one order: each amendment then records the value it replaced.
+    existing = marks_for(placement_ids, first, last, for_update=True)
     days = {
         school_id: set(school_days(school_id, first, last)) for school_id in {i.placement.school_id for i in planned}
     }
