@@ -184,6 +184,14 @@ def event_hash(row: AuditEvent, prev_hash: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def lock_chain(session: Session | None = None) -> None:
+    """Take the chain head's lock now, for a transaction that will audit and also lock rows of its own (marks):
+    every such writer then takes its locks in one order, the head first, so two never wait on each other in a
+    circle (a mark's insert waiting on the head held by a transaction that waits on that mark). The head is locked
+    until the transaction ends either way: this only takes it earlier."""
+    (session or db.session).execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq))
+
+
 @event.listens_for(Session, "before_flush")
 def _chain_new_events(session: Session, _flush_context: UOWTransaction, _instances: object) -> None:
     new = [obj for obj in session.new if isinstance(obj, AuditEvent)]

@@ -559,3 +559,42 @@ def test_two_amendments_of_one_mark_at_once_each_record_the_value_they_replaced(
             second = next(a for a in amendments if a is not first)
             assert second.old_value == first.new_value, (day, first.old_value, first.new_value, second.old_value)
             assert mark.kind == second.new_value["kind"] and mark.code == second.new_value["code"]
+
+
+@freeze_time("2026-11-30 09:00:00")
+def test_the_day_page_and_the_api_marking_one_session_at_once_never_give_a_500(app, setting, world):
+    """A member of staff marks a session on the day page while the provider's system sends the same session: neither
+    answers 500 (no deadlock between the mark's lock and the audit chain's), and the session has one mark."""
+    import threading
+
+    staff = world.user(setting["provider"], ["provider_staff"])
+    page = Browser(app.test_client())
+    page.sign_in(staff)
+    placement = setting["placement"]
+    for day in [date(2026, 11, d) for d in (23, 24, 25, 26, 27)]:
+        url = f"/portal/attendance?day={day.isoformat()}"
+        page.get(url)
+        form = {"mark_for": f"{placement}/AM", f"m-{placement.hex[:12]}-am-kind": "present", "csrf_token": page.token()}
+        barrier = threading.Barrier(2)
+        statuses: dict[str, int] = {}
+
+        def by_page(url=url, form=form, barrier=barrier, statuses=statuses) -> None:
+            barrier.wait(timeout=10)
+            statuses["page"] = page.client.post(url, data=form).status_code
+
+        def by_api(day=day, barrier=barrier, statuses=statuses) -> None:
+            client = app.test_client()
+            barrier.wait(timeout=10)
+            statuses["api"] = _post(client, setting["token"], [_item(placement, day=day)]).status_code
+
+        threads = [threading.Thread(target=by_page), threading.Thread(target=by_api)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert statuses.get("page") in (200, 302) and statuses.get("api") in (200, 409), (day, statuses)
+        with app.app_context():
+            count = db.session.scalar(
+                select(db.func.count()).select_from(AttendanceMark).where(AttendanceMark.day == day)
+            )
+        assert count == 1, (day, count)

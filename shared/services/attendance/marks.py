@@ -419,6 +419,8 @@ def apply_mark(
     session = (session or "").upper()
     now = now or utcnow()
     code = _checked_code(placement, day, session, entry, today=local_now(now).date(), expected=is_expected)
+    begin_transaction_now()
+    audit.lock_chain()  # the head, then the mark: the order every writer of marks takes its locks in (apply_marks)
     existing = _existing(placement, day, session)
     if existing is None:
         mark = _new_mark(placement, day, session, entry, code, by=by, source=source, now=now)
@@ -478,8 +480,9 @@ def apply_marks(
         return []
     placement_ids = {item.placement.id for item in planned}
     first, last = min(item.day for item in planned), max(item.day for item in planned)
-    # Locked before anything else is written (the audit chain's head included), so concurrent batches and
-    # amendments of the same marks take their locks in one order: each amendment then records the value it replaced.
+    # Locks in one order for every writer of marks: the audit chain's head, then the marks (each amendment then
+    # records the value it replaced, and a mark's writer never waits on the head while holding a mark).
+    audit.lock_chain()
     existing = marks_for(placement_ids, first, last, for_update=True)
     days = {
         school_id: set(school_days(school_id, first, last)) for school_id in {i.placement.school_id for i in planned}
