@@ -15,7 +15,15 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from shared.uploads.checks import CheckedUpload, check_upload
 from shared.uploads.cli import register_uploads_cli
@@ -326,6 +334,150 @@ def test_pdfs_with_active_content_are_refused(build):
     assert "Print it to a new PDF" in refused.message
 
 
+def _add_annotation(writer: PdfWriter, annotation: DictionaryObject, *, field: bool = False) -> None:
+    annotation.update(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Rect"): ArrayObject([FloatObject(n) for n in (10, 10, 200, 40)]),
+            NameObject("/P"): writer.pages[0].indirect_reference,
+        }
+    )
+    reference = writer._add_object(annotation)
+    page = writer.pages[0]
+    page[NameObject("/Annots")] = ArrayObject([*page.get("/Annots", ArrayObject()), reference])
+    if field:
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+            {NameObject("/Fields"): ArrayObject([reference]), NameObject("/DA"): TextStringObject("/Helv 0 Tf 0 g")}
+        )
+
+
+def _widget(action: DictionaryObject | None = None) -> DictionaryObject:
+    widget = DictionaryObject(
+        {
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Btn" if action else "/Tx"),
+            NameObject("/T"): TextStringObject("Send" if action else "Name"),
+            NameObject("/F"): NumberObject(4),
+        }
+    )
+    if action is not None:
+        widget[NameObject("/A")] = action
+    return widget
+
+
+def _action(kind: str, **entries) -> DictionaryObject:
+    action = DictionaryObject({NameObject("/S"): NameObject(kind)})
+    for key, value in entries.items():
+        action[NameObject(f"/{key}")] = value
+    return action
+
+
+def _xfa_form(writer: PdfWriter) -> None:
+    xfa = DecodedStreamObject()
+    xfa.set_data(
+        b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template><subform name="form1">'
+        b'<event activity="initialize"><script contentType="application/x-javascript">app.alert(1)</script></event>'
+        b"</subform></template></xdp:xdp>"
+    )
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): writer._add_object(xfa)}
+    )
+
+
+def _button(action: DictionaryObject):
+    return lambda writer: _add_annotation(writer, _widget(action), field=True)
+
+
+def _link(action: DictionaryObject):
+    return lambda writer: _add_annotation(
+        writer, DictionaryObject({NameObject("/Subtype"): NameObject("/Link"), NameObject("/A"): action})
+    )
+
+
+def _file_attachment_annotation(writer: PdfWriter) -> None:
+    payload = DecodedStreamObject()
+    payload.set_data(b"MZ" + bytes(100))
+    filespec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject("payload.exe"),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(payload)}),
+        }
+    )
+    _add_annotation(
+        writer,
+        DictionaryObject({NameObject("/Subtype"): NameObject("/FileAttachment"), NameObject("/FS"): filespec}),
+    )
+
+
+def _rich_media(writer: PdfWriter) -> None:
+    _add_annotation(
+        writer,
+        DictionaryObject(
+            {
+                NameObject("/Subtype"): NameObject("/RichMedia"),
+                NameObject("/RichMediaContent"): DictionaryObject({NameObject("/Assets"): DictionaryObject()}),
+            }
+        ),
+    )
+
+
+_URL = TextStringObject("https://evil.example/collect")
+
+
+@pytest.mark.parametrize(
+    ("build", "reason", "wording"),
+    [
+        pytest.param(_xfa_form, Reason.PDF_XFA_FORM, "form with scripts (XFA)", id="xfa-form-with-script"),
+        pytest.param(
+            _button(_action("/SubmitForm", F=_URL)), Reason.PDF_EXTERNAL_ACTION, "send form data", id="submit-form"
+        ),
+        pytest.param(
+            _button(_action("/ImportData", F=TextStringObject("data.fdf"))),
+            Reason.PDF_EXTERNAL_ACTION,
+            "open other files",
+            id="import-data",
+        ),
+        pytest.param(
+            _link(_action("/GoToR", F=TextStringObject("other.pdf"), D=ArrayObject([NumberObject(0)]))),
+            Reason.PDF_EXTERNAL_ACTION,
+            "open other files",
+            id="remote-goto",
+        ),
+        pytest.param(
+            _link(_action("/GoToE", T=DictionaryObject())), Reason.PDF_EXTERNAL_ACTION, "open other", id="embedded-goto"
+        ),
+        pytest.param(
+            _link(_action("/Rendition", OP=NumberObject(0))), Reason.PDF_EMBEDDED_MEDIA, "video", id="rendition"
+        ),
+        pytest.param(_rich_media, Reason.PDF_EMBEDDED_MEDIA, "Flash", id="rich-media"),
+        pytest.param(
+            _file_attachment_annotation, Reason.PDF_ACTIVE_CONTENT, "attached files", id="file-attachment-annotation"
+        ),
+    ],
+)
+def test_pdfs_with_forms_scripts_actions_or_media_are_refused_with_their_reason(build, reason, wording):
+    refused = refusal(pdf_bytes(build), "Application form.pdf")
+    assert refused.reason == reason
+    assert refused.message == MESSAGES[reason]
+    assert wording in refused.message and "Print it to a new PDF" in refused.message
+
+
+def test_an_xfa_form_outside_the_cross_reference_table_is_refused_as_xfa():
+    refused = refusal(pdf_bytes() + b"99 0 obj\n<< /AcroForm << /X#46A 98 0 R >> >>\nendobj\n", "Form.pdf")
+    assert refused.reason == Reason.PDF_XFA_FORM
+    assert "raw syntax" in refused.detail
+
+
+def test_a_plain_fillable_form_with_an_ordinary_link_is_accepted():
+    def form(writer: PdfWriter) -> None:
+        _add_annotation(writer, _widget(), field=True)
+        writer.add_uri(0, "https://www.example.org/", [10, 50, 100, 70])
+
+    with check(pdf_bytes(form), "Application form.pdf") as upload:
+        assert upload.mime_type == "application/pdf"
+
+
 @pytest.mark.parametrize(
     "hidden",
     [
@@ -445,6 +597,9 @@ def test_reason_codes_are_stable_and_each_has_a_message():
         "macros",
         "pdf_encrypted",
         "pdf_active_content",
+        "pdf_xfa_form",
+        "pdf_external_action",
+        "pdf_embedded_media",
         "image_too_large",
         "image_unreadable",
         "unreadable",
