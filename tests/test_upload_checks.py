@@ -304,6 +304,130 @@ def test_member_paths_escaping_the_package_are_refused(member):
     assert "unsafe names" in refused.message
 
 
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def _rels(*relationships: tuple[str, str, bool]) -> bytes:
+    """A .rels part holding (type, target, external) relationships."""
+    elements = "".join(
+        f'<Relationship Id="rId{n}" Type="{_REL}{kind}" Target="{target}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for n, (kind, target, external) in enumerate(relationships, start=10)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{elements}</Relationships>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        pytest.param("docx", {"word/embeddings/oleObject1.bin": OLE_SIGNATURE + bytes(600)}, id="docx-ole-object"),
+        pytest.param("xlsx", {"xl/embeddings/Microsoft_Word_Document.docx": b"PK\x03\x04"}, id="xlsx-packed-file"),
+        pytest.param("docx", {"word/activeX/activeX1.bin": OLE_SIGNATURE + bytes(600)}, id="docx-activex"),
+        pytest.param("docx", {"word/oleObject7.bin": OLE_SIGNATURE + bytes(600)}, id="ole-object-elsewhere"),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("package", "media/report.bin", False))},
+            id="package-relationship",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("oleObject", "media/object.bin", False))},
+            id="ole-object-relationship",
+        ),
+    ],
+)
+def test_office_documents_with_embedded_objects_are_refused(kind, extra):
+    refused = refusal(ooxml_bytes(kind, extra=extra), f"Report.{kind}")
+    assert refused.reason == Reason.OFFICE_EMBEDDED_OBJECT
+    assert refused.message == MESSAGES[Reason.OFFICE_EMBEDDED_OBJECT]
+    assert "embedded objects" in refused.message and "save the document as a PDF" in refused.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        pytest.param(
+            "docx",
+            {"word/_rels/settings.xml.rels": _rels(("attachedTemplate", "https://evil.example/t.dotm", True))},
+            id="remote-template",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/webSettings.xml.rels": _rels(("frame", "https://evil.example/frame.docx", True))},
+            id="frame",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("subDocument", "file:///\\\\evil\\share\\x.docx", True))},
+            id="sub-document",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("oleObject", "https://evil.example/o.xlsx", True))},
+            id="external-ole-object",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("image", "https://evil.example/pixel.png", True))},
+            id="remote-image",
+        ),
+        pytest.param(
+            "xlsx",
+            {"xl/_rels/workbook.xml.rels": _rels(("externalLink", "other/links.xml", False))},
+            id="external-link-relationship",
+        ),
+        pytest.param(
+            "xlsx",
+            {
+                "xl/externalLinks/externalLink1.xml": b"<externalLink/>",
+                "xl/externalLinks/_rels/externalLink1.xml.rels": _rels(
+                    ("externalLinkPath", "https://evil.example/Budget.xlsx", True)
+                ),
+            },
+            id="linked-workbook",
+        ),
+        pytest.param("xlsx", {"xl/connections.xml": b"<connections/>"}, id="data-connection"),
+    ],
+)
+def test_office_documents_that_fetch_external_content_are_refused(kind, extra):
+    refused = refusal(ooxml_bytes(kind, extra=extra), f"Report.{kind}")
+    assert refused.reason == Reason.OFFICE_EXTERNAL_CONTENT
+    assert refused.message == MESSAGES[Reason.OFFICE_EXTERNAL_CONTENT]
+    assert "loads content from another file or website" in refused.message
+
+
+def test_a_vba_project_relationship_is_refused_as_macros():
+    data = ooxml_bytes(
+        "docx",
+        extra={
+            "word/_rels/document.xml.rels": (
+                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                b'<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
+                b'Target="code.dat"/></Relationships>'
+            )
+        },
+    )
+    assert refusal(data, "Letter.docx").reason == Reason.MACROS
+
+
+def test_a_relationship_part_with_a_document_type_declaration_is_refused():
+    rels = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><Relationships>&a;</Relationships>'
+    data = ooxml_bytes("docx", extra={"word/_rels/document.xml.rels": rels})
+    assert refusal(data, "Letter.docx").reason == Reason.UNREADABLE
+
+
+def test_a_docx_with_an_ordinary_external_hyperlink_is_accepted():
+    rels = _rels(("hyperlink", "https://www.example.org/policy", True), ("styles", "styles.xml", False))
+    data = ooxml_bytes("docx", extra={"word/_rels/document.xml.rels": rels, "word/styles.xml": b"<w:styles/>"})
+    with check(data, "Letter.docx") as upload:
+        assert upload.mime_type == DOCX_TYPE
+
+
 # --- stage 4: PDFs ------------------------------------------------------------------------------------------------
 
 
@@ -600,6 +724,8 @@ def test_reason_codes_are_stable_and_each_has_a_message():
         "pdf_xfa_form",
         "pdf_external_action",
         "pdf_embedded_media",
+        "office_embedded_object",
+        "office_external_content",
         "image_too_large",
         "image_unreadable",
         "unreadable",
