@@ -358,6 +358,16 @@ def test_office_documents_with_embedded_objects_are_refused(kind, extra):
         ),
         pytest.param(
             "docx",
+            {"word/_rels/settings.xml.rels": _rels(("attachedTemplate", "file://fileserver/share/t.dotm", True))},
+            id="network-template",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/settings.xml.rels": _rels(("attachedTemplate", "\\\\fileserver\\share\\t.dotm", True))},
+            id="unc-template",
+        ),
+        pytest.param(
+            "docx",
             {"word/_rels/webSettings.xml.rels": _rels(("frame", "https://evil.example/frame.docx", True))},
             id="frame",
         ),
@@ -419,6 +429,13 @@ def test_a_relationship_part_with_a_document_type_declaration_is_refused():
     rels = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><Relationships>&a;</Relationships>'
     data = ooxml_bytes("docx", extra={"word/_rels/document.xml.rels": rels})
     assert refusal(data, "Letter.docx").reason == Reason.UNREADABLE
+
+
+@pytest.mark.parametrize("target", ["file:///C:\\Users\\head\\Templates\\Letter.dotx", "C:/Templates/Normal.dotm"])
+def test_a_docx_made_from_a_template_on_a_local_drive_is_accepted(target):
+    rels = _rels(("attachedTemplate", target, True))
+    with check(ooxml_bytes("docx", extra={"word/_rels/settings.xml.rels": rels}), "Letter.docx") as upload:
+        assert upload.mime_type == DOCX_TYPE
 
 
 def test_a_docx_with_an_ordinary_external_hyperlink_is_accepted():

@@ -49,6 +49,9 @@ _EMBEDDING_RELATIONSHIPS = frozenset({"oleobject", "package", "activexcontrol", 
 _EXTERNAL_RELATIONSHIPS = frozenset({"externallink", "externallinkpath", "attachedtemplate", "subdocument", "frame"})
 _VBA_RELATIONSHIPS = frozenset({"vbaproject"})
 _ALLOWED_EXTERNAL_RELATIONSHIPS = frozenset({"hyperlink"})
+# A template path on a local drive, which Word records for any document made from a template. A network (UNC)
+# path or a URL is refused: opening the document would fetch it (and could run its macros or leak credentials).
+_LOCAL_DRIVE_TARGET = re.compile(r"^(?:file:/{2,3})?[A-Za-z]:[\\/]", re.IGNORECASE)
 _DRIVE_PATH = re.compile(r"^[A-Za-z]:")
 _UNSAFE_NAME_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -187,29 +190,31 @@ def _check_embedded_and_external(package: zipfile.ZipFile, infos: list[zipfile.Z
             raise UploadRefused(Reason.OFFICE_EXTERNAL_CONTENT, "external link or data connection part")
     for info in infos:
         if info.filename.lower().endswith(".rels") and not info.is_dir():
-            for relationship_type, external in _relationships(_read_member(package, info.filename)):
-                _check_relationship(relationship_type, external)
+            for relationship_type, target, external in _relationships(_read_member(package, info.filename)):
+                _check_relationship(relationship_type, target, external)
 
 
-def _check_relationship(relationship_type: str, external: bool) -> None:
+def _check_relationship(relationship_type: str, target: str, external: bool) -> None:
     kind = relationship_type.rstrip("/").rpartition("/")[2].lower()
     if kind in _VBA_RELATIONSHIPS:
         raise UploadRefused(Reason.MACROS, f"{kind} relationship")
+    if kind == "attachedtemplate" and external and _LOCAL_DRIVE_TARGET.match(target.strip()):
+        return  # the template on the author's own drive (file:///C:\...), as Word records it: nothing remote
     if kind in _EXTERNAL_RELATIONSHIPS or (external and kind not in _ALLOWED_EXTERNAL_RELATIONSHIPS):
         raise UploadRefused(Reason.OFFICE_EXTERNAL_CONTENT, f"{'external ' if external else ''}{kind} relationship")
     if kind in _EMBEDDING_RELATIONSHIPS:
         raise UploadRefused(Reason.OFFICE_EMBEDDED_OBJECT, f"{kind} relationship")
 
 
-def _relationships(data: bytes) -> list[tuple[str, bool]]:
-    """(Type, is-external) for each Relationship element of a .rels part. A document type declaration is refused:
-    relationship parts never have one, and it is how entity-expansion tricks start."""
-    found: list[tuple[str, bool]] = []
+def _relationships(data: bytes) -> list[tuple[str, str, bool]]:
+    """(Type, Target, is-external) for each Relationship element of a .rels part. A document type declaration is
+    refused: relationship parts never have one, and it is how entity-expansion tricks start."""
+    found: list[tuple[str, str, bool]] = []
 
     def start(tag: str, attributes: dict[str, str]) -> None:
         if tag.rpartition(":")[2] == "Relationship":
             external = attributes.get("TargetMode", "").strip().lower() == "external"
-            found.append((attributes.get("Type", ""), external))
+            found.append((attributes.get("Type", ""), attributes.get("Target", ""), external))
 
     def doctype(*_: object) -> None:
         raise UploadRefused(Reason.UNREADABLE, "document type declaration in a relationship part")
