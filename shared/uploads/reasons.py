@@ -27,6 +27,11 @@ class Reason(StrEnum):
     MACROS = "macros"
     PDF_ENCRYPTED = "pdf_encrypted"
     PDF_ACTIVE_CONTENT = "pdf_active_content"
+    PDF_XFA_FORM = "pdf_xfa_form"
+    PDF_EXTERNAL_ACTION = "pdf_external_action"
+    PDF_EMBEDDED_MEDIA = "pdf_embedded_media"
+    OFFICE_EMBEDDED_OBJECT = "office_embedded_object"
+    OFFICE_EXTERNAL_CONTENT = "office_external_content"
     IMAGE_TOO_LARGE = "image_too_large"
     IMAGE_UNREADABLE = "image_unreadable"
     UNREADABLE = "unreadable"
@@ -89,6 +94,27 @@ MESSAGES: dict[Reason, str] = {
     Reason.PDF_ACTIVE_CONTENT: (
         "This PDF contains scripts, actions that run when it opens, or attached files, which cannot be uploaded. "
         "Print it to a new PDF (choose 'Save as PDF' or 'Microsoft Print to PDF') and upload that."
+    ),
+    Reason.PDF_XFA_FORM: (
+        "This PDF contains a form with scripts (XFA), which cannot be uploaded. Print it to a new PDF (choose "
+        "'Save as PDF' or 'Microsoft Print to PDF') or save it without the form, then upload that."
+    ),
+    Reason.PDF_EXTERNAL_ACTION: (
+        "This PDF contains buttons or actions that send form data to a website or open other files, which cannot "
+        "be uploaded. Print it to a new PDF (choose 'Save as PDF' or 'Microsoft Print to PDF') and upload that."
+    ),
+    Reason.PDF_EMBEDDED_MEDIA: (
+        "This PDF contains embedded video, sound or Flash content, which cannot be uploaded. Print it to a new PDF "
+        "(choose 'Save as PDF' or 'Microsoft Print to PDF') and upload that."
+    ),
+    Reason.OFFICE_EMBEDDED_OBJECT: (
+        "This document contains embedded objects (such as another file or a control placed inside it), which "
+        "cannot be uploaded. Remove them, or save the document as a PDF, and upload that."
+    ),
+    Reason.OFFICE_EXTERNAL_CONTENT: (
+        "This document loads content from another file or website when it is opened (such as a linked template, "
+        "linked workbook or frame), which cannot be uploaded. Break or remove the links, or save the document as "
+        "a PDF, and upload that."
     ),
     Reason.IMAGE_TOO_LARGE: (
         "The image has too many pixels. Resize it to a smaller size (for example, 4000 by 3000 pixels) and try again."

@@ -1,5 +1,12 @@
 """Zip-based documents (docx, xlsx, odt): stage 3 confirms the type from the member list, stage 4 checks the
-structure. Only the central directory is read, plus two small members, with bounded reads; nothing is extracted.
+structure. Only the central directory is read, plus small members (the mimetype or content-type list, and the
+OOXML relationship parts), with bounded reads; nothing is extracted.
+
+Active content refused in OOXML, beyond macros: embedded objects (OLE objects, whole files packed inside, ActiveX
+controls), found by member folder and by relationship type; and relationships that make Word or Excel fetch
+something when the file is opened (TargetMode="External": a template, another workbook, a frame, a
+sub-document, a linked object or picture). An external hyperlink is ordinary and allowed: it is only followed
+when clicked.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
+from xml.parsers import expat
 
 from shared.uploads.policy import MAX_ZIP_MEMBER_READ_BYTES, UploadLimits
 from shared.uploads.reasons import Reason, UploadRefused
@@ -30,6 +38,20 @@ _MACRO_CONTENT_TYPE_MARKERS = ("macroenabled", "vbaproject", "macrosheet")
 # ODF macros live under Basic/ (StarBasic modules; the *-lc.xml/*-lb.xml library lists alone hold no code) and
 # Scripts/ (Python, JavaScript, BeanShell).
 _ODF_LIBRARY_LISTS = frozenset({"script-lc.xml", "dialog-lc.xml", "script-lb.xml", "dialog-lb.xml"})
+# Member folders that hold embedded objects (OLE objects, packed files, ActiveX controls) in any OOXML document.
+_EMBEDDING_FOLDERS = ("embeddings/", "activex/")
+_OLE_OBJECT_NAME = re.compile(r"^oleobject\d*\.bin$")
+# Parts that exist only to point at another workbook or an external data source.
+_EXTERNAL_DATA_PARTS = re.compile(r"^xl/(externallinks/|connections\.xml$)")
+# Relationship types (the last segment of the Type URI, lower case) that embed an object, and those that point at
+# external content whatever their TargetMode says.
+_EMBEDDING_RELATIONSHIPS = frozenset({"oleobject", "package", "activexcontrol", "activexcontrolbinary"})
+_EXTERNAL_RELATIONSHIPS = frozenset({"externallink", "externallinkpath", "attachedtemplate", "subdocument", "frame"})
+_VBA_RELATIONSHIPS = frozenset({"vbaproject"})
+_ALLOWED_EXTERNAL_RELATIONSHIPS = frozenset({"hyperlink"})
+# A template path on a local drive, which Word records for any document made from a template. A network (UNC)
+# path or a URL is refused: opening the document would fetch it (and could run its macros or leak credentials).
+_LOCAL_DRIVE_TARGET = re.compile(r"^(?:file:/{2,3})?[A-Za-z]:[\\/]", re.IGNORECASE)
 _DRIVE_PATH = re.compile(r"^[A-Za-z]:")
 _UNSAFE_NAME_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -41,6 +63,8 @@ def check_package(spool: IO[bytes], extension: str, limits: UploadLimits) -> Non
         _confirm_type(package, infos, extension)
         _check_members(infos, limits)
         _check_macros(package, infos, extension)
+        if extension in _OOXML_MAIN_FOLDERS:
+            _check_embedded_and_external(package, infos)
 
 
 @contextmanager
@@ -154,6 +178,55 @@ def _check_macros(package: zipfile.ZipFile, infos: list[zipfile.ZipInfo], extens
         content_types = _read_member(package, content_types_name).lower()
         if any(marker.encode() in content_types for marker in _MACRO_CONTENT_TYPE_MARKERS):
             raise UploadRefused(Reason.MACROS, "macro-enabled content type")
+
+
+def _check_embedded_and_external(package: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    for info in infos:
+        name = info.filename.lower()
+        folder, _, base = name.rpartition("/")
+        if any(f"/{embedding}" in f"/{folder}/" for embedding in _EMBEDDING_FOLDERS) or _OLE_OBJECT_NAME.match(base):
+            raise UploadRefused(Reason.OFFICE_EMBEDDED_OBJECT, "embedded object part")
+        if _EXTERNAL_DATA_PARTS.match(name):
+            raise UploadRefused(Reason.OFFICE_EXTERNAL_CONTENT, "external link or data connection part")
+    for info in infos:
+        if info.filename.lower().endswith(".rels") and not info.is_dir():
+            for relationship_type, target, external in _relationships(_read_member(package, info.filename)):
+                _check_relationship(relationship_type, target, external)
+
+
+def _check_relationship(relationship_type: str, target: str, external: bool) -> None:
+    kind = relationship_type.rstrip("/").rpartition("/")[2].lower()
+    if kind in _VBA_RELATIONSHIPS:
+        raise UploadRefused(Reason.MACROS, f"{kind} relationship")
+    if kind == "attachedtemplate" and external and _LOCAL_DRIVE_TARGET.match(target.strip()):
+        return  # the template on the author's own drive (file:///C:\...), as Word records it: nothing remote
+    if kind in _EXTERNAL_RELATIONSHIPS or (external and kind not in _ALLOWED_EXTERNAL_RELATIONSHIPS):
+        raise UploadRefused(Reason.OFFICE_EXTERNAL_CONTENT, f"{'external ' if external else ''}{kind} relationship")
+    if kind in _EMBEDDING_RELATIONSHIPS:
+        raise UploadRefused(Reason.OFFICE_EMBEDDED_OBJECT, f"{kind} relationship")
+
+
+def _relationships(data: bytes) -> list[tuple[str, str, bool]]:
+    """(Type, Target, is-external) for each Relationship element of a .rels part. A document type declaration is
+    refused: relationship parts never have one, and it is how entity-expansion tricks start."""
+    found: list[tuple[str, str, bool]] = []
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        if tag.rpartition(":")[2] == "Relationship":
+            external = attributes.get("TargetMode", "").strip().lower() == "external"
+            found.append((attributes.get("Type", ""), attributes.get("Target", ""), external))
+
+    def doctype(*_: object) -> None:
+        raise UploadRefused(Reason.UNREADABLE, "document type declaration in a relationship part")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise UploadRefused(Reason.UNREADABLE, "malformed relationship part") from exc
+    return found
 
 
 def _read_member(package: zipfile.ZipFile, name: str) -> bytes:
