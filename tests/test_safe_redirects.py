@@ -48,6 +48,13 @@ HOSTILE = [
     "/%E2%80%A8/evil.example/phish",
     "/%C2%A0/evil.example/phish",
     "/%25252509/evil.example/phish",
+    "/school/pupils?q=%0d%0aSet-Cookie:x=1",
+    "/school/pupils?q=%09",
+    "/school/pupils?q=a b",
+    "/school/pupils?q=%5C",
+    "/school/pupils?q=%E2%80%8B",
+    "?next=//evil.example",
+    "#//evil.example",
 ]
 
 
@@ -99,7 +106,12 @@ def test_a_raw_carriage_return_in_the_query_string_is_not_a_server_error(world, 
 
 @pytest.mark.parametrize(
     "target",
-    ["/school/concerns/4f0c7a1e-0000-4000-8000-000000000001?x=1", "/school/pupils?page=2&sort=name", "/school/"],
+    [
+        "/school/concerns/4f0c7a1e-0000-4000-8000-000000000001?x=1",
+        "/school/pupils?page=2&sort=name",
+        "/school/pupils?q=Jay%20Marsh",
+        "/school/",
+    ],
 )
 def test_a_path_of_this_site_is_kept_with_its_query(world, browser, target):
     lead = world.user(world.school(), [AP_LEAD])

@@ -223,23 +223,16 @@ def safe_next(target: str | None) -> str | None:
     Refused: anything a browser could read as another origin or scheme. Browsers drop tabs and newlines anywhere in
     a URL and read a backslash as a slash, so `/<tab>/evil.example` or `/\\evil.example` lead to evil.example as
     surely as `//evil.example` does. So a value with any control, whitespace or invisible formatting character or a
-    backslash, raw or percent-encoded (once or several times over), is refused, as is one that does not start with
-    exactly one `/` both as written and fully decoded. What is left is returned as written, query string included.
+    backslash, raw or percent-encoded (once or several times over), is refused, as is one whose path does not start
+    with exactly one `/` both as written and fully decoded. The one thing let through is an encoded space in the
+    query string (a search for "Jay Marsh"): after the `?` nothing can lead to another site. What is left is
+    returned as written, query string included.
     """
     if not target or len(target) > _NEXT_MAX:
         return None
-    value = target
-    for _ in range(_DECODE_ROUNDS):
-        if "\\" in value or any(_unsafe_char(ch) for ch in value):
-            return None
-        if not value.startswith("/") or value.startswith("//"):
-            return None
-        decoded = unquote(value)
-        if decoded == value:
-            break
-        value = decoded
-    else:
-        return None  # still encoded after that many rounds: nobody links like that
+    path, _, query = target.partition("?")
+    if not _decodes_safely(path, is_path=True) or not _decodes_safely(query, is_path=False):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
@@ -248,6 +241,21 @@ def safe_next(target: str | None) -> str | None:
 
 _NEXT_MAX = 2000
 _DECODE_ROUNDS = 4
+
+
+def _decodes_safely(value: str, *, is_path: bool) -> bool:
+    """No unsafe character, raw or percent-decoded however many times (up to _DECODE_ROUNDS); a path starts with
+    exactly one `/` at each decoding."""
+    for round_ in range(_DECODE_ROUNDS):
+        if "\\" in value or any(_unsafe_char(ch) for ch in value if not (ch == " " and round_ and not is_path)):
+            return False
+        if is_path and (not value.startswith("/") or value.startswith("//")):
+            return False
+        decoded = unquote(value)
+        if decoded == value:
+            return True
+        value = decoded
+    return False  # still encoded after that many rounds: nobody links like that
 
 
 def _unsafe_char(ch: str) -> bool:
