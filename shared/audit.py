@@ -45,6 +45,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "password.reset": frozenset(),
     "invitation.sent": frozenset({"roles", "organisation_kind"}),
     "invitation.accepted": frozenset({"roles"}),
+    # Recorded in the organisation of an account whose address someone elsewhere tried to invite.
+    "invitation.for_existing_account": frozenset({"inviting_organisation"}),
     "user.roles_changed": frozenset({"old", "new"}),
     "user.deactivated": frozenset(),
     "organisation.created": frozenset({"kind"}),

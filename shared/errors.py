@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from shared.auth.access import SignInRequired, is_safe_next
+from shared.auth.access import SignInRequired, safe_next
 from shared.auth.throttle import ThrottleUnavailable, TooManyAttempts
 from shared.display import plural
 from shared.services import discard_unfinished_work
@@ -70,7 +70,7 @@ def register_error_handlers(app: Flask) -> None:
             flash("You were signed out because you had been signed in for 12 hours. Sign in again.")
         if request.method in {"GET", "HEAD"}:
             target = request.full_path.rstrip("?")
-            return redirect(url_for("auth.sign_in", next=target if is_safe_next(target) else None))
+            return redirect(url_for("auth.sign_in", next=safe_next(target)))
         return render_error(
             401,
             title="You have been signed out",

@@ -370,3 +370,28 @@ def test_the_headteacher_reads_only_escalated_concerns(app, setting, world, brow
     assert "Came in hungry" in page and "Escalated" in page
     assert "Acknowledge" not in page and "Record a decision" not in page
     assert browser.post(f"/school/concerns/{escalated}/acknowledge").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "referrer",
+    [
+        "http://localhost/%09/evil.example/phish",
+        "http://localhost/%5Cevil.example/phish",
+        "http://localhost//evil.example/phish",
+        "https://evil.example/school/concerns",
+    ],
+)
+def test_a_stale_code_on_a_form_never_goes_back_to_another_site(app, setting, world, browser, referrer):
+    concern_id = world.concern(setting["placement"])
+    url = f"/school/concerns/{concern_id}"
+    with freeze_time("2026-11-30 11:00:00") as clock:
+        browser.sign_in(setting["dsl"])
+        assert browser.get(url).status_code == 200
+        token = browser.token()
+        clock.tick(16 * 60)
+        response = browser.client.post(f"{url}/acknowledge", data={"csrf_token": token}, headers={"Referer": referrer})
+        assert response.status_code == 302 and response.location.startswith("/two-step/confirm")
+        response = browser.submit(response.location, {"code": setting["dsl"].code()})
+        assert response.status_code == 302
+        assert response.location == f"{url}/acknowledge" or response.location in {"/", "/school/"}
+        assert "evil.example" not in response.location and "\\" not in response.location

@@ -230,3 +230,140 @@ def test_people_lists_link_to_each_person_and_escape_names(world, app):
     manager.sign_in(world.user(provider, ["provider_manager"]))
     users = html(manager.get("/portal/users"))
     assert f'href="/portal/users/{odd.id}">&lt;b&gt;Bold&lt;/b&gt; Name</a>' in users
+
+
+# --- no account oracle across organisations (issue 12) --------------------------------------------------------------
+
+
+def _same_page(first, second, first_email: str, second_email: str) -> None:
+    """Two answers a person sees are the same but for the address they typed (and per-request tokens)."""
+
+    def plain(response, email):
+        text = html(response).replace(email, "ADDRESS")
+        return re.sub(r'value="[^"]*"|nonce="[^"]*"|\d{1,2} \w+ \d{4}', "", text)
+
+    assert first.status_code == second.status_code
+    assert first.headers.get("Location") == second.headers.get("Location")
+    assert plain(first, first_email) == plain(second, second_email)
+
+
+def _only_account(app, email: str) -> None:
+    """The address still has its one account and one membership, nothing more."""
+    from shared.models import Membership
+
+    with app.app_context():
+        [user] = db.session.query(User).filter_by(email=email).all()
+        assert db.session.query(Membership).filter_by(user_id=user.id).count() == 1
+
+
+def _told_owner(mailbox, email: str, organisation: str, *, not_in_mail: tuple[str, ...] = ()) -> None:
+    [message] = mailbox.to(email)
+    body = mailbox.body(message)
+    assert "tried to invite you" in message["Subject"]
+    assert f"Someone at {organisation} tried to invite this e-mail address" in body
+    assert "nothing has changed" in body and f"contact {organisation}" in body
+    assert "http" not in body and "/invitations/" not in body  # no link: it can never be accepted
+    for private in not_in_mail:
+        assert private not in body and private not in message["Subject"]
+
+
+def test_a_provider_manager_cannot_tell_an_address_has_an_account_at_another_organisation(world, app, mailbox):
+    school = world.school("Hillside Academy")
+    riverside = world.provider(school, "Riverside Tuition")
+    northside = world.provider(school, "Northside Learning")
+    world.user(riverside, ["provider_manager"], email="manager@riverside.example")
+    manager = Browser(app.test_client())
+    manager.sign_in(world.user(northside, ["provider_manager"]))
+
+    def invite(email):
+        data = {"name": "Riley Rivers", "email": email, "roles": ["provider_dsl"]}
+        response = manager.submit("/portal/users/invite", data)
+        return response, manager.get(response.location) if response.status_code == 302 else response
+
+    fresh, fresh_page = invite("someone.new@elsewhere.example")
+    taken, taken_page = invite("manager@riverside.example")
+    assert "There is already an account" not in html(taken) + html(taken_page)
+    _same_page(fresh, taken, "someone.new@elsewhere.example", "manager@riverside.example")
+    assert "Invitation sent to manager@riverside.example" in html(taken_page)
+    assert "Invitation sent to someone.new@elsewhere.example" not in html(taken_page)
+
+    _only_account(app, "manager@riverside.example")
+    _told_owner(
+        mailbox, "manager@riverside.example", "Northside Learning", not_in_mail=("Riley Rivers", "safeguarding")
+    )
+    # The new address got its ordinary invitation.
+    assert "/invitations/" in mailbox.link_in_last("someone.new@elsewhere.example")
+
+
+def test_an_invitation_made_for_an_account_elsewhere_can_never_be_accepted(world, app, mailbox):
+    from shared import tokens
+
+    school = world.school()
+    riverside = world.provider(school, "Riverside Tuition")
+    northside = world.provider(school, "Northside Learning")
+    owner = world.user(riverside, ["provider_manager"], email="manager@riverside.example")
+    manager = Browser(app.test_client())
+    manager.sign_in(world.user(northside, ["provider_manager"]))
+    manager.submit("/portal/users/invite", {"name": "R", "email": owner.email, "roles": ["provider_staff"]})
+    with app.app_context():
+        invitation = db.session.query(Invitation).filter_by(email=owner.email).one()
+    with app.test_request_context():
+        token = tokens.make_token(tokens.INVITATION, str(invitation.id))
+    stranger = Browser(app.test_client())
+    response = stranger.submit(f"/invitations/{token}", {"password": NEW_PASSWORD})
+    assert response.status_code == 200 and "This invitation cannot be used" in html(response)
+    _only_account(app, owner.email)
+    with app.app_context():
+        user = db.session.get(User, owner.id)
+        assert user.organisation.name == "Riverside Tuition"
+
+
+def test_a_school_admin_cannot_tell_an_address_has_an_account_at_a_provider(world, app, mailbox):
+    school = world.school("Hillside Academy")
+    riverside = world.provider(school, "Riverside Tuition")
+    world.user(riverside, ["provider_manager"], email="manager@riverside.example")
+    admin = Browser(app.test_client())
+    admin.sign_in(world.user(school, ["school_admin"]))
+    fresh = _invite_staff(admin, email="someone.new@school.example")
+    fresh_page = admin.get(fresh.location)
+    taken = _invite_staff(admin, email="manager@riverside.example")
+    taken_page = admin.get(taken.location)
+    _same_page(fresh, taken, "someone.new@school.example", "manager@riverside.example")
+    assert "Invitation sent to manager@riverside.example" in html(taken_page)
+    assert html(fresh_page).count("someone.new@school.example") >= 1
+    _only_account(app, "manager@riverside.example")
+    _told_owner(mailbox, "manager@riverside.example", "Hillside Academy", not_in_mail=("New Teacher",))
+
+
+def test_an_ap_lead_cannot_tell_a_provider_managers_address_has_an_account_elsewhere(world, app, mailbox):
+    school = world.school("Hillside Academy")
+    other_school = world.school("Lakeside High")
+    world.user(other_school, ["dsl"], email="dsl@lakeside.example")
+    lead = Browser(app.test_client())
+    lead.sign_in(world.user(school, ["ap_lead"]))
+
+    def invite(provider, email):
+        data = {"provider_name": provider, "name": "Morgan Manager", "email": email}
+        return lead.submit("/school/providers/invite", data)
+
+    fresh = invite("Hilltop Farm School", "morgan@hilltop.example")
+    taken = invite("Lakeview Farm School", "dsl@lakeside.example")
+    assert fresh.status_code == taken.status_code == 302 and fresh.location == taken.location
+    page = html(lead.get(taken.location))
+    assert "Lakeview Farm School has been invited. Their manager has been sent an e-mail." in page
+    assert "There is already an account" not in page
+    _only_account(app, "dsl@lakeside.example")
+    _told_owner(mailbox, "dsl@lakeside.example", "Hillside Academy", not_in_mail=("Lakeview", "Morgan"))
+
+
+def test_an_address_in_the_inviters_own_organisation_still_gets_a_clear_message(world, app, mailbox):
+    school = world.school()
+    provider = world.provider(school)
+    colleague = world.user(provider, ["provider_staff"])
+    manager = Browser(app.test_client())
+    manager.sign_in(world.user(provider, ["provider_manager"]))
+    response = manager.submit(
+        "/portal/users/invite", {"name": "C", "email": colleague.email, "roles": ["provider_staff"]}
+    )
+    assert response.status_code == 200 and "There is already an account with this email address" in html(response)
+    assert mailbox.messages == []

@@ -10,11 +10,13 @@ the `*_or_404` helpers in `shared.auth.tenancy`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
-from typing import ParamSpec, TypeGuard, TypeVar, cast
+from typing import ParamSpec, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -190,9 +192,9 @@ def recent_mfa_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, R
         if not mfa_is_recent():
             if request.method != "GET":
                 flash("For safeguarding information, enter your security code again. Nothing was saved: send it again.")
-                back = request.referrer if is_safe_next(_path_of(request.referrer)) else None
-                return redirect(url_for("auth.mfa_confirm", next=_path_of(back) or request.path))
-            return redirect(url_for("auth.mfa_confirm", next=request.full_path.rstrip("?")))
+                back = safe_next(_path_of(request.referrer)) or safe_next(request.path)
+                return redirect(url_for("auth.mfa_confirm", next=back))
+            return redirect(url_for("auth.mfa_confirm", next=safe_next(request.full_path.rstrip("?"))))
         return view(*args, **kwargs)
 
     return wrapped
@@ -202,8 +204,6 @@ def _path_of(url: str | None) -> str | None:
     """The path and query of a URL on this site (a referrer), or None."""
     if not url:
         return None
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.netloc and parts.netloc != request.host:
         return None
@@ -215,11 +215,49 @@ def current_organisation() -> Organisation:
     return organisation
 
 
-def is_safe_next(target: str | None) -> TypeGuard[str]:
-    return (
-        target is not None
-        and target != ""
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-    )
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path of this site to send someone to after signing in (or confirming their code), else
+    None. The one place deciding that: every `next` read from a request or a session, and every referrer, goes
+    through it.
+
+    Refused: anything a browser could read as another origin or scheme. Browsers drop tabs and newlines anywhere in
+    a URL and read a backslash as a slash, so `/<tab>/evil.example` or `/\\evil.example` lead to evil.example as
+    surely as `//evil.example` does. So a value with any control, whitespace or invisible formatting character or a
+    backslash, raw or percent-encoded (once or several times over), is refused, as is one whose path does not start
+    with exactly one `/` both as written and fully decoded. The one thing let through is an encoded space in the
+    query string (a search for "Jay Marsh"): after the `?` nothing can lead to another site. What is left is
+    returned as written, query string included.
+    """
+    if not target or len(target) > _NEXT_MAX:
+        return None
+    path, _, query = target.partition("?")
+    if not _decodes_safely(path, is_path=True) or not _decodes_safely(query, is_path=False):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+_NEXT_MAX = 2000
+_DECODE_ROUNDS = 4
+
+
+def _decodes_safely(value: str, *, is_path: bool) -> bool:
+    """No unsafe character, raw or percent-decoded however many times (up to _DECODE_ROUNDS); a path starts with
+    exactly one `/` at each decoding."""
+    for round_ in range(_DECODE_ROUNDS):
+        if "\\" in value or any(_unsafe_char(ch) for ch in value if not (ch == " " and round_ and not is_path)):
+            return False
+        if is_path and (not value.startswith("/") or value.startswith("//")):
+            return False
+        decoded = unquote(value)
+        if decoded == value:
+            return True
+        value = decoded
+    return False  # still encoded after that many rounds: nobody links like that
+
+
+def _unsafe_char(ch: str) -> bool:
+    # Cc control, Cf format (zero-width and direction marks), Cs/Co/Cn, Zs/Zl/Zp separators, and ASCII/Unicode spaces.
+    return ch.isspace() or unicodedata.category(ch)[0] in {"C", "Z"}

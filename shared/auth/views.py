@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from shared import audit, mfa
-from shared.auth.access import PUBLIC, SIGNED_IN, SignInRequired, access, is_safe_next
+from shared.auth.access import PUBLIC, SIGNED_IN, SignInRequired, access, safe_next
 from shared.auth.principal import SignedInUser
 from shared.auth.sessions import (
     end_current_session,
@@ -103,7 +103,7 @@ def _finish_sign_in(user: User, *, mfa_used: bool, message: str | None = None) -
         flash(message)  # after start_session, which starts a clean cookie
     audit.record("sign_in.succeeded", organisation=user.organisation, obj=user, actor=user, mfa=mfa_used)
     db.session.commit()
-    return redirect(next_url if is_safe_next(next_url) else home_for(user))
+    return redirect(safe_next(next_url) or home_for(user))
 
 
 @bp.get("/")
@@ -152,7 +152,7 @@ def sign_in() -> ResponseReturnValue:
         org = user.organisation
         assert org is not None  # every user is made with a membership (accounts.create_user)
         if user.mfa_enabled or mfa_required(org.kind, user.roles):
-            _set_pending(user, next_url if is_safe_next(next_url) else None)
+            _set_pending(user, safe_next(next_url))
             return redirect(url_for("auth.mfa_challenge" if user.mfa_enabled else "auth.mfa_setup"))
         session.clear()
         return _finish_sign_in(user, mfa_used=False)
@@ -202,7 +202,7 @@ def mfa_confirm() -> ResponseReturnValue:
     """Signed in, but safeguarding pages want the security code given recently: ask for it again, then go back."""
     user = current_user.record
     target = request.args.get("next")
-    target = target if is_safe_next(target) else url_for("auth.index")
+    target = safe_next(target) or url_for("auth.index")
     if not user.mfa_enabled:
         flash("Set up two-step sign-in first: safeguarding information needs it.")
         return redirect(url_for("auth.mfa_setup"))

@@ -135,10 +135,32 @@ def _send_invitation(invitation: Invitation) -> None:
     )
 
 
+def _tell_owner_of_an_invitation_elsewhere(owner: User, inviting: Organisation) -> None:
+    """The address someone invited already has an account in another organisation: tell its owner, and no one else.
+    No link: an account belongs to one organisation, so the invitation can never be accepted."""
+    send_email(
+        owner.email,
+        "Someone tried to invite you to AP Portal",
+        f"Hello {owner.name},\n\n"
+        f"Someone at {inviting.name} tried to invite this e-mail address to AP Portal.\n\n"
+        "You already have an AP Portal account with this address, and an account belongs to one organisation, "
+        "so nothing has changed: no new account was made and your account is as it was.\n\n"
+        f"If you expected this, contact {inviting.name}: they can invite you with a different e-mail address. "
+        "If you were not expecting it, you can ignore this e-mail.\n",
+    )
+
+
 def invite(organisation: Organisation, *, name: str, email: str, roles: list[str], by: User) -> Invitation:
-    """Invite someone to an organisation. The e-mail is sent before the commit: if it fails, nothing is saved."""
+    """Invite someone to an organisation. The e-mail is sent before the commit: if it fails, nothing is saved.
+
+    An address with an account in the inviter's own organisation (or the one invited to) is refused with a message.
+    One with an account in any other organisation gets exactly the answer a new address gets (the inviter must not
+    learn that it has an account elsewhere): the invitation is recorded as sent, but no link is ever sent, so it can
+    never be accepted; the address's owner is told someone at the inviter's organisation tried to invite them."""
     email = normalise_email(email)
-    if find_user_by_email(email) is not None:
+    existing = find_user_by_email(email)
+    inviting = by.organisation or organisation
+    if existing is not None and existing.organisation in (organisation, inviting):
         raise AccountError("There is already an account with this email address", field="email")
     roles = _check_roles(organisation, roles)
     invitation = Invitation(
@@ -158,9 +180,20 @@ def invite(organisation: Organisation, *, name: str, email: str, roles: list[str
         roles=roles,
         organisation_kind=organisation.kind.value,
     )
+    if existing is not None:
+        audit.record(
+            "invitation.for_existing_account",
+            organisation=existing.organisation,
+            obj=existing,
+            actor=None,
+            inviting_organisation=inviting.name,
+        )
     try:
         db.session.flush()
-        _send_invitation(invitation)
+        if existing is None:
+            _send_invitation(invitation)
+        else:
+            _tell_owner_of_an_invitation_elsewhere(existing, inviting)
     except Exception:
         db.session.rollback()
         raise
@@ -175,7 +208,9 @@ def invite_provider(
     provider_name = provider_name.strip()
     if not provider_name:
         raise AccountError("Enter the provider's name", field="provider_name")
-    if find_user_by_email(manager_email) is not None:
+    existing = find_user_by_email(manager_email)
+    if existing is not None and existing.organisation == school:
+        # Someone of the AP lead's own school; an account anywhere else gets the answer a new address gets (invite).
         raise AccountError("There is already an account with this email address", field="email")
     provider = Organisation(id=uuid.uuid4(), kind=OrganisationKind.PROVIDER, name=provider_name)
     profile = ProviderProfile(organisation=provider, school_id=school.id, status=ProviderStatus.INVITED)
@@ -209,6 +244,9 @@ def invitation_from_token(token: str) -> Invitation:
 def accept_invitation(invitation: Invitation, *, password: str) -> User:
     if invitation.accepted_at is not None:
         raise AccountError("This invitation has already been used")
+    if find_user_by_email(invitation.email) is not None:
+        # Made for an address with an account elsewhere (its link was never sent): never a second organisation.
+        raise AccountError("This invitation cannot be used")
     org = invitation.organisation
     user = create_user(org, email=invitation.email, name=invitation.name, roles=invitation.role_list, password=password)
     invitation.accepted_at = utcnow()
