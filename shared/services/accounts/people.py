@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from shared import audit, tokens
 from shared.auth.sessions import end_user_sessions
@@ -232,15 +233,28 @@ def request_password_reset(email: str) -> None:
     either: one look-up of the address, one count of recent links, one audit event, one commit. The e-mail goes out
     through the outbox (the worker sends it), not while the person waits.
     """
-    user = find_user_by_email(email)
+    # The person, their membership and organisation in one query, so a known address makes no extra queries later.
+    user = db.session.scalar(
+        select(User)
+        .options(joinedload(User.membership).joinedload(Membership.organisation))
+        .where(User.email == normalise_email(email))
+    )
     since = utcnow() - timedelta(hours=1)
-    # For an unknown address the count runs for an id no row has, so the query is the same.
+    # For an unknown address the count runs for an id no row has, and the link and e-mail are made and thrown away.
     user_id = user.id if user is not None else uuid.uuid4()
     recent = db.session.scalar(
         select(func.count())
         .select_from(PasswordReset)
         .where(PasswordReset.user_id == user_id, PasswordReset.created_at > since)
     )
+    reset_id = uuid.uuid4()
+    link = absolute_url_of(Link.to("auth.password_reset", token=tokens.make_token(tokens.RESET, str(reset_id))))
+    body = (
+        f"Hello {user.name if user else ''},\n\nSomeone asked to reset the password for your AP Portal account.\n\n"
+        f"Open this link to choose a new password (it works once and expires in 72 hours):\n{link}\n\n"
+        "You will still need your security code to sign in. If you did not ask for this, ignore this e-mail.\n"
+    )
+    organisation = user.organisation if user is not None else None
     reason = None
     if user is None:
         reason = "unknown_address"
@@ -250,22 +264,12 @@ def request_password_reset(email: str) -> None:
         reason = "hourly_limit"
     if user is None or reason is not None:
         # The same audit write (and its lock on the chain head) as a link sent; it also shows someone probing.
-        organisation = user.organisation if user is not None else None
         audit.record("password.reset_not_sent", organisation=organisation, obj=user, actor=user, reason=reason)
         db.session.commit()
         return
-    reset = PasswordReset(id=uuid.uuid4(), user_id=user.id)
-    db.session.add(reset)
-    audit.record("password.reset_requested", organisation=user.organisation, obj=user, actor=user)
-    link = absolute_url_of(Link.to("auth.password_reset", token=tokens.make_token(tokens.RESET, str(reset.id))))
-    queue_email(
-        user.email,
-        "Reset your AP Portal password",
-        f"Hello {user.name},\n\nSomeone asked to reset the password for your AP Portal account.\n\n"
-        f"Open this link to choose a new password (it works once and expires in 72 hours):\n{link}\n\n"
-        "You will still need your security code to sign in. If you did not ask for this, ignore this e-mail.\n",
-        organisation=user.organisation,
-    )
+    db.session.add(PasswordReset(id=reset_id, user_id=user.id))
+    audit.record("password.reset_requested", organisation=organisation, obj=user, actor=user)
+    queue_email(user.email, "Reset your AP Portal password", body, organisation=organisation)
     db.session.commit()
 
 
