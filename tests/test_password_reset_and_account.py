@@ -44,7 +44,7 @@ def test_reset_request_says_the_same_for_unknown_and_known_addresses(world, app,
     assert mailbox.messages == []
     with app.app_context():
         deliver_outbox()
-    assert len(mailbox.to(person.email)) == 1 and mailbox.to("stranger@nowhere.example") == []
+    assert len(mailbox.to(person.email)) == 1 and len(mailbox.messages) == 1
 
 
 def test_other_reset_links_stop_working_once_one_is_used(world, app, mailbox):
