@@ -42,6 +42,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "mfa.confirmed": frozenset(),
     "password.changed": frozenset(),
     "password.reset_requested": frozenset(),
+    "password.reset_not_sent": frozenset({"reason"}),  # unknown address, deactivated account or hourly limit
     "password.reset": frozenset(),
     "invitation.sent": frozenset({"roles", "organisation_kind"}),
     "invitation.accepted": frozenset({"roles"}),

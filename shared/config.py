@@ -81,6 +81,8 @@ class Config:
         # from one public IP at 8:30, so the per-IP ceiling is far higher.
         self.SIGN_IN_ACCOUNT_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_LIMIT", "10 per 5 minutes")
         self.SIGN_IN_IP_LIMIT = os.environ.get("SIGN_IN_IP_LIMIT", "500 per 5 minutes")
+        # Password-reset e-mails per address per hour; beyond it the page answers as usual but nothing is sent.
+        self.PASSWORD_RESET_EMAILS_PER_HOUR = _int("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
 
         # Sessions (OWASP ASVS 3.3): idle and absolute timeouts, enforced on the server-side session record.
         self.SCHOOL_IDLE_MINUTES = _int("SCHOOL_IDLE_MINUTES", 30)

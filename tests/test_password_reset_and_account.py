@@ -1,14 +1,31 @@
 """Password reset (never bypassing MFA) and the account page: change password, reset MFA, end other sessions."""
 
 import re
+from datetime import timedelta
 
 import pyotp
+from freezegun import freeze_time
 
 from shared.extensions import db
-from shared.models import PasswordReset, User, UserSession
+from shared.models import PasswordReset, User, UserSession, utcnow
+from shared.notifications import deliver_outbox
 from tests.support.client import Browser, html
 
 NEW_PASSWORD = "velvet compass orchard rain"
+OTHER_PASSWORD = "harbour lantern meadow frost"
+
+
+def ask_for_reset(app, email):
+    """Ask for a reset link as a stranger would, then let the worker send what was queued."""
+    response = Browser(app.test_client()).submit("/password-reset", {"email": email})
+    with app.app_context():
+        deliver_outbox()
+    return response
+
+
+def can_sign_in_with(app, person, password):
+    response = Browser(app.test_client()).submit("/sign-in", {"email": person.email, "password": password})
+    return response.status_code == 302
 
 
 def test_reset_request_says_the_same_for_unknown_and_known_addresses(world, app, mailbox):
@@ -23,7 +40,79 @@ def test_reset_request_says_the_same_for_unknown_and_known_addresses(world, app,
         return html(response).split("<main")[1].split("</main>")[0]
 
     assert main(known) == main(unknown)
-    assert len(mailbox.to(person.email)) == 1 and mailbox.to("stranger@nowhere.example") == []
+    # Nothing is sent while the person waits: the e-mail goes through the outbox, as every other e-mail does.
+    assert mailbox.messages == []
+    with app.app_context():
+        deliver_outbox()
+    assert len(mailbox.to(person.email)) == 1 and len(mailbox.messages) == 1
+
+
+def test_other_reset_links_stop_working_once_one_is_used(world, app, mailbox):
+    school = world.school()
+    person = world.user(school, ["dsl"])
+    ask_for_reset(app, person.email)
+    first = mailbox.link_in_last(person.email)
+    ask_for_reset(app, person.email)
+    second = mailbox.link_in_last(person.email)
+    assert first != second
+    older = Browser(app.test_client())
+    assert older.get(first).status_code == 200
+    csrf = older.token()
+
+    done = Browser(app.test_client()).submit(second, {"password": NEW_PASSWORD})
+    assert done.status_code == 302 and done.location.endswith("/sign-in")
+
+    page = Browser(app.test_client()).get(first)
+    assert page.status_code == 410 and "already been used" in html(page)
+    # Nor does sending the form (opened before the other link was used) change the password.
+    older.client.post(first, data={"password": OTHER_PASSWORD, "csrf_token": csrf})
+    assert not can_sign_in_with(app, person, OTHER_PASSWORD)
+    assert can_sign_in_with(app, person, NEW_PASSWORD)
+
+
+def test_reset_links_stop_working_after_a_change_of_password(world, app, mailbox):
+    school = world.school()
+    provider = world.provider(school)
+    person = world.user(provider, ["provider_manager"])
+    ask_for_reset(app, person.email)
+    link = mailbox.link_in_last(person.email)
+    opened = Browser(app.test_client())
+    assert opened.get(link).status_code == 200
+    csrf = opened.token()
+
+    here = Browser(app.test_client())
+    here.sign_in(person)
+    changed = here.submit(
+        "/account", {"current_password": person.password, "password": NEW_PASSWORD}, post_url="/account/password"
+    )
+    assert changed.status_code == 302
+
+    page = Browser(app.test_client()).get(link)
+    assert page.status_code == 410 and "already been used" in html(page)
+    opened.client.post(link, data={"password": OTHER_PASSWORD, "csrf_token": csrf})
+    assert not can_sign_in_with(app, person, OTHER_PASSWORD)
+    assert can_sign_in_with(app, person, NEW_PASSWORD)
+
+
+def test_reset_emails_are_limited_per_address_per_hour_without_saying_so(world, app, mailbox):
+    school = world.school()
+    person = world.user(school, ["dsl"])
+    assert app.config["PASSWORD_RESET_EMAILS_PER_HOUR"] == 3
+    start = utcnow()
+    with freeze_time(start) as clock:
+        answers = [html(ask_for_reset(app, person.email)) for _ in range(4)]
+        assert len(mailbox.to(person.email)) == 3
+        # The fourth answer is the same as the others: it does not tell that the address is known or limited.
+        assert len({a.split("<main")[1].split("</main>")[0] for a in answers}) == 1
+        clock.tick(timedelta(minutes=59))
+        ask_for_reset(app, person.email)
+        assert len(mailbox.to(person.email)) == 3
+        clock.tick(timedelta(minutes=2))
+        ask_for_reset(app, person.email)
+        assert len(mailbox.to(person.email)) == 4
+        # The link that was sent works.
+        done = Browser(app.test_client()).submit(mailbox.link_in_last(person.email), {"password": NEW_PASSWORD})
+        assert done.status_code == 302
 
 
 def test_reset_sets_a_new_password_ends_sessions_and_still_asks_for_the_code(world, app, mailbox):
@@ -31,7 +120,7 @@ def test_reset_sets_a_new_password_ends_sessions_and_still_asks_for_the_code(wor
     person = world.user(school, ["dsl"])
     signed_in = Browser(app.test_client())
     signed_in.sign_in(person)
-    Browser(app.test_client()).submit("/password-reset", {"email": person.email})
+    ask_for_reset(app, person.email)
     link = mailbox.link_in_last(person.email)
     body = mailbox.body(mailbox.to(person.email)[-1])
     assert "still need your security code" in body

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, lazyload
 
 from shared import audit, tokens
 from shared.auth.sessions import end_user_sessions
-from shared.extensions import db
+from shared.extensions import db, savepoint
 from shared.links import Link, absolute_url_of
-from shared.mail import MailNotSent, send_email
+from shared.mail import send_email
 from shared.models import (
     Invitation,
     Membership,
@@ -25,6 +28,7 @@ from shared.models import (
     User,
     utcnow,
 )
+from shared.notifications import queue_email
 from shared.passwords import check_password_policy, hash_password, verify_password
 from shared.roles import PROVIDER_MANAGER, roles_for
 from shared.services.errors import RuleBroken
@@ -261,29 +265,77 @@ def accept_invitation(invitation: Invitation, *, password: str) -> User:
 
 
 def request_password_reset(email: str) -> None:
-    """Send a reset link if the account exists and is active. Says nothing either way (no account discovery)."""
-    user = find_user_by_email(email)
-    if user is None or not user.active:
+    """Queue a reset link if the account exists, is active and has not had its hourly share of links.
+
+    Says nothing either way (no account discovery), and does the same work either way so the time taken tells nothing
+    either: one look-up of the address, one count of recent links, one audit event, one commit. The e-mail goes out
+    through the outbox (the worker sends it), not while the person waits.
+    """
+    # The person, their membership and organisation in one query, so a known address makes no extra queries later.
+    user = db.session.scalar(
+        select(User)
+        .options(joinedload(User.membership).options(joinedload(Membership.organisation), lazyload(Membership.roles)))
+        .where(User.email == normalise_email(email))
+    )
+    since = utcnow() - timedelta(hours=1)
+    # For an unknown address the count runs for an id no row has, and the link and e-mail are made and thrown away.
+    user_id = user.id if user is not None else uuid.uuid4()
+    recent = db.session.scalar(
+        select(func.count())
+        .select_from(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.created_at > since)
+    )
+    reset_id = uuid.uuid4()
+    link = absolute_url_of(Link.to("auth.password_reset", token=tokens.make_token(tokens.RESET, str(reset_id))))
+    body = (
+        f"Hello {user.name if user else ''},\n\nSomeone asked to reset the password for your AP Portal account.\n\n"
+        f"Open this link to choose a new password (it works once and expires in 72 hours):\n{link}\n\n"
+        "You will still need your security code to sign in. If you did not ask for this, ignore this e-mail.\n"
+    )
+    organisation = user.organisation if user is not None else None
+    reason = None
+    if user is None:
+        reason = "unknown_address"
+    elif not user.active:
+        reason = "inactive"
+    elif (recent or 0) >= current_app.config["PASSWORD_RESET_EMAILS_PER_HOUR"]:
+        reason = "hourly_limit"
+    if user is None or reason is not None:
+        # The same audit write (and its lock on the chain head) as a link sent; it also shows someone probing.
+        audit.record("password.reset_not_sent", organisation=organisation, obj=user, actor=user, reason=reason)
+        db.session.flush()
+        _write_and_undo_an_email(body)
+        db.session.commit()
         return
-    reset = PasswordReset(id=uuid.uuid4(), user_id=user.id)
-    db.session.add(reset)
-    audit.record("password.reset_requested", organisation=user.organisation, obj=user, actor=user)
-    db.session.flush()
-    link = absolute_url_of(Link.to("auth.password_reset", token=tokens.make_token(tokens.RESET, str(reset.id))))
-    try:
-        send_email(
-            user.email,
-            "Reset your AP Portal password",
-            f"Hello {user.name},\n\nSomeone asked to reset the password for your AP Portal account.\n\n"
-            f"Open this link to choose a new password (it works once and expires in 72 hours):\n{link}\n\n"
-            "You will still need your security code to sign in. If you did not ask for this, ignore this e-mail.\n",
-        )
-    except MailNotSent:
-        # Say nothing different to the person asking (that would reveal the account exists); log it instead.
-        db.session.rollback()
-        log.error("password_reset.mail_failed", extra={"user_id": str(user.id)})
-        return
+    db.session.add(PasswordReset(id=reset_id, user_id=user.id))
+    audit.record("password.reset_requested", organisation=organisation, obj=user, actor=user)
+    queue_email(user.email, "Reset your AP Portal password", body, organisation=organisation)
     db.session.commit()
+
+
+class _Undo(Exception):
+    pass
+
+
+def _write_and_undo_an_email(body: str) -> None:
+    """The writes of a link sent, made and rolled back (a SAVEPOINT): no link goes out, but the request takes as long
+    as one that sends a link."""
+    try:
+        with savepoint():
+            queue_email("nobody@invalid", "Reset your AP Portal password", body)
+            db.session.flush()
+            raise _Undo
+    except _Undo:
+        pass
+
+
+def _void_reset_links(user: User) -> None:
+    """Every reset link the person was sent and has not used stops working (their password has just changed)."""
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 def reset_from_token(token: str) -> PasswordReset:
@@ -298,6 +350,7 @@ def reset_password(reset: PasswordReset, password: str) -> User:
     assert user.organisation is not None, "create_user gives every user a membership"
     check_password_policy(password, organisation_name=user.organisation.name, email=user.email)
     user.password_hash = hash_password(password)
+    _void_reset_links(user)
     user.password_changed_at = reset.used_at = utcnow()
     end_user_sessions(user.id, "password_reset")
     audit.record("password.reset", organisation=user.organisation, obj=user, actor=user)
@@ -312,6 +365,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     check_password_policy(new, organisation_name=user.organisation.name, email=user.email)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
+    _void_reset_links(user)
     # Every session ends, this one included (a copied cookie stops working); the view starts a fresh one.
     end_user_sessions(user.id, "password_changed")
     audit.record("password.changed", organisation=user.organisation, obj=user, actor=user)
