@@ -83,3 +83,27 @@ def test_a_crashed_senders_claim_expires_and_another_sends_it(app, mailbox):
         assert deliver_outbox() == (1, 0)
         db.session.remove()
     assert [m["To"] for m in mailbox.messages] == [address]
+
+
+def test_a_sender_whose_claim_is_running_out_sends_no_more_and_the_next_sender_sends_them_once(
+    app, mailbox, monkeypatch
+):
+    from shared import notifications
+
+    addresses = _queue(app, 3)
+    with app.app_context():
+        # A claim no longer than the margin a sender keeps: as if the mail server were so slow the claim ran out.
+        monkeypatch.setattr(notifications, "CLAIM_MINUTES", 1)
+        assert deliver_outbox() == (0, 0)
+        assert mailbox.messages == []
+        rows = db.session.scalars(select(OutboxEmail)).all()
+        assert all(row.attempts == 0 and row.claimed_until is not None for row in rows)
+        for row in rows:  # the claim runs out
+            row.claimed_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+
+        monkeypatch.undo()
+        assert deliver_outbox() == (3, 0)
+        assert deliver_outbox() == (0, 0)
+        db.session.remove()
+    assert sorted(m["To"] for m in mailbox.messages) == sorted(addresses)
