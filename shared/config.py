@@ -54,7 +54,7 @@ class Config:
         self.CLAMD_HOST = os.environ.get("CLAMD_HOST")
         self.CLAMD_PORT = _int("CLAMD_PORT", 3310)
         self.CLAMD_CONNECT_TIMEOUT = float(os.environ.get("CLAMD_CONNECT_TIMEOUT", 5))
-        # Per socket operation; the verdict comes after the whole stream.
+        # For the whole scan (connecting, sending, the verdict after the whole stream), not each socket operation.
         self.CLAMD_TIMEOUT = float(os.environ.get("CLAMD_TIMEOUT", 60))
         # Storage: S3 when S3_BUCKET is set, else local files under UPLOAD_FOLDER.
         self.S3_BUCKET = os.environ.get("S3_BUCKET")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import select
 import socket
 import struct
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any, TypedDict
@@ -27,9 +28,12 @@ CHUNK_SIZE = 64 * 1024
 MAX_REPLY_BYTES = 4096
 DEFAULT_CLAMD_PORT = 3310
 DEFAULT_CONNECT_TIMEOUT = 5.0
-# Per socket operation. clamd answers INSTREAM only after scanning the whole stream, and a large archive can take
-# tens of seconds on a busy machine.
+# For the whole exchange (connecting, sending the stream, the verdict), not each write or read: a clamd that hangs,
+# takes the stream slowly or trickles bytes that never make a reply is given up after this long. clamd answers
+# INSTREAM only after scanning the whole stream, and a large archive can take tens of seconds on a busy machine.
 DEFAULT_SCAN_TIMEOUT = 60.0
+# After a failed write, how long to look for clamd's reason for hanging up (at most what is left of the timeout).
+REASON_WAIT = 1.0
 
 
 class ScannerUnavailable(Exception):
@@ -74,9 +78,10 @@ class Scanner:
 
     def ping(self) -> None:
         """Raise ScannerUnavailable unless clamd answers PONG."""
-        with self._connect() as conn:
-            self._send(conn, b"zPING\0")
-            reply = self._read_reply(conn)
+        deadline = time.monotonic() + self.timeout
+        with self._connect(deadline) as conn:
+            self._send(conn, b"zPING\0", deadline)
+            reply = self._read_reply(conn, deadline)
         if reply != "PONG":
             raise ScannerUnavailable(f"clamd answered PING with {reply!r}")
 
@@ -91,51 +96,53 @@ class Scanner:
         """Scan `fileobj` from its current position to its end. It is not rewound afterwards.
 
         Raises ScannerUnavailable when there is no verdict; an error reading `fileobj` itself propagates as is."""
-        with self._connect() as conn:
-            self._send(conn, b"zINSTREAM\0")
+        deadline = time.monotonic() + self.timeout
+        with self._connect(deadline) as conn:
+            self._send(conn, b"zINSTREAM\0", deadline)
             while chunk := fileobj.read(self.chunk_size):
                 # clamd speaks mid-stream only to refuse it (StreamMaxLength), then closes the connection. Read
                 # that reason before sending more: on TCP, writing to the closed connection would reset it and
                 # lose the reply.
                 if _readable(conn):
-                    return _parse_scan_reply(self._read_reply(conn))
-                self._send(conn, struct.pack("!I", len(chunk)) + chunk)
-            self._send(conn, struct.pack("!I", 0))
-            return _parse_scan_reply(self._read_reply(conn))
+                    return _parse_scan_reply(self._read_reply(conn, deadline))
+                self._send(conn, struct.pack("!I", len(chunk)) + chunk, deadline)
+            self._send(conn, struct.pack("!I", 0), deadline)
+            return _parse_scan_reply(self._read_reply(conn, deadline))
 
     # --- the socket ---------------------------------------------------------------------------------------------
 
-    def _connect(self) -> socket.socket:
+    def _connect(self, deadline: float) -> socket.socket:
+        connect_timeout = min(self.connect_timeout, _left(deadline, self))
         try:
             if self.socket_path:
                 conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 try:
-                    conn.settimeout(self.connect_timeout)
+                    conn.settimeout(connect_timeout)
                     conn.connect(self.socket_path)
                 except BaseException:
                     conn.close()
                     raise
             else:
-                conn = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+                conn = socket.create_connection((self.host, self.port), timeout=connect_timeout)
         except OSError as exc:  # refused, absent socket file, timeout, unknown host
             raise ScannerUnavailable(f"cannot reach clamd at {self!r}: {exc}") from exc
-        conn.settimeout(self.timeout)
         return conn
 
-    def _send(self, conn: socket.socket, data: bytes) -> None:
+    def _send(self, conn: socket.socket, data: bytes, deadline: float) -> None:
         try:
+            conn.settimeout(_left(deadline, self))  # sendall's timeout is for all of `data`
             conn.sendall(data)
         except OSError as exc:  # broken pipe, reset, timeout
-            reply = self._try_read_reply(conn, timeout=min(self.timeout, 1.0))
+            reply = self._try_read_reply(conn, min(deadline, time.monotonic() + REASON_WAIT))
             if reply is not None:  # clamd said why it hung up (e.g. the size limit)
                 _parse_scan_reply(reply)
             raise ScannerUnavailable(f"clamd connection failed: {exc}") from exc
 
-    @staticmethod
-    def _read_reply(conn: socket.socket) -> str:
+    def _read_reply(self, conn: socket.socket, deadline: float) -> str:
         buffer = bytearray()
         try:
             while b"\0" not in buffer:
+                conn.settimeout(_left(deadline, self))  # what is left, not a fresh wait for each recv
                 data = conn.recv(1024)
                 if not data:
                     break
@@ -148,13 +155,20 @@ class Scanner:
             raise ScannerUnavailable("clamd closed the connection without a reply")
         return buffer.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
 
-    @classmethod
-    def _try_read_reply(cls, conn: socket.socket, *, timeout: float) -> str | None:
+    def _try_read_reply(self, conn: socket.socket, deadline: float) -> str | None:
+        """A last look for clamd's reason, until `deadline`, not a second full wait."""
         try:
-            conn.settimeout(timeout)  # a last look for clamd's reason, not a second full wait
-            return cls._read_reply(conn)
+            return self._read_reply(conn, deadline)
         except ScannerUnavailable:
             return None
+
+
+def _left(deadline: float, scanner: Scanner) -> float:
+    """The time left before `deadline`; ScannerUnavailable when none is."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise ScannerUnavailable(f"no verdict from clamd at {scanner!r} within {scanner.timeout:g} s")
+    return left
 
 
 def _readable(conn: socket.socket) -> bool:

@@ -13,9 +13,9 @@ import shutil
 import socket
 import tempfile
 import threading
-import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -137,33 +137,52 @@ def test_a_stream_over_clamds_size_limit_is_refused_not_passed(clamd_tcp):
 # --- no verdict: ScannerUnavailable, quickly -------------------------------------------------------------------------
 
 
-def _assert_unavailable_within(scanner: Scanner, seconds: float) -> None:
-    started = time.monotonic()
-    with pytest.raises(ScannerUnavailable):
-        scanner.scan(io.BytesIO(b"a clean note"))
-    assert not scanner.is_available()
-    assert time.monotonic() - started < seconds
+# How many times a scanner's configured timeout it may take, at most, to give up: a liveness bound (the scan must have
+# finished by then), not a measure of how fast it is.
+LIVENESS = 5
+
+
+def _assert_unavailable_promptly(scanner: Scanner, stream: object = None) -> None:
+    """A scan gives ScannerUnavailable and a ping says unavailable, both finished within LIVENESS times the
+    configured timeout each. Run in a thread, so a scan that hangs fails the test instead of hanging it."""
+    outcome: list[object] = []
+
+    def attempt() -> None:
+        try:
+            scanner.scan(stream if stream is not None else io.BytesIO(b"a clean note"))  # type: ignore[arg-type]
+        except ScannerUnavailable as exc:
+            outcome.append(exc)
+        else:
+            outcome.append("a verdict")
+        outcome.append(scanner.is_available())
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(timeout=2 * LIVENESS * scanner.timeout)
+    assert not thread.is_alive(), f"{scanner!r} was still waiting for a hung clamd"
+    assert len(outcome) == 2 and isinstance(outcome[0], ScannerUnavailable), outcome
+    assert outcome[1] is False
 
 
 def test_an_absent_socket_is_unavailable(tmp_path):
-    _assert_unavailable_within(Scanner(socket_path=str(tmp_path / "clamd.sock"), connect_timeout=1), 2)
+    _assert_unavailable_promptly(Scanner(socket_path=str(tmp_path / "clamd.sock"), connect_timeout=1, timeout=1))
 
 
 def test_a_stopped_clamds_socket_file_is_unavailable():
     daemon = start_clamd()
     try:
-        scanner = scanner_for(daemon, connect_timeout=1)
+        scanner = scanner_for(daemon, connect_timeout=1, timeout=10)
         assert scanner.scan(io.BytesIO(EICAR)).signature.startswith(SIGNATURE)
         daemon.process.terminate()
         daemon.process.wait(timeout=10)
         # clamd removes its socket file on the way out (a killed one leaves it: see the next test): no verdict.
-        _assert_unavailable_within(scanner, 2)
+        _assert_unavailable_promptly(scanner)
     finally:
         stop_clamd(daemon)
 
 
 def test_a_refusing_tcp_port_is_unavailable():
-    _assert_unavailable_within(Scanner(host="127.0.0.1", port=free_port(), connect_timeout=1), 2)
+    _assert_unavailable_promptly(Scanner(host="127.0.0.1", port=free_port(), connect_timeout=1, timeout=1))
 
 
 def test_a_left_over_socket_file_with_nobody_listening_is_unavailable():
@@ -173,7 +192,7 @@ def test_a_left_over_socket_file_with_nobody_listening_is_unavailable():
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stale:
             stale.bind(str(path))  # the file exists, nobody accepts: connection refused
         assert path.exists()
-        _assert_unavailable_within(Scanner(socket_path=str(path), connect_timeout=1), 2)
+        _assert_unavailable_promptly(Scanner(socket_path=str(path), connect_timeout=1, timeout=1))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -183,7 +202,72 @@ def test_a_scanner_that_never_answers_times_out():
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)  # connections complete in the backlog, but nothing ever reads or replies
         host, port = silent.getsockname()
-        _assert_unavailable_within(Scanner(host=host, port=port, connect_timeout=1, timeout=0.5), 3)
+        _assert_unavailable_promptly(Scanner(host=host, port=port, connect_timeout=1, timeout=0.5))
+
+
+@contextmanager
+def hung_clamd(kind: str, behaviour: str) -> Iterator[dict[str, object]]:
+    """A real server on a real socket (TCP or Unix) that accepts every connection and never gives a verdict:
+    "silent" never reads or answers; "drains slowly" reads the stream a little at a time, so each write gets
+    through in time, and never answers; "mutters" answers a byte at a time, never the end of a reply.
+    Yields the Scanner arguments that reach it."""
+    folder = Path(tempfile.mkdtemp(prefix="hung-"))
+    stop = threading.Event()
+    if kind == "unix":
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(folder / "clamd.sock"))
+        where: dict[str, object] = {"socket_path": str(folder / "clamd.sock")}
+    else:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        where = {"host": "127.0.0.1", "port": server.getsockname()[1]}
+    server.listen(8)
+    server.settimeout(0.1)
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(0.1)
+            while not stop.wait(0.05):
+                try:
+                    if behaviour == "drains slowly":
+                        conn.recv(256 * 1024)
+                    elif behaviour == "mutters":
+                        conn.sendall(b".")
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+            # "silent": holds the connection open and does nothing
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield where
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("kind", ["tcp", "unix"])
+@pytest.mark.parametrize("behaviour", ["silent", "drains slowly", "mutters"])
+def test_a_hung_clamd_is_given_up_after_the_configured_timeout_as_a_whole(kind, behaviour):
+    """The configured timeout bounds the whole scan, not each write or read: a clamd that takes the stream
+    slowly, or trickles bytes that never make a reply, cannot hold an upload longer."""
+    with hung_clamd(kind, behaviour) as where:
+        scanner = Scanner(connect_timeout=1, timeout=1, **where)  # type: ignore[arg-type]
+        # 128 MB: far more than the socket buffers hold, so a silent clamd blocks the sending, not only the reply,
+        # and one that drains slowly takes many times the timeout to take it all.
+        _assert_unavailable_promptly(scanner, GeneratedStream(128 * 1024 * 1024))
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,10 @@ class OutboxEmail(Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # A sender's claim, committed before it sends: no other sender takes the row until the claim runs out, so a
+    # crashed sender's rows are sent by the next one after `claimed_until`. Cleared when the attempt is recorded.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The attendance alert this message is part of, so the alert can show whether and when it was delivered.
     alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("attendance_alerts.id"), index=True)
 
