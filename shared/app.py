@@ -37,6 +37,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     _check_production_settings(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and app.config.get("DB_CONNECT_TIMEOUT"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            "connect_timeout": app.config["DB_CONNECT_TIMEOUT"],
+            **options.get("connect_args", {}),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         # SQLite will not create the folder its file lives in (instance/ on a fresh clone).
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -142,3 +142,33 @@ def test_health_check_names_redis_when_it_is_configured_and_down(app):
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "60"
     assert response.json == {"status": "degraded", "database": "ok", "redis": "unavailable"}
+
+
+def test_a_database_that_never_answers_gets_503_within_the_connect_timeout(app):
+    """A database behind a dead network: the connection is accepted (here by a socket nobody reads) but never
+    answered. The request gives up after DB_CONNECT_TIMEOUT seconds instead of hanging until TCP gives up."""
+    import socket
+    import threading
+
+    from shared.app import create_app
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; no one ever reads or answers
+    port = silent.getsockname()[1]
+    try:
+        stuck = create_app(
+            {
+                **app.config,
+                "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
+                "DB_CONNECT_TIMEOUT": 1,
+            }
+        )
+        answers = []
+        request = threading.Thread(target=lambda: answers.append(stuck.test_client().get("/sign-in")), daemon=True)
+        request.start()
+        request.join(timeout=15)
+        assert answers, "the request was still waiting for the database after 15 seconds"
+        assert_page_says_try_again(answers[0])
+    finally:
+        silent.close()
