@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 from shared.models import ProviderStatus
 from tests.support import database
 from tests.support.app import make_app
-from tests.support.client import Browser, html
+from tests.support.client import Browser, csrf_from, html
 from tests.support.services import TcpProxy
 from tests.support.world import World
 
@@ -84,9 +84,15 @@ def assert_page_says_try_again(response):
 
 def test_sign_in_page_says_try_again_while_the_database_is_down_and_works_when_it_is_back(faults_app, outage):
     client = faults_app.test_client()
-    assert client.get("/sign-in").status_code == 200
+    form = client.get("/sign-in")
+    assert form.status_code == 200
     outage.stop()
     assert_page_says_try_again(client.get("/sign-in"))
+    sent = client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_from(html(form)), "email": "someone@school.example", "password": "a password here"},
+    )
+    assert_page_says_try_again(sent)  # the form sent while the database is away: the same answer, no stack trace
     outage.start()
     response = client.get("/sign-in")
     assert response.status_code == 200
