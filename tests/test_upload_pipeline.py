@@ -687,3 +687,25 @@ def test_an_upload_that_s3_cut_off_is_aborted_by_storage_reconcile(dedicated_app
     assert "aborted unfinished upload" in removed.output and key in removed.output
     assert removed.exit_code == 0, removed.output
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_a_save_cut_off_by_s3_aborts_its_upload_once_s3_answers_again(dedicated_app, moto_endpoint):
+    """S3 goes away mid-upload, so s3transfer's own abort fails; it is back by the time the save cleans up (the
+    proxy starts again as the save looks for its unfinished upload), and the save aborts the upload itself."""
+    _s3_app, client, bucket = _s3_app_and_bucket(dedicated_app, moto_endpoint)
+    host, port = moto_endpoint.removeprefix("http://").split(":")
+    proxy = TcpProxy(host, int(port))
+    proxy.start()
+    try:
+        storage = S3Storage(bucket, region=REGION, endpoint_url=f"http://127.0.0.1:{proxy.port}", connect_timeout=1)
+        storage.client.meta.events.register(
+            "before-call.s3.ListMultipartUploads", lambda **_: proxy.start() if proxy._listener is None else None
+        )
+        key = f"{uuid.uuid4()}/{uuid.uuid4()}"
+        source = CutsS3Off(12 * 1024 * 1024, proxy, lambda: client.list_multipart_uploads(Bucket=bucket).get("Uploads"))
+        with pytest.raises((OSError, StorageError)):
+            storage.save(key, source, content_type="application/pdf", download_name="x")
+    finally:
+        proxy.stop()
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert client.list_objects_v2(Bucket=bucket).get("Contents", []) == []
