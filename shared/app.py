@@ -24,7 +24,7 @@ from shared.config import (
     ProductionSafetyError,
 )
 from shared.crypto import init_crypto
-from shared.errors import database_unavailable, register_error_handlers
+from shared.errors import DATABASE_RETRY_AFTER, database_unavailable, register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
 from shared.links import path_of
 from shared.logging_setup import init_logging
@@ -117,7 +117,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         if _redis_urls(app):
             checks["redis"] = "ok" if all(_redis_answers(url) for url in _redis_urls(app)) else "unavailable"
         healthy = all(value == "ok" for value in checks.values())
-        headers = {} if healthy else {"Retry-After": "60"}
+        headers = {} if healthy else {"Retry-After": str(DATABASE_RETRY_AFTER)}
         return jsonify(status="ok" if healthy else "degraded", **checks), 200 if healthy else 503, headers
 
     app.context_processor(_branding)
