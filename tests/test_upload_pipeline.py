@@ -413,10 +413,11 @@ def test_a_failed_commit_after_the_save_deletes_the_stored_object(provider, monk
         provider.upload(pdf_bytes(), "Policy.pdf")
     assert calls == [1]
     provider.assert_nothing_left()
-    # Through the page: the plain 500 page, and still nothing.
+    # Through the page: the database is away, so "try again in a minute" (503), and still nothing.
     calls.clear()
     response = provider.post_file(pdf_bytes(), "Policy.pdf")
-    assert response.status_code == 500 and "Nothing you entered has been saved" in html(response)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert "nothing in it has been saved yet" in html(response)
     monkeypatch.undo()
     provider.assert_nothing_left()
 
