@@ -19,7 +19,7 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 
 from shared.auth.access import PUBLIC, declaration_of
-from shared.errors import render_error
+from shared.errors import DATABASE_RETRY_AFTER, database_unavailable, forget_unreachable_work, render_error
 from shared.extensions import csrf, login_manager
 from shared.models import ApiToken
 from shared.services import discard_unfinished_work
@@ -43,6 +43,11 @@ ERRORS = {
     422: ("invalid", "The request has problems: nothing was saved."),
     429: ("too_many_requests", "Too many requests with this token. Wait, then try again."),
     500: ("server_error", "Sorry, there is a problem with the service. Nothing was saved. Try again later."),
+    503: (
+        "service_unavailable",
+        "The service is unavailable for a moment: its database cannot be reached. Nothing was saved. "
+        "Try again in a minute.",
+    ),
 }
 
 
@@ -124,6 +129,10 @@ def _http_error(exc: HTTPException):
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_error(exc)
+    if database_unavailable(exc):
+        log.error("api.database_unavailable", extra={"error": type(exc).__name__})
+        forget_unreachable_work()
+        return error_response(503, headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
     log.exception("api.unhandled_error")
     discard_unfinished_work()
     return error_response(500)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from shared.config import (
     ProductionSafetyError,
 )
 from shared.crypto import init_crypto
-from shared.errors import register_error_handlers
+from shared.errors import DATABASE_RETRY_AFTER, database_unavailable, register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
 from shared.links import path_of
 from shared.logging_setup import init_logging
@@ -36,6 +37,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     _check_production_settings(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and app.config.get("DB_CONNECT_TIMEOUT"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            "connect_timeout": app.config["DB_CONNECT_TIMEOUT"],
+            **options.get("connect_args", {}),
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         # SQLite will not create the folder its file lives in (instance/ on a fresh clone).
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -103,15 +111,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     @access(PUBLIC)
-    def healthz() -> tuple[Response, int]:
-        try:
-            db.session.execute(text("SELECT 1"))
-            database = "ok"
-        except SQLAlchemyError:
-            db.session.rollback()
-            database = "unavailable"
-        status = 200 if database == "ok" else 503
-        return jsonify(status="ok" if status == 200 else "degraded", database=database), status
+    def healthz() -> tuple[Response, int, dict[str, str]]:
+        """200 when every service the app needs answers; else 503, naming what is down (and when to ask again)."""
+        checks = {"database": "ok" if _database_answers() else "unavailable"}
+        if _redis_urls(app):
+            checks["redis"] = "ok" if all(_redis_answers(url) for url in _redis_urls(app)) else "unavailable"
+        healthy = all(value == "ok" for value in checks.values())
+        headers = {} if healthy else {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        return jsonify(status="ok" if healthy else "degraded", **checks), 200 if healthy else 503, headers
 
     app.context_processor(_branding)
     # Services return where to act as data (shared.links.Link); templates make it a path.
@@ -127,6 +134,34 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _database_answers() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        return False
+    return True
+
+
+def _redis_urls(app: Flask) -> list[str]:
+    """The Redis servers the app is configured to use: the rate-limit store, and REDIS_URL (the task queue)."""
+    urls = [app.config.get("RATELIMIT_STORAGE_URI") or "", app.config.get("REDIS_URL") or ""]
+    return sorted({url for url in urls if url.startswith(("redis://", "rediss://"))})
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
 def _branding() -> dict[str, Any]:
     """The header carries the school's name (this is the school's service, not a GOV.UK one)."""
     if "school_name" not in g:
@@ -138,8 +173,12 @@ def _branding() -> dict[str, Any]:
                 name = db.session.scalar(
                     select(Organisation.name).where(Organisation.kind == OrganisationKind.SCHOOL).limit(1)
                 )
-            except SQLAlchemyError:
+            except SQLAlchemyError as exc:
                 db.session.rollback()
+                if database_unavailable(exc):
+                    # No page can work without the database (not even the sign-in form, whose answer needs it):
+                    # the error handler answers "try again in a minute" instead of a page that cannot be used.
+                    raise
         g.school_name = name or "AP Portal"
     return {"school_name": g.school_name}
 

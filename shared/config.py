@@ -42,6 +42,9 @@ class Config:
         # Test each pooled connection before use (one cheap round trip), so a database restart costs no
         # failed requests; DB_POOL_PRE_PING=0 turns it off. Connections are recycled hourly either way.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _bool("DB_POOL_PRE_PING", True), "pool_recycle": 3600}
+        # PostgreSQL: give up connecting after this many seconds (a database behind a dead network would otherwise
+        # hold each request until the operating system's TCP timeout, minutes); the request then answers 503.
+        self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_PATH / "uploads"))
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
         # How many reverse proxies in front of the app set X-Forwarded-For (0: none, e.g. local development).

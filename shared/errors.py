@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from shared.auth.access import SignInRequired, safe_next
 from shared.auth.throttle import ThrottleUnavailable, TooManyAttempts
 from shared.display import plural
+from shared.extensions import login_manager
 from shared.services import discard_unfinished_work
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,39 @@ MESSAGES = {
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
     503: ("Sorry, the service is unavailable", "Try again in a few minutes."),
 }
+
+
+# How long to tell people and callers to wait when the database cannot be reached (the Retry-After header, seconds).
+DATABASE_RETRY_AFTER = 60
+DATABASE_DOWN_TITLE = "Sorry, the service is unavailable"
+DATABASE_DOWN_BODY = (
+    "The service is unavailable for a moment. Try again in a minute. If you were sending a form, nothing in it "
+    "has been saved yet."
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether the error means the database cannot be reached (stopped, restarting, the network cut), rather than a
+    mistake in the app: SQLAlchemy's OperationalError and InterfaceError (what the driver raises for a refused or
+    dropped connection), a connection SQLAlchemy found invalidated, and psycopg's own errors used outside it."""
+    if isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+
+
+def forget_unreachable_work() -> None:
+    """After the database was found unreachable: the person is treated as signed out for this one answer (their
+    session cannot be read, and the page must not try again), the header shows the service's own name, and the
+    unit of work is dropped, as far as a dead connection allows. Nothing is ended: the next request, once the
+    database is back, finds the session as it was."""
+    g._login_user = login_manager.anonymous_user()
+    g.setdefault("school_name", "AP Portal")
+    try:
+        discard_unfinished_work()
+    except SQLAlchemyError:  # the rollback needs the connection that has gone
+        log.warning("database.rollback_failed")
 
 
 def layout_for_path(path: str) -> str:
@@ -115,6 +151,15 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         if isinstance(exc, HTTPException):
             return _http(exc)
+        if database_unavailable(exc):
+            log.error("database.unavailable", extra={"error": type(exc).__name__})
+            forget_unreachable_work()
+            return render_error(
+                503,
+                title=DATABASE_DOWN_TITLE,
+                body=DATABASE_DOWN_BODY,
+                headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+            )
         log.exception("unhandled_error")
         discard_unfinished_work()
         return render_error(500)

@@ -6,6 +6,7 @@ import secrets
 
 from flask import Flask, Response, g, request
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 
 def csp_nonce() -> str:
@@ -13,6 +14,15 @@ def csp_nonce() -> str:
         g.csp_nonce = secrets.token_urlsafe(16)
     nonce: str = g.csp_nonce
     return nonce
+
+
+def _signed_in() -> bool:
+    """Whether a person is signed in, for the caching headers. Asking may need the database (the session record);
+    when it cannot be reached the answer is "yes", so nothing is cached, and the response still goes out."""
+    try:
+        return bool(current_user.is_authenticated)
+    except SQLAlchemyError:
+        return True
 
 
 def init_security_headers(app: Flask) -> None:
@@ -41,7 +51,7 @@ def init_security_headers(app: Flask) -> None:
         if app.config["HSTS"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         # Signed-in pages (and every form page, whose CSRF token is per session) must not be cached.
-        if current_user.is_authenticated or request.endpoint != "static":
+        if request.endpoint != "static" or _signed_in():
             response.headers["Cache-Control"] = "no-store"
             response.headers["Pragma"] = "no-cache"
         return response

@@ -11,6 +11,7 @@ an upload nor a download is ever held in memory whole.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import tempfile
@@ -18,6 +19,8 @@ import unicodedata
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 from urllib.parse import quote
@@ -36,6 +39,16 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # Bidirectional overrides and isolates make "invoice\u202efdp.exe" display as "invoiceexe.pdf"; line and paragraph
 # separators end a header line for some parsers.
 _SPOOFING_CHARS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UnfinishedUpload:
+    key: str
+    upload_id: str
+    started_at: datetime
 
 
 class StorageError(Exception):
@@ -102,6 +115,15 @@ class Storage(ABC):
     @abstractmethod
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Every stored key starting with prefix (for reconciliation against the database)."""
+
+    def unfinished_uploads(self) -> list[UnfinishedUpload]:
+        """Uploads begun and never completed nor aborted, whose parts the backend keeps (and bills) until they are
+        aborted. Only S3 has them: a local save writes a temporary file that its own failure removes."""
+        return []
+
+    def abort_upload(self, upload: UnfinishedUpload) -> None:
+        """Abort an unfinished upload, dropping its parts; no error if it has already gone."""
+        raise NotImplementedError(f"{type(self).__name__} has no unfinished uploads to abort")
 
 
 def _check_content_type(content_type: str) -> str:
@@ -286,14 +308,31 @@ class S3Storage(Storage):
             "ContentType": _check_content_type(content_type),
             "ContentDisposition": content_disposition(download_name),
         }
+        key = check_key(key)
         try:
-            # On any failure (including the file object raising) s3transfer aborts the multipart upload, so no
-            # object and no orphaned parts are left; the file object's own exception propagates unchanged.
+            # On a failure (including the file object raising) s3transfer aborts the multipart upload; the file
+            # object's own exception propagates unchanged.
             self.client.upload_fileobj(
-                _FullReads(fileobj), self.bucket, check_key(key), ExtraArgs=extra_args, Config=self.transfer_config
+                _FullReads(fileobj), self.bucket, key, ExtraArgs=extra_args, Config=self.transfer_config
             )
         except (Boto3Error, *_BOTO_ERRORS) as exc:  # S3UploadFailedError wraps the ClientError
+            self._abort_uploads_of(key)
             raise StorageError(f"S3 upload failed: {exc}") from exc
+        except Exception:
+            self._abort_uploads_of(key)
+            raise
+
+    def _abort_uploads_of(self, key: str) -> None:
+        """After a failed save: abort whatever multipart upload of this key is still open, in case s3transfer's own
+        abort did not get through (S3 cut mid-upload). Best effort, never raising over the save's own error: what
+        S3 does not answer now, `storage-reconcile --remove` aborts later. Keys are random, so an upload of this
+        key is this save's."""
+        try:
+            for upload in self._unfinished_uploads(prefix=key):
+                if upload.key == key:
+                    self.abort_upload(upload)
+        except (StorageError, *_BOTO_ERRORS):
+            log.warning("storage.abort_after_failed_upload_failed")
 
     def open(self, key: str) -> BinaryIO:
         """The StreamingBody of the object: read(n) / iter_chunks(), then close()."""
@@ -329,6 +368,34 @@ class S3Storage(Storage):
                     yield item["Key"]
         except _BOTO_ERRORS as exc:
             raise StorageError(f"S3 listing failed: {exc}") from exc
+
+    def unfinished_uploads(self) -> list[UnfinishedUpload]:
+        return self._unfinished_uploads()
+
+    def _unfinished_uploads(self, prefix: str = "") -> list[UnfinishedUpload]:
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        found = []
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Uploads", []):
+                    started: datetime = item["Initiated"]
+                    found.append(UnfinishedUpload(item["Key"], item["UploadId"], started.astimezone(UTC)))
+        except _BOTO_ERRORS as exc:
+            raise StorageError(f"S3 listing of unfinished uploads failed: {exc}") from exc
+        return found
+
+    def abort_upload(self, upload: UnfinishedUpload) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload.key, UploadId=upload.upload_id)
+        except _BOTO_ERRORS as exc:
+            if _is_not_found(exc) or _error_code(exc) == "NoSuchUpload":
+                return
+            raise StorageError(f"S3 abort of an unfinished upload failed: {exc}") from exc
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
 
 
 def _is_not_found(exc: Exception) -> bool:

@@ -33,8 +33,9 @@ from shared.roles import AP_LEAD, HEADTEACHER, PROVIDER_DSL, PROVIDER_MANAGER, S
 from shared.scanning import Scanner
 from shared.services.evidence import documents as evidence
 from shared.storage import LocalStorage, S3Storage, StorageError, content_disposition
-from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload
+from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload, current_storage
 from shared.uploads.reasons import Reason, UploadRefused
+from shared.uploads.reconcile import reconcile
 from tests.support.app import make_app
 from tests.support.client import Browser, html
 from tests.support.files import (
@@ -46,7 +47,7 @@ from tests.support.files import (
     ooxml_bytes,
     pdf_bytes,
 )
-from tests.support.services import EICAR, REGION
+from tests.support.services import EICAR, REGION, TcpProxy
 from tests.support.world import World
 
 PROVIDER_TYPE = "unregistered_ap"  # needs every type but registration: 8 documents
@@ -438,10 +439,11 @@ def test_a_failed_commit_after_the_save_deletes_the_stored_object(provider, monk
         provider.upload(pdf_bytes(), "Policy.pdf")
     assert calls == [1]
     provider.assert_nothing_left()
-    # Through the page: the plain 500 page, and still nothing.
+    # Through the page: the database is away, so "try again in a minute" (503), and still nothing.
     calls.clear()
     response = provider.post_file(pdf_bytes(), "Policy.pdf")
-    assert response.status_code == 500 and "Nothing you entered has been saved" in html(response)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert "nothing in it has been saved yet" in html(response)
     monkeypatch.undo()
     provider.assert_nothing_left()
 
@@ -634,3 +636,103 @@ def _task_status(page: str, title: str) -> str:
     item = next(part for part in page.split('<li class="govuk-task-list__item') if f"{title}\n" in part)
     status = item.split('class="govuk-task-list__status"', 1)[1].split("</div>", 1)[0]
     return " ".join(re.sub(r"<[^>]+>", " ", status.split(">", 1)[1]).split())
+
+
+def _s3_app_and_bucket(dedicated_app, moto_endpoint):
+    bucket = f"ap-portal-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", region_name=REGION, endpoint_url=moto_endpoint)
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return dedicated_app(S3_BUCKET=bucket, S3_REGION=REGION, S3_ENDPOINT_URL=moto_endpoint), client, bucket
+
+
+def test_storage_reconcile_lists_and_aborts_unfinished_uploads_older_than_its_threshold(dedicated_app, moto_endpoint):
+    s3_app, client, bucket = _s3_app_and_bucket(dedicated_app, moto_endpoint)
+    key = f"{uuid.uuid4()}/{uuid.uuid4()}"
+    upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b"x" * (5 * 1024 * 1024))
+    (listed,) = client.list_multipart_uploads(Bucket=bucket)["Uploads"]
+    started = listed["Initiated"]  # moto's server gives every upload the same start, long ago
+    runner = s3_app.test_cli_runner()
+
+    with s3_app.app_context():  # an upload started under the threshold ago may still be under way: left alone
+        recent = reconcile(current_storage(), remove=True, now=started + timedelta(minutes=59))
+    assert (recent.unfinished_uploads, recent.aborted_uploads, recent.uploads_under_way) == ([], [], 1)
+    assert len(client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == 1
+
+    report = runner.invoke(args=["storage-reconcile"])
+    assert report.exit_code == 1
+    assert re.search(rf"^unfinished upload \(started [0-9-]+ [0-9:]+ UTC\): {key}$", report.output, re.M)
+    assert "1 unfinished uploads older than 60 minutes (0 aborted, 0 newer left alone)" in report.output
+    assert len(client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == 1  # a report changes nothing
+
+    removed = runner.invoke(args=["storage-reconcile", "--remove"])
+    assert f"aborted unfinished upload (started {started:%Y-%m-%d %H:%M} UTC): {key}" in removed.output
+    assert removed.exit_code == 0, removed.output
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+class CutsS3Off:
+    """An upload's source that, once `good_bytes` have been read and S3 has started the multipart upload, makes S3
+    go away (stops the proxy to it) and then fails, as a dropped connection does: the upload cannot be aborted."""
+
+    def __init__(self, good_bytes: int, proxy: TcpProxy, started) -> None:
+        self.remaining = good_bytes
+        self.proxy = proxy
+        self.started = started
+
+    def read(self, size: int = -1) -> bytes:
+        if self.remaining <= 0:
+            deadline = time.monotonic() + 10
+            while not self.started() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.proxy.stop()
+            raise OSError("the network went away mid-upload")
+        size = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        self.remaining -= size
+        return b"x" * size
+
+
+def test_an_upload_that_s3_cut_off_is_aborted_by_storage_reconcile(dedicated_app, moto_endpoint):
+    s3_app, client, bucket = _s3_app_and_bucket(dedicated_app, moto_endpoint)
+    host, port = moto_endpoint.removeprefix("http://").split(":")
+    proxy = TcpProxy(host, int(port))
+    proxy.start()
+    try:
+        storage = S3Storage(bucket, region=REGION, endpoint_url=f"http://127.0.0.1:{proxy.port}", connect_timeout=1)
+        key = f"{uuid.uuid4()}/{uuid.uuid4()}"
+        with pytest.raises((OSError, StorageError)):
+            source = CutsS3Off(
+                12 * 1024 * 1024, proxy, lambda: client.list_multipart_uploads(Bucket=bucket).get("Uploads")
+            )
+            storage.save(key, source, content_type="application/pdf", download_name="x")
+    finally:
+        proxy.stop()
+    (left,) = client.list_multipart_uploads(Bucket=bucket)["Uploads"]  # S3 was gone: nobody could abort it
+    assert left["Key"] == key
+
+    removed = s3_app.test_cli_runner().invoke(args=["storage-reconcile", "--remove", "--older-than", "0"])
+    assert "aborted unfinished upload" in removed.output and key in removed.output
+    assert removed.exit_code == 0, removed.output
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_a_save_cut_off_by_s3_aborts_its_upload_once_s3_answers_again(dedicated_app, moto_endpoint):
+    """S3 goes away mid-upload, so s3transfer's own abort fails; it is back by the time the save cleans up (the
+    proxy starts again as the save looks for its unfinished upload), and the save aborts the upload itself."""
+    _s3_app, client, bucket = _s3_app_and_bucket(dedicated_app, moto_endpoint)
+    host, port = moto_endpoint.removeprefix("http://").split(":")
+    proxy = TcpProxy(host, int(port))
+    proxy.start()
+    try:
+        storage = S3Storage(bucket, region=REGION, endpoint_url=f"http://127.0.0.1:{proxy.port}", connect_timeout=1)
+        storage.client.meta.events.register(
+            "before-call.s3.ListMultipartUploads", lambda **_: proxy.start() if proxy._listener is None else None
+        )
+        key = f"{uuid.uuid4()}/{uuid.uuid4()}"
+        source = CutsS3Off(12 * 1024 * 1024, proxy, lambda: client.list_multipart_uploads(Bucket=bucket).get("Uploads"))
+        with pytest.raises((OSError, StorageError)):
+            storage.save(key, source, content_type="application/pdf", download_name="x")
+    finally:
+        proxy.stop()
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert client.list_objects_v2(Bucket=bucket).get("Contents", []) == []

@@ -3,7 +3,12 @@
 Reports every stored object that no row refers to (an orphan: a crash between the save and the commit, or a
 failed clean-up) and every row whose object is missing (lost data: investigate). With --remove, orphan objects
 older than --older-than minutes (60 by default, so an upload that is between its save and its commit is never
-touched) are deleted. Rows are never changed. Exits 1 when anything is left to look at, else 0.
+touched) are deleted. Rows are never changed.
+
+It also reports every unfinished multipart upload (S3) older than --older-than minutes: an upload cut off (S3 or the
+network gone mid-upload) whose abort never got through leaves parts that are no object, so no listing of objects
+shows them, yet S3 keeps (and bills) them. With --remove they are aborted. Newer ones may still be under way and
+are left alone. Exits 1 when anything is left to look at, else 0.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlalchemy import select
 
 from shared.extensions import db
 from shared.models import EvidenceDocument, PlacementDocument, SafeguardingFile, SchoolPolicy
-from shared.storage import LocalStorage, S3Storage, Storage, check_key
+from shared.storage import LocalStorage, S3Storage, Storage, UnfinishedUpload, check_key
 from shared.uploads.pipeline import current_storage
 
 # Every column that holds a storage key. A new kind of upload adds its column here.
@@ -39,6 +44,9 @@ class Reconciliation:
     missing_objects: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     kept_as_recent: list[str] = field(default_factory=list)
+    unfinished_uploads: list[UnfinishedUpload] = field(default_factory=list)
+    aborted_uploads: list[UnfinishedUpload] = field(default_factory=list)
+    uploads_under_way: int = 0
 
 
 def referenced_keys() -> set[str]:
@@ -61,8 +69,16 @@ def reconcile(
     result = Reconciliation(objects=len(stored), rows=len(rows))
     result.orphan_objects = sorted(stored - rows)
     result.missing_objects = sorted(rows - stored)
+    cutoff = (now or datetime.now(UTC)) - older_than
+    for upload in sorted(storage.unfinished_uploads(), key=lambda u: (u.started_at, u.key)):
+        if upload.started_at > cutoff:
+            result.uploads_under_way += 1
+        else:
+            result.unfinished_uploads.append(upload)
     if remove:
-        cutoff = (now or datetime.now(UTC)) - older_than
+        for upload in result.unfinished_uploads:
+            storage.abort_upload(upload)
+            result.aborted_uploads.append(upload)
         for key in result.orphan_objects:
             modified = last_modified(storage, key)
             if modified is not None and modified > cutoff:
@@ -96,14 +112,15 @@ def register_reconcile_cli(app: Flask) -> None:
     """Add the `storage-reconcile` command."""
 
     @app.cli.command("storage-reconcile")
-    @click.option("--remove", is_flag=True, help="Delete orphan objects (never rows).")
+    @click.option("--remove", is_flag=True, help="Delete orphan objects and abort unfinished uploads (never rows).")
     @click.option(
         "--older-than",
         "older_than_minutes",
         type=click.IntRange(min=0),
         default=DEFAULT_GRACE_MINUTES,
         show_default=True,
-        help="With --remove, only delete orphans at least this many minutes old.",
+        help="With --remove, only delete orphans at least this many minutes old; unfinished uploads are reported "
+        "(and with --remove aborted) only once this old.",
     )
     def storage_reconcile_command(remove: bool, older_than_minutes: int) -> None:
         """Report stored objects without a row and rows without an object; --remove deletes the orphan objects."""
@@ -112,10 +129,16 @@ def register_reconcile_cli(app: Flask) -> None:
         _echo_keys("missing object (row has no object)", result.missing_objects)
         _echo_keys("removed orphan object", result.removed)
         _echo_keys(f"kept orphan object (newer than {older_than_minutes} minutes)", result.kept_as_recent)
+        for upload in result.unfinished_uploads:
+            label = "aborted unfinished upload" if upload in result.aborted_uploads else "unfinished upload"
+            click.echo(f"{label} (started {upload.started_at:%Y-%m-%d %H:%M} UTC): {upload.key}")
         left = len(result.orphan_objects) - len(result.removed)
+        uploads_left = len(result.unfinished_uploads) - len(result.aborted_uploads)
         click.echo(
             f"{result.objects} objects, {result.rows} rows: {len(result.orphan_objects)} orphan objects "
-            f"({len(result.removed)} removed), {len(result.missing_objects)} rows without an object"
+            f"({len(result.removed)} removed), {len(result.missing_objects)} rows without an object, "
+            f"{len(result.unfinished_uploads)} unfinished uploads older than {older_than_minutes} minutes "
+            f"({len(result.aborted_uploads)} aborted, {result.uploads_under_way} newer left alone)"
         )
-        if left or result.missing_objects:
+        if left or uploads_left or result.missing_objects:
             click.get_current_context().exit(1)
