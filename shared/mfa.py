@@ -65,16 +65,33 @@ def _claimed(statement: Update) -> bool:
     return result.rowcount == 1
 
 
-def verify_totp(user: User, code: str, *, secret: str | None = None) -> bool:
+def verify_totp(user: User, code: str) -> bool:
     """Accept a code once: its step must be later than the last one used (no replay within the window), checked and
     recorded in one conditional UPDATE, so the same code sent by several requests at once is accepted by one only."""
-    step = matching_step(secret or user.totp_secret or "", code)
+    step = matching_step(user.totp_secret or "", code)
     if step is None:
         return False
     fresh = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
     if not _claimed(update(User).where(User.id == user.id, fresh).values(totp_last_step=step)):
         return False
     set_committed_value(user, "totp_last_step", step)  # the database already holds it
+    return True
+
+
+def confirm_new_secret(user: User, code: str) -> bool:
+    """Set-up: a code from the pending secret makes it the user's secret (with that code's step used). The swap is
+    one conditional UPDATE on the pending secret still being there, so of several requests confirming it at once,
+    exactly one does (and goes on to make the recovery codes); the others are told the code is wrong."""
+    secret = user.pending_totp_secret
+    step = matching_step(secret or "", code)
+    if secret is None or step is None:
+        return False
+    changes = {"totp_secret": secret, "pending_totp_secret": None, "totp_last_step": step, "mfa_enabled_at": utcnow()}
+    pending = User.pending_totp_secret == secret
+    if not _claimed(update(User).where(User.id == user.id, pending).values(**changes)):
+        return False
+    for name, value in changes.items():
+        set_committed_value(user, name, value)  # the database already holds them
     return True
 
 

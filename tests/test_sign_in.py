@@ -149,6 +149,28 @@ def test_recovery_code_works_once(world, browser, new_browser, app):
     assert "Enter a correct security code" in html(response)
 
 
+@freeze_time("2026-12-01 10:00:10")  # every request in the same 30-second step
+def test_setting_up_two_step_sign_in_from_six_sessions_at_once_confirms_it_once(world, app):
+    school = world.school()
+    pdsl = world.user(world.provider(school), [PROVIDER_DSL], mfa=False)
+    browsers = [Browser(app.test_client()) for _ in range(6)]
+    for b in browsers:
+        response = b.submit("/sign-in", {"email": pdsl.email, "password": pdsl.password})
+        assert response.location.endswith("/two-step/set-up")
+    page = html(browsers[0].get("/two-step/set-up"))
+    key = re.search(r'id="manual-key">([A-Z0-9 ]+)<', page).group(1).replace(" ", "")
+    import pyotp
+
+    responses = post_all_at_once(browsers, "/two-step/set-up", {"code": pyotp.TOTP(key).now()})
+    shown_codes = [r for r in responses if re.search(r"<li>[0-9a-f]{6}-[0-9a-f]{6}</li>", html(r))]
+    assert len(shown_codes) == 1
+    # The others are asked for a code from the authenticator just set up, as at any later sign-in.
+    others = [b for b, r in zip(browsers, responses, strict=True) if r not in shown_codes]
+    assert all(r.location.endswith("/sign-in/security-code") for r in responses if r not in shown_codes)
+    assert all("Two-step sign-in is already set up" in html(b.get("/sign-in/security-code")) for b in others)
+    assert [b.get("/portal/").status_code for b in browsers].count(200) == 1
+
+
 def test_sign_out_ends_the_session_on_the_server(world, browser, app):
     school = world.school()
     lead = world.user(school, [AP_LEAD])

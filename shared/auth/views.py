@@ -36,7 +36,7 @@ from shared.forms import (
     SetUpCodeForm,
     SignInForm,
 )
-from shared.models import OrganisationKind, User, utcnow
+from shared.models import OrganisationKind, User
 from shared.passwords import hash_password, needs_rehash, verify_password
 from shared.roles import ROLE_LABELS, mfa_required
 from shared.services.accounts import people as accounts
@@ -247,11 +247,8 @@ def mfa_setup() -> ResponseReturnValue:
         retry = attempts.attempt("totp", str(user.id))  # counted before the code is checked
         if retry:
             return _too_many(retry, "totp", user)
-        user.totp_last_step = None  # a new secret: steps of the old one do not count
-        if mfa.verify_totp(user, form.code.data, secret=user.pending_totp_secret):
+        if mfa.confirm_new_secret(user, form.code.data):  # a new secret: steps of the old one do not count
             attempts.succeeded("totp", str(user.id))
-            user.totp_secret, user.pending_totp_secret = user.pending_totp_secret, None
-            user.mfa_enabled_at = utcnow()
             codes = mfa.new_recovery_codes(user)
             audit.record("mfa.enabled", organisation=user.organisation, obj=user, actor=user)
             if signed_in:
@@ -265,6 +262,10 @@ def mfa_setup() -> ResponseReturnValue:
                 next_url = response.location
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
         db.session.rollback()
+        if user.pending_totp_secret is None:
+            # Another request (another tab) confirmed this secret meanwhile: it is set up, so ask for a code from it.
+            flash("Two-step sign-in is already set up. Enter a security code from your authenticator app.")
+            return redirect(url_for("auth.account" if signed_in else "auth.mfa_challenge"))
         form.code.errors.append("Enter the 6-digit code your authenticator app shows now")
     uri = mfa.provisioning_uri(user.pending_totp_secret, user.email)
     organisation = user.organisation
