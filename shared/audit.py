@@ -20,7 +20,8 @@ from typing import Any, cast
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import CursorResult, event, select, update
+from sqlalchemy import CursorResult, Insert, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
 from shared.extensions import db
@@ -195,6 +196,14 @@ def lock_chain(session: Session | None = None) -> None:
     (session or db.session).execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq))
 
 
+def _insert_genesis_head(session: Session) -> Insert:
+    """INSERT the chain's head at the genesis, doing nothing if the row is there already (by the time a concurrent
+    INSERT of it commits): ON CONFLICT DO NOTHING, in each database's own dialect."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(AuditChainHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["id"])
+
+
 @event.listens_for(Session, "before_flush")
 def _chain_new_events(session: Session, _flush_context: UOWTransaction, _instances: object) -> None:
     new = [obj for obj in session.new if isinstance(obj, AuditEvent)]
@@ -202,15 +211,15 @@ def _chain_new_events(session: Session, _flush_context: UOWTransaction, _instanc
         return
     with session.no_autoflush:
         # Take the head's lock first (an UPDATE locks the row on PostgreSQL and takes SQLite's write lock), then read.
+        lock = update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq)
         # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed to return the base Result.
-        locked = cast(
-            CursorResult[Any],
-            session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=AuditChainHead.seq)),
-        )
-        head = session.get(AuditChainHead, 1, populate_existing=True) if locked.rowcount else None
-        if head is None:
-            head = AuditChainHead(id=1, seq=0, hash=GENESIS)
-            session.add(head)
+        if not cast(CursorResult[Any], session.execute(lock)).rowcount:
+            # The first event ever: make the head at the genesis, unless a concurrent transaction is making it too
+            # (then this INSERT waits for that one and does nothing), and lock it as above.
+            session.execute(_insert_genesis_head(session))
+            session.execute(lock)
+        head = session.get(AuditChainHead, 1, populate_existing=True)
+        assert head is not None  # made above if it was missing
         for row in sorted(new, key=lambda e: getattr(e, "_chain_order", -1)):
             if row.created_at is None:
                 # Mapped[datetime] is the stored value; an event built without one has None until the INSERT.

@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from typing import Any, cast
 
 import pyotp
 import segno
+from sqlalchemy import CursorResult, Update, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from shared.extensions import db
 from shared.models import RecoveryCode, User, utcnow
 
 ISSUER = "AP Portal"
@@ -52,12 +56,42 @@ def matching_step(secret: str, code: str, *, at: float | None = None) -> int | N
     return None
 
 
-def verify_totp(user: User, code: str, *, secret: str | None = None) -> bool:
-    """Accept a code once: its step must be later than the last one used (no replay within the window)."""
-    step = matching_step(secret or user.totp_secret or "", code)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+def _claimed(statement: Update) -> bool:
+    """Run a conditional UPDATE of one row; True when this transaction changed it. The row stays locked (PostgreSQL)
+    or the database write-locked (SQLite) until the commit, and a concurrent request's UPDATE waits, then re-checks
+    its WHERE against the committed row: of two requests claiming the same thing, exactly one finds a row to change."""
+    # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed to return the base Result.
+    result = cast(CursorResult[Any], db.session.execute(statement, execution_options={"synchronize_session": False}))
+    return result.rowcount == 1
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """Accept a code once: its step must be later than the last one used (no replay within the window), checked and
+    recorded in one conditional UPDATE, so the same code sent by several requests at once is accepted by one only."""
+    step = matching_step(user.totp_secret or "", code)
+    if step is None:
         return False
-    user.totp_last_step = step
+    fresh = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+    if not _claimed(update(User).where(User.id == user.id, fresh).values(totp_last_step=step)):
+        return False
+    set_committed_value(user, "totp_last_step", step)  # the database already holds it
+    return True
+
+
+def confirm_new_secret(user: User, code: str) -> bool:
+    """Set-up: a code from the pending secret makes it the user's secret (with that code's step used). The swap is
+    one conditional UPDATE on the pending secret still being there, so of several requests confirming it at once,
+    exactly one does (and goes on to make the recovery codes); the others are told the code is wrong."""
+    secret = user.pending_totp_secret
+    step = matching_step(secret or "", code)
+    if secret is None or step is None:
+        return False
+    changes = {"totp_secret": secret, "pending_totp_secret": None, "totp_last_step": step, "mfa_enabled_at": utcnow()}
+    pending = User.pending_totp_secret == secret
+    if not _claimed(update(User).where(User.id == user.id, pending).values(**changes)):
+        return False
+    for name, value in changes.items():
+        set_committed_value(user, name, value)  # the database already holds them
     return True
 
 
@@ -77,7 +111,12 @@ def use_recovery_code(user: User, code: str) -> bool:
     wanted = _hash_code(code)
     for rc in user.recovery_codes:
         if rc.used_at is None and secrets.compare_digest(rc.code_hash, wanted):
-            rc.used_at = utcnow()
+            # Marked used only if no other request has used it meanwhile (see _claimed): one sign-in per code.
+            now = utcnow()
+            unused = RecoveryCode.used_at.is_(None)
+            if not _claimed(update(RecoveryCode).where(RecoveryCode.id == rc.id, unused).values(used_at=now)):
+                return False
+            set_committed_value(rc, "used_at", now)
             return True
     return False
 

@@ -224,3 +224,18 @@ def test_events_written_by_concurrent_requests_still_form_one_chain(app, world):
     with app.app_context():
         result = audit.verify()
         assert result.ok and result.checked == db.session.query(AuditEvent).count()
+
+
+def test_the_first_audit_events_written_at_once_start_one_chain(app, world):
+    """An empty audit trail (a new installation): six failed sign-ins at the same moment each write the first event
+    they see. Each gets the ordinary answer, and the events form one chain."""
+    from tests.support.client import Browser, html, post_all_at_once
+
+    lead = world.user(world.school(), ["ap_lead"])
+    browsers = [Browser(app.test_client()) for _ in range(6)]
+    responses = post_all_at_once(browsers, "/sign-in", {"email": lead.email, "password": "wrong password guess"})
+    assert [r.status_code for r in responses] == [200] * 6
+    assert all("Enter a correct email address and password" in html(r) for r in responses)
+    with app.app_context():
+        result = audit.verify()
+        assert result.ok and result.checked == db.session.query(AuditEvent).count() == 6

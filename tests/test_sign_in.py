@@ -4,10 +4,11 @@ import re
 
 from freezegun import freeze_time
 
+from shared import mfa
 from shared.extensions import db
 from shared.models import AuditEvent, User, UserSession
 from shared.roles import AP_LEAD, DSL, PROVIDER_DSL, PROVIDER_MANAGER, PROVIDER_STAFF
-from tests.support.client import html
+from tests.support.client import Browser, html, post_all_at_once
 
 
 def test_school_user_signs_in_with_password_and_code(world, browser, app):
@@ -78,6 +79,37 @@ def test_security_code_cannot_be_replayed(world, new_browser):
     assert response.status_code == 302
 
 
+@freeze_time("2026-12-01 10:00:10")  # every request in the same 30-second step
+def test_a_security_code_signs_in_once_when_sent_from_six_sessions_at_once(world, app):
+    school = world.school()
+    dsl = world.user(school, [DSL])
+    browsers = [Browser(app.test_client()) for _ in range(6)]
+    for b in browsers:
+        response = b.submit("/sign-in", {"email": dsl.email, "password": dsl.password})
+        assert response.location.endswith("/sign-in/security-code")
+    responses = post_all_at_once(browsers, "/sign-in/security-code", {"code": dsl.code()})
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [302]
+    assert all("Enter a correct security code" in html(r) for r in responses if r.status_code == 200)
+    assert [b.get("/school/").status_code for b in browsers].count(200) == 1
+
+
+def test_a_recovery_code_signs_in_once_when_sent_from_six_sessions_at_once(world, app):
+    school = world.school()
+    dsl = world.user(school, [DSL])
+    with app.app_context():
+        codes = mfa.new_recovery_codes(db.session.get(User, dsl.id))
+        db.session.commit()
+    browsers = [Browser(app.test_client()) for _ in range(6)]
+    for b in browsers:
+        b.submit("/sign-in", {"email": dsl.email, "password": dsl.password})
+    responses = post_all_at_once(browsers, "/sign-in/security-code", {"code": codes[0]})
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [302]
+    assert all("Enter a correct security code" in html(r) for r in responses if r.status_code == 200)
+    pages = [b.get("/school/") for b in browsers]
+    assert [p.status_code for p in pages].count(200) == 1
+    assert sum("You have 9 left" in html(p) for p in pages) == 1
+
+
 def test_code_from_two_steps_away_is_refused(world, browser):
     school = world.school()
     dsl = world.user(school, [DSL])
@@ -115,6 +147,28 @@ def test_recovery_code_works_once(world, browser, new_browser, app):
     third.submit("/sign-in", {"email": pdsl.email, "password": pdsl.password})
     response = third.submit("/sign-in/security-code", {"code": codes[0]})
     assert "Enter a correct security code" in html(response)
+
+
+@freeze_time("2026-12-01 10:00:10")  # every request in the same 30-second step
+def test_setting_up_two_step_sign_in_from_six_sessions_at_once_confirms_it_once(world, app):
+    school = world.school()
+    pdsl = world.user(world.provider(school), [PROVIDER_DSL], mfa=False)
+    browsers = [Browser(app.test_client()) for _ in range(6)]
+    for b in browsers:
+        response = b.submit("/sign-in", {"email": pdsl.email, "password": pdsl.password})
+        assert response.location.endswith("/two-step/set-up")
+    page = html(browsers[0].get("/two-step/set-up"))
+    key = re.search(r'id="manual-key">([A-Z0-9 ]+)<', page).group(1).replace(" ", "")
+    import pyotp
+
+    responses = post_all_at_once(browsers, "/two-step/set-up", {"code": pyotp.TOTP(key).now()})
+    shown_codes = [r for r in responses if re.search(r"<li>[0-9a-f]{6}-[0-9a-f]{6}</li>", html(r))]
+    assert len(shown_codes) == 1
+    # The others are asked for a code from the authenticator just set up, as at any later sign-in.
+    others = [b for b, r in zip(browsers, responses, strict=True) if r not in shown_codes]
+    assert all(r.location.endswith("/sign-in/security-code") for r in responses if r not in shown_codes)
+    assert all("Two-step sign-in is already set up" in html(b.get("/sign-in/security-code")) for b in others)
+    assert [b.get("/portal/").status_code for b in browsers].count(200) == 1
 
 
 def test_sign_out_ends_the_session_on_the_server(world, browser, app):

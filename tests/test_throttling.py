@@ -1,11 +1,15 @@
 """Throttling of sign-in: per account for passwords and codes, a far higher per-IP ceiling, and failing closed."""
 
+import time
+
 import pytest
 
+from shared import mfa
+from shared.auth import views
 from shared.extensions import db
 from shared.models import AuditEvent
 from tests.support.app import make_app
-from tests.support.client import Browser, html
+from tests.support.client import Browser, html, post_all_at_once
 
 
 def _fail_password(browser, email, times):
@@ -40,6 +44,56 @@ def test_eleventh_password_attempt_is_refused_with_retry_after(world, app):
     with app.app_context():
         assert db.session.query(AuditEvent).filter_by(action="sign_in.throttled").count() == 2
         assert db.session.query(AuditEvent).filter_by(action="sign_in.failed").count() == 10
+
+
+def test_thirty_wrong_passwords_at_once_are_checked_no_more_than_the_limit(world, app, monkeypatch):
+    school = world.school()
+    lead = world.user(school, ["ap_lead"])
+    # Tests hash with argon2's cheapest parameters; in production a check takes about 0.1 s, time enough for
+    # requests arriving together to overlap. Give each check that time here.
+    real_verify = views.verify_password
+
+    def verify_as_slowly_as_production(*args, **kwargs):
+        time.sleep(0.1)
+        return real_verify(*args, **kwargs)
+
+    monkeypatch.setattr(views, "verify_password", verify_as_slowly_as_production)
+    browsers = [Browser(app.test_client()) for _ in range(30)]
+    responses = post_all_at_once(browsers, "/sign-in", {"email": lead.email, "password": "wrong password guess"})
+    # Ten attempts are allowed and checked; the other twenty are refused without looking at the password.
+    assert sorted(r.status_code for r in responses) == [200] * 10 + [429] * 20
+    assert all("Enter a correct email address and password" in html(r) for r in responses if r.status_code == 200)
+    with app.app_context():
+        assert db.session.query(AuditEvent).filter_by(action="sign_in.failed").count() == 10
+    # Locked: the right password is refused too.
+    response = Browser(app.test_client()).submit("/sign-in", {"email": lead.email, "password": lead.password})
+    assert response.status_code == 429
+
+
+def test_thirty_wrong_security_codes_at_once_are_checked_no_more_than_the_limit(world, app, monkeypatch):
+    school = world.school()
+    dsl = world.user(school, ["dsl"])
+    # A code is checked in microseconds here; under load (or a slow database) requests sent together overlap for
+    # longer. Give each check 0.1 s so they overlap on every run.
+    real_matching_step = mfa.matching_step
+
+    def matching_step_under_load(*args, **kwargs):
+        time.sleep(0.1)
+        return real_matching_step(*args, **kwargs)
+
+    monkeypatch.setattr(mfa, "matching_step", matching_step_under_load)
+    browsers = [Browser(app.test_client()) for _ in range(30)]
+    for b in browsers:
+        b.submit("/sign-in", {"email": dsl.email, "password": dsl.password})
+    wrong = "123456" if dsl.code() != "123456" else "654321"
+    responses = post_all_at_once(browsers, "/sign-in/security-code", {"code": wrong})
+    assert sorted(r.status_code for r in responses) == [200] * 10 + [429] * 20
+    assert all("Enter a correct security code" in html(r) for r in responses if r.status_code == 200)
+    with app.app_context():
+        assert db.session.query(AuditEvent).filter_by(action="sign_in.failed").count() == 10
+    # Locked: the right code is refused too.
+    response = browsers[0].submit("/sign-in/security-code", {"code": dsl.code()})
+    assert response.status_code == 429
 
 
 def test_unknown_accounts_are_throttled_the_same_way(app):

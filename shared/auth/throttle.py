@@ -1,6 +1,8 @@
 """Throttling of sign-in, built on the `limits` library (the engine under Flask-Limiter).
 
-- Per account: only failures count (about 10 per 5 minutes), separately for passwords and security codes.
+- Per account: about 10 attempts per 5 minutes, separately for passwords and security codes. Each attempt is counted
+  before the password or code is checked, in one atomic step of the store (`attempt`), so requests sent at once
+  cannot all slip under the limit. The right password (or code) clears the count, so in effect only failures add up.
 - Per IP: every sign-in POST counts, with a far higher ceiling (a whole school signs in from one IP at 8:30).
 The store is in memory, or Redis when REDIS_URL is set (shared by gunicorn workers). If the store cannot be
 reached, sign-in fails closed (ThrottleUnavailable -> 503) rather than letting guesses through unthrottled.
@@ -59,15 +61,14 @@ class SignInThrottle:
         reset_at, _remaining = self._guarded(self._limiter.get_window_stats, item, key)
         return max(1, math.ceil(reset_at - time.time()))
 
-    def retry_after(self, kind: str, account: str) -> int | None:
-        """Seconds to wait when this account has used up its failed attempts, else None."""
+    def attempt(self, kind: str, account: str) -> int | None:
+        """Count one attempt for this account, before the password or code is checked: seconds to wait when the
+        account has used up its attempts (then nothing is counted, and nothing may be checked), else None. The count
+        and the check against the limit are one step in the store (a lock in memory, a script in Redis)."""
         key = self._key(kind, account)
-        if self._guarded(self._limiter.test, self._account, key):
+        if self._guarded(self._limiter.hit, self._account, key):
             return None
         return self._retry_after(self._account, key)
-
-    def failed(self, kind: str, account: str) -> None:
-        self._guarded(self._limiter.hit, self._account, self._key(kind, account))
 
     def succeeded(self, kind: str, account: str) -> None:
         self._guarded(self._limiter.clear, self._account, self._key(kind, account))

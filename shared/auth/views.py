@@ -36,7 +36,7 @@ from shared.forms import (
     SetUpCodeForm,
     SignInForm,
 )
-from shared.models import OrganisationKind, User, utcnow
+from shared.models import OrganisationKind, User
 from shared.passwords import hash_password, needs_rehash, verify_password
 from shared.roles import ROLE_LABELS, mfa_required
 from shared.services.accounts import people as accounts
@@ -97,7 +97,6 @@ def _pending_user() -> User | None:
 
 def _finish_sign_in(user: User, *, mfa_used: bool, message: str | None = None) -> Response:
     next_url = (session.get("pending_sign_in") or {}).get("next")
-    throttle().succeeded("password", user.email)
     start_session(user, mfa_verified=mfa_used)
     if message:
         flash(message)  # after start_session, which starts a clean cookie
@@ -126,12 +125,11 @@ def sign_in() -> ResponseReturnValue:
         email = accounts.normalise_email(form.email.data)
         attempts = throttle()
         user = accounts.find_user_by_email(email)
-        retry = attempts.retry_after("password", email)
+        retry = attempts.attempt("password", email)  # counted before the password is checked
         if retry:
             return _too_many(retry, "password", user)
         ok = verify_password(user.password_hash if user else None, form.password.data)
         if not ok or user is None or not user.active:  # no user: never ok (verify_password)
-            attempts.failed("password", email)
             if user is not None:
                 audit.record(
                     "sign_in.failed",
@@ -144,6 +142,7 @@ def sign_in() -> ResponseReturnValue:
             # Known and unknown e-mails, wrong passwords and deactivated accounts all get the same answer.
             form.password.errors.append(SIGN_IN_ERROR)
             return render_template("auth/sign_in.html", form=form, sign_in_failed=True)
+        attempts.succeeded("password", email)  # the right password: its attempts start again (codes have their own)
         assert user.password_hash is not None  # the password was just verified against it
         if needs_rehash(user.password_hash):
             # argon2 parameters have moved on since this hash was made: store a fresh one while we have the password.
@@ -170,7 +169,7 @@ def mfa_challenge() -> ResponseReturnValue:
     form = CodeForm()
     if form.validate_on_submit():
         attempts = throttle()
-        retry = attempts.retry_after("totp", str(user.id))
+        retry = attempts.attempt("totp", str(user.id))  # counted before the code is checked
         if retry:
             return _too_many(retry, "totp", user)
         if mfa.verify_totp(user, form.code.data):
@@ -188,7 +187,6 @@ def mfa_challenge() -> ResponseReturnValue:
                 message=f"You used a recovery code. You have {remaining} left. If you have lost your phone, "
                 "set up two-step sign-in again from your account page.",
             )
-        attempts.failed("totp", str(user.id))
         audit.record("sign_in.failed", organisation=user.organisation, obj=user, actor=user, reason="code")
         db.session.commit()
         form.code.errors.append(CODE_ERROR)
@@ -209,7 +207,7 @@ def mfa_confirm() -> ResponseReturnValue:
     form = CodeForm()
     if form.validate_on_submit():
         attempts = throttle()
-        retry = attempts.retry_after("totp", str(user.id))
+        retry = attempts.attempt("totp", str(user.id))  # counted before the code is checked
         if retry:
             return _too_many(retry, "totp", user)
         if mfa.verify_totp(user, form.code.data):
@@ -218,7 +216,6 @@ def mfa_confirm() -> ResponseReturnValue:
             audit.record("mfa.confirmed", organisation=user.organisation, obj=user, actor=user)
             db.session.commit()
             return redirect(target)
-        attempts.failed("totp", str(user.id))
         audit.record("sign_in.failed", organisation=user.organisation, obj=user, actor=user, reason="code")
         db.session.commit()
         form.code.errors.append(CODE_ERROR)
@@ -247,14 +244,11 @@ def mfa_setup() -> ResponseReturnValue:
     form = SetUpCodeForm()
     if form.validate_on_submit():
         attempts = throttle()
-        retry = attempts.retry_after("totp", str(user.id))
+        retry = attempts.attempt("totp", str(user.id))  # counted before the code is checked
         if retry:
             return _too_many(retry, "totp", user)
-        user.totp_last_step = None  # a new secret: steps of the old one do not count
-        if mfa.verify_totp(user, form.code.data, secret=user.pending_totp_secret):
+        if mfa.confirm_new_secret(user, form.code.data):  # a new secret: steps of the old one do not count
             attempts.succeeded("totp", str(user.id))
-            user.totp_secret, user.pending_totp_secret = user.pending_totp_secret, None
-            user.mfa_enabled_at = utcnow()
             codes = mfa.new_recovery_codes(user)
             audit.record("mfa.enabled", organisation=user.organisation, obj=user, actor=user)
             if signed_in:
@@ -268,7 +262,10 @@ def mfa_setup() -> ResponseReturnValue:
                 next_url = response.location
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
         db.session.rollback()
-        attempts.failed("totp", str(user.id))
+        if user.pending_totp_secret is None:
+            # Another request (another tab) confirmed this secret meanwhile: it is set up, so ask for a code from it.
+            flash("Two-step sign-in is already set up. Enter a security code from your authenticator app.")
+            return redirect(url_for("auth.account" if signed_in else "auth.mfa_challenge"))
         form.code.errors.append("Enter the 6-digit code your authenticator app shows now")
     uri = mfa.provisioning_uri(user.pending_totp_secret, user.email)
     organisation = user.organisation

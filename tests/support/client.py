@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from tests.support.world import Person
 
@@ -62,3 +63,29 @@ class Browser:
 
 def html(response) -> str:
     return response.get_data(as_text=True)
+
+
+def post_all_at_once(browsers: list[Browser], url: str, data: dict) -> list:
+    """Each browser sends the form on `url` at the same moment, from a thread of its own (as several tabs or machines
+    would): each opens the page first for its CSRF token, then all wait at a barrier and post together."""
+    tokens = [csrf_from(html(b.get(url))) for b in browsers]
+    barrier = threading.Barrier(len(browsers))
+    responses: list = [None] * len(browsers)
+    errors: list[BaseException] = []
+
+    def send(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            responses[index] = browsers[index].client.post(url, data={**data, "csrf_token": tokens[index]})
+        except BaseException as exc:  # reported in the test's thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(browsers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]
+    assert all(r is not None for r in responses), "a request did not finish"
+    return responses
