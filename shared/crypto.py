@@ -15,6 +15,7 @@ Format of a value: ``sg1:<key id>:<base64 nonce>:<base64 ciphertext and tag>``.
 from __future__ import annotations
 
 import base64
+import enum
 import os
 import re
 import uuid
@@ -166,6 +167,25 @@ class EncryptedText(TypeDecorator[str]):
         return None if value is None else decrypt_text(value, self.purpose)
 
 
+class EncryptedEnum(TypeDecorator[enum.StrEnum]):
+    """An enum column stored as the ciphertext of its value (text), read back as the enum. Accepts the member or its
+    value. The database sees only ciphertext, so it cannot filter or group on the column: do that in Python."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, purpose: str, enum_class: type[enum.StrEnum]) -> None:
+        super().__init__()
+        self.purpose = purpose
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: enum.StrEnum | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else encrypt_text(self.enum_class(value).value, self.purpose)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> enum.StrEnum | None:
+        return None if value is None else self.enum_class(decrypt_text(value, self.purpose))
+
+
 # Every encrypted column, for keys-rotate: (model name, attribute, purpose). Filled by the models as they declare them.
 ENCRYPTED_COLUMNS: list[tuple[str, str, str]] = []
 
@@ -175,3 +195,10 @@ def encrypted(model_name: str, attribute: str) -> EncryptedText:
     purpose = f"{model_name}.{attribute}"
     ENCRYPTED_COLUMNS.append((model_name, attribute, purpose))
     return EncryptedText(purpose)
+
+
+def encrypted_enum(model_name: str, attribute: str, enum_class: type[enum.StrEnum]) -> EncryptedEnum:
+    """As `encrypted`, for an enum column (the ciphertext of the member's value)."""
+    purpose = f"{model_name}.{attribute}"
+    ENCRYPTED_COLUMNS.append((model_name, attribute, purpose))
+    return EncryptedEnum(purpose, enum_class)

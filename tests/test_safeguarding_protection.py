@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from shared import audit
-from shared.crypto import CiphertextTampered, decrypt_bytes, encrypt_bytes
+from shared.crypto import CiphertextTampered, KeyRing, decrypt_bytes, encrypt_bytes
 from shared.extensions import db
 from shared.models import AuditEvent, Concern, Organisation, Placement, ProviderStatus, SafeguardingFile
 from shared.storage import LocalStorage, new_key
@@ -143,7 +143,9 @@ def test_key_rotation_keeps_everything_readable_and_leaves_nothing_under_the_old
         concern_id, file_id, old_object = concern.id, row.id, row.storage_key
         assert _raw("what_happened", concern_id).startswith("sg1:old:")
 
-    during = make_app(database_url, smtp_port, tmp_path, SAFEGUARDING_KEYS=f"{old},{new}")
+    # The fixtures' users were made under the tests' development key (their TOTP secrets are encrypted too).
+    dev = "dev:" + base64.b64encode(KeyRing.from_config(None, secret_key=app.config["SECRET_KEY"]).keys["dev"]).decode()
+    during = make_app(database_url, smtp_port, tmp_path, SAFEGUARDING_KEYS=f"{dev},{old},{new}")
     with during.app_context():
         assert db.session.get(Concern, concern_id).what_happened == SECRET  # both keys read while rotating
         result = rotate(batch=2)

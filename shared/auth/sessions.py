@@ -122,7 +122,7 @@ _PRINCIPAL_QUERY = (
         User.name,
         User.active,
         User.mfa_enabled_at,
-        User.totp_secret,
+        User.totp_secret.is_not(None).label("has_totp_secret"),  # never the (encrypted) secret itself
         Organisation.id.label("organisation_id"),
         Organisation.kind,
         Organisation.name.label("organisation_name"),
@@ -186,7 +186,7 @@ def load_user_from_session(token: str) -> SignedInUser | None:
         email=row.email,
         name=row.name,
         roles=frozenset(r.role for r in rows if r.role),
-        mfa_enabled=row.mfa_enabled_at is not None and row.totp_secret is not None,
+        mfa_enabled=row.mfa_enabled_at is not None and row.has_totp_secret,
         organisation_id=row.organisation_id,
         organisation_kind=row.kind,
         organisation_name=row.organisation_name,

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from shared.crypto import encrypted, encrypted_enum
 from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, utcnow, uuid_pk
 from shared.models.organisation import Organisation, ProviderSite
@@ -64,16 +65,19 @@ class Pupil(Model):
     )
     semh: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     looked_after: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Child-protection status and the professionals' names and addresses are ciphertext at rest (shared.crypto),
+    # like safeguarding content: the database cannot filter or group on them, so nothing may (do it in Python).
     child_protection: Mapped[ChildProtectionStatus] = mapped_column(
-        _str_enum(ChildProtectionStatus, "child_protection_status", 30),
+        encrypted_enum("Pupil", "child_protection", ChildProtectionStatus),
         nullable=False,
         default=ChildProtectionStatus.NONE,
     )
-    social_worker_name: Mapped[str | None] = mapped_column(String(200))
-    social_worker_email: Mapped[str | None] = mapped_column(String(254))
+    social_worker_name: Mapped[str | None] = mapped_column(encrypted("Pupil", "social_worker_name"))
+    social_worker_email: Mapped[str | None] = mapped_column(encrypted("Pupil", "social_worker_email"))
     yot_worker: Mapped[str | None] = mapped_column(String(200))  # youth offending team worker's name and contact
-    welfare_officer_name: Mapped[str | None] = mapped_column(String(200))  # open to the pupil welfare service
-    welfare_officer_email: Mapped[str | None] = mapped_column(String(254))
+    # open to the pupil welfare service
+    welfare_officer_name: Mapped[str | None] = mapped_column(encrypted("Pupil", "welfare_officer_name"))
+    welfare_officer_email: Mapped[str | None] = mapped_column(encrypted("Pupil", "welfare_officer_email"))
     early_help: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     other_agencies: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared.crypto import encrypted
 from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
 from shared.models.organisation import Organisation, OrganisationKind
@@ -22,9 +23,9 @@ class User(Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(encrypted("User", "totp_secret"))  # ciphertext at rest
     # A new secret being set up; it replaces totp_secret only once a code from it is confirmed.
-    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
+    pending_totp_secret: Mapped[str | None] = mapped_column(encrypted("User", "totp_secret"))  # ciphertext at rest
     # The last TOTP time-step accepted: a code is single use, so a step at or before it is refused.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,222 @@
+"""Issue 12, data at rest: TOTP secrets, a pupil's child-protection status and the social worker's and welfare
+officer's names and addresses are ciphertext in the database (read here straight from the rows), plain to the app,
+re-encrypted by keys-rotate, and encrypted in place by the migration. On SQLite and PostgreSQL alike."""
+
+import base64
+import importlib.util
+import os
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import make_url, text
+
+from shared.crypto import KeyRing, decrypt_text
+from shared.extensions import db
+from shared.models import ChildProtectionStatus, Organisation, OrganisationKind, Pupil, User
+from shared.upn import make_upn
+from tests.support import database
+from tests.support.app import make_app
+from tests.support.client import Browser, html
+
+SECRET_NAME = "Sally Worker"
+SECRET_EMAIL = "sally.worker@la.example"
+WELFARE_NAME = "Wendy Officer"
+WELFARE_EMAIL = "wendy.officer@la.example"
+PUPIL_COLUMNS = {
+    "child_protection": "child_protection_plan",
+    "social_worker_name": SECRET_NAME,
+    "social_worker_email": SECRET_EMAIL,
+    "welfare_officer_name": WELFARE_NAME,
+    "welfare_officer_email": WELFARE_EMAIL,
+}
+
+
+def _ident(row_id):
+    return row_id.hex if db.engine.dialect.name == "sqlite" else row_id
+
+
+def _raw(table: str, column: str, row_id) -> str | None:
+    return db.session.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": _ident(row_id)}).scalar_one()
+
+
+def _dev_key(app) -> str:
+    key = KeyRing.from_config(None, secret_key=app.config["SECRET_KEY"]).keys["dev"]
+    return "dev:" + base64.b64encode(key).decode()
+
+
+@pytest.fixture
+def school(world):
+    return world.school()
+
+
+@pytest.fixture
+def pupil_id(world, school):
+    return world.pupil(
+        school,
+        child_protection=ChildProtectionStatus.CHILD_PROTECTION_PLAN,
+        social_worker_name=SECRET_NAME,
+        social_worker_email=SECRET_EMAIL,
+        welfare_officer_name=WELFARE_NAME,
+        welfare_officer_email=WELFARE_EMAIL,
+    )
+
+
+def test_totp_secrets_are_ciphertext_in_the_database_and_sign_in_still_works(app, world, school):
+    person = world.user(school, ["sendco"], mfa=True)
+    with app.app_context():
+        stored = _raw("users", "totp_secret", person.id)
+        assert stored.startswith("sg1:dev:") and person.totp_secret not in stored
+        assert decrypt_text(stored, "User.totp_secret") == person.totp_secret
+        assert db.session.get(User, person.id).totp_secret == person.totp_secret
+    browser = Browser(app.test_client())
+    browser.sign_in(person)  # password, then the code from the (decrypted) secret
+    assert browser.get("/school/pupils").status_code == 200
+
+
+def test_a_pending_totp_secret_is_ciphertext_too(app, world, school):
+    person = world.user(school, ["sendco"], mfa=False)
+    with app.app_context():
+        user = db.session.get(User, person.id)
+        user.pending_totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        db.session.commit()
+        stored = _raw("users", "pending_totp_secret", person.id)
+        assert stored.startswith("sg1:") and "JBSWY3DP" not in stored
+
+
+def test_child_protection_and_the_professionals_are_ciphertext_and_the_pupil_page_shows_them(
+    app, world, school, pupil_id
+):
+    with app.app_context():
+        for column, plain in PUPIL_COLUMNS.items():
+            stored = _raw("pupils", column, pupil_id)
+            assert stored.startswith("sg1:dev:") and plain not in stored and "@" not in stored, column
+            assert decrypt_text(stored, f"Pupil.{column}") == plain
+        db.session.expire_all()
+        pupil = db.session.get(Pupil, pupil_id)
+        assert pupil.child_protection is ChildProtectionStatus.CHILD_PROTECTION_PLAN
+        assert (pupil.social_worker_email, pupil.welfare_officer_name) == (SECRET_EMAIL, WELFARE_NAME)
+    browser = Browser(app.test_client())
+    browser.sign_in(world.user(school, ["sendco"]))
+    page = html(browser.get(f"/school/pupils/{pupil_id}"))
+    assert "Child protection plan" in page and SECRET_NAME in page and SECRET_EMAIL in page
+
+
+def test_keys_rotate_re_encrypts_the_new_columns(app, world, school, pupil_id, database_url, smtp_server, tmp_path):
+    from shared.services.safeguarding.keys import key_usage, rotate
+
+    person = world.user(school, ["sendco"], mfa=True)
+    with app.app_context():
+        before = {c: _raw("pupils", c, pupil_id) for c in PUPIL_COLUMNS}
+        totp_before = _raw("users", "totp_secret", person.id)
+    new = "new:" + base64.b64encode(os.urandom(32)).decode()
+    during = make_app(database_url, smtp_server[0].port, tmp_path, SAFEGUARDING_KEYS=f"{_dev_key(app)},{new}")
+    with during.app_context():
+        result = rotate(batch=3)
+        assert result.values >= 6 and result.left == {} and set(key_usage()) == {"new"}
+        for column, plain in PUPIL_COLUMNS.items():
+            stored = _raw("pupils", column, pupil_id)
+            assert stored.startswith("sg1:new:") and stored != before[column]
+            assert decrypt_text(stored, f"Pupil.{column}") == plain
+        totp_after = _raw("users", "totp_secret", person.id)
+        assert totp_after.startswith("sg1:new:") and totp_after != totp_before
+    after = make_app(database_url, smtp_server[0].port, tmp_path, SAFEGUARDING_KEYS=new)  # the dev key is gone
+    with after.app_context():
+        pupil = db.session.get(Pupil, pupil_id)
+        assert pupil.child_protection is ChildProtectionStatus.CHILD_PROTECTION_PLAN
+        assert pupil.social_worker_name == SECRET_NAME
+        assert db.session.get(User, person.id).totp_secret == person.totp_secret
+
+
+def _scratch_url(database_url: str, tmp_path) -> str:
+    """An empty database of the kind under test, apart from the suite's (the migrations go down and up in it)."""
+    if not database_url.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+    parsed = make_url(database_url)
+    url = parsed.set(database=f"{parsed.database}_scratch").render_as_string(hide_password=False)
+    database.prepare(url)
+    return url
+
+
+def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_them(tmp_path, smtp_server, database_url):
+    from flask_migrate import downgrade, upgrade
+
+    scratch = make_app(_scratch_url(database_url, tmp_path), smtp_server[0].port, tmp_path)
+    with scratch.app_context():
+        upgrade(revision="0010")
+        school = Organisation(kind=OrganisationKind.SCHOOL, name="Old School")
+        user = User(email="old@school.example", name="Old")
+        db.session.add_all([school, user])
+        db.session.flush()
+        db.session.commit()
+        user_id, pupil_id = user.id, uuid.uuid4()
+        # Rows as they were before 0011: plaintext (written past the models, whose columns now encrypt).
+        db.session.execute(
+            text("UPDATE users SET totp_secret = 'JBSWY3DPEHPK3PXP' WHERE id = :id"), {"id": _ident(user_id)}
+        )
+        pupils = sa.table(
+            "pupils",
+            *(sa.column(c, sa.Uuid()) for c in ("id", "school_id")),
+            *(sa.column(c) for c in ("upn", "first_name", "last_name", "date_of_birth", *PUPIL_COLUMNS)),
+            *(sa.column(c) for c in ("send_status", "semh", "looked_after", "early_help", "created_at", "updated_at")),
+        )
+        now = datetime.now(UTC)
+        db.session.execute(
+            pupils.insert().values(
+                id=pupil_id,
+                school_id=school.id,
+                upn=make_upn(),
+                first_name="A",
+                last_name="B",
+                date_of_birth=date(2012, 1, 1),
+                send_status="none",
+                semh=False,
+                looked_after=False,
+                early_help=False,
+                created_at=now,
+                updated_at=now,
+                **PUPIL_COLUMNS,
+            )
+        )
+        db.session.commit()
+        db.session.close()
+
+        upgrade()
+        assert _raw("users", "totp_secret", user_id).startswith("sg1:dev:")
+        for column, plain in PUPIL_COLUMNS.items():
+            stored = _raw("pupils", column, pupil_id)
+            assert stored.startswith("sg1:dev:") and plain not in stored, column
+        pupil = db.session.get(Pupil, pupil_id)
+        assert pupil.child_protection is ChildProtectionStatus.CHILD_PROTECTION_PLAN
+        assert pupil.welfare_officer_email == WELFARE_EMAIL
+        assert db.session.get(User, user_id).totp_secret == "JBSWY3DPEHPK3PXP"
+        db.session.close()
+
+        downgrade(revision="0010")
+        assert _raw("users", "totp_secret", user_id) == "JBSWY3DPEHPK3PXP"
+        assert _raw("pupils", "social_worker_name", pupil_id) == SECRET_NAME
+        db.session.close()
+
+
+def test_the_migration_refuses_to_run_without_the_apps_keyring(tmp_path, smtp_server):
+    from alembic.migration import MigrationContext
+    from flask_migrate import upgrade
+
+    scratch = make_app(f"sqlite:///{tmp_path / 'scratch.sqlite'}", smtp_server[0].port, tmp_path)
+    with scratch.app_context():
+        upgrade(revision="0010")
+        del scratch.extensions["keyring"]
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+            upgrade()
+        with db.engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == "0010"
+        # What it says (Flask-Migrate logs it through Alembic's logging): run it with the app.
+        spec = importlib.util.spec_from_file_location(
+            "m0011", Path(__file__).parents[1] / "migrations/versions/0011_data_at_rest.py"
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        with pytest.raises(RuntimeError, match="encrypts existing rows with the app's keyring"):
+            migration._require_keyring()
