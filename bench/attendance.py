@@ -46,6 +46,7 @@ from bench.database import _create_if_missing, _reset_schema
 from bench.errors import BenchError
 from bench.metrics import Metric
 from bench.targets import at_most
+from shared.crypto import encrypt_text
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_attendance"
 SCHOOLS_FULL = 30
@@ -209,7 +210,7 @@ CREATE TEMP TABLE b_placements ON COMMIT DROP AS
 INSERT INTO pupils (id, school_id, upn, first_name, last_name, date_of_birth, send_status, semh, looked_after,
                     child_protection, early_help, created_at, updated_at)
   SELECT pupil_id, school_id, 'B' || lpad((school_n * 1000 + k)::text, 12, '0'), 'Pupil' || k, 'School' || school_n,
-         DATE '2011-09-01' + (k % 365), 'none', false, false, 'none', false, now(), now()
+         DATE '2011-09-01' + (k % 365), 'none', false, false, :child_protection_none, false, now(), now()
   FROM b_placements;
 INSERT INTO placements (id, school_id, provider_id, pupil_id, start_date, status, legal_basis, timetable,
                         review_interval_weeks, consulted_sendco, consulted_dsl, consulted_parents,
@@ -535,6 +536,8 @@ def _seed(app, first: int, last: int) -> None:
         "now": NOW,
         "part_time": json.dumps(list(TIMETABLE_SLOTS[:6])),
         "full_time": json.dumps(list(TIMETABLE_SLOTS)),
+        # Encrypted at rest (one ciphertext shared by the bench's pupils: it decrypts for each of them).
+        "child_protection_none": encrypt_text("none", "Pupil.child_protection"),
         "term_names": [term[0] for term in TERMS],
         "term_starts": [term[1] for term in TERMS],
         "term_ends": [term[2] for term in TERMS],

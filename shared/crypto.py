@@ -144,9 +144,10 @@ def decrypt_bytes(blob: bytes, purpose: str) -> bytes:
     return keyring().decrypt(kid, nonce, ciphertext, purpose)
 
 
-def file_purpose(file_id: uuid.UUID) -> str:
-    """Associated data for a stored safeguarding file: bound to its row, so files cannot be swapped between rows."""
-    return f"SafeguardingFile:{file_id}"
+def file_purpose(file_id: uuid.UUID, model_name: str = "SafeguardingFile") -> str:
+    """Associated data for a stored encrypted file (a safeguarding attachment, a placement's risk assessment): bound
+    to its row, so files cannot be swapped between rows (nor between kinds of row)."""
+    return f"{model_name}:{file_id}"
 
 
 class EncryptedText(TypeDecorator[str]):

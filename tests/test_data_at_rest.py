@@ -4,6 +4,7 @@ re-encrypted by keys-rotate, and encrypted in place by the migration. On SQLite 
 
 import base64
 import importlib.util
+import io
 import os
 import uuid
 from datetime import UTC, date, datetime
@@ -13,13 +14,23 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import make_url, text
 
-from shared.crypto import KeyRing, decrypt_text
+from shared.crypto import FILE_MAGIC, CiphertextTampered, KeyRing, decrypt_bytes, decrypt_text, file_purpose
 from shared.extensions import db
-from shared.models import ChildProtectionStatus, Organisation, OrganisationKind, Pupil, User
+from shared.models import (
+    ChildProtectionStatus,
+    Organisation,
+    OrganisationKind,
+    PlacementDocument,
+    ProviderStatus,
+    Pupil,
+    User,
+)
+from shared.storage import LocalStorage, new_key
 from shared.upn import make_upn
 from tests.support import database
 from tests.support.app import make_app
 from tests.support.client import Browser, html
+from tests.support.files import pdf_bytes
 
 SECRET_NAME = "Sally Worker"
 SECRET_EMAIL = "sally.worker@la.example"
@@ -220,3 +231,99 @@ def test_the_migration_refuses_to_run_without_the_apps_keyring(tmp_path, smtp_se
         spec.loader.exec_module(migration)
         with pytest.raises(RuntimeError, match="encrypts existing rows with the app's keyring"):
             migration._require_keyring()
+
+
+# --- every file about a pupil: a placement's risk assessment --------------------------------------------------------
+
+RISK = b"%PDF-1.7\n% Ava: risk of absconding; known to children's services\n"
+
+
+def _risk_upload(browser, placement_id, content: bytes, filename: str):
+    browser.get(f"/school/placements/{placement_id}/risk-assessment")
+    return browser.client.post(
+        f"/school/placements/{placement_id}/risk-assessment",
+        data={"csrf_token": browser.token(), "file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.fixture
+def placement_id(world, school):
+    provider = world.provider(school, "Acorn Learning", ProviderStatus.APPROVED)
+    return world.placement(school, provider)
+
+
+@pytest.fixture
+def dsl(world, school, app):
+    browser = Browser(app.test_client())
+    browser.sign_in(world.user(school, ["dsl"]))
+    return browser
+
+
+def test_a_risk_assessment_is_ciphertext_in_storage_and_plain_when_downloaded(app, dsl, placement_id):
+    content = pdf_bytes()
+    assert _risk_upload(dsl, placement_id, content, "Ava Blake risk assessment.pdf").status_code == 302
+    with app.app_context():
+        document = db.session.query(PlacementDocument).one()
+        assert document.key_id == "dev" and document.display_name == "Ava Blake risk assessment.pdf"
+        name = _raw("placement_documents", "display_name", document.id)
+        assert name.startswith("sg1:dev:") and "Ava" not in name
+        with LocalStorage(app.config["UPLOAD_FOLDER"]).open(document.storage_key) as stored:
+            blob = stored.read()
+        assert blob.startswith(FILE_MAGIC) and content not in blob and b"%PDF" not in blob
+        # Bound to its own row: the same bytes under another row's purpose do not open.
+        assert decrypt_bytes(blob, file_purpose(document.id, "PlacementDocument")) == content
+        with pytest.raises(CiphertextTampered):
+            decrypt_bytes(blob, file_purpose(uuid.uuid4(), "PlacementDocument"))
+    download = dsl.get(f"/school/placements/{placement_id}/risk-assessment/download")
+    assert download.status_code == 200 and download.get_data() == content
+    assert "Ava Blake risk assessment.pdf" in download.headers["Content-Disposition"]
+
+
+def test_keys_rotate_encrypts_a_risk_assessment_stored_before_encryption_and_re_encrypts_the_rest(
+    app, dsl, school, placement_id, database_url, smtp_server, tmp_path
+):
+    from shared.services.safeguarding.keys import key_usage, rotate
+
+    assert _risk_upload(dsl, placement_id, pdf_bytes(), "Encrypted.pdf").status_code == 302
+    storage = LocalStorage(app.config["UPLOAD_FOLDER"])
+    with app.app_context():
+        encrypted_before = db.session.query(PlacementDocument).one()
+        encrypted_id, encrypted_object = encrypted_before.id, encrypted_before.storage_key
+        # A risk assessment stored before migration 0012: a plaintext object, no key.
+        legacy = PlacementDocument(
+            placement_id=placement_id,
+            school_id=school,
+            storage_key=new_key(school),
+            key_id=None,
+            display_name="Old risk assessment.pdf",
+            content_type="application/pdf",
+            size_bytes=len(RISK),
+            sha256="0" * 64,
+            virus_scanned=True,
+        )
+        storage.save(legacy.storage_key, io.BytesIO(RISK), content_type="application/pdf", download_name="x.pdf")
+        db.session.add(legacy)
+        db.session.commit()
+        legacy_id, legacy_object = legacy.id, legacy.storage_key
+        assert key_usage()["none"] == 1
+    # Until keys-rotate runs, it downloads as it is (it is the newest, so the current one).
+    assert dsl.get(f"/school/placements/{placement_id}/risk-assessment/download").get_data() == RISK
+
+    new = "new:" + base64.b64encode(os.urandom(32)).decode()
+    keys = f"{_dev_key(app)},{new}"
+    during = make_app(
+        database_url, smtp_server[0].port, tmp_path, SAFEGUARDING_KEYS=keys, UPLOAD_FOLDER=str(storage.root)
+    )
+    with during.app_context():
+        result = rotate(batch=1)
+        assert result.files == 2 and result.left == {} and set(key_usage()) == {"new"}
+        for document_id, old_object in ((legacy_id, legacy_object), (encrypted_id, encrypted_object)):
+            row = db.session.get(PlacementDocument, document_id)
+            assert row.key_id == "new" and row.storage_key != old_object and not storage.exists(old_object)
+            with storage.open(row.storage_key) as stored:
+                blob = stored.read()
+            assert blob.startswith(FILE_MAGIC) and b"%PDF" not in blob
+        legacy_key = db.session.get(PlacementDocument, legacy_id).storage_key
+        with storage.open(legacy_key) as stored:
+            assert decrypt_bytes(stored.read(), file_purpose(legacy_id, "PlacementDocument")) == RISK

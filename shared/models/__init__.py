@@ -61,7 +61,15 @@ from shared.models.user import (
     UserSession,
 )
 
+# The rows whose stored objects are encrypted (shared.crypto.encrypt_bytes, purpose file_purpose(id, class name)):
+# every file about a pupil. Downloads decrypt them; keys-rotate re-encrypts them.
+ENCRYPTED_FILE_ROWS: tuple[type[SafeguardingFile] | type[PlacementDocument], ...] = (
+    SafeguardingFile,
+    PlacementDocument,
+)
+
 __all__ = [
+    "ENCRYPTED_FILE_ROWS",
     "ServiceAgreement",
     "AgreementDocument",
     "ApBudget",

@@ -204,7 +204,10 @@ class PlacementSite(Model):
 
 
 class PlacementDocument(Model):
-    """A file kept with a placement (the risk assessment), stored through the shared upload pipeline."""
+    """A file kept with a placement (the risk assessment), stored through the shared upload pipeline. Like a
+    safeguarding attachment, the stored object is encrypted (shared.crypto.encrypt_bytes, bound to this row) and so is
+    its file name. `key_id` names the key; None only for an object stored before encryption (migration 0012), which
+    `flask keys-rotate` encrypts."""
 
     __tablename__ = "placement_documents"
 
@@ -213,7 +216,8 @@ class PlacementDocument(Model):
     school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(30), nullable=False, default="risk_assessment")
     storage_key: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
-    display_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    key_id: Mapped[str | None] = mapped_column(String(20))  # the key the stored object is encrypted under
+    display_name: Mapped[str] = mapped_column(encrypted("PlacementDocument", "display_name"), nullable=False)
     content_type: Mapped[str] = mapped_column(String(100), nullable=False)
     size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)

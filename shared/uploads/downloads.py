@@ -18,7 +18,7 @@ from werkzeug.wsgi import wrap_file
 from shared import audit
 from shared.crypto import decrypt_bytes, file_purpose
 from shared.extensions import db
-from shared.models import Organisation, SafeguardingFile, User
+from shared.models import ENCRYPTED_FILE_ROWS, Organisation, User
 from shared.storage import ObjectNotFound, Storage, StorageError, content_disposition
 from shared.uploads.pipeline import current_storage
 
@@ -41,7 +41,7 @@ def audited_download(
     display_name, content_type, size_bytes). Once the object is open the download is audited (`event`, against
     `organisation` (an Organisation or its id), about `obj` (the row unless given), by `actor` (the signed-in user
     unless given), with `details`) and committed; then the file is streamed as an attachment with the right headers.
-    A SafeguardingFile's object is encrypted: it is decrypted first."""
+    A file about a pupil (a SafeguardingFile, a PlacementDocument) is encrypted: it is decrypted first."""
 
     def audit_download() -> None:
         audited = organisation if isinstance(organisation, Organisation) else db.session.get(Organisation, organisation)
@@ -49,11 +49,11 @@ def audited_download(
         db.session.commit()
 
     storage = storage if storage is not None else current_storage()
-    if isinstance(row, SafeguardingFile):
+    if isinstance(row, ENCRYPTED_FILE_ROWS) and row.key_id is not None:  # None: stored before encryption
         return decrypted_file_response(
             storage,
             row.storage_key,
-            purpose=file_purpose(row.id),
+            purpose=file_purpose(row.id, type(row).__name__),
             display_name=row.display_name,
             content_type=row.content_type,
             before_send=audit_download,

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from shared import audit
 from shared.attendance_codes import LegalBasis
+from shared.crypto import file_purpose, keyring
 from shared.evidence_catalogue import ProviderType
 from shared.extensions import db
 from shared.links import Link
@@ -541,10 +542,14 @@ def registration_warning(provider_id: uuid.UUID) -> str | None:
 def store_risk_assessment(
     placement: Placement, stream: IO[bytes], filename: str, *, by: User | None
 ) -> PlacementDocument:
-    """Take a risk assessment through the shared upload pipeline and keep it with the placement. Raises
+    """Take a risk assessment through the shared upload pipeline and keep it with the placement, stored encrypted
+    like a safeguarding attachment (it is about the pupil). Raises
     UploadRefused (nothing stored, no row) for anything the pipeline refuses."""
-    with store_upload(stream, filename, organisation_id=placement.school_id) as stored:
+    document_id = uuid.uuid4()
+    purpose = file_purpose(document_id, "PlacementDocument")  # stored encrypted, bound to its row
+    with store_upload(stream, filename, organisation_id=placement.school_id, encrypt_purpose=purpose) as stored:
         document = _document_row(placement, stored, by)
+        document.id, document.key_id = document_id, keyring().current
         db.session.add(document)
         db.session.flush()
         audit.record(

@@ -1,4 +1,7 @@
-"""Key rotation for safeguarding content: re-encrypt every value and file under the newest key.
+"""Key rotation for safeguarding content and everything else encrypted at rest (TOTP secrets, a pupil's
+child-protection status and professionals, every file about a pupil): re-encrypt every value and file under the
+newest key. A file stored before encryption (a PlacementDocument with no key_id, from before migration 0012) is
+encrypted here too.
 
 Rows are done in small batches, each committed on its own, while the app keeps running: every configured key still
 decrypts, so a reader never meets a value it cannot open. Run it after adding a new key at the end of
@@ -8,10 +11,11 @@ SAFEGUARDING_KEYS; when it reports nothing left under the old key, that key can 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Text, select, type_coerce, update
+from sqlalchemy import Text, or_, select, type_coerce, update
 
 from shared.crypto import (
     ENCRYPTED_COLUMNS,
@@ -23,13 +27,15 @@ from shared.crypto import (
     keyring,
 )
 from shared.extensions import Base, db
-from shared.models import SafeguardingFile
+from shared.models import ENCRYPTED_FILE_ROWS, PlacementDocument, SafeguardingFile
 from shared.storage import new_key
 from shared.uploads.pipeline import current_storage
 
+PLAINTEXT = "none"  # key_usage's name for files stored before encryption
 
-def row_purpose(row: SafeguardingFile) -> str:
-    return file_purpose(row.id)
+
+def row_purpose(row: SafeguardingFile | PlacementDocument) -> str:
+    return file_purpose(row.id, type(row).__name__)
 
 
 @dataclass
@@ -45,6 +51,15 @@ def _model(name: str) -> type[Any]:
     model = Base.registry._class_registry[name]
     assert isinstance(model, type), "ENCRYPTED_COLUMNS names mapped classes"
     return model
+
+
+FileRow = SafeguardingFile | PlacementDocument
+
+
+def _files_not_under(current: str, model: type[FileRow], batch: int) -> Sequence[FileRow]:
+    """Stored files under an older key, or not encrypted yet (no key)."""
+    query = select(model).where(or_(model.key_id.is_(None), model.key_id != current)).limit(batch)
+    return cast(Sequence[FileRow], db.session.scalars(query).all())  # mypy joins the two models to Model
 
 
 def rotate(batch: int = 200) -> Rotation:
@@ -70,26 +85,26 @@ def rotate(batch: int = 200) -> Rotation:
             db.session.commit()
             result.values += len(rows)
     storage = current_storage()
-    while True:
-        files = db.session.scalars(
-            select(SafeguardingFile).where(SafeguardingFile.key_id != current).limit(batch)
-        ).all()
-        if not files:
-            break
-        for row in files:
-            with storage.open(row.storage_key) as stored:
-                plaintext = decrypt_bytes(stored.read(), row_purpose(row))
-            old_key, key = row.storage_key, new_key(row.school_id)
-            storage.save(
-                key,
-                io.BytesIO(encrypt_bytes(plaintext, row_purpose(row))),
-                content_type="application/octet-stream",
-                download_name="encrypted",
-            )
-            row.storage_key, row.key_id = key, current
-            db.session.commit()
-            storage.delete(old_key)  # only once the row points at the new object
-            result.files += 1
+    for model in ENCRYPTED_FILE_ROWS:
+        while True:
+            files = _files_not_under(current, model, batch)
+            if not files:
+                break
+            for row in files:
+                with storage.open(row.storage_key) as stored:
+                    blob = stored.read()
+                plaintext = blob if row.key_id is None else decrypt_bytes(blob, row_purpose(row))
+                old_key, key = row.storage_key, new_key(row.school_id)
+                storage.save(
+                    key,
+                    io.BytesIO(encrypt_bytes(plaintext, row_purpose(row))),
+                    content_type="application/octet-stream",
+                    download_name="encrypted",
+                )
+                row.storage_key, row.key_id = key, current
+                db.session.commit()
+                storage.delete(old_key)  # only once the row points at the new object
+                result.files += 1
     result.left = key_usage(exclude=current)
     return result
 
@@ -103,8 +118,10 @@ def key_usage(exclude: str | None = None) -> dict[str, int]:
         for (stored,) in db.session.execute(select(raw).where(raw.is_not(None))):
             kid = key_id_of(stored) or "?"
             counts[kid] = counts.get(kid, 0) + 1
-    for (kid,) in db.session.execute(select(SafeguardingFile.key_id)):
-        counts[kid] = counts.get(kid, 0) + 1
+    for model in ENCRYPTED_FILE_ROWS:
+        for (kid,) in db.session.execute(select(model.key_id)):
+            kid = kid or PLAINTEXT
+            counts[kid] = counts.get(kid, 0) + 1
     if exclude is not None:
         counts.pop(exclude, None)
     return counts
