@@ -31,6 +31,7 @@ from tests.support import database
 from tests.support.app import make_app
 from tests.support.client import Browser, html
 from tests.support.files import pdf_bytes
+from tests.support.world import World
 
 SECRET_NAME = "Sally Worker"
 SECRET_EMAIL = "sally.worker@la.example"
@@ -192,9 +193,41 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
             )
         )
         db.session.commit()
+        # A risk assessment's row from before 0012 (its object is left to keys-rotate: the test above).
+        old_world = World(scratch)
+        placement = old_world.placement(
+            school.id, old_world.provider(school.id, status=ProviderStatus.APPROVED), pupil_id
+        )
+        document_id = uuid.uuid4()
+        documents = sa.table(
+            "placement_documents",
+            *(sa.column(c, sa.Uuid()) for c in ("id", "placement_id", "school_id")),
+            *(sa.column(c) for c in ("kind", "storage_key", "display_name", "content_type", "size_bytes", "sha256")),
+            *(sa.column(c) for c in ("virus_scanned", "uploaded_at")),
+        )
+        db.session.execute(
+            documents.insert().values(
+                id=document_id,
+                placement_id=placement,
+                school_id=school.id,
+                kind="risk_assessment",
+                storage_key=new_key(school.id),
+                display_name="Ava Blake risk assessment.pdf",
+                content_type="application/pdf",
+                size_bytes=10,
+                sha256="0" * 64,
+                virus_scanned=True,
+                uploaded_at=now,
+            )
+        )
+        db.session.commit()
         db.session.close()
 
         upgrade()
+        name = _raw("placement_documents", "display_name", document_id)
+        assert name.startswith("sg1:dev:") and "Ava" not in name
+        assert _raw("placement_documents", "key_id", document_id) is None  # the object is not encrypted yet
+        assert db.session.get(PlacementDocument, document_id).display_name == "Ava Blake risk assessment.pdf"
         assert _raw("users", "totp_secret", user_id).startswith("sg1:dev:")
         for column, plain in PUPIL_COLUMNS.items():
             stored = _raw("pupils", column, pupil_id)
@@ -208,6 +241,7 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
         downgrade(revision="0010")
         assert _raw("users", "totp_secret", user_id) == "JBSWY3DPEHPK3PXP"
         assert _raw("pupils", "social_worker_name", pupil_id) == SECRET_NAME
+        assert _raw("placement_documents", "display_name", document_id) == "Ava Blake risk assessment.pdf"
         db.session.close()
 
 
