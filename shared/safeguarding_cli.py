@@ -10,8 +10,9 @@ def register_safeguarding_cli(app: Flask) -> None:
     @app.cli.command("keys-rotate")
     @click.option("--batch", default=200, show_default=True, help="Rows re-encrypted per transaction")
     def keys_rotate_command(batch: int) -> None:
-        """Re-encrypt safeguarding content and files under the newest key in SAFEGUARDING_KEYS (the app keeps
-        running: every configured key still decrypts)."""
+        """Re-encrypt everything encrypted at rest (safeguarding content, TOTP secrets, pupils' child-protection
+        details, every file about a pupil) under the newest key in SAFEGUARDING_KEYS, and encrypt risk assessments
+        stored before encryption (the app keeps running: every configured key still decrypts)."""
         from shared.crypto import keyring
         from shared.services.safeguarding.keys import rotate
 

@@ -361,3 +361,31 @@ def test_keys_rotate_encrypts_a_risk_assessment_stored_before_encryption_and_re_
         legacy_key = db.session.get(PlacementDocument, legacy_id).storage_key
         with storage.open(legacy_key) as stored:
             assert decrypt_bytes(stored.read(), file_purpose(legacy_id, "PlacementDocument")) == RISK
+
+
+def test_downgrading_past_0012_refuses_while_a_stored_risk_assessment_is_encrypted(tmp_path, smtp_server):
+    from alembic.migration import MigrationContext
+    from flask_migrate import downgrade, upgrade
+
+    scratch = make_app(f"sqlite:///{tmp_path / 'scratch.sqlite'}", smtp_server[0].port, tmp_path)
+    with scratch.app_context():
+        upgrade()
+        school = World(scratch).school()
+        db.session.add(
+            PlacementDocument(
+                placement_id=uuid.uuid4(),  # SQLite does not check it: only the row matters here
+                school_id=school,
+                storage_key=new_key(school),
+                key_id="dev",
+                display_name="Risk assessment.pdf",
+                content_type="application/pdf",
+                size_bytes=1,
+                sha256="0" * 64,
+            )
+        )
+        db.session.commit()
+        db.session.close()
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+            downgrade(revision="0011")
+        with db.engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == "0012"
