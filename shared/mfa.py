@@ -9,9 +9,10 @@ from typing import Any, cast
 
 import pyotp
 import segno
-from sqlalchemy import CursorResult, Update, or_, update
+from sqlalchemy import CursorResult, Text, Update, or_, select, type_coerce, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from shared.crypto import decrypt_text
 from shared.extensions import db
 from shared.models import RecoveryCode, User, utcnow
 
@@ -82,12 +83,18 @@ def confirm_new_secret(user: User, code: str) -> bool:
     """Set-up: a code from the pending secret makes it the user's secret (with that code's step used). The swap is
     one conditional UPDATE on the pending secret still being there, so of several requests confirming it at once,
     exactly one does (and goes on to make the recovery codes); the others are told the code is wrong."""
-    secret = user.pending_totp_secret
-    step = matching_step(secret or "", code)
-    if secret is None or step is None:
+    # The secret is ciphertext at rest under a fresh nonce each time it is written, so the condition compares the
+    # stored ciphertext itself (read as text), the one the code is checked against.
+    raw_pending = type_coerce(User.pending_totp_secret, Text)
+    stored = db.session.scalar(select(raw_pending).where(User.id == user.id))
+    if stored is None:  # another request confirmed it meanwhile
+        return False
+    secret = decrypt_text(stored, "User.pending_totp_secret")
+    step = matching_step(secret, code)
+    if step is None:
         return False
     changes = {"totp_secret": secret, "pending_totp_secret": None, "totp_last_step": step, "mfa_enabled_at": utcnow()}
-    pending = User.pending_totp_secret == secret
+    pending = raw_pending == stored
     if not _claimed(update(User).where(User.id == user.id, pending).values(**changes)):
         return False
     for name, value in changes.items():

@@ -96,6 +96,8 @@ def test_a_pending_totp_secret_is_ciphertext_too(app, world, school):
         db.session.commit()
         stored = _raw("users", "pending_totp_secret", person.id)
         assert stored.startswith("sg1:") and "JBSWY3DP" not in stored
+        # Under its own purpose, not the confirmed secret's (a value moved between the two would not open).
+        assert decrypt_text(stored, "User.pending_totp_secret") == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def test_child_protection_and_the_professionals_are_ciphertext_and_the_pupil_page_shows_them(
@@ -157,14 +159,14 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
 
     scratch = make_app(_scratch_url(database_url, tmp_path), smtp_server[0].port, tmp_path)
     with scratch.app_context():
-        upgrade(revision="0010")
+        upgrade(revision="0011")
         school = Organisation(kind=OrganisationKind.SCHOOL, name="Old School")
         user = User(email="old@school.example", name="Old")
         db.session.add_all([school, user])
         db.session.flush()
         db.session.commit()
         user_id, pupil_id = user.id, uuid.uuid4()
-        # Rows as they were before 0011: plaintext (written past the models, whose columns now encrypt).
+        # Rows as they were before 0012: plaintext (written past the models, whose columns now encrypt).
         db.session.execute(
             text("UPDATE users SET totp_secret = 'JBSWY3DPEHPK3PXP' WHERE id = :id"), {"id": _ident(user_id)}
         )
@@ -193,7 +195,7 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
             )
         )
         db.session.commit()
-        # A risk assessment's row from before 0012 (its object is left to keys-rotate: the test above).
+        # A risk assessment's row from before 0013 (its object is left to keys-rotate: the test above).
         old_world = World(scratch)
         placement = old_world.placement(
             school.id, old_world.provider(school.id, status=ProviderStatus.APPROVED), pupil_id
@@ -238,7 +240,7 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
         assert db.session.get(User, user_id).totp_secret == "JBSWY3DPEHPK3PXP"
         db.session.close()
 
-        downgrade(revision="0010")
+        downgrade(revision="0011")
         assert _raw("users", "totp_secret", user_id) == "JBSWY3DPEHPK3PXP"
         assert _raw("pupils", "social_worker_name", pupil_id) == SECRET_NAME
         assert _raw("placement_documents", "display_name", document_id) == "Ava Blake risk assessment.pdf"
@@ -251,15 +253,15 @@ def test_the_migration_refuses_to_run_without_the_apps_keyring(tmp_path, smtp_se
 
     scratch = make_app(f"sqlite:///{tmp_path / 'scratch.sqlite'}", smtp_server[0].port, tmp_path)
     with scratch.app_context():
-        upgrade(revision="0010")
+        upgrade(revision="0011")
         del scratch.extensions["keyring"]
         with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
             upgrade()
         with db.engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0010"
+            assert MigrationContext.configure(connection).get_current_revision() == "0011"
         # What it says (Flask-Migrate logs it through Alembic's logging): run it with the app.
         spec = importlib.util.spec_from_file_location(
-            "m0011", Path(__file__).parents[1] / "migrations/versions/0011_data_at_rest.py"
+            "m0012", Path(__file__).parents[1] / "migrations/versions/0012_data_at_rest.py"
         )
         migration = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(migration)
@@ -324,7 +326,7 @@ def test_keys_rotate_encrypts_a_risk_assessment_stored_before_encryption_and_re_
     with app.app_context():
         encrypted_before = db.session.query(PlacementDocument).one()
         encrypted_id, encrypted_object = encrypted_before.id, encrypted_before.storage_key
-        # A risk assessment stored before migration 0012: a plaintext object, no key.
+        # A risk assessment stored before migration 0013: a plaintext object, no key.
         legacy = PlacementDocument(
             placement_id=placement_id,
             school_id=school,
@@ -363,7 +365,7 @@ def test_keys_rotate_encrypts_a_risk_assessment_stored_before_encryption_and_re_
             assert decrypt_bytes(stored.read(), file_purpose(legacy_id, "PlacementDocument")) == RISK
 
 
-def test_downgrading_past_0012_refuses_while_a_stored_risk_assessment_is_encrypted(tmp_path, smtp_server):
+def test_downgrading_past_0013_refuses_while_a_stored_risk_assessment_is_encrypted(tmp_path, smtp_server):
     from alembic.migration import MigrationContext
     from flask_migrate import downgrade, upgrade
 
@@ -386,6 +388,6 @@ def test_downgrading_past_0012_refuses_while_a_stored_risk_assessment_is_encrypt
         db.session.commit()
         db.session.close()
         with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
-            downgrade(revision="0011")
+            downgrade(revision="0012")
         with db.engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0012"
+            assert MigrationContext.configure(connection).get_current_revision() == "0013"

@@ -206,7 +206,7 @@ class PlacementSite(Model):
 class PlacementDocument(Model):
     """A file kept with a placement (the risk assessment), stored through the shared upload pipeline. Like a
     safeguarding attachment, the stored object is encrypted (shared.crypto.encrypt_bytes, bound to this row) and so is
-    its file name. `key_id` names the key; None only for an object stored before encryption (migration 0012), which
+    its file name. `key_id` names the key; None only for an object stored before encryption (migration 0013), which
     `flask keys-rotate` encrypts."""
 
     __tablename__ = "placement_documents"

@@ -25,7 +25,7 @@ class User(Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     totp_secret: Mapped[str | None] = mapped_column(encrypted("User", "totp_secret"))  # ciphertext at rest
     # A new secret being set up; it replaces totp_secret only once a code from it is confirmed.
-    pending_totp_secret: Mapped[str | None] = mapped_column(encrypted("User", "totp_secret"))  # ciphertext at rest
+    pending_totp_secret: Mapped[str | None] = mapped_column(encrypted("User", "pending_totp_secret"))
     # The last TOTP time-step accepted: a code is single use, so a step at or before it is refused.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,6 +1,6 @@
 """Key rotation for safeguarding content and everything else encrypted at rest (TOTP secrets, a pupil's
 child-protection status and professionals, every file about a pupil): re-encrypt every value and file under the
-newest key. A file stored before encryption (a PlacementDocument with no key_id, from before migration 0012) is
+newest key. A file stored before encryption (a PlacementDocument with no key_id, from before migration 0013) is
 encrypted here too.
 
 Rows are done in small batches, each committed on its own, while the app keeps running: every configured key still

@@ -7,8 +7,8 @@ or the development key derived from SECRET_KEY), under the same purposes as the 
 migration stops rather than leave plaintext). Values already encrypted are left alone, so a re-run is harmless.
 Downgrade decrypts them back.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 13:10:00
 
 """
@@ -21,8 +21,8 @@ from shared.crypto import PREFIX, decrypt_text, encrypt_text
 
 
 # revision identifiers, used by Alembic.
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -58,7 +58,7 @@ COLUMNS = {
 def _require_keyring() -> None:
     if not has_app_context() or "keyring" not in current_app.extensions:
         raise RuntimeError(
-            "migration 0011 encrypts existing rows with the app's keyring: run it with `flask db upgrade` "
+            "migration 0012 encrypts existing rows with the app's keyring: run it with `flask db upgrade` "
             "(SAFEGUARDING_KEYS configured in production); nothing was changed"
         )
 

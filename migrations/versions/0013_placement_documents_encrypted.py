@@ -9,8 +9,8 @@ time, deleting each plaintext object only once its row points at the encrypted o
 Downgrade decrypts the file names; it refuses while any stored risk assessment is encrypted (the older code would
 send the ciphertext).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 13:20:00
 
 """
@@ -23,8 +23,8 @@ from shared.crypto import PREFIX, decrypt_text, encrypt_text
 
 
 # revision identifiers, used by Alembic.
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -35,7 +35,7 @@ documents = sa.table("placement_documents", sa.column("id", sa.Uuid()), sa.colum
 def _require_keyring() -> None:
     if not has_app_context() or "keyring" not in current_app.extensions:
         raise RuntimeError(
-            "migration 0012 encrypts existing rows with the app's keyring: run it with `flask db upgrade` "
+            "migration 0013 encrypts existing rows with the app's keyring: run it with `flask db upgrade` "
             "(SAFEGUARDING_KEYS configured in production); nothing was changed"
         )
 
@@ -61,7 +61,7 @@ def downgrade():
     encrypted = op.get_bind().execute(sa.select(sa.func.count()).where(documents.c.key_id.is_not(None))).scalar()
     if encrypted:
         raise RuntimeError(
-            f"{encrypted} stored placement document(s) are encrypted: the code before 0012 cannot read them"
+            f"{encrypted} stored placement document(s) are encrypted: the code before 0013 cannot read them"
         )
     _recode(lambda name: decrypt_text(name, PURPOSE) if name.startswith(f"{PREFIX}:") else name)
     with op.batch_alter_table("placement_documents", schema=None) as batch_op:
