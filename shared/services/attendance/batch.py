@@ -342,7 +342,7 @@ def import_marks(provider: Organisation, data: bytes, *, by: User) -> BatchResul
     """Every row of the file, or none: raises ImportRefused listing each bad row ('Row 4: ...')."""
     rows = read_csv(data)
     placements = provider_placements(provider.id)
-    problems: list[tuple[int | None, str]] = []
+    problems: list[tuple[int, str]] = []  # (row number, message): every problem, a clash included, has its row
     entries: list[BatchEntry[int]] = []
     for number, row in rows:
         if not (row.get("mark") or "").strip():
@@ -367,9 +367,7 @@ def import_marks(provider: Organisation, data: bytes, *, by: User) -> BatchResul
     )
     problems += [(key, f"Row {key}: {exc}") for key, exc in result.problems]
     if problems:
-        # A clash with another request is the whole batch's problem, with no row (None): beside a row's problem
-        # this sort would raise TypeError. Typed as it is, not changed here (reported).
-        messages = [message for _, message in sorted(problems, key=lambda p: p[0])]  # type: ignore[arg-type,return-value]
+        messages = [message for _, message in sorted(problems, key=lambda p: p[0])]
         raise ImportRefused(_refusal(messages), messages)
     return result
 
