@@ -46,7 +46,7 @@ seed: db ## Load the demo data (safe to run twice)
 
 run: install assets seed ## Set everything up and serve the app with demo data at http://127.0.0.1:5000
 	@# The huey worker (e-mail outbox, daily evidence job) runs beside the web server and stops with it.
-	$(BIN)/huey_consumer shared.tasks.huey --workers 1 --worker-type thread --quiet & \
+	$(BIN)/flask worker & \
 		worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 

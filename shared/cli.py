@@ -46,6 +46,15 @@ def register_cli(app: Flask) -> None:
         sent, failed = deliver_outbox()
         click.echo(f"sent {sent}, failed {failed} (failures are retried later)")
 
+    @app.cli.command("worker")
+    def worker_command() -> None:
+        """Run the background worker (e-mail, alerts, daily jobs) in the foreground, as `make run` does."""
+        import os
+
+        from shared.tasks import WORKER_COMMAND
+
+        os.execv(sys.executable, [sys.executable, *WORKER_COMMAND])  # noqa: S606 - our own fixed arguments
+
     @app.cli.command("demo-totp")
     @click.argument("email")
     def demo_totp_command(email: str) -> None:
