@@ -245,16 +245,23 @@ INSERT INTO attendance_alerts (id, kind, placement_id, school_id, provider_id, p
          m.reason, m.recorded_at
   FROM attendance_marks m JOIN b_schools s ON s.id = m.school_id
   WHERE m.code = 'N';
-INSERT INTO outbox_emails (id, organisation_id, to_address, subject, body, created_at, attempts, sent_at, last_error,
-                           alert_id)
-  SELECT gen_random_uuid(), a.school_id, who || '@bench.example', 'A placed pupil is absent without a reason',
-         'Hello', a.raised_at,
-         CASE WHEN a.day = :day AND who = 'provider' THEN 2 ELSE 1 END,
-         CASE WHEN a.day = :day AND who = 'provider' THEN NULL ELSE a.raised_at + interval '2 minutes' END,
-         CASE WHEN a.day = :day AND who = 'provider' THEN 'ConnectionRefusedError' END,
-         a.id
+WITH emails AS MATERIALIZED (
+  SELECT gen_random_uuid() AS email_id, a.id AS alert_id, a.school_id, a.raised_at, a.day, who
   FROM attendance_alerts a JOIN b_schools s ON s.id = a.school_id
-  CROSS JOIN (VALUES ('attendance.lead'), ('provider')) AS w(who);
+  CROSS JOIN (VALUES ('attendance.lead'), ('provider')) AS w(who)
+), outbox AS (
+  INSERT INTO outbox_emails (id, organisation_id, to_address, subject, body, created_at, attempts, sent_at,
+                             last_error, failure, priority)
+    SELECT email_id, school_id, who || '@bench.example', 'A placed pupil is absent without a reason', 'Hello',
+           raised_at,
+           CASE WHEN day = :day AND who = 'provider' THEN 2 ELSE 1 END,
+           CASE WHEN day = :day AND who = 'provider' THEN NULL ELSE raised_at + interval '2 minutes' END,
+           CASE WHEN day = :day AND who = 'provider' THEN 'The mail server could not be reached' END,
+           CASE WHEN day = :day AND who = 'provider' THEN 'unreachable' END,
+           0
+    FROM emails
+)
+INSERT INTO attendance_alert_emails (alert_id, email_id) SELECT alert_id, email_id FROM emails;
 """
 
 # What the compliance figures, the AP lead's task list and the governors' report are made of (issue 6), for every

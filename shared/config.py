@@ -76,6 +76,9 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "AP Portal <no-reply@ap-portal.localhost>")
+        # Hand each e-mail to the worker as soon as the transaction that queued it commits (the worker's sweep
+        # sends whatever this misses within a minute). The tests turn it off and send with deliver_outbox.
+        self.OUTBOX_SEND_AT_ONCE = _bool("OUTBOX_SEND_AT_ONCE", True)
 
         # Rate limits: a store in memory by default, Redis when REDIS_URL is set (shared by gunicorn workers).
         self.REDIS_URL = os.environ.get("REDIS_URL")

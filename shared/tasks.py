@@ -7,6 +7,8 @@ Tasks open an app context of their own; tests point them at the test app with `u
 from __future__ import annotations
 
 import os
+import time
+from datetime import timedelta
 
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -48,22 +50,46 @@ def use_app(app: Flask) -> None:
 
 
 def _flask_app() -> Flask:
-    global _app
+    """The app the tasks run in: shared.worker builds it in the worker; tests hand theirs over with use_app. (Not
+    built here: the web app imports this module to hand e-mails over, and must not import the app factory.)"""
     if _app is None:
-        from shared.app import create_app
-
-        _app = create_app()
+        raise RuntimeError("No app for the worker's tasks: run the worker with `flask worker` (shared.worker)")
     return _app
 
 
 @huey.periodic_task(crontab(minute="*"))
 def deliver_outbox_task() -> tuple[int, int]:
-    """E-mails go out within a minute of being queued; failures are retried with back-off."""
+    """The sweep: whatever the immediate path missed goes out within a minute (see shared.notifications)."""
     from shared.notifications import deliver_outbox
 
     app = _flask_app()
     with app.app_context(), app.test_request_context():
         return deliver_outbox()
+
+
+@huey.task()
+def send_outbox_task(retry_key: str | None = None) -> None:
+    """E-mails handed over as soon as the transaction that queued them commits, and retries within seconds.
+    Returns nothing, so huey keeps no result for it."""
+    from shared.notifications import deliver_outbox
+
+    if retry_key is not None:
+        huey.get(retry_key)  # this retry has started: a later failure may schedule the next one
+    app = _flask_app()
+    with app.app_context(), app.test_request_context():
+        deliver_outbox()
+
+
+def send_outbox(delay: timedelta | None = None) -> None:
+    """Run send_outbox_task now, or after `delay`. Of the senders that fail at once during an outage, only one
+    schedules the retry for a given second."""
+    if delay is None or delay <= timedelta(0):
+        send_outbox_task()
+        return
+    seconds = max(1, round(delay.total_seconds()))
+    retry_key = f"outbox-retry-{int(time.time()) + seconds}"
+    if huey.put_if_empty(retry_key, "1"):
+        send_outbox_task.schedule(args=(retry_key,), delay=seconds)
 
 
 @huey.periodic_task(crontab(hour="6", minute="0"))
@@ -98,10 +124,9 @@ def escalate_concerns_task() -> int:
         return escalate_unacknowledged()
 
 
-@huey.periodic_task(crontab(minute="*/15"))
+@huey.periodic_task(crontab(minute="*"))
 def chase_notices_task() -> int:
-    """Every quarter of an hour: notices the provider's DSL has not acknowledged are chased before the next school
-    day (once each)."""
+    """Every minute: notices the provider's DSL has not acknowledged are chased at their chase time (once each)."""
     from shared.services.safeguarding.notices import chase_unacknowledged
 
     app = _flask_app()

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from shared.extensions import db
-from shared.models import AttendanceAlert, Notification, Organisation, OutboxEmail, Placement, ProviderStatus
+from shared.models import AttendanceAlert, Notification, Organisation, Placement, ProviderStatus
 from shared.notifications import deliver_outbox
 from shared.services.attendance.alerts import chase_unmarked, deliveries
 from shared.services.attendance.marks import MarkEntry, record_mark
@@ -149,7 +149,8 @@ def test_an_unmarked_session_is_chased_fifteen_minutes_after_its_deadline_once(a
         assert (alert.kind, alert.session, alert.resolved_at) == ("unmarked", "AM", None)
         assert deliver_outbox() == (2, 0)
     (lead,) = _bodies(mailbox, "attendance@school.example")
-    assert "has not marked a placed pupil's attendance (AM session, Monday 30 November 2026)" in lead
+    assert "Attendance has not been marked for 1 pupil placed by Demo Academy. Where is the child?" in lead
+    assert "- Northside Learning: 1 pupil, AM session, Monday 30 November 2026" in lead
     (chase,) = _bodies(mailbox, "manager@northside.example")
     assert "attendance is overdue" in chase.lower()
     with freeze_time("2026-11-30 10:40:00"):
@@ -161,14 +162,33 @@ def test_an_unmarked_session_is_chased_fifteen_minutes_after_its_deadline_once(a
         assert chase_unmarked() == 3  # nobody marked PM
 
 
-def test_the_worker_task_chases_too(app, setting):
+def test_the_worker_task_chases_with_one_email_per_person_listing_every_unmarked_session(app, setting, mailbox):
     from shared import tasks
 
     tasks.use_app(app)
     with freeze_time("2026-11-30 10:20:00"):
         assert tasks.chase_unmarked_task.call_local() == 3
+        with app.app_context():
+            assert deliver_outbox() == (2, 0)
+    # Three pupils unmarked: one e-mail each for the attendance lead and the provider's manager, not three.
+    (lead,) = _bodies(mailbox, "attendance@school.example")
+    assert "Attendance has not been marked for 3 pupils placed by Demo Academy. Where are they?" in lead
+    assert "- Northside Learning: 3 pupils, AM session, Monday 30 November 2026" in lead
+    assert "Jayden" not in lead and "Walsh" not in lead  # e-mails name no pupil
+    (chase,) = _bodies(mailbox, "manager@northside.example")
+    assert "Attendance is overdue for 3 pupils. Please mark it now; the school has been told." in chase
+    assert "- AM session, Monday 30 November 2026: 3 pupils from Demo Academy" in chase
     with app.app_context():
-        assert db.session.query(OutboxEmail).filter(OutboxEmail.alert_id.is_not(None)).count() == 6
+        # Each of the three alerts shows both e-mails as its delivery; each person has an item per pupil in the app.
+        alerts = db.session.scalars(select(AttendanceAlert)).all()
+        delivered = deliveries([alert.id for alert in alerts])
+        assert {alert.id: sorted(to for to, sent_at, _, _ in delivered[alert.id] if sent_at) for alert in alerts} == {
+            alert.id: ["attendance@school.example", "manager@northside.example"] for alert in alerts
+        }
+        assert db.session.query(Notification).filter_by(user_id=setting["lead"].id).count() == 3
+    with freeze_time("2026-11-30 10:21:00"), app.app_context(), app.test_request_context():
+        assert chase_unmarked() == 0  # the next run finds nothing new: nobody is e-mailed again
+        assert deliver_outbox() == (0, 0)
 
 
 @freeze_time("2026-11-28 10:30:00")  # a Saturday: nothing expected, nothing chased

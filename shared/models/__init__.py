@@ -4,6 +4,7 @@ from shared.models.agreement import AgreementDocument, ApBudget, ComplianceBreac
 from shared.models.attendance import (
     ApiToken,
     AttendanceAlert,
+    AttendanceAlertEmail,
     AttendanceAmendment,
     AttendanceMark,
     Incident,
@@ -84,6 +85,7 @@ __all__ = [
     "SchoolPolicy",
     "ApiToken",
     "AttendanceAlert",
+    "AttendanceAlertEmail",
     "AttendanceAmendment",
     "AttendanceMark",
     "ChildProtectionStatus",

@@ -73,7 +73,7 @@ class AttendanceAlert(Model):
     """The school was told that a placed pupil was absent (not authorised) or not marked after the deadline.
 
     One per placement, session and kind, so the chaser never tells anyone twice. The e-mails it sent are the
-    outbox rows with this alert's id, which say whether and when each was delivered."""
+    outbox rows linked to it by AttendanceAlertEmail, which say whether and when each was delivered."""
 
     __tablename__ = "attendance_alerts"
     __table_args__ = (
@@ -93,6 +93,16 @@ class AttendanceAlert(Model):
     reason: Mapped[str | None] = mapped_column(String(30))  # the reason given, for an absence
     raised_at: Mapped[datetime] = created_at()
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an unmarked session that was then marked
+
+
+class AttendanceAlertEmail(Model):
+    """An e-mail that told someone of an alert. One e-mail may tell of several (the chaser writes one e-mail per
+    person listing every session still unmarked), and an alert has an e-mail per person told."""
+
+    __tablename__ = "attendance_alert_emails"
+
+    alert_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("attendance_alerts.id"), primary_key=True)
+    email_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("outbox_emails.id"), primary_key=True, index=True)
 
 
 class ApiToken(Model):

@@ -9,15 +9,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
 
+# Which e-mails go first when several are due: safeguarding and attendance alerts before everything else.
+URGENT = 0
+ROUTINE = 1
+
 
 class OutboxEmail(Model):
     __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_due", "sent_at", "priority", "created_at"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
@@ -29,12 +34,17 @@ class OutboxEmail(Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=ROUTINE)
+    # Why the last try failed: "unreachable" (the mail server could not be reached: every waiting e-mail is tried
+    # again as soon as it answers) or "rejected" (the server refused this message).
+    failure: Mapped[str | None] = mapped_column(String(16))
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the sender stops trying (a day after its first try); the school sees "not delivered".
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A sender's claim, committed before it sends: no other sender takes the row until the claim runs out, so a
     # crashed sender's rows are sent by the next one after `claimed_until`. Cleared when the attempt is recorded.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The attendance alert this message is part of, so the alert can show whether and when it was delivered.
-    alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("attendance_alerts.id"), index=True)
 
 
 class Notification(Model):

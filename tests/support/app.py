@@ -20,6 +20,9 @@ def make_app(database_url: str, smtp_port: int, tmp_path, **overrides):
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOG_LEVEL": "WARNING",
+        # E-mails wait in the outbox until a test sends them (deliver_outbox); tests/test_alert_delivery.py turns
+        # the hand-over on commit on, with huey running its tasks in the test's own process.
+        "OUTBOX_SEND_AT_ONCE": False,
         # The cheapest argon2id parameters argon2 allows (production's cost about 0.1 s a hash): tests/test_rules.py
         # checks production's, tests/test_sign_in.py that a hash made with others is replaced at sign-in.
         "PASSWORD_HASH_TIME_COST": 1,

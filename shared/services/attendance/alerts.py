@@ -8,15 +8,18 @@
   still unmarked UNMARKED_GRACE_MINUTES after its deadline: the school's attendance leads are told (in the app,
   and by an e-mail that says only that something needs them and where), and the provider is chased.
 
-Every message goes through the outbox in the same transaction, tied to an `AttendanceAlert`, so it survives a mail
-server or worker outage and the alert shows whether and when each was delivered. One alert per placement,
-session and kind: nobody is told twice about the same thing.
+Every message goes through the outbox in the same transaction, as urgent, tied to its `AttendanceAlert`s, so it
+survives a mail server or worker outage and each alert shows whether and when its e-mails were delivered. One alert
+per placement, session and kind: nobody is told twice about the same thing. The chaser writes one e-mail per
+person a run, listing every session it found unmarked, however many pupils that is.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -30,6 +33,7 @@ from shared.extensions import db, savepoint
 from shared.links import Link, absolute_url_of
 from shared.models import (
     AttendanceAlert,
+    AttendanceAlertEmail,
     AttendanceMark,
     Organisation,
     OutboxEmail,
@@ -116,9 +120,14 @@ def _new_alert(
     return alert
 
 
-def _email(alert: AttendanceAlert, to: str, subject: str, body: str, organisation: Organisation) -> OutboxEmail:
-    message = queue_email(to, subject, body, organisation=organisation)
-    message.alert_id = alert.id
+def _email(
+    alerts: Collection[AttendanceAlert], to: str, subject: str, body: str, organisation: Organisation
+) -> OutboxEmail:
+    """An urgent e-mail telling of `alerts`, linked to each so its page shows the delivery."""
+    message = queue_email(to, subject, body, organisation=organisation, urgent=True)
+    db.session.flush()
+    for alert in alerts:
+        db.session.add(AttendanceAlertEmail(alert_id=alert.id, email_id=message.id))
     return message
 
 
@@ -137,7 +146,7 @@ def _tell(
     for person in people:
         in_app(organisation.id, person.id, text=text[:300], link=link)
         greeting = f"Hello {person.name},\n\n{body}\n\nSee it on AP Portal:\n{url}\n"
-        _email(alert, person.email, subject, greeting, organisation)
+        _email([alert], person.email, subject, greeting, organisation)
 
 
 def who_to_call(school: Organisation) -> str:
@@ -209,7 +218,7 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
     ):
         if address:
             greeting = f"Hello {name},\n\n" if name else "Hello,\n\n"
-            _email(alert, address, f"Absence from alternative provision: {school.name}", greeting + minimum, school)
+            _email([alert], address, f"Absence from alternative provision: {school.name}", greeting + minimum, school)
     assert mark.reason is not None, "an absence always has a reason (MarkEntry.check)"
     if not absence_needs_the_school(AbsenceReason(mark.reason)):
         return
@@ -239,7 +248,10 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
 
 def chase_unmarked(now: datetime | None = None) -> int:
     """Raise an alert for every session of today that is still unmarked after its deadline and the grace time.
-    Run every minute by the worker; safe to run as often as you like. Returns how many alerts were raised."""
+    Run every minute by the worker; safe to run as often as you like. Returns how many alerts were raised.
+
+    Each alert is an item in the app for the school's attendance leads and the provider's people (it names the
+    pupil: it is behind sign-in); each of those people gets one e-mail for the whole run, listing the sessions."""
     from shared.services.attendance import marks as attendance  # the recording module imports this one
 
     now = now or utcnow()
@@ -250,36 +262,105 @@ def chase_unmarked(now: datetime | None = None) -> int:
     if not due:
         return 0
     marked = attendance.marks_for({p.id for p, _, _ in due}, today, today)
-    raised = 0
+    chase = _Chase()
     for placement, day, session in due:
         if (placement.id, day, session) in marked:
             continue
         alert = _new_alert(placement, day, session, UNMARKED, now=now)
         if alert is None:
             continue
-        raised += 1
-        pupil, provider, school = placement.pupil, placement.provider, placement.school
-        when = session_words(day, session)
-        _tell(
-            alert,
-            school,
-            people_with_role(school, roles.ATTENDANCE_LEAD),
-            text=f"{pupil.known_as} not marked by {provider.name} ({when})",
-            link=Link.to("school_admin.attendance_today", day=day.isoformat()),
-            subject="A placed pupil's attendance has not been marked",
-            body=f"{provider.name} has not marked a placed pupil's attendance ({when}). Where is the child?",
-        )
-        _tell(
-            alert,
-            provider,
-            _provider_people(provider),
-            text=f"Mark {pupil.known_as}'s attendance now ({when}): it is overdue",
-            link=Link.to("portal.attendance_today", day=day.isoformat()),
-            subject="Attendance is overdue",
-            body=f"A pupil's attendance is overdue ({when}). Please mark it now; the school has been told.",
-        )
+        chase.add(alert, placement)
+    chase.tell()
     db.session.commit()
-    return raised
+    return len(chase.alerts)
+
+
+@dataclass
+class _Told:
+    """What one organisation's people are told in one chase: its alerts, and each session's count of pupils."""
+
+    organisation: Organisation
+    people: list[User]
+    alerts: list[AttendanceAlert] = field(default_factory=list)
+    sessions: Counter[tuple[str, date, str]] = field(default_factory=Counter)
+
+
+class _Chase:
+    def __init__(self) -> None:
+        self.alerts: list[AttendanceAlert] = []
+        self.schools: dict[uuid.UUID, _Told] = {}
+        self.providers: dict[uuid.UUID, _Told] = {}
+
+    def add(self, alert: AttendanceAlert, placement: Placement) -> None:
+        self.alerts.append(alert)
+        pupil, provider, school = placement.pupil, placement.provider, placement.school
+        when = session_words(alert.day, alert.session)
+        leads = self.schools.setdefault(school.id, _Told(school, people_with_role(school, roles.ATTENDANCE_LEAD)))
+        leads.alerts.append(alert)
+        leads.sessions[(provider.name, alert.day, alert.session)] += 1
+        for person in leads.people:
+            in_app(
+                school.id,
+                person.id,
+                text=f"{pupil.known_as} not marked by {provider.name} ({when})"[:300],
+                link=Link.to("school_admin.attendance_today", day=alert.day.isoformat()),
+            )
+        staff = self.providers.setdefault(provider.id, _Told(provider, _provider_people(provider)))
+        staff.alerts.append(alert)
+        staff.sessions[(school.name, alert.day, alert.session)] += 1
+        for person in staff.people:
+            in_app(
+                provider.id,
+                person.id,
+                text=f"Mark {pupil.known_as}'s attendance now ({when}): it is overdue"[:300],
+                link=Link.to("portal.attendance_today", day=alert.day.isoformat()),
+            )
+
+    def tell(self) -> None:
+        for told in self.schools.values():
+            lines = [
+                f"- {provider}: {_pupils(count)}, {session_words(day, session)}"
+                for (provider, day, session), count in sorted(told.sessions.items())
+            ]
+            self._email(
+                told,
+                "school_admin.attendance_today",
+                subject="Placed pupils' attendance has not been marked",
+                body=(
+                    f"Attendance has not been marked for {_pupils(told.sessions.total())} placed by "
+                    f"{told.organisation.name}. {_where(told.sessions.total())}\n\n" + "\n".join(lines)
+                ),
+            )
+        for told in self.providers.values():
+            lines = [
+                f"- {session_words(day, session)}: {_pupils(count)} from {school}"
+                for (school, day, session), count in sorted(told.sessions.items())
+            ]
+            self._email(
+                told,
+                "portal.attendance_today",
+                subject="Attendance is overdue",
+                body=(
+                    f"Attendance is overdue for {_pupils(told.sessions.total())}. Please mark it now; the school has "
+                    "been told.\n\n" + "\n".join(lines)
+                ),
+            )
+
+    @staticmethod
+    def _email(told: _Told, endpoint: str, *, subject: str, body: str) -> None:
+        days = sorted({alert.day for alert in told.alerts})
+        url = absolute_url_of(Link.to(endpoint, day=days[0].isoformat()))
+        for person in told.people:
+            greeting = f"Hello {person.name},\n\n{body}\n\nSee it on AP Portal:\n{url}\n"
+            _email(told.alerts, person.email, subject, greeting, told.organisation)
+
+
+def _pupils(count: int) -> str:
+    return "1 pupil" if count == 1 else f"{count} pupils"
+
+
+def _where(count: int) -> str:
+    return "Where is the child?" if count == 1 else "Where are they?"
 
 
 def deliveries(alert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[Delivery]]:
@@ -289,12 +370,14 @@ def deliveries(alert_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[Deliver
         return out
     rows = db.session.execute(
         select(
-            OutboxEmail.alert_id,
+            AttendanceAlertEmail.alert_id,
             OutboxEmail.to_address,
             OutboxEmail.sent_at,
             OutboxEmail.attempts,
             OutboxEmail.last_error,
-        ).where(OutboxEmail.alert_id.in_(list(alert_ids)))
+        )
+        .join(OutboxEmail, OutboxEmail.id == AttendanceAlertEmail.email_id)
+        .where(AttendanceAlertEmail.alert_id.in_(list(alert_ids)))
     )
     for alert_id, to, sent_at, attempts, error in rows:
         out.setdefault(alert_id, []).append((to, sent_at, attempts, error))

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from flask import current_app
 from sqlalchemy import Label, Select, and_, case, func, select
@@ -29,6 +29,7 @@ from shared.csv_safety import spreadsheet_safe
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
+    AttendanceAlertEmail,
     AttendanceAmendment,
     AttendanceMark,
     InsetDay,
@@ -41,7 +42,7 @@ from shared.models import (
     User,
 )
 from shared.models.pupil import slot_for
-from shared.notifications import MAX_ATTEMPTS
+from shared.notifications import UNREACHABLE
 from shared.services.attendance.marks import (
     COUNTING_STATUSES,
     PERSISTENT_ABSENCE_BELOW,
@@ -169,20 +170,27 @@ class Today:
     absences: int = 0
 
 
-# One e-mail of an alert: (sent_at, attempts, last_error).
-EmailState = tuple[datetime | None, int, str | None]
+class EmailState(NamedTuple):
+    """One e-mail of an alert, as far as its delivery goes."""
+
+    sent_at: datetime | None
+    attempts: int
+    failure: str | None
+    gave_up_at: datetime | None
 
 
 def _delivery(emails: list[EmailState]) -> Delivery:
     if not emails:
         return Delivery("none", "No e-mail was needed")
-    unsent = [(attempts, error) for sent_at, attempts, error in emails if sent_at is None]
+    unsent = [email for email in emails if email.sent_at is None]
     if not unsent:
-        last = max(_local(sent_at) for sent_at, _, _ in emails if sent_at is not None)  # all are, none is unsent
+        last = max(_local(email.sent_at) for email in emails if email.sent_at is not None)
         return Delivery("delivered", f"Delivered {last.strftime('%H:%M')}")
-    attempts = max(a for a, _ in unsent)
-    if attempts >= MAX_ATTEMPTS:
+    attempts = max(email.attempts for email in unsent)
+    if any(email.gave_up_at is not None for email in unsent):
         return Delivery("failed", f"Not delivered: gave up after {attempts} attempts")
+    if any(email.failure == UNREACHABLE for email in unsent):
+        return Delivery("waiting", "Not delivered yet: the mail server cannot be reached, trying every 30 seconds")
     if attempts == 0:
         return Delivery("waiting", "Waiting to be sent")
     tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
@@ -285,12 +293,19 @@ def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
     ).all()
     emails: dict[uuid.UUID, list[EmailState]] = {}
     if alerts:
-        for alert_id, sent_at, attempts, error in db.session.execute(
-            select(OutboxEmail.alert_id, OutboxEmail.sent_at, OutboxEmail.attempts, OutboxEmail.last_error)
-            .join(AttendanceAlert, AttendanceAlert.id == OutboxEmail.alert_id)
+        for alert_id, sent_at, attempts, failure, gave_up_at in db.session.execute(
+            select(
+                AttendanceAlertEmail.alert_id,
+                OutboxEmail.sent_at,
+                OutboxEmail.attempts,
+                OutboxEmail.failure,
+                OutboxEmail.gave_up_at,
+            )
+            .join(OutboxEmail, OutboxEmail.id == AttendanceAlertEmail.email_id)
+            .join(AttendanceAlert, AttendanceAlert.id == AttendanceAlertEmail.alert_id)
             .where(AttendanceAlert.school_id == school_id, AttendanceAlert.day == day)
         ):
-            emails.setdefault(alert_id, []).append((sent_at, attempts, error))
+            emails.setdefault(alert_id, []).append(EmailState(sent_at, attempts, failure, gave_up_at))
     for row in alerts:
         result.alerts.append(
             AlertToday(

@@ -257,6 +257,7 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
             text=f"A serious incident has been reported by {provider.name}.",
             link=Link.to("school_admin.incident_detail", incident_id=incident.id),
             subject=f"Serious incident reported by {provider.name}",
+            urgent=True,
         )
     db.session.commit()
     return incident

@@ -39,7 +39,7 @@ from shared.models import (
     User,
     utcnow,
 )
-from shared.notifications import people_with_role, tell_role
+from shared.notifications import people_with_role, tell_role, tell_roles
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.placements.plans import provider_placements
@@ -215,6 +215,7 @@ def raise_concern(
             text="A member of your staff has raised a safeguarding concern. It is waiting for you on AP Portal.",
             link=Link.to("portal.concern_detail", concern_id=concern.id),
             subject="A safeguarding concern is waiting for you",
+            urgent=True,
         )
     if attachment is not None and filename:
         _attach(concern, provider, attachment, filename, by=by)
@@ -279,6 +280,7 @@ def _send(concern: Concern, provider: Organisation, *, by: User, now: datetime) 
         text=f"{provider.name} has sent a safeguarding concern. It is waiting for you on AP Portal.",
         link=Link.to("school_admin.concern_detail", concern_id=concern.id),
         subject="A safeguarding concern is waiting for you",
+        urgent=True,
     )
 
 
@@ -347,8 +349,8 @@ def escalate_unacknowledged(now: datetime | None = None) -> int:
             "minutes. It is waiting on AP Portal."
         )
         subject = "A safeguarding concern has not been acknowledged"
-        tell_role(school, roles.HEADTEACHER, text=text, link=link, subject=subject)
-        tell_role(school, roles.DSL, text=text, link=link, subject=subject)
+        # Someone who is both headteacher and DSL is told once.
+        tell_roles(school, (roles.HEADTEACHER, roles.DSL), text=text, link=link, subject=subject, urgent=True)
         concern.escalated_at = now
         audit.record("concern.escalated", organisation=school, obj=concern, actor=None, minutes=minutes)
         db.session.commit()
@@ -444,6 +446,7 @@ def share_back(concern: Concern, text: str | None, *, by: User, now: datetime | 
         text="The school's DSL has shared an update about a safeguarding concern. It is waiting for you on AP Portal.",
         link=Link.to("portal.concern_detail", concern_id=concern.id),
         subject="An update about a safeguarding concern",
+        urgent=True,
     )
     db.session.commit()
 

@@ -244,6 +244,7 @@ def share(
                     text=WAITING_TEXT.format(school=school.name),
                     link=Link.to("portal.notice_detail", notice_id=notice.id),
                     subject=SUBJECT,
+                    urgent=True,
                 )
                 if not told:
                     untold.append(provider)
@@ -388,6 +389,7 @@ def chase_unacknowledged(now: datetime | None = None) -> int:
             text=CHASE_TEXT.format(school=school.name),
             link=Link.to("portal.notice_detail", notice_id=notice.id),
             subject=SUBJECT,
+            urgent=True,
         )
         _tell_sharer(notice, f"A safeguarding notice you shared with {provider.name} has not been acknowledged yet")
         audit.record("notice.chased", organisation=school, obj=notice)
