@@ -7,9 +7,11 @@ Time is frozen or moved by hand (freezegun); the mail server and the queue are r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from freezegun import freeze_time
 from huey import RedisHuey
@@ -17,11 +19,14 @@ from sqlalchemy import select
 
 from shared import tasks
 from shared.extensions import db
-from shared.models import Concern, OutboxEmail, ProviderStatus
+from shared.models import Concern, OutboxEmail, Placement, ProviderStatus
 from shared.notifications import RETRY_SECONDS, deliver_outbox, queue_email
+from shared.services.attendance.alerts import deliveries
+from tests.support import database
 from tests.support.app import make_app
 from tests.support.mail import MailBox
 from tests.support.services import free_port
+from tests.support.world import World
 
 MONDAY_MORNING = "2026-11-30 09:20:00"
 SOCIAL_WORKER = "social.worker@demo-la.example"
@@ -286,3 +291,74 @@ def test_an_email_still_failing_a_day_after_its_first_try_is_given_up_and_the_sc
         with freeze_time("2026-12-01 10:00:00"):
             assert deliver_outbox() == (0, 0)  # not tried again
         db.session.remove()
+
+
+# --- the migration -------------------------------------------------------------------------------------------------
+
+
+def test_the_migration_links_each_alerts_emails_marks_them_urgent_and_downgrade_restores_them(
+    tmp_path, smtp_server, database_url
+):
+    from flask_migrate import downgrade, upgrade
+
+    scratch = make_app(database.scratch_url(database_url, tmp_path), smtp_server[0].port, tmp_path)
+    with scratch.app_context():
+        upgrade(revision="0013")
+        old = World(scratch)
+        school = old.school("Old School")
+        placement_id = old.placement(school, old.provider(school, status=ProviderStatus.APPROVED), old.pupil(school))
+        placement = db.session.get(Placement, placement_id)
+        alert_id, alert_email, routine, abandoned = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        db.session.execute(
+            sa.table(
+                "attendance_alerts",
+                *(sa.column(c, sa.Uuid()) for c in ("id", "placement_id", "school_id", "provider_id", "pupil_id")),
+                *(sa.column(c) for c in ("kind", "day", "session", "raised_at")),
+            )
+            .insert()
+            .values(
+                id=alert_id,
+                placement_id=placement.id,
+                school_id=placement.school_id,
+                provider_id=placement.provider_id,
+                pupil_id=placement.pupil_id,
+                kind="absence",
+                day=date(2026, 11, 30),
+                session="AM",
+                raised_at=datetime(2026, 11, 30, 9, 20, tzinfo=UTC),
+            )
+        )
+        outbox = sa.table(
+            "outbox_emails",
+            *(sa.column(c, sa.Uuid()) for c in ("id", "alert_id")),
+            *(sa.column(c) for c in ("to_address", "subject", "body", "created_at", "attempts", "next_attempt_at")),
+        )
+        at = datetime(2026, 11, 30, 9, 20, tzinfo=UTC)
+        for email_id, alert, attempts in ((alert_email, alert_id, 1), (routine, None, 0), (abandoned, None, 28)):
+            db.session.execute(
+                outbox.insert().values(
+                    id=email_id,
+                    alert_id=alert,
+                    to_address="someone@example.test",
+                    subject="Subject",
+                    body="Body",
+                    created_at=at,
+                    attempts=attempts,
+                    next_attempt_at=at,
+                )
+            )
+        db.session.commit()
+        db.session.close()
+
+        upgrade()
+        assert deliveries([alert_id])[alert_id] == [("someone@example.test", None, 1, None)]
+        rows = {row.id: row for row in db.session.scalars(select(OutboxEmail))}
+        assert (rows[alert_email].priority, rows[routine].priority) == (0, 1)  # an alert's e-mail is urgent
+        assert rows[abandoned].gave_up_at is not None and rows[routine].gave_up_at is None  # as the old sender had it
+        db.session.close()
+
+        downgrade(revision="0013")
+        linked = dict(db.session.execute(sa.text("SELECT id, alert_id FROM outbox_emails")).all())
+        ident = (lambda u: u.hex) if db.engine.dialect.name == "sqlite" else (lambda u: u)
+        assert linked[ident(alert_email)] in (alert_id, ident(alert_id)) and linked[ident(routine)] is None
+        db.session.close()

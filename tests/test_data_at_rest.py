@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from shared.crypto import FILE_MAGIC, CiphertextTampered, KeyRing, decrypt_bytes, decrypt_text, file_purpose
 from shared.extensions import db
@@ -144,20 +144,10 @@ def test_keys_rotate_re_encrypts_the_new_columns(app, world, school, pupil_id, d
         assert db.session.get(User, person.id).totp_secret == person.totp_secret
 
 
-def _scratch_url(database_url: str, tmp_path) -> str:
-    """An empty database of the kind under test, apart from the suite's (the migrations go down and up in it)."""
-    if not database_url.startswith("postgresql"):
-        return f"sqlite:///{tmp_path / 'scratch.sqlite'}"
-    parsed = make_url(database_url)
-    url = parsed.set(database=f"{parsed.database}_scratch").render_as_string(hide_password=False)
-    database.prepare(url)
-    return url
-
-
 def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_them(tmp_path, smtp_server, database_url):
     from flask_migrate import downgrade, upgrade
 
-    scratch = make_app(_scratch_url(database_url, tmp_path), smtp_server[0].port, tmp_path)
+    scratch = make_app(database.scratch_url(database_url, tmp_path), smtp_server[0].port, tmp_path)
     with scratch.app_context():
         upgrade(revision="0011")
         school = Organisation(kind=OrganisationKind.SCHOOL, name="Old School")

@@ -55,6 +55,16 @@ def prepare(url: str) -> None:
     engine.dispose()
 
 
+def scratch_url(database_url: str, tmp_path) -> str:
+    """An empty database of the kind under test, apart from the suite's (the migrations go down and up in it)."""
+    if not database_url.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+    parsed = make_url(database_url)
+    url = parsed.set(database=f"{parsed.database}_scratch").render_as_string(hide_password=False)
+    prepare(url)
+    return url
+
+
 def _create_database_if_missing(url: URL) -> None:
     server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
