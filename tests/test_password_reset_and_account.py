@@ -1,6 +1,7 @@
 """Password reset (never bypassing MFA) and the account page: change password, reset MFA, end other sessions."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pyotp
@@ -68,6 +69,42 @@ def test_other_reset_links_stop_working_once_one_is_used(world, app, mailbox):
     older.client.post(first, data={"password": OTHER_PASSWORD, "csrf_token": csrf})
     assert not can_sign_in_with(app, person, OTHER_PASSWORD)
     assert can_sign_in_with(app, person, NEW_PASSWORD)
+
+
+def test_two_reset_links_used_at_the_same_moment_set_one_password(world, app, mailbox):
+    school = world.school()
+    person = world.user(school, ["dsl"])
+    links = []
+    for _ in range(2):
+        ask_for_reset(app, person.email)
+        links.append(mailbox.link_in_last(person.email))
+    passwords = [NEW_PASSWORD, OTHER_PASSWORD]
+    tabs = [Browser(app.test_client()) for _ in links]
+    tokens = []
+    for tab, link in zip(tabs, links, strict=True):
+        assert tab.get(link).status_code == 200
+        tokens.append(tab.token())
+    barrier = threading.Barrier(2)
+    responses = [None, None]
+
+    def submit(index: int) -> None:
+        barrier.wait(timeout=30)
+        responses[index] = tabs[index].client.post(
+            links[index], data={"password": passwords[index], "csrf_token": tokens[index]}
+        )
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    done = [i for i, r in enumerate(responses) if r.status_code == 302]
+    assert len(done) == 1, [r.status_code for r in responses]  # one link sets the password, the other is void
+    (refused,) = [r for r in responses if r.status_code != 302]
+    assert refused.status_code == 410 and "already been used" in html(refused)
+    assert can_sign_in_with(app, person, passwords[done[0]])
+    assert not can_sign_in_with(app, person, passwords[1 - done[0]])
 
 
 def test_reset_links_stop_working_after_a_change_of_password(world, app, mailbox):

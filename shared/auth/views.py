@@ -386,9 +386,13 @@ def password_reset(token: str) -> ResponseReturnValue:
     if reset.used_at is not None:
         return _token_page(RESET_PAGES, "used")
     form = NewPasswordForm()
-    if form.validate_on_submit() and apply(
-        form, lambda: accounts.reset_password(reset, form.password.data), field="password"
-    ):
+    try:
+        changed = form.validate_on_submit() and apply(
+            form, lambda: accounts.reset_password(reset, form.password.data), field="password"
+        )
+    except accounts.ResetLinkUsed:  # another of the person's links won the race
+        return _token_page(RESET_PAGES, "used")
+    if changed:
         if current_user.is_authenticated:
             end_current_session("password_reset")
         flash("Your password has been changed. Sign in with your new password.")

@@ -43,6 +43,11 @@ class AccountError(RuleBroken):
     """A rule about accounts was broken; the message is shown to the user as it is."""
 
 
+class ResetLinkUsed(Exception):
+    """The reset link was used, or voided by another link or a change of password, before this one was sent.
+    Not a form error: the page says the link is used, as it does when the link is opened again."""
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
@@ -343,10 +348,18 @@ def reset_from_token(token: str) -> PasswordReset:
 
 
 def reset_password(reset: PasswordReset, password: str) -> User:
-    """Set a new password from a reset link. It ends every session; MFA is still asked for at sign-in."""
+    """Set a new password from a reset link. It ends every session; MFA is still asked for at sign-in.
+
+    The person's row is locked first and the link read again under the lock, so of two links sent at the same
+    moment one sets the password and voids the other, which is then refused (on SQLite the write lock taken at the
+    transaction's start does the same)."""
+    user = db.session.scalars(
+        select(User).where(User.id == reset.user_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    db.session.refresh(reset)
     if reset.used_at is not None:
-        raise AccountError("This link has already been used")
-    user = reset.user
+        db.session.rollback()
+        raise ResetLinkUsed("This link has already been used")
     assert user.organisation is not None, "create_user gives every user a membership"
     check_password_policy(password, organisation_name=user.organisation.name, email=user.email)
     user.password_hash = hash_password(password)
