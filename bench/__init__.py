@@ -14,6 +14,15 @@ The run prints a table and writes bench/results.json, an object mapping each met
   PDF uploaded through the app (one gunicorn worker) to each storage backend: the worker's extra peak memory (target
   <= 40 MiB) and the time divided by a bare Flask endpoint's that only receives and stores the file (target <= 1.5);
   with the bare figures, the medians and the virus scan's own time (`upload_200mb_scan_seconds`) for context.
+- `alert_email_p100_s` (bench/alerts.py): 30 absences, each posted on its own to POST /api/v1/marks of the app under
+  gunicorn, with the worker running as `make run` runs it (`flask worker`) and a real SMTP server (aiosmtpd): the
+  longest time from an HTTP answer arriving to that pupil's social worker's e-mail arriving at the mail server.
+  Target <= 5 s; the median is `alert_email_p50_s` (informational).
+- `alert_after_outage_p100_s` (bench/alerts.py): the mail server stopped for 2 minutes while 30 more absences are
+  marked, then started again on the same port: the time from its restart to the last of those e-mails arriving.
+  Target <= 30 s. With both, e-mails that never came (`alert_email_missing`, `alert_after_outage_missing`; a missing
+  one counts as the time it was waited for, 150 s after the last answer or 180 s after the restart) and e-mails
+  that came more than once (`alert_email_duplicates`, `alert_after_outage_duplicates`), each with target 0.
 
 The figures are reported, never asserted: these machines are shared and noisy, so the test suite holds no timed test.
 A metric off its target is `"ok": false` and the exit status stays 0; the exit status is 1 only when a benchmark
