@@ -276,7 +276,7 @@ def test_the_week_grid_saves_all_or_nothing_and_lists_every_problem(app, world, 
     assert "Week beginning Monday 30 November 2026" in page
     assert f'name="{_cell(ava, MONDAY, "AM")}"' in page
     assert f'name="{_cell(ava, date(2026, 12, 3), "AM")}"' not in page  # Thursday: not yet
-    assert "Not yet" in page and 'The grid has no "late"' in page
+    assert "Not yet" in page and 'choose "Late" and fill in the minutes late' in page
 
     good = {
         _cell(ava, MONDAY, "AM"): "present",
@@ -313,17 +313,44 @@ def test_the_week_grid_saves_all_or_nothing_and_lists_every_problem(app, world, 
 
 
 @freeze_time("2026-11-30 09:30:00")
-def test_the_week_grid_shows_sessions_not_expected_and_leaves_late_marks_to_the_day_page(
-    app, world, browser, northside
-):
+def test_the_week_grid_shows_sessions_not_expected_and_takes_late_and_other_reasons(app, world, browser, northside):
     school, provider = northside["school"], northside["provider"]
-    world.placement(school, provider, world.pupil(school, first_name="Dan", last_name="Part"), timetable=["mon_am"])
+    ava = northside["placement"]
+    dan = world.placement(
+        school, provider, world.pupil(school, first_name="Dan", last_name="Part"), timetable=["mon_am"]
+    )
     browser.sign_in(northside["staff"])
-    browser.submit("/portal/attendance", _form(northside["placement"], kind="late", late_minutes="5"))
+    browser.submit("/portal/attendance", _form(ava, kind="late", late_minutes="5"))
     page = html(browser.get("/portal/attendance/week?start=2026-12-02"))  # any day of the week gives its Monday
     assert "Week beginning Monday 30 November 2026" in page
-    assert "Not expected" in page and "Late (5 minutes)" in page
-    assert f'name="{_cell(northside["placement"], MONDAY, "AM")}"' not in page
+    assert "Not expected" in page
+    # A late mark already sent is in the grid as it is: "Late" with its minutes, which can be changed there.
+    assert '<option value="late" selected>Late</option>' in page
+    assert f'name="{_cell(ava, MONDAY, "AM")}_minutes" type="text" value="5"' in page
+
+    # Late without minutes and "other" without words: nothing is saved, each box says what is missing.
+    bad = {_cell(ava, MONDAY, "PM"): "late", _cell(dan, MONDAY, "AM"): "absent:other"}
+    page = html(browser.submit("/portal/attendance/week", bad))
+    assert "Ava Example, Monday 30 November, PM: Enter how many minutes late" in page
+    assert f'href="#{_cell(ava, MONDAY, "PM")}_minutes"' in page
+    assert "Dan Part, Monday 30 November, AM: Say what the other reason for the absence is" in page
+    assert f'href="#{_cell(dan, MONDAY, "AM")}_other"' in page
+    assert len(_marks(app)) == 1
+
+    good = {
+        _cell(ava, MONDAY, "PM"): "late",
+        f"{_cell(ava, MONDAY, 'PM')}_minutes": "25",
+        _cell(dan, MONDAY, "AM"): "absent:other",
+        f"{_cell(dan, MONDAY, 'AM')}_other": "Family funeral",
+    }
+    response = browser.submit("/portal/attendance/week", good)
+    assert "Week saved: 2 new marks" in html(browser.get(response.location))
+    saved = {(m.placement_id, m.session): (m.kind, m.late_minutes, m.reason_text) for m in _marks(app)}
+    assert saved == {
+        (ava, "AM"): ("late", 5, None),
+        (ava, "PM"): ("late", 25, None),
+        (dan, "AM"): ("absent", None, "Family funeral"),
+    }
 
 
 # --- CSV upload ----------------------------------------------------------------------------------------------------

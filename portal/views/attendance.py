@@ -244,26 +244,26 @@ def attendance_history(placement_id: uuid.UUID):
 
 # --- the week grid -------------------------------------------------------------------------------------------------
 
-# What a grid cell can say. Late needs its minutes and "other" its words, so those are marked on the day page.
+# What a grid cell can say. Late needs its minutes and "other" its words: each cell has a box for each.
 GRID_CHOICES = {
     "": "Not marked",
     "present": "Present",
+    "late": "Late",
     "absent:illness": "Absent: illness",
     "absent:medical_appointment": "Absent: medical appointment",
     "absent:excluded": "Absent: excluded or suspended",
     "absent:unexplained": "Absent: unexplained",
+    "absent:other": "Absent: other reason",
 }
 
 
-def _grid_value(mark: AttendanceMark | None) -> str | None:
-    """The grid's value for a mark, or None when the grid cannot show it (late, or absent for another reason)."""
+def _grid_value(mark: AttendanceMark | None) -> str:
+    """The grid's value for a mark (its minutes or other reason go in the cell's own boxes)."""
     if mark is None:
         return ""
-    if mark.kind == MarkKind.PRESENT:
-        return "present"
-    if mark.kind == MarkKind.ABSENT and mark.reason != AbsenceReason.OTHER:
+    if mark.kind == MarkKind.ABSENT:
         return f"absent:{mark.reason}"
-    return None
+    return str(mark.kind)
 
 
 class GridCell(SelectField):
@@ -278,7 +278,7 @@ class GridCell(SelectField):
 class Cell:
     day: date
     session: str
-    state: str  # not_expected | future | fixed (a mark the grid cannot show) | field
+    state: str  # not_expected | future | field
     mark: AttendanceMark | None = None
     name: str | None = None
 
@@ -307,27 +307,42 @@ def _week(organisation, start: date, today: date):
                     cells.append(Cell(day, session, "not_expected", mark))
                 elif day > today:
                     cells.append(Cell(day, session, "future"))
-                elif _grid_value(mark) is None:
-                    cells.append(Cell(day, session, "fixed", mark))
                 else:
                     name = f"c_{placement.id.hex[:12]}_{day:%Y%m%d}_{session.lower()}"
                     choices = [SelectChoice(v, t) for v, t in GRID_CHOICES.items() if v or mark is None]
                     label = f"{placement.pupil.known_as}, {_day_words(day)}, {session}"
                     fields[name] = GridCell(label, choices=choices, default=_grid_value(mark))
+                    minutes = str(mark.late_minutes) if mark is not None and mark.late_minutes else ""
+                    fields[f"{name}_minutes"] = StringField(f"Minutes late ({label})", default=minutes)
+                    other = (mark.reason_text or "") if mark is not None else ""
+                    fields[f"{name}_other"] = StringField(f"Other reason ({label})", default=other)
                     cells.append(Cell(day, session, "field", mark, name))
         if any(cell.state != "not_expected" or cell.mark for cell in cells):
             rows.append((placement, cells))
     return rows, type("WeekGridForm", (FlaskForm,), fields)
 
 
+# Where a cell's problem is shown: its minutes box, its other-reason box, or its mark.
+GRID_FIELD_SUFFIX = {"late_minutes": "_minutes", "reason_text": "_other"}
+
+
 def _grid_entries(form, rows) -> list[BatchEntry]:
+    """The grid's marks; a cell whose details are wrong (late without minutes, other without words) gets its error
+    on the box to fill in, and gives no entry."""
     entries = []
     for placement, cells in rows:
         for cell in cells:
             if cell.state != "field" or not form[cell.name].data:
                 continue
             kind, _, reason = form[cell.name].data.partition(":")
-            entry = attendance.MarkEntry.parse(kind, reason=reason or None)
+            minutes = form[f"{cell.name}_minutes"].data if kind == MarkKind.LATE else None
+            other = form[f"{cell.name}_other"].data if reason == AbsenceReason.OTHER else None
+            try:
+                entry = attendance.MarkEntry.parse(kind, minutes or None, reason or None, other)
+            except RuleBroken as exc:
+                field = cell.name + GRID_FIELD_SUFFIX.get(exc.field or "", "")
+                form[field].errors.append(f"{form[cell.name].label.text}: {exc}")
+                continue
             entries.append(BatchEntry(cell.name, placement, cell.day, cell.session, entry, form.why.data or None))
     return entries
 
@@ -347,12 +362,14 @@ def attendance_week():
             conflicts.append(exc)
             return f"{attendance_import.already_marked(exc)}. To change it, give the reason for changes"
 
-        result = attendance_import.save_marks(_grid_entries(form, rows), by=_me(), source="grid", conflict=conflict)
-        if result.ok:
+        entries = _grid_entries(form, rows)
+        problems = bool(form.errors)
+        result = attendance_import.save_marks(entries, by=_me(), source="grid", conflict=conflict, keep=not problems)
+        if result.ok and not problems:
             flash(_grid_saved(result))
             return redirect(url_for("portal.attendance_week", start=start.isoformat()))
         for key, exc in result.problems:
-            form[key].errors.append(str(exc))
+            form[key + GRID_FIELD_SUFFIX.get(exc.field or "", "")].errors.append(str(exc))
         if conflicts:
             form.why.errors.append("Enter the reason for changes to marks already sent")
         # Nothing was saved: draw the grid again from the database, with what was chosen still selected.
