@@ -1,7 +1,6 @@
 """Placement reviews (due and overdue, recording one) and the AP lead's site visits."""
 
 import uuid
-from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -132,7 +131,7 @@ def record_review(placement_id: uuid.UUID):
     form = ReviewForm()
     if request.method == "GET":
         form.held_on.data = today
-        form.next_review_on.data = today + timedelta(weeks=placement.review_interval_weeks)
+        form.next_review_on.data = reviews.suggested_next_review(placement, today)
     if form.validate_on_submit():
         details = ReviewRecord(
             **{name: form.data[name] for name in ReviewRecord.__dataclass_fields__},
