@@ -273,3 +273,19 @@ def test_the_next_review_is_within_the_placements_interval_and_half_termly(app, 
         page = html(browser.get(f"/school/placements/{six_weekly}/reviews/new"))
     boxes = re.findall(r'id="next_review_on-(day|month|year)" name="next_review_on" type="text" value="(\d+)"', page)
     assert boxes == [("day", "15"), ("month", "01"), ("year", "2027")]  # Friday 15 January 2027
+
+
+@freeze_time(NOW)
+def test_the_visits_page_and_the_provider_page_link_to_the_visit_form(app, new_browser, world, setting):
+    """Issue 13: the Visits page said to open a provider, but nothing linked to the form."""
+    url = f"/school/providers/{setting['provider']}/visits/new"
+    lead = new_browser()
+    lead.sign_in(setting["ap_lead"])
+    page = html(lead.get("/school/visits"))
+    assert f'<a class="govuk-link" href="{url}">Record a visit to Northside Learning</a>' in page
+    assert f'href="{url}"' in html(lead.get(f"/school/providers/{setting['provider']}"))
+    assert "<title>Record a site visit" in html(lead.get(url))
+    # The headteacher reads visits but does not record them: no link to a form they cannot open.
+    head = new_browser()
+    head.sign_in(setting["headteacher"])
+    assert "Record a visit" not in html(head.get("/school/visits"))

@@ -19,6 +19,7 @@ from shared.models import Placement, PlacementReview, SiteVisit
 from shared.services.accounts import directory
 from shared.services.placements import incidents, reviews
 from shared.services.placements.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
+from shared.services.providers import lists as provider_lists
 from shared.web import apply
 
 REVIEW_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.SENDCO, roles.DSL)
@@ -187,6 +188,7 @@ def visits_list():
         visits=visits,
         providers=directory.organisation_names(v.provider_id for v in visits),
         sites=sites,
+        record_for=provider_lists.provider_names_of_school(current_organisation().id),
     )
 
 
