@@ -155,3 +155,38 @@ def test_the_register_works_without_javascript(world, chromium, live_server, app
         assert _marks(app)[(placements["Amara"], "AM")] == ("absent", None, "unexplained")
     finally:
         context.close()
+
+
+def test_the_earlier_absences_list_and_the_visits_links_are_accessible(world, new_page, app):
+    """The attendance lead's list of earlier absences still coded N, reached from "Needs your attention", and the
+    Visits page's links to the visit form: axe on each."""
+    from shared.models import Placement
+    from shared.roles import AP_LEAD
+    from shared.services.attendance.marks import MarkEntry, record_mark
+    from tests.test_browser import sign_in_with_code
+
+    day = _last_school_day(date.today())
+    placements, _ = _register_world(world, day)
+    with app.app_context():
+        from shared.extensions import db
+
+        for first in ("Ben", "Cara"):
+            placement = db.session.get(Placement, placements[first])
+            record_mark(placement, day, "AM", MarkEntry.parse("absent", reason="unexplained"), by=None)
+        school = placement.school_id
+    lead = world.user(school, [AP_LEAD, "attendance_lead"])
+    page = new_page()
+    sign_in_with_code(page, lead)
+    page.get_by_role("link", name=re.compile("2 earlier absences still coded N")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Earlier absences still coded N")
+    expect(page.locator("main table")).to_contain_text("Ben Late")
+    expect(page.locator("main table")).to_contain_text("Cara Ill")
+    check_page(page, "earlier-absences-to-decide", school=SCHOOL)
+    page.get_by_role("link", name=re.compile("^Decide on Ben Late's AM session")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Decide on an absence")
+
+    page.goto("/school/visits")
+    check_page(page, "visits-with-record-links", school=SCHOOL)
+    page.get_by_role("link", name=f"Record a visit to {PROVIDER}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("visit")
+    check_page(page, "record-visit", school=SCHOOL)

@@ -93,10 +93,6 @@ class SessionLine:
     due: str
     name: str  # the register form's field for this session
 
-    @property
-    def key(self) -> str:
-        return self.name
-
 
 def _register(organisation, day: date):
     """Rows of [SessionLine, ...] (one per pupil, their expected sessions in order) and the register's form class."""
@@ -120,12 +116,12 @@ def _register(organisation, day: date):
     return rows, type("RegisterForm", (FlaskForm,), fields)
 
 
-def _register_entries(form, rows) -> tuple[list[BatchEntry], int]:
-    """The marks the register asks for, and how many of them 'mark all not yet marked as present' filled in.
-    A session left as it is gives no entry; a detail without a mark is an error on that session's mark."""
+def _register_entries(form, rows) -> list[BatchEntry]:
+    """The marks the register asks for: those chosen, and 'present' for each session not yet marked when its
+    session is ticked under 'mark all not yet marked as present'. A session left as it is gives no entry; a detail
+    without a mark, or a mark without its detail, is an error on that session's box."""
     everyone = set(form.all_present.data or [])
     entries: list[BatchEntry] = []
-    filled = 0
     for sessions in rows:
         for line in sessions:
             cell = form[line.name]
@@ -141,7 +137,6 @@ def _register_entries(form, rows) -> tuple[list[BatchEntry], int]:
                 if line.mark is not None or line.session not in everyone:
                     continue
                 kind = "present"
-                filled += 1
             try:
                 entry = attendance.MarkEntry.parse(
                     kind, cell.late_minutes.data or None, cell.reason.data or None, cell.reason_text.data
@@ -151,7 +146,7 @@ def _register_entries(form, rows) -> tuple[list[BatchEntry], int]:
                 cell[field].errors.append(f"{line.placement.pupil.known_as}, {line.session}: {exc}")
                 continue
             entries.append(BatchEntry(line.name, line.placement, line.day, line.session, entry, cell.why.data or None))
-    return entries, filled
+    return entries
 
 
 def _register_saved(result: attendance_import.BatchResult) -> str:
@@ -179,7 +174,7 @@ def attendance_today():
     rows, form_class = _register(organisation, day)
     form = form_class()
     if form.validate_on_submit():
-        entries, _ = _register_entries(form, rows)
+        entries = _register_entries(form, rows)
         if not form.errors:
 
             def conflict(exc: attendance.MarkConflict) -> str:
