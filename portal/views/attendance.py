@@ -1,6 +1,7 @@
-"""The provider's attendance pages: a day's sessions to mark (and amend), a mark's history, the week grid, and the
-CSV upload with its template. Every mark goes through shared.services.attendance.marks.apply_mark; nothing here decides
-a code, a deadline or whether a session is expected.
+"""The provider's attendance pages: the register (a day's pupils, a row each with both sessions, one Save), a mark's
+history, the week grid, and the CSV upload with its template. The register, the grid and the upload save their marks
+through shared.services.attendance.batch.save_marks (all or nothing; each mark by marks.apply_marks); nothing here
+decides a code, a deadline or whether a session is expected.
 
 A provider sees of a pupil only the name they are known by, the year group and the placement's reference."""
 

@@ -1,7 +1,7 @@
 """Attendance at providers: which sessions are expected, recording a mark, amendments, and deadlines.
 
-Every way in (the portal's day and week pages, the CSV upload, the JSON API) calls `apply_mark`, so the rules are
-the same whichever a provider uses:
+Every way in (the portal's register and week grid, the CSV upload, the JSON API) calls `apply_mark`, so the rules
+are the same whichever a provider uses:
 
 - a mark is for a session the placement expects (the timetable, inside term, not a bank holiday or INSET day)
   and not for a future day;
@@ -12,9 +12,9 @@ the same whichever a provider uses:
 - one mark per session is a database constraint, so concurrent submissions leave one row;
 - an absence tells who must know at once (shared.services.attendance.alerts), in the same transaction.
 
-`apply_mark` does not commit; `record_mark` is one mark and a commit. Many marks at once (the week grid, the CSV
-upload, the API) go through shared.services.attendance.batch.save_marks: all or nothing, one commit, and the same
-handling of a concurrent insert whichever channel they came from.
+`apply_mark` does not commit; `record_mark` is one mark and a commit. Many marks at once (the register, the week
+grid, the CSV upload, the API) go through shared.services.attendance.batch.save_marks: all or nothing, one commit,
+and the same handling of a concurrent insert whichever channel they came from.
 """
 
 from __future__ import annotations
