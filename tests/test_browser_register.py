@@ -69,10 +69,9 @@ def _register_world(world, day: date):
 def _mark_the_register(page, day: date) -> None:
     """Ben late by 20 minutes in the morning, Cara absent ill all day, everyone else present by 'mark all'."""
     page.get_by_label("Mark (Ben Late, AM)", exact=True).select_option("late")
-    page.get_by_label("Minutes late (if late) (Ben Late, AM)", exact=True).fill("20")
+    page.get_by_label("Minutes late (Ben Late, AM)", exact=True).fill("20")
     for session in ("AM", "PM"):
-        page.get_by_label(f"Mark (Cara Ill, {session})", exact=True).select_option("absent")
-        page.get_by_label(f"Absence reason (if absent) (Cara Ill, {session})", exact=True).select_option("illness")
+        page.get_by_label(f"Mark (Cara Ill, {session})", exact=True).select_option("Absent: illness")
     page.get_by_label("Morning (AM): everyone not yet marked is present").check()
     page.get_by_label("Afternoon (PM): everyone not yet marked is present").check()
 
@@ -145,8 +144,7 @@ def test_the_register_works_without_javascript(world, chromium, live_server, app
         expect(page.locator(".govuk-notification-banner")).to_contain_text("Register saved: 8 marks saved")
         # A change to a sent mark opens under "Change" (a <details>, which works without JavaScript).
         page.get_by_text("Change Amara Okafor, AM").click()
-        page.get_by_label("Mark (Amara Okafor, AM)", exact=True).select_option("absent")
-        page.get_by_label("Absence reason (if absent) (Amara Okafor, AM)", exact=True).select_option("unexplained")
+        page.get_by_label("Mark (Amara Okafor, AM)", exact=True).select_option("Absent: unexplained")
         page.get_by_role("button", name="Save the register").click()
         expect(page.locator(".govuk-error-summary")).to_contain_text("give the reason for the change")
         page.get_by_label("Reason for the change (Amara Okafor, AM)", exact=True).fill("Left at 9:10 without saying")

@@ -119,7 +119,8 @@ def test_a_mark_with_missing_details_shows_the_error_summary_linking_to_the_fiel
     assert "There is a problem" in page and "Enter how many minutes late" in page
     assert f'href="#m-{northside["placement"].hex[:12]}-am-late_minutes"' in page
     response = browser.submit("/portal/attendance", _form(northside["placement"], kind="absent"))
-    assert f'href="#m-{northside["placement"].hex[:12]}-am-reason"' in html(response)
+    assert f'href="#m-{northside["placement"].hex[:12]}-am-kind"' in html(response)
+    assert "Choose the reason for the absence" in html(response)
     response = browser.submit("/portal/attendance", _form(northside["placement"], kind="absent", reason="other"))
     assert "Say what the other reason for the absence is" in html(response)
     assert _marks(app) == []
@@ -186,8 +187,8 @@ def test_the_register_marks_every_pupil_for_both_sessions_with_one_save(app, wor
 
     form = {
         **_form(ben, kind="late", late_minutes="20"),
-        **_form(cara, kind="absent", reason="illness"),
-        **_form(cara, "PM", kind="absent", reason="other", reason_text="Hospital visit"),
+        **_form(cara, kind="absent:illness"),
+        **_form(cara, "PM", kind="absent:other", reason_text="Hospital visit"),
         "all_present": ["AM", "PM"],
     }
     page = html(browser.get(browser.submit("/portal/attendance", form).location))
@@ -207,7 +208,7 @@ def test_the_register_marks_every_pupil_for_both_sessions_with_one_save(app, wor
     assert "Late (20 minutes)" in page and "Absent: Hospital visit" in page
     assert "Mark all not yet marked as present" not in page
     # Saving again with a session left as it is changes nothing; a change needs its reason.
-    response = browser.submit("/portal/attendance", _form(dev, kind="absent", reason="unexplained"))
+    response = browser.submit("/portal/attendance", _form(dev, kind="absent:unexplained"))
     assert "Dev Here is already marked present for the AM session" in html(response)
     assert "give the reason for the change" in html(response)
 

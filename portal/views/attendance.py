@@ -74,9 +74,9 @@ class MarkForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = StringField("Mark")
+    kind = StringField("Mark")  # present, late, or absent with its reason: "absent:illness"
     late_minutes = StringField("Minutes late")
-    reason = StringField("Absence reason")
+    reason = StringField("Absence reason")  # only if sent apart from the mark
     reason_text = StringField("Other reason")
     why = TextAreaField("Reason for the change")
 
@@ -126,8 +126,10 @@ def _register_entries(form, rows) -> list[BatchEntry]:
     for sessions in rows:
         for line in sessions:
             cell = form[line.name]
-            kind = (cell.kind.data or "").strip()
-            details = any((cell[f].data or "").strip() for f in ("late_minutes", "reason", "reason_text"))
+            # The register's one choice says both ("absent:illness"); a reason may also come on its own.
+            kind, _, chosen_reason = (cell.kind.data or "").strip().partition(":")
+            reason = chosen_reason or cell.reason.data or None
+            details = any((cell[f].data or "").strip() for f in ("late_minutes", "reason_text")) or bool(reason)
             if not kind:
                 if details:
                     cell.kind.errors.append(
@@ -139,11 +141,9 @@ def _register_entries(form, rows) -> list[BatchEntry]:
                     continue
                 kind = "present"
             try:
-                entry = attendance.MarkEntry.parse(
-                    kind, cell.late_minutes.data or None, cell.reason.data or None, cell.reason_text.data
-                )
+                entry = attendance.MarkEntry.parse(kind, cell.late_minutes.data or None, reason, cell.reason_text.data)
             except RuleBroken as exc:
-                field = exc.field if exc.field in MARK_FIELDS else "kind"
+                field = exc.field if exc.field in MARK_FIELDS and exc.field != "reason" else "kind"
                 cell[field].errors.append(f"{line.placement.pupil.known_as}, {line.session}: {exc}")
                 continue
             entries.append(BatchEntry(line.name, line.placement, line.day, line.session, entry, cell.why.data or None))
@@ -187,7 +187,7 @@ def attendance_today():
                 flash(_register_saved(result))
                 return redirect(here)
             for key, exc in result.problems:
-                field = exc.field if exc.field in MARK_FIELDS else "kind"
+                field = exc.field if exc.field in MARK_FIELDS and exc.field != "reason" else "kind"
                 form[key][field].errors.append(str(exc))
             # Nothing was saved: draw the register again from the database, with what was chosen still there.
             rows, _ = _register(organisation, day)
