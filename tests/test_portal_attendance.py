@@ -74,9 +74,10 @@ def test_the_day_page_lists_expected_sessions_with_deadlines_and_only_this_provi
     page = html(browser.get("/portal/attendance"))
     assert "Today, Monday 30 November 2026" in page
     assert "Ava Example" in page and "Caz Jones" in page and "Ben Example" not in page
-    assert "AM due by 10:00" in page and "PM due by 14:00" in page
-    assert page.count("Not marked yet") == 3  # Ava AM and PM, Caz AM only
-    assert f"Reference {_ref(northside['placement'])}" in page
+    assert "Morning (AM), due by 10:00" in page and "Afternoon (PM), due by 14:00" in page
+    assert page.count('<option value="" selected>Not marked yet</option>') == 3  # Ava AM and PM, Caz AM only
+    assert page.count("Not expected") == 1  # Caz PM
+    assert f"Ref {_ref(northside['placement'])}" in page
     assert "<title>Attendance" in page and "Ava" not in page.split("</title>")[0]
 
 
@@ -90,15 +91,15 @@ def test_marking_present_late_and_absent_shows_the_words_and_stores_the_code(app
     response = browser.submit("/portal/attendance", _form(northside["placement"], kind="present"))
     assert response.status_code == 302
     page = html(browser.get(response.location))
-    assert "Ava Example marked present for the AM session" in page
+    assert "Register saved: 1 mark saved" in page
 
     browser.submit("/portal/attendance", _form(ben, kind="late", late_minutes="15"))
     page = html(browser.get("/portal/attendance"))
-    assert "Ben Late marked late (15 minutes) for the AM session" in page and "Late (15 minutes)" in page
+    assert "Register saved: 1 mark saved" in page and "Late (15 minutes)" in page
 
     browser.submit("/portal/attendance", _form(cara, kind="absent", reason="illness"))
     page = html(browser.get("/portal/attendance"))
-    assert "Cara Ill marked absent: illness for the AM session" in page and "Absent: illness" in page
+    assert "Absent: illness" in page
 
     codes = {(m.placement_id, m.kind, m.late_minutes): (m.code, m.submitted_late, m.source) for m in _marks(app)}
     assert codes == {
@@ -118,7 +119,8 @@ def test_a_mark_with_missing_details_shows_the_error_summary_linking_to_the_fiel
     assert "There is a problem" in page and "Enter how many minutes late" in page
     assert f'href="#m-{northside["placement"].hex[:12]}-am-late_minutes"' in page
     response = browser.submit("/portal/attendance", _form(northside["placement"], kind="absent"))
-    assert f'href="#m-{northside["placement"].hex[:12]}-am-reason"' in html(response)
+    assert f'href="#m-{northside["placement"].hex[:12]}-am-kind"' in html(response)
+    assert "Choose the reason for the absence" in html(response)
     response = browser.submit("/portal/attendance", _form(northside["placement"], kind="absent", reason="other"))
     assert "Say what the other reason for the absence is" in html(response)
     assert _marks(app) == []
@@ -140,7 +142,7 @@ def test_an_amendment_needs_a_reason_and_the_history_shows_both_values(app, brow
     browser.submit("/portal/attendance", _form(placement, kind="present"))
 
     page = html(browser.get("/portal/attendance"))
-    assert "Already marked: <strong>Present</strong>" in page and "Reason for the change" in page
+    assert '<strong class="govuk-tag govuk-tag--green">Present</strong>' in page and "Reason for the change" in page
     response = browser.submit("/portal/attendance", _form(placement, kind="absent", reason="illness"))
     assert response.status_code == 200
     assert "Ava Example is already marked present for the AM session on Monday 30 November 2026" in html(response)
@@ -150,15 +152,65 @@ def test_an_amendment_needs_a_reason_and_the_history_shows_both_values(app, brow
     response = browser.submit(
         "/portal/attendance", _form(placement, kind="absent", reason="illness", why="Went home ill at 9:15")
     )
-    assert "Ava Example&#39;s mark for the AM session changed to absent: illness" in html(
-        browser.get(response.location)
-    )
+    assert "Register saved: 1 mark changed" in html(browser.get(response.location))
     assert [m.code for m in _marks(app)] == ["I"]
 
     history = html(browser.get(f"/portal/attendance/{placement}?day=2026-11-30&session=AM"))
     assert "Changes to this mark" in history
     assert "Present" in history and "Absent: illness" in history and "Went home ill at 9:15" in history
     assert "Test provider_staff" in history and "30 November 2026 at 11:00" in history
+
+
+@freeze_time("2026-11-30 14:30:00")
+def test_the_register_marks_every_pupil_for_both_sessions_with_one_save(app, world, browser, northside):
+    school, provider = northside["school"], northside["provider"]
+    ben = world.placement(school, provider, world.pupil(school, first_name="Ben", last_name="Late"))
+    cara = world.placement(school, provider, world.pupil(school, first_name="Cara", last_name="Ill"))
+    dev = world.placement(school, provider, world.pupil(school, first_name="Dev", last_name="Here"))
+    browser.sign_in(northside["staff"])
+    # A detail without a mark, and a late mark without minutes: nothing is saved, each problem is shown.
+    response = browser.submit(
+        "/portal/attendance",
+        {
+            **_form(ben, kind="late"),
+            **_form(cara, reason="illness"),
+            **_form(dev, kind="present"),
+            "all_present": ["AM", "PM"],
+        },
+    )
+    page = html(response)
+    assert response.status_code == 200 and "There is a problem" in page
+    assert "Ben Late, AM: Enter how many minutes late" in page
+    assert "Cara Ill, AM: choose present, late or absent, or clear the minutes and the reason" in page
+    assert f'href="#m-{ben.hex[:12]}-am-late_minutes"' in page
+    assert _marks(app) == []
+
+    form = {
+        **_form(ben, kind="late", late_minutes="20"),
+        **_form(cara, kind="absent:illness"),
+        **_form(cara, "PM", kind="absent:other", reason_text="Hospital visit"),
+        "all_present": ["AM", "PM"],
+    }
+    page = html(browser.get(browser.submit("/portal/attendance", form).location))
+    assert "Register saved: 8 marks saved" in page
+    marks = {(m.placement_id, m.session): (m.kind, m.late_minutes, m.reason, m.code) for m in _marks(app)}
+    assert marks == {
+        (northside["placement"], "AM"): ("present", None, None, "B"),
+        (northside["placement"], "PM"): ("present", None, None, "B"),
+        (ben, "AM"): ("late", 20, None, "B"),
+        (ben, "PM"): ("present", None, None, "B"),
+        (cara, "AM"): ("absent", None, "illness", "I"),
+        (cara, "PM"): ("absent", None, "other", "N"),
+        (dev, "AM"): ("present", None, None, "B"),
+        (dev, "PM"): ("present", None, None, "B"),
+    }
+    # Everyone is marked: the register shows each mark and no longer offers to mark all as present.
+    assert "Late (20 minutes)" in page and "Absent: Hospital visit" in page
+    assert "Mark all not yet marked as present" not in page
+    # Saving again with a session left as it is changes nothing; a change needs its reason.
+    response = browser.submit("/portal/attendance", _form(dev, kind="absent:unexplained"))
+    assert "Dev Here is already marked present for the AM session" in html(response)
+    assert "give the reason for the change" in html(response)
 
 
 @freeze_time("2026-11-30 09:30:00")
@@ -171,6 +223,10 @@ def test_future_days_are_refused_and_a_history_without_its_session_goes_back_to_
     assert response.status_code == 302
     page = html(browser.get("/portal/attendance?day=2026-11-27"))
     assert "Friday 27 November 2026" in page and "Not marked yet" in page
+    # Monday's "previous school day" is the Friday before, and so is Sunday's (not the Saturday).
+    assert 'href="/portal/attendance?day=2026-11-27">Previous school day' in html(browser.get("/portal/attendance"))
+    sunday = html(browser.get("/portal/attendance?day=2026-11-29"))
+    assert 'href="/portal/attendance?day=2026-11-27">Previous school day' in sunday
 
 
 @freeze_time("2026-11-30 09:30:00")
@@ -179,7 +235,9 @@ def test_another_providers_placement_is_a_404_and_gets_no_mark(app, world, brows
     theirs = world.placement(northside["school"], other_provider)
     browser.sign_in(northside["staff"])
     browser.get("/portal/attendance")
-    assert browser.post("/portal/attendance", _form(theirs, kind="present")).status_code == 404
+    # The register has only this provider's pupils: a field for another's is not part of it and saves nothing.
+    response = browser.submit("/portal/attendance", _form(theirs, kind="present"))
+    assert "Nothing to save" in html(browser.get(response.location))
     assert browser.get(f"/portal/attendance/{theirs}?day=2026-11-30&session=AM").status_code == 404
     assert _marks(app) == []
 
@@ -219,7 +277,7 @@ def test_the_week_grid_saves_all_or_nothing_and_lists_every_problem(app, world, 
     assert "Week beginning Monday 30 November 2026" in page
     assert f'name="{_cell(ava, MONDAY, "AM")}"' in page
     assert f'name="{_cell(ava, date(2026, 12, 3), "AM")}"' not in page  # Thursday: not yet
-    assert "Not yet" in page and 'The grid has no "late"' in page
+    assert "Not yet" in page and 'choose "Late" and fill in the minutes late' in page
 
     good = {
         _cell(ava, MONDAY, "AM"): "present",
@@ -256,17 +314,44 @@ def test_the_week_grid_saves_all_or_nothing_and_lists_every_problem(app, world, 
 
 
 @freeze_time("2026-11-30 09:30:00")
-def test_the_week_grid_shows_sessions_not_expected_and_leaves_late_marks_to_the_day_page(
-    app, world, browser, northside
-):
+def test_the_week_grid_shows_sessions_not_expected_and_takes_late_and_other_reasons(app, world, browser, northside):
     school, provider = northside["school"], northside["provider"]
-    world.placement(school, provider, world.pupil(school, first_name="Dan", last_name="Part"), timetable=["mon_am"])
+    ava = northside["placement"]
+    dan = world.placement(
+        school, provider, world.pupil(school, first_name="Dan", last_name="Part"), timetable=["mon_am"]
+    )
     browser.sign_in(northside["staff"])
-    browser.submit("/portal/attendance", _form(northside["placement"], kind="late", late_minutes="5"))
+    browser.submit("/portal/attendance", _form(ava, kind="late", late_minutes="5"))
     page = html(browser.get("/portal/attendance/week?start=2026-12-02"))  # any day of the week gives its Monday
     assert "Week beginning Monday 30 November 2026" in page
-    assert "Not expected" in page and "Late (5 minutes)" in page
-    assert f'name="{_cell(northside["placement"], MONDAY, "AM")}"' not in page
+    assert "Not expected" in page
+    # A late mark already sent is in the grid as it is: "Late" with its minutes, which can be changed there.
+    assert '<option value="late" selected>Late</option>' in page
+    assert f'name="{_cell(ava, MONDAY, "AM")}_minutes" type="text" value="5"' in page
+
+    # Late without minutes and "other" without words: nothing is saved, each box says what is missing.
+    bad = {_cell(ava, MONDAY, "PM"): "late", _cell(dan, MONDAY, "AM"): "absent:other"}
+    page = html(browser.submit("/portal/attendance/week", bad))
+    assert "Ava Example, Monday 30 November, PM: Enter how many minutes late" in page
+    assert f'href="#{_cell(ava, MONDAY, "PM")}_minutes"' in page
+    assert "Dan Part, Monday 30 November, AM: Say what the other reason for the absence is" in page
+    assert f'href="#{_cell(dan, MONDAY, "AM")}_other"' in page
+    assert len(_marks(app)) == 1
+
+    good = {
+        _cell(ava, MONDAY, "PM"): "late",
+        f"{_cell(ava, MONDAY, 'PM')}_minutes": "25",
+        _cell(dan, MONDAY, "AM"): "absent:other",
+        f"{_cell(dan, MONDAY, 'AM')}_other": "Family funeral",
+    }
+    response = browser.submit("/portal/attendance/week", good)
+    assert "Week saved: 2 new marks" in html(browser.get(response.location))
+    saved = {(m.placement_id, m.session): (m.kind, m.late_minutes, m.reason_text) for m in _marks(app)}
+    assert saved == {
+        (ava, "AM"): ("late", 5, None),
+        (ava, "PM"): ("late", 25, None),
+        (dan, "AM"): ("absent", None, "Family funeral"),
+    }
 
 
 # --- CSV upload ----------------------------------------------------------------------------------------------------

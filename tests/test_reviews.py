@@ -1,6 +1,7 @@
 """Placement reviews (due dates, due/overdue flags, figures filled in from the marks and incidents, the outcome; cease
 ends the placement) and the AP lead's site visits. Frozen time (the school's clock is Europe/London)."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -236,3 +237,55 @@ def test_the_ap_lead_records_a_site_visit(app, browser, new_browser, world, sett
     outsider.sign_in(world.user(world.school("Elsewhere High"), ["ap_lead"]))
     assert outsider.get(f"/school/visits/{visit.id}").status_code == 404
     assert outsider.get(url).status_code == 404
+
+
+def test_the_next_review_is_within_the_placements_interval_and_half_termly(app, new_browser, world, setting):
+    """Issue 13: a next review 16 weeks away was accepted. It must be within the placement's interval (6, 7 or 8
+    weeks) and so at least half-termly; the form suggests the last school day within it."""
+    six_weekly = _pupil(world, setting, "Jayden", start=date(2026, 9, 7))
+    eight_weekly = _pupil(world, setting, "Ezra", start=date(2026, 9, 7), review_interval_weeks=8)
+    with freeze_time(NOW):
+        browser = new_browser()
+        browser.sign_in(setting["sendco"])
+        url = f"/school/placements/{six_weekly}/reviews/new"
+        page = html(browser.submit(url, _review_form(next_review_on=["22", "3", "2027"])))  # 16 weeks on
+        assert (
+            "The next review must be on or before Monday 11 January 2027: this placement is reviewed every 6 weeks, "
+            "and reviews are at least half-termly"
+        ) in page
+        page = html(browser.submit(url, _review_form(next_review_on=["12", "1", "2027"])))  # a day too late
+        assert "must be on or before Monday 11 January 2027" in page
+        with app.app_context():
+            assert db.session.scalars(select(PlacementReview)).all() == []
+        assert browser.submit(url, _review_form(next_review_on=["11", "1", "2027"])).status_code == 302
+        eight = f"/school/placements/{eight_weekly}/reviews/new"
+        page = html(browser.submit(eight, _review_form(next_review_on=["26", "1", "2027"])))
+        assert "must be on or before Monday 25 January 2027: this placement is reviewed every 8 weeks" in page
+        assert browser.submit(eight, _review_form(next_review_on=["25", "1", "2027"])).status_code == 302
+    with app.app_context():
+        placement = db.session.get(Placement, six_weekly)
+        # Six weeks from Monday 16 November is Monday 28 December, a bank holiday, as is Friday 25 December.
+        assert reviews.suggested_next_review(placement, date(2026, 11, 16)) == date(2026, 12, 24)
+    # Opened on a Sunday, the form suggests the Friday before the Sunday six weeks on.
+    with freeze_time("2026-12-06 10:00:00"):
+        browser = new_browser()
+        browser.sign_in(setting["sendco"])
+        page = html(browser.get(f"/school/placements/{six_weekly}/reviews/new"))
+    boxes = re.findall(r'id="next_review_on-(day|month|year)" name="next_review_on" type="text" value="(\d+)"', page)
+    assert boxes == [("day", "15"), ("month", "01"), ("year", "2027")]  # Friday 15 January 2027
+
+
+@freeze_time(NOW)
+def test_the_visits_page_and_the_provider_page_link_to_the_visit_form(app, new_browser, world, setting):
+    """Issue 13: the Visits page said to open a provider, but nothing linked to the form."""
+    url = f"/school/providers/{setting['provider']}/visits/new"
+    lead = new_browser()
+    lead.sign_in(setting["ap_lead"])
+    page = html(lead.get("/school/visits"))
+    assert f'<a class="govuk-link" href="{url}">Record a visit to Northside Learning</a>' in page
+    assert f'href="{url}"' in html(lead.get(f"/school/providers/{setting['provider']}"))
+    assert "<title>Record a site visit" in html(lead.get(url))
+    # The headteacher reads visits but does not record them: no link to a form they cannot open.
+    head = new_browser()
+    head.sign_in(setting["headteacher"])
+    assert "Record a visit" not in html(head.get("/school/visits"))

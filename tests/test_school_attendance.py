@@ -481,3 +481,35 @@ def test_the_attendance_lead_decides_an_unexplained_absence_and_the_export_carri
     dsl = Browser(app.test_client())
     dsl.sign_in(world.user(school, ["dsl"]))
     assert dsl.get(decide).status_code == 403
+
+
+def test_the_earlier_absences_still_coded_n_are_listed_where_the_attention_item_leads(app, world, school):
+    """Issue 13: "14 earlier absences still coded N" led to today's page, where they are not. It leads to a list of
+    them, every provider's, oldest first, each with its pupil and a link to decide (and back to the list)."""
+    ava = _place(world, school, "Ava")
+    ben = _place(
+        world, school, "Ben", provider=world.provider(school["id"], "Southside Skills", ProviderStatus.APPROVED)
+    )
+    with freeze_time("2026-11-30 16:00:00"):
+        _mark(app, ava, MONDAY, "AM", "absent", reason="unexplained")
+        _mark(app, ava, MONDAY, "PM", "absent", reason="illness")  # coded I: nothing to decide
+        _mark(app, ben, MONDAY, "PM", "absent", reason="other", reason_text="Stayed at home")
+    with freeze_time("2026-12-01 09:00:00"):
+        _mark(app, ava, date(2026, 12, 1), "AM", "absent", reason="unexplained")  # today's: on today's page
+        lead = _lead(app, school)
+        home = html(lead.get("/school/"))
+        assert "2 earlier absences still coded N, waiting for the school&#39;s decision" in home
+        assert 'href="/school/attendance/to-decide"' in home
+        page = html(lead.get("/school/attendance/to-decide"))
+        assert "2 absences, oldest first" in page
+        assert _row(page, "Northside Learning").startswith("Mon 30 November 2026 AM Ava Example Northside Learning")
+        assert "Absent: unexplained" in _row(page, "Northside Learning")
+        assert _row(page, "Southside Skills").startswith("Mon 30 November 2026 PM Ben Example Southside Skills")
+        assert "Absent: Stayed at home" in _row(page, "Southside Skills")
+        assert "1 December" not in page
+        decide = (
+            re.search(r'href="(/school/attendance/pupils/[^"]+/decide\?[^"]+)"', page).group(1).replace("&amp;", "&")
+        )
+        done = lead.submit(decide, {"code": "O", "why": "No contact from home"})
+        assert done.location.endswith("/school/attendance/to-decide")
+        assert "1 absence, oldest first" in html(lead.get(done.location))

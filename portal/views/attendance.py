@@ -1,6 +1,7 @@
-"""The provider's attendance pages: a day's sessions to mark (and amend), a mark's history, the week grid, and the
-CSV upload with its template. Every mark goes through shared.services.attendance.marks.apply_mark; nothing here decides
-a code, a deadline or whether a session is expected.
+"""The provider's attendance pages: the register (a day's pupils, a row each with both sessions, one Save), a mark's
+history, the week grid, and the CSV upload with its template. The register, the grid and the upload save their marks
+through shared.services.attendance.batch.save_marks (all or nothing; each mark by marks.apply_marks); nothing here
+decides a code, a deadline or whether a session is expected.
 
 A provider sees of a pupil only the name they are known by, the year group and the placement's reference."""
 
@@ -15,7 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import FormField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
@@ -62,38 +63,26 @@ def _day_words(day: date) -> str:
     return day_words(day, year=False)
 
 
-# --- one session at a time: the day page ---------------------------------------------------------------------------
+# --- the register: every pupil, both sessions, one Save ---------------------------------------------------------
 
 
 class MarkForm(FlaskForm):
-    """One session's mark. Its fields are drawn by the template (radios with conditional reveals); the rules and
-    their messages are MarkEntry.parse's and apply_mark's. Several of these share a page, each with a prefix, so
-    the page-wide CSRF check (CSRFProtect, on every POST) stands in for the form's own."""
+    """One session's row cell. A session already marked changes only when a new mark is chosen ("No change"
+    otherwise), with the reason for the change. The rules and their messages are MarkEntry.parse's and
+    save_marks's; the register's own form (below) carries the CSRF token for all of them."""
 
     class Meta:
         csrf = False
 
-    kind = StringField("What happened?")
-    late_minutes = StringField("How many minutes late?")
-    reason = StringField("Reason for the absence")
-    reason_text = StringField("What is the other reason?")
+    kind = StringField("Mark")  # present, late, or absent with its reason: "absent:illness"
+    late_minutes = StringField("Minutes late")
+    reason = StringField("Absence reason")  # only if sent apart from the mark
+    reason_text = StringField("Other reason")
     why = TextAreaField("Reason for the change")
 
 
 def _prefix(placement: Placement, session: str) -> str:
     return f"m-{placement.id.hex[:12]}-{session.lower()}"
-
-
-def _mark_form(placement: Placement, session: str, mark: AttendanceMark | None) -> MarkForm:
-    data = {}
-    if mark is not None:
-        data = {
-            "kind": mark.kind,
-            "late_minutes": str(mark.late_minutes or ""),
-            "reason": mark.reason,
-            "reason_text": mark.reason_text,
-        }
-    return MarkForm(prefix=_prefix(placement, session), formdata=None, data=data)
 
 
 @dataclass
@@ -103,29 +92,74 @@ class SessionLine:
     session: str
     mark: AttendanceMark | None
     due: str
-    form: MarkForm
+    name: str  # the register form's field for this session
 
 
-def _posted_session() -> tuple[Placement, str] | None:
-    """The (placement, session) a day-page form was sent for, from its hidden 'mark_for' field."""
-    placement_text, _, session = (request.form.get("mark_for") or "").partition("/")
-    try:
-        placement_id = uuid.UUID(placement_text)
-    except ValueError:
-        return None
-    if session not in SESSIONS:
-        return None
-    return own_or_404(Placement, placement_id, owner="provider_id"), session
+def _register(organisation, day: date):
+    """Rows of [SessionLine, ...] (one per pupil, their expected sessions in order) and the register's form class."""
+    profile = organisation.provider_profile
+    placements = attendance.placements_on(provider_id=organisation.id, day=day)
+    expected = attendance.expected_sessions(placements, day, day)
+    marks = attendance.marks_for({p.id for p in placements}, day, day)
+    fields: dict = {
+        "all_present": SelectMultipleField("Mark all not yet marked as present", choices=list(SESSIONS)),
+    }
+    pupils: dict = {}
+    for placement, _, session in expected:
+        name = _prefix(placement, session)
+        fields[name] = FormField(MarkForm, separator="-")
+        due = attendance.deadline(profile, day, session).strftime("%H:%M")
+        mark = marks.get((placement.id, day, session))
+        pupils.setdefault(placement.id, []).append(SessionLine(placement, day, session, mark, due, name))
+    rows = sorted(pupils.values(), key=lambda sessions: (sessions[0].placement.pupil.known_as, sessions[0].name))
+    for sessions in rows:
+        sessions.sort(key=lambda line: SESSIONS.index(line.session))
+    return rows, type("RegisterForm", (FlaskForm,), fields)
 
 
-def _said(result: attendance.MarkResult, placement: Placement, session: str, day: date, today: date) -> str:
-    name = placement.pupil.known_as
-    when = f"the {session} session" + ("" if day == today else f" on {_day_words(day)}")
-    if result.outcome == attendance.Outcome.AMENDED:
-        return f"{name}'s mark for {when} changed to {_words(result.mark)}"
-    if result.outcome == attendance.Outcome.UNCHANGED:
-        return f"{name} was already marked {_words(result.mark)} for {when}: nothing changed"
-    return f"{name} marked {_words(result.mark)} for {when}"
+def _register_entries(form, rows) -> list[BatchEntry]:
+    """The marks the register asks for: those chosen, and 'present' for each session not yet marked when its
+    session is ticked under 'mark all not yet marked as present'. A session left as it is gives no entry; a detail
+    without a mark, or a mark without its detail, is an error on that session's box."""
+    everyone = set(form.all_present.data or [])
+    entries: list[BatchEntry] = []
+    for sessions in rows:
+        for line in sessions:
+            cell = form[line.name]
+            # The register's one choice says both ("absent:illness"); a reason may also come on its own.
+            kind, _, chosen_reason = (cell.kind.data or "").strip().partition(":")
+            reason = chosen_reason or cell.reason.data or None
+            details = any((cell[f].data or "").strip() for f in ("late_minutes", "reason_text")) or bool(reason)
+            if not kind:
+                if details:
+                    cell.kind.errors.append(
+                        f"{line.placement.pupil.known_as}, {line.session}: choose present, late or absent, "
+                        "or clear the minutes and the reason"
+                    )
+                    continue
+                if line.mark is not None or line.session not in everyone:
+                    continue
+                kind = "present"
+            try:
+                entry = attendance.MarkEntry.parse(kind, cell.late_minutes.data or None, reason, cell.reason_text.data)
+            except RuleBroken as exc:
+                field = exc.field if exc.field in MARK_FIELDS and exc.field != "reason" else "kind"
+                cell[field].errors.append(f"{line.placement.pupil.known_as}, {line.session}: {exc}")
+                continue
+            entries.append(BatchEntry(line.name, line.placement, line.day, line.session, entry, cell.why.data or None))
+    return entries
+
+
+def _register_saved(result: attendance_import.BatchResult) -> str:
+    created, amended = result.count(attendance.Outcome.CREATED), result.count(attendance.Outcome.AMENDED)
+    if not created and not amended:
+        return "Nothing to save: choose a mark for a session, or tick 'mark all not yet marked as present'"
+    parts = []
+    if created:
+        parts.append(plural(created, "mark") + " saved")
+    if amended:
+        parts.append(f"{plural(amended, 'mark')} changed")
+    return "Register saved: " + " and ".join(parts)
 
 
 @bp.route("/attendance", methods=["GET", "POST"])
@@ -138,56 +172,41 @@ def attendance_today():
         flash("You cannot mark attendance for a day that has not happened yet. This is today's attendance.", "error")
         return redirect(url_for("portal.attendance_today"))
     here = url_for("portal.attendance_today", day=None if day == today else day.isoformat())
-    failed: MarkForm | None = None
-    failed_for = None
-    if request.method == "POST":
-        posted = _posted_session()
-        if posted is None:
-            flash("Choose the session to mark, then save it", "error")
-            return redirect(here)
-        placement, session = posted
-        form = MarkForm(prefix=_prefix(placement, session))
-        form.validate()
-        try:
-            entry = attendance.MarkEntry.parse(
-                form.kind.data, form.late_minutes.data, form.reason.data, form.reason_text.data
-            )
-            result = attendance.record_mark(placement, day, session, entry, by=_me(), source="web", why=form.why.data)
-        except RuleBroken as exc:
-            field = exc.field if exc.field in MARK_FIELDS else "kind"
-            form[field].errors.append(str(exc))
-            failed, failed_for = form, (placement.id, session)
-        else:
-            flash(_said(result, placement, session, day, today))
-            return redirect(f"{here}#pupil-{pupil_ref(placement)}")
+    rows, form_class = _register(organisation, day)
+    form = form_class()
+    if form.validate_on_submit():
+        entries = _register_entries(form, rows)
+        if not form.errors:
 
-    profile = organisation.provider_profile
-    placements = attendance.placements_on(provider_id=organisation.id, day=day)
-    expected = attendance.expected_sessions(placements, day, day)
-    marks = attendance.marks_for({p.id for p in placements}, day, day)
-    pupils: dict = {}
-    for placement, _, session in expected:
-        mark = marks.get((placement.id, day, session))
-        form = failed if failed_for == (placement.id, session) else _mark_form(placement, session, mark)
-        due = attendance.deadline(profile, day, session).strftime("%H:%M")
-        pupils.setdefault(placement.id, []).append(SessionLine(placement, day, session, mark, due, form))
-    lines = sorted(pupils.values(), key=lambda sessions: sessions[0].placement.pupil.known_as)
-    school_day_before = day - timedelta(days=3 if day.weekday() == 0 else 1)
+            def conflict(exc: attendance.MarkConflict) -> str:
+                return f"{attendance_import.already_marked(exc)}. To change it, give the reason for the change"
+
+            # Each mark is audited as it is saved (marks.apply_marks), as from the grid, the CSV and the API.
+            result = attendance_import.save_marks(entries, by=_me(), source="web", conflict=conflict)
+            if result.ok:
+                flash(_register_saved(result))
+                return redirect(here)
+            for key, exc in result.problems:
+                field = exc.field if exc.field in MARK_FIELDS and exc.field != "reason" else "kind"
+                form[key][field].errors.append(str(exc))
+            # Nothing was saved: draw the register again from the database, with what was chosen still there.
+            rows, _ = _register(organisation, day)
     return render_template(
         "portal/attendance/today.html",
-        form=failed,
+        form=form,
         day=day,
         today=today,
         is_today=day == today,
-        lines=lines,
-        refs={p.id: pupil_ref(p) for p in placements},
+        rows=rows,
+        refs={sessions[0].placement.id: pupil_ref(sessions[0].placement) for sessions in rows},
         action=here,
-        previous_day=school_day_before,
-        next_day=day + timedelta(days=3 if day.weekday() == 4 else 1),
+        previous_day=attendance.previous_school_day(organisation.id, day),
+        next_day=attendance.next_weekday(day),
         absence_reasons=attendance.REASON_LABELS,
         describe=attendance.describe,
-        am_due=profile.am_marks_due.strftime("%H:%M"),
-        pm_due=profile.pm_marks_due.strftime("%H:%M"),
+        unmarked={line.session for sessions in rows for line in sessions if line.mark is None},
+        am_due=organisation.provider_profile.am_marks_due.strftime("%H:%M"),
+        pm_due=organisation.provider_profile.pm_marks_due.strftime("%H:%M"),
     )
 
 
@@ -221,26 +240,26 @@ def attendance_history(placement_id: uuid.UUID):
 
 # --- the week grid -------------------------------------------------------------------------------------------------
 
-# What a grid cell can say. Late needs its minutes and "other" its words, so those are marked on the day page.
+# What a grid cell can say. Late needs its minutes and "other" its words: each cell has a box for each.
 GRID_CHOICES = {
     "": "Not marked",
     "present": "Present",
+    "late": "Late",
     "absent:illness": "Absent: illness",
     "absent:medical_appointment": "Absent: medical appointment",
     "absent:excluded": "Absent: excluded or suspended",
     "absent:unexplained": "Absent: unexplained",
+    "absent:other": "Absent: other reason",
 }
 
 
-def _grid_value(mark: AttendanceMark | None) -> str | None:
-    """The grid's value for a mark, or None when the grid cannot show it (late, or absent for another reason)."""
+def _grid_value(mark: AttendanceMark | None) -> str:
+    """The grid's value for a mark (its minutes or other reason go in the cell's own boxes)."""
     if mark is None:
         return ""
-    if mark.kind == MarkKind.PRESENT:
-        return "present"
-    if mark.kind == MarkKind.ABSENT and mark.reason != AbsenceReason.OTHER:
+    if mark.kind == MarkKind.ABSENT:
         return f"absent:{mark.reason}"
-    return None
+    return str(mark.kind)
 
 
 class GridCell(SelectField):
@@ -255,7 +274,7 @@ class GridCell(SelectField):
 class Cell:
     day: date
     session: str
-    state: str  # not_expected | future | fixed (a mark the grid cannot show) | field
+    state: str  # not_expected | future | field
     mark: AttendanceMark | None = None
     name: str | None = None
 
@@ -284,27 +303,42 @@ def _week(organisation, start: date, today: date):
                     cells.append(Cell(day, session, "not_expected", mark))
                 elif day > today:
                     cells.append(Cell(day, session, "future"))
-                elif _grid_value(mark) is None:
-                    cells.append(Cell(day, session, "fixed", mark))
                 else:
                     name = f"c_{placement.id.hex[:12]}_{day:%Y%m%d}_{session.lower()}"
                     choices = [SelectChoice(v, t) for v, t in GRID_CHOICES.items() if v or mark is None]
                     label = f"{placement.pupil.known_as}, {_day_words(day)}, {session}"
                     fields[name] = GridCell(label, choices=choices, default=_grid_value(mark))
+                    minutes = str(mark.late_minutes) if mark is not None and mark.late_minutes else ""
+                    fields[f"{name}_minutes"] = StringField(f"Minutes late ({label})", default=minutes)
+                    other = (mark.reason_text or "") if mark is not None else ""
+                    fields[f"{name}_other"] = StringField(f"Other reason ({label})", default=other)
                     cells.append(Cell(day, session, "field", mark, name))
         if any(cell.state != "not_expected" or cell.mark for cell in cells):
             rows.append((placement, cells))
     return rows, type("WeekGridForm", (FlaskForm,), fields)
 
 
+# Where a cell's problem is shown: its minutes box, its other-reason box, or its mark.
+GRID_FIELD_SUFFIX = {"late_minutes": "_minutes", "reason_text": "_other"}
+
+
 def _grid_entries(form, rows) -> list[BatchEntry]:
+    """The grid's marks; a cell whose details are wrong (late without minutes, other without words) gets its error
+    on the box to fill in, and gives no entry."""
     entries = []
     for placement, cells in rows:
         for cell in cells:
             if cell.state != "field" or not form[cell.name].data:
                 continue
             kind, _, reason = form[cell.name].data.partition(":")
-            entry = attendance.MarkEntry.parse(kind, reason=reason or None)
+            minutes = form[f"{cell.name}_minutes"].data if kind == MarkKind.LATE else None
+            other = form[f"{cell.name}_other"].data if reason == AbsenceReason.OTHER else None
+            try:
+                entry = attendance.MarkEntry.parse(kind, minutes or None, reason or None, other)
+            except RuleBroken as exc:
+                field = cell.name + GRID_FIELD_SUFFIX.get(exc.field or "", "")
+                form[field].errors.append(f"{form[cell.name].label.text}: {exc}")
+                continue
             entries.append(BatchEntry(cell.name, placement, cell.day, cell.session, entry, form.why.data or None))
     return entries
 
@@ -324,12 +358,14 @@ def attendance_week():
             conflicts.append(exc)
             return f"{attendance_import.already_marked(exc)}. To change it, give the reason for changes"
 
-        result = attendance_import.save_marks(_grid_entries(form, rows), by=_me(), source="grid", conflict=conflict)
-        if result.ok:
+        entries = _grid_entries(form, rows)
+        problems = bool(form.errors)
+        result = attendance_import.save_marks(entries, by=_me(), source="grid", conflict=conflict, keep=not problems)
+        if result.ok and not problems:
             flash(_grid_saved(result))
             return redirect(url_for("portal.attendance_week", start=start.isoformat()))
         for key, exc in result.problems:
-            form[key].errors.append(str(exc))
+            form[key + GRID_FIELD_SUFFIX.get(exc.field or "", "")].errors.append(str(exc))
         if conflicts:
             form.why.errors.append("Enter the reason for changes to marks already sent")
         # Nothing was saved: draw the grid again from the database, with what was chosen still selected.

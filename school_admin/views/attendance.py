@@ -117,6 +117,19 @@ def attendance_pupil(pupil_id: uuid.UUID):
     )
 
 
+@bp.get("/attendance/to-decide")
+@access(roles=ATTENDANCE_READERS)
+def absences_to_decide():
+    """Every earlier absence still coded N, at every provider: where "earlier absences still coded N" leads."""
+    today = local_now().date()
+    return render_template(
+        "school_admin/attendance/to_decide.html",
+        absences=decisions.earlier_absences_to_decide(_school_id(), today),
+        can_decide=current_user.has_role(roles.ATTENDANCE_LEAD, roles.HEADTEACHER),
+        describe=attendance.describe,
+    )
+
+
 class AbsenceDecisionForm(FlaskForm):
     code = RadiosField(
         "Code for the school's register",
@@ -149,6 +162,8 @@ def decide_absence(pupil_id: uuid.UUID):
         form, lambda: decisions.decide_absence(mark, form.code.data, why=form.why.data, by=current_user), field="code"
     ):
         flash(f"Decision recorded: {pupil.known_as}'s {mark.session} session is now coded {mark.code}")
+        if request.args.get("from") == "list":
+            return redirect(url_for("school_admin.absences_to_decide"))
         return redirect(url_for("school_admin.attendance_pupil", pupil_id=pupil.id))
     return render_template(
         "school_admin/attendance/decide.html",

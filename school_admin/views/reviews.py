@@ -1,7 +1,6 @@
 """Placement reviews (due and overdue, recording one) and the AP lead's site visits."""
 
 import uuid
-from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,6 +19,7 @@ from shared.models import Placement, PlacementReview, SiteVisit
 from shared.services.accounts import directory
 from shared.services.placements import incidents, reviews
 from shared.services.placements.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
+from shared.services.providers import lists as provider_lists
 from shared.web import apply
 
 REVIEW_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.SENDCO, roles.DSL)
@@ -132,7 +132,7 @@ def record_review(placement_id: uuid.UUID):
     form = ReviewForm()
     if request.method == "GET":
         form.held_on.data = today
-        form.next_review_on.data = today + timedelta(weeks=placement.review_interval_weeks)
+        form.next_review_on.data = reviews.suggested_next_review(placement, today)
     if form.validate_on_submit():
         details = ReviewRecord(
             **{name: form.data[name] for name in ReviewRecord.__dataclass_fields__},
@@ -188,6 +188,7 @@ def visits_list():
         visits=visits,
         providers=directory.organisation_names(v.provider_id for v in visits),
         sites=sites,
+        record_for=provider_lists.provider_names_of_school(current_organisation().id),
     )
 
 

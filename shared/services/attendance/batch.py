@@ -1,15 +1,16 @@
 """Many marks at once, all or nothing, from any channel; and the portal's CSV upload.
 
 A provider never knows a pupil's UPN, so a pupil is named in a file by the placement's reference: the first
-8 characters of the placement id, upper-cased (e.g. 1A2B3C4D). The portal's day page and week grid show it
+8 characters of the placement id, upper-cased (e.g. 1A2B3C4D). The portal's register and week grid show it
 beside each name, and the template CSV is filled in with it, so nobody has to type it. It belongs to the
 placement, not the pupil, so it says nothing about the child and cannot reach another provider's pupil: a
 reference is only looked up among this provider's own placements.
 
-`save_marks` is how every channel that sends many marks at once saves them: the week grid and the CSV upload
-here, and the JSON API (api/views.py). Every mark goes through attendance.apply_marks (codes, deadlines,
-amendments, alerts, the same rules as apply_mark); each entry is tried, every problem is collected, nothing is
-kept unless every entry was accepted, and a clash with another request is handled the same way for all.
+`save_marks` is how every channel that sends many marks at once saves them: the portal's register (a day's
+pupils, both sessions, one Save) and week grid, the CSV upload here, and the JSON API (api/views.py). Every
+mark goes through attendance.apply_marks (codes, deadlines, amendments, alerts, the same rules as apply_mark);
+each entry is tried, every problem is collected, nothing is kept unless every entry was accepted, and a clash with
+another request is handled the same way for all.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ from the school (with why, audited), and the provider's agreed deadlines for mar
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from shared.models import (
     AttendanceMark,
     Organisation,
     ProviderProfile,
+    Pupil,
     User,
     utcnow,
 )
@@ -37,6 +39,33 @@ def absences_to_decide(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Attend
             .order_by(AttendanceMark.day, AttendanceMark.session)
         )
     )
+
+
+@dataclass(frozen=True)
+class AbsenceToDecide:
+    mark: AttendanceMark
+    pupil: Pupil
+    provider_name: str
+
+
+def earlier_absences_to_decide(school_id: uuid.UUID, before: date) -> list[AbsenceToDecide]:
+    """Every absence before `before` (today) still coded N at any provider, oldest first: what the attendance lead's
+    "earlier absences still coded N" counts (shared.services.attention.school), each with its pupil and provider.
+    One query."""
+    rows = db.session.execute(
+        select(AttendanceMark, Pupil, Organisation.name)
+        .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
+        .join(Organisation, Organisation.id == AttendanceMark.provider_id)
+        .where(
+            AttendanceMark.school_id == school_id,
+            AttendanceMark.kind == MarkKind.ABSENT.value,
+            AttendanceMark.code == "N",
+            AttendanceMark.day < before,
+        )
+        .order_by(AttendanceMark.day, AttendanceMark.session)
+    ).all()
+    found = [AbsenceToDecide(mark, pupil, name) for mark, pupil, name in rows]
+    return sorted(found, key=lambda a: (a.mark.day, a.mark.session, a.pupil.known_as))
 
 
 def decide_absence(mark: AttendanceMark, code: str, *, why: str, by: User, now: datetime | None = None) -> None:

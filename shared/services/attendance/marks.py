@@ -1,7 +1,7 @@
 """Attendance at providers: which sessions are expected, recording a mark, amendments, and deadlines.
 
-Every way in (the portal's day and week pages, the CSV upload, the JSON API) calls `apply_mark`, so the rules are
-the same whichever a provider uses:
+Every way in (the portal's register and week grid, the CSV upload, the JSON API) calls `apply_mark`, so the rules
+are the same whichever a provider uses:
 
 - a mark is for a session the placement expects (the timetable, inside term, not a bank holiday or INSET day)
   and not for a future day;
@@ -12,9 +12,9 @@ the same whichever a provider uses:
 - one mark per session is a database constraint, so concurrent submissions leave one row;
 - an absence tells who must know at once (shared.services.attendance.alerts), in the same transaction.
 
-`apply_mark` does not commit; `record_mark` is one mark and a commit. Many marks at once (the week grid, the CSV
-upload, the API) go through shared.services.attendance.batch.save_marks: all or nothing, one commit, and the same
-handling of a concurrent insert whichever channel they came from.
+`apply_mark` does not commit; `record_mark` is one mark and a commit. Many marks at once (the register, the week
+grid, the CSV upload, the API) go through shared.services.attendance.batch.save_marks: all or nothing, one commit,
+and the same handling of a concurrent insert whichever channel they came from.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from shared.models import (
 )
 from shared.services.attendance import alerts as attendance_alerts
 from shared.services.errors import RuleBroken
-from shared.services.school_calendar.days import SESSIONS, school_days
+from shared.services.school_calendar.days import SESSIONS, is_bank_holiday, school_days
 
 MAX_LATE_MINUTES = 240
 # Placements whose sessions are expected: running now, or ended (for the days before they ended).
@@ -245,6 +245,29 @@ def expected_sessions(placements: Iterable[Placement], start: date, end: date) -
                 if placement.expects(day, session):
                     out.append((placement, day, session))
     return out
+
+
+def previous_school_day(provider_id: uuid.UUID, day: date, *, look_back_days: int = 42) -> date:
+    """The last day before `day` on which one of the provider's pupils was expected (so a Monday or a Sunday goes
+    back to the Friday, and a half-term or a bank holiday is stepped over); with none in the weeks before, the
+    weekday before that is not a bank holiday."""
+    start, end = day - timedelta(days=look_back_days), day - timedelta(days=1)
+    placements = placements_on(provider_id=provider_id, day=start, end=end)
+    days = {expected_day for _, expected_day, _ in expected_sessions(placements, start, end)}
+    if days:
+        return max(days)
+    before = end
+    while before.weekday() >= 5 or is_bank_holiday(before):
+        before -= timedelta(days=1)
+    return before
+
+
+def next_weekday(day: date) -> date:
+    """The weekday after `day` (Friday, Saturday and Sunday go to Monday)."""
+    after = day + timedelta(days=1)
+    while after.weekday() >= 5:
+        after += timedelta(days=1)
+    return after
 
 
 def is_expected(placement: Placement, day: date, session: str) -> bool:

@@ -204,7 +204,7 @@ def attendance_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
                 SOON,
                 f"{how_many(count, 'earlier absence', 'earlier absences')} still coded N, waiting for the school's "
                 "decision",
-                page,
+                Link.to("school_admin.absences_to_decide"),
                 school_midnight(oldest_day) if oldest_day else None,
             )
         )

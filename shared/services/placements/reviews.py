@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from shared import audit
 from shared.clock import local_now, school_zone
+from shared.display import day_words
 from shared.extensions import db
 from shared.models import (
     AttendanceMark,
@@ -34,10 +35,14 @@ from shared.services.attendance.marks import attendance_percent
 from shared.services.errors import RuleBroken
 from shared.services.placements import incidents
 from shared.services.placements.plans import END_DESTINATIONS, mark_ended
+from shared.services.school_calendar.days import is_bank_holiday, school_days
 from shared.text import checked
 
 # A review is flagged "Due" this many days before its date (the policy: reviews at least every 6-8 weeks).
 DUE_SOON_DAYS = 7
+# "At least every 6-8 weeks (half-termly)": whatever a placement's interval says, the next review is never set
+# further away than this from the review that sets it.
+HALF_TERMLY_WEEKS = 8
 MAX_TEXT = 5000
 
 OUTCOMES: dict[str, str] = {
@@ -185,6 +190,25 @@ class ReviewRecord:
     next_review_on: date | None
 
 
+def latest_next_review(placement: Placement, held_on: date) -> date:
+    """The latest date a review held on `held_on` may set for the next one: the placement's interval, and never more
+    than half-termly (HALF_TERMLY_WEEKS)."""
+    return held_on + timedelta(weeks=min(placement.review_interval_weeks, HALF_TERMLY_WEEKS))
+
+
+def suggested_next_review(placement: Placement, held_on: date) -> date:
+    """The date the review form suggests for the next review: the last school day of the school's calendar on or
+    before latest_next_review (not a weekend, a bank holiday, a holiday or an INSET day); with no school day in
+    that span (no terms entered), the last weekday before it that is not a bank holiday."""
+    latest = latest_next_review(placement, held_on)
+    days = list(school_days(placement.school_id, held_on + timedelta(days=1), latest))
+    if days:
+        return days[-1]
+    while latest.weekday() >= 5 or is_bank_holiday(latest):
+        latest -= timedelta(days=1)
+    return latest
+
+
 def _text(value: str | None, field_name: str, message: str | None = None, limit: int = MAX_TEXT) -> str | None:
     return checked(value, field_name, required=message, limit=limit)
 
@@ -241,6 +265,13 @@ def record_review(
             raise RuleBroken("Enter the date of the next review", "next_review_on")
         if next_review_on <= held_on:
             raise RuleBroken("The next review must be after the date this review was held", "next_review_on")
+        latest = latest_next_review(placement, held_on)
+        if next_review_on > latest:
+            raise RuleBroken(
+                f"The next review must be on or before {day_words(latest)}: this placement is reviewed every "
+                f"{placement.review_interval_weeks} weeks, and reviews are at least half-termly",
+                "next_review_on",
+            )
 
     numbers = figures(placement, last, held_on)
     review = PlacementReview(
