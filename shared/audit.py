@@ -77,6 +77,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "placement.created": frozenset({"legal_basis"}),
     "placement.updated": frozenset({"fields"}),
     "placement.decided": frozenset({"decision"}),
+    "placement.agreed_over_registration_warning": frozenset({"reason"}),  # the headteacher's words: no pupil data
     "placement.summary_saved": frozenset(),
     "placement.document_uploaded": frozenset({"kind", "virus_scanned"}),
     "placement.document_downloaded": frozenset(),
