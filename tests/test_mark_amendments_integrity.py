@@ -196,3 +196,15 @@ def test_a_correction_put_back_to_absent_tells_the_social_worker_again(app, sett
             deliver_outbox()
     (worker,) = _bodies(mailbox, SOCIAL_WORKER)
     assert "Jayden Walsh was absent from Northside Learning" in worker
+
+
+def test_the_demo_has_an_amended_mark_the_school_can_read(app):
+    from shared.models import AttendanceAmendment
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0
+    assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0  # still one
+    with app.app_context():
+        (amendment,) = db.session.query(AttendanceAmendment).all()
+        assert amendment.mark.amended_at is not None and amendment.amended_by_id is not None
+        assert db.session.get(Organisation, amendment.mark.provider_id).name == "Northside Learning Centre"
