@@ -107,3 +107,41 @@ def test_a_provider_amends_a_mark_and_the_attendance_lead_sees_it_changed(world,
         db.session.remove()
     (message,) = mailbox.to("social.worker@demo-la.example")
     assert "Jayden Walsh is now recorded as present." in mailbox.body(message)
+
+
+def test_the_headteacher_confirms_before_agreeing_over_the_registration_warning(world, new_page, app):
+    from decimal import Decimal
+
+    from shared.extensions import db
+    from shared.models import HeadteacherDecision, Placement, ProviderStatus
+    from shared.roles import HEADTEACHER
+
+    school = world.school(SCHOOL)
+    provider = world.provider(school, PROVIDER, ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    world.placement(school, provider, world.pupil(school, looked_after=True), hours_per_week=Decimal("25"))
+    pending = world.placement(
+        school,
+        provider,
+        world.pupil(school, first_name="Jayden", last_name="Walsh"),
+        status="planned",
+        hours_per_week=Decimal("25"),
+    )
+    with app.app_context():
+        db.session.get(Placement, pending).headteacher_decision = HeadteacherDecision.PENDING
+        db.session.commit()
+        db.session.remove()
+    head = world.user(school, [HEADTEACHER])
+    page = new_page()
+    sign_in_with_code(page, head)
+    page.goto(f"/school/placements/{pending}/decision")
+    expect(page.locator("main")).to_contain_text("to a pupil with an EHC plan or who is looked after")
+    check_page(page, "integrity-decision-with-warning")
+    page.get_by_label("Agree the placement").check()
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Confirm that you have checked the registration")
+    check_page(page, "integrity-decision-with-warning-errors")
+    page.get_by_label("Agree the placement").check()
+    page.get_by_label("I have checked the registration and the placement can go ahead").check()
+    page.get_by_label("Why the placement can go ahead").fill("Registered with DfE on 1 September, URN 123456.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Placement agreed")
