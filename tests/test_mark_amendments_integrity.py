@@ -208,3 +208,21 @@ def test_the_demo_has_an_amended_mark_the_school_can_read(app):
         (amendment,) = db.session.query(AttendanceAmendment).all()
         assert amendment.mark.amended_at is not None and amendment.amended_by_id is not None
         assert db.session.get(Organisation, amendment.mark.provider_id).name == "Northside Learning Centre"
+
+
+def test_the_schools_own_decision_on_an_absence_is_in_the_history_as_the_schools(app, setting, mailbox):
+    from shared.models import AttendanceMark, User
+    from shared.services.attendance import decisions
+
+    with freeze_time("2026-11-30 09:20:00"):
+        mark_id = _mark(app, setting, MarkEntry.parse("absent", reason="unexplained"))
+    with freeze_time("2026-11-30 11:00:00"):
+        with app.app_context():
+            mark = db.session.get(AttendanceMark, mark_id)
+            lead_user = db.session.get(User, setting["lead"].id)
+            decisions.decide_absence(mark, "O", why="No word from home by 11:00", by=lead_user)
+        lead = Browser(app.test_client())
+        lead.sign_in(setting["lead"])
+        text = _text(lead.get(f"/school/attendance/marks/{mark_id}"))
+    assert "Test attendance_lead, Demo Academy, through the school's decision on the absence" in text
+    assert "No word from home by 11:00" in text

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, overload
 
 from flask import current_app
 from sqlalchemy import Label, Select, and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, UNACCEPTED_REASONS, AbsenceReason, MarkKind
@@ -385,13 +386,22 @@ class MarkHistory:
     corrected_alerts: int  # absence alerts this mark raised that its amendment corrected
 
 
-SOURCE_WORDS = {"web": "the day page", "grid": "the week grid", "csv": "a CSV upload", "api": "the provider's system"}
+SOURCE_WORDS = {
+    "web": "the day page",
+    "grid": "the week grid",
+    "csv": "a CSV upload",
+    "api": "the provider's system",
+    "school": "the school's decision on the absence",
+}
 
 
-def _person(names: dict[uuid.UUID, str], user_id: uuid.UUID | None, provider: str) -> str:
+def _person(names: dict[uuid.UUID, str], user_id: uuid.UUID | None, organisation: str) -> str:
     if user_id is None:
-        return f"{provider} (through its system)"
-    return f"{names.get(user_id, 'Someone')}, {provider}"
+        return f"{organisation} (through its system)"
+    return f"{names.get(user_id, 'Someone')}, {organisation}"
+
+
+SchoolOrg = aliased(Organisation)
 
 
 def mark_history(mark: AttendanceMark) -> MarkHistory:
@@ -407,13 +417,14 @@ def mark_history(mark: AttendanceMark) -> MarkHistory:
     ids = {mark.recorded_by_id, *(c.amended_by_id for c in changes)} - {None}
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all()) if ids else {}
     row = db.session.execute(
-        select(Pupil.first_name, Pupil.last_name, Pupil.preferred_name, Organisation.name)
+        select(Pupil.first_name, Pupil.last_name, Pupil.preferred_name, Organisation.name, SchoolOrg.name)
         .select_from(AttendanceMark)
+        .join(SchoolOrg, SchoolOrg.id == AttendanceMark.school_id)
         .join(Organisation, Organisation.id == AttendanceMark.provider_id)
         .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
         .where(AttendanceMark.id == mark.id)
     ).one()
-    provider = row.name
+    provider, school = row[3], row[4]
     corrected = db.session.scalar(
         select(func.count())
         .select_from(AttendanceAlert)
@@ -440,7 +451,7 @@ def mark_history(mark: AttendanceMark) -> MarkHistory:
                 new=describe(_value(c.new_value)),
                 new_code=str(c.new_value["code"]),
                 why=c.why,
-                who=_person(names, c.amended_by_id, provider),
+                who=_person(names, c.amended_by_id, school if c.source == "school" else provider),
                 source=SOURCE_WORDS.get(c.source, c.source),
             )
             for c in changes
