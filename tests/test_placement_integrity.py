@@ -141,3 +141,37 @@ def test_declining_needs_no_confirmation(setting, ap_lead, app):
     placement, headteacher = _pending_over_the_line(setting, ap_lead)
     declined = headteacher.submit(f"/school/placements/{placement.id}/decision", {"decision": "decline", "notes": ""})
     assert declined.status_code == 302
+
+
+def test_two_plans_for_the_same_sessions_sent_at_the_same_moment_make_one_placement(setting, app):
+    import threading
+
+    leads = [setting.browser(setting.school, ["ap_lead"]) for _ in range(2)]
+    plans = [
+        setting.plan(),
+        setting.plan(provider=str(setting.b), sites=[str(setting.b_site)]),
+    ]
+    urls = [f"/school/pupils/{setting.pupil}/placements/new?provider={p['provider']}" for p in plans]
+    tokens = []
+    for lead, url in zip(leads, urls, strict=True):
+        assert lead.get(url).status_code == 200
+        tokens.append(lead.token())
+    barrier = threading.Barrier(2)
+    responses = [None, None]
+
+    def submit(index: int) -> None:
+        barrier.wait(timeout=30)
+        responses[index] = leads[index].client.post(
+            f"/school/pupils/{setting.pupil}/placements/new", data={**plans[index], "csrf_token": tokens[index]}
+        )
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 302], statuses
+    (refused,) = [r for r in responses if r.status_code == 200]
+    assert "A session can be planned at one place only" in text(refused)
+    assert len(setting.placements()) == 1

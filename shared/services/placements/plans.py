@@ -22,7 +22,7 @@ from shared import audit
 from shared.attendance_codes import LegalBasis
 from shared.crypto import file_purpose, keyring
 from shared.evidence_catalogue import ProviderType
-from shared.extensions import db
+from shared.extensions import begin_transaction_now, db
 from shared.links import Link
 from shared.models import (
     AttendanceMark,
@@ -275,8 +275,18 @@ def timetable_clash(
     return None
 
 
+def _lock_pupil(pupil: Pupil) -> None:
+    """One pupil's plans are checked for clashes one at a time, until the plan checked is saved: the pupil's row is
+    locked (PostgreSQL); SQLite's writers are one at a time already (begin_transaction_now). Two plans sent at the
+    same moment for the same sessions at two providers cannot both pass."""
+    begin_transaction_now()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Pupil.id).where(Pupil.id == pupil.id).with_for_update())
+
+
 def _refuse_clash(pupil: Pupil, plan: PlacementPlan, *, other_than: uuid.UUID | None = None) -> None:
     assert plan.start_date is not None, "_check_plan asks for the start date"
+    _lock_pupil(pupil)
     clash = timetable_clash(pupil, plan.start_date, plan.max_end_date, plan.timetable, other_than=other_than)
     if clash:
         raise RuleBroken(clash, "timetable")
@@ -454,6 +464,7 @@ def decide(
         )
     if agree:
         _approved_profile(placement.school_id, placement.provider_id)  # approval may have lapsed since the plan
+        _lock_pupil(placement.pupil)
         clash = timetable_clash(
             placement.pupil,
             placement.start_date,
