@@ -77,6 +77,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "placement.created": frozenset({"legal_basis"}),
     "placement.updated": frozenset({"fields"}),
     "placement.decided": frozenset({"decision"}),
+    "placement.agreed_over_registration_warning": frozenset({"reason"}),  # the headteacher's words: no pupil data
     "placement.summary_saved": frozenset(),
     "placement.document_uploaded": frozenset({"kind", "virus_scanned"}),
     "placement.document_downloaded": frozenset(),
@@ -89,6 +90,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "attendance.absence_decided": frozenset({"day", "session", "old_code", "new_code"}),
     "attendance.exported": frozenset({"start", "end", "rows"}),
     "attendance.alert_raised": frozenset({"kind", "day", "session"}),
+    "attendance.alert_corrected": frozenset({"day", "session"}),
     "calendar.changed": frozenset({"change", "start", "end"}),  # term_added | inset_added | inset_removed
     "api_token.created": frozenset(),
     "api_token.revoked": frozenset(),

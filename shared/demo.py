@@ -167,6 +167,7 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     for placement in placements:
         _demo_marks(placement)
     if placements:  # first run only
+        _demo_amended_mark(placements[0])
         _demo_safeguarding(school, providers[0], placements[0])
         _demo_agreements(school, providers[:2])
     return sign_ins
@@ -348,6 +349,32 @@ def _demo_marks(placement: Placement) -> None:
         on_time = datetime.combine(day, time(9, 30) if session == "AM" else time(13, 30), tzinfo=UTC)
         entry = pattern[(index + placement.pupil.date_of_birth.day) % len(pattern)]
         apply_mark(placement, day, session, entry, by=None, source="web", now=on_time)
+    db.session.commit()
+
+
+def _demo_amended_mark(placement: Placement) -> None:
+    """The provider's manager corrects the pupil's latest morning mark (the school's day page shows it changed, and
+    its history): an absence becomes present, anything else late."""
+    from shared.models import AttendanceMark
+    from shared.notifications import people_with_role
+    from shared.roles import PROVIDER_MANAGER
+    from shared.services.attendance.marks import MarkEntry, apply_mark
+
+    mark = db.session.scalar(
+        select(AttendanceMark)
+        .where(AttendanceMark.placement_id == placement.id, AttendanceMark.session == "AM")
+        .order_by(AttendanceMark.day.desc())
+        .limit(1)
+    )
+    if mark is None:
+        return
+    managers = people_with_role(placement.provider, PROVIDER_MANAGER)
+    at = datetime.combine(mark.day, time(10, 15), tzinfo=UTC)
+    if mark.kind == "absent":
+        entry, why = MarkEntry.parse("present"), "Arrived at 9:40 after a bus delay; the register had already been sent"
+    else:
+        entry, why = MarkEntry.parse("late", 25), "Signed in at reception at 9:25, after the register was sent"
+    apply_mark(placement, mark.day, "AM", entry, by=managers[0] if managers else None, why=why, now=at)
     db.session.commit()
 
 

@@ -83,6 +83,7 @@ def _objects(world, name: str) -> dict:
         "code": "behaviour_policy",
         "pupil_id": pupil,
         "placement_id": placement,
+        "mark_id": world.mark(placement),
         "incident_id": world.incident(placement),
         "token_id": token_id,
         "review_id": world.review(placement),

@@ -204,7 +204,18 @@ def test_the_export_has_the_documented_columns_and_one_row_per_marked_session(ap
         [ava_upn, "2026-11-30", "PM", "B", "Northside Learning", "10", "Late 10 minutes"],
         [ava_upn, "2026-12-01", "AM", "N", "Northside Learning", "", "Other reason: =Family funeral"],
     ]
-    ben_rows = [[ben_upn, "2026-12-02", "AM", "I", "Northside Learning", "", "Illness; Amended: Sent home at 9:15"]]
+    ben_rows = [
+        [
+            ben_upn,
+            "2026-12-02",
+            "AM",
+            "I",
+            "Northside Learning",
+            "",
+            "Illness; Amended 2026-12-04 16:00 by the provider's system from K (Present) to I (Absent: illness): "
+            "Sent home at 9:15",
+        ]
+    ]
     expected = ava_rows + ben_rows if ava_upn < ben_upn else ben_rows + ava_rows
     assert rows[1:] == expected
     with app.app_context():

@@ -130,6 +130,17 @@ def absences_to_decide():
     )
 
 
+@bp.get("/attendance/marks/<uuid:mark_id>")
+@access(roles=ATTENDANCE_READERS)
+def attendance_mark(mark_id: uuid.UUID):
+    """One mark's history: as first recorded, and each amendment (old mark, new mark, reason, who, when)."""
+    mark = own_or_404(AttendanceMark, mark_id, owner="school_id")
+    history = overview.mark_history(mark)
+    return render_template(
+        "school_admin/attendance/mark.html", history=history, day_words=day_words(history.day), mark=mark
+    )
+
+
 class AbsenceDecisionForm(FlaskForm):
     code = RadiosField(
         "Code for the school's register",

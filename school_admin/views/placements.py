@@ -14,8 +14,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovFileInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from school_admin import bp
@@ -180,6 +186,15 @@ class DecisionForm(FlaskForm):
         invalid_message="Choose to agree or decline",
     )
     notes = _long_text("Notes (optional)", description="For the record: what you took into account.")
+    # Only on the page when the provider is over the independent school registration line (the service checks).
+    confirm_registration = BooleanField(
+        "I have checked the registration and the placement can go ahead", widget=GovCheckboxInput()
+    )
+    registration_reason = _long_text(
+        "Why the placement can go ahead",
+        description="For example: the provider registered with DfE (give its URN), or why full-time education there "
+        "is lawful. This is kept with your decision and in the audit log.",
+    )
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
 
@@ -417,7 +432,12 @@ def placement_decision(placement_id: uuid.UUID):
     if form.validate_on_submit() and apply(
         form,
         lambda: placement_rules.decide(
-            placement, agree=form.decision.data == "agree", notes=form.notes.data, by=current_user
+            placement,
+            agree=form.decision.data == "agree",
+            notes=form.notes.data,
+            by=current_user,
+            registration_confirmed=bool(form.confirm_registration.data),
+            registration_reason=form.registration_reason.data,
         ),
         field="decision",
     ):

@@ -93,6 +93,8 @@ class AttendanceAlert(Model):
     reason: Mapped[str | None] = mapped_column(String(30))  # the reason given, for an absence
     raised_at: Mapped[datetime] = created_at()
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an unmarked session that was then marked
+    # An absence whose mark the provider then amended: the alert stays on the record, marked corrected.
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AttendanceAlertEmail(Model):

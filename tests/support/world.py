@@ -523,6 +523,28 @@ class World:
             db.session.commit()
             return document.id
 
+    def mark(self, placement_id: uuid.UUID, day=None, session: str = "AM") -> uuid.UUID:
+        """A provider's 'present' mark of the placement's session (7 September 2026 unless a day is given)."""
+        from datetime import date
+
+        from shared.models import AttendanceMark, Placement
+
+        with self.app.app_context():
+            placement = db.session.get(Placement, placement_id)
+            mark = AttendanceMark(
+                placement_id=placement.id,
+                school_id=placement.school_id,
+                provider_id=placement.provider_id,
+                pupil_id=placement.pupil_id,
+                day=day or date(2026, 9, 7),
+                session=session,
+                kind="present",
+                code="B",
+            )
+            db.session.add(mark)
+            db.session.commit()
+            return mark.id
+
     def _someone(self, org_id: uuid.UUID) -> uuid.UUID:
         """Any user of the organisation (one is made if it has none), for rows that need an author."""
         from shared.models import Membership

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -200,7 +201,7 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
         unmarked.mark_id = mark.id
     if mark.kind != MarkKind.ABSENT:
         return
-    alert = _new_alert(placement, mark.day, mark.session, ABSENCE, mark=mark, now=now)
+    alert = _reopened(placement, mark) or _new_alert(placement, mark.day, mark.session, ABSENCE, mark=mark, now=now)
     if alert is None:
         return
     pupil, provider, school = placement.pupil, placement.provider, placement.school
@@ -244,6 +245,110 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
             "and update the mark with the reason."
         ),
     )
+
+
+def _now_in_words(mark: AttendanceMark) -> str:
+    """The mark as it now stands, for an e-mail: what the provider says, no more than the absence e-mail said."""
+    if mark.kind == MarkKind.ABSENT:
+        return f"absent (reason given by the provider: {reason_given(mark)})"
+    if mark.kind == MarkKind.LATE:
+        return f"late ({mark.late_minutes} minutes)"
+    return "present"
+
+
+def mark_amended(
+    mark: AttendanceMark, placement: Placement, replaced: Mapping[str, Any], *, now: datetime | None = None
+) -> None:
+    """Called by shared.services.attendance.marks for every amended mark, in its transaction, before mark_recorded.
+
+    When an absence is amended to present or late (the child was there after all), the absence alert it raised is
+    marked corrected (it stays on the record), and everyone the school e-mailed about it is told, urgently: the
+    social worker and welfare officer with the same minimum as the absence e-mail (the pupil's name, the session,
+    the provider, what the mark is now, who to call), the attendance leads without the pupil's name. The reason for
+    the amendment is the provider's free text, so it stays in the app (the mark's history) and is not e-mailed. An
+    absence whose reason changes is still an absence: its alert stands."""
+    if replaced["kind"] != MarkKind.ABSENT or mark.kind == MarkKind.ABSENT:
+        return
+    now = now or utcnow()
+    alert = db.session.scalar(
+        select(AttendanceAlert).where(
+            AttendanceAlert.placement_id == placement.id,
+            AttendanceAlert.day == mark.day,
+            AttendanceAlert.session == mark.session,
+            AttendanceAlert.kind == ABSENCE,
+            AttendanceAlert.corrected_at.is_(None),
+        )
+    )
+    if alert is None:
+        return
+    alert.corrected_at = now
+    pupil, provider, school = placement.pupil, placement.provider, placement.school
+    audit.record(
+        "attendance.alert_corrected",
+        organisation=school,
+        obj=alert,
+        actor=None,
+        day=mark.day.isoformat(),
+        session=mark.session,
+    )
+    told = db.session.scalars(
+        select(OutboxEmail.to_address)
+        .join(AttendanceAlertEmail, AttendanceAlertEmail.email_id == OutboxEmail.id)
+        .where(AttendanceAlertEmail.alert_id == alert.id, OutboxEmail.organisation_id == school.id)
+        .distinct()
+    ).all()
+    workers: dict[str | None, str | None] = {
+        pupil.social_worker_email: pupil.social_worker_name,
+        pupil.welfare_officer_email: pupil.welfare_officer_name,
+    }
+    staff = {person.email: person.name for person in people_with_role(school, roles.ATTENDANCE_LEAD)}
+    when = session_words(mark.day, mark.session)
+    subject = f"Correction: absence from alternative provision: {school.name}"
+    minimum = (
+        f"Correction: you were told that {pupil.known_as} was absent from {provider.name} ({when}).\n"
+        f"{provider.name} has corrected the mark: {pupil.known_as} is now recorded as {_now_in_words(mark)}.\n\n"
+        f"{who_to_call(school)}\n\n"
+        f"You are receiving this because {school.name} told you of the absence."
+    )
+    url = absolute_url_of(Link.to("school_admin.attendance_today", day=mark.day.isoformat()))
+    nameless = (
+        f"{provider.name} has corrected the mark of a pupil you were told was absent ({when}): the pupil is now "
+        f"recorded as {_now_in_words(mark).split(' (')[0]}.\n\nSee it on AP Portal:\n{url}\n"
+    )
+    for address in sorted(told):
+        if address in workers:
+            name, body = workers[address], minimum
+        else:  # school staff (or anyone else): the e-mail names nobody
+            name, body = staff.get(address), nameless
+        greeting = f"Hello {name},\n\n" if name else "Hello,\n\n"
+        _email([alert], address, subject, greeting + body, school)
+
+
+def _reopened(placement: Placement, mark: AttendanceMark) -> AttendanceAlert | None:
+    """An absence alert of this session that was corrected, raised again for a mark amended back to an absence:
+    those told of the correction must be told the pupil is absent after all."""
+    alert = db.session.scalar(
+        select(AttendanceAlert).where(
+            AttendanceAlert.placement_id == placement.id,
+            AttendanceAlert.day == mark.day,
+            AttendanceAlert.session == mark.session,
+            AttendanceAlert.kind == ABSENCE,
+            AttendanceAlert.corrected_at.is_not(None),
+        )
+    )
+    if alert is None:
+        return None
+    alert.corrected_at, alert.mark_id, alert.reason = None, mark.id, mark.reason
+    audit.record(
+        "attendance.alert_raised",
+        organisation=placement.school,
+        obj=alert,
+        actor=None,
+        kind=ABSENCE,
+        day=mark.day.isoformat(),
+        session=mark.session,
+    )
+    return alert
 
 
 def chase_unmarked(now: datetime | None = None) -> int:

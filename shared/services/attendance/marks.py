@@ -188,6 +188,7 @@ def describe(mark: AttendanceMark | MarkValue) -> str:
 class MarkResult:
     mark: AttendanceMark
     outcome: Outcome
+    replaced: MarkValue | None = None  # an amendment's old value
     # What the mark says, kept as plain values when the result is made: after the batch commits, the mark's
     # attributes are expired, and reading each one back (the API answers with every code) is a query a mark.
     code: str = field(init=False)
@@ -423,7 +424,7 @@ def _compare_or_amend(
         new_code=code,
         source=source,
     )
-    return MarkResult(existing, Outcome.AMENDED)
+    return MarkResult(existing, Outcome.AMENDED, replaced=old_value)
 
 
 def apply_mark(
@@ -461,6 +462,8 @@ def apply_mark(
             return MarkResult(mark, Outcome.CREATED)
     result = _compare_or_amend(existing, placement, entry, code, why=why, by=by, source=source, now=now)
     if result.outcome == Outcome.AMENDED:
+        assert result.replaced is not None, "an amendment keeps the value it replaced"
+        attendance_alerts.mark_amended(existing, placement, result.replaced, now=now)
         attendance_alerts.mark_recorded(existing, placement, now=now)
     return result
 
@@ -522,6 +525,7 @@ def apply_marks(
     today = local_now(now).date()
     results: list[MarkResult | RuleBroken] = []
     absences: list[tuple[AttendanceMark, Placement]] = []
+    amended: list[tuple[AttendanceMark, Placement, MarkValue]] = []
     created: list[int] = []
     # No autoflush while the batch is built: a lazy load (a pupil's name, say) would otherwise flush the new marks
     # outside the savepoint below, and a concurrent duplicate would surface there as an error, not a BatchClash.
@@ -550,6 +554,8 @@ def apply_marks(
                 alert = open_unmarked.pop(key, None)
                 if alert is not None:
                     alert.resolved_at, alert.mark_id = now, result.mark.id
+                if result.replaced is not None:
+                    amended.append((result.mark, item.placement, result.replaced))
                 if result.mark.kind == MarkKind.ABSENT:
                     absences.append((result.mark, item.placement))
     if created:
@@ -558,6 +564,9 @@ def apply_marks(
                 db.session.flush()
         except IntegrityError as exc:
             raise BatchClash("a session of the batch was marked by someone else at the same moment", created) from exc
+    # Alerts of an amended absence are corrected (and those told of it are told) before any new absence is told.
+    for mark, placement, replaced in amended:
+        attendance_alerts.mark_amended(mark, placement, replaced, now=now)
     for mark, placement in absences:
         attendance_alerts.mark_recorded(mark, placement, now=now)
     return results

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, overload
 
 from flask import current_app
 from sqlalchemy import Label, Select, and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, UNACCEPTED_REASONS, AbsenceReason, MarkKind
@@ -50,6 +51,7 @@ from shared.services.attendance.marks import (
     MarkValue,
     attendance_counts,
     describe,
+    mark_value,
 )
 from shared.services.school_calendar import days as school_calendar
 from shared.services.school_calendar.days import SESSIONS, is_bank_holiday
@@ -80,6 +82,8 @@ class SessionState:
     state: str
     words: str
     code: str | None = None
+    mark_id: uuid.UUID | None = None
+    changed: bool = False  # the provider amended the mark: its history says from what, why, who and when
 
 
 NOT_EXPECTED = SessionState("not_expected", "Not expected")
@@ -87,7 +91,14 @@ NOT_YET = SessionState("not_yet", "Not happened yet")
 
 
 def _marked(
-    kind: str, late_minutes: int | None, reason: str | None, reason_text: str | None, code: str
+    kind: str,
+    late_minutes: int | None,
+    reason: str | None,
+    reason_text: str | None,
+    code: str,
+    *,
+    mark_id: uuid.UUID | None = None,
+    changed: bool = False,
 ) -> SessionState:
     value: MarkValue = {
         "kind": kind,
@@ -96,7 +107,7 @@ def _marked(
         "reason_text": reason_text,
         "code": code,
     }
-    return SessionState(kind, describe(value), code)
+    return SessionState(kind, describe(value), code, mark_id, changed)
 
 
 def _is_school_day(day: date, in_term: bool, inset: bool) -> tuple[bool, str | None]:
@@ -155,6 +166,8 @@ class AlertToday:
     resolved: bool
     reason: str | None
     delivery: Delivery
+    corrected: bool = False  # an absence whose mark the provider then amended
+    mark_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -243,9 +256,13 @@ def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
         marks = {
             (row.placement_id, row.session): row
             for row in db.session.execute(
-                select(AttendanceMark.placement_id, AttendanceMark.session, *MARK_COLUMNS).where(
-                    AttendanceMark.school_id == school_id, AttendanceMark.day == day
-                )
+                select(
+                    AttendanceMark.id,
+                    AttendanceMark.placement_id,
+                    AttendanceMark.session,
+                    AttendanceMark.amended_at,
+                    *MARK_COLUMNS,
+                ).where(AttendanceMark.school_id == school_id, AttendanceMark.day == day)
             )
         }
         for row in placements:
@@ -259,7 +276,15 @@ def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
                 if mark is not None:
                     result.marked += 1
                     result.absences += mark.kind == MarkKind.ABSENT
-                    sessions[session] = _marked(mark.kind, mark.late_minutes, mark.reason, mark.reason_text, mark.code)
+                    sessions[session] = _marked(
+                        mark.kind,
+                        mark.late_minutes,
+                        mark.reason,
+                        mark.reason_text,
+                        mark.code,
+                        mark_id=mark.id,
+                        changed=mark.amended_at is not None,
+                    )
                     continue
                 due = datetime.combine(day, row.am_marks_due if session == "AM" else row.pm_marks_due, tzinfo=zone)
                 if now >= due + grace:
@@ -280,6 +305,8 @@ def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
             AttendanceAlert.session,
             AttendanceAlert.raised_at,
             AttendanceAlert.resolved_at,
+            AttendanceAlert.corrected_at,
+            AttendanceAlert.mark_id,
             AttendanceAlert.reason,
             Pupil.first_name,
             Pupil.last_name,
@@ -318,9 +345,129 @@ def today(school_id: uuid.UUID, day: date, now: datetime) -> Today:
                 resolved=row.resolved_at is not None,
                 reason=REASON_LABELS[AbsenceReason(row.reason)] if row.reason else None,
                 delivery=_delivery(emails.get(row.id, [])),
+                corrected=row.corrected_at is not None,
+                mark_id=row.mark_id,
             )
         )
     return result
+
+
+# --- one mark's history -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One amendment of a mark, in words: from what to what, why, who (and at which organisation) and when."""
+
+    when: datetime
+    old: str
+    old_code: str
+    new: str
+    new_code: str
+    why: str
+    who: str
+    source: str
+
+
+@dataclass
+class MarkHistory:
+    pupil: str
+    pupil_id: uuid.UUID
+    provider: str
+    day: date
+    session: str
+    now: str
+    code: str
+    recorded_at: datetime
+    recorded_by: str
+    first: str  # the mark as the provider first recorded it
+    first_code: str
+    changes: list[Change]
+    corrected_alerts: int  # absence alerts this mark raised that its amendment corrected
+
+
+SOURCE_WORDS = {
+    "web": "the day page",
+    "grid": "the week grid",
+    "csv": "a CSV upload",
+    "api": "the provider's system",
+    "school": "the school's decision on the absence",
+}
+
+
+def _person(names: dict[uuid.UUID, str], user_id: uuid.UUID | None, organisation: str) -> str:
+    if user_id is None:
+        return f"{organisation} (through its system)"
+    return f"{names.get(user_id, 'Someone')}, {organisation}"
+
+
+SchoolOrg = aliased(Organisation)
+
+
+def mark_history(mark: AttendanceMark) -> MarkHistory:
+    """The mark as first recorded, every amendment (old mark, new mark, reason, who, when) oldest first, and how many
+    of its absence alerts were corrected. Four queries."""
+    changes = list(
+        db.session.scalars(
+            select(AttendanceAmendment)
+            .where(AttendanceAmendment.mark_id == mark.id)
+            .order_by(AttendanceAmendment.amended_at, AttendanceAmendment.id)
+        )
+    )
+    ids = {mark.recorded_by_id, *(c.amended_by_id for c in changes)} - {None}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all()) if ids else {}
+    row = db.session.execute(
+        select(Pupil.first_name, Pupil.last_name, Pupil.preferred_name, Organisation.name, SchoolOrg.name)
+        .select_from(AttendanceMark)
+        .join(SchoolOrg, SchoolOrg.id == AttendanceMark.school_id)
+        .join(Organisation, Organisation.id == AttendanceMark.provider_id)
+        .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
+        .where(AttendanceMark.id == mark.id)
+    ).one()
+    provider, school = row[3], row[4]
+    corrected = db.session.scalar(
+        select(func.count())
+        .select_from(AttendanceAlert)
+        .where(AttendanceAlert.mark_id == mark.id, AttendanceAlert.corrected_at.is_not(None))
+    )
+    first: dict[str, Any] = dict(changes[0].old_value) if changes else dict(mark_value(mark))
+    return MarkHistory(
+        pupil=f"{row.preferred_name or row.first_name} {row.last_name}",
+        pupil_id=mark.pupil_id,
+        provider=provider,
+        day=mark.day,
+        session=mark.session,
+        now=describe(mark),
+        code=mark.code,
+        recorded_at=_local(mark.recorded_at),
+        recorded_by=_person(names, mark.recorded_by_id, provider),
+        first=describe(_value(first)),
+        first_code=str(first["code"]),
+        changes=[
+            Change(
+                when=_local(c.amended_at),
+                old=describe(_value(c.old_value)),
+                old_code=str(c.old_value["code"]),
+                new=describe(_value(c.new_value)),
+                new_code=str(c.new_value["code"]),
+                why=c.why,
+                who=_person(names, c.amended_by_id, school if c.source == "school" else provider),
+                source=SOURCE_WORDS.get(c.source, c.source),
+            )
+            for c in changes
+        ],
+        corrected_alerts=corrected or 0,
+    )
+
+
+def _value(stored: dict[str, Any]) -> MarkValue:
+    return {
+        "kind": stored["kind"],
+        "late_minutes": stored.get("late_minutes"),
+        "reason": stored.get("reason"),
+        "reason_text": stored.get("reason_text"),
+        "code": stored["code"],
+    }
 
 
 # --- a pupil's recent weeks ----------------------------------------------------------------------------------------
@@ -497,16 +644,9 @@ def current_term_start(school_id: uuid.UUID, day: date) -> date:
 
 def _export_query(school_id: uuid.UUID, start: date, end: date) -> Select[Any]:
     # Select[Any]: SQLAlchemy's typing follows the columns of a select only up to nine of them.
-    # The reason the mark was last amended, for marks that were (a correlated subquery, run only for those rows).
-    last_amendment = (
-        select(AttendanceAmendment.why)
-        .where(AttendanceAmendment.mark_id == AttendanceMark.id)
-        .order_by(AttendanceAmendment.amended_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     return (
         select(
+            AttendanceMark.id,
             Pupil.upn,
             AttendanceMark.day,
             AttendanceMark.session,
@@ -516,13 +656,45 @@ def _export_query(school_id: uuid.UUID, start: date, end: date) -> Select[Any]:
             AttendanceMark.late_minutes,
             AttendanceMark.reason,
             AttendanceMark.reason_text,
-            case((AttendanceMark.amended_at.is_not(None), last_amendment), else_=None).label("amended_because"),
         )
         .join(Pupil, Pupil.id == AttendanceMark.pupil_id)
         .join(Organisation, Organisation.id == AttendanceMark.provider_id)
         .where(AttendanceMark.school_id == school_id, AttendanceMark.day.between(start, end))
         .order_by(Pupil.upn, AttendanceMark.day, AttendanceMark.session)
     )
+
+
+SYSTEM = "the provider's system"
+
+
+def _amendment_trails(school_id: uuid.UUID, start: date, end: date) -> dict[uuid.UUID, list[str]]:
+    """Every amendment of the range's marks, oldest first, in words for the comment column: when, who, from which
+    code to which, and why. One query (amendments are few beside the marks)."""
+    rows = db.session.execute(
+        select(
+            AttendanceAmendment.mark_id,
+            AttendanceAmendment.amended_at,
+            AttendanceAmendment.old_value,
+            AttendanceAmendment.new_value,
+            AttendanceAmendment.why,
+            User.name,
+        )
+        .join(AttendanceMark, AttendanceMark.id == AttendanceAmendment.mark_id)
+        .outerjoin(User, User.id == AttendanceAmendment.amended_by_id)
+        .where(
+            AttendanceMark.school_id == school_id,
+            AttendanceMark.day.between(start, end),
+            AttendanceMark.amended_at.is_not(None),
+        )
+        .order_by(AttendanceAmendment.amended_at, AttendanceAmendment.id)
+    )
+    trails: dict[uuid.UUID, list[str]] = {}
+    for mark_id, amended_at, old, new, why, who in rows:
+        trails.setdefault(mark_id, []).append(
+            f"Amended {_local(amended_at).strftime('%Y-%m-%d %H:%M')} by {who or SYSTEM} "
+            f"from {old['code']} ({describe(_value(old))}) to {new['code']} ({describe(_value(new))}): {why}"
+        )
+    return trails
 
 
 def export_row_count(school_id: uuid.UUID, start: date, end: date) -> int:
@@ -552,17 +724,17 @@ def record_export(school_id: uuid.UUID, start: date, end: date, *, by: User) -> 
 
 
 def export_comment(
-    kind: str, late_minutes: int | None, reason: str | None, reason_text: str | None, amended_because: str | None
+    kind: str, late_minutes: int | None, reason: str | None, reason_text: str | None, trail: Sequence[str] = ()
 ) -> str:
-    """The comment column: how late, or the absence reason in the provider's words, and why a mark was amended."""
+    """The comment column: how late, or the absence reason in the provider's words, and every amendment of the mark
+    (when, who, from which code to which, why), oldest first."""
     parts: list[str] = []
     if kind == MarkKind.LATE and late_minutes:
         parts.append(f"Late {late_minutes} minutes")
     elif kind == MarkKind.ABSENT and reason:
         label = REASON_LABELS[AbsenceReason(reason)]
         parts.append(f"{label}: {reason_text}" if reason == AbsenceReason.OTHER and reason_text else label)
-    if amended_because:
-        parts.append(f"Amended: {amended_because}")
+    parts.extend(trail)
     return "; ".join(parts)
 
 
@@ -571,6 +743,7 @@ def export_csv(school_id: uuid.UUID, start: date, end: date) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
+    trails = _amendment_trails(school_id, start, end)
     rows = db.session.execute(_export_query(school_id, start, end).execution_options(yield_per=2000))
     for written, row in enumerate(rows, start=1):
         writer.writerow(
@@ -582,7 +755,7 @@ def export_csv(school_id: uuid.UUID, start: date, end: date) -> Iterator[str]:
                 spreadsheet_safe(row.provider),
                 row.late_minutes if row.late_minutes is not None else "",
                 spreadsheet_safe(
-                    export_comment(row.kind, row.late_minutes, row.reason, row.reason_text, row.amended_because)
+                    export_comment(row.kind, row.late_minutes, row.reason, row.reason_text, trails.get(row.id, ()))
                 ),
             ]
         )

@@ -22,7 +22,7 @@ from shared import audit
 from shared.attendance_codes import LegalBasis
 from shared.crypto import file_purpose, keyring
 from shared.evidence_catalogue import ProviderType
-from shared.extensions import db
+from shared.extensions import begin_transaction_now, db
 from shared.links import Link
 from shared.models import (
     AttendanceMark,
@@ -230,12 +230,75 @@ def _write_plan(placement: Placement, plan: PlacementPlan, sites: list[ProviderS
     placement.sites = sites
 
 
+# --- one place per session -----------------------------------------------------------------------------------------
+
+
+def _last_day(placement: Placement) -> date | None:
+    """The last day a placement can expect the pupil: the day it ends, else the latest it may run to (None: open)."""
+    return placement.end_date or placement.max_end_date
+
+
+def _slot_words(slots: Sequence[str]) -> str:
+    words = [SLOT_LABELS[slot] for slot in TIMETABLE_SLOTS if slot in slots]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def timetable_clash(
+    pupil: Pupil, start: date, last: date | None, timetable: Sequence[str], *, other_than: uuid.UUID | None = None
+) -> str | None:
+    """Why the pupil cannot be planned for these sessions from `start` to `last` (None: open-ended): another placement
+    of theirs (planned and not declined, running, or ended after `start`) has one of the same sessions in the same
+    weeks. A session is planned at one place only, or the school's day page would expect the pupil at two and one
+    provider would mark an absence that alerts the social worker. None when the timetables split the sessions."""
+    query = _current(select(Placement).where(Placement.pupil_id == pupil.id))
+    ended = select(Placement).where(
+        Placement.pupil_id == pupil.id, Placement.status == PlacementStatus.ENDED, Placement.end_date >= start
+    )
+    for other in [*db.session.scalars(query), *db.session.scalars(ended)]:
+        if other.id == other_than:
+            continue
+        other_last = _last_day(other)
+        if (last is not None and other.start_date > last) or (other_last is not None and other_last < start):
+            continue
+        shared = [slot for slot in TIMETABLE_SLOTS if slot in timetable and slot in (other.timetable or [])]
+        if not shared:
+            continue
+        state = "placed" if other.status == PlacementStatus.ACTIVE else "planned"
+        if other.status == PlacementStatus.ENDED:
+            state = "placed"
+        until = f" to {other_last.strftime('%-d %B %Y')}" if other_last is not None else ""
+        return (
+            f"{pupil.known_as} is already {state} at {other.provider.name} for {_slot_words(shared)} from "
+            f"{other.start_date.strftime('%-d %B %Y')}{until}. A session can be planned at one place only: choose "
+            f"other sessions, or change or end the placement at {other.provider.name} first."
+        )
+    return None
+
+
+def _lock_pupil(pupil: Pupil) -> None:
+    """One pupil's plans are checked for clashes one at a time, until the plan checked is saved: the pupil's row is
+    locked (PostgreSQL); SQLite's writers are one at a time already (begin_transaction_now). Two plans sent at the
+    same moment for the same sessions at two providers cannot both pass."""
+    begin_transaction_now()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Pupil.id).where(Pupil.id == pupil.id).with_for_update())
+
+
+def _refuse_clash(pupil: Pupil, plan: PlacementPlan, *, other_than: uuid.UUID | None = None) -> None:
+    assert plan.start_date is not None, "_check_plan asks for the start date"
+    _lock_pupil(pupil)
+    clash = timetable_clash(pupil, plan.start_date, plan.max_end_date, plan.timetable, other_than=other_than)
+    if clash:
+        raise RuleBroken(clash, "timetable")
+
+
 def create_placement(school: Organisation, pupil: Pupil, plan: PlacementPlan, *, by: User | None) -> Placement:
     """Record the written plan as a planned placement awaiting the headteacher's decision (who is told)."""
     if pupil.school_id != school.id:
         raise RuleBroken("This pupil is not on the school's records")
     profile = _approved_profile(school.id, plan.provider_id)
     sites = _check_plan(plan, profile)
+    _refuse_clash(pupil, plan)
     placement = Placement(
         school_id=school.id,
         provider_id=profile.organisation_id,
@@ -342,6 +405,7 @@ def update_placement(placement: Placement, plan: PlacementPlan, *, by: User) -> 
         )
     profile = _approved_profile(placement.school_id, placement.provider_id)
     sites = _check_plan(plan, profile)
+    _refuse_clash(placement.pupil, plan, other_than=placement.id)
     assert plan.start_date is not None, "_check_plan asks for the start date"
     if plan.start_date > placement.start_date:
         marked = _first_mark_before(placement, plan.start_date)
@@ -374,9 +438,21 @@ def update_placement(placement: Placement, plan: PlacementPlan, *, by: User) -> 
     return changed
 
 
-def decide(placement: Placement, *, agree: bool, notes: str, by: User) -> None:
+def decide(
+    placement: Placement,
+    *,
+    agree: bool,
+    notes: str,
+    by: User,
+    registration_confirmed: bool = False,
+    registration_reason: str | None = None,
+) -> None:
     """The headteacher's decision. Agreeing makes the placement active (sessions are expected from its start date
-    only, so an agreed placement that starts later expects nothing before then); declining cancels it."""
+    only, so an agreed placement that starts later expects nothing before then); declining cancels it.
+
+    Agreeing while the provider is over the independent school registration line (registration_warning) needs the
+    headteacher to confirm they checked it and say why the placement can go ahead: kept with the decision's notes
+    and audited on its own."""
     if placement.headteacher_decision != HeadteacherDecision.PENDING:
         raise RuleBroken("This placement has already been decided", "decision")
     if not agree and placement.status == PlacementStatus.ACTIVE:
@@ -388,9 +464,43 @@ def decide(placement: Placement, *, agree: bool, notes: str, by: User) -> None:
         )
     if agree:
         _approved_profile(placement.school_id, placement.provider_id)  # approval may have lapsed since the plan
+        _lock_pupil(placement.pupil)
+        clash = timetable_clash(
+            placement.pupil,
+            placement.start_date,
+            _last_day(placement),
+            placement.timetable or [],
+            other_than=placement.id,
+        )
+        if clash:
+            raise RuleBroken(clash, "decision")
+    warning = registration_warning(placement.provider_id) if agree else None
+    why_over_the_line = (registration_reason or "").strip()
+    if warning:
+        if not registration_confirmed:
+            raise RuleBroken(
+                "Confirm that you have checked the registration and say why the placement can go ahead",
+                "confirm_registration",
+            )
+        if not why_over_the_line:
+            raise RuleBroken("Say why the placement can go ahead", "registration_reason")
+        if len(why_over_the_line) > 2000:
+            raise RuleBroken("Keep the reason to 2000 characters", "registration_reason")
     placement.headteacher_decision = HeadteacherDecision.AGREED if agree else HeadteacherDecision.DECLINED
     placement.status = PlacementStatus.ACTIVE if agree else PlacementStatus.CANCELLED
-    placement.headteacher_decision_notes = (notes or "").strip() or None
+    notes = (notes or "").strip()
+    if warning:
+        notes = "\n\n".join(
+            part for part in (notes, f"Agreed over the registration warning: {why_over_the_line}") if part
+        )
+        audit.record(
+            "placement.agreed_over_registration_warning",
+            organisation=placement.school,
+            obj=placement,
+            actor=by,
+            reason=why_over_the_line,
+        )
+    placement.headteacher_decision_notes = notes or None
     placement.headteacher_decided_by_id = by.id
     placement.headteacher_decided_at = utcnow()
     audit.record(
@@ -516,21 +626,23 @@ def registration_warning(provider_id: uuid.UUID) -> str | None:
         ).distinct()
     ).all()
     name = profile.organisation.name
-    line = (
-        f"it would need to register as an independent school. Check with {name} before the placement goes ahead: "
-        "placing pupils with an unregistered independent school is not allowed."
-    )
-    if any(row.send_status == SendStatus.EHCP or row.looked_after for row in pupils):
-        return (
-            f"{name} is not registered as a school. It would be giving full-time education (more than "
-            f"{FULL_TIME_HOURS} hours a week) to a pupil with an EHC plan or who is looked after, so {line}"
-        )
+    vulnerable = any(row.send_status == SendStatus.EHCP or row.looked_after for row in pupils)
+    # The true reason: the number of full-time pupils when that crosses the line (and, if so, that one of them has an
+    # EHC plan or is looked after as well), else the pupil with an EHC plan or looked after.
     if len(pupils) >= REGISTRATION_PUPIL_COUNT:
-        return (
-            f"{name} is not registered as a school. It would be giving full-time education (more than "
-            f"{FULL_TIME_HOURS} hours a week) to {len(pupils)} pupils, so {line}"
+        to_whom = f"{len(pupils)} pupils" + (
+            ", and one of them has an EHC plan or is looked after" if vulnerable else ""
         )
-    return None
+    elif vulnerable:
+        to_whom = "a pupil with an EHC plan or who is looked after"
+    else:
+        return None
+    return (
+        f"{name} is not registered as a school. It would be giving full-time education (more than "
+        f"{FULL_TIME_HOURS} hours a week) to {to_whom}, so it would need to register as an independent school. "
+        f"Check with {name} before the placement goes ahead: placing pupils with an unregistered independent school "
+        "is not allowed."
+    )
 
 
 # --- the school's lists -------------------------------------------------------------------------------------------

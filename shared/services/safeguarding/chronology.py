@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ from shared.display import day_words
 from shared.extensions import db
 from shared.models import (
     AttendanceAlert,
+    AttendanceAmendment,
     AuditEvent,
     Concern,
     ConcernEntry,
@@ -38,7 +40,7 @@ from shared.models import (
     Pupil,
     User,
 )
-from shared.services.attendance.marks import REASON_LABELS
+from shared.services.attendance.marks import REASON_LABELS, MarkValue, describe
 from shared.services.placements.incidents import INCIDENT_TYPES, SEVERITIES, is_serious
 from shared.services.safeguarding.concerns import CATEGORIES, DECISIONS, REFERRED_TO
 from shared.services.safeguarding.notices import NOTICE_KINDS
@@ -124,6 +126,17 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         )
     )
 
+    # Absences the provider corrected: the amendment that corrected each (who, why, to what), one query.
+    corrected_marks = [a.mark_id for a in alerts if a.corrected_at is not None and a.mark_id is not None]
+    corrections: dict[uuid.UUID, list[AttendanceAmendment]] = {}
+    if corrected_marks:
+        for amendment in db.session.scalars(
+            select(AttendanceAmendment)
+            .where(AttendanceAmendment.mark_id.in_(corrected_marks))
+            .order_by(AttendanceAmendment.amended_at)
+        ):
+            corrections.setdefault(amendment.mark_id, []).append(amendment)
+
     people = _names(
         User,
         [c.raised_by_id for c in concerns]
@@ -134,7 +147,8 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         + [e.actor_user_id for e in shares]
         + [n.shared_by_id for n in notices]
         + [n.acknowledged_by_id for n in notices]
-        + [i.reported_by_id for i in incidents],
+        + [i.reported_by_id for i in incidents]
+        + [c.amended_by_id for changes in corrections.values() for c in changes],
     )
     organisations = _names(
         Organisation,
@@ -233,10 +247,36 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
             summary = f"Not marked by the deadline, {session}."
             kind = "Not marked alert"
         add(a.raised_at, kind, summary, None, organisations.get(a.provider_id))
+        if a.corrected_at is not None:
+            # The amendment that corrected it: made at the moment it was corrected (the last one up to then; the
+            # mark's later changes are in its history on the attendance pages).
+            of_mark = corrections.get(a.mark_id, []) if a.mark_id is not None else []
+            changes = [c for c in of_mark if c.amended_at <= a.corrected_at]
+            change = changes[-1] if changes else None
+            if change is not None:
+                summary = _join(
+                    f"The provider corrected the mark for {session}: from {describe(_stored(change.old_value))} "
+                    f"to {describe(_stored(change.new_value))}.",
+                    f"Reason for the correction: {change.why}",
+                )
+            else:
+                summary = f"The provider corrected the mark for {session}."
+            who = change.amended_by_id if change is not None else None
+            add(a.corrected_at, "Absence corrected", summary, who, organisations.get(a.provider_id))
 
     # Oldest first; the sort is stable, so steps with the same time keep the order above (raised before sent...).
     out.sort(key=lambda e: e.when)
     return out
+
+
+def _stored(value: dict[str, Any]) -> MarkValue:
+    return {
+        "kind": value["kind"],
+        "late_minutes": value.get("late_minutes"),
+        "reason": value.get("reason"),
+        "reason_text": value.get("reason_text"),
+        "code": value["code"],
+    }
 
 
 def record_opened(pupil: Pupil, *, organisation: Organisation, by: User) -> None:
