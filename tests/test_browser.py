@@ -16,8 +16,6 @@ from playwright.sync_api import expect
 from shared.evidence_catalogue import DateKind, ProviderType, required_evidence
 from shared.roles import AP_LEAD, DSL, HEADTEACHER, PROVIDER_MANAGER
 from tests.support.chromium import (
-    Chromium,
-    LiveServer,
     describe_violations,
     run_axe,
     screenshot,
@@ -28,35 +26,6 @@ pytestmark = pytest.mark.browser
 
 SCHOOL = "Riverside Community School"
 PROVIDER = "Northside Learning Centre"
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    browsers = Chromium()
-    yield browsers
-    browsers.close()
-
-
-@pytest.fixture
-def new_page(chromium, live_server):
-    """Opens a page in a fresh browser context on the live server; the contexts are closed after the test."""
-    pages = []
-
-    def open_page():
-        page = chromium.new_page(live_server.url)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 def _textarea(element_html: str) -> bool:

@@ -4,46 +4,16 @@ tests/test_browser.py (a live server over the test database)."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.chromium import Chromium, LiveServer
 from tests.test_browser import PROVIDER, SCHOOL, _last_school_day, check_page, fill_sign_in, sign_in_with_code, sign_out
 
 pytestmark = pytest.mark.browser
 
 WHY = "Arrived at 9:40 after a bus delay; the register had already been sent"
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    browsers = Chromium()
-    yield browsers
-    browsers.close()
-
-
-@pytest.fixture
-def new_page(chromium, live_server):
-    pages = []
-
-    def open_page():
-        page = chromium.new_page(live_server.url)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 def test_a_provider_amends_a_mark_and_the_attendance_lead_sees_it_changed(world, new_page, app, mailbox):
@@ -79,11 +49,12 @@ def test_a_provider_amends_a_mark_and_the_attendance_lead_sees_it_changed(world,
     page.goto("/sign-in")
     fill_sign_in(page, staff.email, staff.password)
     page.goto(f"/portal/attendance?day={day.isoformat()}")
-    am = page.locator("form", has=page.get_by_role("group", name=re.compile(r"^AM session")))
-    am.get_by_label("Present", exact=True).check()
-    am.get_by_label(re.compile(r"Reason for the change")).fill(WHY)
-    am.get_by_role("button", name=re.compile("Change AM mark")).click()
-    expect(page.locator(".govuk-notification-banner")).to_be_visible()
+    # The register: a sent mark changes under "Change", with the reason for the change.
+    page.get_by_text("Change Jayden Walsh, AM").click()
+    page.get_by_label("Mark (Jayden Walsh, AM)", exact=True).select_option("Present")
+    page.get_by_label("Reason for the change (Jayden Walsh, AM)", exact=True).fill(WHY)
+    page.get_by_role("button", name="Save the register").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Register saved: 1 mark changed")
     sign_out(page)
 
     # The attendance lead sees the mark changed and the alert corrected, and reads the history.

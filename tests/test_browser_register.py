@@ -13,38 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from shared.roles import PROVIDER_MANAGER
-from tests.support.chromium import Chromium, LiveServer
 from tests.test_browser import PROVIDER, SCHOOL, _last_school_day, check_page, fill_sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    browsers = Chromium()
-    yield browsers
-    browsers.close()
-
-
-@pytest.fixture
-def new_page(chromium, live_server):
-    pages = []
-
-    def open_page():
-        page = chromium.new_page(live_server.url)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 PUPILS = [("Amara", "Okafor"), ("Ben", "Late"), ("Cara", "Ill"), ("Dev", "Patel")]
