@@ -392,6 +392,44 @@ def test_a_stale_code_on_a_form_never_goes_back_to_another_site(app, setting, wo
         response = browser.client.post(f"{url}/acknowledge", data={"csrf_token": token}, headers={"Referer": referrer})
         assert response.status_code == 302 and response.location.startswith("/two-step/confirm")
         response = browser.submit(response.location, {"code": setting["dsl"].code()})
-        assert response.status_code == 302
+        # The acknowledgement sent with the stale code is saved after it (a 307 posts it again), or the person goes
+        # home: never to another site.
+        assert response.status_code in (302, 307)
         assert response.location == f"{url}/acknowledge" or response.location in {"/", "/school/"}
         assert "evil.example" not in response.location and "\\" not in response.location
+
+
+def test_a_note_typed_while_the_code_went_stale_is_kept_and_saved_after_it(app, setting, world, browser):
+    """Issue 13: the DSL's typed discussion note is not lost when the security code is asked again. What was typed
+    is kept server-side (ciphertext on the session record, never in the URL or the cookie) and saved once the code
+    is given; the banner on the way is not a green "Success"."""
+    concern_id = world.concern(setting["placement"])
+    url = f"/school/concerns/{concern_id}"
+    note = "Spoke to Jay's social worker, Ms Okafor: a home visit today at 4pm."
+    with freeze_time("2026-11-30 11:00:00") as clock:
+        browser.sign_in(setting["dsl"])
+        assert browser.get(url).status_code == 200
+        clock.tick(16 * 60)
+        response = browser.post(f"{url}/discussion", {"body": note}, headers={"Referer": f"http://localhost{url}"})
+        assert response.status_code == 302 and response.location.startswith("/two-step/confirm")
+        assert "Okafor" not in response.location and "visit" not in response.location
+        with app.app_context():
+            kept = db.session.execute(text("SELECT pending_form FROM user_sessions WHERE pending_form IS NOT NULL"))
+            [stored] = kept.scalars().all()
+            assert "Okafor" not in stored and "discussion" not in stored
+        page = html(browser.get(response.location))
+        assert "What you wrote is kept and is saved as soon as you have" in page
+        assert "Success" not in page and "Nothing was saved" not in page
+        response = browser.submit(response.location, {"code": setting["dsl"].code()})
+        assert response.status_code == 307 and response.location == f"{url}/discussion"
+        assert "Okafor" not in browser.client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+        response = browser.client.post(response.location, data={"csrf_token": browser.token(), "code": "000000"})
+        assert response.status_code == 302 and response.location.endswith(url)
+        page = html(browser.get(url))
+        assert "Discussion recorded." in page and "Ms Okafor: a home visit today at 4pm" in page
+        with app.app_context():
+            assert db.session.execute(text("SELECT pending_form FROM user_sessions")).scalars().all() == [None]
+        # Saved once: the same post again (a reload) is a plain post with no note, and nothing is added twice.
+        response = browser.post(f"{url}/discussion", {})
+        assert "Say what was discussed, and with whom" in html(response)
+        assert html(browser.get(url)).count("Ms Okafor: a home visit") == 1
