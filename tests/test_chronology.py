@@ -433,3 +433,31 @@ def test_the_school_dsl_sees_who_opened_what_and_when_on_either_side(app, world)
     sendco = Browser(app.test_client())
     sendco.sign_in(world.user(school, ["sendco"]))
     assert sendco.get("/school/safeguarding/access-log").status_code == 403
+
+
+def test_reloading_a_concern_is_one_opening_in_the_access_log_not_one_a_reload(app, world):
+    """Issue 13: the access log added a row on every reload (11 a minute). Each opening is recorded once per person
+    per five minutes; opening it again later, or another person opening it, is a new row."""
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    placement = world.placement(school, provider, world.pupil(school, first_name="Jayden", last_name="Walsh"))
+    concern = world.concern(placement, status="sent")
+    dsl = Browser(app.test_client())
+    deputy = Browser(app.test_client())
+    with freeze_time("2026-11-30 11:00:00") as clock:
+        dsl.sign_in(world.user(school, ["dsl"], email="dsl@school.example"))
+        deputy.sign_in(world.user(school, ["dsl"], email="deputy@school.example"))
+        for _ in range(11):
+            assert dsl.get(f"/school/concerns/{concern}").status_code == 200
+            clock.tick(5)
+        page = html(dsl.get("/school/safeguarding/access-log"))
+        assert page.count("Opened a concern") == 1
+        clock.tick(4 * 60)
+        assert dsl.get(f"/school/concerns/{concern}").status_code == 200
+        assert deputy.get(f"/school/concerns/{concern}").status_code == 200
+        page = html(dsl.get("/school/safeguarding/access-log"))
+        assert page.count("Opened a concern") == 2
+        clock.tick(6 * 60)
+        assert dsl.get(f"/school/concerns/{concern}").status_code == 200
+        page = html(dsl.get("/school/safeguarding/access-log"))
+        assert page.count("Opened a concern") == 3

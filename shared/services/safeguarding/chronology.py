@@ -40,6 +40,7 @@ from shared.models import (
 )
 from shared.services.attendance.marks import REASON_LABELS
 from shared.services.placements.incidents import INCIDENT_TYPES, SEVERITIES, is_serious
+from shared.services.safeguarding.access_log import record_opening
 from shared.services.safeguarding.concerns import CATEGORIES, DECISIONS, REFERRED_TO
 from shared.services.safeguarding.notices import NOTICE_KINDS
 
@@ -241,8 +242,7 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
 
 def record_opened(pupil: Pupil, *, organisation: Organisation, by: User) -> None:
     """The chronology page was opened: audited (who and which pupil, never the content) and committed."""
-    audit.record("chronology.opened", organisation=organisation, obj=pupil, actor=by)
-    db.session.commit()
+    record_opening("chronology.opened", pupil, organisation=organisation, by=by)
 
 
 def record_exported(pupil: Pupil, *, organisation: Organisation, by: User, format: str) -> None:

@@ -43,6 +43,7 @@ from shared.notifications import people_with_role, tell_role, tell_roles
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.placements.plans import provider_placements
+from shared.services.safeguarding.access_log import record_opening
 from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
 from shared.text import checked
@@ -469,9 +470,9 @@ def close(concern: Concern, *, by: User, now: datetime | None = None) -> None:
 
 
 def record_opened(concern: Concern, organisation: Organisation, *, by: User) -> None:
-    """Every opening of a concern is audited (who and when; the school's DSL can see the list)."""
-    audit.record("concern.opened", organisation=organisation, obj=concern, actor=by)
-    db.session.commit()
+    """Every opening of a concern is audited, once per person per few minutes (who and when; the school's DSL can
+    see the list)."""
+    record_opening("concern.opened", concern, organisation=organisation, by=by)
 
 
 def openings(concern: Concern) -> list[tuple[datetime, str, str]]:
