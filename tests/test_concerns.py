@@ -274,11 +274,14 @@ def test_the_school_dsl_acknowledges_decides_refers_shares_back_and_closes(app, 
         )
         assert response.status_code == 302
         clock.tick(60)
-        response = school.submit(url, {"reference": "MASH-1"}, post_url=f"{url}/referral")
+        # One way to refer: the decision "Refer" says who to, in the same step (issue 13).
+        refer = {"decision": "refer", "reference": "EH/2026/77", "body": "Family agreed to Early Help support."}
+        response = school.submit(url, refer, post_url=f"{url}/decision")
         assert response.status_code == 200 and "Choose who the referral was made to" in html(response)
-        response = school.submit(
-            url, {"referred_to": "early_help", "reference": "EH/2026/77"}, post_url=f"{url}/referral"
-        )
+        response = school.submit(url, {**refer, "referred_to": "early_help"}, post_url=f"{url}/decision")
+        assert response.status_code == 302
+        clock.tick(60)
+        response = school.submit(url, {"outcome": "Assessment booked for 7 December."}, post_url=f"{url}/referral")
         assert response.status_code == 302
         response = school.submit(
             url,
@@ -289,7 +292,15 @@ def test_the_school_dsl_acknowledges_decides_refers_shares_back_and_closes(app, 
         response = school.submit(url, {}, post_url=f"{url}/close")
         page = html(school.get(response.location))
         assert "Concern closed" in page
-        for words in ("No referral", "PE accident", "school nurse", "Early Help", "EH/2026/77", "closed by Test dsl"):
+        for words in (
+            "No referral",
+            "PE accident",
+            "school nurse",
+            "Early Help",
+            "EH/2026/77",
+            "Assessment booked for 7 December.",
+            "closed by Test dsl",
+        ):
             assert words in page, words
         # Closed: nothing more can be recorded.
         response = school.submit(url, {"body": "late note"}, post_url=f"{url}/discussion")
@@ -298,7 +309,7 @@ def test_the_school_dsl_acknowledges_decides_refers_shares_back_and_closes(app, 
         with app.app_context():
             concern = db.session.get(Concern, concern_id)
             assert concern.status == "closed" and concern.acknowledged_at and concern.closed_at
-            assert [e.kind for e in concern.entries] == ["decision", "discussion", "referral"]
+            assert [e.kind for e in concern.entries] == ["decision", "discussion", "decision", "referral"]
             actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(concern_id))))
             assert {
                 "concern.acknowledged",
@@ -434,3 +445,38 @@ def test_a_note_typed_while_the_code_went_stale_is_kept_and_saved_after_it(app, 
         response = browser.post(f"{url}/discussion", {})
         assert "Say what was discussed, and with whom" in html(response)
         assert html(browser.get(url)).count("Ms Okafor: a home visit") == 1
+
+
+@freeze_time(NOW)
+def test_a_referral_is_made_one_way_by_the_decision_to_refer(app, setting, world, browser):
+    """Issue 13: a concern had both a "Refer" decision and a "Record a referral" form. Now the decision "Refer" says
+    who to and the reference in one step; the only other referral form is for its outcome, once a referral is made;
+    who it was referred to with another decision is refused rather than half-recorded."""
+    concern_id = world.concern(setting["placement"])
+    url = f"/school/concerns/{concern_id}"
+    browser.sign_in(setting["dsl"])
+    page = html(browser.get(url))
+    assert "If you refer: who to" in page and "Record a referral" not in page and "Outcome of the referral" not in page
+    response = browser.submit(
+        url, {"decision": "monitor", "referred_to": "police", "body": "Watching."}, post_url=f"{url}/decision"
+    )
+    assert "Who it was referred to goes with a decision to refer: choose Refer, or leave it empty" in html(response)
+    response = browser.submit(url, {"outcome": "Seen by social care"}, post_url=f"{url}/referral")
+    assert "Record a decision to refer, saying who to, before its outcome" in html(response)
+    response = browser.submit(
+        url,
+        {"decision": "refer", "referred_to": "social_care", "reference": "MASH-88", "body": "Marks and disclosure."},
+        post_url=f"{url}/decision",
+    )
+    assert response.status_code == 302
+    page = html(browser.get(url))
+    assert "Decision recorded." in page and "Referred to: Children&#39;s social care" in page and "MASH-88" in page
+    assert "Outcome of the referral" in page
+    with app.app_context():
+        [entry] = db.session.get(Concern, concern_id).entries
+        assert (entry.kind, entry.decision, entry.referred_to, entry.reference) == (
+            "decision",
+            "refer",
+            "social_care",
+            "MASH-88",
+        )

@@ -195,7 +195,13 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         add(c.closed_at, "Concern closed", "Closed by the school.", c.closed_by_id, school, c.id)
     for s in steps:
         if s.kind == "decision":
-            summary = _join(f"{_words(s.decision, DECISIONS)}.", "Rationale:", s.body)
+            summary = _join(
+                f"{_words(s.decision, DECISIONS)}.",
+                f"Referred to: {_words(s.referred_to, REFERRED_TO)}." if s.referred_to else None,
+                f"Reference: {s.reference}." if s.reference else None,
+                "Rationale:",
+                s.body,
+            )
         elif s.kind == "referral":
             summary = _join(
                 f"Referral to: {_words(s.referred_to, REFERRED_TO)}.",
