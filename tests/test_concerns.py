@@ -480,3 +480,38 @@ def test_a_referral_is_made_one_way_by_the_decision_to_refer(app, setting, world
             "social_care",
             "MASH-88",
         )
+
+
+def test_a_kept_note_is_dropped_when_the_session_ends_or_after_an_hour(
+    app, setting, world, browser, new_browser, monkeypatch
+):
+    """The note kept across the re-check lives only on the session record: signing out clears it, and a code given
+    more than an hour later does not save it (it would carry the wrong time) and says so."""
+    concern_id = world.concern(setting["placement"])
+    url = f"/school/concerns/{concern_id}"
+
+    def kept() -> list:
+        with app.app_context():
+            return db.session.execute(text("SELECT pending_form FROM user_sessions")).scalars().all()
+
+    with freeze_time("2026-11-30 11:00:00") as clock:
+        browser.sign_in(setting["dsl"])
+        browser.get(url)
+        clock.tick(16 * 60)
+        browser.post(f"{url}/discussion", {"body": "First note."})
+        assert any(kept())
+        browser.post("/sign-out")
+        assert not any(kept())
+
+        monkeypatch.setitem(app.config, "SCHOOL_IDLE_MINUTES", 120)  # as the portal's sessions last longer
+        deputy = new_browser()
+        deputy.sign_in(setting["deputy"])
+        deputy.get(url)
+        clock.tick(16 * 60)
+        response = deputy.post(f"{url}/discussion", {"body": "Second note."})
+        clock.tick(61 * 60)
+        response = deputy.submit(response.location, {"code": setting["deputy"].code()})
+        assert response.status_code == 302 and not any(kept())
+        page = html(deputy.get(response.location))
+        assert "more than an hour ago, so it was not saved. Write it again." in page
+        assert "Second note." not in page and "First note." not in page

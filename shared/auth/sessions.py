@@ -97,8 +97,10 @@ def mark_current_session_mfa_verified() -> None:
     current_user.session_mfa_verified, current_user.session_mfa_at = True, now
 
 
-# A form kept across the security code re-check is saved if the code is given within this long, else dropped.
-PENDING_FORM_KEPT = timedelta(minutes=30)
+# A form kept across the security code re-check is saved if the code is given within this long (the portal's idle
+# time-out; the school's is shorter and ends the session, and the kept form with it), else dropped and the person
+# told: a note saved hours after it was written would carry the wrong time.
+PENDING_FORM_KEPT = timedelta(minutes=60)
 # The Flask session carries only where the kept form goes (a path), never what it says.
 _REPLAY_KEY = "pending_form_replay"
 
@@ -126,13 +128,21 @@ def pending_form_path() -> str | None:
     return path
 
 
-def replay_pending_form() -> str | None:
-    """The code was just given: the path to send the kept form to (the browser is sent there with a 307, so it
-    posts again, with its CSRF token and no content), or None. Marks this session's next post there as the replay."""
+def replay_pending_form() -> tuple[str | None, bool]:
+    """The code was just given: (the path to send the kept form to, or None; whether a kept form was too old and has
+    been dropped). The browser is sent to the path with a 307, so it posts again, with its CSRF token and no
+    content; this session's next post there is marked as the replay. Commits a drop."""
     path = pending_form_path()
     if path is not None:
         session[_REPLAY_KEY] = path
-    return path
+        return path, False
+    record = db.session.get(UserSession, current_user.session_id)
+    if record is not None and record.pending_form is not None:
+        record.pending_form = None
+        record.pending_form_at = None
+        db.session.commit()
+        return None, True
+    return None, False
 
 
 def take_pending_form(path: str) -> MultiDict[str, str] | None:

@@ -216,7 +216,13 @@ def mfa_confirm() -> ResponseReturnValue:
             mark_current_session_mfa_verified()
             audit.record("mfa.confirmed", organisation=user.organisation, obj=user, actor=user)
             db.session.commit()
-            kept = replay_pending_form()
+            kept, dropped = replay_pending_form()
+            if dropped:
+                flash(
+                    "What you wrote before you were asked for your security code was more than an hour ago, so it "
+                    "was not saved. Write it again.",
+                    "error",
+                )
             if kept is not None:
                 # A safeguarding form sent while the code was stale is saved now: the browser posts again (307
                 # keeps the method) to where it was going, and the form kept server-side is what that post reads.
