@@ -118,6 +118,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "notice.attachment_downloaded": frozenset(),
     "policy.uploaded": frozenset({"version"}),
     "policy.confirmed": frozenset({"version"}),
+    "policy.read": frozenset({"version"}),
     "policy.downloaded": frozenset({"version"}),
     "provider_policy.reviewed": frozenset({"outcome"}),
     "chronology.opened": frozenset(),

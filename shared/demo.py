@@ -217,8 +217,9 @@ def _demo_agreements(school: Organisation, providers: list[Organisation]) -> Non
 
 
 def _demo_safeguarding(school: Organisation, northside: Organisation, placement: Placement) -> None:
-    """The school's child protection policy (Northside's DSL has confirmed it, Riverside's not yet), a concern from
-    Northside's DSL waiting for the school's DSLs, and an Operation Encompass notice waiting for Northside's DSL."""
+    """The school's child protection policy (Northside's DSL has confirmed it and read it, Riverside's not yet), a
+    concern from Northside's DSL waiting for the school's DSLs, and an Operation Encompass notice waiting for
+    Northside's DSL."""
     from shared.services.safeguarding import concerns, notices
     from shared.services.safeguarding import policies as safeguarding_policies
 
@@ -229,6 +230,8 @@ def _demo_safeguarding(school: Organisation, northside: Organisation, placement:
         school, _demo_pdf("Child protection and safeguarding policy"), "Child protection policy 2026.pdf", by=school_dsl
     )
     safeguarding_policies.confirm_policy(northside, policy, by=northside_dsl)
+    # Northside's DSL has read it too; its staff have not yet (the DSL sees who has, issue 13).
+    safeguarding_policies.confirm_reading(northside, policy, by=northside_dsl)
     yesterday = school_today() - timedelta(days=1)
     concerns.raise_concern(
         northside,

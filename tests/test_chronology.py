@@ -59,10 +59,18 @@ def history(app, world):
         acknowledged_by_id=provider_dsl.id,
         acknowledged_at=at(13, 20),
     )
-    world.incident(placement, severity="serious", occurred_at=at(11), description="Threw a chair at a tutor.")
+    # Reported at the end of the morning, an hour after it happened.
+    world.incident(
+        placement, severity="serious", occurred_at=at(11), reported_at=at(12), description="Threw a chair at a tutor."
+    )
     world.incident(placement, severity="low", occurred_at=at(11, 10), description="Pushed in the lunch queue.")
     world.incident(
-        placement, severity="low", injury=True, occurred_at=at(11, 20), description="Fell from the climbing wall."
+        placement,
+        severity="low",
+        injury=True,
+        occurred_at=at(11, 20),
+        reported_at=at(11, 20),
+        description="Fell from the climbing wall.",
     )
     concern = world.concern(
         placement,
@@ -123,15 +131,17 @@ def history(app, world):
 
 
 EXPECTED_CSV = [
-    ["When", "What", "Summary", "Who", "Organisation"],
+    ["When it happened", "When it was recorded", "What", "Summary", "Who", "Organisation"],
     [
         "2026-11-30 09:40",
+        "",
         "Absence alert",
         "Absent without authorisation, Monday 30 November 2026, morning session. Reason given: Unexplained.",
         "",
         "Northside Learning",
     ],
     [
+        "2026-11-30 10:30",
         "2026-11-30 10:35",
         "Concern raised",
         "Neglect: Came in hungry and without a coat for the third day.",
@@ -140,15 +150,24 @@ EXPECTED_CSV = [
     ],
     [
         "2026-11-30 10:40",
+        "",
         "Note from the provider's DSL",
         '\'=HYPERLINK("http://evil.example")',
         "Jo Brown",
         "Northside Learning",
     ],
-    ["2026-11-30 10:45", "Concern sent to the school", "Sent to the school's DSLs.", "Jo Brown", "Northside Learning"],
-    ["2026-11-30 10:50", "Concern acknowledged", "Acknowledged by the school.", "Sam Patel", "Hillside Academy"],
+    [
+        "2026-11-30 10:45",
+        "",
+        "Concern sent to the school",
+        "Sent to the school's DSLs.",
+        "Jo Brown",
+        "Northside Learning",
+    ],
+    ["2026-11-30 10:50", "", "Concern acknowledged", "Acknowledged by the school.", "Sam Patel", "Hillside Academy"],
     [
         "2026-11-30 11:00",
+        "2026-11-30 12:00",
         "Serious incident",
         "Disruption (Serious): Threw a chair at a tutor.",
         "Jo Brown",
@@ -156,6 +175,7 @@ EXPECTED_CSV = [
     ],
     [
         "2026-11-30 11:20",
+        "",
         "Serious incident",
         "Disruption (Low, injury): Fell from the climbing wall.",
         "Jo Brown",
@@ -163,6 +183,7 @@ EXPECTED_CSV = [
     ],
     [
         "2026-11-30 11:30",
+        "",
         "DSL discussion",
         "Spoke with the provider DSL about breakfast club.",
         "Sam Patel",
@@ -170,6 +191,7 @@ EXPECTED_CSV = [
     ],
     [
         "2026-11-30 11:45",
+        "",
         "DSL decision",
         "No referral. Rationale: Mum already working with Early Help.",
         "Sam Patel",
@@ -177,6 +199,7 @@ EXPECTED_CSV = [
     ],
     [
         "2026-11-30 13:00",
+        "",
         "Notice shared with Northside Learning",
         "Operation Encompass notice. Police reference OE/2026/1234. "
         "Be ready for a tired, unsettled day; offer a quiet space.",
@@ -185,6 +208,7 @@ EXPECTED_CSV = [
     ],
     [
         "2026-11-30 13:20",
+        "",
         "Notice acknowledged",
         "Acknowledged by Northside Learning.",
         "Jo Brown",
@@ -192,6 +216,7 @@ EXPECTED_CSV = [
     ],
     [
         "2026-11-30 14:00",
+        "",
         "Shared back with the provider",
         "30 November 2026 at 14:00: We have spoken with the family; keep offering breakfast.",
         "Sam Patel",
@@ -199,12 +224,13 @@ EXPECTED_CSV = [
     ],
     [
         "2026-11-30 14:30",
+        "",
         "Shared back with the provider",
         "30 November 2026 at 14:30: Mum is coming in tomorrow.\n\nPlease let her know the times.",
         "Sam Patel",
         "Hillside Academy",
     ],
-    ["2026-11-30 15:00", "Concern closed", "Closed by the school.", "Sam Patel", "Hillside Academy"],
+    ["2026-11-30 15:00", "", "Concern closed", "Closed by the school.", "Sam Patel", "Hillside Academy"],
 ]
 
 
@@ -224,7 +250,7 @@ def test_the_entries_come_in_time_order_across_sources(app, history):
         entries = chronology(history["school"], history["pupil"])
     assert [(e.when, e.kind) for e in entries] == [
         (at(9, 40), "Absence alert"),
-        (at(10, 35), "Concern raised"),
+        (at(10, 30), "Concern raised"),  # when it happened: raised at 10:35
         (at(10, 40), "Note from the provider's DSL"),
         (at(10, 45), "Concern sent to the school"),
         (at(10, 50), "Concern acknowledged"),
@@ -433,3 +459,55 @@ def test_the_school_dsl_sees_who_opened_what_and_when_on_either_side(app, world)
     sendco = Browser(app.test_client())
     sendco.sign_in(world.user(school, ["sendco"]))
     assert sendco.get("/school/safeguarding/access-log").status_code == 403
+
+
+def test_reloading_a_concern_is_one_opening_in_the_access_log_not_one_a_reload(app, world):
+    """Issue 13: the access log added a row on every reload (11 a minute). Each opening is recorded once per person
+    per five minutes; opening it again later, or another person opening it, is a new row."""
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    placement = world.placement(school, provider, world.pupil(school, first_name="Jayden", last_name="Walsh"))
+    concern = world.concern(placement, status="sent")
+    dsl = Browser(app.test_client())
+    deputy = Browser(app.test_client())
+    with freeze_time("2026-11-30 11:00:00") as clock:
+        dsl.sign_in(world.user(school, ["dsl"], email="dsl@school.example"))
+        deputy.sign_in(world.user(school, ["dsl"], email="deputy@school.example"))
+        for _ in range(11):
+            assert dsl.get(f"/school/concerns/{concern}").status_code == 200
+            clock.tick(5)
+        page = html(dsl.get("/school/safeguarding/access-log"))
+        assert page.count("Opened a concern") == 1
+        clock.tick(4 * 60)
+        assert dsl.get(f"/school/concerns/{concern}").status_code == 200
+        assert deputy.get(f"/school/concerns/{concern}").status_code == 200
+        page = html(dsl.get("/school/safeguarding/access-log"))
+        assert page.count("Opened a concern") == 2
+        clock.tick(6 * 60)
+        assert dsl.get(f"/school/concerns/{concern}").status_code == 200
+        page = html(dsl.get("/school/safeguarding/access-log"))
+        assert page.count("Opened a concern") == 3
+
+
+def test_the_chronology_is_in_the_order_things_happened_with_both_times_where_they_differ(app, world):
+    """Issue 13: a concern seen at 10:00 but raised at 14:00 comes before an incident at 11:00, not after it; the
+    page shows when it happened and when it was raised (or reported), in the CSV as well."""
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    pupil = world.pupil(school, first_name="Ava", last_name="Example")
+    placement = world.placement(school, provider, pupil)
+    world.incident(
+        placement, severity="serious", occurred_at=at(11), reported_at=at(11, 5), description="Threw a chair."
+    )
+    world.concern(placement, status="sent", occurred_at=at(10), raised_at=at(14), sent_at=at(14))
+    dsl = Browser(app.test_client())
+    with freeze_time("2026-11-30 16:00:00"):
+        dsl.sign_in(world.user(school, [DSL]))
+        page = html(dsl.get(f"/school/pupils/{pupil}/chronology"))
+        assert page.index("Concern raised") < page.index("Serious incident") < page.index("Concern sent")
+        assert "When it happened" in page
+        assert "Raised Monday 30 November 2026 at 14:00" in page
+        assert "Reported Monday 30 November 2026 at 11:05" in page
+        rows = list(csv.reader(io.StringIO(dsl.get(f"/school/pupils/{pupil}/chronology.csv").get_data(as_text=True))))
+        assert rows[1][:3] == ["2026-11-30 10:00", "2026-11-30 14:00", "Concern raised"]
+        assert rows[2][:3] == ["2026-11-30 11:00", "2026-11-30 11:05", "Serious incident"]

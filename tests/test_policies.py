@@ -84,7 +84,10 @@ def test_the_school_dsl_uploads_a_version_and_every_providers_dsl_is_told(settin
     response = _upload(dsl, content, "Child protection policy 2026.pdf")
     assert response.status_code == 302
     page = text(dsl.get("/school/policies"))
-    assert "Version 1 uploaded. Every provider's DSL has been asked to confirm it." in page
+    assert (
+        "Version 1 uploaded. Every provider's DSL has been asked to confirm it, and everyone at each provider to "
+        "read it." in page
+    )
     assert "Version 1: who has confirmed it" in page and "Child protection policy 2026.pdf" in page
     assert "Hill Farm Learning" in page and "River Tutors" in page and "Elsewhere Provider" not in page
     assert page.count("Not confirmed yet") == 2
@@ -95,15 +98,16 @@ def test_the_school_dsl_uploads_a_version_and_every_providers_dsl_is_told(settin
         event = db.session.query(AuditEvent).filter_by(action="policy.uploaded").one()
         assert event.details == {"version": 1}
         assert db.session.query(Notification).filter_by(user_id=setting.dsl_a.id).count() == 1
-        assert db.session.query(Notification).filter_by(user_id=setting.manager_a.id).count() == 0
-        assert deliver_outbox() == (2, 0)
+        # The manager reads and confirms it too (issue 13: everyone at the provider does).
+        assert db.session.query(Notification).filter_by(user_id=setting.manager_a.id).count() == 1
+        assert deliver_outbox() == (3, 0)
     for person in (setting.dsl_a, setting.dsl_b):
         [message] = mailbox.to(person.email)
         assert "Demo School has uploaded a new version of its child protection and safeguarding policy" in (
             mailbox.body(message)
         )
         assert mailbox.link_in_last(person.email) == "/portal/policies"
-    assert mailbox.to(setting.manager_a.email) == []
+    assert len(mailbox.to(setting.manager_a.email)) == 1
     # Anyone who reads the page can download it; the download is audited.
     head = setting.browser(setting.school, ["headteacher"])
     download = head.get(f"/school/policies/{policy_id}/file")
@@ -279,10 +283,10 @@ def test_the_school_dsl_reviews_the_providers_own_policy_and_the_provider_reads_
 
 def test_who_may_do_what(setting, app):
     policy = setting.world.school_policy(setting.school)
-    # Provider staff cannot confirm (nor open the page).
+    # Provider staff cannot confirm for the organisation (they read and confirm it for themselves).
     staff = setting.browser(setting.a, ["provider_staff"])
     assert staff.post(f"/portal/policies/{policy}/confirm").status_code == 403
-    assert staff.get("/portal/policies").status_code == 403
+    assert staff.get("/portal/policies").status_code == 200
     # The manager reads but cannot confirm.
     manager = Browser(app.test_client())
     manager.sign_in(setting.manager_a)
@@ -333,3 +337,40 @@ def test_a_new_version_gives_providers_that_confirmed_the_last_one_two_weeks(app
         other = world.provider(school, "Never confirmed", ProviderStatus.APPROVED)
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=other).one()
         assert confirmation_checklist_state(profile, now=utcnow()) == (False, "Version 2 not confirmed yet")
+
+
+def test_everyone_at_the_provider_reads_and_confirms_each_version_and_the_dsl_sees_who_has(setting, app):
+    """Issue 13: provider staff got a 403 on the school's policy. Each person at the provider who works with pupils
+    reads and confirms each version themselves; the provider's DSL sees who has and who has not; a new version asks
+    everyone again."""
+    policy = setting.world.school_policy(setting.school)
+    staff_person = setting.world.user(setting.a, ["provider_staff"], email="tutor@hillfarm.example")
+    staff = Browser(app.test_client())
+    staff.sign_in(staff_person)
+    page = words(staff.get("/portal/policies"))
+    assert "I confirm that I have read version 1" in page and "Who has read version 1" not in page
+    assert staff.get(f"/portal/policies/{policy}/file").status_code == 200
+    response = staff.submit("/portal/policies", {}, post_url=f"/portal/policies/{policy}/read")
+    assert response.status_code == 302
+    page = words(staff.get("/portal/policies"))
+    assert "You have confirmed that you have read version 1 of the school's policy" in page
+    assert "that you have read version 1 and will follow it" in page
+    again = staff.submit("/portal/policies", {}, post_url=f"/portal/policies/{policy}/read")
+    assert "You have already confirmed that you have read version 1" in words(staff.get(again.location))
+    with app.app_context():
+        [event] = db.session.query(AuditEvent).filter_by(action="policy.read").all()
+        assert event.actor_user_id == staff_person.id and event.details == {"version": 1}
+
+    dsl = Browser(app.test_client())
+    dsl.sign_in(setting.dsl_a)
+    page = words(dsl.get("/portal/policies"))
+    assert "Who has read version 1" in page
+    table = page[page.index("Who has read version 1") :]
+    assert re.search(r"Test provider_dsl Not yet", table) and re.search(r"Test provider_manager Not yet", table)
+    assert re.search(r"Test provider_staff \d{1,2} [A-Z][a-z]+ \d{4}", table)
+    # Another provider's people are not listed.
+    assert page.count("Not yet") == 2
+
+    # A new version: everyone is asked again.
+    setting.world.school_policy(setting.school, version=2)
+    assert "I confirm that I have read version 2" in words(staff.get("/portal/policies"))

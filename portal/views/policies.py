@@ -1,10 +1,14 @@
-"""The school's child protection policy as the provider sees it: download it, and (the provider's DSL) confirm each
-new version; and the school DSL's latest review of the provider's own policy."""
+"""The school's child protection policy as the provider sees it: everyone at the provider downloads it and confirms
+each version themselves (the provider's DSL and manager see who has); the provider's DSL confirms each new version
+for the organisation; and the school DSL's latest review of the provider's own policy."""
 
 import uuid
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
 
 from portal import bp
 from shared import roles
@@ -16,8 +20,14 @@ from shared.services.safeguarding import policies
 from shared.uploads.downloads import audited_download
 from shared.web import apply
 
-# The manager sees where things stand; only the DSL confirms.
-POLICY_READERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
+# Everyone at the provider reads the policy and confirms it themselves; only the DSL confirms for the organisation,
+# and the DSL and the manager see who has read it.
+POLICY_READERS = policies.READERS
+OVERSEERS = (roles.PROVIDER_DSL, roles.PROVIDER_MANAGER)
+
+
+class ReadForm(FlaskForm):
+    submit = SubmitField("I have read it", id="read-submit", widget=GovSubmitInput())
 
 
 def _page(form: ConfirmForm):
@@ -35,6 +45,11 @@ def _page(form: ConfirmForm):
         confirmation=confirmation,
         confirmed_by=directory.person(confirmation.confirmed_by_id) if confirmation else None,
         can_confirm=current_user.has_role(roles.PROVIDER_DSL),
+        my_reading=policies.reading_of(current, current_user.id) if current else None,
+        readings=policies.readings(provider, current)
+        if current and any(current_user.has_role(r) for r in OVERSEERS)
+        else None,
+        read_form=ReadForm(),
         review=review,
         outcomes=policies.REVIEW_OUTCOMES,
         form=form,
@@ -58,6 +73,20 @@ def confirm_school_policy(policy_id: uuid.UUID):
         flash(f"You have confirmed version {policy.version} of the school's policy")
         return redirect(url_for("portal.school_policy"))
     return _page(form)
+
+
+@bp.post("/policies/<uuid:policy_id>/read")
+@access(roles=POLICY_READERS)
+def confirm_policy_read(policy_id: uuid.UUID):
+    policy = policy_of_my_school_or_404(policy_id)
+    form = ReadForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: policies.confirm_reading(current_organisation(), policy, by=current_user), field="submit"
+    ):
+        flash(f"You have confirmed that you have read version {policy.version} of the school's policy")
+    for message in form.submit.errors:
+        flash(message, "error")
+    return redirect(url_for("portal.school_policy"))
 
 
 @bp.get("/policies/<uuid:policy_id>/file")

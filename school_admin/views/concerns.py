@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import Form, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from school_admin import bp
@@ -51,8 +51,30 @@ class DiscussionForm(FlaskForm):
     submit = SubmitField("Record discussion", id="discussion-submit", widget=GovSubmitInput())
 
 
+class OptionalRadiosField(RadiosField):
+    """Radios that may be left unanswered (the service says when they are needed)."""
+
+    def pre_validate(self, form: Form) -> None:
+        if self.data:
+            super().pre_validate(form)
+
+
 class DecisionForm(FlaskForm):
+    """The one way to refer: the decision "Refer" says who to, in the same step."""
+
     decision = RadiosField("Decision", choices=choices_from(DECISIONS), invalid_message="Choose the decision")
+    referred_to = OptionalRadiosField(
+        "If you refer: who to",
+        choices=choices_from(REFERRED_TO),
+        description="Only for a decision to refer.",
+        invalid_message="Choose who the referral was made to",
+    )
+    reference = StringField(
+        "Referral reference (optional)",
+        widget=GovTextInput(),
+        filters=[single_line],
+        validators=[Optional(), Length(max=100, message="Keep the reference to 100 characters or fewer")],
+    )
     body = _text(
         "Reason for the decision", "Required, including for a decision not to refer.", field_id="decision-body"
     )
@@ -60,18 +82,10 @@ class DecisionForm(FlaskForm):
 
 
 class ReferralForm(FlaskForm):
-    referred_to = RadiosField(
-        "Referred to", choices=choices_from(REFERRED_TO), invalid_message="Choose who the referral was made to"
-    )
-    reference = StringField(
-        "Reference (optional)",
-        widget=GovTextInput(),
-        filters=[single_line],
-        validators=[Optional(), Length(max=100, message="Keep the reference to 100 characters or fewer")],
-    )
-    body = _text("Details (optional)", "For example, who you spoke to.", field_id="referral-body")
-    outcome = _text("Outcome (optional)", "If you do not know it yet, record it later as another referral entry.")
-    submit = SubmitField("Record referral", id="referral-submit", widget=GovSubmitInput())
+    """What came of the referral, once known."""
+
+    outcome = _text("Outcome of the referral", "What the agency decided or did. It is added, dated, to the time line.")
+    submit = SubmitField("Record the outcome", id="referral-submit", widget=GovSubmitInput())
 
 
 class ShareBackForm(FlaskForm):
@@ -150,6 +164,7 @@ def _page(concern: Concern, **forms):
         openings=concerns.openings(concern),
         can_act=is_open,
         can_acknowledge=is_open and concern.acknowledged_at is None,
+        referral=concerns.referral_made(concern),
         acknowledge_form=forms.get("acknowledge_form") or AcknowledgeForm(),
         discussion_form=forms.get("discussion_form") or DiscussionForm(),
         decision_form=forms.get("decision_form") or DecisionForm(),
@@ -213,7 +228,13 @@ def record_concern_decision(concern_id: uuid.UUID):
     if form.validate_on_submit() and apply(
         form,
         lambda: concerns.record_entry(
-            concern, "decision", form.body.data, decision=form.decision.data, by=current_user
+            concern,
+            "decision",
+            form.body.data,
+            decision=form.decision.data,
+            referred_to=form.referred_to.data or None,
+            reference=form.reference.data,
+            by=current_user,
         ),
         field="body",
     ):
@@ -230,18 +251,10 @@ def record_concern_referral(concern_id: uuid.UUID):
     form = ReferralForm()
     if form.validate_on_submit() and apply(
         form,
-        lambda: concerns.record_entry(
-            concern,
-            "referral",
-            form.body.data,
-            referred_to=form.referred_to.data,
-            reference=form.reference.data,
-            outcome=form.outcome.data,
-            by=current_user,
-        ),
-        field="referred_to",
+        lambda: concerns.record_referral_outcome(concern, form.outcome.data, by=current_user),
+        field="outcome",
     ):
-        flash("Referral recorded.")
+        flash("Referral outcome recorded.")
         return _back(concern)
     return _page(concern, referral_form=form, form=form)
 

@@ -77,7 +77,10 @@ def upload_school_policy():
         except UploadRefused as refusal:
             form.file.errors.append(refusal.message)
         else:
-            flash(f"Version {policy.version} uploaded. Every provider's DSL has been asked to confirm it.")
+            flash(
+                f"Version {policy.version} uploaded. Every provider's DSL has been asked to confirm it, and everyone "
+                "at each provider to read it."
+            )
             return redirect(url_for("school_admin.school_policies"))
     return render_template(
         "school_admin/policies/upload.html",

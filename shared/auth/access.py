@@ -21,8 +21,10 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.wrappers import Response
 
+from shared.auth.sessions import keep_pending_form, take_pending_form
 from shared.models import Organisation, OrganisationKind, utcnow
 from shared.roles import mfa_required, roles_for
 
@@ -191,10 +193,31 @@ def recent_mfa_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, R
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if not mfa_is_recent():
             if request.method != "GET":
-                flash("For safeguarding information, enter your security code again. Nothing was saved: send it again.")
                 back = safe_next(_path_of(request.referrer)) or safe_next(request.path)
+                if any(upload.filename for upload in request.files.values()):
+                    # A file is not kept across the re-check: say plainly that nothing was saved.
+                    flash(
+                        "For safeguarding information, enter your security code again. Nothing was saved: "
+                        "send it again, with the file.",
+                        "info",
+                    )
+                else:
+                    keep_pending_form(request.path, request.form)
+                    flash(
+                        "For safeguarding information, enter your security code again. What you wrote is kept "
+                        "and is saved as soon as you have.",
+                        "info",
+                    )
                 return redirect(url_for("auth.mfa_confirm", next=back))
             return redirect(url_for("auth.mfa_confirm", next=safe_next(request.full_path.rstrip("?"))))
+        if request.method == "POST":
+            kept = take_pending_form(request.path)
+            if kept is not None:
+                # The post the code re-check sent back here (307): what was typed before it, with this post's
+                # CSRF token, is the form the view reads.
+                kept["csrf_token"] = request.form.get("csrf_token", "")
+                request.form = ImmutableMultiDict(kept)
+                request.files = ImmutableMultiDict()
         return view(*args, **kwargs)
 
     return wrapped

@@ -9,6 +9,7 @@ Every signed-in request reads the record, the person, their organisation and rol
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
 from datetime import timedelta
@@ -18,6 +19,7 @@ from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import Connection, CursorResult, bindparam, select, update
 from sqlalchemy.orm import aliased
+from werkzeug.datastructures import MultiDict
 
 from shared.auth.principal import SignedInUser
 from shared.extensions import db, login_manager
@@ -78,7 +80,7 @@ def end_current_session(reason: str) -> None:
         db.session.execute(
             update(UserSession)
             .where(UserSession.id == current_user.session_id, UserSession.ended_at.is_(None))
-            .values(ended_at=utcnow(), end_reason=reason)
+            .values(ended_at=utcnow(), end_reason=reason, pending_form=None, pending_form_at=None)
         )
     logout_user()
     session.clear()
@@ -95,12 +97,74 @@ def mark_current_session_mfa_verified() -> None:
     current_user.session_mfa_verified, current_user.session_mfa_at = True, now
 
 
+# A form kept across the security code re-check is saved if the code is given within this long (the portal's idle
+# time-out; the school's is shorter and ends the session, and the kept form with it), else dropped and the person
+# told: a note saved hours after it was written would carry the wrong time.
+PENDING_FORM_KEPT = timedelta(minutes=60)
+# The Flask session carries only where the kept form goes (a path), never what it says.
+_REPLAY_KEY = "pending_form_replay"
+
+
+def keep_pending_form(path: str, fields: MultiDict[str, str]) -> None:
+    """A safeguarding form sent with a stale security code: keep what was typed on this session's server-side record
+    (encrypted at rest, never in the URL, the cookie or a log) until the code is given again. Commits. One kept
+    form per session: a later one replaces it."""
+    kept = {"path": path, "fields": [[name, value] for name, value in fields.items(multi=True) if name != "csrf_token"]}
+    record = db.session.get(UserSession, current_user.session_id)
+    assert record is not None, "a signed-in person has a session record"
+    record.pending_form = json.dumps(kept)
+    record.pending_form_at = utcnow()
+    db.session.commit()
+
+
+def pending_form_path() -> str | None:
+    """Where the form kept on this session goes, if one is kept and still recent enough to save."""
+    record = db.session.get(UserSession, current_user.session_id)
+    if record is None or record.pending_form is None or record.pending_form_at is None:
+        return None
+    if utcnow() - record.pending_form_at > PENDING_FORM_KEPT:
+        return None
+    path: str = json.loads(record.pending_form)["path"]
+    return path
+
+
+def replay_pending_form() -> tuple[str | None, bool]:
+    """The code was just given: (the path to send the kept form to, or None; whether a kept form was too old and has
+    been dropped). The browser is sent to the path with a 307, so it posts again, with its CSRF token and no
+    content; this session's next post there is marked as the replay. Commits a drop."""
+    path = pending_form_path()
+    if path is not None:
+        session[_REPLAY_KEY] = path
+        return path, False
+    record = db.session.get(UserSession, current_user.session_id)
+    if record is not None and record.pending_form is not None:
+        record.pending_form = None
+        record.pending_form_at = None
+        db.session.commit()
+        return None, True
+    return None, False
+
+
+def take_pending_form(path: str) -> MultiDict[str, str] | None:
+    """On the replayed post to `path`: the kept fields (and the kept form is cleared, so it is saved once), else
+    None. Commits the clearing."""
+    if session.pop(_REPLAY_KEY, None) != path or pending_form_path() != path:
+        return None
+    record = db.session.get(UserSession, current_user.session_id)
+    assert record is not None and record.pending_form is not None, "pending_form_path found it"
+    fields = MultiDict([(name, value) for name, value in json.loads(record.pending_form)["fields"]])
+    record.pending_form = None
+    record.pending_form_at = None
+    db.session.commit()
+    return fields
+
+
 def end_user_sessions(user_id: uuid.UUID, reason: str, *, keep_id: uuid.UUID | None = None) -> int:
     """End every open session of the user (except `keep_id`); returns how many were ended."""
     stmt = (
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason)
+        .values(ended_at=utcnow(), end_reason=reason, pending_form=None, pending_form_at=None)
     )
     if keep_id is not None:
         stmt = stmt.where(UserSession.id != keep_id)
@@ -175,7 +239,11 @@ def load_user_from_session(token: str) -> SignedInUser | None:
     elif now - row.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
         expired = "absolute"
     if expired:
-        conn.execute(update(UserSession).where(UserSession.id == row.id).values(ended_at=now, end_reason=expired))
+        conn.execute(
+            update(UserSession)
+            .where(UserSession.id == row.id)
+            .values(ended_at=now, end_reason=expired, pending_form=None, pending_form_at=None)
+        )
         g.session_ended_reason = expired
         return None
     if now - row.last_seen_at > TOUCH_INTERVAL:

@@ -20,6 +20,7 @@ from shared.auth.sessions import (
     end_user_sessions,
     mark_current_session_mfa_verified,
     open_sessions,
+    replay_pending_form,
     start_session,
 )
 from shared.auth.throttle import TooManyAttempts, ip_ceiling, throttle
@@ -215,6 +216,17 @@ def mfa_confirm() -> ResponseReturnValue:
             mark_current_session_mfa_verified()
             audit.record("mfa.confirmed", organisation=user.organisation, obj=user, actor=user)
             db.session.commit()
+            kept, dropped = replay_pending_form()
+            if dropped:
+                flash(
+                    "What you wrote before you were asked for your security code was more than an hour ago, so it "
+                    "was not saved. Write it again.",
+                    "error",
+                )
+            if kept is not None:
+                # A safeguarding form sent while the code was stale is saved now: the browser posts again (307
+                # keeps the method) to where it was going, and the form kept server-side is what that post reads.
+                return redirect(kept, code=307)
             return redirect(target)
         audit.record("sign_in.failed", organisation=user.organisation, obj=user, actor=user, reason="code")
         db.session.commit()

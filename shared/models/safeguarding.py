@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.crypto import encrypted
@@ -151,6 +151,20 @@ class PolicyConfirmation(Model):
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
     confirmed_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     confirmed_at: Mapped[datetime] = created_at()
+
+
+class PolicyReading(Model):
+    """One person at a provider has read this version of the school's policy and will follow it (each person who
+    works with pupils confirms each version themselves; the provider's DSL sees who has)."""
+
+    __tablename__ = "policy_readings"
+    __table_args__ = (UniqueConstraint("policy_id", "user_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    policy_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("school_policies.id"), nullable=False, index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False, index=True)
+    read_at: Mapped[datetime] = created_at()
 
 
 class ProviderPolicyReview(Model):

@@ -113,6 +113,10 @@ class UserSession(Model):
     # When the security code was last given in this session (safeguarding pages want it within 15 minutes).
     mfa_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    # A safeguarding form sent after the security code went stale: what was typed, kept (encrypted, server-side,
+    # never in a URL) until the code is given again, then saved (shared.auth.pending).
+    pending_form: Mapped[str | None] = mapped_column(encrypted("UserSession", "pending_form"))
+    pending_form_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

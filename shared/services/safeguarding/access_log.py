@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
+from shared import audit
 from shared.extensions import db
-from shared.models import AuditEvent, Concern, Notice, Organisation, Pupil, User
+from shared.models import AuditEvent, Concern, Notice, Organisation, Pupil, User, utcnow
 
 ACCESS_ACTIONS = {
     "concern.opened": "Opened a concern",
@@ -21,6 +23,31 @@ ACCESS_ACTIONS = {
     "chronology.opened": "Opened the safeguarding chronology",
     "chronology.exported": "Exported the safeguarding chronology",
 }
+
+
+# One person opening the same record again within this long (a reload, back and forth between its pages) is the
+# same opening: the log keeps the first, so it shows who looked and when, not how often a page was refreshed.
+OPENING_WINDOW = timedelta(minutes=5)
+
+
+def record_opening(action: str, obj: Any, *, organisation: Organisation | None, by: User) -> bool:
+    """Audit an opening (`concern.opened`, `notice.opened`, `chronology.opened`) once per person and record per
+    OPENING_WINDOW; True when a row was added. Commits."""
+    recent = db.session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.action == action,
+            AuditEvent.object_type == type(obj).__name__,
+            AuditEvent.object_id == str(obj.id),
+            AuditEvent.actor_user_id == by.id,
+            AuditEvent.created_at > utcnow() - OPENING_WINDOW,
+        )
+        .limit(1)
+    )
+    if recent is None:
+        audit.record(action, organisation=organisation, obj=obj, actor=by)
+    db.session.commit()
+    return recent is None
 
 
 @dataclass(frozen=True)

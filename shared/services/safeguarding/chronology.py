@@ -42,6 +42,7 @@ from shared.models import (
 )
 from shared.services.attendance.marks import REASON_LABELS, MarkValue, describe
 from shared.services.placements.incidents import INCIDENT_TYPES, SEVERITIES, is_serious
+from shared.services.safeguarding.access_log import record_opening
 from shared.services.safeguarding.concerns import CATEGORIES, DECISIONS, REFERRED_TO
 from shared.services.safeguarding.notices import NOTICE_KINDS
 
@@ -55,12 +56,15 @@ ENTRY_KINDS = {
 _SHARE = re.compile(r"\n\n(?=\d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}: )")
 SESSIONS = {"AM": "morning", "PM": "afternoon"}
 
-CSV_COLUMNS = ("When", "What", "Summary", "Who", "Organisation")
+CSV_COLUMNS = ("When it happened", "When it was recorded", "What", "Summary", "Who", "Organisation")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One line of the chronology. `when` is UTC; `concern_id` links a concern's steps to the concern's page."""
+    """One line of the chronology. `when` is when it happened (UTC), the order of the chronology; `recorded` is when
+    it was put on AP Portal, where that was later (a concern raised an hour after what was seen, an incident
+    reported at the end of the day), named by `recorded_as` ("Raised", "Reported"). `concern_id` links a concern's
+    steps to the concern's page."""
 
     when: datetime
     kind: str
@@ -68,6 +72,8 @@ class Entry:
     who: str | None
     organisation: str | None
     concern_id: uuid.UUID | None = None
+    recorded: datetime | None = None
+    recorded_as: str = "Recorded"
 
 
 def _words(code: str | None, labels: dict[str, str]) -> str:
@@ -169,15 +175,25 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         who_id: uuid.UUID | None = None,
         organisation: str | None = None,
         concern_id: uuid.UUID | None = None,
+        recorded: tuple[str, datetime] | None = None,
     ) -> None:
-        if when is not None:
-            out.append(Entry(when, kind, summary, people.get(who_id) if who_id else None, organisation, concern_id))
+        if when is None:
+            return
+        later = None
+        if recorded is not None and local_now(recorded[1]).replace(second=0, microsecond=0) != local_now(when).replace(
+            second=0, microsecond=0
+        ):
+            later = recorded[1]
+        label = recorded[0] if recorded is not None else "Recorded"
+        who = people.get(who_id) if who_id else None
+        out.append(Entry(when, kind, summary, who, organisation, concern_id, later, label))
 
     by_concern = {c.id: c for c in concerns}
     for c in concerns:
         provider = organisations.get(c.provider_id)
         what = _join(f"{_words(c.category, CATEGORIES)}:", c.what_happened)
-        add(c.raised_at, "Concern raised", what, c.raised_by_id, provider, c.id)
+        # When it happened, not when someone got round to raising it (both are shown where they differ).
+        add(c.occurred_at, "Concern raised", what, c.raised_by_id, provider, c.id, ("Raised", c.raised_at))
         add(c.sent_at, "Concern sent to the school", "Sent to the school's DSLs.", c.sent_by_id, provider, c.id)
         add(
             c.escalated_at,
@@ -193,7 +209,13 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         add(c.closed_at, "Concern closed", "Closed by the school.", c.closed_by_id, school, c.id)
     for s in steps:
         if s.kind == "decision":
-            summary = _join(f"{_words(s.decision, DECISIONS)}.", "Rationale:", s.body)
+            summary = _join(
+                f"{_words(s.decision, DECISIONS)}.",
+                f"Referred to: {_words(s.referred_to, REFERRED_TO)}." if s.referred_to else None,
+                f"Reference: {s.reference}." if s.reference else None,
+                "Rationale:",
+                s.body,
+            )
         elif s.kind == "referral":
             summary = _join(
                 f"Referral to: {_words(s.referred_to, REFERRED_TO)}.",
@@ -236,7 +258,8 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
         if i.injury:
             flags.append("injury")
         summary = _join(f"{_words(i.incident_type, INCIDENT_TYPES)} ({', '.join(flags)}):", i.description)
-        add(i.occurred_at, "Serious incident", summary, i.reported_by_id, organisations.get(i.provider_id))
+        provider = organisations.get(i.provider_id)
+        add(i.occurred_at, "Serious incident", summary, i.reported_by_id, provider, None, ("Reported", i.reported_at))
     for a in alerts:
         session = f"{day_words(a.day)}, {SESSIONS.get(a.session, a.session)} session"
         if a.kind == "absence":
@@ -264,7 +287,8 @@ def chronology(school_id: uuid.UUID, pupil_id: uuid.UUID) -> list[Entry]:
             who = change.amended_by_id if change is not None else None
             add(a.corrected_at, "Absence corrected", summary, who, organisations.get(a.provider_id))
 
-    # Oldest first; the sort is stable, so steps with the same time keep the order above (raised before sent...).
+    # In the order things happened, oldest first; the sort is stable, so steps with the same time keep the order
+    # above (raised before sent...).
     out.sort(key=lambda e: e.when)
     return out
 
@@ -281,8 +305,7 @@ def _stored(value: dict[str, Any]) -> MarkValue:
 
 def record_opened(pupil: Pupil, *, organisation: Organisation, by: User) -> None:
     """The chronology page was opened: audited (who and which pupil, never the content) and committed."""
-    audit.record("chronology.opened", organisation=organisation, obj=pupil, actor=by)
-    db.session.commit()
+    record_opening("chronology.opened", pupil, organisation=organisation, by=by)
 
 
 def record_exported(pupil: Pupil, *, organisation: Organisation, by: User, format: str) -> None:
@@ -316,6 +339,7 @@ def as_csv(entries: list[Entry]) -> str:
         writer.writerow(
             [
                 local_now(e.when).strftime("%Y-%m-%d %H:%M"),
+                local_now(e.recorded).strftime("%Y-%m-%d %H:%M") if e.recorded else "",
                 spreadsheet_safe(e.kind),
                 spreadsheet_safe(e.summary),
                 spreadsheet_safe(e.who),
@@ -437,7 +461,10 @@ def as_pdf(entries: list[Entry], pupil: Pupil, *, printed_by: str, printed_at: d
             for e in entries:
                 for number, piece in enumerate(_pages_of(latin1(e.summary))):
                     if number == 0:
-                        table.row([_pdf_when(e.when), latin1(e.kind), piece, latin1(e.who), latin1(e.organisation)])
+                        when = _pdf_when(e.when)
+                        if e.recorded is not None:
+                            when += f" ({e.recorded_as.lower()} {_pdf_when(e.recorded)})"
+                        table.row([when, latin1(e.kind), piece, latin1(e.who), latin1(e.organisation)])
                     else:
                         table.row(["", f"{latin1(e.kind)} (continued)", piece, "", ""])
     return bytes(pdf.output())

@@ -43,6 +43,7 @@ from shared.notifications import people_with_role, tell_role, tell_roles
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
 from shared.services.placements.plans import provider_placements
+from shared.services.safeguarding.access_log import record_opening
 from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
 from shared.text import checked
@@ -392,8 +393,11 @@ def record_entry(
     outcome: str | None = None,
     now: datetime | None = None,
 ) -> ConcernEntry:
-    """A discussion, a decision (its rationale required, a decision not to refer included) or a referral. Recording
-    one acknowledges the concern if nobody had yet."""
+    """A discussion, a decision (its rationale required, a decision not to refer included) or a referral's outcome.
+    Recording one acknowledges the concern if nobody had yet.
+
+    A referral is made one way: the decision "Refer" says who to (and the reference), in the same entry. A
+    "referral" entry records what came of it later (an outcome, see record_referral_outcome)."""
     now = now or utcnow()
     _open_for_work(concern, "body")
     if kind == "discussion":
@@ -401,6 +405,12 @@ def record_entry(
     elif kind == "decision":
         if decision not in DECISIONS:
             raise RuleBroken("Choose the decision", "decision")
+        if decision == "refer" and referred_to not in REFERRED_TO:
+            raise RuleBroken("Choose who the referral was made to", "referred_to")
+        if decision != "refer" and (referred_to or (reference or "").strip()):
+            raise RuleBroken(
+                "Who it was referred to goes with a decision to refer: choose Refer, or leave it empty", "referred_to"
+            )
         text = _required(
             body, "Give the reason for this decision. A decision not to refer needs its reason too", "body"
         )
@@ -416,9 +426,9 @@ def record_entry(
         concern_id=concern.id,
         kind=kind,
         decision=decision if kind == "decision" else None,
-        referred_to=referred_to if kind == "referral" else None,
+        referred_to=referred_to if kind == "referral" or decision == "refer" else None,
         body=text,
-        reference=_limited(reference, "reference") if kind == "referral" else None,
+        reference=_limited(reference, "reference") if kind == "referral" or decision == "refer" else None,
         outcome=_limited(outcome, "outcome") if kind == "referral" else None,
         recorded_by_id=by.id,
         recorded_at=now,
@@ -427,6 +437,27 @@ def record_entry(
     audit.record("concern.entry_recorded", organisation=_org(concern.school_id), obj=concern, actor=by, kind=kind)
     db.session.commit()
     return entry
+
+
+def referral_made(concern: Concern) -> ConcernEntry | None:
+    """The latest referral on the concern (a decision to refer, or a referral recorded before decisions said who
+    to), or None: what an outcome is recorded against."""
+    made = [e for e in concern.entries if e.referred_to and (e.kind == "referral" or e.decision == "refer")]
+    return max(made, key=lambda e: e.recorded_at) if made else None
+
+
+def record_referral_outcome(
+    concern: Concern, outcome: str | None, *, by: User, now: datetime | None = None
+) -> ConcernEntry:
+    """What came of the referral the DSL decided to make (it is added as its own entry; nothing is overwritten)."""
+    _open_for_work(concern, "outcome")
+    made = referral_made(concern)
+    if made is None:
+        raise RuleBroken("Record a decision to refer, saying who to, before its outcome", "outcome")
+    text = _required(outcome, "Say what came of the referral", "outcome")
+    return record_entry(
+        concern, "referral", None, referred_to=made.referred_to, reference=made.reference, outcome=text, by=by, now=now
+    )
 
 
 def share_back(concern: Concern, text: str | None, *, by: User, now: datetime | None = None) -> None:
@@ -469,9 +500,9 @@ def close(concern: Concern, *, by: User, now: datetime | None = None) -> None:
 
 
 def record_opened(concern: Concern, organisation: Organisation, *, by: User) -> None:
-    """Every opening of a concern is audited (who and when; the school's DSL can see the list)."""
-    audit.record("concern.opened", organisation=organisation, obj=concern, actor=by)
-    db.session.commit()
+    """Every opening of a concern is audited, once per person per few minutes (who and when; the school's DSL can
+    see the list)."""
+    record_opening("concern.opened", concern, organisation=organisation, by=by)
 
 
 def openings(concern: Concern) -> list[tuple[datetime, str, str]]:

@@ -43,6 +43,7 @@ from shared.models import (
 from shared.notifications import in_app, tell_role
 from shared.services.errors import RuleBroken
 from shared.services.placements.incidents import parse_time
+from shared.services.safeguarding.access_log import record_opening
 from shared.services.safeguarding.files import stored_safeguarding_file
 from shared.services.school_calendar.days import is_bank_holiday, school_days
 from shared.text import checked
@@ -270,8 +271,7 @@ def attachment_of(notice: Notice) -> SafeguardingFile | None:
 
 def record_opened(notice: Notice, *, by: User) -> None:
     """Every view of a notice is logged (special category data), against the organisation of whoever opened it."""
-    audit.record("notice.opened", organisation=by.organisation, obj=notice, actor=by)
-    db.session.commit()
+    record_opening("notice.opened", notice, organisation=by.organisation, by=by)
 
 
 def acknowledge(notice: Notice, *, by: User, now: datetime | None = None) -> None:

@@ -3,6 +3,8 @@
 - The school's child protection and safeguarding policy, in versions: each provider's DSL confirms, per version,
   that it has been received and will be followed; a new version asks every provider again (KCSIE and the school's
   AP policy: providers receive and adhere to the school's child-protection policy).
+- Each person at the provider who works with pupils (its staff, DSL and manager) reads each version and confirms
+  it themselves; the provider's DSL (and manager) sees who has and who has not.
 - The provider's own child protection policy (its `safeguarding_policy` evidence document) is reviewed by a school
   DSL, with an outcome and comments the provider reads.
 
@@ -23,20 +25,25 @@ from shared.extensions import db
 from shared.links import Link, absolute_url_of
 from shared.models import (
     EvidenceDocument,
+    Membership,
+    MembershipRole,
     Organisation,
     PolicyConfirmation,
+    PolicyReading,
     ProviderPolicyReview,
     ProviderProfile,
     SchoolPolicy,
     User,
     utcnow,
 )
-from shared.notifications import in_app, people_with_role, queue_email, tell_role
-from shared.roles import PROVIDER_DSL, PROVIDER_MANAGER
+from shared.notifications import in_app, people_with_role, queue_email, tell_roles
+from shared.roles import PROVIDER_DSL, PROVIDER_MANAGER, PROVIDER_STAFF
 from shared.services.errors import RuleBroken
 from shared.services.evidence.status import current_documents
 from shared.uploads.pipeline import store_upload
 
+# Everyone at a provider reads and confirms the school's policy: each of them may work with its pupils.
+READERS = (PROVIDER_STAFF, PROVIDER_DSL, PROVIDER_MANAGER)
 # A policy is a document to read: PDF or Word, nothing else.
 POLICY_EXTENSIONS = frozenset({"pdf", "docx"})
 # The provider's own policy, as the evidence catalogue names it (shared/evidence_catalogue.py).
@@ -91,12 +98,13 @@ def upload_policy(school: Organisation, stream: IO[bytes], filename: str, *, by:
         db.session.flush()
         audit.record("policy.uploaded", organisation=school, obj=policy, actor=by, version=policy.version)
         for profile in school_providers(school.id):
-            tell_role(
+            # Everyone who works with the school's pupils reads it and confirms it themselves (told once each).
+            tell_roles(
                 profile.organisation,
-                PROVIDER_DSL,
+                READERS,
                 text=(
                     f"{school.name} has uploaded a new version of its child protection and safeguarding policy. "
-                    "It is waiting for your confirmation."
+                    "Read it and confirm that you will follow it."
                 ),
                 link=Link.to("portal.school_policy"),
                 subject="AP Portal: a new school policy is waiting for your confirmation",
@@ -162,6 +170,59 @@ def confirm_policy(provider: Organisation, policy: SchoolPolicy, *, by: User) ->
     audit.record("policy.confirmed", organisation=provider, obj=row, actor=by, version=policy.version)
     db.session.commit()
     return row
+
+
+def reading_of(policy: SchoolPolicy, user_id: uuid.UUID) -> PolicyReading | None:
+    return db.session.scalar(
+        select(PolicyReading).where(PolicyReading.policy_id == policy.id, PolicyReading.user_id == user_id)
+    )
+
+
+def confirm_reading(provider: Organisation, policy: SchoolPolicy, *, by: User) -> PolicyReading:
+    """One person at the provider has read this version and will follow it (commits). The current version only,
+    once each."""
+    current = current_policy(policy.school_id)
+    assert current is not None, "the school has at least this policy"
+    if current.id != policy.id:
+        raise RuleBroken(f"There is a newer version of the school's policy. Read version {current.version} instead")
+    if reading_of(policy, by.id) is not None:
+        raise RuleBroken(f"You have already confirmed that you have read version {policy.version}")
+    row = PolicyReading(policy_id=policy.id, provider_id=provider.id, user_id=by.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("policy.read", organisation=provider, obj=row, actor=by, version=policy.version)
+    db.session.commit()
+    return row
+
+
+@dataclass(frozen=True)
+class PersonReading:
+    """Where one person at the provider stands on a version."""
+
+    person: User
+    reading: PolicyReading | None
+
+
+def readings(provider: Organisation, policy: SchoolPolicy) -> list[PersonReading]:
+    """Everyone at the provider who works with pupils and whether they have read and confirmed this version: those
+    who have not first, then by name. Three queries."""
+    people: dict[uuid.UUID, User] = {}
+    for person in db.session.scalars(
+        select(User)
+        .join(Membership)
+        .join(MembershipRole)
+        .where(Membership.organisation_id == provider.id, MembershipRole.role.in_(READERS), User.active.is_(True))
+        .order_by(User.name)
+    ):
+        people.setdefault(person.id, person)
+    read = {
+        row.user_id: row
+        for row in db.session.scalars(
+            select(PolicyReading).where(PolicyReading.policy_id == policy.id, PolicyReading.provider_id == provider.id)
+        )
+    }
+    out = [PersonReading(person, read.get(person.id)) for person in people.values()]
+    return sorted(out, key=lambda r: (r.reading is not None, r.person.name.lower()))
 
 
 # A provider that had confirmed the previous version has this long to confirm a new one before it counts against
