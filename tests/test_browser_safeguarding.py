@@ -16,39 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from shared.roles import DSL
-from tests.support.chromium import Chromium, LiveServer
 from tests.test_browser import PROVIDER, SCHOOL, check_page, fill_sign_in, sign_in_with_code, sign_out
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    browsers = Chromium()
-    yield browsers
-    browsers.close()
-
-
-@pytest.fixture
-def new_page(chromium, live_server):
-    """Opens a page in a fresh browser context on the live server; the contexts are closed after the test."""
-    pages = []
-
-    def open_page():
-        page = chromium.new_page(live_server.url)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 def _code_goes_stale(app, person) -> None:

@@ -3,7 +3,7 @@ encrypted, on the session record until the code is given again; each person at a
 of the school's child-protection policy themselves
 
 Revision ID: 0015_safeguarding
-Revises: 0014
+Revises: 0015_integrity
 Create Date: 2026-12-06 14:40:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0015_safeguarding"
-down_revision = "0014"
+down_revision = "0015_integrity"
 branch_labels = None
 depends_on = None
 
