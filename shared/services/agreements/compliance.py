@@ -25,15 +25,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from shared.charts import sparkline_svg
 from shared.extensions import db
 from shared.models import (
+    ApprovalDecision,
     AttendanceMark,
     Concern,
     EvidenceDocument,
@@ -66,6 +67,7 @@ from shared.services.agreements.compliance_terms import (
     _notices,
     _reviews,
 )
+from shared.services.school_calendar import half_terms
 from shared.services.school_calendar.days import school_days
 from shared.services.school_calendar.half_terms import Period
 
@@ -201,6 +203,19 @@ def load(
     ):
         confirmations[provider_id].append((_local_day(signed_at), _local_day(lapsed_at) if lapsed_at else None))
 
+    approved_on = {
+        provider_id: _local_day(decided_at)
+        for provider_id, decided_at in db.session.execute(
+            select(ApprovalDecision.organisation_id, func.min(ApprovalDecision.decided_at))
+            .where(
+                ApprovalDecision.organisation_id.in_(ids),
+                ApprovalDecision.school_id == school_id,
+                ApprovalDecision.decision == "approved",
+            )
+            .group_by(ApprovalDecision.organisation_id)
+        )
+    }
+
     return Sources(
         span=span,
         now=now,
@@ -216,7 +231,27 @@ def load(
         reviews=reviews,
         documents=documents,
         confirmations=confirmations,
+        approved_on=approved_on,
     )
+
+
+def counted_from(
+    sources: Sources, profile: ProviderProfile, agreement: ServiceAgreement | None, placement: Placement | None
+) -> tuple[date | None, str]:
+    """The first day a provider (or a placement) can be judged: the latest of the agreement's start, the school's
+    approval of the provider and the placement's start, with which one it was in words. (None: no such day.)"""
+    starts: list[tuple[date, str]] = []
+    if agreement is not None:
+        starts.append((agreement.starts_on, "the agreement started"))
+    approved = sources.approved_on.get(profile.organisation_id)
+    if approved is not None:
+        starts.append((approved, "the school approved the provider"))
+    if placement is not None:
+        starts.append((placement.start_date, "the placement started"))
+    if not starts:
+        return None, ""
+    day, why = max(starts, key=lambda start: start[0])
+    return day, why
 
 
 # --- the figures ---------------------------------------------------------------------------------------------------
@@ -244,6 +279,11 @@ def figures(
             limits.append(provider_agreement.incidents_within_hours)
         return min(limits) if limits else DEFAULT_INCIDENT_HOURS
 
+    # Nothing is judged for days before the provider (or the placement) could be held to the agreement.
+    first_day, why = counted_from(sources, profile, agreement, placement)
+    whole = period
+    if first_day is not None and first_day > period.start:
+        period = Period(first_day, period.end, period.name)
     start_at, end_at = _bounds(period)
     placements = [placement] if placement else sources.placements[pid]
     wanted = {p.id for p in placements}
@@ -279,7 +319,8 @@ def figures(
         _evidence(profile, sources.documents[pid], days_so_far, agreed("evidence_in_date")),
         _confirmation(sources.confirmations[pid], days_so_far, agreed("confirmation_current")),
     ]
-    return Compliance(pid, period, agreement, attendance, terms)
+    later = period.start if period.start > whole.start else None
+    return Compliance(pid, whole, agreement, attendance, terms, later, why if later else "")
 
 
 def compliance_for(
@@ -350,3 +391,16 @@ def provider_view(
         report if notices else report.without_notices(),
         trend(sources, profile, trend_periods, notices=notices),
     )
+
+
+def standing_for_home(profile: ProviderProfile, *, notices: bool, now: datetime | None = None) -> Compliance | None:
+    """This half-term's figures for the provider's home page when it is amber or red (None otherwise, or before
+    approval): the same calculation as its compliance page, without the notices for staff other than the DSL."""
+    if profile.status != ProviderStatus.APPROVED:
+        return None
+    now = now or utcnow()
+    period = half_terms.current_period(profile.school_id, _local_day(now))
+    report = compliance_of(profile, period, now=now)
+    if not notices:
+        report = report.without_notices()
+    return report if report.overall in ("amber", "red") else None

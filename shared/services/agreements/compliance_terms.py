@@ -86,6 +86,10 @@ class Compliance:
     agreement: ServiceAgreement | None
     attendance: AttendanceOnTime
     terms: list[Term]
+    # The first day counted, when later than the period's start: nothing is judged before the agreement started,
+    # the school approved the provider (or the placement started). `counted_from_why` says which, in words.
+    counted_from: date | None = None
+    counted_from_why: str = ""
 
     @property
     def overall(self) -> str | None:
@@ -124,6 +128,8 @@ class Sources:
     # provider id -> evidence type -> [(reviewed_on, expiry_date)] of verified versions
     documents: dict[uuid.UUID, dict[str, list[Cover]]]
     confirmations: dict[uuid.UUID, list[Cover]]  # provider id -> [(signed_on, lapsed_on or None)]
+    # provider id -> the day the school first approved it (absent: no approval recorded, so no bound from it)
+    approved_on: dict[uuid.UUID, date] = field(default_factory=dict)
 
 
 def _words(moment: datetime) -> str:
@@ -307,7 +313,7 @@ def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview]
                 ("school_admin.review_detail", {"review_id": review.id}),
             )
         )
-    for placement in placements:
+    for placement in placements if period.start <= as_of else ():
         running = (
             placement.status in COUNTING_STATUSES
             and placement.start_date <= as_of
@@ -352,6 +358,10 @@ def _span_words(first: date, last: date) -> str:
     return f"{_range_words(first, last)} ({count} day{'' if count == 1 else 's'})"
 
 
+def _all_days(count: int) -> str:
+    return "the 1 day so far" if count == 1 else f"all {count} days so far"
+
+
 def _evidence(profile: ProviderProfile, documents: Mapping[str, list[Cover]], days: list[date], agreed: bool) -> Term:
     """Days on which every required document was verified and in date. A document covers the days from its
     verification up to the day before its expiry date."""
@@ -367,11 +377,11 @@ def _evidence(profile: ProviderProfile, documents: Mapping[str, list[Cover]], da
             term.events.append(Event(kind.name, f"Out of date or missing {_span_words(first, last)}", False, link))
     rate(term, len(days) - len(bad_days), len(days), "days with every required document in date")
     if days:
-        out = len(bad_days)
+        # The words count what the percentage counts (the days in date), so the two always agree.
         term.summary = (
-            f"Every required document in date on all {len(days)} days so far"
-            if not out
-            else f"{out} of {len(days)} days with a required document out of date or missing"
+            f"Every required document in date on {_all_days(len(days))}"
+            if not bad_days
+            else f"{len(days) - len(bad_days)} of {len(days)} days with every required document in date"
         )
     return term
 
@@ -384,8 +394,8 @@ def _confirmation(spans: Sequence[Cover], days: list[date], agreed: bool) -> Ter
     rate(term, len(days) - len(missing), len(days), "days with a current written confirmation")
     if days:
         term.summary = (
-            f"Signed and current on all {len(days)} days so far"
+            f"Signed and current on {_all_days(len(days))}"
             if not missing
-            else f"{len(missing)} of {len(days)} days without a current written confirmation"
+            else f"{len(days) - len(missing)} of {len(days)} days with a current written confirmation"
         )
     return term

@@ -1,0 +1,203 @@
+"""Figures that are true (issue 13): compliance counted from when a provider could be held to its agreement, words
+and percentages that agree, the provider's home saying when it is amber or red, the provider's compliance page
+telling each reader what is true of what the school sees, and no "None" where words belong. Frozen time."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from freezegun import freeze_time
+
+from shared import roles
+from shared.evidence_catalogue import ProviderType, required_evidence
+from shared.extensions import db
+from shared.models import (
+    ApprovalDecision,
+    ComplianceBreach,
+    DocumentStatus,
+    EvidenceDocument,
+    KcsieConfirmation,
+    ProviderStatus,
+    SchoolTerm,
+)
+from shared.services.agreements import breaches
+
+NOW = "2026-12-01 18:00:00"  # Tuesday evening, in term (London is on GMT, so local time is UTC)
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _morning(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC).replace(hour=9)
+
+
+def _autumn(world, school):
+    """Autumn 2026 with its half-term holiday: halves 1 Sep-25 Oct and 31 Oct-18 Dec."""
+    with world.app.app_context():
+        db.session.add(
+            SchoolTerm(
+                school_id=school,
+                name="Autumn 2026",
+                start_date=date(2026, 9, 1),
+                end_date=date(2026, 12, 18),
+                half_term_starts=date(2026, 10, 26),
+                half_term_ends=date(2026, 10, 30),
+            )
+        )
+        db.session.commit()
+
+
+def _approved(world, school, provider, on: date):
+    """Everything required verified, a confirmation signed and the AP lead's approval, all on `on`."""
+    for kind in required_evidence(ProviderType.UNREGISTERED_AP):
+        document = world.document_row(provider, kind.code, status="verified")
+        with world.app.app_context():
+            row = db.session.get(EvidenceDocument, document)
+            row.reviewed_at, row.status = _morning(on), DocumentStatus.VERIFIED
+            db.session.commit()
+    with world.app.app_context():
+        db.session.add(
+            KcsieConfirmation(
+                organisation_id=provider,
+                signed_by_id=world._someone(provider),
+                typed_name="Pat Manager",
+                signer_role="Manager",
+                statement_version="1",
+                statement_text="We confirm",
+                signed_at=_morning(on),
+            )
+        )
+        db.session.add(
+            ApprovalDecision(
+                organisation_id=provider,
+                school_id=school,
+                decision="approved",
+                notes="All checked",
+                checklist=[],
+                decided_by_id=world._someone(school),
+                decided_at=_morning(on),
+            )
+        )
+        db.session.commit()
+
+
+@pytest.fixture
+def approved_today(world):
+    """A provider approved this morning, whose agreement was written from 1 September."""
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    _autumn(world, school)
+    world.agreement(provider)
+    _approved(world, school, provider, date(2026, 12, 1))
+    return school, provider
+
+
+@freeze_time(NOW)
+def test_a_provider_approved_today_is_not_red_for_the_days_before_and_no_breach_is_raised(
+    app, world, browser, approved_today
+):
+    school, provider = approved_today
+    with app.app_context():
+        assert breaches.record_breaches(school) == 0
+        assert db.session.query(ComplianceBreach).count() == 0
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(browser.get(f"/school/compliance/providers/{provider}"))
+    assert "Counted from 1 December 2026, when the school approved the provider" in page
+    assert "Every required document in date on the 1 day so far" in page
+    assert "Signed and current on the 1 day so far" in page
+    assert "out of date or missing" not in page
+    assert ">Red<" not in page
+
+
+@freeze_time(NOW)
+def test_figures_count_from_the_agreement_start_when_it_is_later(app, world, browser):
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    _autumn(world, school)
+    _approved(world, school, provider, date(2026, 9, 1))
+    world.agreement(provider, starts_on=date(2026, 11, 30))
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(browser.get(f"/school/compliance/providers/{provider}"))
+    assert "Counted from 30 November 2026, when the agreement started" in page
+    assert "Signed and current on all 2 days so far" in page
+
+
+@freeze_time(NOW)
+def test_evidence_words_count_what_the_percentage_counts(app, world, browser):
+    """Approved on 1 November, but the documents were verified only on 30 November: in date on 2 of 31 days."""
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    _autumn(world, school)
+    _approved(world, school, provider, date(2026, 11, 30))
+    with app.app_context():
+        decision = db.session.query(ApprovalDecision).filter_by(organisation_id=provider).one()
+        decision.decided_at = _morning(date(2026, 11, 1))
+        db.session.commit()
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(browser.get(f"/school/compliance/providers/{provider}"))
+    assert "2 of 31 days with every required document in date (6.5%)" in page
+    assert "2 of 31 days with a current written confirmation (6.5%)" in page
+
+
+def _red_provider(world):
+    """Approved in September and never signed a confirmation nor had evidence verified: red this half-term."""
+    school = world.school("Hillside School")
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    _autumn(world, school)
+    with world.app.app_context():
+        db.session.add(
+            ApprovalDecision(
+                organisation_id=provider,
+                school_id=school,
+                decision="approved",
+                notes="All checked",
+                checklist=[],
+                decided_by_id=world._someone(school),
+                decided_at=_morning(date(2026, 9, 1)),
+            )
+        )
+        db.session.commit()
+    return school, provider
+
+
+@freeze_time(NOW)
+def test_the_providers_home_says_when_it_is_red(app, world, browser):
+    school, provider = _red_provider(world)
+    browser.sign_in(world.user(provider, [roles.PROVIDER_MANAGER]))
+    page = html(browser.get("/portal/"))
+    assert ">Red</strong>" in page and "Not meeting the agreement this half-term (Autumn 2026, second half)" in page
+    assert "Where it falls short: Evidence in date (red); Written confirmation current (red)." in page
+    assert 'href="/portal/compliance"' in page
+    # Not "the same figures": the school also sees the notices figure, which only the provider's DSL may see.
+    assert "Hillside School sees these figures too." in page and "the same figures" not in page
+
+
+@freeze_time(NOW)
+def test_the_providers_home_says_nothing_of_figures_when_green_or_to_staff_who_cannot_see_them(
+    app, world, new_browser, approved_today
+):
+    _, green = approved_today
+    manager = new_browser()
+    manager.sign_in(world.user(green, [roles.PROVIDER_MANAGER]))
+    assert "agreement-standing" not in html(manager.get("/portal/"))
+    _, red = _red_provider(world)
+    staff = new_browser()
+    staff.sign_in(world.user(red, [roles.PROVIDER_STAFF]))
+    assert "agreement-standing" not in html(staff.get("/portal/"))
+
+
+@freeze_time(NOW)
+def test_the_providers_compliance_page_tells_each_reader_what_the_school_sees(app, world, new_browser):
+    school, provider = _red_provider(world)
+    dsl = new_browser()
+    dsl.sign_in(world.user(provider, [roles.PROVIDER_DSL]))
+    page = html(dsl.get("/portal/compliance"))
+    assert "Notices acknowledged in time" in page
+    assert "Hillside School sees the same figures." in page
+    manager = new_browser()
+    manager.sign_in(world.user(provider, [roles.PROVIDER_MANAGER]))
+    for url in ("/portal/compliance", "/portal/agreement"):
+        page = html(manager.get(url))
+        assert "otices" not in page
+        assert "sees the same" not in page and "Hillside School sees these figures too." in page
