@@ -201,3 +201,62 @@ def test_the_providers_compliance_page_tells_each_reader_what_the_school_sees(ap
         page = html(manager.get(url))
         assert "otices" not in page
         assert "sees the same" not in page and "Hillside School sees these figures too." in page
+
+
+# --- words, not "None" ---------------------------------------------------------------------------------------------
+
+
+@freeze_time(NOW)
+def test_the_inspection_pack_says_what_is_missing_in_words(app, world, browser):
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    waiting = world.provider(school, "Waiting Farm", ProviderStatus.SUBMITTED, provider_type="unregistered_ap")
+    world.placement(school, provider)
+    world.placement(school, waiting)
+    document = world.document_row(provider, "safeguarding_policy", status="verified")
+    with app.app_context():
+        row = db.session.get(EvidenceDocument, document)
+        row.review_date, row.expiry_date = date(2026, 6, 1), date(2027, 6, 1)
+        db.session.commit()
+    browser.sign_in(world.user(school, [roles.HEADTEACHER]))
+    page = html(browser.get("/school/reports/inspection"))
+    assert ">None<" not in page and "None" not in page.split("<main")[1]
+    northside = page.split("Northside Learning</h2>")[1].split("<h2")[0]
+    assert "No approval recorded" in northside  # approved before decisions were recorded
+    assert "No site visit recorded" in northside and "No review held yet" in northside
+    # The date a policy was last reviewed is not a date to review it by.
+    assert "Review by" not in page and "Last reviewed on" in northside and "1 June 2026" in northside
+    assert "Out of date from" in northside and "1 June 2027" in northside
+    assert "Not approved yet" in page.split("Waiting Farm</h2>")[1]
+    csv_body = html(browser.get("/school/reports/inspection.csv"))
+    assert "last reviewed on" in csv_body.splitlines()[0] and "review by" not in csv_body
+
+
+@freeze_time(NOW)
+def test_an_agreement_without_a_cost_says_so(app, world, browser):
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    world.agreement(provider)
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(browser.get(f"/school/providers/{provider}/agreement"))
+    assert "No cost agreed" in page and "Not agreed a week" not in page and "Not agreed a session" not in page
+    other = world.provider(school, "Weekly Farm", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    world.agreement(other, cost_per_week_pence=15000)
+    page = html(browser.get(f"/school/providers/{other}/agreement"))
+    assert "£150.00 a week" in page and "a session" not in page.split("Cost</dt>")[1].split("</dd>")[0]
+
+
+@freeze_time(NOW)
+def test_the_governors_report_says_no_budget_is_entered_in_words(app, world, browser):
+    import pypdfium2 as pdfium
+
+    school = world.school()
+    world.term(school)
+    browser.sign_in(world.user(school, [roles.HEADTEACHER]))
+    page = html(browser.get("/school/reports/governors"))
+    assert "Not entered yet" in page
+    response = browser.get("/school/reports/governors.pdf")
+    assert response.status_code == 200
+    pdf = pdfium.PdfDocument(response.data)
+    text = " ".join(pdf[n].get_textpage().get_text_bounded() for n in range(len(pdf)))
+    assert "Not entered yet" in " ".join(text.split()) and "None" not in text
