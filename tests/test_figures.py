@@ -260,3 +260,72 @@ def test_the_governors_report_says_no_budget_is_entered_in_words(app, world, bro
     pdf = pdfium.PdfDocument(response.data)
     text = " ".join(pdf[n].get_textpage().get_text_bounded() for n in range(len(pdf)))
     assert "Not entered yet" in " ".join(text.split()) and "None" not in text
+
+
+# --- small things people noticed -----------------------------------------------------------------------------------
+
+
+@freeze_time(NOW)
+def test_a_year_group_reads_year_10_not_year_year_10(app, world, new_browser):
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    placement = world.placement(school, provider, world.pupil(school, first_name="Jamie", year_group="10"))
+    notice = world.notice(placement)
+    dsl = new_browser()
+    dsl.sign_in(world.user(provider, [roles.PROVIDER_DSL]))
+    page = html(dsl.get(f"/portal/notices/{notice}"))
+    assert "Jamie Example, Year 10" in page and "year Year" not in page and "year 10" not in page
+    assert "Jamie Example (Year 10)" in html(dsl.get("/portal/concerns/new"))
+    assert ", Year 10" in html(dsl.get("/portal/attendance?day=2026-12-01"))
+
+
+def test_the_demo_stores_year_groups_the_pages_can_read(app):
+    app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)
+    from shared.models import Pupil
+
+    with app.app_context():
+        years = {p.first_name: (p.year_group, p.year_label) for p in db.session.query(Pupil)}
+    assert years["Jamie"] == ("10", "Year 10") and years["Callum"] == ("9", "Year 9")
+
+
+@freeze_time(NOW)
+def test_the_school_sees_which_is_the_preferred_name(app, world, browser):
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    pupil = world.pupil(school, first_name="Noah", last_name="Testtwo", preferred_name="Noz")
+    placement = world.placement(school, provider, pupil)
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    for url in (f"/school/pupils/{pupil}", f"/school/placements/{placement}", "/school/placements"):
+        page = html(browser.get(url))
+        assert "Noah Testtwo (known as Noz)" in page, url
+        assert "Noz Testtwo" not in page, url
+
+
+def test_the_invitation_e_mail_names_the_school(world, app, mailbox):
+    from tests.support.client import Browser
+
+    school = world.school("Hillside Academy")
+    lead = Browser(app.test_client())
+    lead.sign_in(world.user(school, [roles.AP_LEAD]))
+    response = lead.submit(
+        "/school/providers/invite",
+        {"provider_name": "Hilltop Farm School", "name": "Morgan Manager", "email": "morgan@hilltop.example"},
+    )
+    assert response.status_code == 302
+    message = mailbox.to("morgan@hilltop.example")[-1]
+    assert message["Subject"] == "You have been invited to AP Portal by Hillside Academy"
+    body = mailbox.body(message)
+    assert "join Hilltop Farm School on AP Portal, which Hillside Academy uses" in " ".join(body.split())
+
+
+@freeze_time(NOW)
+def test_the_notice_page_says_when_the_provider_will_be_chased(app, world, browser):
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    placement = world.placement(school, provider)
+    notice = world.notice(placement, shared_at=datetime(2026, 12, 1, 17, tzinfo=UTC))
+    browser.sign_in(world.user(school, [roles.DSL]))
+    page = " ".join(html(browser.get(f"/school/notices/{notice}")).split())
+    assert "Not acknowledged if not acknowledged" not in page and "if not acknowledged," not in page
+    assert "Not acknowledged yet" in page
+    assert "The provider's DSL will be chased on" in page and "if they have not acknowledged it by then." in page

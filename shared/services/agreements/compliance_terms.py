@@ -220,7 +220,7 @@ def _attendance(
                 when = (
                     date_words(days[0]) if days[0] == days[-1] else f"{date_words(days[0])} to {date_words(days[-1])}"
                 )
-                term.events.append(Event(when, f"{placement.pupil.full_name}: {count} {words}", False, link))
+                term.events.append(Event(when, f"{placement.pupil.named}: {count} {words}", False, link))
     expected = on_time + late + missing
     percent = round(100 * on_time / expected, 1) if expected else None
     rate(term, on_time, expected, "sessions marked on time")
@@ -308,7 +308,7 @@ def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview]
         term.events.append(
             Event(
                 date_words(review.held_on),
-                f"{pupils[review.placement_id].full_name}: due {date_words(review.due_on)}",
+                f"{pupils[review.placement_id].named}: due {date_words(review.due_on)}",
                 ok,
                 ("school_admin.review_detail", {"review_id": review.id}),
             )
@@ -326,7 +326,7 @@ def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview]
             term.events.append(
                 Event(
                     f"Due {date_words(due_on)}",
-                    f"{placement.pupil.full_name}: not held {'yet' if as_of == today else 'by ' + date_words(as_of)}",
+                    f"{placement.pupil.named}: not held {'yet' if as_of == today else 'by ' + date_words(as_of)}",
                     False,
                     ("school_admin.placement_page", {"placement_id": placement.id}),
                 )
