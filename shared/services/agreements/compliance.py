@@ -18,6 +18,9 @@ Rules:
   required document was verified and in date (and a confirmation was signed and not lapsed). A document covers the
   days from its verification to the day before it expires, even after a newer version replaces it.
 - Concerns and notices are listed by date only: never their content, category, kind or pupil.
+- Nothing is judged before a provider could be held to its agreement: every figure counts from the latest of the
+  agreement's start, the school's first approval of the provider (its ApprovalDecision) and, for one placement,
+  the placement's start (`counted_from`; the page says from when). A provider approved today is judged on today.
 """
 
 from __future__ import annotations
