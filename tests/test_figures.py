@@ -329,3 +329,27 @@ def test_the_notice_page_says_when_the_provider_will_be_chased(app, world, brows
     assert "Not acknowledged if not acknowledged" not in page and "if not acknowledged," not in page
     assert "Not acknowledged yet" in page
     assert "The provider's DSL will be chased on" in page and "if they have not acknowledged it by then." in page
+
+
+@freeze_time(NOW)
+def test_a_provider_still_onboarding_is_not_rated(app, world, new_browser):
+    school = world.school()
+    provider = world.provider(school, "Eastgate Skills", ProviderStatus.ONBOARDING, provider_type="unregistered_ap")
+    _autumn(world, school)
+    manager = new_browser()
+    manager.sign_in(world.user(provider, [roles.PROVIDER_MANAGER]))
+    page = html(manager.get("/portal/compliance"))
+    assert "Nothing is counted until the school approves the provider." in page
+    assert ">Red<" not in page and "Nothing to measure" in page
+
+
+@freeze_time(NOW)
+def test_an_agreement_starting_after_the_period_counts_nothing_in_it(app, world, browser):
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    _autumn(world, school)
+    world.agreement(provider, starts_on=date(2027, 1, 4))
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(browser.get(f"/school/compliance/providers/{provider}"))
+    assert "Nothing in this period is counted: figures count from 4 January 2027, when the agreement starts." in page
+    assert ">Red<" not in page

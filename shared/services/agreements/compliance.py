@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from shared.charts import sparkline_svg
+from shared.display import date_words
 from shared.extensions import db
 from shared.models import (
     ApprovalDecision,
@@ -242,7 +243,8 @@ def counted_from(
     sources: Sources, profile: ProviderProfile, agreement: ServiceAgreement | None, placement: Placement | None
 ) -> tuple[date | None, str]:
     """The first day a provider (or a placement) can be judged: the latest of the agreement's start, the school's
-    approval of the provider and the placement's start, with which one it was in words. (None: no such day.)"""
+    approval of the provider and the placement's start, with which one it was in words. (None: no such day. A
+    provider the school has never approved has none either, but nothing of it is judged: see `figures`.)"""
     starts: list[tuple[date, str]] = []
     if agreement is not None:
         starts.append((agreement.starts_on, "the agreement started"))
@@ -258,6 +260,8 @@ def counted_from(
 
 
 # --- the figures ---------------------------------------------------------------------------------------------------
+
+NEVER_APPROVED = frozenset({ProviderStatus.INVITED, ProviderStatus.ONBOARDING, ProviderStatus.SUBMITTED})
 
 
 def figures(
@@ -285,6 +289,15 @@ def figures(
     # Nothing is judged for days before the provider (or the placement) could be held to the agreement.
     first_day, why = counted_from(sources, profile, agreement, placement)
     whole = period
+    not_counted = ""
+    if pid not in sources.approved_on and profile.status in NEVER_APPROVED:
+        # Still being invited or onboarded: nothing to judge until the school approves it.
+        first_day = period.end + timedelta(days=1)
+        not_counted = "Nothing is counted until the school approves the provider."
+    elif first_day is not None and first_day > period.end:
+        if first_day > sources.today:  # still to come: "when the agreement starts"
+            why = why.replace(" started", " starts")
+        not_counted = f"Nothing in this period is counted: figures count from {date_words(first_day)}, when {why}."
     if first_day is not None and first_day > period.start:
         period = Period(first_day, period.end, period.name)
     start_at, end_at = _bounds(period)
@@ -323,6 +336,8 @@ def figures(
         _confirmation(sources.confirmations[pid], days_so_far, agreed("confirmation_current")),
     ]
     later = period.start if period.start > whole.start else None
+    if not_counted:
+        return Compliance(pid, whole, agreement, attendance, terms, None, not_counted)
     return Compliance(pid, whole, agreement, attendance, terms, later, why if later else "")
 
 

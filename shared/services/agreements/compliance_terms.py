@@ -87,7 +87,8 @@ class Compliance:
     attendance: AttendanceOnTime
     terms: list[Term]
     # The first day counted, when later than the period's start: nothing is judged before the agreement started,
-    # the school approved the provider (or the placement started). `counted_from_why` says which, in words.
+    # the school approved the provider (or the placement started). `counted_from_why` says which, in words; when
+    # nothing of the period is counted, counted_from is None and counted_from_why is the sentence saying why.
     counted_from: date | None = None
     counted_from_why: str = ""
 
