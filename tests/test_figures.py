@@ -353,3 +353,16 @@ def test_an_agreement_starting_after_the_period_counts_nothing_in_it(app, world,
     page = html(browser.get(f"/school/compliance/providers/{provider}"))
     assert "Nothing in this period is counted: figures count from 4 January 2027, when the agreement starts." in page
     assert ">Red<" not in page
+
+
+@freeze_time(NOW)
+def test_a_placements_figures_count_from_its_start(app, world, browser):
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    _autumn(world, school)
+    _approved(world, school, provider, date(2026, 9, 1))
+    placement = world.placement(school, provider, start=date(2026, 11, 30), timetable=["mon_am"])
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(browser.get(f"/school/compliance/placements/{placement}"))
+    assert "Counted from 30 November 2026, when the placement started" in page
+    assert "Every required document in date on all 2 days so far" in page
