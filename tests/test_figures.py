@@ -366,3 +366,12 @@ def test_a_placements_figures_count_from_its_start(app, world, browser):
     page = html(browser.get(f"/school/compliance/placements/{placement}"))
     assert "Counted from 30 November 2026, when the placement started" in page
     assert "Every required document in date on all 2 days so far" in page
+
+
+@freeze_time(NOW)
+def test_the_schools_compliance_page_says_who_at_the_provider_sees_what(app, world, browser):
+    school, provider = _red_provider(world)
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(browser.get(f"/school/compliance/providers/{provider}"))
+    assert "The provider sees the same figures." not in page
+    assert "The provider's DSL sees the same figures; its other staff see them without the notices" in page
