@@ -375,3 +375,26 @@ def test_the_schools_compliance_page_says_who_at_the_provider_sees_what(app, wor
     page = html(browser.get(f"/school/compliance/providers/{provider}"))
     assert "The provider sees the same figures." not in page
     assert "The provider's DSL sees the same figures; its other staff see them without the notices" in page
+
+
+@freeze_time(NOW)
+def test_breaches_raised_for_days_before_the_provider_was_approved_are_closed_with_the_reason(
+    app, world, browser, approved_today
+):
+    school, provider = approved_today
+    wrong = world.breach(provider, "evidence", period_start=date(2026, 10, 31), summary="0 of 31 days")
+    also_wrong = world.breach(provider, "confirmation", period_start=date(2026, 10, 31), summary="0 of 31 days")
+    _, red = _red_provider(world)
+    real = world.breach(red, "evidence", period_start=date(2026, 10, 31))
+    with app.app_context():
+        assert breaches.record_breaches(school) == 0
+        rows = {b.id: b for b in db.session.query(ComplianceBreach)}
+        assert rows[wrong].resolved_at is not None and rows[also_wrong].resolved_at is not None
+        assert rows[wrong].action_taken == (
+            "Closed by AP Portal: raised for days before 1 December 2026, when the school approved the provider, "
+            "which are no longer counted. Since then: Every required document in date on the 1 day so far."
+        )
+        assert rows[real].resolved_at is None  # another school's, and a real lapse: left alone
+    browser.sign_in(world.user(school, [roles.AP_LEAD]))
+    page = html(browser.get("/school/compliance/breaches"))
+    assert "Closed by AP Portal: raised for days before 1 December 2026" in page
