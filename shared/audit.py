@@ -128,6 +128,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "agreement.saved": frozenset({"fields"}),  # issue 6: which terms changed, never their text
     "compliance.breach_raised": frozenset({"term", "period_start"}),  # a term rated red for a half-term
     "compliance.breach_resolved": frozenset({"term"}),  # the AP lead recorded what they did (not the text)
+    # issue 13: raised for days before the figures count from (the agreement's start, the provider's approval)
+    "compliance.breach_withdrawn": frozenset({"term", "counted_from"}),
     "budget.saved": frozenset({"year"}),  # issue 6: the school year of the AP budget, never the amount
     "agreement.document_uploaded": frozenset({"size_bytes", "virus_scanned"}),  # the signed copy: never its name
     "agreement.document_downloaded": frozenset(),

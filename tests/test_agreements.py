@@ -55,7 +55,7 @@ def test_the_ap_lead_records_the_agreement_and_the_provider_sees_it(app, world, 
     response = browser.submit(f"{url}/edit", _form(GOOD))
     assert response.status_code == 302 and response.location.endswith(url)
     page = html(browser.get(url))
-    assert "24 hours" in page and "6 weeks" in page and "£45.50 a session" in page and "Not agreed a week" in page
+    assert "24 hours" in page and "6 weeks" in page and "£45.50 a session" in page and "Not agreed a week" not in page
     assert "Calm, kind, safe" in page and "10:00" in page and f"/school/providers/{provider}/deadlines" in page
     assert "Safeguarding concerns are shared with the school in the same session" in page
     assert "Notices from the school are acknowledged" not in page

@@ -258,7 +258,7 @@ def test_the_provider_sees_the_same_numbers_as_the_school(app, world, new_browse
         assert "2 of 4 notices acknowledged in time (50.0%)" in page, name
         assert "1 of 3 reviews held on time (33.3%)" in page, name
         assert "Signed and current on all 92 days so far" in page, name
-        assert "92 of 92 days with a required document out of date or missing" in page, name
+        assert "0 of 92 days with every required document in date (0.0%)" in page, name
         assert "Secret words" not in page, name
     # Each figure on an agreement page is one click from what made it, on the compliance page.
     assert f'href="/school/compliance/providers/{provider}#term-incidents"' in pages["school agreement"]
@@ -383,7 +383,7 @@ def test_evidence_counts_the_days_out_of_date_in_the_period(app, world, setting)
         # 31 October to 1 December: 32 days so far, 5 of them out of date.
         assert (evidence.within, evidence.total, evidence.percent) == (27, 32, 84.4)
         assert evidence.rag == "red"
-        assert evidence.summary == "5 of 32 days with a required document out of date or missing"
+        assert evidence.summary == "27 of 32 days with every required document in date"
         assert [e.what for e in evidence.events] == [
             "Out of date or missing 20 November 2026 to 24 November 2026 (5 days)"
         ]

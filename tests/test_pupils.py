@@ -65,7 +65,7 @@ def test_create_a_pupil_then_see_and_edit_the_record(sendco, app):
     assert pupil.send_status == SendStatus.EHCP and pupil.semh and pupil.looked_after and not pupil.early_help
     assert pupil.child_protection == ChildProtectionStatus.CHILD_IN_NEED
     page = text(sendco.get(response.location))
-    assert "Jojo Blake" in page and "sally.worker@la.example" in page and "Child in need" in page
+    assert "Jordan Blake (known as Jojo)" in page and "sally.worker@la.example" in page and "Child in need" in page
     assert "<title>Pupil record" in page  # the name is never in the title
 
     edited = sendco.submit(f"/school/pupils/{pupil.id}/edit", {**NEW_PUPIL, "year_group": "10", "flags": ["semh"]})

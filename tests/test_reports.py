@@ -293,7 +293,7 @@ def test_inspection_pack_lists_providers_with_evidence_confirmation_and_visits(s
 
     college = _section(page, "Bridge College")
     assert "10012345" in college and "Ben Baker" in college and "Dan Dove" in college
-    assert "None current" in college  # no written confirmation
+    assert "No current confirmation signed" in college  # no written confirmation
     riverside = _section(page, "Riverside Tutors")
     assert "Suspended" in riverside and "No pupils placed this school year." in riverside
 
@@ -306,7 +306,7 @@ def test_inspection_pack_csv_has_counts_and_dates_but_no_names(school_world, app
     assert "Ava" not in body and "Baker" not in body
     farm = {row["evidence"]: row for row in rows if row["provider"] == "Hill Farm Learning"}
     policy = farm["Child protection and safeguarding policy"]
-    assert policy["evidence status"] == "Verified" and policy["review by"] == "2027-09-01"
+    assert policy["evidence status"] == "Verified" and policy["last reviewed on"] == "2027-09-01"
     assert policy["issued on"] == "2026-09-01"
     assert policy["written confirmation signed on"] == "2026-10-05" and policy["last site visit"] == "2026-11-02"
     assert policy["last placement review"] == "2026-10-19" and policy["approved on"] == "2026-09-03"

@@ -99,7 +99,7 @@ class SendForm(FlaskForm):
 
 def _pupil_label(placement) -> str:
     pupil = placement.pupil
-    return f"{pupil.known_as} (year {pupil.year_group})" if pupil.year_group else pupil.known_as
+    return f"{pupil.known_as} ({pupil.year_label})" if pupil.year_label else pupil.known_as
 
 
 @bp.route("/concerns/new", methods=["GET", "POST"])

@@ -7,7 +7,9 @@ from portal import bp
 from shared.auth.access import access, current_organisation
 from shared.models import ProviderStatus
 from shared.models.base import utcnow
-from shared.roles import PROVIDER_ROLES
+from shared.roles import PROVIDER_DSL, PROVIDER_MANAGER, PROVIDER_ROLES
+from shared.services.agreements import compliance
+from shared.services.agreements.terms import RAG_LABELS
 from shared.services.attention import provider as attention
 from shared.services.attention.tasks import quiet_line
 
@@ -36,6 +38,12 @@ def home():
     profile = org.provider_profile
     label, colour, explanation = STATUS_TEXT[profile.status]
     now = utcnow()
+    # Amber or red this half-term is said on the home page, to those who may open the compliance page.
+    standing = (
+        compliance.standing_for_home(profile, notices=current_user.has_role(PROVIDER_DSL), now=now)
+        if current_user.has_role(PROVIDER_MANAGER) or current_user.has_role(PROVIDER_DSL)
+        else None
+    )
     return render_template(
         "portal/home.html",
         organisation=org,
@@ -47,4 +55,6 @@ def home():
         tasks=attention.provider_tasks(org.id, current_user.roles, now),
         quiet_line=quiet_line(current_user.roles),
         now=now,
+        standing=standing,
+        rag_labels=RAG_LABELS,
     )

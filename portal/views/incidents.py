@@ -115,7 +115,7 @@ def _form(provider_id: uuid.UUID) -> tuple[IncidentForm, dict]:
     form.site_id.choices = choices_from({**sites, "elsewhere": "Somewhere else"})
     placements = incidents.reportable_placements(provider_id)
     form.placement_ids.choices = choices_from(
-        {str(p.id): f"{p.pupil.known_as} (year {p.pupil.year_group})" if p.pupil.year_group else p.pupil.known_as
+        {str(p.id): f"{p.pupil.known_as} ({p.pupil.year_label})" if p.pupil.year_label else p.pupil.known_as
          for p in placements}
     )  # fmt: skip
     return form, sites

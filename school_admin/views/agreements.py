@@ -315,7 +315,7 @@ def edit_placement_agreement(placement_id: uuid.UUID):
             field="starts_on",
         )
     ):
-        flash(f"Terms saved for {placement.pupil.known_as}'s placement")
+        flash(f"Terms saved for {placement.pupil.named}'s placement")
         return redirect(url_for("school_admin.placement_agreement", placement_id=placement_id))
     return render_template(
         "school_admin/agreements/placement_edit.html",
@@ -337,7 +337,7 @@ def remove_placement_agreement(placement_id: uuid.UUID):
         lambda: agreements.remove_placement_agreement(placement, by=current_user._get_current_object()),
         field="submit",
     ):
-        flash(f"{placement.pupil.known_as}'s placement now follows the agreement with {placement.provider.name}")
+        flash(f"{placement.pupil.named}'s placement now follows the agreement with {placement.provider.name}")
     for message in form.submit.errors:
         flash(message, "error")
     return redirect(url_for("school_admin.placement_agreement", placement_id=placement_id))

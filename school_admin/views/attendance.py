@@ -172,7 +172,7 @@ def decide_absence(pupil_id: uuid.UUID):
     if form.validate_on_submit() and apply(
         form, lambda: decisions.decide_absence(mark, form.code.data, why=form.why.data, by=current_user), field="code"
     ):
-        flash(f"Decision recorded: {pupil.known_as}'s {mark.session} session is now coded {mark.code}")
+        flash(f"Decision recorded: {pupil.named}'s {mark.session} session is now coded {mark.code}")
         if request.args.get("from") == "list":
             return redirect(url_for("school_admin.absences_to_decide"))
         return redirect(url_for("school_admin.attendance_pupil", pupil_id=pupil.id))

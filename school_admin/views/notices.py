@@ -130,7 +130,7 @@ def _choose_pupil_page(error: str | None = None):
     pupils = notices.pupils_to_share_about(current_organisation().id)
     form = ChoosePupilForm(formdata=None)
     form.pupil.choices = choices_from(
-        {str(p.id): f"{p.known_as} (year {p.year_group})" if p.year_group else p.known_as for p in pupils}
+        {str(p.id): f"{p.named} ({p.year_label})" if p.year_label else p.named for p in pupils}
     )
     if error:
         form.pupil.errors = [error]

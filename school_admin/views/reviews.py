@@ -201,7 +201,7 @@ def record_visit(provider_id: uuid.UUID):
     placements = reviews.placements_at(school.id, provider_id)
     form = VisitForm()
     form.site_id.choices = choices_from({str(s.id): s.name for s in sites})
-    form.placement_ids.choices = choices_from({str(p.id): p.pupil.full_name for p in placements})
+    form.placement_ids.choices = choices_from({str(p.id): p.pupil.named for p in placements})
     if request.method == "GET":
         form.visited_on.data = _today()
         if len(sites) == 1:
@@ -237,7 +237,7 @@ def visit_detail(visit_id: uuid.UUID):
         visit=visit,
         provider=directory.organisation(visit.provider_id),
         site=reviews.site_visited(visit),
-        pupils=sorted(p.pupil.full_name for p in seen),
+        pupils=sorted(p.pupil.named for p in seen),
         names=incidents.names_of([visit.recorded_by_id]),
         local=incidents.local,
     )

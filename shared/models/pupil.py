@@ -95,6 +95,25 @@ class Pupil(Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def named(self) -> str:
+        """The name as the school writes it, saying which is the preferred name when there is one: 'Noah Testtwo
+        (known as Noz)'. (A provider knows the pupil by `known_as`: 'Noz Testtwo'.)"""
+        preferred = (self.preferred_name or "").strip()
+        if preferred and preferred.lower() != self.first_name.strip().lower():
+            return f"{self.full_name} (known as {preferred})"
+        return self.full_name
+
+    @property
+    def year_label(self) -> str | None:
+        """'Year 10', 'Reception', or None when not given (a year group is stored as 'R' or '1' to '13')."""
+        code = (self.year_group or "").strip()
+        if not code:
+            return None
+        if code.upper() == "R":
+            return "Reception"
+        return f"Year {code}" if code.isdigit() else code
+
+    @property
     def known_as(self) -> str:
         """The name people use with the child: the preferred first name if there is one."""
         return f"{self.preferred_name or self.first_name} {self.last_name}"

@@ -134,11 +134,20 @@ def _send_invitation(invitation: Invitation) -> None:
     token = tokens.make_token(tokens.INVITATION, str(invitation.id))
     org = invitation.organisation
     link = absolute_url_of(Link.to("auth.invitation", token=token))
+    # A provider's people are told which school it works with: the name they know, so they can trust the e-mail.
+    profile = None if org.is_school else org.provider_profile
+    school = org if org.is_school else (profile.school if profile is not None else None)
+    joining = (
+        f"You have been invited to join {org.name} on AP Portal."
+        if school is None or school is org
+        else f"You have been invited to join {org.name} on AP Portal, which {school.name} uses to work with "
+        f"{org.name} on the placements of its pupils."
+    )
     send_email(
         invitation.email,
-        f"You have been invited to AP Portal by {org.name if org.is_school else 'a school'}",
+        f"You have been invited to AP Portal by {school.name if school is not None else org.name}",
         f"Hello {invitation.name},\n\n"
-        f"You have been invited to join {org.name} on AP Portal.\n\n"
+        f"{joining}\n\n"
         f"Open this link to create your account (it works once and expires in 72 hours):\n{link}\n\n"
         "If you were not expecting this, you can ignore this e-mail.\n",
     )

@@ -10,17 +10,18 @@ and one that recovers keeps its breach until the AP lead closes it (the lapse ha
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from shared import audit
 from shared.clock import local_now
+from shared.display import date_words
 from shared.extensions import db
 from shared.models import ComplianceBreach, Organisation, OrganisationKind, ProviderProfile, ProviderStatus, User
 from shared.models.base import utcnow
 from shared.services.agreements.compliance import approved_providers, compliance_for
-from shared.services.agreements.compliance_terms import TERM_NAMES
+from shared.services.agreements.compliance_terms import TERM_NAMES, Compliance
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar.half_terms import current_of, half_terms
 
@@ -45,6 +46,7 @@ def record_breaches(school_id: uuid.UUID, *, now: datetime | None = None) -> int
         ).all()
     )
     school = db.session.get(Organisation, school_id)
+    _withdraw_raised_in_error(school_id, school, reports, period.start, now)
     count = 0
     for profile in profiles:
         for term in reports[profile.organisation_id].terms:
@@ -73,6 +75,43 @@ def record_breaches(school_id: uuid.UUID, *, now: datetime | None = None) -> int
             count += 1
     db.session.commit()
     return count
+
+
+def _withdraw_raised_in_error(
+    school_id: uuid.UUID,
+    school: Organisation | None,
+    reports: dict[uuid.UUID, Compliance],
+    period_start: date,
+    now: datetime,
+) -> None:
+    """Breaches raised before figures counted from the agreement's start and the provider's approval (an earlier
+    version judged the days before them): an open breach of this half-term whose term, counted from that day, shows
+    no lapse at all was never a lapse. It is closed with the reason, never deleted, so the AP lead still sees it."""
+    for breach in db.session.scalars(
+        select(ComplianceBreach).where(
+            ComplianceBreach.school_id == school_id,
+            ComplianceBreach.period_start == period_start,
+            ComplianceBreach.resolved_at.is_(None),
+        )
+    ):
+        report = reports.get(breach.provider_id)
+        if report is None or report.counted_from is None:
+            continue
+        term = next((t for t in report.terms if t.key == breach.term_key), None)
+        if term is None or not term.agreed or term.late or term.rag == "red":
+            continue
+        breach.action_taken = (
+            f"Closed by AP Portal: raised for days before {date_words(report.counted_from)}, when "
+            f"{report.counted_from_why}, which are no longer counted. Since then: {term.summary}."
+        )[:ACTION_LIMIT]
+        breach.resolved_at = now
+        audit.record(
+            "compliance.breach_withdrawn",
+            organisation=school,
+            obj=breach,
+            term=breach.term_key,
+            counted_from=report.counted_from.isoformat(),
+        )
 
 
 def record_all_breaches(*, now: datetime | None = None) -> int:

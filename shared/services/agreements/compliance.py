@@ -18,6 +18,9 @@ Rules:
   required document was verified and in date (and a confirmation was signed and not lapsed). A document covers the
   days from its verification to the day before it expires, even after a newer version replaces it.
 - Concerns and notices are listed by date only: never their content, category, kind or pupil.
+- Nothing is judged before a provider could be held to its agreement: every figure counts from the latest of the
+  agreement's start, the school's first approval of the provider (its ApprovalDecision) and, for one placement,
+  the placement's start (`counted_from`; the page says from when). A provider approved today is judged on today.
 """
 
 from __future__ import annotations
@@ -25,15 +28,17 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from shared.charts import sparkline_svg
+from shared.display import date_words
 from shared.extensions import db
 from shared.models import (
+    ApprovalDecision,
     AttendanceMark,
     Concern,
     EvidenceDocument,
@@ -66,6 +71,7 @@ from shared.services.agreements.compliance_terms import (
     _notices,
     _reviews,
 )
+from shared.services.school_calendar import half_terms
 from shared.services.school_calendar.days import school_days
 from shared.services.school_calendar.half_terms import Period
 
@@ -201,6 +207,19 @@ def load(
     ):
         confirmations[provider_id].append((_local_day(signed_at), _local_day(lapsed_at) if lapsed_at else None))
 
+    approved_on = {
+        provider_id: _local_day(decided_at)
+        for provider_id, decided_at in db.session.execute(
+            select(ApprovalDecision.organisation_id, func.min(ApprovalDecision.decided_at))
+            .where(
+                ApprovalDecision.organisation_id.in_(ids),
+                ApprovalDecision.school_id == school_id,
+                ApprovalDecision.decision == "approved",
+            )
+            .group_by(ApprovalDecision.organisation_id)
+        )
+    }
+
     return Sources(
         span=span,
         now=now,
@@ -216,10 +235,33 @@ def load(
         reviews=reviews,
         documents=documents,
         confirmations=confirmations,
+        approved_on=approved_on,
     )
 
 
+def counted_from(
+    sources: Sources, profile: ProviderProfile, agreement: ServiceAgreement | None, placement: Placement | None
+) -> tuple[date | None, str]:
+    """The first day a provider (or a placement) can be judged: the latest of the agreement's start, the school's
+    approval of the provider and the placement's start, with which one it was in words. (None: no such day. A
+    provider the school has never approved has none either, but nothing of it is judged: see `figures`.)"""
+    starts: list[tuple[date, str]] = []
+    if agreement is not None:
+        starts.append((agreement.starts_on, "the agreement started"))
+    approved = sources.approved_on.get(profile.organisation_id)
+    if approved is not None:
+        starts.append((approved, "the school approved the provider"))
+    if placement is not None:
+        starts.append((placement.start_date, "the placement started"))
+    if not starts:
+        return None, ""
+    day, why = max(starts, key=lambda start: start[0])
+    return day, why
+
+
 # --- the figures ---------------------------------------------------------------------------------------------------
+
+NEVER_APPROVED = frozenset({ProviderStatus.INVITED, ProviderStatus.ONBOARDING, ProviderStatus.SUBMITTED})
 
 
 def figures(
@@ -244,6 +286,20 @@ def figures(
             limits.append(provider_agreement.incidents_within_hours)
         return min(limits) if limits else DEFAULT_INCIDENT_HOURS
 
+    # Nothing is judged for days before the provider (or the placement) could be held to the agreement.
+    first_day, why = counted_from(sources, profile, agreement, placement)
+    whole = period
+    not_counted = ""
+    if pid not in sources.approved_on and profile.status in NEVER_APPROVED:
+        # Still being invited or onboarded: nothing to judge until the school approves it.
+        first_day = period.end + timedelta(days=1)
+        not_counted = "Nothing is counted until the school approves the provider."
+    elif first_day is not None and first_day > period.end:
+        if first_day > sources.today:  # still to come: "when the agreement starts"
+            why = why.replace(" started", " starts")
+        not_counted = f"Nothing in this period is counted: figures count from {date_words(first_day)}, when {why}."
+    if first_day is not None and first_day > period.start:
+        period = Period(first_day, period.end, period.name)
     start_at, end_at = _bounds(period)
     placements = [placement] if placement else sources.placements[pid]
     wanted = {p.id for p in placements}
@@ -279,7 +335,10 @@ def figures(
         _evidence(profile, sources.documents[pid], days_so_far, agreed("evidence_in_date")),
         _confirmation(sources.confirmations[pid], days_so_far, agreed("confirmation_current")),
     ]
-    return Compliance(pid, period, agreement, attendance, terms)
+    later = period.start if period.start > whole.start else None
+    if not_counted:
+        return Compliance(pid, whole, agreement, attendance, terms, None, not_counted)
+    return Compliance(pid, whole, agreement, attendance, terms, later, why if later else "")
 
 
 def compliance_for(
@@ -350,3 +409,16 @@ def provider_view(
         report if notices else report.without_notices(),
         trend(sources, profile, trend_periods, notices=notices),
     )
+
+
+def standing_for_home(profile: ProviderProfile, *, notices: bool, now: datetime | None = None) -> Compliance | None:
+    """This half-term's figures for the provider's home page when it is amber or red (None otherwise, or before
+    approval): the same calculation as its compliance page, without the notices for staff other than the DSL."""
+    if profile.status != ProviderStatus.APPROVED:
+        return None
+    now = now or utcnow()
+    period = half_terms.current_period(profile.school_id, _local_day(now))
+    report = compliance_of(profile, period, now=now)
+    if not notices:
+        report = report.without_notices()
+    return report if report.overall in ("amber", "red") else None

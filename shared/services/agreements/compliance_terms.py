@@ -86,6 +86,11 @@ class Compliance:
     agreement: ServiceAgreement | None
     attendance: AttendanceOnTime
     terms: list[Term]
+    # The first day counted, when later than the period's start: nothing is judged before the agreement started,
+    # the school approved the provider (or the placement started). `counted_from_why` says which, in words; when
+    # nothing of the period is counted, counted_from is None and counted_from_why is the sentence saying why.
+    counted_from: date | None = None
+    counted_from_why: str = ""
 
     @property
     def overall(self) -> str | None:
@@ -124,6 +129,8 @@ class Sources:
     # provider id -> evidence type -> [(reviewed_on, expiry_date)] of verified versions
     documents: dict[uuid.UUID, dict[str, list[Cover]]]
     confirmations: dict[uuid.UUID, list[Cover]]  # provider id -> [(signed_on, lapsed_on or None)]
+    # provider id -> the day the school first approved it (absent: no approval recorded, so no bound from it)
+    approved_on: dict[uuid.UUID, date] = field(default_factory=dict)
 
 
 def _words(moment: datetime) -> str:
@@ -214,7 +221,7 @@ def _attendance(
                 when = (
                     date_words(days[0]) if days[0] == days[-1] else f"{date_words(days[0])} to {date_words(days[-1])}"
                 )
-                term.events.append(Event(when, f"{placement.pupil.full_name}: {count} {words}", False, link))
+                term.events.append(Event(when, f"{placement.pupil.named}: {count} {words}", False, link))
     expected = on_time + late + missing
     percent = round(100 * on_time / expected, 1) if expected else None
     rate(term, on_time, expected, "sessions marked on time")
@@ -302,12 +309,12 @@ def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview]
         term.events.append(
             Event(
                 date_words(review.held_on),
-                f"{pupils[review.placement_id].full_name}: due {date_words(review.due_on)}",
+                f"{pupils[review.placement_id].named}: due {date_words(review.due_on)}",
                 ok,
                 ("school_admin.review_detail", {"review_id": review.id}),
             )
         )
-    for placement in placements:
+    for placement in placements if period.start <= as_of else ():
         running = (
             placement.status in COUNTING_STATUSES
             and placement.start_date <= as_of
@@ -320,7 +327,7 @@ def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview]
             term.events.append(
                 Event(
                     f"Due {date_words(due_on)}",
-                    f"{placement.pupil.full_name}: not held {'yet' if as_of == today else 'by ' + date_words(as_of)}",
+                    f"{placement.pupil.named}: not held {'yet' if as_of == today else 'by ' + date_words(as_of)}",
                     False,
                     ("school_admin.placement_page", {"placement_id": placement.id}),
                 )
@@ -352,6 +359,10 @@ def _span_words(first: date, last: date) -> str:
     return f"{_range_words(first, last)} ({count} day{'' if count == 1 else 's'})"
 
 
+def _all_days(count: int) -> str:
+    return "the 1 day so far" if count == 1 else f"all {count} days so far"
+
+
 def _evidence(profile: ProviderProfile, documents: Mapping[str, list[Cover]], days: list[date], agreed: bool) -> Term:
     """Days on which every required document was verified and in date. A document covers the days from its
     verification up to the day before its expiry date."""
@@ -367,11 +378,11 @@ def _evidence(profile: ProviderProfile, documents: Mapping[str, list[Cover]], da
             term.events.append(Event(kind.name, f"Out of date or missing {_span_words(first, last)}", False, link))
     rate(term, len(days) - len(bad_days), len(days), "days with every required document in date")
     if days:
-        out = len(bad_days)
+        # The words count what the percentage counts (the days in date), so the two always agree.
         term.summary = (
-            f"Every required document in date on all {len(days)} days so far"
-            if not out
-            else f"{out} of {len(days)} days with a required document out of date or missing"
+            f"Every required document in date on {_all_days(len(days))}"
+            if not bad_days
+            else f"{len(days) - len(bad_days)} of {len(days)} days with every required document in date"
         )
     return term
 
@@ -384,8 +395,8 @@ def _confirmation(spans: Sequence[Cover], days: list[date], agreed: bool) -> Ter
     rate(term, len(days) - len(missing), len(days), "days with a current written confirmation")
     if days:
         term.summary = (
-            f"Signed and current on all {len(days)} days so far"
+            f"Signed and current on {_all_days(len(days))}"
             if not missing
-            else f"{len(missing)} of {len(days)} days without a current written confirmation"
+            else f"{len(days) - len(missing)} of {len(days)} days with a current written confirmation"
         )
     return term

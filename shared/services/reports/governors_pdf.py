@@ -162,7 +162,7 @@ def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
     cost = report.cost
     position = cost.position
     rows = [
-        [f"Budget approved by governors for {position.year_label}", pounds(position.budget_pence) or "None"],
+        [f"Budget approved by governors for {position.year_label}", pounds(position.budget_pence) or "Not entered yet"],
         [f"Committed for {position.year_label} (estimate)", pounds(position.committed_pence)],
         [f"Spent to {date_words(position.as_of)} (estimate)", pounds(position.to_date_pence)],
     ]

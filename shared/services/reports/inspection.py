@@ -92,8 +92,8 @@ INSPECTION_COLUMNS = [
     "evidence",
     "evidence status",
     "issued on",
-    "expires on",
-    "review by",
+    "out of date from",
+    "last reviewed on",
 ]
 
 STATUS_LABELS = {
@@ -152,6 +152,11 @@ class ProviderInPack:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.profile.status, str(self.profile.status))
+
+    @property
+    def ever_approved(self) -> bool:
+        """Approved or suspended (a suspended provider was approved once), so a missing date is a missing record."""
+        return self.profile.status in (ProviderStatus.APPROVED, ProviderStatus.SUSPENDED)
 
     @property
     def placed_now(self) -> list[PlacedPupil]:
