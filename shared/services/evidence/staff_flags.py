@@ -200,7 +200,7 @@ def decide_flag(
     )
     if outcome == REMOVED:
         member.removed_at = utcnow()
-        audit.record("staff.removed", organisation=profile.organisation, obj=member, actor=by, by_school=True)
+        audit.record("staff.removed_by_school", organisation=profile.organisation, obj=member, actor=by, flag=key)
         lapse_confirmation(profile, "the school removed a person from the staff list", by=by, tell_school=False)
         tell_role(
             profile.organisation,
