@@ -146,7 +146,7 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     school.phone = school.phone or "01632 960 000"
     _complete_provider(providers[0], school, NORTHSIDE)
     _complete_provider(providers[1], school, RIVERSIDE)
-    _demo_flagged_staff(providers[0])
+    _demo_flagged_staff(providers[1])
     _demo_calendar(school)
     placements = []
     for serial, (first, last, dob, year, provider_index, extra) in enumerate(DEMO_PUPILS, start=1):
@@ -392,8 +392,8 @@ DEMO_FLAGGED_STAFF = "Jo Volunteer"
 
 
 def _demo_flagged_staff(provider: Organisation) -> None:
-    """A flagged member of staff (issue 13): on the list since the confirmation was signed, a DBS status check three
-    days ago found new information, so the AP lead has a flag to decide on. Once."""
+    """A flagged member of staff at Riverside (issue 13): on the list since the confirmation was signed, a DBS status
+    check three days ago found new information, so the AP lead has a flag to decide on. Once."""
     exists = db.session.scalar(
         select(StaffMember.id).where(StaffMember.organisation_id == provider.id, StaffMember.name == DEMO_FLAGGED_STAFF)
     )

@@ -255,3 +255,16 @@ def test_dsl_training_older_than_two_years_needs_renewing(setup, world, app):
         page = html(lead.get(f"/school/providers/{setup['provider']}"))
         assert "trained 30 November 2024 (needs renewing)" in page
         assert "training needs renewing" in html(manager.get("/portal/onboarding"))
+
+
+def test_the_demo_shows_a_flagged_member_of_staff(app):
+    from shared.models import Organisation, User
+    from shared.services.evidence.staff_flags import open_flags
+
+    app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)
+    app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)  # twice: still one
+    with app.app_context():
+        riverside = db.session.query(Organisation).filter_by(name="Riverside Tuition").one()
+        [flag] = open_flags(riverside.provider_profile)
+        assert flag.urgent and db.session.get(StaffMember, flag.member_id).name == "Jo Volunteer"
+        assert db.session.query(User).filter_by(email="ap.lead@demo-academy.example").one()
