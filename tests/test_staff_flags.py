@@ -116,12 +116,26 @@ def test_a_weak_check_is_a_flag_on_both_sides(setup, world, fields, text):
     assert text in portal_page and "Flag" in portal_page
 
 
-def test_one_dbs_number_for_two_people_is_a_flag_on_both(setup, world):
+def test_one_dbs_number_for_two_people_is_a_flag_on_both(setup, world, app):
     world.staff_member(setup["provider"], "Sam Tutor", dbs="001234567891")
     world.staff_member(setup["provider"], "Nia New", dbs="001234567891")
     page = _staff_page(setup)
     assert "The same DBS certificate number as Nia New" in page
     assert "The same DBS certificate number as Sam Tutor" in page
+    with app.app_context():
+        sam = db.session.query(StaffMember).filter_by(name="Sam Tutor").one()
+    assert _decide(setup, sam.id, "shared_dbs_number_2").status_code == 302
+    with app.app_context():
+        profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
+        from shared.services.evidence.staff_flags import open_flags
+
+        assert sam.id not in {flag.member_id for flag in open_flags(profile)}
+    world.staff_member(setup["provider"], "Tam Third", dbs="001234567891")
+    page = _staff_page(setup)
+    assert "The same DBS certificate number as Nia New, Tam Third" in page  # a third person: flagged again
+    with app.app_context():
+        profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
+        assert sam.id in {flag.member_id for flag in open_flags(profile)}
 
 
 def test_no_barred_list_check_is_no_flag_for_someone_who_does_not_work_with_pupils(setup, world):
@@ -200,6 +214,7 @@ def test_asking_the_provider_is_recorded_and_keeps_the_flag_open(setup, world, a
     page = _staff_page(setup)
     assert "Asked the provider by Test ap_lead" in page and "Flag: new information" in page
     assert "found new information" in " ".join(tasks_on(html(setup["lead"].get("/school/"))))
+    assert "the school has asked you about this" in html(setup["manager"].get("/portal/onboarding/staff"))
     _decide(setup, member, key, "accepted", "Risk assessed with the provider's DSL: historic, not relevant.")
     assert "found new information" not in " ".join(tasks_on(html(setup["lead"].get("/school/"))))
 

@@ -85,7 +85,8 @@ def _raw_flags(member: StaffMember, shared_numbers: dict[str, list[StaffMember]]
         flags.append(
             StaffFlag(
                 member.id,
-                "shared_dbs_number",
+                # How many share it is in the key: a third person with the same number raises it again.
+                f"shared_dbs_number_{len(others) + 1}",
                 f"The same DBS certificate number as {', '.join(others)}: a certificate belongs to one person",
             )
         )
