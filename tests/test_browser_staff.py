@@ -58,7 +58,12 @@ def test_ap_lead_reads_the_staff_list_sees_a_flag_and_accepts_it_with_a_reason(w
     expect(tasks).to_contain_text("1 weak check on providers' staff lists needs your decision")
 
     # The provider's page leads to the staff list; the list is a single central record.
-    page.goto(f"/school/providers/{provider}")
+    page.goto("/school/providers")
+    expect(page.locator("table")).to_contain_text("Staff flags")
+    check_page(page, "school-providers-flagged")
+    page.get_by_role("link", name=PROVIDER).click()
+    expect(page.locator("body")).to_contain_text("1 open flag")
+    check_page(page, "school-provider-flagged")
     page.get_by_role("link", name="See the staff list and the checks made").click()
     expect(page).to_have_url(re.compile(rf"/school/providers/{provider}/staff$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff list")

@@ -283,3 +283,16 @@ def test_the_demo_shows_a_flagged_member_of_staff(app):
         [flag] = open_flags(riverside.provider_profile)
         assert flag.urgent and db.session.get(StaffMember, flag.member_id).name == "Jo Volunteer"
         assert db.session.query(User).filter_by(email="ap.lead@demo-academy.example").one()
+
+
+def test_the_providers_list_and_an_approved_providers_page_show_open_flags(setup, world, app):
+    from shared.models import ProviderStatus
+
+    with app.app_context():
+        profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
+        profile.status = ProviderStatus.APPROVED
+        db.session.commit()
+    world.staff_member(setup["provider"], last_status_check_result="NEW_INFO", last_status_check_date=date(2026, 12, 1))
+    assert "Staff flags" in html(setup["lead"].get("/school/providers"))
+    page = html(setup["lead"].get(f"/school/providers/{setup['provider']}"))
+    assert "Its staff list has 1 open flag on weak checks, including new information from the DBS" in page

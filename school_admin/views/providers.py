@@ -53,8 +53,12 @@ class InviteProviderForm(FlaskForm):
 @bp.get("/providers")
 @access(roles=PROVIDER_READERS)
 def providers():
-    rows = provider_lists.providers_of_school(current_organisation().id)
-    return render_template("school_admin/providers.html", rows=rows, can_invite=current_user.has_role(roles.AP_LEAD))
+    school_id = current_organisation().id
+    rows = provider_lists.providers_of_school(school_id)
+    flagged = staff_flags.open_flags_of_school(school_id, [org.id for org, _ in rows]).provider_ids
+    return render_template(
+        "school_admin/providers.html", rows=rows, flagged=flagged, can_invite=current_user.has_role(roles.AP_LEAD)
+    )
 
 
 def _provider_page(profile: ProviderProfile, form: DecisionForm):
