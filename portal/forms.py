@@ -131,6 +131,16 @@ class StaffMemberForm(FlaskForm):
             InputRequired(message="Say whether it is an enhanced certificate with a children's barred list check")
         ],
     )
+    works_with_pupils = RadiosField(
+        "Will they work with the school's pupils?",
+        choices=choices_from({"yes": "Yes", "no": "No"}),
+        invalid_message="Say whether they will work with the school's pupils",
+        validators=[InputRequired(message="Say whether they will work with the school's pupils")],
+    )
+    start_date = DayMonthYearField(
+        "Date they started working for you",
+        validators=[InputRequired(message="Enter the date they started working for you")],
+    )
     update_service_subscribed = RadiosField(
         "Is the certificate on the DBS Update Service?",
         choices=choices_from({"yes": "Yes", "no": "No"}),

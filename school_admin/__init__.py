@@ -31,6 +31,7 @@ from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     notices,
     placements,
     policies,
+    provider_staff,
     providers,
     pupils,
     reports,

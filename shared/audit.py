@@ -62,6 +62,9 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "staff.added": frozenset(),
     "staff.removed": frozenset(),
     "staff.status_checked": frozenset({"result"}),
+    # issue 13: the AP lead's decision on a flag (its key and the outcome; the reason is on the decision's row)
+    "staff.flag_decided": frozenset({"provider", "flag", "outcome"}),
+    "staff.removed_by_school": frozenset({"flag"}),
     "kcsie.signed": frozenset({"version"}),
     "kcsie.lapsed": frozenset({"reason"}),
     "evidence.transition": frozenset({"old", "new", "why"}),

@@ -18,6 +18,7 @@ from shared.clock import today as school_today
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
+    DbsCheckResult,
     EvidenceDocument,
     HeadteacherDecision,
     KcsieConfirmation,
@@ -145,6 +146,7 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     school.phone = school.phone or "01632 960 000"
     _complete_provider(providers[0], school, NORTHSIDE)
     _complete_provider(providers[1], school, RIVERSIDE)
+    _demo_flagged_staff(providers[1])
     _demo_calendar(school)
     placements = []
     for serial, (first, last, dob, year, provider_index, extra) in enumerate(DEMO_PUPILS, start=1):
@@ -418,6 +420,39 @@ RIVERSIDE = {
 }
 
 
+DEMO_FLAGGED_STAFF = "Jo Volunteer"
+
+
+def _demo_flagged_staff(provider: Organisation) -> None:
+    """A flagged member of staff at Riverside (issue 13): on the list since the confirmation was signed, a DBS status
+    check three days ago found new information, so the AP lead has a flag to decide on. Once."""
+    exists = db.session.scalar(
+        select(StaffMember.id).where(StaffMember.organisation_id == provider.id, StaffMember.name == DEMO_FLAGGED_STAFF)
+    )
+    if exists is not None:
+        return
+    today = school_today()
+    db.session.add(
+        StaffMember(
+            organisation_id=provider.id,
+            name=DEMO_FLAGGED_STAFF,
+            role="Mentor",
+            dbs_certificate_number="001234567840",
+            dbs_issue_date=today - timedelta(days=700),
+            enhanced_with_barred_list=True,
+            update_service_subscribed=True,
+            last_status_check_date=today - timedelta(days=3),
+            last_status_check_result=DbsCheckResult.NEW_INFO,
+            identity_checked=True,
+            right_to_work_checked=True,
+            prohibition_check="not_relevant",
+            works_with_pupils=True,
+            start_date=today - timedelta(days=600),
+        )
+    )
+    db.session.commit()
+
+
 def _complete_provider(provider: Organisation, school: Organisation, about: dict[str, str]) -> None:
     """An approved demo provider: details, a site, contacts, staff, a signed confirmation and every required
     document uploaded through the real pipeline and verified by the right role. Done once."""
@@ -464,6 +499,7 @@ def _complete_provider(provider: Organisation, school: Organisation, about: dict
             identity_checked=True,
             right_to_work_checked=True,
             prohibition_check="done",
+            start_date=today - timedelta(days=400),
         )
     )
     db.session.commit()

@@ -481,6 +481,8 @@ def test_onboarding_journey_from_sign_in_to_approval(world, new_page, tmp_path):
     provider.get_by_label("Role", exact=True).fill("Workshop leader")
     provider.get_by_label("DBS certificate number").fill("001234567891")
     fill_date(provider, "Date the DBS certificate was issued", today - timedelta(days=400))
+    provider.get_by_role("group", name="Will they work with the school's pupils?").get_by_label("Yes").check()
+    fill_date(provider, "Date they started working for you", today - timedelta(days=400))
     provider.get_by_role("group", name="Is it an enhanced certificate").get_by_label("Yes").check()
     provider.get_by_role("group", name="Is the certificate on the DBS Update Service?").get_by_label("Yes").check()
     provider.get_by_label("Identity").check()

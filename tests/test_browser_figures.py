@@ -33,19 +33,6 @@ def chromium():
     browsers.close()
 
 
-@pytest.fixture
-def new_page(chromium, live_server):
-    """Opens a page in a fresh browser context on the live server; the contexts are closed after the test."""
-    pages = []
-
-    def open_page():
-        page = chromium.new_page(live_server.url)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 def _red_provider(world):

@@ -16,6 +16,8 @@ NEW_PERSON = {
     "update_service_subscribed": "yes",
     "checks": ["identity", "right_to_work"],
     "prohibition_check": "done",
+    "works_with_pupils": "yes",
+    "start_date": ["1", "9", "2024"],
 }
 
 
@@ -95,7 +97,7 @@ def test_staff_details_refused_with_a_reason(setup, app, changes, message):
     ("certificate", "alerted", "text"),
     [
         ("001234567891", False, "clear, no new information"),
-        ("001234567890", True, "there is new information"),
+        ("001234567890", True, "new information about this person"),
         ("001234567899", True, "has information on it"),
         ("001234567898", True, "no match found"),
     ],

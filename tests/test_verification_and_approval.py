@@ -227,7 +227,7 @@ def test_submit_approve_and_the_checklist_snapshot(world, app, school_and_provid
         assert profile.status == ProviderStatus.APPROVED
         decision = db.session.query(ApprovalDecision).one()
         assert decision.decision == "approved" and all(item["done"] for item in decision.checklist)
-        assert len(decision.checklist) == 3 + len(required_evidence(ProviderType.UNREGISTERED_AP)) + 3
+        assert len(decision.checklist) == 3 + len(required_evidence(ProviderType.UNREGISTERED_AP)) + 4
     assert "approved your organisation" in html(manager.get("/portal/onboarding"))
 
 

@@ -11,7 +11,8 @@ from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import staff_member_or_404
 from shared.forms import ConfirmForm
-from shared.services.evidence import staff_list
+from shared.models import DbsCheckResult
+from shared.services.evidence import staff_flags, staff_list
 from shared.web import apply
 
 
@@ -36,14 +37,19 @@ def staff_list_page():
             identity_checked="identity" in checks,
             right_to_work_checked="right_to_work" in checks,
             prohibition_check=form.prohibition_check.data,
+            works_with_pupils=form.works_with_pupils.data == "yes",
+            start_date=form.start_date.data,
         )
         if apply(form, lambda: staff_list.add_staff_member(profile, details, by=current_user)):
             flash(f"{details.name} added. Sign the written confirmation again to cover them.")
             return redirect(url_for("portal.staff_list_page"))
+    staff = staff_list.active_staff(profile.organisation_id)
     return render_template(
         "portal/onboarding/staff.html",
         form=form,
-        staff=staff_list.active_staff(profile.organisation_id),
+        staff=staff,
+        flags=staff_flags.flags_of_staff(staff, profile.school_id),
+        check_words=staff_flags.CHECK_RESULT_WORDS,
         confirmation=staff_list.current_confirmation(profile.organisation_id),
         confirm_form=ConfirmForm(),
     )
@@ -76,7 +82,11 @@ def status_check(member_id: uuid.UUID):
             )
         ),
     ):
-        flash(f"Status check for {member.name}: {staff_list.RESULT_TEXT[outcome['result']]}")
+        result = outcome["result"]
+        flash(
+            f"Status check for {member.name}: {staff_list.RESULT_TEXT[result]}",
+            "success" if result == DbsCheckResult.BLANK_NO_NEW_INFO else "warning",
+        )
         return redirect(url_for("portal.staff_list_page"))
     return render_template("portal/onboarding/status_check.html", form=form, member=member)
 

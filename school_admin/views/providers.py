@@ -15,17 +15,19 @@ from school_admin.forms import DecisionForm
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import provider_of_my_school_or_404
+from shared.clock import today
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.forms import email_field, name_field, single_line
 from shared.models import ProviderProfile, ProviderStatus
 from shared.services.accounts import people as accounts
 from shared.services.attendance import decisions
-from shared.services.evidence import staff_list
+from shared.services.evidence import staff_flags, staff_list
 from shared.services.evidence.expiry import is_at_risk
 from shared.services.evidence.status import current_documents
 from shared.services.placements import plans as placements
 from shared.services.providers import approval
 from shared.services.providers import lists as provider_lists
+from shared.services.providers.onboarding import dsl_training_needs_renewing
 from shared.services.safeguarding import policies as safeguarding_policies
 from shared.web import apply
 
@@ -51,8 +53,12 @@ class InviteProviderForm(FlaskForm):
 @bp.get("/providers")
 @access(roles=PROVIDER_READERS)
 def providers():
-    rows = provider_lists.providers_of_school(current_organisation().id)
-    return render_template("school_admin/providers.html", rows=rows, can_invite=current_user.has_role(roles.AP_LEAD))
+    school_id = current_organisation().id
+    rows = provider_lists.providers_of_school(school_id)
+    flagged = staff_flags.open_flags_of_school(school_id, [org.id for org, _ in rows]).provider_ids
+    return render_template(
+        "school_admin/providers.html", rows=rows, flagged=flagged, can_invite=current_user.has_role(roles.AP_LEAD)
+    )
 
 
 def _provider_page(profile: ProviderProfile, form: DecisionForm):
@@ -67,6 +73,8 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
         requirements=[(evidence, documents.get(evidence.code)) for evidence in required_evidence(kind)],
         staff=staff_list.active_staff(profile.organisation_id),
         confirmation=staff_list.current_confirmation(profile.organisation_id),
+        open_staff_flags=staff_flags.open_flags(profile),
+        dsl_training_old=dsl_training_needs_renewing(profile, today()),
         decisions=provider_lists.decisions_of(profile.organisation_id),
         school_policy=safeguarding_policies.current_policy(profile.school_id),
         policy_state=safeguarding_policies.confirmation_checklist_state(profile),

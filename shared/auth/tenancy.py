@@ -86,6 +86,15 @@ def staff_member_or_404(member_id: uuid.UUID) -> StaffMember:
     return member
 
 
+def staff_member_of_provider_or_404(profile: ProviderProfile, member_id: uuid.UUID) -> StaffMember:
+    """School side: a member of the staff list of `profile` (from provider_of_my_school_or_404), not removed from it,
+    or 404."""
+    member = db.session.get(StaffMember, member_id)
+    if member is None or member.organisation_id != profile.organisation_id or member.removed_at is not None:
+        abort(404)
+    return member
+
+
 def policy_of_my_school_or_404(policy_id: uuid.UUID) -> SchoolPolicy:
     """Provider side: a version of this provider's school's policy; any other school's looks like one that does
     not exist."""

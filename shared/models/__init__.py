@@ -21,6 +21,7 @@ from shared.models.evidence import (
     EvidenceDocument,
     EvidenceReminder,
     KcsieConfirmation,
+    StaffFlagDecision,
     StaffMember,
 )
 from shared.models.organisation import (
@@ -111,6 +112,7 @@ __all__ = [
     "Notification",
     "OutboxEmail",
     "ProviderSite",
+    "StaffFlagDecision",
     "StaffMember",
     "Invitation",
     "Membership",

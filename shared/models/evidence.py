@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.extensions import Model
@@ -100,8 +100,31 @@ class StaffMember(Model):
     identity_checked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     right_to_work_checked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     prohibition_check: Mapped[str] = mapped_column(String(20), nullable=False, default="not_relevant")
+    # Whether they work with the school's pupils (regulated activity), and when they started with the provider.
+    works_with_pupils: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
+    start_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = created_at()
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffFlagDecision(Model):
+    """What the school's AP lead decided about a weak check on a provider's member of staff (a flag, see
+    shared.services.evidence.staff_flags): accepted with a reason, or for a DBS status check that found new
+    information, what they did. `flag` is the flag's key, which names the status check it is about, so a later
+    check raises the flag again."""
+
+    __tablename__ = "staff_flag_decisions"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    staff_member_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("staff_members.id"), nullable=False, index=True)
+    school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    flag: Mapped[str] = mapped_column(String(60), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    decided_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
+    decided_at: Mapped[datetime] = created_at()
+
+    decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
 
 
 class KcsieConfirmation(Model):

@@ -136,22 +136,28 @@ class World:
             db.session.commit()
             return document.id
 
-    def staff_member(self, provider_id: uuid.UUID, name: str = "Sam Tutor", dbs: str = "001234567891") -> uuid.UUID:
+    def staff_member(
+        self, provider_id: uuid.UUID, name: str = "Sam Tutor", dbs: str = "001234567891", **fields
+    ) -> uuid.UUID:
+        """A member of a provider's staff list with every check made, unless `fields` say otherwise."""
         from datetime import date
 
         from shared.models import StaffMember
 
         with self.app.app_context():
+            checks = {
+                "enhanced_with_barred_list": True,
+                "update_service_subscribed": True,
+                "identity_checked": True,
+                "right_to_work_checked": True,
+            }
             member = StaffMember(
                 organisation_id=provider_id,
                 name=name,
                 role="Tutor",
                 dbs_certificate_number=dbs,
                 dbs_issue_date=date(2025, 1, 10),
-                enhanced_with_barred_list=True,
-                update_service_subscribed=True,
-                identity_checked=True,
-                right_to_work_checked=True,
+                **{**checks, **fields},
             )
             db.session.add(member)
             db.session.commit()

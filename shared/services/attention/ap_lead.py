@@ -38,6 +38,7 @@ from shared.services.attention.tasks import (
     aware,
     how_many,
 )
+from shared.services.evidence.staff_flags import open_flags_of_school
 from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
 from shared.services.placements.reviews import latest_reviews, next_review_due
 
@@ -134,11 +135,48 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
             )
         )
 
+    tasks += _staff_flags(school_id, provider_ids)
     tasks += _reviews_due(school_id, today)
     tasks += _incidents(school_id)
     tasks += _registration_warnings(school_id)
     tasks += _breaches(school_id)
     tasks += _visits_due(school_id, today)
+    return tasks
+
+
+def _staff_flags(school_id: uuid.UUID, provider_ids: list[uuid.UUID]) -> list[Task]:
+    """Weak checks on providers' staff lists waiting for the AP lead's decision; DBS new information first and
+    urgent. A count and where to act: never who."""
+    flags = open_flags_of_school(school_id, provider_ids)
+    if not flags.count:
+        return []
+    link = (
+        Link.to("school_admin.provider_staff", provider_id=next(iter(flags.provider_ids)))
+        if len(flags.provider_ids) == 1
+        else Link.to("school_admin.providers")
+    )
+    tasks = []
+    if flags.new_information:
+        tasks.append(
+            Task(
+                "ap.staff_new_information",
+                URGENT,
+                f"{how_many(flags.new_information, 'DBS status check', 'DBS status checks')} at a provider found new "
+                "information about a member of staff: record what you did",
+                link,
+            )
+        )
+    others = flags.count - flags.new_information
+    if others:
+        tasks.append(
+            Task(
+                "ap.staff_flags",
+                TODAY,
+                f"{how_many(others, 'weak check', 'weak checks')} on providers' staff lists "
+                f"{'needs' if others == 1 else 'need'} your decision",
+                link,
+            )
+        )
     return tasks
 
 

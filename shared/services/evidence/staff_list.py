@@ -24,13 +24,16 @@ from shared.models import DbsCheckResult, KcsieConfirmation, ProviderProfile, St
 from shared.notifications import tell_role
 from shared.roles import AP_LEAD
 from shared.services.errors import RuleBroken
+from shared.services.evidence import staff_flags
 
 DBS_NUMBER_RE = re.compile(r"^\d{12}$")
 RESULT_TEXT = {
     DbsCheckResult.BLANK_NO_NEW_INFO: "clear, no new information",
     DbsCheckResult.NON_BLANK_NO_NEW_INFO: "the certificate has information on it, no new information; the school "
     "has been told",
-    DbsCheckResult.NEW_INFO: "there is new information; the school has been told. Apply for a new certificate",
+    DbsCheckResult.NEW_INFO: "the DBS has new information about this person since their certificate was issued, so "
+    "the certificate can no longer be relied on. Do not let them work with the school's pupils until the school's "
+    "AP lead has decided; the school has been told. Apply for a new certificate",
     DbsCheckResult.NO_MATCH_FOUND: "no match found; check the details you entered. The school has been told",
 }
 PROHIBITION_CHOICES = {"done": "Done", "not_relevant": "Not relevant to the role"}
@@ -58,6 +61,8 @@ class StaffDetails:
     identity_checked: bool
     right_to_work_checked: bool
     prohibition_check: str
+    works_with_pupils: bool = True
+    start_date: date | None = None
 
 
 def active_staff(organisation_id: uuid.UUID) -> list[StaffMember]:
@@ -84,18 +89,20 @@ def _tell_ap_leads(profile: ProviderProfile, text: str) -> None:
         profile.school,
         AP_LEAD,
         text=text,
-        link=Link.to("school_admin.providers"),
+        link=Link.to("school_admin.provider_staff", provider_id=profile.organisation_id),
         subject=f"AP Portal: {profile.organisation.name} needs your attention",
     )
 
 
-def _lapse_confirmation(profile: ProviderProfile, reason: str, *, by: User) -> None:
+def lapse_confirmation(profile: ProviderProfile, reason: str, *, by: User, tell_school: bool = True) -> None:
     confirmation = current_confirmation(profile.organisation_id)
     if confirmation is None:
         return
     confirmation.lapsed_at = utcnow()
     confirmation.lapse_reason = reason
     audit.record("kcsie.lapsed", organisation=profile.organisation, obj=confirmation, actor=by, reason=reason)
+    if not tell_school:
+        return
     # The message says what changed in general terms only; the audit event keeps the detail.
     _tell_ap_leads(
         profile,
@@ -114,6 +121,8 @@ def _validated(details: StaffDetails, today: date) -> StaffDetails:
         raise RuleBroken("The DBS certificate's issue date must be today or in the past", "dbs_issue_date")
     if details.prohibition_check not in PROHIBITION_CHOICES:
         raise RuleBroken("Say whether a prohibition check was done", "prohibition_check")
+    if details.start_date is not None and details.start_date > today:
+        raise RuleBroken("Their start date must be today or in the past", "start_date")
     details.dbs_certificate_number = number
     details.name, details.role = details.name.strip(), details.role.strip()
     return details
@@ -127,7 +136,7 @@ def add_staff_member(
     db.session.add(member)
     db.session.flush()
     audit.record("staff.added", organisation=profile.organisation, obj=member, actor=by)
-    _lapse_confirmation(profile, f"{member.name} was added to the staff list", by=by)
+    lapse_confirmation(profile, f"{member.name} was added to the staff list", by=by)
     db.session.commit()
     return member
 
@@ -135,7 +144,7 @@ def add_staff_member(
 def remove_staff_member(profile: ProviderProfile, member: StaffMember, *, by: User) -> None:
     member.removed_at = utcnow()
     audit.record("staff.removed", organisation=profile.organisation, obj=member, actor=by)
-    _lapse_confirmation(profile, f"{member.name} was removed from the staff list", by=by)
+    lapse_confirmation(profile, f"{member.name} was removed from the staff list", by=by)
     db.session.commit()
 
 
@@ -165,7 +174,13 @@ def run_status_check(
     member.last_status_check_date = school_today()
     member.last_status_check_result = result
     audit.record("staff.status_checked", organisation=profile.organisation, obj=member, actor=by, result=result.value)
-    if result != DbsCheckResult.BLANK_NO_NEW_INFO:
+    if result == DbsCheckResult.NEW_INFO:
+        _tell_ap_leads(
+            profile,
+            f"Warning: a DBS status check for a member of {profile.organisation.name}'s staff found new "
+            "information. Open their staff list on AP Portal and record what you did.",
+        )
+    elif result != DbsCheckResult.BLANK_NO_NEW_INFO:
         _tell_ap_leads(
             profile,
             f"A DBS status check for a member of {profile.organisation.name}'s staff did not "
@@ -184,6 +199,11 @@ def sign_confirmation(
         raise RuleBroken("Confirm that the statement is true", "agreed")
     if not typed_name.strip():
         raise RuleBroken("Type your full name to sign", "typed_name")
+    if staff_flags.open_flags(profile):
+        raise RuleBroken(
+            f"You cannot sign yet: {staff_flags.open_flags_summary(profile)}. They are shown on your staff list",
+            "typed_name",
+        )
     if not signer_role.strip():
         raise RuleBroken("Enter your role", "signer_role")
     confirmation = KcsieConfirmation(

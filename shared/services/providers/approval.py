@@ -25,12 +25,14 @@ from shared.models import (
 from shared.notifications import tell_role
 from shared.roles import AP_LEAD, PROVIDER_MANAGER
 from shared.services.errors import RuleBroken
+from shared.services.evidence.staff_flags import open_flags, open_flags_summary
 from shared.services.evidence.staff_list import active_staff, current_confirmation
 from shared.services.evidence.status import current_documents
-from shared.services.providers.onboarding import contacts_complete, details_complete
+from shared.services.providers.onboarding import contacts_complete, details_complete, dsl_training_needs_renewing
 from shared.services.safeguarding.policies import confirmation_checklist_state
 
 POLICY_CONFIRMED = "The DSL has confirmed the school's current child protection policy"
+STAFF_FLAGS = "Staff checks: no open flags"
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,7 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
     items = [
         ChecklistItem("Organisation details", details_complete(profile)),
         ChecklistItem("Teaching sites listed", bool(profile.sites), f"{len(profile.sites)} site(s)"),
-        ChecklistItem(
-            "DSL named, with phone and training date", contacts_complete(profile), profile.dsl_name or "No DSL named"
-        ),
+        _dsl_item(profile, today),
     ]
     documents = current_documents(profile.organisation_id)
     kind = ProviderType(profile.provider_type) if profile.provider_type else None
@@ -64,6 +64,8 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
             items.append(ChecklistItem(evidence.name, True, f"Verified{until}"))
     staff = active_staff(profile.organisation_id)
     items.append(ChecklistItem("Staff list", bool(staff), f"{len(staff)} people"))
+    flags = open_flags(profile) if staff else []
+    items.append(ChecklistItem(STAFF_FLAGS, not flags, open_flags_summary(profile) if staff else "No staff listed"))
     confirmation = current_confirmation(profile.organisation_id)
     items.append(
         ChecklistItem(
@@ -77,6 +79,18 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
     # Done once the provider's DSL confirms the school's current version; not needed before the first upload.
     items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(profile)))
     return items
+
+
+def _dsl_item(profile: ProviderProfile, today: date) -> ChecklistItem:
+    label = "DSL named, with phone and training date"
+    if not contacts_complete(profile):
+        return ChecklistItem(label, False, profile.dsl_name or "No DSL named")
+    if dsl_training_needs_renewing(profile, today):
+        assert profile.dsl_training_date is not None, "contacts_complete checks it"
+        return ChecklistItem(
+            label, False, f"{profile.dsl_name}: training needs renewing (last {profile.dsl_training_date:%-d %B %Y})"
+        )
+    return ChecklistItem(label, True, profile.dsl_name or "")
 
 
 def submit_for_approval(profile: ProviderProfile, *, by: User) -> None:

@@ -15,6 +15,7 @@ from shared.evidence_catalogue import REGISTERED_TYPES, ProviderType, required_e
 from shared.extensions import db
 from shared.models import ProviderProfile, ProviderSite, User
 from shared.services.errors import RuleBroken
+from shared.services.evidence.staff_flags import open_flags, open_flags_summary
 from shared.services.evidence.staff_list import active_staff, current_confirmation
 from shared.services.evidence.status import GOOD_STANDINGS, Standing, current_documents, standing_of
 
@@ -203,9 +204,25 @@ def contacts_complete(profile: ProviderProfile) -> bool:
     return bool(profile.manager_name and profile.dsl_name and profile.dsl_phone and profile.dsl_training_date)
 
 
+DSL_TRAINING_YEARS = 2
+
+
+def dsl_training_needs_renewing(profile: ProviderProfile, today: date) -> bool:
+    """A DSL's safeguarding training is renewed at least every two years (KCSIE): older training is not done."""
+    trained = profile.dsl_training_date
+    if trained is None:
+        return False
+    try:
+        renew_by = trained.replace(year=trained.year + DSL_TRAINING_YEARS)
+    except ValueError:  # 29 February
+        renew_by = trained.replace(year=trained.year + DSL_TRAINING_YEARS, day=28)
+    return renew_by < today
+
+
 def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
     """The GOV.UK task list for the provider: what is done and what is left, in the order to do it."""
     details = details_complete(profile)
+    training_old = dsl_training_needs_renewing(profile, school_today())
     tasks = [
         Task("organisation", "Organisation details", COMPLETED if details else INCOMPLETE),
         Task(
@@ -217,8 +234,10 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
         Task(
             "contacts",
             "Contacts",
-            COMPLETED if contacts_complete(profile) else INCOMPLETE,
-            "Your manager and designated safeguarding lead",
+            COMPLETED if contacts_complete(profile) and not training_old else INCOMPLETE,
+            "Your DSL's safeguarding training needs renewing (every two years): enter the new date"
+            if training_old
+            else "Your manager and designated safeguarding lead",
         ),
     ]
     if details and profile.provider_type:
@@ -235,12 +254,15 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
         documents_hint, documents_status = "Tell us your type of provider first", CANNOT_START
     tasks.append(Task("documents", "Documents", documents_status, documents_hint))
     has_staff = bool(active_staff(profile.organisation_id))
+    flagged = bool(has_staff and open_flags(profile))
     tasks.append(
         Task(
             "staff",
             "Staff list",
-            COMPLETED if has_staff else INCOMPLETE,
-            "Everyone who would work with the school's pupils, with their DBS checks",
+            COMPLETED if has_staff and not flagged else INCOMPLETE,
+            f"{open_flags_summary(profile)}. See your staff list"
+            if flagged
+            else "Everyone who would work with the school's pupils, with their DBS checks",
         )
     )
     signed = current_confirmation(profile.organisation_id) is not None
