@@ -33,8 +33,6 @@ def chromium():
     browsers.close()
 
 
-
-
 def _red_provider(world):
     """Approved at the start of a term around today, with no evidence verified and no written confirmation: red."""
     school = world.school(SCHOOL)

@@ -11,16 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from shared.roles import AP_LEAD, PROVIDER_MANAGER
-from tests.support.chromium import Chromium, LiveServer
 from tests.test_browser import PROVIDER, SCHOOL, check_page, sign_in_with_code
 
 pytestmark = pytest.mark.browser
-
-
-
-
-
-
 
 
 def test_ap_lead_reads_the_staff_list_sees_a_flag_and_accepts_it_with_a_reason(world, new_page):
