@@ -51,7 +51,7 @@ def size_limit_text() -> str:
 class DocumentUploadForm(FlaskForm):
     # Several files of one version at once (a registration certificate and the latest inspection report).
     file = MultipleFileField(
-        "Choose the file or files",
+        "Choose a file",
         widget=GovFileInput(multiple=True),
         validators=[FileRequired(message="Select a file")],
     )
