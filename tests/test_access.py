@@ -72,6 +72,7 @@ def _objects(world, name: str) -> dict:
     placement = world.placement(school, provider, pupil)
     concern = world.concern(placement)
     token_id, _ = world.api_token(provider)
+    document = world.document(provider)  # with its object stored, so downloads answer 200
     return {
         "school": school,
         "school_user_id": world.user(school, ["sendco"]).id,
@@ -79,7 +80,8 @@ def _objects(world, name: str) -> dict:
         "site_id": world.site(provider),
         "member_id": world.staff_member(provider),
         "provider_id": provider,
-        "document_id": world.document(provider),  # with its object stored, so downloads answer 200
+        "document_id": document,
+        "evidence_file_id": world.evidence_file(document),  # the document's second file
         "code": "behaviour_policy",
         "pupil_id": pupil,
         "placement_id": placement,

@@ -111,11 +111,11 @@ def download_document(document_id: uuid.UUID):
     return audited_download(document, "evidence.downloaded", organisation=document.organisation_id)
 
 
-@bp.get("/documents/<uuid:document_id>/files/<uuid:file_id>/download")
+@bp.get("/documents/<uuid:document_id>/files/<uuid:evidence_file_id>/download")
 @access(roles={roles.PROVIDER_MANAGER, roles.PROVIDER_DSL})
-def download_document_file(document_id: uuid.UUID, file_id: uuid.UUID):
+def download_document_file(document_id: uuid.UUID, evidence_file_id: uuid.UUID):
     document = own_or_404(EvidenceDocument, document_id)
-    extra = next((f for f in document.extra_files if f.id == file_id), None)
+    extra = next((f for f in document.extra_files if f.id == evidence_file_id), None)
     if extra is None:
         abort(404)
     return audited_download(extra, "evidence.downloaded", organisation=document.organisation_id)
