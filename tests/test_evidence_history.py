@@ -251,3 +251,92 @@ def test_the_child_protection_policy_is_the_dsls_not_in_the_ap_leads_queue_or_co
     assert dsl_tasks["dsl.verify"].startswith("1 piece of evidence is waiting for a DSL")
     assert "ap.verify" not in dsl_tasks and "dsl.verify" not in ap_tasks
     assert "1 piece of evidence is waiting for a DSL to check" in html(dsl.get("/school/"))
+
+
+# --- the migration -------------------------------------------------------------------------------------------------
+
+
+def test_the_migration_writes_the_history_of_documents_from_before_it_and_downgrades(
+    tmp_path, smtp_server, database_url
+):
+    """0015_evidence on rows from 0014: each document's upload, and its review (who, when, the rejection's reason),
+    become its history; downgrade removes the new tables."""
+    import uuid
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from tests.support import database
+    from tests.support.app import make_app
+    from tests.support.world import World
+
+    scratch = make_app(database.scratch_url(database_url, tmp_path), smtp_server[0].port, tmp_path)
+    with scratch.app_context():
+        upgrade(revision="0014")
+        old = World(scratch)
+        school = old.school("Old School")
+        provider = old.provider(school, provider_type="unregistered_ap")
+        manager, lead = old.user(provider, ["provider_manager"]), old.user(school, [AP_LEAD])
+        documents = sa.table(
+            "evidence_documents",
+            *(sa.column(c, sa.Uuid()) for c in ("id", "organisation_id", "uploaded_by_id", "reviewed_by_id")),
+            *(sa.column(c) for c in ("evidence_type", "version", "status", "storage_key", "display_name")),
+            *(sa.column(c) for c in ("content_type", "size_bytes", "sha256", "virus_scanned", "checklist")),
+            *(sa.column(c, sa.DateTime(timezone=True)) for c in ("uploaded_at", "reviewed_at")),
+            sa.column("rejection_reason"),
+        )
+        uploaded, reviewed = datetime(2026, 9, 1, 9, 0, tzinfo=UTC), datetime(2026, 9, 2, 10, 0, tzinfo=UTC)
+        rejected, verified, waiting = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        for document_id, code, version, status, reviewer, reason in (
+            (rejected, "behaviour_policy", 1, "superseded", lead.id, "Out of date"),
+            (waiting, "behaviour_policy", 2, "awaiting_review", None, None),
+            (verified, "risk_assessment", 1, "verified", lead.id, None),
+        ):
+            db.session.execute(
+                documents.insert().values(
+                    id=document_id,
+                    organisation_id=provider,
+                    uploaded_by_id=manager.id,
+                    reviewed_by_id=reviewer,
+                    evidence_type=code,
+                    version=version,
+                    status=status,
+                    storage_key=f"{provider}/{uuid.uuid4()}",
+                    display_name="Policy.pdf",
+                    content_type="application/pdf",
+                    size_bytes=1234,
+                    sha256="0" * 64,
+                    virus_scanned=True,
+                    checklist="{}",
+                    uploaded_at=uploaded,
+                    reviewed_at=reviewed if reviewer else None,
+                    rejection_reason=reason,
+                )
+            )
+        db.session.commit()
+        db.session.close()
+
+        upgrade()
+        history = {
+            document_id: [
+                (e.action, e.actor_id, e.reason, e.happened_at)
+                for e in db.session.query(EvidenceEvent)
+                .filter_by(document_id=document_id)
+                .order_by(EvidenceEvent.happened_at, EvidenceEvent.sequence)
+            ]
+            for document_id in (rejected, verified, waiting)
+        }
+        assert history[rejected] == [
+            ("uploaded", manager.id, None, uploaded),
+            ("rejected", lead.id, "Out of date", reviewed),
+        ]
+        assert history[verified] == [("uploaded", manager.id, None, uploaded), ("verified", lead.id, None, reviewed)]
+        assert history[waiting] == [("uploaded", manager.id, None, uploaded)]
+        db.session.close()
+
+        downgrade(revision="0014")
+        tables = sa.inspect(db.engine).get_table_names()
+        assert "evidence_events" not in tables and "evidence_files" not in tables
+        assert db.session.execute(sa.text("SELECT count(*) FROM evidence_documents")).scalar() == 3
+        db.session.close()

@@ -61,12 +61,15 @@ def upgrade():
     import uuid
 
     bind = op.get_bind()
-    documents = bind.execute(
-        sa.text(
-            "SELECT id, status, uploaded_by_id, uploaded_at, reviewed_by_id, reviewed_at, rejection_reason "
-            "FROM evidence_documents"
-        )
-    ).all()
+    # Typed, so both databases hand back datetimes and UUIDs (SQLite keeps them as text).
+    documents_table = sa.table(
+        "evidence_documents",
+        *(sa.column(c, sa.Uuid()) for c in ("id", "uploaded_by_id", "reviewed_by_id")),
+        *(sa.column(c, sa.DateTime(timezone=True)) for c in ("uploaded_at", "reviewed_at")),
+        sa.column("status", sa.String()),
+        sa.column("rejection_reason", sa.Text()),
+    )
+    documents = bind.execute(sa.select(documents_table)).all()
     events = sa.table(
         "evidence_events",
         sa.column("id", sa.Uuid()),
@@ -79,19 +82,14 @@ def upgrade():
     )
     rows = []
     for document in documents:
-        document_id = document.id if isinstance(document.id, uuid.UUID) else uuid.UUID(str(document.id))
-
-        def as_uuid(value):
-            return None if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
         rows.append(
             {
                 "id": uuid.uuid4(),
-                "document_id": document_id,
+                "document_id": document.id,
                 "sequence": 0,
                 "happened_at": document.uploaded_at,
                 "action": "uploaded",
-                "actor_id": as_uuid(document.uploaded_by_id),
+                "actor_id": document.uploaded_by_id,
                 "reason": None,
             }
         )
@@ -100,11 +98,11 @@ def upgrade():
             rows.append(
                 {
                     "id": uuid.uuid4(),
-                    "document_id": document_id,
+                    "document_id": document.id,
                     "sequence": 1,
                     "happened_at": document.reviewed_at,
                     "action": action,
-                    "actor_id": as_uuid(document.reviewed_by_id),
+                    "actor_id": document.reviewed_by_id,
                     "reason": document.rejection_reason,
                 }
             )
