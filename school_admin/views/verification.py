@@ -12,7 +12,7 @@ from shared import roles
 from shared.auth.access import access
 from shared.auth.tenancy import document_of_my_providers_or_404, provider_of_my_school_or_404
 from shared.clock import local_now
-from shared.evidence_catalogue import BY_CODE, CATALOGUE, verifiable_by
+from shared.evidence_catalogue import BY_CODE, CATALOGUE
 from shared.forms import choices_from
 from shared.models import EvidenceDocument
 from shared.services.accounts import directory
@@ -36,7 +36,7 @@ def verification_queue():
         provider_id = uuid.UUID(chosen_provider) if chosen_provider else None
     except ValueError:
         provider_id, chosen_provider = None, ""
-    mine = verifiable_by(current_user.roles)
+    mine = evidence.queue_types(current_user.roles)
     documents = evidence.awaiting_review(
         names,
         reviewer_roles=current_user.roles,

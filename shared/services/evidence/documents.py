@@ -32,7 +32,7 @@ from shared.models import (
     User,
     utcnow,
 )
-from shared.roles import AP_LEAD, ROLE_LABELS
+from shared.roles import AP_LEAD, DSL, ROLE_LABELS
 from shared.services.errors import RuleBroken
 
 S = DocumentStatus
@@ -224,6 +224,15 @@ def expire_lapsed(today: date | None = None) -> list[EvidenceDocument]:
 # --- reading -------------------------------------------------------------------------------------------------------
 
 
+def queue_types(reviewer_roles: frozenset[str]) -> frozenset[str]:
+    """The evidence types in someone's verification queue. A DSL sees every type: they verify the ones a DSL may
+    and may reject any document that worries them (a rejection only takes trust away). Anyone else sees only the
+    types they may verify: the child protection policy, which only a DSL may verify, is not the AP lead's work."""
+    if DSL in reviewer_roles:
+        return frozenset(BY_CODE)
+    return verifiable_by(reviewer_roles)
+
+
 def awaiting_review(
     provider_ids: Iterable[uuid.UUID],
     *,
@@ -231,15 +240,14 @@ def awaiting_review(
     provider_id: uuid.UUID | None = None,
     evidence_type: str | None = None,
 ) -> list[EvidenceDocument]:
-    """The verification queue: these providers' documents awaiting review that someone with `reviewer_roles` may
-    verify (the child protection policy is the DSL's, not the AP lead's), oldest first, narrowed to one provider
-    and one evidence type when given."""
+    """The verification queue: these providers' documents awaiting review of the types in `reviewer_roles`'s queue
+    (queue_types), oldest first, narrowed to one provider and one evidence type when given."""
     query = (
         select(EvidenceDocument)
         .where(
             EvidenceDocument.organisation_id.in_(provider_ids),
             EvidenceDocument.status == DocumentStatus.AWAITING_REVIEW,
-            EvidenceDocument.evidence_type.in_(sorted(verifiable_by(reviewer_roles))),
+            EvidenceDocument.evidence_type.in_(sorted(queue_types(reviewer_roles))),
         )
         .order_by(EvidenceDocument.uploaded_at)
     )
