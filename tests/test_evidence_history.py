@@ -341,3 +341,40 @@ def test_the_migration_writes_the_history_of_documents_from_before_it_and_downgr
         assert "evidence_events" not in tables and "evidence_files" not in tables
         assert db.session.execute(sa.text("SELECT count(*) FROM evidence_documents")).scalar() == 3
         db.session.close()
+
+
+def test_a_reopened_child_protection_policy_goes_back_to_the_dsl_and_stops_counting_for_approval(provider):
+    """Reopening only takes trust away, so the AP lead may reopen even the DSL's policy: it returns to the DSL's
+    queue and count, and the approval checklist no longer counts it as done."""
+    from shared.models import ProviderProfile
+    from shared.services.providers.approval import approval_checklist
+
+    policy = _verified(provider, "safeguarding_policy")
+    ap_lead = _school_person(provider, [AP_LEAD])
+    response = ap_lead.post(f"/school/verification/{policy.id}/reopen", {"reason": "Names a DSL who has left"})
+    assert response.status_code == 302
+    with provider.app.app_context():
+        dsl_tasks = {t.key: t.text for t in school_tasks(provider.school_id, [DSL])}
+        assert dsl_tasks["dsl.verify"].startswith("1 piece of evidence is waiting for a DSL")
+        assert "ap.verify" not in {t.key for t in school_tasks(provider.school_id, [AP_LEAD])}
+        profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider.id).one()
+        (item,) = [i for i in approval_checklist(profile) if i.label == BY_CODE["safeguarding_policy"].name]
+        assert (item.done, item.detail) == (False, "Awaiting review")
+    # A DSL may reopen the type a DSL verifies; no one may reopen what is not verified.
+    dsl = _school_person(provider, [DSL])
+    assert "Reopen document" not in html(dsl.get(f"/school/providers/{provider.id}/evidence/safeguarding_policy"))
+
+
+def test_a_dsl_reopens_only_what_a_dsl_verifies(provider):
+    behaviour = _verified(provider, "behaviour_policy")
+    certificate = _verified(provider, "dsl_training_certificate")
+    with provider.app.app_context():
+        person = db.session.get(User, provider.world.user(provider.school_id, [DSL]).id)
+        behaviour_row = db.session.get(EvidenceDocument, behaviour.id)
+        certificate_row = db.session.get(EvidenceDocument, certificate.id)
+        assert not evidence.may_reopen(behaviour_row, frozenset({DSL}))
+        with pytest.raises(evidence.RuleBroken, match="Only the AP lead or whoever may verify"):
+            evidence.reopen(behaviour_row, "worried", by=person, roles=frozenset({DSL}))
+        assert evidence.may_reopen(certificate_row, frozenset({DSL}))
+        evidence.reopen(certificate_row, "The certificate names someone else", by=person, roles=frozenset({DSL}))
+        assert certificate_row.status == DocumentStatus.AWAITING_REVIEW
