@@ -378,3 +378,11 @@ def test_a_dsl_reopens_only_what_a_dsl_verifies(provider):
         assert evidence.may_reopen(certificate_row, frozenset({DSL}))
         evidence.reopen(certificate_row, "The certificate names someone else", by=person, roles=frozenset({DSL}))
         assert certificate_row.status == DocumentStatus.AWAITING_REVIEW
+
+
+def test_storage_reconcile_counts_a_versions_second_file_as_referenced(provider, app):
+    _post_files(provider, [(pdf_bytes(), "Certificate.pdf"), (pdf_bytes(), "Report.pdf")])
+    report = app.test_cli_runner().invoke(args=["storage-reconcile", "--remove", "--older-than", "0"])
+    assert report.exit_code == 0, report.output
+    assert "2 objects, 2 rows: 0 orphan objects" in report.output
+    assert _stored_object_count(provider) == 2
