@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 from shared.extensions import db
 from tests.support import database
 from tests.support.app import make_app
+from tests.support.browser_fixtures import chromium, live_server, new_page  # noqa: F401  (for the browser tests)
 from tests.support.ci import pytest_sessionfinish  # noqa: F401  (a hook: under CI=true a skip fails the run)
 from tests.support.client import Browser
 from tests.support.mail import MailBox, start_smtp

@@ -14,7 +14,6 @@ from shared.display import file_size
 from shared.extensions import db
 from shared.models import Organisation
 from shared.roles import AP_LEAD, PROVIDER_MANAGER
-from tests.support.chromium import Chromium, LiveServer
 from tests.support.files import pdf_bytes
 from tests.test_browser import check_page, fill_sign_in, sign_in_with_code
 
@@ -25,35 +24,6 @@ PROVIDER = "Northside Learning Centre"
 ITEM = "Registration evidence and latest Ofsted report"
 REASON = "This is the 2019 report: upload the latest one, published in 2025"
 REOPEN_REASON = "Ofsted published a new report on 1 December: check it again"
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    browsers = Chromium()
-    yield browsers
-    browsers.close()
-
-
-@pytest.fixture
-def new_page(chromium, live_server):
-    """Opens a page in a fresh browser context on the live server; the contexts are closed after the test."""
-    pages = []
-
-    def open_page():
-        page = chromium.new_page(live_server.url)
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 def _choose_files(page, files: list[tuple[str, bytes]]) -> None:
