@@ -29,6 +29,20 @@ class RejectForm(FlaskForm):
     reject = SubmitField("Reject document", widget=GovSubmitInput())
 
 
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you reopening it?",
+        widget=GovTextArea(),
+        description="It goes back to awaiting review, and the provider counts as at risk until it is verified again. "
+        "Your reason is kept in the document's history.",
+        validators=[
+            InputRequired(message="Say why you are reopening it"),
+            Length(max=2000, message="Keep this to 2000 characters or fewer"),
+        ],
+    )
+    reopen = SubmitField("Reopen document", widget=GovSubmitInput())
+
+
 class DecisionForm(FlaskForm):
     decision = RadiosField(
         "Your decision",

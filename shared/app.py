@@ -24,6 +24,7 @@ from shared.config import (
     ProductionSafetyError,
 )
 from shared.crypto import init_crypto
+from shared.display import file_size
 from shared.errors import DATABASE_RETRY_AFTER, database_unavailable, register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
 from shared.links import path_of
@@ -67,6 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["file_size"] = file_size
     WTFormsHelpers(app)
 
     db.init_app(app)

@@ -68,7 +68,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "kcsie.signed": frozenset({"version"}),
     "kcsie.lapsed": frozenset({"reason"}),
     "evidence.transition": frozenset({"old", "new", "why"}),
-    "evidence.uploaded": frozenset({"evidence_type", "version", "virus_scanned"}),
+    "evidence.uploaded": frozenset({"evidence_type", "version", "virus_scanned", "files"}),
     "evidence.refused": frozenset({"evidence_type", "reason"}),
     "evidence.downloaded": frozenset(),
     "provider.status_changed": frozenset({"old", "new", "why"}),

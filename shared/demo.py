@@ -214,6 +214,8 @@ def _demo_agreements(school: Organisation, providers: list[Organisation]) -> Non
         )
     ):
         document.reviewed_at = september
+        for event in document.events:  # the history says so too (uploaded, then verified)
+            event.happened_at = september
     for confirmation in db.session.scalars(select(KcsieConfirmation).where(KcsieConfirmation.organisation_id.in_(ids))):
         confirmation.signed_at = september
     db.session.commit()

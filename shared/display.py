@@ -28,3 +28,13 @@ def pounds(pence: int | None) -> str:
     sign = "-" if pence < 0 else ""
     whole, part = divmod(abs(pence), 100)
     return f"{sign}£{whole:,}" + (f".{part:02d}" if part else "")
+
+
+def file_size(size_bytes: int) -> str:
+    """'812 bytes', '1.2 KB', '3.4 MB': never '0 KB' for a small file."""
+    if size_bytes < 1024:
+        return plural(size_bytes, "byte")
+    kilobytes = size_bytes / 1024
+    if kilobytes < 1024:
+        return f"{kilobytes:.1f}".removesuffix(".0") + " KB"
+    return f"{kilobytes / 1024:.1f}".removesuffix(".0") + " MB"

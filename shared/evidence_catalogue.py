@@ -163,3 +163,14 @@ BY_CODE = {entry.code: entry for entry in CATALOGUE}
 
 def required_evidence(provider_type: ProviderType | None) -> list[EvidenceType]:
     return [entry for entry in CATALOGUE if entry.required(provider_type)]
+
+
+def verifiable_by(roles: frozenset[str] | set[str]) -> frozenset[str]:
+    """The codes of the types someone with these roles may verify (the child protection policy only a DSL)."""
+    return frozenset(entry.code for entry in CATALOGUE if entry.verifier_roles & roles)
+
+
+def only_verifiable_by(role: str) -> frozenset[str]:
+    """The codes of the types this role alone may verify: for a DSL, the child protection policy. The DSL's task
+    list counts these; types either role may verify (the DSL training certificate) stay on the AP lead's."""
+    return frozenset(entry.code for entry in CATALOGUE if entry.verifier_roles == {role})

@@ -72,6 +72,7 @@ def _objects(world, name: str) -> dict:
     placement = world.placement(school, provider, pupil)
     concern = world.concern(placement)
     token_id, _ = world.api_token(provider)
+    document = world.document(provider)  # with its object stored, so downloads answer 200
     return {
         "school": school,
         "school_user_id": world.user(school, ["sendco"]).id,
@@ -80,7 +81,8 @@ def _objects(world, name: str) -> dict:
         "member_id": world.staff_member(provider, right_to_work_checked=False),  # flagged (issue 13)
         "flag_key": "no_right_to_work",
         "provider_id": provider,
-        "document_id": world.document(provider),  # with its object stored, so downloads answer 200
+        "document_id": document,
+        "evidence_file_id": world.evidence_file(document),  # the document's second file
         "code": "behaviour_policy",
         "pupil_id": pupil,
         "placement_id": placement,

@@ -185,7 +185,7 @@ def test_valid_files_are_stored_under_a_random_key_and_the_row_agrees(provider, 
     assert filename.rsplit(".", 1)[0] not in str(stored) and not stored.suffix
 
     (uploaded,) = events(provider.app, "evidence.uploaded")
-    assert uploaded.details == {"evidence_type": CODE, "version": 1, "virus_scanned": False}
+    assert uploaded.details == {"evidence_type": CODE, "version": 1, "virus_scanned": False, "files": 1}
     assert uploaded.actor_user_id == provider.manager.id
     assert [e.details["new"] for e in events(provider.app, "evidence.transition")] == ["awaiting_review"]
 

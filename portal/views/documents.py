@@ -5,7 +5,7 @@ import uuid
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired, MultipleFileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import SubmitField
 
@@ -15,9 +15,15 @@ from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.models import EvidenceDocument
+from shared.services.errors import RuleBroken
 from shared.services.evidence.status import current_documents, evidence_lines, line_for
 from shared.uploads.downloads import audited_download
-from shared.uploads.pipeline import EvidenceTypeNotRequired, accept_evidence_upload, required_evidence_type
+from shared.uploads.pipeline import (
+    MAX_EVIDENCE_FILES,
+    EvidenceTypeNotRequired,
+    accept_evidence_upload,
+    required_evidence_type,
+)
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
 
@@ -43,7 +49,12 @@ def size_limit_text() -> str:
 
 
 class DocumentUploadForm(FlaskForm):
-    file = FileField("Choose a file", widget=GovFileInput(), validators=[FileRequired(message="Select a file")])
+    # Several files of one version at once (a registration certificate and the latest inspection report).
+    file = MultipleFileField(
+        "Choose a file",
+        widget=GovFileInput(multiple=True),
+        validators=[FileRequired(message="Select a file")],
+    )
     submit = SubmitField("Upload file", widget=GovSubmitInput())
 
 
@@ -70,8 +81,11 @@ def upload_document(code: str):
             )
         except UploadRefused as refusal:
             form.file.errors.append(refusal.message)
+        except RuleBroken as broken:
+            form.file.errors.append(str(broken))
         else:
-            flash(f"{kind.name}: {document.display_name} uploaded. The school will check it.")
+            names = [document.display_name] + [extra.display_name for extra in document.extra_files]
+            flash(f"{kind.name}: {' and '.join(names)} uploaded. The school will check it.")
             target = url_for("portal.documents")
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":
                 # The progress bar's request: the page goes there itself, so the message is still waiting.
@@ -86,6 +100,7 @@ def upload_document(code: str):
         allowed_types=allowed_types_text(),
         size_limit=size_limit_text(),
         accept=ACCEPT,
+        max_files=MAX_EVIDENCE_FILES,
     )
 
 
@@ -94,3 +109,13 @@ def upload_document(code: str):
 def download_document(document_id: uuid.UUID):
     document = own_or_404(EvidenceDocument, document_id)
     return audited_download(document, "evidence.downloaded", organisation=document.organisation_id)
+
+
+@bp.get("/documents/<uuid:document_id>/files/<uuid:evidence_file_id>/download")
+@access(roles={roles.PROVIDER_MANAGER, roles.PROVIDER_DSL})
+def download_document_file(document_id: uuid.UUID, evidence_file_id: uuid.UUID):
+    document = own_or_404(EvidenceDocument, document_id)
+    extra = next((f for f in document.extra_files if f.id == evidence_file_id), None)
+    if extra is None:
+        abort(404)
+    return audited_download(extra, "evidence.downloaded", organisation=document.organisation_id)

@@ -23,7 +23,7 @@ from shared.services.accounts import people as accounts
 from shared.services.attendance import decisions
 from shared.services.evidence import staff_flags, staff_list
 from shared.services.evidence.expiry import is_at_risk
-from shared.services.evidence.status import current_documents
+from shared.services.evidence.status import current_documents, evidence_lines
 from shared.services.placements import plans as placements
 from shared.services.providers import approval
 from shared.services.providers import lists as provider_lists
@@ -71,6 +71,7 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
         type_label=PROVIDER_TYPE_LABELS.get(kind, "Not given yet") if kind else "Not given yet",
         checklist=approval.approval_checklist(profile),
         requirements=[(evidence, documents.get(evidence.code)) for evidence in required_evidence(kind)],
+        evidence_lines=evidence_lines(profile),
         staff=staff_list.active_staff(profile.organisation_id),
         confirmation=staff_list.current_confirmation(profile.organisation_id),
         open_staff_flags=staff_flags.open_flags(profile),

@@ -1,24 +1,29 @@
-"""The verification queue: evidence awaiting review, oldest first; verify with the type's checklist, or reject."""
+"""The verification queue: evidence awaiting review, oldest first; verify with the type's checklist, or reject;
+every version of an evidence item with who did what and why; reopening a verified one."""
 
 import uuid
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from school_admin import bp
-from school_admin.forms import RejectForm, VerifyForm
+from school_admin.forms import RejectForm, ReopenForm, VerifyForm
 from shared import roles
 from shared.auth.access import access
-from shared.auth.tenancy import document_of_my_providers_or_404
+from shared.auth.tenancy import document_of_my_providers_or_404, provider_of_my_school_or_404
+from shared.clock import local_now
 from shared.evidence_catalogue import BY_CODE, CATALOGUE
 from shared.forms import choices_from
 from shared.models import EvidenceDocument
 from shared.services.accounts import directory
 from shared.services.evidence import documents as evidence
+from shared.services.evidence.status import current_documents, line_for
 from shared.services.providers import lists as provider_lists
 from shared.web import apply
 
 REVIEWERS = (roles.AP_LEAD, roles.DSL)
+# Who reads a provider's evidence history: whoever may download its documents (school_admin.views.documents).
+HISTORY_READERS = (roles.AP_LEAD, roles.DSL, roles.HEADTEACHER, roles.SLT)
 
 
 @bp.get("/verification")
@@ -31,16 +36,20 @@ def verification_queue():
         provider_id = uuid.UUID(chosen_provider) if chosen_provider else None
     except ValueError:
         provider_id, chosen_provider = None, ""
+    mine = evidence.queue_types(current_user.roles)
     documents = evidence.awaiting_review(
-        names, provider_id=provider_id, evidence_type=chosen_type if chosen_type in BY_CODE else None
+        names,
+        reviewer_roles=current_user.roles,
+        provider_id=provider_id,
+        evidence_type=chosen_type if chosen_type in mine else None,
     )
     return render_template(
         "school_admin/verification/queue.html",
         documents=documents,
         provider_names=names,
-        catalogue=CATALOGUE,
+        catalogue=[kind for kind in CATALOGUE if kind.code in mine],
         chosen_provider=chosen_provider,
-        chosen_type=chosen_type if chosen_type in BY_CODE else "",
+        chosen_type=chosen_type if chosen_type in mine else "",
     )
 
 
@@ -56,6 +65,9 @@ def _review_page(document: EvidenceDocument, verify_form: VerifyForm, reject_for
         can_verify=current_user.has_role(*kind.verifier_roles),
         form=verify_form if verify_form.errors else reject_form,
         document_download_endpoint="school_admin.download_document",
+        versions=evidence.history(document.organisation_id, document.evidence_type),
+        action_labels=evidence.ACTION_LABELS,
+        local=local_now,
     )
 
 
@@ -108,3 +120,51 @@ def reject_document(document_id: uuid.UUID):
         flash(f"{BY_CODE[document.evidence_type].name} rejected. The provider can see your reason.")
         return redirect(url_for("school_admin.verification_queue"))
     return _review_page(document, _verify_form(document), form)
+
+
+# --- every version of one item ---------------------------------------------------------------------------------------
+
+
+def _history_page(provider_id: uuid.UUID, code: str, form: ReopenForm):
+    profile = provider_of_my_school_or_404(provider_id)
+    kind = BY_CODE.get(code)
+    if kind is None:
+        abort(404)
+    versions = evidence.history(profile.organisation_id, kind.code)
+    current = current_documents(profile.organisation_id).get(kind.code)
+    return render_template(
+        "school_admin/verification/history.html",
+        profile=profile,
+        kind=kind,
+        versions=versions,
+        line=line_for(kind, current, local_now().date()),
+        current=current,
+        can_reopen=current is not None and evidence.may_reopen(current, current_user.roles),
+        can_verify=current_user.has_role(*kind.verifier_roles),
+        form=form,
+        action_labels=evidence.ACTION_LABELS,
+        local=local_now,
+    )
+
+
+@bp.get("/providers/<uuid:provider_id>/evidence/<code>")
+@access(roles=HISTORY_READERS)
+def evidence_history(provider_id: uuid.UUID, code: str):
+    return _history_page(provider_id, code, ReopenForm())
+
+
+@bp.post("/verification/<uuid:document_id>/reopen")
+@access(roles=REVIEWERS)
+def reopen_document(document_id: uuid.UUID):
+    document = document_of_my_providers_or_404(document_id)
+    form = ReopenForm()
+    if form.validate_on_submit() and apply(
+        form,
+        lambda: evidence.reopen(document, form.reason.data, by=current_user, roles=current_user.roles),
+        field="reason",
+    ):
+        flash(f"{BY_CODE[document.evidence_type].name} reopened. It is waiting to be checked again.")
+        return redirect(
+            url_for("school_admin.evidence_history", provider_id=document.organisation_id, code=document.evidence_type)
+        )
+    return _history_page(document.organisation_id, document.evidence_type, form)

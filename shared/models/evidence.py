@@ -63,6 +63,66 @@ class EvidenceDocument(Model):
 
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    # A version may hold several files ("registration evidence and latest Ofsted report" is two documents): the
+    # first is this row's own (storage_key, display_name, ...), any others are EvidenceFile rows.
+    extra_files: Mapped[list[EvidenceFile]] = relationship(
+        order_by="EvidenceFile.position", back_populates="document", lazy="selectin"
+    )
+    events: Mapped[list[EvidenceEvent]] = relationship(
+        order_by=lambda: (EvidenceEvent.happened_at, EvidenceEvent.sequence), back_populates="document"
+    )
+
+    @property
+    def file_count(self) -> int:
+        return 1 + len(self.extra_files)
+
+    @property
+    def total_size_bytes(self) -> int:
+        return self.size_bytes + sum(extra.size_bytes for extra in self.extra_files)
+
+
+class EvidenceFile(Model):
+    """The second and later files of one evidence document's version, each through the upload pipeline."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("evidence_documents.id"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # 2, 3, ... (the document's own file is 1)
+    storage_key: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    display_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    virus_scanned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    document: Mapped[EvidenceDocument] = relationship(back_populates="extra_files")
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.document.organisation_id
+
+
+class EvidenceEvent(Model):
+    """What happened to one version, by whom and why: uploaded, verified, rejected, reopened, expired, superseded.
+    Written by shared.services.evidence.documents.transition, so the school sees every version's history."""
+
+    __tablename__ = "evidence_events"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("evidence_documents.id"), nullable=False, index=True
+    )
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # order within one instant
+    happened_at: Mapped[datetime] = created_at()
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)  # a person's words: why rejected or reopened
+
+    document: Mapped[EvidenceDocument] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
 
 
 class DbsCheckResult(enum.StrEnum):

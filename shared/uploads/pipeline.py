@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -32,7 +32,7 @@ from shared import audit
 from shared.crypto import encrypt_bytes
 from shared.evidence_catalogue import BY_CODE, EvidenceType, ProviderType
 from shared.extensions import db
-from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile, User
+from shared.models import DocumentStatus, EvidenceDocument, EvidenceFile, Organisation, ProviderProfile, User
 from shared.scanning import ScannerUnavailable, ScanResult, scanner_from_config
 from shared.services.errors import RuleBroken
 from shared.services.evidence.documents import next_version, supersede_older_versions, transition
@@ -195,8 +195,13 @@ def required_evidence_type(organisation: Organisation, code: str) -> EvidenceTyp
     return kind
 
 
+# How many files one version of an evidence item may hold (a registration certificate and an inspection report is
+# two; a policy with its appendices a few more).
+MAX_EVIDENCE_FILES = 5
+
+
 def accept_evidence_upload(
-    file_storage_or_stream: FileStorage | IO[bytes],
+    file_storage_or_stream: FileStorage | IO[bytes] | Sequence[FileStorage],
     filename: str | None = None,
     *,
     organisation: Organisation,
@@ -205,14 +210,22 @@ def accept_evidence_upload(
     storage: Storage | None = None,
     scanner: VirusScanner | None = None,
 ) -> EvidenceDocument:
-    """Take a provider's evidence document through the pipeline and record it as the type's newest version,
-    awaiting review (earlier versions are superseded). Raises UploadRefused or EvidenceTypeNotRequired, leaving
-    nothing behind; a virus found is audited (`evidence.refused`) in a commit of its own."""
+    """Take a provider's evidence document (one file, or several files of one version) through the pipeline, each
+    file on its own, and record it as the type's newest version, awaiting review (earlier versions are superseded).
+    Raises UploadRefused or EvidenceTypeNotRequired, leaving nothing behind (a refused second file removes the
+    first from storage too); a virus found is audited (`evidence.refused`) in a commit of its own."""
     kind = required_evidence_type(organisation, evidence_type_code)
+    uploads: list[tuple[IO[bytes], str]]
     if isinstance(file_storage_or_stream, FileStorage):
-        stream, filename = file_storage_or_stream.stream, filename or file_storage_or_stream.filename or ""
+        uploads = [(file_storage_or_stream.stream, filename or file_storage_or_stream.filename or "")]
+    elif isinstance(file_storage_or_stream, Sequence):
+        uploads = [(item.stream, item.filename or "") for item in file_storage_or_stream]
     else:
-        stream, filename = file_storage_or_stream, filename or ""
+        uploads = [(file_storage_or_stream, filename or "")]
+    if not uploads:
+        raise RuleBroken("Select a file", "file")
+    if len(uploads) > MAX_EVIDENCE_FILES:
+        raise RuleBroken(f"Upload {MAX_EVIDENCE_FILES} files or fewer for one document", "file")
 
     def audit_virus(_signature: str | None) -> None:
         db.session.rollback()
@@ -225,9 +238,22 @@ def accept_evidence_upload(
         )
         db.session.commit()
 
-    with store_upload(
-        stream, filename, organisation_id=organisation.id, storage=storage, scanner=scanner, on_virus=audit_virus
-    ) as stored:
+    with ExitStack() as stack:
+        # Each file through every stage; if a later one is refused, the stack deletes the ones already stored.
+        stored_files = [
+            stack.enter_context(
+                store_upload(
+                    stream,
+                    name,
+                    organisation_id=organisation.id,
+                    storage=storage,
+                    scanner=scanner,
+                    on_virus=audit_virus,
+                )
+            )
+            for stream, name in uploads
+        ]
+        stored, extras = stored_files[0], stored_files[1:]
         _lock_organisations_documents(organisation)
         document = EvidenceDocument(
             organisation_id=organisation.id,
@@ -239,11 +265,24 @@ def accept_evidence_upload(
             content_type=stored.content_type,
             size_bytes=stored.size,
             sha256=stored.sha256,
-            virus_scanned=stored.virus_scanned,
+            virus_scanned=all(item.virus_scanned for item in stored_files),
             uploaded_by_id=by.id if by is not None else None,
             checklist={},
         )
         db.session.add(document)
+        for position, extra in enumerate(extras, start=2):
+            db.session.add(
+                EvidenceFile(
+                    document=document,
+                    position=position,
+                    storage_key=extra.key,
+                    display_name=extra.display_name,
+                    content_type=extra.content_type,
+                    size_bytes=extra.size,
+                    sha256=extra.sha256,
+                    virus_scanned=extra.virus_scanned,
+                )
+            )
         db.session.flush()
         audit.record(
             "evidence.uploaded",
@@ -252,7 +291,8 @@ def accept_evidence_upload(
             actor=by,
             evidence_type=kind.code,
             version=document.version,
-            virus_scanned=stored.virus_scanned,
+            virus_scanned=document.virus_scanned,
+            files=len(stored_files),
         )
         transition(document, DocumentStatus.AWAITING_REVIEW, by=by, why="uploaded")
         supersede_older_versions(document, by=by)

@@ -22,13 +22,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from shared.extensions import db
-from shared.models import EvidenceDocument, PlacementDocument, SafeguardingFile, SchoolPolicy
+from shared.models import EvidenceDocument, EvidenceFile, PlacementDocument, SafeguardingFile, SchoolPolicy
 from shared.storage import LocalStorage, S3Storage, Storage, UnfinishedUpload, check_key
 from shared.uploads.pipeline import current_storage
 
 # Every column that holds a storage key. A new kind of upload adds its column here.
 STORAGE_KEY_COLUMNS = (
     EvidenceDocument.storage_key,
+    EvidenceFile.storage_key,
     PlacementDocument.storage_key,
     SafeguardingFile.storage_key,
     SchoolPolicy.storage_key,

@@ -77,6 +77,36 @@ class World:
             db.session.commit()
             return site.id
 
+    def evidence_file(
+        self, document_id: uuid.UUID, *, content: bytes = b"%PDF-1.7\n% the second file\n", position: int = 2
+    ) -> uuid.UUID:
+        """A second (or later) file of an evidence document's version, its object stored."""
+        import hashlib
+        import io
+
+        from shared.models import EvidenceDocument, EvidenceFile
+        from shared.storage import LocalStorage, new_key
+
+        with self.app.app_context():
+            document = db.session.get(EvidenceDocument, document_id)
+            key = new_key(document.organisation_id)
+            LocalStorage(self.app.config["UPLOAD_FOLDER"]).save(
+                key, io.BytesIO(content), content_type="application/pdf", download_name="Second file.pdf"
+            )
+            extra = EvidenceFile(
+                document_id=document_id,
+                position=position,
+                storage_key=key,
+                display_name="Second file.pdf",
+                content_type="application/pdf",
+                size_bytes=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                virus_scanned=True,
+            )
+            db.session.add(extra)
+            db.session.commit()
+            return extra.id
+
     def document_row(
         self, provider_id: uuid.UUID, evidence_type: str = "behaviour_policy", *, status: str = "awaiting_review"
     ) -> uuid.UUID:

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import Row, and_, case, func, or_, select
 
 from shared.clock import local_now, school_midnight
-from shared.evidence_catalogue import BY_CODE, ProviderType
+from shared.evidence_catalogue import BY_CODE, ProviderType, verifiable_by
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -27,6 +27,7 @@ from shared.models import (
     SendStatus,
     SiteVisit,
 )
+from shared.roles import AP_LEAD
 from shared.services.attention.tasks import (
     EVIDENCE_LAPSING_DAYS,
     REVIEW_DUE_DAYS,
@@ -75,7 +76,11 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
         if key not in current or row.version > current[key].version:
             current[key] = row
 
-    to_verify = [row for row in current.values() if row.status == DocumentStatus.AWAITING_REVIEW]
+    # Only what the AP lead may verify: the child protection policy is the DSL's (counted on the DSL's list).
+    mine = verifiable_by({AP_LEAD})
+    to_verify = [
+        row for row in current.values() if row.status == DocumentStatus.AWAITING_REVIEW and row.evidence_type in mine
+    ]
     if to_verify:
         tasks.append(
             Task(

@@ -13,6 +13,7 @@ from shared.attendance_codes import MarkKind
 from shared.auth.sessions import autocommit_connection
 from shared.clock import local_now, school_midnight
 from shared.display import pounds
+from shared.evidence_catalogue import only_verifiable_by
 from shared.extensions import db
 from shared.links import Link
 from shared.models import (
@@ -93,8 +94,38 @@ def dsl_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
             Task("dsl.notices", URGENT if chased else TODAY, text, Link.to("school_admin.notices_list"), oldest)
         )
 
+    tasks += _evidence_to_verify(school_id)
     tasks += _provider_policies_to_review(school_id)
     return tasks
+
+
+def _evidence_to_verify(school_id: uuid.UUID) -> list[Task]:
+    """Evidence awaiting review of the types only a DSL may verify (the child protection policy): the AP lead's list
+    does not count it, so the DSL's must. Types either may verify (the DSL training certificate) stay the AP lead's."""
+    rows = db.session.execute(
+        select(func.count(), func.min(EvidenceDocument.uploaded_at))
+        .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
+        .where(
+            ProviderProfile.school_id == school_id,
+            EvidenceDocument.status == DocumentStatus.AWAITING_REVIEW,
+            EvidenceDocument.evidence_type.in_(sorted(only_verifiable_by(roles.DSL))),
+        )
+    ).one()
+    count, oldest = rows
+    if not count:
+        return []
+    return [
+        Task(
+            "dsl.verify",
+            TODAY,
+            how_many(count, "piece of evidence is", "pieces of evidence are")
+            + " waiting for a DSL to check (only a DSL can verify "
+            + ("it" if count == 1 else "them")
+            + ")",
+            Link.to("school_admin.verification_queue"),
+            aware(oldest),
+        )
+    ]
 
 
 def _provider_policies_to_review(school_id: uuid.UUID) -> list[Task]:

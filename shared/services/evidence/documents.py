@@ -1,8 +1,10 @@
 """The life of an evidence document, in one place:
 
     uploaded -> awaiting_review -> verified | rejected;  verified -> expired;  any -> superseded (by a newer version)
+    verified -> awaiting_review (reopened by the school, with a reason)
 
-Every transition is checked here, audited with who and why, and anything else is refused. Who may verify is the
+Every transition is checked here, audited with who and why, recorded in the version's history (EvidenceEvent: what
+the school reads on the evidence history page), and anything else is refused. Who may verify is the
 evidence catalogue's business (a child protection policy only by a school DSL).
 """
 
@@ -15,20 +17,29 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from shared import audit
 from shared.clock import today as school_today
-from shared.evidence_catalogue import BY_CODE, DateKind
+from shared.evidence_catalogue import BY_CODE, DateKind, verifiable_by
 from shared.extensions import db
-from shared.models import DocumentStatus, EvidenceDocument, Organisation, ProviderProfile, User, utcnow
-from shared.roles import ROLE_LABELS
+from shared.models import (
+    DocumentStatus,
+    EvidenceDocument,
+    EvidenceEvent,
+    Organisation,
+    ProviderProfile,
+    User,
+    utcnow,
+)
+from shared.roles import AP_LEAD, DSL, ROLE_LABELS
 from shared.services.errors import RuleBroken
 
 S = DocumentStatus
 ALLOWED: dict[DocumentStatus, frozenset[DocumentStatus]] = {
     S.UPLOADED: frozenset({S.AWAITING_REVIEW, S.SUPERSEDED}),
     S.AWAITING_REVIEW: frozenset({S.VERIFIED, S.REJECTED, S.SUPERSEDED}),
-    S.VERIFIED: frozenset({S.EXPIRED, S.SUPERSEDED}),
+    S.VERIFIED: frozenset({S.EXPIRED, S.SUPERSEDED, S.AWAITING_REVIEW}),
     S.REJECTED: frozenset({S.SUPERSEDED}),
     S.EXPIRED: frozenset({S.SUPERSEDED}),
     S.SUPERSEDED: frozenset(),
@@ -39,14 +50,45 @@ class IllegalTransition(RuleBroken):
     pass
 
 
-def transition(document: EvidenceDocument, to: DocumentStatus, *, by: User | None, why: str) -> None:
-    """Move a document to a new state, or refuse. Adds the audit event; the caller commits."""
+# What the history calls each transition (by where it goes, and for awaiting review where it came from).
+ACTIONS = {
+    S.VERIFIED: "verified",
+    S.REJECTED: "rejected",
+    S.EXPIRED: "expired",
+    S.SUPERSEDED: "superseded",
+}
+ACTION_LABELS = {
+    "uploaded": "Uploaded",
+    "verified": "Verified",
+    "rejected": "Rejected",
+    "reopened": "Reopened",
+    "expired": "Expired",
+    "superseded": "Replaced by a newer version",
+}
+
+
+def transition(
+    document: EvidenceDocument, to: DocumentStatus, *, by: User | None, why: str, reason: str | None = None
+) -> None:
+    """Move a document to a new state, or refuse. Adds the audit event and the history's line (with `reason`, a
+    person's words, for a rejection or a reopening); the caller commits."""
     if to not in ALLOWED[document.status]:
         raise IllegalTransition(
             f"A document that is {document.status.value.replace('_', ' ')} cannot become {to.value.replace('_', ' ')}"
         )
     old = document.status
     document.status = to
+    action = ACTIONS.get(to) or ("reopened" if old == S.VERIFIED else "uploaded")
+    db.session.add(
+        EvidenceEvent(
+            document=document,
+            sequence=len(document.events),
+            happened_at=utcnow(),
+            action=action,
+            actor_id=by.id if by is not None else None,
+            reason=reason,
+        )
+    )
     organisation = db.session.get(Organisation, document.organisation_id)
     audit.record(
         "evidence.transition", organisation=organisation, obj=document, actor=by, old=old.value, new=to.value, why=why
@@ -136,7 +178,34 @@ def reject(document: EvidenceDocument, reason: str, *, by: User) -> None:
         raise RuleBroken("Say why the document is rejected: the provider will see this", "reason")
     document.rejection_reason = reason.strip()
     document.reviewed_by_id, document.reviewed_at = by.id, utcnow()
-    transition(document, S.REJECTED, by=by, why="rejected by reviewer")
+    transition(document, S.REJECTED, by=by, why="rejected by reviewer", reason=document.rejection_reason)
+    db.session.commit()
+
+
+# Who may reopen a verified document: the AP lead any (reopening only ever takes trust away, so the AP lead may put
+# even the child protection policy back in front of the DSL), and anyone who may verify its type.
+REOPENERS = frozenset({AP_LEAD})
+REASON_MAX = 2000
+
+
+def may_reopen(document: EvidenceDocument, roles: frozenset[str]) -> bool:
+    return document.status == S.VERIFIED and bool(roles & (REOPENERS | BY_CODE[document.evidence_type].verifier_roles))
+
+
+def reopen(document: EvidenceDocument, reason: str, *, by: User, roles: frozenset[str]) -> None:
+    """The school no longer trusts a verified document: it goes back to awaiting review (in the verifier's queue),
+    and the provider counts as at risk until it is verified again. The reason is kept in the history."""
+    kind = BY_CODE[document.evidence_type]
+    if not roles & (REOPENERS | kind.verifier_roles):
+        raise RuleBroken(f"Only the AP lead or whoever may verify the {kind.name.lower()} can reopen it")
+    if document.status != S.VERIFIED:
+        raise RuleBroken("Only a verified document can be reopened", "reason")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleBroken("Say why you are reopening it", "reason")
+    if len(reason) > REASON_MAX:
+        raise RuleBroken(f"Keep the reason to {REASON_MAX} characters or fewer", "reason")
+    transition(document, S.AWAITING_REVIEW, by=by, why="reopened by reviewer", reason=reason)
     db.session.commit()
 
 
@@ -155,16 +224,30 @@ def expire_lapsed(today: date | None = None) -> list[EvidenceDocument]:
 # --- reading -------------------------------------------------------------------------------------------------------
 
 
+def queue_types(reviewer_roles: frozenset[str]) -> frozenset[str]:
+    """The evidence types in someone's verification queue. A DSL sees every type: they verify the ones a DSL may
+    and may reject any document that worries them (a rejection only takes trust away). Anyone else sees only the
+    types they may verify: the child protection policy, which only a DSL may verify, is not the AP lead's work."""
+    if DSL in reviewer_roles:
+        return frozenset(BY_CODE)
+    return verifiable_by(reviewer_roles)
+
+
 def awaiting_review(
-    provider_ids: Iterable[uuid.UUID], *, provider_id: uuid.UUID | None = None, evidence_type: str | None = None
+    provider_ids: Iterable[uuid.UUID],
+    *,
+    reviewer_roles: frozenset[str],
+    provider_id: uuid.UUID | None = None,
+    evidence_type: str | None = None,
 ) -> list[EvidenceDocument]:
-    """The verification queue: these providers' documents awaiting review, oldest first, narrowed to one provider
-    and one evidence type when given."""
+    """The verification queue: these providers' documents awaiting review of the types in `reviewer_roles`'s queue
+    (queue_types), oldest first, narrowed to one provider and one evidence type when given."""
     query = (
         select(EvidenceDocument)
         .where(
             EvidenceDocument.organisation_id.in_(provider_ids),
             EvidenceDocument.status == DocumentStatus.AWAITING_REVIEW,
+            EvidenceDocument.evidence_type.in_(sorted(queue_types(reviewer_roles))),
         )
         .order_by(EvidenceDocument.uploaded_at)
     )
@@ -181,4 +264,17 @@ def document_of_school_provider(school_id: uuid.UUID, document_id: uuid.UUID) ->
         select(EvidenceDocument)
         .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
         .where(EvidenceDocument.id == document_id, ProviderProfile.school_id == school_id)
+    )
+
+
+def history(organisation_id: uuid.UUID, evidence_type: str) -> list[EvidenceDocument]:
+    """Every version of one evidence item, newest first, with its files and its history (who, when, why)."""
+    return list(
+        db.session.scalars(
+            select(EvidenceDocument)
+            .where(EvidenceDocument.organisation_id == organisation_id, EvidenceDocument.evidence_type == evidence_type)
+            .options(selectinload(EvidenceDocument.events).joinedload(EvidenceEvent.actor))
+            .options(joinedload(EvidenceDocument.uploaded_by))
+            .order_by(EvidenceDocument.version.desc())
+        ).unique()
     )
