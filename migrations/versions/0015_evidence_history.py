@@ -2,7 +2,7 @@
 each version, and why) and evidence_files (a version's second and later files) (issue 13)
 
 Revision ID: 0015_evidence
-Revises: 0014
+Revises: 0015_staff
 Create Date: 2026-12-06 14:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0015_evidence"
-down_revision = "0014"
+down_revision = "0015_staff"
 branch_labels = None
 depends_on = None
 
