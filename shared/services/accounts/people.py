@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from shared import audit, tokens
 from shared.auth.sessions import end_user_sessions
-from shared.extensions import db, savepoint
+from shared.extensions import begin_transaction_now, db, savepoint
 from shared.links import Link, absolute_url_of
 from shared.mail import send_email
 from shared.models import (
@@ -362,6 +362,7 @@ def reset_password(reset: PasswordReset, password: str) -> User:
     The person's row is locked first and the link read again under the lock, so of two links sent at the same
     moment one sets the password and voids the other, which is then refused (on SQLite the write lock taken at the
     transaction's start does the same)."""
+    begin_transaction_now()
     user = db.session.scalars(
         select(User).where(User.id == reset.user_id).with_for_update().execution_options(populate_existing=True)
     ).one()
