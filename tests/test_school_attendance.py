@@ -524,3 +524,23 @@ def test_the_earlier_absences_still_coded_n_are_listed_where_the_attention_item_
         done = lead.submit(decide, {"code": "O", "why": "No contact from home"})
         assert done.location.endswith("/school/attendance/to-decide")
         assert "1 absence, oldest first" in html(lead.get(done.location))
+
+
+def test_previous_and_next_school_day_step_over_weekends_holidays_and_inset_days(app, world, school):
+    world.term(school["id"], start=date(2026, 9, 1), end=date(2026, 12, 18), name="Autumn 2026")
+    with app.app_context():
+        db.session.add(InsetDay(school_id=school["id"], day=date(2026, 11, 27), note="Training"))  # a Friday
+        db.session.commit()
+    lead = _lead(app, school)
+
+    def links(day: str) -> tuple[str, str]:
+        page = html(lead.get(f"/school/attendance?day={day}"))
+        previous = re.search(r'day=([\d-]+)">Previous school day', page).group(1)
+        following = re.search(r'day=([\d-]+)">Next school day', page).group(1)
+        return previous, following
+
+    # Monday and Sunday go back to Thursday: Friday is an INSET day and the weekend no school day.
+    assert links("2026-11-30") == ("2026-11-26", "2026-12-01")
+    assert links("2026-11-29") == ("2026-11-26", "2026-11-30")
+    assert links("2026-11-26") == ("2026-11-25", "2026-11-30")  # Thursday: next is Monday
+    assert links("2026-12-18")[1] == "2026-12-21"  # the end of term, no calendar after: the next weekday

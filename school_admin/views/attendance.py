@@ -28,6 +28,7 @@ from shared.services.attendance import decisions, overview
 from shared.services.attendance import marks as attendance
 from shared.services.attendance.marks import PERSISTENT_ABSENCE_BELOW
 from shared.services.placements import lists
+from shared.services.school_calendar import days as school_calendar
 from shared.web import apply
 
 # Who reads attendance: the attendance lead's daily job, and those who oversee placed pupils.
@@ -94,8 +95,8 @@ def attendance_today():
         overview=overview.today(_school_id(), day, now),
         day_words=day_words(day),
         is_today=day == today,
-        previous_day=day - timedelta(days=3 if day.weekday() == 0 else 1),
-        next_day=day + timedelta(days=3 if day.weekday() == 4 else 1),
+        previous_day=school_calendar.previous_school_day(_school_id(), day),
+        next_day=school_calendar.next_school_day(_school_id(), day),
     )
 
 

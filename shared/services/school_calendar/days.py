@@ -123,6 +123,34 @@ def school_days(school_id: uuid.UUID, start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+# How far the day page's "previous" and "next school day" look for one in the school's calendar (a summer holiday).
+_STEP_LOOK_DAYS = 56
+
+
+def previous_school_day(school_id: uuid.UUID, day: date) -> date:
+    """The school day before `day` (a Monday or a Sunday goes back to the Friday; holidays, bank holidays and INSET
+    days are stepped over). With no school day in the weeks before (no calendar yet), the weekday before that is not
+    a bank holiday."""
+    days = list(school_days(school_id, day - timedelta(days=_STEP_LOOK_DAYS), day - timedelta(days=1)))
+    if days:
+        return days[-1]
+    return _weekday(day, -1)
+
+
+def next_school_day(school_id: uuid.UUID, day: date) -> date:
+    """The school day after `day`, or the next weekday that is not a bank holiday if the calendar has none soon."""
+    for school_day in school_days(school_id, day + timedelta(days=1), day + timedelta(days=_STEP_LOOK_DAYS)):
+        return school_day
+    return _weekday(day, 1)
+
+
+def _weekday(day: date, step: int) -> date:
+    day += timedelta(days=step)
+    while day.weekday() >= 5 or is_bank_holiday(day):
+        day += timedelta(days=step)
+    return day
+
+
 def expected_sessions(school_id: uuid.UUID, start: date, end: date) -> Iterator[tuple[date, str]]:
     for day in school_days(school_id, start, end):
         for session in SESSIONS:
