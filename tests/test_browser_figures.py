@@ -13,24 +13,9 @@ from playwright.sync_api import expect
 from shared.extensions import db
 from shared.models import ApprovalDecision, ProviderStatus
 from shared.roles import HEADTEACHER, PROVIDER_DSL, PROVIDER_MANAGER
-from tests.support.chromium import Chromium, LiveServer
 from tests.test_browser import PROVIDER, SCHOOL, check_page, fill_sign_in, sign_in_with_code, sign_out
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def live_server(app):
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    browsers = Chromium()
-    yield browsers
-    browsers.close()
 
 
 def _red_provider(world):

@@ -109,3 +109,18 @@ def test_the_service_check_allows_current_app_and_nothing_else_of_the_request():
         "s.py:1: imports request from flask",
         "s.py:3: uses flask.g",
     ]
+
+
+def test_the_browser_fixtures_are_defined_once():
+    """Playwright's sync API allows one Chromium a process: a test module defining its own `chromium` (or live server)
+    beside tests/support/browser_fixtures.py breaks every browser test that runs after it in the same process."""
+    import re
+    from pathlib import Path
+
+    tests = Path(__file__).parent
+    again = [
+        f"{path.name}: {name}"
+        for path in sorted(tests.glob("test_*.py"))
+        for name in re.findall(r"^def (chromium|live_server|new_page)\(", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert again == []
