@@ -241,3 +241,25 @@ def test_the_first_audit_events_written_at_once_start_one_chain(app, world):
     with app.app_context():
         result = audit.verify()
         assert result.ok and result.checked == db.session.query(AuditEvent).count() == 6
+
+
+def test_the_provider_pages_history_shows_safeguarding_events_to_dsls_only(app, world):
+    from tests.support.client import Browser, html
+
+    school = world.school("Hillside Academy")
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    with app.app_context():
+        audit.record("concern.raised", organisation=db.session.get(Organisation, provider), actor=None, route="dsl")
+        audit.record("provider.site_added", organisation=db.session.get(Organisation, provider), actor=None)
+        db.session.commit()
+
+    def history(roles):
+        browser = Browser(app.test_client())
+        browser.sign_in(world.user(school, roles))
+        page = html(browser.get(f"/school/providers/{provider}"))
+        return page.split("History", 1)[1]
+
+    for roles in (["attendance_lead"], ["ap_lead"], ["headteacher"]):
+        seen = history(roles)
+        assert "provider: site added" in seen and "concern" not in seen, roles  # nothing says a concern exists
+    assert "concern: raised" in history(["dsl"])

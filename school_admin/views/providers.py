@@ -87,7 +87,7 @@ def _provider_page(profile: ProviderProfile, form: DecisionForm):
         can_set_deadlines=current_user.has_role(roles.AP_LEAD),
         warning=placements.registration_warning(profile.organisation_id),
         at_risk=is_at_risk(profile),
-        history=provider_lists.history_of(profile, limit=30),
+        history=provider_lists.history_of(profile, limit=30, safeguarding=current_user.has_role(roles.DSL)),
     )
 
 

@@ -53,19 +53,21 @@ def last_decision_of(provider_id: uuid.UUID) -> ApprovalDecision | None:
     )
 
 
-def history_of(profile: ProviderProfile, *, limit: int = 30) -> list[AuditEvent]:
-    """The latest events about the provider: its own, and the school's about it."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.organisation_id.in_([profile.organisation_id, profile.school_id]),
-                or_(
-                    AuditEvent.object_id == str(profile.organisation_id),
-                    AuditEvent.organisation_id == profile.organisation_id,
-                ),
-            )
-            .order_by(AuditEvent.created_at.desc())
-            .limit(limit)
-        )
+# Events that say safeguarding work is going on (a concern raised, a notice shared, a chronology opened): only a DSL
+# may learn they exist, so the provider page's history shows them to DSLs alone.
+SAFEGUARDING_EVENTS = ("concern.", "notice.", "chronology.")
+
+
+def history_of(profile: ProviderProfile, *, limit: int = 30, safeguarding: bool = False) -> list[AuditEvent]:
+    """The latest events about the provider: its own, and the school's about it; safeguarding events only when the
+    reader is a DSL (`safeguarding`)."""
+    query = select(AuditEvent).where(
+        AuditEvent.organisation_id.in_([profile.organisation_id, profile.school_id]),
+        or_(
+            AuditEvent.object_id == str(profile.organisation_id),
+            AuditEvent.organisation_id == profile.organisation_id,
+        ),
     )
+    if not safeguarding:
+        query = query.where(*(AuditEvent.action.not_like(f"{prefix}%") for prefix in SAFEGUARDING_EVENTS))
+    return list(db.session.scalars(query.order_by(AuditEvent.created_at.desc()).limit(limit)))
