@@ -15,7 +15,7 @@ from shared.forms import ConfirmForm
 from shared.models import ProviderProfile, ProviderSite
 from shared.services.providers import approval, onboarding
 from shared.services.providers.lists import last_decision_of
-from shared.web import apply, from_form
+from shared.web import apply, from_form, submitted
 
 
 def _profile() -> ProviderProfile:
@@ -40,13 +40,14 @@ def onboarding_tasks():
 def organisation_details():
     profile = _profile()
     form = OrganisationForm(obj=profile)
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: onboarding.save_organisation_details(
             profile,
             from_form(onboarding.OrganisationDetails, form),
             by=current_user,
         ),
+        check=lambda: onboarding.check_organisation_details(from_form(onboarding.OrganisationDetails, form)),
     ):
         flash("Organisation details saved")
         return redirect(url_for("portal.onboarding_tasks"))
@@ -58,13 +59,14 @@ def organisation_details():
 def sites():
     profile = _profile()
     form = SiteForm()
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: onboarding.add_site(
             profile,
             from_form(onboarding.SiteDetails, form),
             by=current_user,
         ),
+        check=lambda: onboarding.check_site(from_form(onboarding.SiteDetails, form)),
     ):
         flash(f"{form.name.data} added")
         return redirect(url_for("portal.sites"))
@@ -86,13 +88,14 @@ def remove_site(site_id: uuid.UUID):
 def contacts():
     profile = _profile()
     form = ContactsForm(obj=profile)
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: onboarding.save_contacts(
             profile,
             from_form(onboarding.Contacts, form),
             by=current_user,
         ),
+        check=lambda: onboarding.check_contacts(from_form(onboarding.Contacts, form)),
     ):
         flash("Contacts saved")
         return redirect(url_for("portal.onboarding_tasks"))

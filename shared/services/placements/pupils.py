@@ -19,7 +19,7 @@ from shared import audit
 from shared.clock import today as school_today
 from shared.extensions import db
 from shared.models import ChildProtectionStatus, Organisation, Pupil, SendStatus, User
-from shared.services.errors import RuleBroken
+from shared.services.errors import Problems, RuleBroken
 from shared.upn import InvalidUPN, validate_upn
 
 # Year groups as stored (the value) and shown (the label): Reception to Year 13.
@@ -66,34 +66,42 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def checked(details: PupilDetails, today: date | None = None) -> PupilDetails:
-    """The details tidied and checked, or RuleBroken naming the first field that is wrong."""
+    """The details tidied and checked, or RuleBroken (RulesBroken when several) naming every field that is wrong."""
     today = today or school_today()
+    found = Problems()
+    upn = ""
     try:
         upn = validate_upn(details.upn or "")
     except InvalidUPN as exc:
-        raise RuleBroken("Enter the UPN" if not (details.upn or "").strip() else str(exc), "upn") from exc
+        found.add("Enter the UPN" if not (details.upn or "").strip() else str(exc), "upn")
     first_name, last_name = (details.first_name or "").strip(), (details.last_name or "").strip()
     if not first_name:
-        raise RuleBroken("Enter the pupil's legal first name", "first_name")
+        found.add("Enter the pupil's legal first name", "first_name")
     if not last_name:
-        raise RuleBroken("Enter the pupil's legal last name", "last_name")
+        found.add("Enter the pupil's legal last name", "last_name")
     for name, label in (
         (first_name, "First name"),
         (last_name, "Last name"),
         (details.preferred_name, "Preferred name"),
     ):
         if name and len(name) > NAME_MAX:
-            raise RuleBroken(f"{label} must be {NAME_MAX} characters or fewer", _field_for(label))
+            found.add(f"{label} must be {NAME_MAX} characters or fewer", _field_for(label))
     if details.date_of_birth is None:
-        raise RuleBroken("Enter the pupil's date of birth", "date_of_birth")
-    if not (date(today.year - 25, 1, 1) <= details.date_of_birth < today):
-        raise RuleBroken("Date of birth must be a real date in the past, within the last 25 years", "date_of_birth")
+        found.add("Enter the pupil's date of birth", "date_of_birth")
+    elif not (date(today.year - 25, 1, 1) <= details.date_of_birth < today):
+        found.add("Date of birth must be a real date in the past, within the last 25 years", "date_of_birth")
     if details.year_group and details.year_group not in YEAR_GROUPS:
-        raise RuleBroken("Choose a year group from Reception to Year 13", "year_group")
+        found.add("Choose a year group from Reception to Year 13", "year_group")
     if details.send_status not in SEND_LABELS:
-        raise RuleBroken("Choose the pupil's SEND status", "send_status")
+        found.add("Choose the pupil's SEND status", "send_status")
     if details.child_protection not in CHILD_PROTECTION_LABELS:
-        raise RuleBroken("Choose none, child in need or child protection plan", "child_protection")
+        found.add("Choose none, child in need or child protection plan", "child_protection")
+    social_worker_email = found.attempt(
+        lambda: _email(details.social_worker_email, "social_worker_email", "social worker")
+    )
+    welfare_officer_email = found.attempt(
+        lambda: _email(details.welfare_officer_email, "welfare_officer_email", "welfare officer")
+    )
     tidy = replace(
         details,
         upn=upn,
@@ -102,15 +110,16 @@ def checked(details: PupilDetails, today: date | None = None) -> PupilDetails:
         preferred_name=_blank_to_none(details.preferred_name),
         year_group=details.year_group or None,
         social_worker_name=_blank_to_none(details.social_worker_name),
-        social_worker_email=_email(details.social_worker_email, "social_worker_email", "social worker"),
+        social_worker_email=social_worker_email,
         yot_worker=_blank_to_none(details.yot_worker),
         welfare_officer_name=_blank_to_none(details.welfare_officer_name),
-        welfare_officer_email=_email(details.welfare_officer_email, "welfare_officer_email", "welfare officer"),
+        welfare_officer_email=welfare_officer_email,
         other_agencies=_blank_to_none(details.other_agencies),
     )
     for name in ("social_worker_name", "yot_worker", "welfare_officer_name"):
         if getattr(tidy, name) and len(getattr(tidy, name)) > PERSON_MAX:
-            raise RuleBroken(f"Keep this to {PERSON_MAX} characters or fewer", name)
+            found.add(f"Keep this to {PERSON_MAX} characters or fewer", name)
+    found.raise_any()
     return tidy
 
 
