@@ -7,9 +7,10 @@ from portal import bp
 from shared.auth.access import access, current_organisation
 from shared.models import ProviderStatus
 from shared.models.base import utcnow
-from shared.roles import PROVIDER_ROLES
+from shared.roles import PROVIDER_MANAGER, PROVIDER_ROLES
 from shared.services.attention import provider as attention
 from shared.services.attention.tasks import quiet_line
+from shared.services.providers import onboarding
 
 STATUS_TEXT = {
     ProviderStatus.INVITED: ("Invited", "grey", "Your organisation has been invited."),
@@ -47,4 +48,5 @@ def home():
         tasks=attention.provider_tasks(org.id, current_user.roles, now),
         quiet_line=quiet_line(current_user.roles),
         now=now,
+        dsl_missing=onboarding.dsl_account_missing(profile) if current_user.has_role(PROVIDER_MANAGER) else None,
     )

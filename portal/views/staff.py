@@ -49,13 +49,29 @@ def staff_list_page():
     )
 
 
-@bp.post("/onboarding/staff/<uuid:member_id>/remove")
+@bp.route("/onboarding/staff/<uuid:member_id>/remove", methods=["GET", "POST"])
 @access(roles={roles.PROVIDER_MANAGER})
 def remove_staff_member(member_id: uuid.UUID):
+    """Asks first: someone is removed only after 'Yes, remove' on this page (one click on the list only opens it)."""
     member = staff_member_or_404(member_id)
-    staff_list.remove_staff_member(_profile(), member, by=current_user)
-    flash(f"{member.name} removed from the staff list")
-    return redirect(url_for("portal.staff_list_page"))
+    form = ConfirmForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: staff_list.remove_staff_member(_profile(), member, by=current_user), field="submit"
+    ):
+        flash(f"{member.name} removed from the staff list")
+        return redirect(url_for("portal.staff_list_page"))
+    return render_template(
+        "portal/onboarding/confirm_remove.html",
+        form=form,
+        what="Staff list",
+        name=member.name,
+        consequences=[
+            f"{member.name} will no longer be on the staff list the school sees, with their DBS and other checks.",
+            "Your written confirmation will need signing again to cover the list without them.",
+        ],
+        refused=None,
+        back=url_for("portal.staff_list_page"),
+    )
 
 
 @bp.route("/onboarding/staff/<uuid:member_id>/status-check", methods=["GET", "POST"])

@@ -38,32 +38,39 @@ class ChecklistItem:
     label: str
     done: bool
     detail: str = ""
+    key: str = ""  # which part of onboarding it is (the portal's submit page links each missing one to its page)
 
 
 def approval_checklist(profile: ProviderProfile, today: date | None = None) -> list[ChecklistItem]:
     today = today or school_today()
     items = [
-        ChecklistItem("Organisation details", details_complete(profile)),
-        ChecklistItem("Teaching sites listed", bool(profile.sites), f"{len(profile.sites)} site(s)"),
+        ChecklistItem("Organisation details", details_complete(profile), key="organisation"),
+        ChecklistItem("Teaching sites listed", bool(profile.sites), f"{len(profile.sites)} site(s)", "sites"),
         ChecklistItem(
-            "DSL named, with phone and training date", contacts_complete(profile), profile.dsl_name or "No DSL named"
+            "DSL named, with phone and training date",
+            contacts_complete(profile),
+            profile.dsl_name or "No DSL named",
+            "contacts",
         ),
     ]
     documents = current_documents(profile.organisation_id)
     kind = ProviderType(profile.provider_type) if profile.provider_type else None
     for evidence in required_evidence(kind):
         document = documents.get(evidence.code)
+        key = f"document:{evidence.code}"
         if document is None:
-            items.append(ChecklistItem(evidence.name, False, "Not uploaded"))
+            items.append(ChecklistItem(evidence.name, False, "Not uploaded", key))
         elif document.status != DocumentStatus.VERIFIED:
-            items.append(ChecklistItem(evidence.name, False, document.status.value.replace("_", " ").capitalize()))
+            status = document.status.value.replace("_", " ").capitalize()
+            items.append(ChecklistItem(evidence.name, False, status, key))
         elif document.expiry_date is not None and document.expiry_date <= today:
-            items.append(ChecklistItem(evidence.name, False, f"Out of date since {document.expiry_date:%-d %B %Y}"))
+            expired = f"Out of date since {document.expiry_date:%-d %B %Y}"
+            items.append(ChecklistItem(evidence.name, False, expired, key))
         else:
             until = f" until {document.expiry_date:%-d %B %Y}" if document.expiry_date else ""
-            items.append(ChecklistItem(evidence.name, True, f"Verified{until}"))
+            items.append(ChecklistItem(evidence.name, True, f"Verified{until}", key))
     staff = active_staff(profile.organisation_id)
-    items.append(ChecklistItem("Staff list", bool(staff), f"{len(staff)} people"))
+    items.append(ChecklistItem("Staff list", bool(staff), f"{len(staff)} people", "staff"))
     confirmation = current_confirmation(profile.organisation_id)
     items.append(
         ChecklistItem(
@@ -72,10 +79,11 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
             f"Signed by {confirmation.typed_name} on {confirmation.signed_at:%-d %B %Y}"
             if confirmation
             else "Not signed",
+            "confirmation",
         )
     )
     # Done once the provider's DSL confirms the school's current version; not needed before the first upload.
-    items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(profile)))
+    items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(profile), key="policy"))
     return items
 
 

@@ -9,14 +9,20 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select
+
 from shared import audit
 from shared.clock import today as school_today
+from shared.display import plural
 from shared.evidence_catalogue import REGISTERED_TYPES, ProviderType, required_evidence
 from shared.extensions import db
-from shared.models import ProviderProfile, ProviderSite, User
+from shared.models import Invitation, PlacementSite, ProviderProfile, ProviderSite, User
+from shared.notifications import people_with_role
+from shared.roles import PROVIDER_DSL
 from shared.services.errors import Problems, RuleBroken
 from shared.services.evidence.staff_list import active_staff, current_confirmation
 from shared.services.evidence.status import GOOD_STANDINGS, Standing, current_documents, standing_of
+from shared.services.safeguarding.policies import confirmation_checklist_state, current_policy
 
 URN_RE = re.compile(r"^\d{6}$")  # GIAS unique reference number
 UKPRN_RE = re.compile(r"^1\d{7}$")  # UK Register of Learning Providers: 8 digits starting with 1
@@ -165,7 +171,27 @@ def add_site(profile: ProviderProfile, site: SiteDetails, *, by: User) -> Provid
     return row
 
 
+def placements_at(site: ProviderSite) -> int:
+    """How many placements' plans (any status: an ended plan is the record) name the site."""
+    return db.session.scalar(select(func.count()).where(PlacementSite.site_id == site.id)) or 0
+
+
+def why_site_stays(site: ProviderSite) -> str | None:
+    """Why the site cannot be removed, or None."""
+    named = placements_at(site)
+    if named:
+        return (
+            f"The school's placement plans name {site.name} ({plural(named, 'placement')}), so it stays on the "
+            "record. If you no longer teach there, tell the school's AP lead so they can change the plans."
+        )
+    return None
+
+
 def remove_site(site: ProviderSite, *, by: User) -> None:
+    """Remove a site the manager added by mistake or no longer uses; a site a placement's plan names stays."""
+    reason = why_site_stays(site)
+    if reason:
+        raise OnboardingError(reason, "submit")
     profile = site.profile
     audit.record("provider.site_removed", organisation=profile.organisation, obj=site, actor=by)
     db.session.delete(site)
@@ -231,6 +257,37 @@ def contacts_complete(profile: ProviderProfile) -> bool:
     return bool(profile.manager_name and profile.dsl_name and profile.dsl_phone and profile.dsl_training_date)
 
 
+NOT_NEEDED_YET = "Not needed yet"
+POLICY_TASK = "Your DSL confirms the school's child protection policy"
+
+
+def dsl_account_missing(profile: ProviderProfile) -> str | None:
+    """What to tell the manager when no one at the provider can act as its designated safeguarding lead in AP
+    Portal (only the DSL role confirms the school's policy and reads the school's safeguarding notices), or None."""
+    if people_with_role(profile.organisation, PROVIDER_DSL):
+        return None
+    pending = db.session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.organisation_id == profile.organisation_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.roles.contains(PROVIDER_DSL),
+        )
+        .order_by(Invitation.created_at.desc())
+        .limit(1)
+    )
+    if pending is not None:
+        return (
+            f"Your designated safeguarding lead was invited on {pending.created_at:%-d %B %Y} and has not accepted "
+            "yet. Until they do, no one can confirm the school's child protection policy or read its safeguarding "
+            "notices."
+        )
+    return (
+        "No one at your organisation has the designated safeguarding lead (DSL) role. Invite your DSL: only they "
+        "can confirm the school's child protection policy and read its safeguarding notices."
+    )
+
+
 def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
     """The GOV.UK task list for the provider: what is done and what is left, in the order to do it."""
     details = details_complete(profile)
@@ -280,4 +337,22 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
             "Signed again whenever the staff list changes",
         )
     )
+    no_dsl = dsl_account_missing(profile)
+    tasks.append(
+        Task(
+            "dsl_account",
+            "Invite your designated safeguarding lead",
+            COMPLETED if no_dsl is None else INCOMPLETE,
+            "Only someone with the DSL role can confirm the school's policy and read its safeguarding notices",
+        )
+    )
+    confirmed, detail = confirmation_checklist_state(profile)
+    if current_policy(profile.school_id) is None:
+        policy_status = NOT_NEEDED_YET
+    elif confirmed:
+        policy_status = COMPLETED
+    else:
+        policy_status = INCOMPLETE if no_dsl is None else CANNOT_START
+        detail += ". Your DSL confirms it on the school's policy page" if no_dsl is None else ". Invite your DSL first"
+    tasks.append(Task("policy", POLICY_TASK, policy_status, detail))
     return tasks
