@@ -231,3 +231,53 @@ def test_an_api_item_lists_every_problem_it_has_in_the_documented_shape(app, nor
     spec = client.get("/api/v1/openapi.json").json
     described = spec["components"]["schemas"]["ItemErrors"]["properties"]["error"]["properties"]["errors"]
     assert "once for each" in described["description"]
+
+
+@freeze_time("2026-11-30 12:00:00")
+def test_a_pupil_import_row_lists_every_problem_it_has(app, world):
+    school = world.school()
+    browser = Browser(app.test_client())
+    browser.sign_in(world.user(school, ["sendco"]))
+    data = (
+        b"upn,first_name,last_name,date_of_birth,year_group,send_status,looked_after\r\n"
+        b"A12,Ben,,31/02/2012,Year 20,lots,maybe\r\n"
+    )
+    browser.get("/school/pupils/import")
+    response = browser.client.post(
+        "/school/pupils/import",
+        data={"csrf_token": browser.token(), "file": (io.BytesIO(data), "pupils.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    page = html_text.unescape(html(response))
+    for message in (
+        "Row 2: SEND status must be none, sen_support or ehcp",
+        "Row 2: Date of birth must be a real date written like 14/03/2012",
+        "Row 2: Year group must be R or a number from 1 to 13",
+        "Row 2: Looked after must be yes or no",
+        "Row 2: Enter the pupil's legal last name",
+    ):
+        assert message in page, message
+    assert "Row 2: Enter the pupil's date of birth" not in page  # one message for the column
+
+
+def test_adding_a_staff_member_shows_every_problem_at_once(manager):
+    response = manager.submit(
+        "/portal/onboarding/staff",
+        {
+            "name": "",
+            "role": "Tutor",
+            "dbs_certificate_number": "12345",
+            "dbs_issue_date": ["1", "1", "2099"],
+            "enhanced_with_barred_list": "yes",
+            "update_service_subscribed": "no",
+        },
+    )
+    assert response.status_code == 200
+    assert has(
+        summary(response),
+        "Enter the person's full name",  # the form's own check
+        "A DBS certificate number is 12 digits",  # the service's, in the same pass
+        "The DBS certificate's issue date must be today or in the past",
+        "Say whether a prohibition check was done",
+    ), summary(response)

@@ -106,7 +106,7 @@ def test_a_new_provider_manager_is_led_through_onboarding_and_remove_asks_first(
     expect(page.locator("#dsl-missing")).to_contain_text("No one at your organisation has the designated")
     check_page(page, "small-provider-home")
 
-    page.get_by_role("link", name="Start or continue your onboarding").click()
+    page.get_by_role("link", name="Tell the school about your organisation (your task list)").click()
     expect(page).to_have_url(re.compile(r"/portal/onboarding$"))
     expect(page.locator("main")).to_contain_text("Your DSL confirms the school's child protection policy")
     expect(page.get_by_role("link", name="Invite your designated safeguarding lead")).to_be_visible()

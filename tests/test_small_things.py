@@ -109,7 +109,7 @@ def test_the_file_too_large_page_links_back_to_the_form(app, world):
 
 def test_a_new_providers_home_links_to_onboarding_and_asks_for_a_dsl(world, hill_farm):
     page = text(hill_farm["manager"].get("/portal/"))
-    assert 'href="/portal/onboarding">Start or continue your onboarding</a>' in page
+    assert 'href="/portal/onboarding">Tell the school about your organisation (your task list)</a>' in page
     assert "No one at your organisation has the designated safeguarding lead (DSL) role" in page
     assert 'href="/portal/users/invite">Invite your DSL</a>' in page
 
@@ -153,4 +153,4 @@ def test_an_approved_providers_home_still_links_to_its_onboarding_details(world,
     manager = Browser(app.test_client())
     manager.sign_in(world.user(provider, ["provider_manager", "provider_dsl"]))
     page = text(manager.get("/portal/"))
-    assert "Your onboarding details, documents and staff list" in page and "Invite your DSL" not in page
+    assert "Your organisation's details, documents and staff list" in page and "Invite your DSL" not in page

@@ -12,7 +12,7 @@ from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import staff_member_or_404
 from shared.forms import ConfirmForm
 from shared.services.evidence import staff_list
-from shared.web import apply
+from shared.web import apply, submitted
 
 
 def _profile():
@@ -24,11 +24,12 @@ def _profile():
 def staff_list_page():
     profile = _profile()
     form = StaffMemberForm()
-    if form.validate_on_submit():
+
+    def details() -> staff_list.StaffDetails:
         checks = set(form.checks.data or [])
-        details = staff_list.StaffDetails(
-            name=form.name.data,
-            role=form.role.data,
+        return staff_list.StaffDetails(
+            name=form.name.data or "",
+            role=form.role.data or "",
             dbs_certificate_number=form.dbs_certificate_number.data,
             dbs_issue_date=form.dbs_issue_date.data,
             enhanced_with_barred_list=form.enhanced_with_barred_list.data == "yes",
@@ -37,9 +38,15 @@ def staff_list_page():
             right_to_work_checked="right_to_work" in checks,
             prohibition_check=form.prohibition_check.data,
         )
-        if apply(form, lambda: staff_list.add_staff_member(profile, details, by=current_user)):
-            flash(f"{details.name} added. Sign the written confirmation again to cover them.")
-            return redirect(url_for("portal.staff_list_page"))
+
+    added = {}
+    if submitted(
+        form,
+        lambda: added.update(member=staff_list.add_staff_member(profile, details(), by=current_user)),
+        check=lambda: staff_list.check_staff_member(details()),
+    ):
+        flash(f"{added['member'].name} added. Sign the written confirmation again to cover them.")
+        return redirect(url_for("portal.staff_list_page"))
     return render_template(
         "portal/onboarding/staff.html",
         form=form,

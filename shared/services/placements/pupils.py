@@ -257,7 +257,7 @@ def _flag(value: str, label: str) -> bool:
         return True
     if word in _NO:
         return False
-    raise RuleBroken(f"{label} must be yes or no")
+    raise RuleBroken(f"{label} must be yes or no", label.lower().replace(" ", "_"))
 
 
 def _date(value: str) -> date | None:
@@ -269,7 +269,7 @@ def _date(value: str) -> date | None:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise RuleBroken("Date of birth must be a real date written like 14/03/2012")
+    raise RuleBroken("Date of birth must be a real date written like 14/03/2012", "date_of_birth")
 
 
 def _year_group(value: str) -> str | None:
@@ -280,39 +280,56 @@ def _year_group(value: str) -> str | None:
         return "R"
     if word.isdigit() and str(int(word)) in YEAR_GROUPS:
         return str(int(word))
-    raise RuleBroken("Year group must be R or a number from 1 to 13")
+    raise RuleBroken("Year group must be R or a number from 1 to 13", "year_group")
 
 
-def _row_details(row: dict[str, str]) -> PupilDetails:
+def _row_details(row: dict[str, str], today: date | None = None) -> PupilDetails:
+    """The row's pupil, checked, or RuleBroken listing every problem the row has (RulesBroken when several)."""
+
     def get(name: str) -> str:
         return (row.get(name) or "").strip()
 
+    found = Problems()
     send = _SEND_CODES.get(get("send_status").lower(), get("send_status").lower() or "none")
     if send not in SEND_LABELS:
-        raise RuleBroken("SEND status must be none, sen_support or ehcp")
+        found.add("SEND status must be none, sen_support or ehcp", "send_status")
     protection = get("child_protection").lower()
     protection = _CP_WORDS.get(protection, protection.replace(" ", "_") or "none")
     if protection not in CHILD_PROTECTION_LABELS:
-        raise RuleBroken("Child protection must be none, child_in_need or child_protection_plan")
-    return PupilDetails(
+        found.add("Child protection must be none, child_in_need or child_protection_plan", "child_protection")
+    date_of_birth = found.attempt(lambda: _date(get("date_of_birth")))
+    year_group = found.attempt(lambda: _year_group(get("year_group")))
+    flags = {
+        name: bool(found.attempt(lambda label=label, name=name: _flag(get(name), label)))  # type: ignore[misc]
+        for name, label in (("semh", "SEMH"), ("looked_after", "Looked after"), ("early_help", "Early Help"))
+    }
+    details = PupilDetails(
         upn=get("upn"),
         first_name=get("first_name"),
         last_name=get("last_name"),
         preferred_name=get("preferred_name"),
-        date_of_birth=_date(get("date_of_birth")),
-        year_group=_year_group(get("year_group")),
+        date_of_birth=date_of_birth,
+        year_group=year_group,
         send_status=send,
-        semh=_flag(get("semh"), "SEMH"),
-        looked_after=_flag(get("looked_after"), "Looked after"),
+        semh=flags["semh"],
+        looked_after=flags["looked_after"],
         child_protection=protection,
         social_worker_name=get("social_worker_name"),
         social_worker_email=get("social_worker_email"),
         yot_worker=get("yot_worker"),
         welfare_officer_name=get("welfare_officer_name"),
         welfare_officer_email=get("welfare_officer_email"),
-        early_help=_flag(get("early_help"), "Early Help"),
+        early_help=flags["early_help"],
         other_agencies=get("other_agencies"),
     )
+    try:
+        tidy = checked(details, today)
+    except RuleBroken as exc:
+        # The record's own rules, for the columns whose words could be read (one message per column).
+        found.found.extend(problem for problem in exc.problems if not found.has(problem.field or ""))
+        tidy = details
+    found.raise_any()
+    return tidy
 
 
 def parse_import(school: Organisation, data: bytes, today: date | None = None) -> list[PupilDetails]:
@@ -344,9 +361,9 @@ def parse_import(school: Organisation, data: bytes, today: date | None = None) -
                 problems.append(f"Row {row_number}: it has {len(values)} values but the first row names {len(header)}")
                 continue
             try:
-                details = checked(_row_details(dict(zip(header, values, strict=True))), today)
+                details = _row_details(dict(zip(header, values, strict=True)), today)
             except RuleBroken as exc:
-                problems.append(f"Row {row_number}: {exc}")
+                problems.extend(f"Row {row_number}: {problem}" for problem in exc.problems)
                 continue
             if details.upn in existing:
                 problems.append(f"Row {row_number}: {DUPLICATE_UPN} ({details.upn})")
@@ -360,7 +377,7 @@ def parse_import(school: Organisation, data: bytes, today: date | None = None) -
     if problems:
         shown = problems[:MAX_LISTED_PROBLEMS]
         if len(problems) > len(shown):
-            shown.append(f"And {len(problems) - len(shown)} more rows with problems")
+            shown.append(f"And {len(problems) - len(shown)} more problems")
         raise ImportRefused(shown)
     if not pupils:
         raise ImportRefused(["The file has no pupils in it, only the first row"])
