@@ -16,11 +16,11 @@ from playwright.sync_api import expect
 from shared.evidence_catalogue import DateKind, ProviderType, required_evidence
 from shared.roles import AP_LEAD, DSL, HEADTEACHER, PROVIDER_MANAGER
 from tests.support.chromium import (
-    Chromium,
     LiveServer,
     describe_violations,
     run_axe,
     screenshot,
+    shared_chromium,
 )
 from tests.support.files import DOCX_TYPE, image_bytes, ooxml_bytes, pdf_bytes
 
@@ -39,7 +39,7 @@ def live_server(app):
 
 @pytest.fixture(scope="session")
 def chromium():
-    browsers = Chromium()
+    browsers = shared_chromium()
     yield browsers
     browsers.close()
 

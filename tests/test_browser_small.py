@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from shared.models import ProviderStatus
 from shared.roles import AP_LEAD, PROVIDER_MANAGER
-from tests.support.chromium import Chromium, LiveServer
+from tests.support.chromium import LiveServer, shared_chromium
 from tests.test_browser import check_page, fill_sign_in, sign_in_with_code
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def live_server(app):
 
 @pytest.fixture(scope="session")
 def chromium():
-    browsers = Chromium()
+    browsers = shared_chromium()  # the same one as tests/test_browser.py: one Playwright per thread
     yield browsers
     browsers.close()
 

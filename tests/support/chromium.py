@@ -91,6 +91,18 @@ class Chromium:
             self._playwright = None
 
 
+_shared: Chromium | None = None
+
+
+def shared_chromium() -> Chromium:
+    """The one Chromium of the test run: Playwright's sync API runs one instance per thread, so every module's
+    browser tests (tests/test_browser.py, tests/test_browser_small.py) share it; closing it twice is harmless."""
+    global _shared
+    if _shared is None:
+        _shared = Chromium()
+    return _shared
+
+
 # --- live server --------------------------------------------------------------------------------------------------
 
 
