@@ -186,6 +186,8 @@ SCHEMAS = {
                     "message": {"type": "string"},
                     "errors": {
                         "type": "array",
+                        "description": "Every problem found, in item order. An item with several problems appears "
+                        "once for each (one entry per field), so a sender can correct them all before trying again.",
                         "items": {
                             "type": "object",
                             "required": ["index", "field", "message"],

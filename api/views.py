@@ -150,6 +150,14 @@ class _ItemProblem(Exception):
         self.field = field
 
 
+class _ItemProblems(Exception):
+    """Every problem of one item, each an _ItemProblem."""
+
+    def __init__(self, problems: list[_ItemProblem]):
+        super().__init__(str(problems[0]))
+        self.problems = problems
+
+
 def _text(item: dict, name: str) -> str | None:
     value = item.get(name)
     if value is None:
@@ -160,9 +168,38 @@ def _text(item: dict, name: str) -> str | None:
 
 
 def _parse_item(item, placements: dict) -> tuple:
-    """(placement, day, session, entry, amendment reason) from one item, or _ItemProblem."""
+    """(placement, day, session, entry, amendment reason) from one item, or _ItemProblems with every problem the
+    item has (one per field)."""
     if not isinstance(item, dict):
-        raise _ItemProblem("", "Each mark must be an object with placement_id, date, session and mark")
+        raise _ItemProblems([_ItemProblem("", "Each mark must be an object with placement_id, date, session and mark")])
+    found: list[_ItemProblem] = []
+
+    def attempt(read):
+        try:
+            return read()
+        except _ItemProblem as problem:
+            found.append(problem)
+        except RuleBroken as exc:
+            found.extend(_ItemProblem(FIELD_NAMES.get(p.field, p.field), str(p)) for p in exc.problems)
+        return None
+
+    placement = attempt(lambda: _placement_of(item, placements))
+    day = attempt(lambda: _day_of(item))
+    session = attempt(lambda: _session_of(item))
+    late_minutes = item.get("late_minutes")
+    if late_minutes is not None and (isinstance(late_minutes, bool) or not isinstance(late_minutes, int | str)):
+        found.append(_ItemProblem("late_minutes", "'late_minutes' must be a whole number, like 15"))
+        late_minutes = None
+    entry = attempt(
+        lambda: MarkEntry.parse(_text(item, "mark"), late_minutes, _text(item, "reason"), _text(item, "reason_text"))
+    )
+    why = attempt(lambda: _text(item, "amendment_reason"))
+    if found:
+        raise _ItemProblems(found)
+    return placement, day, session, entry, why
+
+
+def _placement_of(item: dict, placements: dict):
     try:
         placement_id = uuid.UUID(str(item.get("placement_id") or ""))
     except ValueError:
@@ -170,21 +207,21 @@ def _parse_item(item, placements: dict) -> tuple:
     placement = placements.get(placement_id)
     if placement is None:
         raise _ItemProblem("placement_id", "There is no placement with this id at your provision")
+    return placement
+
+
+def _day_of(item: dict) -> date:
     try:
-        day = date.fromisoformat(_text(item, "date") or "")
+        return date.fromisoformat(_text(item, "date") or "")
     except ValueError:
         raise _ItemProblem("date", "'date' must be a date written YYYY-MM-DD, like 2026-11-30") from None
+
+
+def _session_of(item: dict) -> str:
     session = (_text(item, "session") or "").strip().upper()
     if session not in SESSIONS:
         raise _ItemProblem("session", "'session' must be AM or PM")
-    late_minutes = item.get("late_minutes")
-    if late_minutes is not None and (isinstance(late_minutes, bool) or not isinstance(late_minutes, int | str)):
-        raise _ItemProblem("late_minutes", "'late_minutes' must be a whole number, like 15")
-    try:
-        entry = MarkEntry.parse(_text(item, "mark"), late_minutes, _text(item, "reason"), _text(item, "reason_text"))
-    except RuleBroken as exc:
-        raise _ItemProblem(FIELD_NAMES.get(exc.field, exc.field), str(exc)) from None
-    return placement, day, session, entry, _text(item, "amendment_reason")
+    return session
 
 
 def _read_marks_body():
@@ -231,8 +268,10 @@ def post_marks():
     for index, item in enumerate(items):
         try:
             entries.append(BatchEntry(index, *_parse_item(item, placements)))
-        except _ItemProblem as problem:
-            errors.append({"index": index, "field": problem.field, "message": str(problem)})
+        except _ItemProblems as problems:
+            errors.extend(
+                {"index": index, "field": problem.field, "message": str(problem)} for problem in problems.problems
+            )
     for repeat, first in repeated_sessions(entries):
         errors.append(
             {"index": repeat.key, "field": "session", "message": f"This session is also item {first}: send it once"}

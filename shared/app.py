@@ -61,6 +61,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             PrefixLoader(
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    # The package's own templates by another name, for the few shared/templates overrides
+                    # (govuk_frontend_jinja/components/table: the table in a box that scrolls on a phone).
+                    "govuk_frontend_jinja_package": PackageLoader("govuk_frontend_jinja"),
                     "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
                 }
             ),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import psycopg
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
@@ -78,6 +79,24 @@ def layout_for_path(path: str) -> str:
     return "base.html"
 
 
+def form_page() -> str | None:
+    """Where the form just sent can be opened again (for 'file too large'): the page it was sent to, when that
+    page opens with GET (an upload form posts to itself), else the page it was sent from (the referrer, if it is
+    one of this site's pages); None if neither."""
+    if request.method == "POST":
+        try:
+            current_app.url_map.bind("").match(request.path, method="GET")
+        except HTTPException:
+            pass
+        else:
+            return safe_next(request.full_path.rstrip("?"))
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return None
+    target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return safe_next(target) if referrer.path and target != request.full_path.rstrip("?") else None
+
+
 def render_error(
     status: int, *, title: str | None = None, body: str | None = None, headers: dict[str, str] | None = None
 ) -> tuple[str, int, dict[str, str]]:
@@ -92,6 +111,7 @@ def render_error(
         status=status,
         title=title or default_title,
         body=body or default_body,
+        back_to_form=form_page() if status == 413 else None,
     )
     return html, status, headers or {}
 

@@ -31,7 +31,11 @@ def apply(form: FlaskForm, action: Callable[[], Any], *, field: str = "email") -
     message on the field it names (or `field`), so the page can show it; True when it succeeded."""
     try:
         action()
-    except (RuleBroken, PasswordRejected) as exc:
+    except RuleBroken as exc:
+        db.session.rollback()
+        add_problems(form, exc, field=field)
+        return False
+    except PasswordRejected as exc:
         db.session.rollback()
         getattr(form, getattr(exc, "field", None) or field).errors.append(str(exc))
         return False
@@ -40,6 +44,44 @@ def apply(form: FlaskForm, action: Callable[[], Any], *, field: str = "email") -
         form.form_errors.append(MAIL_FAILED)
         return False
     return True
+
+
+def add_problems(
+    form: FlaskForm, exc: RuleBroken, *, field: str = "email", skip_fields_with_errors: bool = False
+) -> None:
+    """Put every problem of a service's refusal next to the field it names (or `field`; or above the form when
+    the form has no such field), so the error summary lists them all at once."""
+    for problem in exc.problems:
+        target = getattr(form, problem.field or field, None)
+        if target is None or not hasattr(target, "errors"):
+            form.form_errors.append(str(problem))
+            continue
+        if skip_fields_with_errors and target.errors:
+            continue  # the form's own message for this field comes first, and one per field is enough
+        if not isinstance(target.errors, list):
+            target.errors = list(target.errors)
+        if str(problem) not in target.errors:
+            target.errors.append(str(problem))
+
+
+def submitted(
+    form: FlaskForm, action: Callable[[], Any], *, check: Callable[[], Any] | None = None, field: str = "email"
+) -> bool:
+    """`form.validate_on_submit() and apply(form, action)`, telling every problem at once: when the form's own
+    checks fail, `check` (the service's rules without saving) runs too, and what it finds is shown beside the
+    form's messages for the fields the form found nothing wrong with."""
+    if not form.is_submitted():
+        return False
+    if form.validate():
+        return apply(form, action, field=field)
+    if check is not None:
+        try:
+            check()
+        except RuleBroken as exc:
+            add_problems(form, exc, field=field, skip_fields_with_errors=True)
+        finally:
+            db.session.rollback()
+    return False
 
 
 def from_form(cls: type[T], form: FlaskForm) -> T:

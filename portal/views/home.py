@@ -12,6 +12,7 @@ from shared.services.agreements import compliance
 from shared.services.agreements.terms import RAG_LABELS
 from shared.services.attention import provider as attention
 from shared.services.attention.tasks import quiet_line
+from shared.services.providers import onboarding
 
 STATUS_TEXT = {
     ProviderStatus.INVITED: ("Invited", "grey", "Your organisation has been invited."),
@@ -57,4 +58,5 @@ def home():
         now=now,
         standing=standing,
         rag_labels=RAG_LABELS,
+        dsl_missing=onboarding.dsl_account_missing(profile) if current_user.has_role(PROVIDER_MANAGER) else None,
     )

@@ -15,7 +15,7 @@ from shared.forms import ConfirmForm
 from shared.models import ProviderProfile, ProviderSite
 from shared.services.providers import approval, onboarding
 from shared.services.providers.lists import last_decision_of
-from shared.web import apply, from_form
+from shared.web import apply, from_form, submitted
 
 
 def _profile() -> ProviderProfile:
@@ -32,6 +32,7 @@ def onboarding_tasks():
         profile=profile,
         tasks=onboarding.onboarding_tasks(profile),
         last_decision=returned,
+        dsl_missing=onboarding.dsl_account_missing(profile),
     )
 
 
@@ -40,13 +41,14 @@ def onboarding_tasks():
 def organisation_details():
     profile = _profile()
     form = OrganisationForm(obj=profile)
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: onboarding.save_organisation_details(
             profile,
             from_form(onboarding.OrganisationDetails, form),
             by=current_user,
         ),
+        check=lambda: onboarding.check_organisation_details(from_form(onboarding.OrganisationDetails, form)),
     ):
         flash("Organisation details saved")
         return redirect(url_for("portal.onboarding_tasks"))
@@ -58,27 +60,44 @@ def organisation_details():
 def sites():
     profile = _profile()
     form = SiteForm()
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: onboarding.add_site(
             profile,
             from_form(onboarding.SiteDetails, form),
             by=current_user,
         ),
+        check=lambda: onboarding.check_site(from_form(onboarding.SiteDetails, form)),
     ):
         flash(f"{form.name.data} added")
         return redirect(url_for("portal.sites"))
     return render_template("portal/onboarding/sites.html", form=form, profile=profile, confirm_form=ConfirmForm())
 
 
-@bp.post("/onboarding/sites/<uuid:site_id>/remove")
+@bp.route("/onboarding/sites/<uuid:site_id>/remove", methods=["GET", "POST"])
 @access(roles={roles.PROVIDER_MANAGER})
 def remove_site(site_id: uuid.UUID):
+    """Asks first: a site is removed only after 'Yes, remove' on this page (one click on the list only opens it)."""
     site = own_or_404(ProviderSite, site_id)
     name = site.name
-    onboarding.remove_site(site, by=current_user)
-    flash(f"{name} removed")
-    return redirect(url_for("portal.sites"))
+    form = ConfirmForm()
+    refused = onboarding.why_site_stays(site)
+    if (
+        not refused
+        and form.validate_on_submit()
+        and apply(form, lambda: onboarding.remove_site(site, by=current_user), field="submit")
+    ):
+        flash(f"{name} removed")
+        return redirect(url_for("portal.sites"))
+    return render_template(
+        "portal/onboarding/confirm_remove.html",
+        form=form,
+        what="Teaching sites",
+        name=name,
+        consequences=["The school will no longer see it among your teaching sites."],
+        refused=refused,
+        back=url_for("portal.sites"),
+    )
 
 
 @bp.route("/onboarding/contacts", methods=["GET", "POST"])
@@ -86,13 +105,14 @@ def remove_site(site_id: uuid.UUID):
 def contacts():
     profile = _profile()
     form = ContactsForm(obj=profile)
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: onboarding.save_contacts(
             profile,
             from_form(onboarding.Contacts, form),
             by=current_user,
         ),
+        check=lambda: onboarding.check_contacts(from_form(onboarding.Contacts, form)),
     ):
         flash("Contacts saved")
         return redirect(url_for("portal.onboarding_tasks"))
@@ -110,5 +130,9 @@ def submit_onboarding():
         flash("Submitted. The school's AP lead has been told and will check everything.")
         return redirect(url_for("portal.onboarding_tasks"))
     return render_template(
-        "portal/onboarding/submit.html", profile=profile, checklist=approval.approval_checklist(profile), form=form
+        "portal/onboarding/submit.html",
+        profile=profile,
+        checklist=approval.approval_checklist(profile),
+        form=form,
+        dsl_missing=onboarding.dsl_account_missing(profile),
     )

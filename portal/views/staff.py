@@ -13,7 +13,7 @@ from shared.auth.tenancy import staff_member_or_404
 from shared.forms import ConfirmForm
 from shared.models import DbsCheckResult
 from shared.services.evidence import staff_flags, staff_list
-from shared.web import apply
+from shared.web import apply, submitted
 
 
 def _profile():
@@ -25,11 +25,12 @@ def _profile():
 def staff_list_page():
     profile = _profile()
     form = StaffMemberForm()
-    if form.validate_on_submit():
+
+    def details() -> staff_list.StaffDetails:
         checks = set(form.checks.data or [])
-        details = staff_list.StaffDetails(
-            name=form.name.data,
-            role=form.role.data,
+        return staff_list.StaffDetails(
+            name=form.name.data or "",
+            role=form.role.data or "",
             dbs_certificate_number=form.dbs_certificate_number.data,
             dbs_issue_date=form.dbs_issue_date.data,
             enhanced_with_barred_list=form.enhanced_with_barred_list.data == "yes",
@@ -40,9 +41,15 @@ def staff_list_page():
             works_with_pupils=form.works_with_pupils.data == "yes",
             start_date=form.start_date.data,
         )
-        if apply(form, lambda: staff_list.add_staff_member(profile, details, by=current_user)):
-            flash(f"{details.name} added. Sign the written confirmation again to cover them.")
-            return redirect(url_for("portal.staff_list_page"))
+
+    added = {}
+    if submitted(
+        form,
+        lambda: added.update(member=staff_list.add_staff_member(profile, details(), by=current_user)),
+        check=lambda: staff_list.check_staff_member(details()),
+    ):
+        flash(f"{added['member'].name} added. Sign the written confirmation again to cover them.")
+        return redirect(url_for("portal.staff_list_page"))
     staff = staff_list.active_staff(profile.organisation_id)
     return render_template(
         "portal/onboarding/staff.html",
@@ -55,13 +62,29 @@ def staff_list_page():
     )
 
 
-@bp.post("/onboarding/staff/<uuid:member_id>/remove")
+@bp.route("/onboarding/staff/<uuid:member_id>/remove", methods=["GET", "POST"])
 @access(roles={roles.PROVIDER_MANAGER})
 def remove_staff_member(member_id: uuid.UUID):
+    """Asks first: someone is removed only after 'Yes, remove' on this page (one click on the list only opens it)."""
     member = staff_member_or_404(member_id)
-    staff_list.remove_staff_member(_profile(), member, by=current_user)
-    flash(f"{member.name} removed from the staff list")
-    return redirect(url_for("portal.staff_list_page"))
+    form = ConfirmForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: staff_list.remove_staff_member(_profile(), member, by=current_user), field="submit"
+    ):
+        flash(f"{member.name} removed from the staff list")
+        return redirect(url_for("portal.staff_list_page"))
+    return render_template(
+        "portal/onboarding/confirm_remove.html",
+        form=form,
+        what="Staff list",
+        name=member.name,
+        consequences=[
+            f"{member.name} will no longer be on the staff list the school sees, with their DBS and other checks.",
+            "Your written confirmation will need signing again to cover the list without them.",
+        ],
+        refused=None,
+        back=url_for("portal.staff_list_page"),
+    )
 
 
 @bp.route("/onboarding/staff/<uuid:member_id>/status-check", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ it), and may give one placement terms of its own in place of the provider's (`/p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -28,11 +29,12 @@ from shared.models import Placement
 from shared.services.agreements import breaches as compliance_breaches
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
+from shared.services.errors import RuleBroken
 from shared.services.school_calendar import half_terms
 from shared.uploads.downloads import audited_download
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
-from shared.web import apply
+from shared.web import add_problems, apply
 
 AGREEMENT_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.DSL)
 COMPLIANCE_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT)
@@ -93,16 +95,17 @@ class AgreementForm(FlaskForm):
     cost_per_week = _money("Cost per week (optional)")
     submit = SubmitField("Save agreement", widget=GovSubmitInput())
 
-    def terms(self) -> agreements.AgreementTerms | None:
-        """The terms as entered, or None with a plain-English message on each field that is not a number."""
-        numbers = {}
+    def terms(self, *, partial: bool = False) -> agreements.AgreementTerms | None:
+        """The terms as entered, or None with a plain-English message on each field that is not a number.
+        partial=True gives the terms anyway, with None for what could not be read, to check every other rule."""
+        numbers: dict[str, int | None] = {}
         for field in (self.incidents_within_hours, self.reviews_every_weeks):
             text = (field.data or "").strip()
             if text.isdigit():
                 numbers[field.name] = int(text)
-            else:
+            elif not field.errors:
                 field.errors.append(WHOLE_NUMBER_MESSAGES[field.name])
-        pence = {}
+        pence: dict[str, int | None] = {}
         for field, name in (
             (self.cost_per_session, "cost_per_session_pence"),
             (self.cost_per_week, "cost_per_week_pence"),
@@ -117,12 +120,16 @@ class AgreementForm(FlaskForm):
             except InvalidOperation:
                 whole_pence = False
             if not whole_pence:
+                if partial:
+                    pence[name] = None
                 field.errors.append(
                     f"{field.label.text.removesuffix(' (optional)')} must be an amount in pounds, like 45.50"
                 )
                 continue
             pence[name] = int(amount * 100)
-        if len(numbers) < 2 or len(pence) < 2:
+        if partial:
+            numbers = {name: numbers.get(name) for name in WHOLE_NUMBER_MESSAGES}
+        elif len(numbers) < 2 or len(pence) < 2:
             return None
         chosen = set(self.commitments.data or [])
         return agreements.AgreementTerms(
@@ -134,6 +141,22 @@ class AgreementForm(FlaskForm):
             **pence,
             **{name: name in chosen for name in COMMITMENTS},
         )
+
+
+def _saved(form: AgreementForm, save: Callable[[agreements.AgreementTerms], object]) -> bool:
+    """Check the form and every rule about the terms in one pass, showing every problem together; save when
+    there are none."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    terms = form.terms(partial=True)
+    if valid and not any(form.errors.values()):
+        return apply(form, lambda: save(terms), field="starts_on")
+    try:
+        agreements.check_terms(terms)
+    except RuleBroken as exc:
+        add_problems(form, exc, field="starts_on", skip_fields_with_errors=True)
+    return False
 
 
 def _form_for(agreement) -> AgreementForm:
@@ -195,16 +218,11 @@ def provider_agreement(provider_id: uuid.UUID):
 def edit_provider_agreement(provider_id: uuid.UUID):
     profile = provider_of_my_school_or_404(provider_id)
     form = _form_for(agreements.agreement_for(profile.organisation_id))
-    if (
-        form.validate_on_submit()
-        and (terms := form.terms())
-        and apply(
-            form,
-            lambda: agreements.save_agreement(
-                current_organisation(), profile.organisation, terms, by=current_user._get_current_object()
-            ),
-            field="starts_on",
-        )
+    if _saved(
+        form,
+        lambda terms: agreements.save_agreement(
+            current_organisation(), profile.organisation, terms, by=current_user._get_current_object()
+        ),
     ):
         flash(f"Agreement saved for {profile.organisation.name}")
         return redirect(url_for("school_admin.provider_agreement", provider_id=provider_id))
@@ -306,14 +324,9 @@ def edit_placement_agreement(placement_id: uuid.UUID):
         return redirect(url_for("school_admin.placement_agreement", placement_id=placement_id))
     own = agreements.placement_agreement(placement)
     form = _form_for(own or provider_terms)
-    if (
-        form.validate_on_submit()
-        and (terms := form.terms())
-        and apply(
-            form,
-            lambda: agreements.save_placement_agreement(placement, terms, by=current_user._get_current_object()),
-            field="starts_on",
-        )
+    if _saved(
+        form,
+        lambda terms: agreements.save_placement_agreement(placement, terms, by=current_user._get_current_object()),
     ):
         flash(f"Terms saved for {placement.pupil.named}'s placement")
         return redirect(url_for("school_admin.placement_agreement", placement_id=placement_id))

@@ -8,7 +8,9 @@ Everyone who may read pupils may read placements.
 
 import re
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -37,7 +39,7 @@ from shared.services.placements.pupils import YEAR_GROUPS
 from shared.uploads.downloads import audited_download
 from shared.uploads.policy import DEFAULT_ALLOWED
 from shared.uploads.reasons import UploadRefused
-from shared.web import apply
+from shared.web import apply, submitted
 
 PLACEMENT_READERS = PUPIL_READERS
 PLACEMENT_WRITERS = PUPIL_EDITORS
@@ -161,14 +163,14 @@ class PlacementForm(FlaskForm):
             start_date=self.start_date.data,
             max_end_date=self.max_end_date.data,
             timetable=list(self.timetable.data or []),
-            hours_per_week=Decimal(self.hours_per_week.data.strip()),
-            cost_pence=int(Decimal(self.cost.data) * 100) if self.cost.data else None,
+            hours_per_week=_read(lambda: Decimal(self.hours_per_week.data.strip())),
+            cost_pence=_read(lambda: int(Decimal(self.cost.data) * 100)) if self.cost.data else None,
             cost_period=self.cost_period.data or None,
             rationale=self.rationale.data,
             intended_outcomes=self.intended_outcomes.data,
             review_arrangements=self.review_arrangements.data,
             reintegration_criteria=self.reintegration_criteria.data,
-            review_interval_weeks=int(self.review_interval_weeks.data),
+            review_interval_weeks=_read(lambda: int(self.review_interval_weeks.data)),
             consulted_sendco="sendco" in consulted,
             consulted_dsl="dsl" in consulted,
             consulted_parents="parents" in consulted,
@@ -177,6 +179,15 @@ class PlacementForm(FlaskForm):
             parents_notified_how=self.parents_notified_how.data,
             la_informed_on=self.la_informed_on.data,
         )
+
+
+def _read(convert: Callable[[], Any]) -> Any:
+    """A value the form's own checks may have refused already (it has its message): None if it cannot be read,
+    so the plan's other rules can still be checked in the same pass."""
+    try:
+        return convert()
+    except (ArithmeticError, ValueError, TypeError, AttributeError):
+        return None
 
 
 class DecisionForm(FlaskForm):
@@ -279,9 +290,10 @@ def new_placement(pupil_id: uuid.UUID):
     if profile is None:
         return _choose_provider_page(pupil, error="Choose one of the school's approved providers")
     created = {}
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: created.update(placement=placement_rules.create_placement(school, pupil, form.plan(), by=current_user)),
+        check=lambda: placement_rules.check_plan(school.id, form.plan()),
         field="rationale",
     ):
         flash("Placement plan saved. The headteacher has been asked for a decision.")
@@ -344,20 +356,20 @@ def edit_placement(placement_id: uuid.UUID):
     form.sites.choices = _site_choices(
         placement_rules.provider_profile_of_school(placement.school_id, placement.provider_id)
     )
-    if not refused and form.validate_on_submit():
-        changed, was_agreed = [], placement.headteacher_decision.value == "agreed"
-        if apply(
-            form,
-            lambda: changed.extend(placement_rules.update_placement(placement, form.plan(), by=current_user)),
-            field="rationale",
-        ):
-            if not changed:
-                flash("Nothing was changed")
-            elif was_agreed and placement.headteacher_decision.value == "pending":
-                flash("Plan changed. The headteacher has been asked to decide on the changed plan.")
-            else:
-                flash("Plan changed")
-            return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
+    changed, was_agreed = [], placement.headteacher_decision.value == "agreed"
+    if not refused and submitted(
+        form,
+        lambda: changed.extend(placement_rules.update_placement(placement, form.plan(), by=current_user)),
+        check=lambda: placement_rules.check_plan(placement.school_id, form.plan()),
+        field="rationale",
+    ):
+        if not changed:
+            flash("Nothing was changed")
+        elif was_agreed and placement.headteacher_decision.value == "pending":
+            flash("Plan changed. The headteacher has been asked to decide on the changed plan.")
+        else:
+            flash("Plan changed")
+        return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
     return render_template(
         "school_admin/placements/plan.html",
         form=form,

@@ -23,7 +23,7 @@ from shared.models import Pupil
 from shared.services.placements import lists
 from shared.services.placements import pupils as pupil_records
 from shared.services.placements.reviews import next_reviews_due
-from shared.web import apply
+from shared.web import submitted
 
 PUPIL_READERS = (roles.AP_LEAD, roles.SENDCO, roles.DSL, roles.HEADTEACHER, roles.ATTENDANCE_LEAD, roles.SLT)
 PUPIL_EDITORS = (roles.AP_LEAD, roles.SENDCO, roles.DSL)
@@ -157,11 +157,12 @@ def pupils():
 def new_pupil():
     form = PupilForm()
     created = {}
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: created.update(
             pupil=pupil_records.create_pupil(current_organisation(), form.details(), by=current_user)
         ),
+        check=lambda: pupil_records.checked(form.details()),
         field="upn",
     ):
         flash("Pupil added")
@@ -197,9 +198,10 @@ def edit_pupil(pupil_id: uuid.UUID):
         form.year_group.data = pupil.year_group or ""
         form.flags.data = [name for name in FLAGS if getattr(pupil, name)]
     changed = []
-    if form.validate_on_submit() and apply(
+    if submitted(
         form,
         lambda: changed.extend(pupil_records.update_pupil(pupil, form.details(), by=current_user)),
+        check=lambda: pupil_records.checked(form.details()),
         field="upn",
     ):
         flash("Pupil record saved" if changed else "Nothing had changed")

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import IO
+from typing import IO, Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -36,7 +36,7 @@ from shared.models import (
     utcnow,
 )
 from shared.services.attendance.marks import deadline, expected_sessions, marks_for, placements_on
-from shared.services.errors import RuleBroken
+from shared.services.errors import Problems, RuleBroken
 from shared.services.placements.plans import visible_to_provider
 from shared.uploads.pipeline import store_upload
 
@@ -79,17 +79,27 @@ def agreement_for(provider_id: uuid.UUID) -> ServiceAgreement | None:
     )
 
 
-def _check(terms: AgreementTerms) -> None:
-    if terms.ends_on is not None and terms.ends_on < terms.starts_on:
-        raise RuleBroken("The end date must be on or after the start date", "ends_on")
-    if not 1 <= terms.incidents_within_hours <= 168:
-        raise RuleBroken("Incidents must be reported within 1 to 168 hours (one week)", "incidents_within_hours")
-    if not 1 <= terms.reviews_every_weeks <= 52:
-        raise RuleBroken("Reviews must be held at least every 1 to 52 weeks", "reviews_every_weeks")
+def check_terms(terms: AgreementTerms) -> None:
+    """Every rule about the terms at once (RulesBroken lists them all). A value the form could not read (None
+    where a number or date belongs) is left to the form's own message."""
+    found = Problems()
+    given: dict[str, Any] = vars(terms)  # the form passes None for what it could not read
+    starts_on, ends_on = given["starts_on"], given["ends_on"]
+    incidents, reviews = given["incidents_within_hours"], given["reviews_every_weeks"]
+    if ends_on is not None and starts_on is not None and ends_on < starts_on:
+        found.add("The end date must be on or after the start date", "ends_on")
+    if incidents is not None and not 1 <= incidents <= 168:
+        found.add("Incidents must be reported within 1 to 168 hours (one week)", "incidents_within_hours")
+    if reviews is not None and not 1 <= reviews <= 52:
+        found.add("Reviews must be held at least every 1 to 52 weeks", "reviews_every_weeks")
     for name in ("cost_per_session_pence", "cost_per_week_pence"):
         value = getattr(terms, name)
         if value is not None and not 0 <= value <= 10_000_000:
-            raise RuleBroken("Enter a cost between £0 and £100,000", name)
+            found.add("Enter a cost between £0 and £100,000", name)
+    found.raise_any()
+
+
+_check = check_terms
 
 
 def save_agreement(

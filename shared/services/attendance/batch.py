@@ -30,7 +30,7 @@ from shared.csv_safety import spreadsheet_safe
 from shared.extensions import db
 from shared.models import AttendanceMark, Organisation, Placement, User, utcnow
 from shared.services.attendance import marks as attendance
-from shared.services.errors import RuleBroken
+from shared.services.errors import Problems, RuleBroken
 from shared.services.school_calendar.days import SESSIONS
 from shared.text import clean, one_line
 
@@ -319,21 +319,39 @@ def read_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
 
 
 def _entry_from_row(number: int, row: dict[str, str], placements: list[Placement]) -> BatchEntry[int]:
-    placement = find_by_ref(placements, row.get("pupil_ref", ""))
+    """The row's mark, or RuleBroken listing every problem the row has (RulesBroken when several)."""
+    found = Problems()
+    placement = found.attempt(lambda: find_by_ref(placements, row.get("pupil_ref", "")))
     named = one_line((row.get("pupil_name") or "").lstrip("'")).lower()
-    if named and named not in {placement.pupil.known_as.lower(), placement.pupil.full_name.lower()}:
-        raise RuleBroken(f"The reference {pupil_ref(placement)} is not the pupil named '{row['pupil_name'][:60]}'")
-    entry = attendance.MarkEntry.parse(
-        row.get("mark"),
-        row.get("late_minutes") or None,
-        parse_reason(row.get("reason")),
-        row.get("reason_text"),
+    if (
+        placement is not None
+        and named
+        and named
+        not in {
+            placement.pupil.known_as.lower(),
+            placement.pupil.full_name.lower(),
+        }
+    ):
+        found.add(
+            f"The reference {pupil_ref(placement)} is not the pupil named '{row['pupil_name'][:60]}'", "pupil_name"
+        )
+    entry = found.attempt(
+        lambda: attendance.MarkEntry.parse(
+            row.get("mark"),
+            row.get("late_minutes") or None,
+            parse_reason(row.get("reason")),
+            row.get("reason_text"),
+        )
     )
+    day = found.attempt(lambda: parse_day(row.get("date", "")))
+    session = found.attempt(lambda: parse_session(row.get("session", "")))
+    found.raise_any()
+    assert placement is not None and entry is not None and day is not None and session is not None
     return BatchEntry(
         key=number,
         placement=placement,
-        day=parse_day(row.get("date", "")),
-        session=parse_session(row.get("session", "")),
+        day=day,
+        session=session,
         entry=entry,
         why=clean(row.get("amendment_reason")),
     )
@@ -351,7 +369,7 @@ def import_marks(provider: Organisation, data: bytes, *, by: User) -> BatchResul
         try:
             entries.append(_entry_from_row(number, row, placements))
         except RuleBroken as exc:
-            problems.append((number, f"Row {number}: {exc}"))
+            problems.extend((number, f"Row {number}: {problem}") for problem in exc.problems)
     for item, first in repeated_sessions(entries):
         problems.append((item.key, f"Row {item.key}: The same pupil and session as row {first}"))
         entries.remove(item)
@@ -369,12 +387,12 @@ def import_marks(provider: Organisation, data: bytes, *, by: User) -> BatchResul
     problems += [(key, f"Row {key}: {exc}") for key, exc in result.problems]
     if problems:
         messages = [message for _, message in sorted(problems, key=lambda p: p[0])]
-        raise ImportRefused(_refusal(messages), messages)
+        raise ImportRefused(_refusal(len({number for number, _ in problems})), messages)
     return result
 
 
-def _refusal(problems: list[str]) -> str:
-    rows = "1 row has a problem" if len(problems) == 1 else f"{len(problems)} rows have problems"
+def _refusal(bad_rows: int) -> str:
+    rows = "1 row has a problem" if bad_rows == 1 else f"{bad_rows} rows have problems"
     return f"Nothing was saved: {rows}. Correct the file and upload it again"
 
 

@@ -45,7 +45,7 @@ from shared.models import (
     utcnow,
 )
 from shared.services.attendance import alerts as attendance_alerts
-from shared.services.errors import RuleBroken
+from shared.services.errors import Problems, RuleBroken
 from shared.services.school_calendar.days import SESSIONS, is_bank_holiday, school_days
 
 MAX_LATE_MINUTES = 240
@@ -104,47 +104,60 @@ class MarkEntry:
     def parse(
         cls, kind: str | None, late_minutes: object = None, reason: str | None = None, reason_text: str | None = None
     ) -> MarkEntry:
-        """From strings (forms, CSV, JSON), with a plain message for anything that is not right."""
+        """From strings (forms, CSV, JSON), with a plain message for everything that is not right (RulesBroken
+        when there is more than one)."""
         try:
             mark_kind = MarkKind((kind or "").strip().lower())
         except ValueError:
             raise RuleBroken("Choose present, late or absent", "kind") from None
+        found = Problems()
         minutes = None
         if mark_kind == MarkKind.LATE:
             try:
                 minutes = int(str(late_minutes).strip())
             except (TypeError, ValueError):
-                raise RuleBroken("Enter how many minutes late, as a whole number, like 15", "late_minutes") from None
+                found.add("Enter how many minutes late, as a whole number, like 15", "late_minutes")
         why = None
         text = (reason_text or "").strip() or None
         if mark_kind == MarkKind.ABSENT:
             try:
                 why = AbsenceReason((reason or "").strip().lower())
             except ValueError:
-                raise RuleBroken(
+                found.add(
                     "Choose the reason for the absence: illness, medical appointment, excluded or suspended, "
                     "unexplained, or other",
                     "reason",
-                ) from None
+                )
         entry = cls(mark_kind, minutes, why, text if why == AbsenceReason.OTHER else None)
-        entry.check()
+        for problem in entry.problems():
+            if not found.has(problem.field or ""):
+                found.found.append(problem)
+        found.raise_any()
         return entry
 
     def check(self) -> None:
+        found = Problems()
+        found.found.extend(self.problems())
+        found.raise_any()
+
+    def problems(self) -> list[RuleBroken]:
+        """Every rule this mark breaks."""
+        found: list[RuleBroken] = []
         if self.kind == MarkKind.LATE:
             if self.late_minutes is None or not 1 <= self.late_minutes <= MAX_LATE_MINUTES:
-                raise RuleBroken(f"Minutes late must be between 1 and {MAX_LATE_MINUTES}", "late_minutes")
+                found.append(RuleBroken(f"Minutes late must be between 1 and {MAX_LATE_MINUTES}", "late_minutes"))
         elif self.late_minutes is not None:
-            raise RuleBroken("Minutes late are only for a late mark", "late_minutes")
+            found.append(RuleBroken("Minutes late are only for a late mark", "late_minutes"))
         if self.kind == MarkKind.ABSENT:
             if self.reason is None:
-                raise RuleBroken("Choose the reason for the absence", "reason")
-            if self.reason == AbsenceReason.OTHER and not self.reason_text:
-                raise RuleBroken("Say what the other reason for the absence is", "reason_text")
+                found.append(RuleBroken("Choose the reason for the absence", "reason"))
+            elif self.reason == AbsenceReason.OTHER and not self.reason_text:
+                found.append(RuleBroken("Say what the other reason for the absence is", "reason_text"))
             if self.reason_text and len(self.reason_text) > 500:
-                raise RuleBroken("The reason must be 500 characters or fewer", "reason_text")
+                found.append(RuleBroken("The reason must be 500 characters or fewer", "reason_text"))
         elif self.reason is not None:
-            raise RuleBroken("A reason is only for an absence", "reason")
+            found.append(RuleBroken("A reason is only for an absence", "reason"))
+        return found
 
     def value(self, code: str) -> MarkValue:
         return {

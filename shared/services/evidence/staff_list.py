@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import current_app
@@ -23,7 +23,7 @@ from shared.links import Link
 from shared.models import DbsCheckResult, KcsieConfirmation, ProviderProfile, StaffMember, User, utcnow
 from shared.notifications import tell_role
 from shared.roles import AP_LEAD
-from shared.services.errors import RuleBroken
+from shared.services.errors import Problems, RuleBroken
 from shared.services.evidence import staff_flags
 
 DBS_NUMBER_RE = re.compile(r"^\d{12}$")
@@ -112,20 +112,28 @@ def lapse_confirmation(profile: ProviderProfile, reason: str, *, by: User, tell_
 
 
 def _validated(details: StaffDetails, today: date) -> StaffDetails:
+    """The details tidied, or every rule they break at once (RulesBroken when several)."""
+    found = Problems()
     number = re.sub(r"\s+", "", details.dbs_certificate_number or "")
     if not DBS_NUMBER_RE.match(number):
-        raise RuleBroken("A DBS certificate number is 12 digits, like 001234567890", "dbs_certificate_number")
+        found.add("A DBS certificate number is 12 digits, like 001234567890", "dbs_certificate_number")
     if details.dbs_issue_date is None:
-        raise RuleBroken("Enter the date the DBS certificate was issued", "dbs_issue_date")
-    if details.dbs_issue_date > today:
-        raise RuleBroken("The DBS certificate's issue date must be today or in the past", "dbs_issue_date")
+        found.add("Enter the date the DBS certificate was issued", "dbs_issue_date")
+    elif details.dbs_issue_date > today:
+        found.add("The DBS certificate's issue date must be today or in the past", "dbs_issue_date")
     if details.prohibition_check not in PROHIBITION_CHOICES:
-        raise RuleBroken("Say whether a prohibition check was done", "prohibition_check")
+        found.add("Say whether a prohibition check was done", "prohibition_check")
     if details.start_date is not None and details.start_date > today:
-        raise RuleBroken("Their start date must be today or in the past", "start_date")
+        found.add("Their start date must be today or in the past", "start_date")
+    found.raise_any()
     details.dbs_certificate_number = number
     details.name, details.role = details.name.strip(), details.role.strip()
     return details
+
+
+def check_staff_member(details: StaffDetails, today: date | None = None) -> None:
+    """Every rule about a new member of staff at once, without saving (for a form with problems of its own)."""
+    _validated(replace(details), today or school_today())
 
 
 def add_staff_member(

@@ -42,7 +42,7 @@ from shared.models import (
 from shared.models.pupil import TIMETABLE_SLOTS
 from shared.notifications import tell_role
 from shared.roles import HEADTEACHER
-from shared.services.errors import RuleBroken
+from shared.services.errors import Problems, RuleBroken
 from shared.services.providers.approval import is_approved
 from shared.text import checked
 from shared.uploads.pipeline import StoredUpload, store_upload
@@ -162,46 +162,77 @@ def _text(value: str | None, message: str, name: str) -> str:
     return checked(value, name, required=message)
 
 
-def _check_plan(plan: PlacementPlan, profile: ProviderProfile) -> list[ProviderSite]:
+def _check_plan(
+    plan: PlacementPlan, profile: ProviderProfile | None, found: Problems | None = None
+) -> list[ProviderSite]:
+    """Every rule about the plan at once (RulesBroken lists them all). With `found`, the problems are added to it
+    and not raised (the caller has more to check). profile None: the provider is not one the plan may name, which
+    the caller has already said."""
+    own = found is None
+    found = found if found is not None else Problems()
     site_ids = {str(site_id) for site_id in plan.site_ids or []}
+    sites: list[ProviderSite] = []
     if not site_ids:
-        raise RuleBroken("Choose the site or sites where the pupil will be taught", "sites")
-    sites = [site for site in profile.sites if str(site.id) in site_ids]
-    if len(sites) != len(site_ids):
-        raise RuleBroken(f"Choose sites of {profile.organisation.name} only", "sites")
+        found.add("Choose the site or sites where the pupil will be taught", "sites")
+    elif profile is not None:
+        sites = [site for site in profile.sites if str(site.id) in site_ids]
+        if len(sites) != len(site_ids):
+            found.add(f"Choose sites of {profile.organisation.name} only", "sites")
     if plan.legal_basis not in LEGAL_BASIS_LABELS:
-        raise RuleBroken("Choose the legal basis of the placement", "legal_basis")
+        found.add("Choose the legal basis of the placement", "legal_basis")
     if plan.primary_reason not in PRIMARY_REASONS:
-        raise RuleBroken("Choose the main reason for the placement", "primary_reason")
+        found.add("Choose the main reason for the placement", "primary_reason")
     if plan.start_date is None:
-        raise RuleBroken("Enter the start date", "start_date")
+        found.add("Enter the start date", "start_date")
     if plan.max_end_date is None:
-        raise RuleBroken("Enter the latest date the placement can run to", "max_end_date")
-    if plan.max_end_date <= plan.start_date:
-        raise RuleBroken("The maximum end date must be after the start date", "max_end_date")
+        found.add("Enter the latest date the placement can run to", "max_end_date")
+    elif plan.start_date is not None and plan.max_end_date <= plan.start_date:
+        found.add("The maximum end date must be after the start date", "max_end_date")
     if not plan.timetable:
-        raise RuleBroken("Choose the sessions the pupil will be at the provider each week", "timetable")
-    if any(slot not in TIMETABLE_SLOTS for slot in plan.timetable):
-        raise RuleBroken("Choose sessions from Monday to Friday, morning or afternoon", "timetable")
+        found.add("Choose the sessions the pupil will be at the provider each week", "timetable")
+    elif any(slot not in TIMETABLE_SLOTS for slot in plan.timetable):
+        found.add("Choose sessions from Monday to Friday, morning or afternoon", "timetable")
     if plan.hours_per_week is None:
-        raise RuleBroken("Enter the hours a week", "hours_per_week")
-    if not (Decimal(0) < plan.hours_per_week <= MAX_HOURS_PER_WEEK):
-        raise RuleBroken(f"Hours a week must be more than 0 and no more than {MAX_HOURS_PER_WEEK}", "hours_per_week")
+        found.add("Enter the hours a week", "hours_per_week")
+    elif not (Decimal(0) < plan.hours_per_week <= MAX_HOURS_PER_WEEK):
+        found.add(f"Hours a week must be more than 0 and no more than {MAX_HOURS_PER_WEEK}", "hours_per_week")
     if plan.cost_pence is not None and plan.cost_pence < 0:
-        raise RuleBroken("The cost cannot be less than £0", "cost")
+        found.add("The cost cannot be less than £0", "cost")
     if plan.cost_pence is not None and plan.cost_period not in COST_PERIODS:
-        raise RuleBroken("Say whether the cost is per session, per week or for the whole placement", "cost_period")
-    _text(plan.rationale, "Write why this placement is right for the pupil", "rationale")
-    _text(plan.intended_outcomes, "Write the outcomes the placement is meant to achieve", "intended_outcomes")
-    _text(plan.review_arrangements, "Write how the placement will be reviewed", "review_arrangements")
-    _text(
-        plan.reintegration_criteria, "Write what needs to happen for the pupil to come back", "reintegration_criteria"
+        found.add("Say whether the cost is per session, per week or for the whole placement", "cost_period")
+    found.attempt(lambda: _text(plan.rationale, "Write why this placement is right for the pupil", "rationale"))
+    found.attempt(
+        lambda: _text(
+            plan.intended_outcomes, "Write the outcomes the placement is meant to achieve", "intended_outcomes"
+        )
+    )
+    found.attempt(
+        lambda: _text(plan.review_arrangements, "Write how the placement will be reviewed", "review_arrangements")
+    )
+    found.attempt(
+        lambda: _text(
+            plan.reintegration_criteria,
+            "Write what needs to happen for the pupil to come back",
+            "reintegration_criteria",
+        )
     )
     if plan.review_interval_weeks not in REVIEW_INTERVALS:
-        raise RuleBroken("Reviews are every 6, 7 or 8 weeks", "review_interval_weeks")
+        found.add("Reviews are every 6, 7 or 8 weeks", "review_interval_weeks")
     if plan.parents_notified_on is not None and not (plan.parents_notified_how or "").strip():
-        raise RuleBroken("Say how the parents or carers were told", "parents_notified_how")
+        found.add("Say how the parents or carers were told", "parents_notified_how")
+    if own:
+        found.raise_any()
     return sites
+
+
+def check_plan(school_id: uuid.UUID, plan: PlacementPlan) -> tuple[ProviderProfile, list[ProviderSite]]:
+    """The provider and every rule of the plan at once (RulesBroken lists them all): its provider and sites."""
+    found = Problems()
+    profile = found.attempt(lambda: _approved_profile(school_id, plan.provider_id))
+    sites = _check_plan(plan, profile, found)
+    found.raise_any()
+    assert profile is not None
+    return profile, sites
 
 
 def _write_plan(placement: Placement, plan: PlacementPlan, sites: list[ProviderSite]) -> None:
@@ -296,8 +327,7 @@ def create_placement(school: Organisation, pupil: Pupil, plan: PlacementPlan, *,
     """Record the written plan as a planned placement awaiting the headteacher's decision (who is told)."""
     if pupil.school_id != school.id:
         raise RuleBroken("This pupil is not on the school's records")
-    profile = _approved_profile(school.id, plan.provider_id)
-    sites = _check_plan(plan, profile)
+    profile, sites = check_plan(school.id, plan)
     _refuse_clash(pupil, plan)
     placement = Placement(
         school_id=school.id,
@@ -403,8 +433,7 @@ def update_placement(placement: Placement, plan: PlacementPlan, *, by: User) -> 
             "placement and plan a new one.",
             "provider",
         )
-    profile = _approved_profile(placement.school_id, placement.provider_id)
-    sites = _check_plan(plan, profile)
+    _profile, sites = check_plan(placement.school_id, plan)
     _refuse_clash(placement.pupil, plan, other_than=placement.id)
     assert plan.start_date is not None, "_check_plan asks for the start date"
     if plan.start_date > placement.start_date:

@@ -19,7 +19,7 @@ from shared import audit
 from shared.clock import today as school_today
 from shared.extensions import db
 from shared.models import ChildProtectionStatus, Organisation, Pupil, SendStatus, User
-from shared.services.errors import RuleBroken
+from shared.services.errors import Problems, RuleBroken
 from shared.upn import InvalidUPN, validate_upn
 
 # Year groups as stored (the value) and shown (the label): Reception to Year 13.
@@ -66,34 +66,42 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def checked(details: PupilDetails, today: date | None = None) -> PupilDetails:
-    """The details tidied and checked, or RuleBroken naming the first field that is wrong."""
+    """The details tidied and checked, or RuleBroken (RulesBroken when several) naming every field that is wrong."""
     today = today or school_today()
+    found = Problems()
+    upn = ""
     try:
         upn = validate_upn(details.upn or "")
     except InvalidUPN as exc:
-        raise RuleBroken("Enter the UPN" if not (details.upn or "").strip() else str(exc), "upn") from exc
+        found.add("Enter the UPN" if not (details.upn or "").strip() else str(exc), "upn")
     first_name, last_name = (details.first_name or "").strip(), (details.last_name or "").strip()
     if not first_name:
-        raise RuleBroken("Enter the pupil's legal first name", "first_name")
+        found.add("Enter the pupil's legal first name", "first_name")
     if not last_name:
-        raise RuleBroken("Enter the pupil's legal last name", "last_name")
+        found.add("Enter the pupil's legal last name", "last_name")
     for name, label in (
         (first_name, "First name"),
         (last_name, "Last name"),
         (details.preferred_name, "Preferred name"),
     ):
         if name and len(name) > NAME_MAX:
-            raise RuleBroken(f"{label} must be {NAME_MAX} characters or fewer", _field_for(label))
+            found.add(f"{label} must be {NAME_MAX} characters or fewer", _field_for(label))
     if details.date_of_birth is None:
-        raise RuleBroken("Enter the pupil's date of birth", "date_of_birth")
-    if not (date(today.year - 25, 1, 1) <= details.date_of_birth < today):
-        raise RuleBroken("Date of birth must be a real date in the past, within the last 25 years", "date_of_birth")
+        found.add("Enter the pupil's date of birth", "date_of_birth")
+    elif not (date(today.year - 25, 1, 1) <= details.date_of_birth < today):
+        found.add("Date of birth must be a real date in the past, within the last 25 years", "date_of_birth")
     if details.year_group and details.year_group not in YEAR_GROUPS:
-        raise RuleBroken("Choose a year group from Reception to Year 13", "year_group")
+        found.add("Choose a year group from Reception to Year 13", "year_group")
     if details.send_status not in SEND_LABELS:
-        raise RuleBroken("Choose the pupil's SEND status", "send_status")
+        found.add("Choose the pupil's SEND status", "send_status")
     if details.child_protection not in CHILD_PROTECTION_LABELS:
-        raise RuleBroken("Choose none, child in need or child protection plan", "child_protection")
+        found.add("Choose none, child in need or child protection plan", "child_protection")
+    social_worker_email = found.attempt(
+        lambda: _email(details.social_worker_email, "social_worker_email", "social worker")
+    )
+    welfare_officer_email = found.attempt(
+        lambda: _email(details.welfare_officer_email, "welfare_officer_email", "welfare officer")
+    )
     tidy = replace(
         details,
         upn=upn,
@@ -102,15 +110,16 @@ def checked(details: PupilDetails, today: date | None = None) -> PupilDetails:
         preferred_name=_blank_to_none(details.preferred_name),
         year_group=details.year_group or None,
         social_worker_name=_blank_to_none(details.social_worker_name),
-        social_worker_email=_email(details.social_worker_email, "social_worker_email", "social worker"),
+        social_worker_email=social_worker_email,
         yot_worker=_blank_to_none(details.yot_worker),
         welfare_officer_name=_blank_to_none(details.welfare_officer_name),
-        welfare_officer_email=_email(details.welfare_officer_email, "welfare_officer_email", "welfare officer"),
+        welfare_officer_email=welfare_officer_email,
         other_agencies=_blank_to_none(details.other_agencies),
     )
     for name in ("social_worker_name", "yot_worker", "welfare_officer_name"):
         if getattr(tidy, name) and len(getattr(tidy, name)) > PERSON_MAX:
-            raise RuleBroken(f"Keep this to {PERSON_MAX} characters or fewer", name)
+            found.add(f"Keep this to {PERSON_MAX} characters or fewer", name)
+    found.raise_any()
     return tidy
 
 
@@ -248,7 +257,7 @@ def _flag(value: str, label: str) -> bool:
         return True
     if word in _NO:
         return False
-    raise RuleBroken(f"{label} must be yes or no")
+    raise RuleBroken(f"{label} must be yes or no", label.lower().replace(" ", "_"))
 
 
 def _date(value: str) -> date | None:
@@ -260,7 +269,7 @@ def _date(value: str) -> date | None:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise RuleBroken("Date of birth must be a real date written like 14/03/2012")
+    raise RuleBroken("Date of birth must be a real date written like 14/03/2012", "date_of_birth")
 
 
 def _year_group(value: str) -> str | None:
@@ -271,39 +280,56 @@ def _year_group(value: str) -> str | None:
         return "R"
     if word.isdigit() and str(int(word)) in YEAR_GROUPS:
         return str(int(word))
-    raise RuleBroken("Year group must be R or a number from 1 to 13")
+    raise RuleBroken("Year group must be R or a number from 1 to 13", "year_group")
 
 
-def _row_details(row: dict[str, str]) -> PupilDetails:
+def _row_details(row: dict[str, str], today: date | None = None) -> PupilDetails:
+    """The row's pupil, checked, or RuleBroken listing every problem the row has (RulesBroken when several)."""
+
     def get(name: str) -> str:
         return (row.get(name) or "").strip()
 
+    found = Problems()
     send = _SEND_CODES.get(get("send_status").lower(), get("send_status").lower() or "none")
     if send not in SEND_LABELS:
-        raise RuleBroken("SEND status must be none, sen_support or ehcp")
+        found.add("SEND status must be none, sen_support or ehcp", "send_status")
     protection = get("child_protection").lower()
     protection = _CP_WORDS.get(protection, protection.replace(" ", "_") or "none")
     if protection not in CHILD_PROTECTION_LABELS:
-        raise RuleBroken("Child protection must be none, child_in_need or child_protection_plan")
-    return PupilDetails(
+        found.add("Child protection must be none, child_in_need or child_protection_plan", "child_protection")
+    date_of_birth = found.attempt(lambda: _date(get("date_of_birth")))
+    year_group = found.attempt(lambda: _year_group(get("year_group")))
+    flags = {
+        name: bool(found.attempt(lambda label=label, name=name: _flag(get(name), label)))  # type: ignore[misc]
+        for name, label in (("semh", "SEMH"), ("looked_after", "Looked after"), ("early_help", "Early Help"))
+    }
+    details = PupilDetails(
         upn=get("upn"),
         first_name=get("first_name"),
         last_name=get("last_name"),
         preferred_name=get("preferred_name"),
-        date_of_birth=_date(get("date_of_birth")),
-        year_group=_year_group(get("year_group")),
+        date_of_birth=date_of_birth,
+        year_group=year_group,
         send_status=send,
-        semh=_flag(get("semh"), "SEMH"),
-        looked_after=_flag(get("looked_after"), "Looked after"),
+        semh=flags["semh"],
+        looked_after=flags["looked_after"],
         child_protection=protection,
         social_worker_name=get("social_worker_name"),
         social_worker_email=get("social_worker_email"),
         yot_worker=get("yot_worker"),
         welfare_officer_name=get("welfare_officer_name"),
         welfare_officer_email=get("welfare_officer_email"),
-        early_help=_flag(get("early_help"), "Early Help"),
+        early_help=flags["early_help"],
         other_agencies=get("other_agencies"),
     )
+    try:
+        tidy = checked(details, today)
+    except RuleBroken as exc:
+        # The record's own rules, for the columns whose words could be read (one message per column).
+        found.found.extend(problem for problem in exc.problems if not found.has(problem.field or ""))
+        tidy = details
+    found.raise_any()
+    return tidy
 
 
 def parse_import(school: Organisation, data: bytes, today: date | None = None) -> list[PupilDetails]:
@@ -335,9 +361,9 @@ def parse_import(school: Organisation, data: bytes, today: date | None = None) -
                 problems.append(f"Row {row_number}: it has {len(values)} values but the first row names {len(header)}")
                 continue
             try:
-                details = checked(_row_details(dict(zip(header, values, strict=True))), today)
+                details = _row_details(dict(zip(header, values, strict=True)), today)
             except RuleBroken as exc:
-                problems.append(f"Row {row_number}: {exc}")
+                problems.extend(f"Row {row_number}: {problem}" for problem in exc.problems)
                 continue
             if details.upn in existing:
                 problems.append(f"Row {row_number}: {DUPLICATE_UPN} ({details.upn})")
@@ -351,7 +377,7 @@ def parse_import(school: Organisation, data: bytes, today: date | None = None) -
     if problems:
         shown = problems[:MAX_LISTED_PROBLEMS]
         if len(problems) > len(shown):
-            shown.append(f"And {len(problems) - len(shown)} more rows with problems")
+            shown.append(f"And {len(problems) - len(shown)} more problems")
         raise ImportRefused(shown)
     if not pupils:
         raise ImportRefused(["The file has no pupils in it, only the first row"])

@@ -40,32 +40,38 @@ class ChecklistItem:
     label: str
     done: bool
     detail: str = ""
+    key: str = ""  # which part of onboarding it is (the portal's submit page links each missing one to its page)
 
 
 def approval_checklist(profile: ProviderProfile, today: date | None = None) -> list[ChecklistItem]:
     today = today or school_today()
     items = [
-        ChecklistItem("Organisation details", details_complete(profile)),
-        ChecklistItem("Teaching sites listed", bool(profile.sites), f"{len(profile.sites)} site(s)"),
+        ChecklistItem("Organisation details", details_complete(profile), key="organisation"),
+        ChecklistItem("Teaching sites listed", bool(profile.sites), f"{len(profile.sites)} site(s)", "sites"),
         _dsl_item(profile, today),
     ]
     documents = current_documents(profile.organisation_id)
     kind = ProviderType(profile.provider_type) if profile.provider_type else None
     for evidence in required_evidence(kind):
         document = documents.get(evidence.code)
+        key = f"document:{evidence.code}"
         if document is None:
-            items.append(ChecklistItem(evidence.name, False, "Not uploaded"))
+            items.append(ChecklistItem(evidence.name, False, "Not uploaded", key))
         elif document.status != DocumentStatus.VERIFIED:
-            items.append(ChecklistItem(evidence.name, False, document.status.value.replace("_", " ").capitalize()))
+            status = document.status.value.replace("_", " ").capitalize()
+            items.append(ChecklistItem(evidence.name, False, status, key))
         elif document.expiry_date is not None and document.expiry_date <= today:
-            items.append(ChecklistItem(evidence.name, False, f"Out of date since {document.expiry_date:%-d %B %Y}"))
+            expired = f"Out of date since {document.expiry_date:%-d %B %Y}"
+            items.append(ChecklistItem(evidence.name, False, expired, key))
         else:
             until = f" until {document.expiry_date:%-d %B %Y}" if document.expiry_date else ""
-            items.append(ChecklistItem(evidence.name, True, f"Verified{until}"))
+            items.append(ChecklistItem(evidence.name, True, f"Verified{until}", key))
     staff = active_staff(profile.organisation_id)
-    items.append(ChecklistItem("Staff list", bool(staff), f"{len(staff)} people"))
+    items.append(ChecklistItem("Staff list", bool(staff), f"{len(staff)} people", "staff"))
     flags = open_flags(profile) if staff else []
-    items.append(ChecklistItem(STAFF_FLAGS, not flags, open_flags_summary(profile) if staff else "No staff listed"))
+    items.append(
+        ChecklistItem(STAFF_FLAGS, not flags, open_flags_summary(profile) if staff else "No staff listed", "staff")
+    )
     confirmation = current_confirmation(profile.organisation_id)
     items.append(
         ChecklistItem(
@@ -74,23 +80,23 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
             f"Signed by {confirmation.typed_name} on {confirmation.signed_at:%-d %B %Y}"
             if confirmation
             else "Not signed",
+            "confirmation",
         )
     )
     # Done once the provider's DSL confirms the school's current version; not needed before the first upload.
-    items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(profile)))
+    items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(profile), key="policy"))
     return items
 
 
 def _dsl_item(profile: ProviderProfile, today: date) -> ChecklistItem:
     label = "DSL named, with phone and training date"
     if not contacts_complete(profile):
-        return ChecklistItem(label, False, profile.dsl_name or "No DSL named")
+        return ChecklistItem(label, False, profile.dsl_name or "No DSL named", "contacts")
     if dsl_training_needs_renewing(profile, today):
         assert profile.dsl_training_date is not None, "contacts_complete checks it"
-        return ChecklistItem(
-            label, False, f"{profile.dsl_name}: training needs renewing (last {profile.dsl_training_date:%-d %B %Y})"
-        )
-    return ChecklistItem(label, True, profile.dsl_name or "")
+        last = f"{profile.dsl_training_date:%-d %B %Y}"
+        return ChecklistItem(label, False, f"{profile.dsl_name}: training needs renewing (last {last})", "contacts")
+    return ChecklistItem(label, True, profile.dsl_name or "", "contacts")
 
 
 def submit_for_approval(profile: ProviderProfile, *, by: User) -> None:

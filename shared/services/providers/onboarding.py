@@ -9,15 +9,21 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select
+
 from shared import audit
 from shared.clock import today as school_today
+from shared.display import plural
 from shared.evidence_catalogue import REGISTERED_TYPES, ProviderType, required_evidence
 from shared.extensions import db
-from shared.models import ProviderProfile, ProviderSite, User
-from shared.services.errors import RuleBroken
+from shared.models import Invitation, PlacementSite, ProviderProfile, ProviderSite, User
+from shared.notifications import people_with_role
+from shared.roles import PROVIDER_DSL
+from shared.services.errors import Problems, RuleBroken
 from shared.services.evidence.staff_flags import open_flags, open_flags_summary
 from shared.services.evidence.staff_list import active_staff, current_confirmation
 from shared.services.evidence.status import GOOD_STANDINGS, Standing, current_documents, standing_of
+from shared.services.safeguarding.policies import confirmation_checklist_state, current_policy
 
 URN_RE = re.compile(r"^\d{6}$")  # GIAS unique reference number
 UKPRN_RE = re.compile(r"^1\d{7}$")  # UK Register of Learning Providers: 8 digits starting with 1
@@ -58,37 +64,48 @@ class OrganisationDetails:
     postcode: str
 
 
-def save_organisation_details(profile: ProviderProfile, details: OrganisationDetails, *, by: User) -> None:
+def check_organisation_details(
+    details: OrganisationDetails,
+) -> tuple[ProviderType, str, str, str | None, str, str, str]:
+    """Every rule about the organisation's details at once (RulesBroken lists them all): the type, URN, UKPRN,
+    setting, company and charity numbers and postcode as they will be stored."""
+    found = Problems()
+    kind: ProviderType | None = None
     try:
         kind = ProviderType(details.provider_type)
-    except ValueError as exc:
-        raise OnboardingError("Select the type of provider", "provider_type") from exc
+    except ValueError:
+        found.add("Select the type of provider", "provider_type")
     urn, ukprn = _digits(details.urn), _digits(details.ukprn)
+    setting_type = None
     if kind in REGISTERED_TYPES:
         if not urn and not ukprn:
-            raise OnboardingError("Enter your URN or your UKPRN", "urn")
+            found.add("Enter your URN or your UKPRN", "urn")
         if urn and not URN_RE.match(urn):
-            raise OnboardingError("A URN is 6 digits, like 123456", "urn")
+            found.add("A URN is 6 digits, like 123456", "urn")
         if ukprn and not UKPRN_RE.match(ukprn):
-            raise OnboardingError("A UKPRN is 8 digits starting with 1, like 10012345", "ukprn")
-        setting_type = None
-    else:
+            found.add("A UKPRN is 8 digits starting with 1, like 10012345", "ukprn")
+    elif kind is not None:
         setting_type = (details.setting_type or "").strip()
         if not setting_type:
-            raise OnboardingError(
-                "Describe your setting, for example 'farm-based vocational provision'", "setting_type"
-            )
+            found.add("Describe your setting, for example 'farm-based vocational provision'", "setting_type")
         urn = ukprn = ""
     company, charity = _digits(details.company_number), _digits(details.charity_number)
     if company and not COMPANY_RE.match(company):
-        raise OnboardingError("A company number is 8 characters, like 01234567 or SC123456", "company_number")
+        found.add("A company number is 8 characters, like 01234567 or SC123456", "company_number")
     if charity and not CHARITY_RE.match(charity):
-        raise OnboardingError("A charity number is 6 to 8 digits", "charity_number")
-    if not details.address_line_1.strip():
-        raise OnboardingError("Enter the first line of your address", "address_line_1")
-    if not details.town.strip():
-        raise OnboardingError("Enter the town or city", "town")
-    postcode = normalise_postcode(details.postcode)
+        found.add("A charity number is 6 to 8 digits", "charity_number")
+    if not (details.address_line_1 or "").strip():
+        found.add("Enter the first line of your address", "address_line_1")
+    if not (details.town or "").strip():
+        found.add("Enter the town or city", "town")
+    postcode = found.attempt(lambda: normalise_postcode(details.postcode))
+    found.raise_any()
+    assert kind is not None and postcode is not None
+    return kind, urn, ukprn, setting_type, company, charity, postcode
+
+
+def save_organisation_details(profile: ProviderProfile, details: OrganisationDetails, *, by: User) -> None:
+    kind, urn, ukprn, setting_type, company, charity, postcode = check_organisation_details(details)
 
     old_type = profile.provider_type
     profile.provider_type = kind.value
@@ -118,16 +135,26 @@ class SiteDetails:
     activities: str
 
 
+def check_site(site: SiteDetails) -> str:
+    """Every rule about a teaching site at once; the postcode as it will be stored."""
+    found = Problems()
+    messages = {
+        "name": "Enter a name for the site, like 'Main building'",
+        "address_line_1": "Enter the first line of the site's address",
+        "town": "Enter the town or city",
+        "activities": "Say what happens at this site",
+    }
+    for field, message in messages.items():
+        if not (getattr(site, field) or "").strip():
+            found.add(message, field)
+    postcode = found.attempt(lambda: normalise_postcode(site.postcode))
+    found.raise_any()
+    assert postcode is not None
+    return postcode
+
+
 def add_site(profile: ProviderProfile, site: SiteDetails, *, by: User) -> ProviderSite:
-    for field in ("name", "address_line_1", "town", "activities"):
-        if not getattr(site, field).strip():
-            messages = {
-                "name": "Enter a name for the site, like 'Main building'",
-                "address_line_1": "Enter the first line of the site's address",
-                "town": "Enter the town or city",
-                "activities": "Say what happens at this site",
-            }
-            raise OnboardingError(messages[field], field)
+    postcode = check_site(site)
     row = ProviderSite(
         profile=profile,
         organisation_id=profile.organisation_id,
@@ -135,7 +162,7 @@ def add_site(profile: ProviderProfile, site: SiteDetails, *, by: User) -> Provid
         address_line_1=site.address_line_1.strip(),
         address_line_2=(site.address_line_2 or "").strip() or None,
         town=site.town.strip(),
-        postcode=normalise_postcode(site.postcode),
+        postcode=postcode,
         activities=site.activities.strip(),
     )
     db.session.add(row)
@@ -145,7 +172,27 @@ def add_site(profile: ProviderProfile, site: SiteDetails, *, by: User) -> Provid
     return row
 
 
+def placements_at(site: ProviderSite) -> int:
+    """How many placements' plans (any status: an ended plan is the record) name the site."""
+    return db.session.scalar(select(func.count()).where(PlacementSite.site_id == site.id)) or 0
+
+
+def why_site_stays(site: ProviderSite) -> str | None:
+    """Why the site cannot be removed, or None."""
+    named = placements_at(site)
+    if named:
+        return (
+            f"The school's placement plans name {site.name} ({plural(named, 'placement')}), so it stays on the "
+            "record. If you no longer teach there, tell the school's AP lead so they can change the plans."
+        )
+    return None
+
+
 def remove_site(site: ProviderSite, *, by: User) -> None:
+    """Remove a site the manager added by mistake or no longer uses; a site a placement's plan names stays."""
+    reason = why_site_stays(site)
+    if reason:
+        raise OnboardingError(reason, "submit")
     profile = site.profile
     audit.record("provider.site_removed", organisation=profile.organisation, obj=site, actor=by)
     db.session.delete(site)
@@ -163,18 +210,25 @@ class Contacts:
     dsl_training_date: date | None
 
 
-def save_contacts(profile: ProviderProfile, contacts: Contacts, *, by: User, today: date | None = None) -> None:
+def check_contacts(contacts: Contacts, today: date | None = None) -> None:
+    """Every rule about the contacts at once."""
     today = today or school_today()
+    found = Problems()
     for field, message in (
         ("manager_phone", "Enter the manager's phone number, like 01632 960 001"),
         ("dsl_phone", "Enter the DSL's phone number, like 01632 960 001"),
     ):
         if not PHONE_RE.match((getattr(contacts, field) or "").strip()):
-            raise OnboardingError(message, field)
+            found.add(message, field)
     if contacts.dsl_training_date is None:
-        raise OnboardingError("Enter the date of the DSL's last safeguarding training", "dsl_training_date")
-    if contacts.dsl_training_date > today:
-        raise OnboardingError("The DSL's training date must be today or in the past", "dsl_training_date")
+        found.add("Enter the date of the DSL's last safeguarding training", "dsl_training_date")
+    elif contacts.dsl_training_date > today:
+        found.add("The DSL's training date must be today or in the past", "dsl_training_date")
+    found.raise_any()
+
+
+def save_contacts(profile: ProviderProfile, contacts: Contacts, *, by: User, today: date | None = None) -> None:
+    check_contacts(contacts, today)
     profile.manager_name, profile.manager_email = contacts.manager_name.strip(), contacts.manager_email.strip().lower()
     profile.manager_phone = contacts.manager_phone.strip()
     profile.dsl_name, profile.dsl_email = contacts.dsl_name.strip(), contacts.dsl_email.strip().lower()
@@ -217,6 +271,37 @@ def dsl_training_needs_renewing(profile: ProviderProfile, today: date) -> bool:
     except ValueError:  # 29 February
         renew_by = trained.replace(year=trained.year + DSL_TRAINING_YEARS, day=28)
     return renew_by < today
+
+
+NOT_NEEDED_YET = "Not needed yet"
+POLICY_TASK = "Your DSL confirms the school's child protection policy"
+
+
+def dsl_account_missing(profile: ProviderProfile) -> str | None:
+    """What to tell the manager when no one at the provider can act as its designated safeguarding lead in AP
+    Portal (only the DSL role confirms the school's policy and reads the school's safeguarding notices), or None."""
+    if people_with_role(profile.organisation, PROVIDER_DSL):
+        return None
+    pending = db.session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.organisation_id == profile.organisation_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.roles.contains(PROVIDER_DSL),
+        )
+        .order_by(Invitation.created_at.desc())
+        .limit(1)
+    )
+    if pending is not None:
+        return (
+            f"Your designated safeguarding lead was invited on {pending.created_at:%-d %B %Y} and has not accepted "
+            "yet. Until they do, no one can confirm the school's child protection policy or read its safeguarding "
+            "notices."
+        )
+    return (
+        "No one at your organisation has the designated safeguarding lead (DSL) role. Invite your DSL: only they "
+        "can confirm the school's child protection policy and read its safeguarding notices."
+    )
 
 
 def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
@@ -274,4 +359,22 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
             "Signed again whenever the staff list changes",
         )
     )
+    no_dsl = dsl_account_missing(profile)
+    tasks.append(
+        Task(
+            "dsl_account",
+            "Invite your designated safeguarding lead",
+            COMPLETED if no_dsl is None else INCOMPLETE,
+            "Only someone with the DSL role can confirm the school's policy and read its safeguarding notices",
+        )
+    )
+    confirmed, detail = confirmation_checklist_state(profile)
+    if current_policy(profile.school_id) is None:
+        policy_status = NOT_NEEDED_YET
+    elif confirmed:
+        policy_status = COMPLETED
+    else:
+        policy_status = INCOMPLETE if no_dsl is None else CANNOT_START
+        detail += ". Your DSL confirms it on the school's policy page" if no_dsl is None else ". Invite your DSL first"
+    tasks.append(Task("policy", POLICY_TASK, policy_status, detail))
     return tasks
