@@ -297,3 +297,25 @@ def test_an_old_password_hash_is_upgraded_at_sign_in(world, browser, app, monkey
     with app.app_context():
         upgraded = db.session.get(User, staff.id).password_hash
     assert upgraded != weak and extract_parameters(upgraded) == profiles.RFC_9106_LOW_MEMORY
+
+
+@freeze_time("2026-12-01 10:00:10")
+def test_a_tab_that_sends_its_set_up_code_after_another_finished_is_told_why_it_is_asked_for_a_code(world, app):
+    import pyotp
+
+    school = world.school()
+    pdsl = world.user(world.provider(school), [PROVIDER_DSL], mfa=False)
+    first, late = Browser(app.test_client()), Browser(app.test_client())
+    for b in (first, late):
+        b.submit("/sign-in", {"email": pdsl.email, "password": pdsl.password})
+    key = re.search(r'id="manual-key">([A-Z0-9 ]+)<', html(first.get("/two-step/set-up"))).group(1).replace(" ", "")
+    late.get("/two-step/set-up")  # the late tab's form, opened before the first tab finished
+    csrf = late.token()
+    assert re.search(
+        r"<li>[0-9a-f]{6}-[0-9a-f]{6}</li>", html(first.submit("/two-step/set-up", {"code": pyotp.TOTP(key).now()}))
+    )
+
+    response = late.client.post("/two-step/set-up", data={"code": pyotp.TOTP(key).now(), "csrf_token": csrf})
+
+    assert response.location.endswith("/sign-in/security-code")
+    assert "Two-step sign-in is already set up" in html(late.get("/sign-in/security-code"))

@@ -248,6 +248,8 @@ def mfa_setup() -> ResponseReturnValue:
         return redirect(url_for("auth.sign_in"))
     if not signed_in and user.mfa_enabled:
         # A password alone never sets up a new authenticator: that would bypass the one already set up.
+        if request.method == "POST":  # another tab finished setting it up before this one was sent
+            flash("Two-step sign-in is already set up. Enter a security code from your authenticator app.")
         return redirect(url_for("auth.mfa_challenge"))
     if user.pending_totp_secret is None:
         # The only write a GET makes here: a secret to show, kept until a code from it is confirmed.
