@@ -332,6 +332,7 @@ def test_provider_home_lists_each_roles_tasks(app, world, school, provider, new_
 
     assert items(new_browser, staff, "/portal/") == [
         "2 attendance marks are due today (2 past the time agreed with the school)",
+        "Read the school's child protection policy (version 1) and confirm you will follow it",
         "1 incident you reported is waiting for the school to acknowledge",
     ]
 

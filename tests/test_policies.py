@@ -374,3 +374,22 @@ def test_everyone_at_the_provider_reads_and_confirms_each_version_and_the_dsl_se
     # A new version: everyone is asked again.
     setting.world.school_policy(setting.school, version=2)
     assert "I confirm that I have read version 2" in words(staff.get("/portal/policies"))
+
+
+def test_each_person_at_the_provider_is_asked_on_their_home_to_read_the_policy_until_they_have(setting, app):
+    policy = setting.world.school_policy(setting.school)
+    staff_person = setting.world.user(setting.a, ["provider_staff"], email="reader@hillfarm.example")
+    staff = Browser(app.test_client())
+    staff.sign_in(staff_person)
+    task = "Read the school's child protection policy (version 1) and confirm you will follow it"
+    home = words(staff.get("/portal/"))
+    assert task in home
+
+    staff.submit("/portal/policies", {}, post_url=f"/portal/policies/{policy}/read")
+
+    assert task not in words(staff.get("/portal/"))
+    # The DSL's confirmation for the organisation leads to the same page: one task, not two.
+    dsl = Browser(app.test_client())
+    dsl.sign_in(setting.dsl_a)
+    home = words(dsl.get("/portal/"))
+    assert "is waiting for you to confirm" in home and task not in home

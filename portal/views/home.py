@@ -53,7 +53,7 @@ def home():
         status_colour=colour,
         explanation=explanation,
         school=profile.school,
-        tasks=attention.provider_tasks(org.id, current_user.roles, now),
+        tasks=attention.provider_tasks(org.id, current_user.roles, now, user_id=current_user.id),
         quiet_line=quiet_line(current_user.roles),
         now=now,
         standing=standing,

@@ -22,6 +22,7 @@ from shared.models import (
     Placement,
     PlacementStatus,
     PolicyConfirmation,
+    PolicyReading,
     ProviderProfile,
     SchoolPolicy,
 )
@@ -255,11 +256,44 @@ PROVIDER_LISTS = {
 }
 
 
-def provider_tasks(provider_id: uuid.UUID, user_roles: Iterable[str], now: datetime | None = None) -> list[Task]:
+def policy_to_read_tasks(provider_id: uuid.UUID, user_id: uuid.UUID) -> list[Task]:
+    """Everyone at the provider reads each version of the school's child protection policy themselves."""
+    school_id = select(ProviderProfile.school_id).where(ProviderProfile.organisation_id == provider_id)
+    latest = db.session.execute(
+        select(SchoolPolicy.version, PolicyReading.id)
+        .outerjoin(PolicyReading, and_(PolicyReading.policy_id == SchoolPolicy.id, PolicyReading.user_id == user_id))
+        .where(SchoolPolicy.school_id.in_(school_id))
+        .order_by(SchoolPolicy.version.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest[1] is not None:
+        return []
+    return [
+        Task(
+            "provider.policy_to_read",
+            TODAY,
+            f"Read the school's child protection policy (version {latest.version}) and confirm you will follow it",
+            Link.to("portal.school_policy"),
+        )
+    ]
+
+
+def provider_tasks(
+    provider_id: uuid.UUID,
+    user_roles: Iterable[str],
+    now: datetime | None = None,
+    *,
+    user_id: uuid.UUID | None = None,
+) -> list[Task]:
+    """The person's list: each of their roles' lists once, and (given `user_id`) the school's policy for them to
+    read, unless the DSL's own confirmation for the organisation already leads to the same page."""
     now = now or utcnow()
     builds = []
     for role in set(user_roles):
         for build in PROVIDER_LISTS.get(role, ()):
             if build not in builds:
                 builds.append(build)
-    return ordered(task for build in builds for task in build(provider_id, now))
+    tasks = [task for build in builds for task in build(provider_id, now)]
+    if user_id is not None and not any(task.key == "provider.school_policy" for task in tasks):
+        tasks += policy_to_read_tasks(provider_id, user_id)
+    return ordered(tasks)
