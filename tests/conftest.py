@@ -120,3 +120,14 @@ def clashing(monkeypatch):
         monkeypatch.setattr(marks, "marks_for", blind)
 
     return clash
+
+
+# --- order: the long tests first --------------------------------------------------------------------------------------
+
+# Browser journeys and the link crawl take 5-40 s each, the rest well under a second: started first, they run beside
+# the short ones instead of one of them starting last and keeping the other workers idle until it ends.
+LONG_TEST_MODULES = ("test_browser", "test_links")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not item.module.__name__.rsplit(".", 1)[-1].startswith(LONG_TEST_MODULES))
