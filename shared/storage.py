@@ -245,6 +245,8 @@ class _FullReads:
 
     def __init__(self, fileobj: IO[bytes]) -> None:
         self._fileobj = fileobj
+        # What the caller's file object raised, if it did: that propagates as it is; anything else is S3's.
+        self.failure: BaseException | None = None
 
     def readable(self) -> bool:
         return True
@@ -253,6 +255,13 @@ class _FullReads:
         return False
 
     def read(self, size: int | None = -1) -> bytes:
+        try:
+            return self._read(size)
+        except BaseException as exc:
+            self.failure = exc
+            raise
+
+    def _read(self, size: int | None) -> bytes:
         if size is None or size < 0:
             # s3transfer only does this once the threshold read came back short, i.e. at the end of the stream.
             return self._fileobj.read()
@@ -309,18 +318,21 @@ class S3Storage(Storage):
             "ContentDisposition": content_disposition(download_name),
         }
         key = check_key(key)
+        source = _FullReads(fileobj)
         try:
             # On a failure (including the file object raising) s3transfer aborts the multipart upload; the file
             # object's own exception propagates unchanged.
-            self.client.upload_fileobj(
-                _FullReads(fileobj), self.bucket, key, ExtraArgs=extra_args, Config=self.transfer_config
-            )
+            self.client.upload_fileobj(source, self.bucket, key, ExtraArgs=extra_args, Config=self.transfer_config)
         except (Boto3Error, *_BOTO_ERRORS) as exc:  # S3UploadFailedError wraps the ClientError
             self._abort_uploads_of(key)
             raise StorageError(f"S3 upload failed: {exc}") from exc
-        except Exception:
+        except Exception as exc:
             self._abort_uploads_of(key)
-            raise
+            if exc is source.failure:
+                raise
+            # Anything else came from inside s3transfer: a connection cut mid-answer leaves a response without
+            # its UploadId (a KeyError there), for one. It is S3 failing, and is said as such.
+            raise StorageError(f"S3 upload failed: {type(exc).__name__}") from exc
 
     def _abort_uploads_of(self, key: str) -> None:
         """After a failed save: abort whatever multipart upload of this key is still open, in case s3transfer's own

@@ -736,3 +736,20 @@ def test_a_save_cut_off_by_s3_aborts_its_upload_once_s3_answers_again(dedicated_
         proxy.stop()
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     assert client.list_objects_v2(Bucket=bucket).get("Contents", []) == []
+
+
+def test_an_s3_answer_cut_short_is_a_storage_error_and_its_upload_is_aborted(dedicated_app, moto_endpoint):
+    """A connection dropped in the middle of S3's answer to "start a multipart upload" leaves s3transfer a response
+    without its UploadId (it raised KeyError, a 500). Here the answer is cut short on purpose, deterministically."""
+    _s3_app, client, bucket = _s3_app_and_bucket(dedicated_app, moto_endpoint)
+    storage = S3Storage(bucket, region=REGION, endpoint_url=moto_endpoint, connect_timeout=1)
+    storage.client.meta.events.register(
+        "after-call.s3.CreateMultipartUpload", lambda parsed, **_: parsed.pop("UploadId", None)
+    )
+    key = f"{uuid.uuid4()}/{uuid.uuid4()}"
+
+    with pytest.raises(StorageError, match="S3 upload failed"):
+        storage.save(key, io.BytesIO(b"x" * (12 * 1024 * 1024)), content_type="application/pdf", download_name="x")
+
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []  # the save aborted what S3 began
+    assert client.list_objects_v2(Bucket=bucket).get("Contents", []) == []
