@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 
 from shared import audit, roles
@@ -70,6 +70,19 @@ def reason_given(mark: AttendanceMark) -> str:
 
 # One e-mail of an alert, for 'delivered when': (to_address, sent_at, attempts, last_error).
 Delivery = tuple[str, datetime | None, int, str | None]
+
+
+def _session_alert(
+    placement: Placement, day: date, session: str, kind: str, *conditions: ColumnElement[bool]
+) -> Select[tuple[AttendanceAlert]]:
+    """The query for this placement's alert of one kind for one session (there is at most one), with `conditions`."""
+    return select(AttendanceAlert).where(
+        AttendanceAlert.placement_id == placement.id,
+        AttendanceAlert.day == day,
+        AttendanceAlert.session == session,
+        AttendanceAlert.kind == kind,
+        *conditions,
+    )
 
 
 def _new_alert(
@@ -188,13 +201,7 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
     """Called by shared.services.attendance.marks for every new or amended mark, in its transaction."""
     now = now or utcnow()
     unmarked = db.session.scalar(
-        select(AttendanceAlert).where(
-            AttendanceAlert.placement_id == placement.id,
-            AttendanceAlert.day == mark.day,
-            AttendanceAlert.session == mark.session,
-            AttendanceAlert.kind == UNMARKED,
-            AttendanceAlert.resolved_at.is_(None),
-        )
+        _session_alert(placement, mark.day, mark.session, UNMARKED, AttendanceAlert.resolved_at.is_(None))
     )
     if unmarked is not None:
         unmarked.resolved_at = now
@@ -271,13 +278,7 @@ def mark_amended(
         return
     now = now or utcnow()
     alert = db.session.scalar(
-        select(AttendanceAlert).where(
-            AttendanceAlert.placement_id == placement.id,
-            AttendanceAlert.day == mark.day,
-            AttendanceAlert.session == mark.session,
-            AttendanceAlert.kind == ABSENCE,
-            AttendanceAlert.corrected_at.is_(None),
-        )
+        _session_alert(placement, mark.day, mark.session, ABSENCE, AttendanceAlert.corrected_at.is_(None))
     )
     if alert is None:
         return
@@ -328,13 +329,7 @@ def _reopened(placement: Placement, mark: AttendanceMark) -> AttendanceAlert | N
     """An absence alert of this session that was corrected, raised again for a mark amended back to an absence:
     those told of the correction must be told the pupil is absent after all."""
     alert = db.session.scalar(
-        select(AttendanceAlert).where(
-            AttendanceAlert.placement_id == placement.id,
-            AttendanceAlert.day == mark.day,
-            AttendanceAlert.session == mark.session,
-            AttendanceAlert.kind == ABSENCE,
-            AttendanceAlert.corrected_at.is_not(None),
-        )
+        _session_alert(placement, mark.day, mark.session, ABSENCE, AttendanceAlert.corrected_at.is_not(None))
     )
     if alert is None:
         return None
@@ -400,7 +395,10 @@ class _Chase:
         self.alerts.append(alert)
         pupil, provider, school = placement.pupil, placement.provider, placement.school
         when = session_words(alert.day, alert.session)
-        leads = self.schools.setdefault(school.id, _Told(school, people_with_role(school, roles.ATTENDANCE_LEAD)))
+        # Each organisation's people are looked up once a run, not once an alert.
+        if school.id not in self.schools:
+            self.schools[school.id] = _Told(school, people_with_role(school, roles.ATTENDANCE_LEAD))
+        leads = self.schools[school.id]
         leads.alerts.append(alert)
         leads.sessions[(provider.name, alert.day, alert.session)] += 1
         for person in leads.people:
@@ -410,7 +408,9 @@ class _Chase:
                 text=f"{pupil.known_as} not marked by {provider.name} ({when})"[:300],
                 link=Link.to("school_admin.attendance_today", day=alert.day.isoformat()),
             )
-        staff = self.providers.setdefault(provider.id, _Told(provider, _provider_people(provider)))
+        if provider.id not in self.providers:
+            self.providers[provider.id] = _Told(provider, _provider_people(provider))
+        staff = self.providers[provider.id]
         staff.alerts.append(alert)
         staff.sessions[(school.name, alert.day, alert.session)] += 1
         for person in staff.people:
