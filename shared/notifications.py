@@ -171,7 +171,8 @@ def deliver_outbox(limit: int = BATCH) -> tuple[int, int]:
                 break
             if outcome.sent and not recovered:
                 # The server answers: what waited because it could not be reached goes now, not at its retry.
-                recovered = _bring_forward_unreachable()
+                _bring_forward_unreachable()
+                recovered = True
             if time.monotonic() - started > RUN_SECONDS:
                 send_soon()  # a very long queue: carry on in a fresh run rather than hold this one
                 break
@@ -247,7 +248,7 @@ def _release(message: OutboxEmail) -> None:
     message.claimed_until = None
 
 
-def _bring_forward_unreachable() -> bool:
+def _bring_forward_unreachable() -> None:
     """Make every e-mail that waits only because the server could not be reached due now."""
     now = utcnow()
     db.session.execute(
@@ -262,7 +263,6 @@ def _bring_forward_unreachable() -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return True
 
 
 def _schedule_next_retry() -> None:
