@@ -91,6 +91,7 @@ def _seed() -> tuple:
         ProviderProfile,
         ProviderStatus,
         Pupil,
+        SchoolProvider,
         SchoolTerm,
     )
     from shared.models.pupil import TIMETABLE_SLOTS
@@ -102,7 +103,8 @@ def _seed() -> tuple:
     provider = Organisation(kind=OrganisationKind.PROVIDER, name="API bench provider")
     db.session.add_all([school, provider])
     db.session.flush()
-    db.session.add(ProviderProfile(organisation=provider, school_id=school.id, status=ProviderStatus.APPROVED))
+    db.session.add(ProviderProfile(organisation=provider))
+    db.session.add(SchoolProvider(school_id=school.id, provider=provider, status=ProviderStatus.APPROVED))
     db.session.add(SchoolTerm(school_id=school.id, name="Spring 2025", start_date=TERM_START, end_date=TERM_END))
     placements = []
     for serial in range(2 * PLACEMENTS):

@@ -197,9 +197,10 @@ CREATE TEMP TABLE b_providers ON COMMIT DROP AS
   FROM b_schools s CROSS JOIN generate_series(1, CAST(:providers AS int)) AS p;
 INSERT INTO organisations (id, kind, name, created_at)
   SELECT id, 'provider', 'Bench Provider ' || school_n || '-' || provider_n, now() FROM b_providers;
-INSERT INTO provider_profiles (id, organisation_id, school_id, status, status_changed_at, created_at,
-                               am_marks_due, pm_marks_due)
-  SELECT gen_random_uuid(), id, school_id, 'approved', now(), now(), '10:00', '14:00' FROM b_providers;
+INSERT INTO provider_profiles (id, organisation_id, created_at, am_marks_due, pm_marks_due)
+  SELECT gen_random_uuid(), id, now(), '10:00', '14:00' FROM b_providers;
+INSERT INTO school_providers (id, school_id, provider_id, status, status_changed_at, created_at)
+  SELECT gen_random_uuid(), school_id, id, 'approved', now(), now() FROM b_providers;
 
 CREATE TEMP TABLE b_placements ON COMMIT DROP AS
   SELECT s.n AS school_n, s.id AS school_id, k,
@@ -308,11 +309,14 @@ CREATE TEMP TABLE b_applicants ON COMMIT DROP AS
   SELECT n AS school_n, id AS school_id, gen_random_uuid() AS id FROM b_schools;
 INSERT INTO organisations (id, kind, name, created_at)
   SELECT id, 'provider', 'Bench Applicant ' || school_n, now() FROM b_applicants;
-INSERT INTO provider_profiles (id, organisation_id, school_id, status, status_changed_at, created_at, am_marks_due,
-                               pm_marks_due, provider_type, setting_type)
-  SELECT gen_random_uuid(), id, school_id, 'submitted', CAST(:now AS timestamptz) - interval '5 days',
-         CAST(:now AS timestamptz) - interval '20 days', '10:00', '14:00', 'unregistered_ap',
+INSERT INTO provider_profiles (id, organisation_id, created_at, am_marks_due, pm_marks_due, provider_type,
+                               setting_type)
+  SELECT gen_random_uuid(), id, CAST(:now AS timestamptz) - interval '20 days', '10:00', '14:00', 'unregistered_ap',
          'Unregistered alternative provision'
+  FROM b_applicants;
+INSERT INTO school_providers (id, school_id, provider_id, status, status_changed_at, created_at)
+  SELECT gen_random_uuid(), school_id, id, 'submitted', CAST(:now AS timestamptz) - interval '5 days',
+         CAST(:now AS timestamptz) - interval '20 days'
   FROM b_applicants;
 
 INSERT INTO service_agreements (id, school_id, provider_id, placement_id, starts_on, ends_on, incidents_within_hours,
@@ -486,18 +490,20 @@ INSERT INTO evidence_documents (id, organisation_id, evidence_type, version, sta
          CAST(:now AS timestamptz) - interval '6 days', CAST('{}' AS json)
   FROM b_applicants a JOIN b_required r ON r.provider_type = 'unregistered_ap';
 
-INSERT INTO kcsie_confirmations (id, organisation_id, signed_by_id, typed_name, signer_role, statement_version,
-                                 statement_text, signed_at, lapsed_at, lapse_reason)
-  SELECT gen_random_uuid(), id, user_id, 'Bench manager ' || school_n || '-' || provider_n, 'Manager', '2025-1',
+INSERT INTO kcsie_confirmations (id, organisation_id, school_id, signed_by_id, typed_name, signer_role,
+                                 statement_version, statement_text, signed_at, lapsed_at, lapse_reason)
+  SELECT gen_random_uuid(), id, school_id, user_id, 'Bench manager ' || school_n || '-' || provider_n, 'Manager',
+         '2025-1',
          'I confirm that the staff on our list have had the checks the school would otherwise carry out.',
          TIMESTAMPTZ '2025-08-25 10:00+00' + provider_n * interval '1 day',
          CASE provider_n WHEN 7 THEN TIMESTAMPTZ '2026-02-03 11:00+00' WHEN 9 THEN TIMESTAMPTZ '2026-01-19 11:00+00'
          END,
          CASE WHEN provider_n IN (7, 9) THEN 'The staff list changed' END
   FROM b_managers;
-INSERT INTO kcsie_confirmations (id, organisation_id, signed_by_id, typed_name, signer_role, statement_version,
-                                 statement_text, signed_at)
-  SELECT gen_random_uuid(), id, user_id, 'Bench manager ' || school_n || '-' || provider_n, 'Manager', '2025-1',
+INSERT INTO kcsie_confirmations (id, organisation_id, school_id, signed_by_id, typed_name, signer_role,
+                                 statement_version, statement_text, signed_at)
+  SELECT gen_random_uuid(), id, school_id, user_id, 'Bench manager ' || school_n || '-' || provider_n, 'Manager',
+         '2025-1',
          'I confirm that the staff on our list have had the checks the school would otherwise carry out.',
          TIMESTAMPTZ '2026-02-27 09:30+00'
   FROM b_managers WHERE provider_n = 7;

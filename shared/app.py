@@ -88,6 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_crypto(app)
     register_error_handlers(app)
 
+    from local_authority import bp as la_bp
     from portal import bp as portal_bp
     from school_admin import bp as school_bp
     from shared.auth.views import bp as auth_bp
@@ -95,6 +96,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(school_bp, url_prefix="/school")
     app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(la_bp, url_prefix="/la")
 
     from api import register_api
 
@@ -168,16 +170,19 @@ def _redis_answers(url: str) -> bool:
 
 
 def _branding() -> dict[str, Any]:
-    """The header carries the school's name (this is the school's service, not a GOV.UK one)."""
+    """The header carries the signed-in person's own organisation's name (a school's, a provider's or a local
+    authority's: this is their service, not a GOV.UK one); signed out, the school's name where the deployment serves
+    one school, otherwise "AP Portal"."""
     if "school_name" not in g:
         from shared.models import Organisation, OrganisationKind
 
-        name = current_user.school_name if current_user.is_authenticated else None
+        name = current_user.organisation_name if current_user.is_authenticated else None
         if name is None:
             try:
-                name = db.session.scalar(
-                    select(Organisation.name).where(Organisation.kind == OrganisationKind.SCHOOL).limit(1)
-                )
+                names = db.session.scalars(
+                    select(Organisation.name).where(Organisation.kind == OrganisationKind.SCHOOL).limit(2)
+                ).all()
+                name = names[0] if len(names) == 1 else None
             except SQLAlchemyError as exc:
                 db.session.rollback()
                 if database_unavailable(exc):

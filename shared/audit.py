@@ -65,7 +65,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     # issue 13: the AP lead's decision on a flag (its key and the outcome; the reason is on the decision's row)
     "staff.flag_decided": frozenset({"provider", "flag", "outcome"}),
     "staff.removed_by_school": frozenset({"flag"}),
-    "kcsie.signed": frozenset({"version"}),
+    "kcsie.signed": frozenset({"version", "school"}),
     "kcsie.lapsed": frozenset({"reason"}),
     "evidence.transition": frozenset({"old", "new", "why"}),
     "evidence.uploaded": frozenset({"evidence_type", "version", "virus_scanned", "files"}),

@@ -17,7 +17,7 @@ from shared.models import (
     OrganisationKind,
 )
 from shared.passwords import PasswordRejected
-from shared.roles import PROVIDER_ROLES, SCHOOL_ROLES
+from shared.roles import LA_ROLES, PROVIDER_ROLES, SCHOOL_ROLES
 from shared.services.accounts import people as accounts
 
 
@@ -78,12 +78,27 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created school {school.name} ({school.id})")
 
+    @app.cli.command("create-local-authority")
+    @click.argument("name")
+    def create_local_authority_command(name: str) -> None:
+        """Create a local authority organisation (its officers are made with create-user --role la_officer)."""
+        la = Organisation(kind=OrganisationKind.LOCAL_AUTHORITY, name=name.strip())
+        db.session.add(la)
+        db.session.flush()
+        audit.record("school.created", organisation=la, obj=la)
+        db.session.commit()
+        click.echo(f"Created local authority {la.name} ({la.id})")
+
     @app.cli.command("create-user")
     @click.option("--organisation", "org_name", required=True, help="The school or provider's exact name")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
     @click.option(
-        "--role", "roles", multiple=True, required=True, type=click.Choice(sorted(SCHOOL_ROLES | PROVIDER_ROLES))
+        "--role",
+        "roles",
+        multiple=True,
+        required=True,
+        type=click.Choice(sorted(SCHOOL_ROLES | PROVIDER_ROLES | LA_ROLES)),
     )
     @click.password_option()
     def create_user_command(org_name: str, email: str, name: str, roles: tuple[str, ...], password: str) -> None:

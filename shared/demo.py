@@ -30,6 +30,7 @@ from shared.models import (
     ProviderSite,
     ProviderStatus,
     Pupil,
+    SchoolProvider,
     SchoolTerm,
     StaffMember,
     User,
@@ -136,7 +137,8 @@ def seed_demo() -> list[tuple[str, str, bool]]:
         if org is None:
             org = Organisation(kind=OrganisationKind.PROVIDER, name=prov_name)
             db.session.add(org)
-            db.session.add(ProviderProfile(organisation=org, school_id=school.id, status=status))
+            db.session.add(ProviderProfile(organisation=org))
+            db.session.add(SchoolProvider(school_id=school.id, provider=org, status=status))
             db.session.flush()
         providers.append(org)
         for local, role_name, roles in DEMO_PROVIDER_USERS:
@@ -508,6 +510,7 @@ def _complete_provider(provider: Organisation, school: Organisation, about: dict
     db.session.add(
         KcsieConfirmation(
             organisation_id=provider.id,
+            school_id=school.id,
             signed_by_id=manager.id,
             typed_name=f"{short} Manager",
             signer_role="Manager",

@@ -26,20 +26,30 @@ SCHOOL_ROLES: dict[str, str] = {
     SCHOOL_ADMIN: "School administrator (manages staff accounts)",
 }
 
+LA_OFFICER = "la_officer"
+
 PROVIDER_ROLES: dict[str, str] = {
     PROVIDER_MANAGER: "Provider manager",
     PROVIDER_DSL: "Provider designated safeguarding lead",
     PROVIDER_STAFF: "Provider staff",
 }
 
-ROLE_LABELS = SCHOOL_ROLES | PROVIDER_ROLES
+LA_ROLES: dict[str, str] = {
+    LA_OFFICER: "Local authority officer",
+}
+
+ROLE_LABELS = SCHOOL_ROLES | PROVIDER_ROLES | LA_ROLES
 
 
 def roles_for(kind: OrganisationKind) -> dict[str, str]:
-    return SCHOOL_ROLES if kind == OrganisationKind.SCHOOL else PROVIDER_ROLES
+    if kind == OrganisationKind.SCHOOL:
+        return SCHOOL_ROLES
+    if kind == OrganisationKind.LOCAL_AUTHORITY:
+        return LA_ROLES
+    return PROVIDER_ROLES
 
 
 def mfa_required(kind: OrganisationKind, roles: frozenset[str] | set[str]) -> bool:
     """Every school user can reach children's data, and provider DSLs handle safeguarding: both need MFA.
     Other provider users may turn it on."""
-    return kind == OrganisationKind.SCHOOL or PROVIDER_DSL in roles
+    return kind in (OrganisationKind.SCHOOL, OrganisationKind.LOCAL_AUTHORITY) or PROVIDER_DSL in roles

@@ -10,14 +10,24 @@ from flask import url_for
 
 from shared.auth.access import API_TOKEN, PUBLIC, ROLES, SIGNED_IN, Declaration
 from shared.models import OrganisationKind
-from shared.roles import PROVIDER_MANAGER, PROVIDER_ROLES, PROVIDER_STAFF, SCHOOL_ADMIN, SCHOOL_ROLES
+from shared.roles import LA_ROLES, PROVIDER_MANAGER, PROVIDER_ROLES, PROVIDER_STAFF, SCHOOL_ADMIN, SCHOOL_ROLES
 from tests.support.client import Browser
 
-ROLES_TO_TRY = [*SCHOOL_ROLES, *PROVIDER_ROLES, None]  # None: not signed in
+ROLES_TO_TRY = [*SCHOOL_ROLES, *PROVIDER_ROLES, *LA_ROLES, None]  # None: not signed in
 
 
 def _kind(role: str) -> OrganisationKind:
+    if role in LA_ROLES:
+        return OrganisationKind.LOCAL_AUTHORITY
     return OrganisationKind.SCHOOL if role in SCHOOL_ROLES else OrganisationKind.PROVIDER
+
+
+# Which of _objects' organisations a person on each side belongs to.
+HOME_ORGANISATION = {
+    OrganisationKind.SCHOOL: "school",
+    OrganisationKind.PROVIDER: "provider_id",
+    OrganisationKind.LOCAL_AUTHORITY: "local_authority",
+}
 
 
 def test_every_route_declares_who_may_open_it(app):
@@ -37,6 +47,8 @@ def test_declarations_follow_the_blueprints(app):
             assert declaration.side == OrganisationKind.SCHOOL and declaration.roles <= set(SCHOOL_ROLES), endpoint
         elif blueprint == "portal":
             assert declaration.side == OrganisationKind.PROVIDER and declaration.roles <= set(PROVIDER_ROLES), endpoint
+        elif blueprint == "local_authority":
+            assert declaration.side == OrganisationKind.LOCAL_AUTHORITY and declaration.roles <= set(LA_ROLES), endpoint
         elif blueprint == "auth":
             assert declaration.audience in (PUBLIC, SIGNED_IN), endpoint
         elif blueprint == "api":
@@ -65,8 +77,10 @@ def test_the_decorator_refuses_what_it_cannot_enforce():
 
 
 def _objects(world, name: str) -> dict:
-    """A school with a provider and one of every kind of object a URL can name, keyed by the URL argument."""
-    school = world.school(f"{name} School")
+    """A local authority with a school with a provider, and one of every kind of object a URL can name, keyed by the
+    URL argument."""
+    local_authority = world.local_authority(f"{name} Borough Council")
+    school = world.school(f"{name} School", local_authority_id=local_authority)
     provider = world.provider(school, f"{name} Provider", provider_type="unregistered_ap")
     pupil = world.pupil(school)
     placement = world.placement(school, provider, pupil)
@@ -74,6 +88,7 @@ def _objects(world, name: str) -> dict:
     token_id, _ = world.api_token(provider)
     document = world.document(provider)  # with its object stored, so downloads answer 200
     return {
+        "local_authority": local_authority,
         "school": school,
         "school_user_id": world.user(school, ["sendco"]).id,
         "provider_user_id": world.user(provider, [PROVIDER_STAFF]).id,
@@ -146,7 +161,7 @@ def test_role_endpoint_matrix(role, world, app):
     side = None
     if role is not None:
         side = _kind(role)
-        browser.sign_in(world.user(objects["school" if side == OrganisationKind.SCHOOL else "provider_id"], [role]))
+        browser.sign_in(world.user(objects[HOME_ORGANISATION[side]], [role]))
     token = browser.token()
     failures = []
     for declaration, method, url in _requests(app, objects, side):
@@ -172,7 +187,7 @@ def test_role_endpoint_matrix(role, world, app):
 # --- another school's and another provider's objects --------------------------------------------------------------
 
 
-SIGNED_IN_ROLES = [*SCHOOL_ROLES, *PROVIDER_ROLES]
+SIGNED_IN_ROLES = [*SCHOOL_ROLES, *PROVIDER_ROLES, *LA_ROLES]
 
 
 @pytest.mark.parametrize("role", SIGNED_IN_ROLES)
@@ -183,7 +198,7 @@ def test_another_schools_and_providers_objects_are_a_404(role, world, app):
     ours, theirs = _objects(world, "First"), _objects(world, "Second")
     side = _kind(role)
     browser = Browser(app.test_client())
-    browser.sign_in(world.user(ours["school" if side == OrganisationKind.SCHOOL else "provider_id"], [role]))
+    browser.sign_in(world.user(ours[HOME_ORGANISATION[side]], [role]))
     token = browser.token()
     registry = app.extensions["access"]
     failures = []

@@ -161,7 +161,10 @@ def test_the_ap_lead_uploads_the_signed_copy_and_every_upload_is_kept(app):
         older, newer = setting.documents()
         assert (older.id, newer.display_name, newer.signed_on) == (document.id, "Scan of signed SLA.png", None)
         with setting.app.app_context():
-            assert [d.id for d in agreements.signed_copies(setting.provider)] == [newer.id, older.id]
+            assert [d.id for d in agreements.signed_copies(setting.provider, school_id=setting.school)] == [
+                newer.id,
+                older.id,
+            ]
         page = html(setting.browser.get(setting.page_url))
         assert "Download the signed copy (Scan of signed SLA.png)" in page and "Date signed not given" in page
         assert "1 earlier copy kept for the record" in page and "Signed SLA 2026.pdf" in page

@@ -11,6 +11,7 @@ from shared.extensions import db
 from shared.models import AttendanceMark, AuditEvent, Placement, ProviderStatus, ServiceAgreement
 from shared.services.agreements import terms as agreements
 from shared.services.school_calendar import half_terms
+from tests.support.world import link_of
 
 MONDAY = date(2026, 11, 30)
 
@@ -171,7 +172,9 @@ def test_attendance_on_time_counts_on_time_late_and_missing(app, world, new_brow
         from shared.services.agreements import compliance
 
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
-        term = compliance.compliance_of(profile, half_terms.current_period(school)).term("attendance")
+        term = compliance.compliance_of(link_of(profile.organisation_id), half_terms.current_period(school)).term(
+            "attendance"
+        )
         assert (term.within, term.total) == (2, 4)
         assert sorted((e.when, e.what.split(": ")[1]) for e in term.events) == [
             ("1 December 2026", "1 session not marked"),

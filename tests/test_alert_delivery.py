@@ -22,7 +22,7 @@ from shared.extensions import db
 from shared.models import Concern, OutboxEmail, Placement, ProviderStatus
 from shared.notifications import RETRY_SECONDS, deliver_outbox, queue_email
 from shared.services.attendance.alerts import deliveries
-from tests.support import database
+from tests.support import database, legacy
 from tests.support.app import make_app
 from tests.support.mail import MailBox
 from tests.support.services import free_port
@@ -305,8 +305,8 @@ def test_the_migration_links_each_alerts_emails_marks_them_urgent_and_downgrade_
     with scratch.app_context():
         upgrade(revision="0013")
         old = World(scratch)
-        school = old.school("Old School")
-        placement_id = old.placement(school, old.provider(school, status=ProviderStatus.APPROVED), old.pupil(school))
+        school = legacy.school("Old School")
+        placement_id = old.placement(school, legacy.provider(school, status="approved"), old.pupil(school))
         placement = db.session.get(Placement, placement_id)
         alert_id, alert_email, routine, abandoned = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         db.session.execute(

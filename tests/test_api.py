@@ -24,6 +24,7 @@ from shared.models import (
 )
 from shared.services.attendance.alerts import deliveries
 from tests.support.client import Browser, html
+from tests.support.world import link_of
 
 MONDAY = date(2026, 11, 30)
 UPN = "T999400126001"
@@ -102,7 +103,7 @@ def test_a_provider_that_is_no_longer_approved_cannot_use_its_tokens(app, settin
     client = app.test_client()
     with app.app_context():
         profile = db.session.scalar(select(ProviderProfile).filter_by(organisation_id=setting["provider"]))
-        profile.status = ProviderStatus.SUSPENDED
+        link_of(profile.organisation_id).status = ProviderStatus.SUSPENDED
         db.session.commit()
     response = _post(client, setting["token"], [_item(setting["placement"])])
     assert response.status_code == 401 and "not be approved" in response.json["error"]["message"]

@@ -332,7 +332,7 @@ def test_provider_home_lists_each_roles_tasks(app, world, school, provider, new_
 
     assert items(new_browser, staff, "/portal/") == [
         "2 attendance marks are due today (2 past the time agreed with the school)",
-        "Read the school's child protection policy (version 1) and confirm you will follow it",
+        "Read Demo School's child protection policy (version 1) and confirm you will follow it",
         "1 incident you reported is waiting for the school to acknowledge",
     ]
 
@@ -340,7 +340,7 @@ def test_provider_home_lists_each_roles_tasks(app, world, school, provider, new_
     listed = tasks_on(page)
     assert "1 safeguarding notice from the school is waiting for you to acknowledge" in listed
     assert "1 safeguarding concern from your staff is waiting to be sent to the school" in listed
-    assert "The school's child protection policy (version 1) is waiting for you to confirm" in listed
+    assert "Demo School's child protection policy (version 1) is waiting for you to confirm" in listed
     assert "neglect" not in page and "Domestic" not in page
 
     _mark(app, placement, "AM", "present")

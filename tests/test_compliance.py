@@ -22,6 +22,7 @@ from shared.models import (
 )
 from shared.services.agreements import compliance, compliance_terms
 from shared.services.school_calendar import half_terms
+from tests.support.world import link_of
 
 NOW = "2026-12-01 18:00:00"  # Tuesday evening, in term (London is on GMT, so local time is UTC)
 
@@ -112,6 +113,7 @@ def _history(app, world, school, provider):
         db.session.add(
             KcsieConfirmation(
                 organisation_id=provider,
+                school_id=school,
                 signed_by_id=world._someone(provider),
                 typed_name="Pat Manager",
                 signer_role="Manager",
@@ -133,7 +135,9 @@ def setting(world):
 
 def _report(provider):
     profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
-    return compliance.compliance_of(profile, half_terms.current_period(profile.school_id))
+    return compliance.compliance_of(
+        link_of(profile.organisation_id), half_terms.current_period(link_of(profile.organisation_id).school_id)
+    )
 
 
 @freeze_time(NOW)
@@ -389,7 +393,7 @@ def test_evidence_counts_the_days_out_of_date_in_the_period(app, world, setting)
         ]
         # The first half-term: nothing verified before 31 October, so every day of it is out of date.
         first_half = compliance.compliance_of(
-            db.session.query(ProviderProfile).filter_by(organisation_id=provider).one(),
+            link_of(provider, school),
             half_terms.half_terms(school)[0],
         )
         assert first_half.term("evidence").within == 0 and first_half.term("evidence").total == 55
@@ -416,10 +420,12 @@ def test_each_placement_has_its_own_figures_under_its_own_terms(app, world, sett
         db.session.commit()
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
         period = half_terms.current_period(school)
-        sources = compliance.load(school, [profile], period)
+        sources = compliance.load(school, [link_of(profile.organisation_id, school)], period)
         placements = {p.id: p for p in sources.placements[provider]}
-        one = compliance.figures(sources, profile, period, placement=placements[first])
-        two = compliance.figures(sources, profile, period, placement=placements[second])
+        one = compliance.figures(sources, link_of(profile.organisation_id, school), period, placement=placements[first])
+        two = compliance.figures(
+            sources, link_of(profile.organisation_id, school), period, placement=placements[second]
+        )
         assert (one.term("incidents").within, one.term("incidents").total) == (1, 1)
         assert (two.term("incidents").within, two.term("incidents").total) == (1, 1)
         assert "within 36 hours" in two.term("incidents").name and two.agreement.placement_id == second
@@ -428,7 +434,7 @@ def test_each_placement_has_its_own_figures_under_its_own_terms(app, world, sett
         assert (one.term("reviews").within, one.term("reviews").total) == (1, 2)  # on time, then overdue
         assert (two.term("reviews").within, two.term("reviews").total) == (0, 1)  # a week late
         # The provider's figure now counts the 30-hour report as in time (the placement's terms).
-        whole = compliance.figures(sources, profile, period)
+        whole = compliance.figures(sources, link_of(profile.organisation_id, school), period)
         assert (whole.term("incidents").within, whole.term("incidents").total) == (2, 2)
         assert "the limit for this pupil is 36 hours" in whole.term("incidents").events[0].what
 
@@ -444,8 +450,12 @@ def test_the_trend_gives_each_half_term_its_own_figures(app, world, setting):
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
         periods = half_terms.half_terms(school)
-        sources = compliance.load(school, [profile], compliance.Period(periods[0].start, periods[1].end, "autumn"))
-        trend = compliance.trend(sources, profile, periods)
+        sources = compliance.load(
+            school,
+            [link_of(profile.organisation_id, school)],
+            compliance.Period(periods[0].start, periods[1].end, "autumn"),
+        )
+        trend = compliance.trend(sources, link_of(profile.organisation_id, school), periods)
         assert [p.name for p in trend.periods] == ["Autumn 2026, first half", "Autumn 2026, second half"]
         assert trend.values["incidents"] == [100.0, 0.0]
         assert trend.values["concerns"] == [None, None]

@@ -18,8 +18,6 @@ from shared.crypto import FILE_MAGIC, CiphertextTampered, KeyRing, decrypt_bytes
 from shared.extensions import db
 from shared.models import (
     ChildProtectionStatus,
-    Organisation,
-    OrganisationKind,
     PlacementDocument,
     ProviderStatus,
     Pupil,
@@ -27,7 +25,7 @@ from shared.models import (
 )
 from shared.storage import LocalStorage, new_key
 from shared.upn import make_upn
-from tests.support import database
+from tests.support import database, legacy
 from tests.support.app import make_app
 from tests.support.client import Browser, html
 from tests.support.files import pdf_bytes
@@ -150,10 +148,9 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
     scratch = make_app(database.scratch_url(database_url, tmp_path), smtp_server[0].port, tmp_path)
     with scratch.app_context():
         upgrade(revision="0011")
-        school = Organisation(kind=OrganisationKind.SCHOOL, name="Old School")
+        school_id = legacy.school("Old School")
         user = User(email="old@school.example", name="Old")
-        db.session.add_all([school, user])
-        db.session.flush()
+        db.session.add(user)
         db.session.commit()
         user_id, pupil_id = user.id, uuid.uuid4()
         # Rows as they were before 0012: plaintext (written past the models, whose columns now encrypt).
@@ -170,7 +167,7 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
         db.session.execute(
             pupils.insert().values(
                 id=pupil_id,
-                school_id=school.id,
+                school_id=school_id,
                 upn=make_upn(),
                 first_name="A",
                 last_name="B",
@@ -187,9 +184,7 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
         db.session.commit()
         # A risk assessment's row from before 0013 (its object is left to keys-rotate: the test above).
         old_world = World(scratch)
-        placement = old_world.placement(
-            school.id, old_world.provider(school.id, status=ProviderStatus.APPROVED), pupil_id
-        )
+        placement = old_world.placement(school_id, legacy.provider(school_id, status="approved"), pupil_id)
         document_id = uuid.uuid4()
         documents = sa.table(
             "placement_documents",
@@ -201,9 +196,9 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
             documents.insert().values(
                 id=document_id,
                 placement_id=placement,
-                school_id=school.id,
+                school_id=school_id,
                 kind="risk_assessment",
-                storage_key=new_key(school.id),
+                storage_key=new_key(school_id),
                 display_name="Ava Blake risk assessment.pdf",
                 content_type="application/pdf",
                 size_bytes=10,

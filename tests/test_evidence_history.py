@@ -20,6 +20,7 @@ from shared.services.evidence import documents as evidence
 from shared.uploads.reasons import Reason
 from tests.support.client import Browser, html
 from tests.support.files import image_bytes, pdf_bytes
+from tests.support.world import link_of
 from tests.test_upload_pipeline import EICAR, Provider, dedicated_app, events, png_with_text  # noqa: F401 (a fixture)
 
 REGISTRATION = "registration"
@@ -268,17 +269,15 @@ def test_the_migration_writes_the_history_of_documents_from_before_it_and_downgr
     import sqlalchemy as sa
     from flask_migrate import downgrade, upgrade
 
-    from tests.support import database
+    from tests.support import database, legacy
     from tests.support.app import make_app
-    from tests.support.world import World
 
     scratch = make_app(database.scratch_url(database_url, tmp_path), smtp_server[0].port, tmp_path)
     with scratch.app_context():
         upgrade(revision="0014")
-        old = World(scratch)
-        school = old.school("Old School")
-        provider = old.provider(school, provider_type="unregistered_ap")
-        manager, lead = old.user(provider, ["provider_manager"]), old.user(school, [AP_LEAD])
+        school = legacy.school("Old School")
+        provider = legacy.provider(school, provider_type="unregistered_ap")
+        manager_id, lead_id = legacy.user(provider, ["provider_manager"]), legacy.user(school, [AP_LEAD])
         documents = sa.table(
             "evidence_documents",
             *(sa.column(c, sa.Uuid()) for c in ("id", "organisation_id", "uploaded_by_id", "reviewed_by_id")),
@@ -290,15 +289,15 @@ def test_the_migration_writes_the_history_of_documents_from_before_it_and_downgr
         uploaded, reviewed = datetime(2026, 9, 1, 9, 0, tzinfo=UTC), datetime(2026, 9, 2, 10, 0, tzinfo=UTC)
         rejected, verified, waiting = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         for document_id, code, version, status, reviewer, reason in (
-            (rejected, "behaviour_policy", 1, "superseded", lead.id, "Out of date"),
+            (rejected, "behaviour_policy", 1, "superseded", lead_id, "Out of date"),
             (waiting, "behaviour_policy", 2, "awaiting_review", None, None),
-            (verified, "risk_assessment", 1, "verified", lead.id, None),
+            (verified, "risk_assessment", 1, "verified", lead_id, None),
         ):
             db.session.execute(
                 documents.insert().values(
                     id=document_id,
                     organisation_id=provider,
-                    uploaded_by_id=manager.id,
+                    uploaded_by_id=manager_id,
                     reviewed_by_id=reviewer,
                     evidence_type=code,
                     version=version,
@@ -329,11 +328,11 @@ def test_the_migration_writes_the_history_of_documents_from_before_it_and_downgr
             for document_id in (rejected, verified, waiting)
         }
         assert history[rejected] == [
-            ("uploaded", manager.id, None, uploaded),
-            ("rejected", lead.id, "Out of date", reviewed),
+            ("uploaded", manager_id, None, uploaded),
+            ("rejected", lead_id, "Out of date", reviewed),
         ]
-        assert history[verified] == [("uploaded", manager.id, None, uploaded), ("verified", lead.id, None, reviewed)]
-        assert history[waiting] == [("uploaded", manager.id, None, uploaded)]
+        assert history[verified] == [("uploaded", manager_id, None, uploaded), ("verified", lead_id, None, reviewed)]
+        assert history[waiting] == [("uploaded", manager_id, None, uploaded)]
         db.session.close()
 
         downgrade(revision="0014")
@@ -358,7 +357,11 @@ def test_a_reopened_child_protection_policy_goes_back_to_the_dsl_and_stops_count
         assert dsl_tasks["dsl.verify"].startswith("1 piece of evidence is waiting for a DSL")
         assert "ap.verify" not in {t.key for t in school_tasks(provider.school_id, [AP_LEAD])}
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider.id).one()
-        (item,) = [i for i in approval_checklist(profile) if i.label == BY_CODE["safeguarding_policy"].name]
+        (item,) = [
+            i
+            for i in approval_checklist(link_of(profile.organisation_id))
+            if i.label == BY_CODE["safeguarding_policy"].name
+        ]
         assert (item.done, item.detail) == (False, "Awaiting review")
     # A DSL may reopen the type a DSL verifies; no one may reopen what is not verified.
     dsl = _school_person(provider, [DSL])

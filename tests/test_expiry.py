@@ -8,6 +8,7 @@ import pytest
 from shared.extensions import db
 from shared.models import DocumentStatus, EvidenceDocument, Notification, OutboxEmail, ProviderProfile, ProviderStatus
 from shared.services.evidence import expiry
+from tests.support.world import link_of
 
 TODAY = date(2026, 11, 28)
 
@@ -69,7 +70,7 @@ def test_lapse_expires_the_document_and_puts_an_approved_provider_at_risk(app, p
     with app.app_context():
         assert db.session.get(EvidenceDocument, setup["document"]).status == DocumentStatus.EXPIRED
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
-        assert expiry.is_at_risk(profile, TODAY)
+        assert expiry.is_at_risk(link_of(profile.organisation_id), TODAY)
         assert db.session.query(OutboxEmail).filter_by(to_address=setup["lead"].email).count() == 1
     assert any("is at risk" in text for text in _notes(app, setup["lead"].id))
 

@@ -60,6 +60,7 @@ def _approved(world, school, provider, on: date):
         db.session.add(
             KcsieConfirmation(
                 organisation_id=provider,
+                school_id=school,
                 signed_by_id=world._someone(provider),
                 typed_name="Pat Manager",
                 signer_role="Manager",

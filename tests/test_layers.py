@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VIEW_DIRS = ("portal/views", "school_admin/views", "api")
+VIEW_DIRS = ("portal/views", "school_admin/views", "local_authority/views", "api")
 FLASK_REQUEST_NAMES = frozenset({"url_for", "request", "session", "g", "has_request_context"})
 
 

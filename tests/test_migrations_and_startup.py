@@ -10,6 +10,7 @@ from shared.config import DEFAULT_DEMO_TOTP_SECRET, DEFAULT_SECRET_KEY, Producti
 from shared.extensions import db
 from shared.models import AttendanceMark, Organisation, Placement, Pupil, User
 from tests.support.app import make_app
+from tests.support.world import link_of
 
 
 def test_models_and_migrations_agree(app):
@@ -134,7 +135,7 @@ def test_demo_accounts_sign_in_on_both_sides(app):
         from shared.services.providers.approval import approval_checklist
 
         northside = db.session.query(Organisation).filter_by(name="Northside Learning Centre").one()
-        assert all(item.done for item in approval_checklist(northside.provider_profile))
+        assert all(item.done for item in approval_checklist(link_of(northside.id)))
     school_page = html(school.get(f"/school/providers/{northside.id}"))
     assert "Not yet" not in school_page and "Verified until" in school_page
 

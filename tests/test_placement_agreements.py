@@ -19,6 +19,7 @@ from shared.services.agreements import terms as agreements
 from shared.services.errors import RuleBroken
 from shared.services.school_calendar import half_terms
 from tests.support.client import html
+from tests.support.world import link_of
 
 NOW = "2026-11-30 12:00:00"
 
@@ -112,13 +113,13 @@ def test_the_ap_lead_gives_one_placement_its_own_terms_then_removes_them(app, wo
         assert agreements.terms_in_force(ava_placement).id == own.id
         assert agreements.terms_in_force(ben_placement).incidents_within_hours == 24
         # The provider's agreement is still the provider's, though the override is newer.
-        assert agreements.agreement_for(provider).placement_id is None
-        assert agreements.agreement_for(provider).incidents_within_hours == 24
+        assert agreements.agreement_for(provider, school).placement_id is None
+        assert agreements.agreement_for(provider, school).incidents_within_hours == 24
         assert agreements.overrides_for([provider]) == {ava: own}
         assert agreements.overrides_for([]) == {}
         # The compliance figures hold the provider to its own agreement, not to a placement's.
         profile = ava_placement.provider.provider_profile
-        report = compliance.compliance_of(profile, half_terms.current_period(school))
+        report = compliance.compliance_of(link_of(profile.organisation_id), half_terms.current_period(school))
         assert report.agreement.placement_id is None and report.agreement.incidents_within_hours == 24
 
     # The provider's agreement page (school side) lists what differs for Ava only.
@@ -131,7 +132,7 @@ def test_the_ap_lead_gives_one_placement_its_own_terms_then_removes_them(app, wo
     # Changing the provider's agreement changes the provider's row, never the override.
     browser.submit(f"/school/providers/{provider}/agreement/edit", PROVIDERS | {"incidents_within_hours": "12"})
     with app.app_context():
-        assert agreements.agreement_for(provider).incidents_within_hours == 12
+        assert agreements.agreement_for(provider, school).incidents_within_hours == 12
         assert agreements.placement_agreement(db.session.get(Placement, ava)).incidents_within_hours == 72
         assert db.session.query(ServiceAgreement).count() == 2
 

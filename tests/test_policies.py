@@ -25,6 +25,7 @@ from shared.notifications import deliver_outbox
 from shared.services.providers.approval import POLICY_CONFIRMED, approval_checklist
 from tests.support.client import Browser, html
 from tests.support.files import HTML_PAGE, pdf_bytes
+from tests.support.world import link_of
 from tests.test_verification_and_approval import _verify_all
 
 
@@ -146,7 +147,7 @@ def test_the_provider_dsl_confirms_and_a_new_version_asks_again(setting, app):
     confirmed = provider_dsl.post(f"/portal/policies/{version_1}/confirm")
     assert confirmed.status_code == 302
     page = text(provider_dsl.get("/portal/policies"))
-    assert "You have confirmed version 1 of the school's policy" in page and "Version 1 confirmed by" in page
+    assert "You have confirmed version 1 of Demo School's policy" in page and "Version 1 confirmed by" in page
     assert "I confirm that we have received" not in page
     again = provider_dsl.post(f"/portal/policies/{version_1}/confirm")
     assert "Your organisation has already confirmed version 1" in text(again)
@@ -203,7 +204,7 @@ def submitted_provider(world, app):
     _verify_all(world, app, provider, school)
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
-        profile.status = ProviderStatus.SUBMITTED
+        link_of(profile.organisation_id).status = ProviderStatus.SUBMITTED
         db.session.commit()
     return school, provider
 
@@ -211,7 +212,9 @@ def submitted_provider(world, app):
 def _policy_item(app, provider):
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
-        return next(item for item in approval_checklist(profile) if item.label == POLICY_CONFIRMED)
+        return next(
+            item for item in approval_checklist(link_of(profile.organisation_id)) if item.label == POLICY_CONFIRMED
+        )
 
 
 def test_the_checklist_item_and_its_effect_on_approval(world, app, submitted_provider):
@@ -238,7 +241,7 @@ def test_the_checklist_item_and_its_effect_on_approval(world, app, submitted_pro
     assert approved.status_code == 302
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
-        assert profile.status == ProviderStatus.APPROVED
+        assert link_of(profile.organisation_id).status == ProviderStatus.APPROVED
     # A new version: the approved provider's DSL is asked again, with two weeks before it counts against it.
     world.school_policy(school, version=2)
     item = _policy_item(app, provider)
@@ -278,7 +281,7 @@ def test_the_school_dsl_reviews_the_providers_own_policy_and_the_provider_reads_
     # Another provider sees nothing of it.
     other = Browser(app.test_client())
     other.sign_in(setting.dsl_b)
-    assert "The school's DSL has not reviewed your child protection policy yet" in text(other.get("/portal/policies"))
+    assert "Demo School's DSL has not reviewed your child protection policy yet" in text(other.get("/portal/policies"))
 
 
 def test_who_may_do_what(setting, app):
@@ -330,13 +333,16 @@ def test_a_new_version_gives_providers_that_confirmed_the_last_one_two_weeks(app
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
         uploaded = db.session.get(SchoolPolicy, second).uploaded_at
-        done, detail = confirmation_checklist_state(profile, now=utcnow())
+        done, detail = confirmation_checklist_state(link_of(profile.organisation_id), now=utcnow())
         assert done and "Version 2 to be confirmed by" in detail and "version 1 confirmed" in detail
-        done, detail = confirmation_checklist_state(profile, now=uploaded + timedelta(days=15))
+        done, detail = confirmation_checklist_state(link_of(profile.organisation_id), now=uploaded + timedelta(days=15))
         assert (done, detail) == (False, "Version 2 not confirmed yet")
         other = world.provider(school, "Never confirmed", ProviderStatus.APPROVED)
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=other).one()
-        assert confirmation_checklist_state(profile, now=utcnow()) == (False, "Version 2 not confirmed yet")
+        assert confirmation_checklist_state(link_of(profile.organisation_id), now=utcnow()) == (
+            False,
+            "Version 2 not confirmed yet",
+        )
 
 
 def test_everyone_at_the_provider_reads_and_confirms_each_version_and_the_dsl_sees_who_has(setting, app):
@@ -353,7 +359,7 @@ def test_everyone_at_the_provider_reads_and_confirms_each_version_and_the_dsl_se
     response = staff.submit("/portal/policies", {}, post_url=f"/portal/policies/{policy}/read")
     assert response.status_code == 302
     page = words(staff.get("/portal/policies"))
-    assert "You have confirmed that you have read version 1 of the school's policy" in page
+    assert "You have confirmed that you have read version 1 of Demo School's policy" in page
     assert "that you have read version 1 and will follow it" in page
     again = staff.submit("/portal/policies", {}, post_url=f"/portal/policies/{policy}/read")
     assert "You have already confirmed that you have read version 1" in words(staff.get(again.location))
@@ -381,7 +387,7 @@ def test_each_person_at_the_provider_is_asked_on_their_home_to_read_the_policy_u
     staff_person = setting.world.user(setting.a, ["provider_staff"], email="reader@hillfarm.example")
     staff = Browser(app.test_client())
     staff.sign_in(staff_person)
-    task = "Read the school's child protection policy (version 1) and confirm you will follow it"
+    task = "Read Demo School's child protection policy (version 1) and confirm you will follow it"
     home = words(staff.get("/portal/"))
     assert task in home
 

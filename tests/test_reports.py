@@ -110,6 +110,7 @@ def school_world(world, app):
         db.session.add(
             KcsieConfirmation(
                 organisation_id=farm,
+                school_id=school,
                 signed_by_id=manager.id,
                 typed_name="Morgan Manager",
                 signer_role="Manager",

@@ -248,9 +248,18 @@ def test_the_provider_pages_history_shows_safeguarding_events_to_dsls_only(app, 
 
     school = world.school("Hillside Academy")
     provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    # A concern about this school's pupil, and one about another school's pupil at the same provider.
+    concern = world.concern(world.placement(school, provider, world.pupil(school)))
+    elsewhere = world.school("Elsewhere School")
+    world.works_with(elsewhere, provider)
+    other_concern = world.concern(world.placement(elsewhere, provider, world.pupil(elsewhere)))
     with app.app_context():
-        audit.record("concern.raised", organisation=db.session.get(Organisation, provider), actor=None, route="dsl")
-        audit.record("provider.site_added", organisation=db.session.get(Organisation, provider), actor=None)
+        from shared.models import Concern
+
+        northside = db.session.get(Organisation, provider)
+        audit.record("concern.raised", organisation=northside, obj=db.session.get(Concern, concern), route="dsl")
+        audit.record("concern.sent", organisation=northside, obj=db.session.get(Concern, other_concern))
+        audit.record("provider.site_added", organisation=northside, actor=None)
         db.session.commit()
 
     def history(roles):
@@ -262,4 +271,5 @@ def test_the_provider_pages_history_shows_safeguarding_events_to_dsls_only(app, 
     for roles in (["attendance_lead"], ["ap_lead"], ["headteacher"]):
         seen = history(roles)
         assert "provider: site added" in seen and "concern" not in seen, roles  # nothing says a concern exists
-    assert "concern: raised" in history(["dsl"])
+    seen = history(["dsl"])
+    assert "concern: raised" in seen and "concern: sent" not in seen  # never another school's concern

@@ -11,6 +11,7 @@ from shared.extensions import db
 from shared.models import AuditEvent, KcsieConfirmation, ProviderProfile, StaffFlagDecision, StaffMember
 from shared.notifications import deliver_outbox
 from tests.support.client import Browser, html
+from tests.support.world import link_of
 from tests.test_attention import tasks_on
 
 
@@ -129,13 +130,13 @@ def test_one_dbs_number_for_two_people_is_a_flag_on_both(setup, world, app):
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
         from shared.services.evidence.staff_flags import open_flags
 
-        assert sam.id not in {flag.member_id for flag in open_flags(profile)}
+        assert sam.id not in {flag.member_id for flag in open_flags(link_of(profile.organisation_id))}
     world.staff_member(setup["provider"], "Tam Third", dbs="001234567891")
     page = _staff_page(setup)
     assert "The same DBS certificate number as Nia New, Tam Third" in page  # a third person: flagged again
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
-        assert sam.id in {flag.member_id for flag in open_flags(profile)}
+        assert sam.id in {flag.member_id for flag in open_flags(link_of(profile.organisation_id))}
 
 
 def test_no_barred_list_check_is_no_flag_for_someone_who_does_not_work_with_pupils(setup, world):
@@ -169,13 +170,13 @@ def test_an_open_flag_blocks_approval(setup, world, app):
         from shared.services.providers.approval import STAFF_FLAGS, approval_checklist
 
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
-        [item] = [i for i in approval_checklist(profile) if i.label == STAFF_FLAGS]
+        [item] = [i for i in approval_checklist(link_of(profile.organisation_id)) if i.label == STAFF_FLAGS]
         assert not item.done and "1 open flag" in item.detail
     assert "Staff checks: no open flags" in html(setup["lead"].get(f"/school/providers/{setup['provider']}"))
     _decide(setup, member, "not_enhanced")
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
-        [item] = [i for i in approval_checklist(profile) if i.label == STAFF_FLAGS]
+        [item] = [i for i in approval_checklist(link_of(profile.organisation_id)) if i.label == STAFF_FLAGS]
         assert item.done
 
 
@@ -258,10 +259,14 @@ def test_dsl_training_older_than_two_years_needs_renewing(setup, world, app):
         from shared.services.providers.approval import approval_checklist
 
         with freeze_time("2026-12-01 10:00:00"):
-            [item] = [i for i in approval_checklist(profile) if i.label.startswith("DSL named")]
+            [item] = [
+                i for i in approval_checklist(link_of(profile.organisation_id)) if i.label.startswith("DSL named")
+            ]
         assert not item.done and "training needs renewing" in item.detail
         with freeze_time("2026-11-29 10:00:00"):
-            [item] = [i for i in approval_checklist(profile) if i.label.startswith("DSL named")]
+            [item] = [
+                i for i in approval_checklist(link_of(profile.organisation_id)) if i.label.startswith("DSL named")
+            ]
         assert item.done
     with freeze_time("2026-12-01 10:00:00"):
         lead, manager = Browser(app.test_client()), Browser(app.test_client())
@@ -280,7 +285,7 @@ def test_the_demo_shows_a_flagged_member_of_staff(app):
     app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)  # twice: still one
     with app.app_context():
         riverside = db.session.query(Organisation).filter_by(name="Riverside Tuition").one()
-        [flag] = open_flags(riverside.provider_profile)
+        [flag] = open_flags(link_of(riverside.id))
         assert flag.urgent and db.session.get(StaffMember, flag.member_id).name == "Jo Volunteer"
         assert db.session.query(User).filter_by(email="ap.lead@demo-academy.example").one()
 
@@ -290,7 +295,7 @@ def test_the_providers_list_and_an_approved_providers_page_show_open_flags(setup
 
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=setup["provider"]).one()
-        profile.status = ProviderStatus.APPROVED
+        link_of(profile.organisation_id).status = ProviderStatus.APPROVED
         db.session.commit()
     world.staff_member(setup["provider"], last_status_check_result="NEW_INFO", last_status_check_date=date(2026, 12, 1))
     assert "Staff flags" in html(setup["lead"].get("/school/providers"))

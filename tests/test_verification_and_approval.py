@@ -21,6 +21,7 @@ from shared.models import (
 from shared.services.errors import RuleBroken
 from shared.services.evidence import documents as evidence
 from tests.support.client import Browser, html
+from tests.support.world import link_of
 
 
 @pytest.fixture
@@ -70,6 +71,7 @@ def _verify_all(world, app, provider, school):
         db.session.add(
             KcsieConfirmation(
                 organisation_id=provider,
+                school_id=school,
                 signed_by_id=manager.id,
                 typed_name="Morgan",
                 signer_role="Manager",
@@ -202,9 +204,7 @@ def test_submit_approve_and_the_checklist_snapshot(world, app, school_and_provid
     _verify_all(world, app, provider, school)
     assert manager.submit("/portal/onboarding/submit", {}).status_code == 302
     with app.app_context():
-        assert db.session.query(ProviderProfile).filter_by(organisation_id=provider).one().status == (
-            ProviderStatus.SUBMITTED
-        )
+        assert link_of(provider, school).status == ProviderStatus.SUBMITTED
         assert db.session.query(Notification).filter_by(user_id=lead_person.id).count() == 1
     lead = Browser(app.test_client())
     lead.sign_in(lead_person)
@@ -224,7 +224,7 @@ def test_submit_approve_and_the_checklist_snapshot(world, app, school_and_provid
     assert approved.status_code == 302
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
-        assert profile.status == ProviderStatus.APPROVED
+        assert link_of(profile.organisation_id).status == ProviderStatus.APPROVED
         decision = db.session.query(ApprovalDecision).one()
         assert decision.decision == "approved" and all(item["done"] for item in decision.checklist)
         assert len(decision.checklist) == 3 + len(required_evidence(ProviderType.UNREGISTERED_AP)) + 4
@@ -235,7 +235,7 @@ def test_approval_refused_while_anything_is_missing_and_return_with_requests(wor
     school, provider = school_and_provider
     with app.app_context():
         profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider).one()
-        profile.status = ProviderStatus.SUBMITTED
+        link_of(profile.organisation_id).status = ProviderStatus.SUBMITTED
         db.session.commit()
     lead = _signed_in(world, app, school, ["ap_lead"])
     url = f"/school/providers/{provider}"
@@ -247,4 +247,4 @@ def test_approval_refused_while_anything_is_missing_and_return_with_requests(wor
     assert returned.status_code == 302
     manager = _signed_in(world, app, provider, ["provider_manager"])
     page = html(manager.get("/portal/onboarding"))
-    assert "The school returned your onboarding" in page and "Please upload your insurance." in page
+    assert "Demo School returned your onboarding" in page and "Please upload your insurance." in page

@@ -4,12 +4,13 @@ placements it has been told of: it knows those pupils' names)."""
 
 import uuid
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from portal import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
+from shared.auth.tenancy import chosen_school_of_my_provider
 from shared.clock import local_now
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
@@ -23,22 +24,26 @@ AGREEMENT_READERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL)
 @access(roles=AGREEMENT_READERS)
 def agreement():
     provider = current_organisation()
-    profile = provider.provider_profile
-    period = half_terms.current_period(profile.school_id)
-    report = compliance.compliance_of(profile, period)
+    choice = chosen_school_of_my_provider(request.args.get("school"))
+    profile = choice.profile
+    period = half_terms.current_period(choice.school_id)
+    report = compliance.compliance_of(choice, period)
     if not current_user.has_role(roles.PROVIDER_DSL):
         report = report.without_notices()
     return render_template(
         "portal/agreement/agreement.html",
         profile=profile,
+        choice=choice,
         agreement=report.agreement,
         commitments=agreements.COMMITMENTS,
         period=period,
         attendance=report.attendance,
         report=report,
         rag_labels=agreements.RAG_LABELS,
-        signed_copies=agreements.signed_copies(provider.id),
-        own_terms=agreements.placements_with_own_terms(provider.id, visible_on=local_now().date()),
+        signed_copies=agreements.signed_copies(provider.id, school_id=choice.school_id),
+        own_terms=agreements.placements_with_own_terms(
+            provider.id, visible_on=local_now().date(), school_id=choice.school_id
+        ),
     )
 
 

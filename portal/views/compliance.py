@@ -6,7 +6,8 @@ from flask_login import current_user
 
 from portal import bp
 from shared import roles
-from shared.auth.access import access, current_organisation
+from shared.auth.access import access
+from shared.auth.tenancy import chosen_school_of_my_provider
 from shared.services.agreements import compliance
 from shared.services.agreements import terms as agreements
 from shared.services.school_calendar import half_terms
@@ -15,14 +16,16 @@ from shared.services.school_calendar import half_terms
 @bp.get("/compliance")
 @access(roles={roles.PROVIDER_MANAGER, roles.PROVIDER_DSL})
 def compliance_page():
-    profile = current_organisation().provider_profile
-    chosen = half_terms.chosen(profile.school_id, request.args.get("period"))
+    choice = chosen_school_of_my_provider(request.args.get("school"))
+    profile = choice.profile
+    chosen = half_terms.chosen(choice.school_id, request.args.get("period"))
     view = compliance.provider_view(
-        profile, chosen.period, chosen.trend(), notices=current_user.has_role(roles.PROVIDER_DSL)
+        choice, chosen.period, chosen.trend(), notices=current_user.has_role(roles.PROVIDER_DSL)
     )
     return render_template(
         "portal/compliance.html",
         profile=profile,
+        choice=choice,
         chosen=chosen,
         period=chosen.period,
         report=view.report,

@@ -37,26 +37,25 @@ STATUS_TEXT = {
 def home():
     org = current_organisation()
     profile = org.provider_profile
-    label, colour, explanation = STATUS_TEXT[profile.status]
     now = utcnow()
-    # Amber or red this half-term is said on the home page, to those who may open the compliance page.
-    standing = (
-        compliance.standing_for_home(profile, notices=current_user.has_role(PROVIDER_DSL), now=now)
-        if current_user.has_role(PROVIDER_MANAGER) or current_user.has_role(PROVIDER_DSL)
-        else None
-    )
+    # Amber or red this half-term is said on the home page, to those who may open the compliance page: for each
+    # school that has approved the provider (each has its own agreement).
+    standings = []
+    if current_user.has_role(PROVIDER_MANAGER) or current_user.has_role(PROVIDER_DSL):
+        for link in profile.schools:
+            report = compliance.standing_for_home(link, notices=current_user.has_role(PROVIDER_DSL), now=now)
+            if report is not None:
+                standings.append((link, report))
     return render_template(
         "portal/home.html",
         organisation=org,
         profile=profile,
-        status_label=label,
-        status_colour=colour,
-        explanation=explanation,
-        school=profile.school,
+        schools=[(link, *STATUS_TEXT[link.status]) for link in profile.schools],
+        onboarding=any(link.status in (ProviderStatus.INVITED, ProviderStatus.ONBOARDING) for link in profile.schools),
         tasks=attention.provider_tasks(org.id, current_user.roles, now, user_id=current_user.id),
         quiet_line=quiet_line(current_user.roles),
         now=now,
-        standing=standing,
+        standings=standings,
         rag_labels=RAG_LABELS,
         dsl_missing=onboarding.dsl_account_missing(profile) if current_user.has_role(PROVIDER_MANAGER) else None,
     )

@@ -2,14 +2,14 @@
 
 import uuid
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import bp
 from portal.forms import ContactsForm, OrganisationForm, SiteForm
 from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.auth.tenancy import own_or_404
+from shared.auth.tenancy import chosen_school_of_my_provider, own_or_404
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS
 from shared.forms import ConfirmForm
 from shared.models import ProviderProfile, ProviderSite
@@ -25,12 +25,14 @@ def _profile() -> ProviderProfile:
 @bp.get("/onboarding")
 @access(roles={roles.PROVIDER_MANAGER})
 def onboarding_tasks():
-    profile = _profile()
-    returned = last_decision_of(profile.organisation_id)
+    choice = chosen_school_of_my_provider(request.args.get("school"))
+    profile = choice.profile
+    returned = last_decision_of(choice)
     return render_template(
         "portal/onboarding/tasks.html",
         profile=profile,
-        tasks=onboarding.onboarding_tasks(profile),
+        choice=choice,
+        tasks=onboarding.onboarding_tasks(choice),
         last_decision=returned,
         dsl_missing=onboarding.dsl_account_missing(profile),
     )
@@ -122,17 +124,19 @@ def contacts():
 @bp.route("/onboarding/submit", methods=["GET", "POST"])
 @access(roles={roles.PROVIDER_MANAGER})
 def submit_onboarding():
-    profile = _profile()
+    choice = chosen_school_of_my_provider(request.values.get("school"))
+    profile = choice.profile
     form = ConfirmForm()
     if form.validate_on_submit() and apply(
-        form, lambda: approval.submit_for_approval(profile, by=current_user), field="submit"
+        form, lambda: approval.submit_for_approval(choice, by=current_user), field="submit"
     ):
-        flash("Submitted. The school's AP lead has been told and will check everything.")
-        return redirect(url_for("portal.onboarding_tasks"))
+        flash(f"Submitted to {choice.school.name}. Its AP lead has been told and will check everything.")
+        return redirect(url_for("portal.onboarding_tasks", school=choice.school_arg))
     return render_template(
         "portal/onboarding/submit.html",
         profile=profile,
-        checklist=approval.approval_checklist(profile),
+        choice=choice,
+        checklist=approval.approval_checklist(choice),
         form=form,
         dsl_missing=onboarding.dsl_account_missing(profile),
     )

@@ -4,7 +4,7 @@ for the organisation; and the school DSL's latest review of the provider's own p
 
 import uuid
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
@@ -13,8 +13,9 @@ from wtforms import SubmitField
 from portal import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.auth.tenancy import policy_of_my_school_or_404
+from shared.auth.tenancy import chosen_school_of_my_provider, policy_of_my_school_or_404, school_of_my_provider_or_404
 from shared.forms import ConfirmForm
+from shared.models import SchoolPolicy
 from shared.services.accounts import directory
 from shared.services.safeguarding import policies
 from shared.uploads.downloads import audited_download
@@ -30,16 +31,17 @@ class ReadForm(FlaskForm):
     submit = SubmitField("I have read it", id="read-submit", widget=GovSubmitInput())
 
 
-def _page(form: ConfirmForm):
+def _page(form: ConfirmForm, school: str | None = None):
     provider = current_organisation()
-    profile = provider.provider_profile
-    versions = policies.policy_versions(profile.school_id)
+    choice = chosen_school_of_my_provider(school or request.args.get("school"))
+    versions = policies.policy_versions(choice.school_id)
     current = versions[0] if versions else None
     confirmation = policies.confirmation_of(current, provider.id) if current else None
-    review = policies.latest_review(provider.id)
+    review = policies.latest_review(provider.id, choice.school_id)
     return render_template(
         "portal/policies/index.html",
-        school=profile.school,
+        school=choice.school,
+        choice=choice,
         current=current,
         earlier=versions[1:],
         confirmation=confirmation,
@@ -56,6 +58,10 @@ def _page(form: ConfirmForm):
     )
 
 
+def _policy_page(policy: SchoolPolicy) -> str:
+    return url_for("portal.school_policy", school=school_of_my_provider_or_404(policy.school_id).school_arg)
+
+
 @bp.get("/policies")
 @access(roles=POLICY_READERS)
 def school_policy():
@@ -70,9 +76,11 @@ def confirm_school_policy(policy_id: uuid.UUID):
     if form.validate_on_submit() and apply(
         form, lambda: policies.confirm_policy(current_organisation(), policy, by=current_user), field="submit"
     ):
-        flash(f"You have confirmed version {policy.version} of the school's policy")
-        return redirect(url_for("portal.school_policy"))
-    return _page(form)
+        flash(f"You have confirmed version {policy.version} of {policy.school.name}'s policy")
+        return redirect(
+            url_for("portal.school_policy", school=school_of_my_provider_or_404(policy.school_id).school_arg)
+        )
+    return _page(form, str(policy.school_id))
 
 
 @bp.post("/policies/<uuid:policy_id>/read")
@@ -83,10 +91,10 @@ def confirm_policy_read(policy_id: uuid.UUID):
     if form.validate_on_submit() and apply(
         form, lambda: policies.confirm_reading(current_organisation(), policy, by=current_user), field="submit"
     ):
-        flash(f"You have confirmed that you have read version {policy.version} of the school's policy")
+        flash(f"You have confirmed that you have read version {policy.version} of {policy.school.name}'s policy")
     for message in form.submit.errors:
         flash(message, "error")
-    return redirect(url_for("portal.school_policy"))
+    return redirect(_policy_page(policy))
 
 
 @bp.get("/policies/<uuid:policy_id>/file")

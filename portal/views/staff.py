@@ -2,14 +2,14 @@
 
 import uuid
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import bp
 from portal.forms import ConfirmationForm, StaffMemberForm, StatusCheckForm
 from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.auth.tenancy import staff_member_or_404
+from shared.auth.tenancy import chosen_school_of_my_provider, staff_member_or_404
 from shared.forms import ConfirmForm
 from shared.models import DbsCheckResult
 from shared.services.evidence import staff_flags, staff_list
@@ -51,13 +51,15 @@ def staff_list_page():
         flash(f"{added['member'].name} added. Sign the written confirmation again to cover them.")
         return redirect(url_for("portal.staff_list_page"))
     staff = staff_list.active_staff(profile.organisation_id)
+    choice = chosen_school_of_my_provider(request.args.get("school"))
     return render_template(
         "portal/onboarding/staff.html",
         form=form,
         staff=staff,
-        flags=staff_flags.flags_of_staff(staff, profile.school_id),
+        choice=choice,
+        flags=staff_flags.flags_of_staff(staff, choice.school_id),
         check_words=staff_flags.CHECK_RESULT_WORDS,
-        confirmation=staff_list.current_confirmation(profile.organisation_id),
+        confirmation=staff_list.current_confirmation(profile.organisation_id, choice.school_id),
         confirm_form=ConfirmForm(),
     )
 
@@ -132,10 +134,14 @@ def confirmation():
     ):
         flash("Written confirmation signed")
         return redirect(url_for("portal.onboarding_tasks"))
+    given_to = staff_list.schools_to_confirm_to(profile)
+    current = staff_list.current_confirmations(profile.organisation_id)
     return render_template(
         "portal/onboarding/confirmation.html",
         form=form,
         statement=staff_list.CONFIRMATION_STATEMENT,
         staff=staff_list.active_staff(profile.organisation_id),
-        current=staff_list.current_confirmation(profile.organisation_id),
+        given_to=given_to,
+        current=next((current[link.school_id] for link in given_to if link.school_id in current), None),
+        missing=[link.school.name for link in given_to if link.school_id not in current],
     )

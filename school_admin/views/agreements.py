@@ -194,9 +194,10 @@ def _pounds(pence: int | None) -> str | None:
 @bp.get("/providers/<uuid:provider_id>/agreement")
 @access(roles=AGREEMENT_READERS)
 def provider_agreement(provider_id: uuid.UUID):
-    profile = provider_of_my_school_or_404(provider_id)
-    period = half_terms.current_period(profile.school_id)
-    report = compliance.compliance_of(profile, period)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
+    period = half_terms.current_period(link.school_id)
+    report = compliance.compliance_of(link, period)
     return render_template(
         "school_admin/agreements/agreement.html",
         profile=profile,
@@ -208,16 +209,17 @@ def provider_agreement(provider_id: uuid.UUID):
         rag_labels=agreements.RAG_LABELS,
         can_edit=current_user.has_role(roles.AP_LEAD),
         can_see_compliance=current_user.has_role(*COMPLIANCE_READERS),
-        signed_copies=agreements.signed_copies(profile.organisation_id),
-        own_terms=agreements.placements_with_own_terms(profile.organisation_id),
+        signed_copies=agreements.signed_copies(profile.organisation_id, school_id=link.school_id),
+        own_terms=agreements.placements_with_own_terms(profile.organisation_id, school_id=link.school_id),
     )
 
 
 @bp.route("/providers/<uuid:provider_id>/agreement/edit", methods=["GET", "POST"])
 @access(roles={roles.AP_LEAD})
 def edit_provider_agreement(provider_id: uuid.UUID):
-    profile = provider_of_my_school_or_404(provider_id)
-    form = _form_for(agreements.agreement_for(profile.organisation_id))
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
+    form = _form_for(agreements.agreement_for(profile.organisation_id, link.school_id))
     if _saved(
         form,
         lambda terms: agreements.save_agreement(
@@ -235,8 +237,9 @@ def edit_provider_agreement(provider_id: uuid.UUID):
 @bp.route("/providers/<uuid:provider_id>/agreement/signed-copy", methods=["GET", "POST"])
 @access(roles={roles.AP_LEAD})
 def upload_signed_agreement(provider_id: uuid.UUID):
-    profile = provider_of_my_school_or_404(provider_id)
-    agreement = agreements.agreement_for(profile.organisation_id)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
+    agreement = agreements.agreement_for(profile.organisation_id, link.school_id)
     if agreement is None:
         flash(f"Record the agreement with {profile.organisation.name} before uploading its signed copy", "error")
         return redirect(url_for("school_admin.provider_agreement", provider_id=provider_id))
@@ -261,7 +264,7 @@ def upload_signed_agreement(provider_id: uuid.UUID):
             if stored:
                 flash(f"Signed copy of the agreement with {profile.organisation.name} uploaded")
                 return redirect(url_for("school_admin.provider_agreement", provider_id=provider_id))
-    copies = agreements.signed_copies(profile.organisation_id)
+    copies = agreements.signed_copies(profile.organisation_id, school_id=link.school_id)
     return render_template(
         "school_admin/agreements/signed_copy.html",
         form=form,
@@ -276,7 +279,8 @@ def upload_signed_agreement(provider_id: uuid.UUID):
 @access(roles=AGREEMENT_READERS)
 def download_signed_agreement(provider_id: uuid.UUID, agreement_document_id: uuid.UUID):
     """A signed copy of the agreement (the current one or an earlier one), to anyone who may read the agreement."""
-    profile = provider_of_my_school_or_404(provider_id)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
     document = agreements.signed_copy(agreement_document_id)
     if (
         document is None
@@ -296,7 +300,7 @@ def placement_agreement(placement_id: uuid.UUID):
     """The terms in force for one placement, and whether they are the provider's or the placement's own."""
     placement = own_or_404(Placement, placement_id, owner="school_id")
     own = agreements.placement_agreement(placement)
-    provider_terms = agreements.agreement_for(placement.provider_id)
+    provider_terms = agreements.agreement_for(placement.provider_id, placement.school_id)
     return render_template(
         "school_admin/agreements/placement.html",
         placement=placement,
@@ -315,7 +319,7 @@ def placement_agreement(placement_id: uuid.UUID):
 @access(roles={roles.AP_LEAD})
 def edit_placement_agreement(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
-    provider_terms = agreements.agreement_for(placement.provider_id)
+    provider_terms = agreements.agreement_for(placement.provider_id, placement.school_id)
     if provider_terms is None:
         flash(
             f"Record the agreement with {placement.provider.name} first: a placement's own terms start from it",
@@ -363,7 +367,7 @@ def compliance_overview():
     default): a fixed number of queries for the school."""
     school = current_organisation()
     chosen = half_terms.chosen(school.id, request.args.get("period"))
-    profiles = sorted(compliance.approved_providers(school.id), key=lambda p: p.organisation.name.lower())
+    profiles = sorted(compliance.approved_providers(school.id), key=lambda p: p.provider.name.lower())
     reports = compliance.compliance_for(school.id, profiles, chosen.period)
     return render_template(
         "school_admin/agreements/compliance.html",

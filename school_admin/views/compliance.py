@@ -43,13 +43,14 @@ class ResolveBreachForm(FlaskForm):
 @bp.get("/compliance/providers/<uuid:provider_id>")
 @access(roles=COMPLIANCE_READERS)
 def provider_compliance(provider_id: uuid.UUID):
-    profile = provider_of_my_school_or_404(provider_id)
-    chosen = half_terms.chosen(profile.school_id, request.args.get("period"))
-    view = compliance.provider_view(profile, chosen.period, chosen.trend())
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
+    chosen = half_terms.chosen(link.school_id, request.args.get("period"))
+    view = compliance.provider_view(link, chosen.period, chosen.trend())
     sources = view.sources
     placements = sorted(sources.placements[provider_id], key=lambda p: p.pupil.full_name.lower())
     by_placement = [
-        (placement, compliance.figures(sources, profile, chosen.period, placement=placement))
+        (placement, compliance.figures(sources, link, chosen.period, placement=placement))
         for placement in placements
         if placement.start_date <= chosen.period.end
         and (placement.end_date is None or placement.end_date >= chosen.period.start)
@@ -64,7 +65,7 @@ def provider_compliance(provider_id: uuid.UUID):
         sparklines=view.sparklines(),
         by_placement=by_placement,
         overrides=sources.overrides,
-        breaches=compliance_breaches.breaches(profile.school_id, provider_id=provider_id),
+        breaches=compliance_breaches.breaches(link.school_id, provider_id=provider_id),
         term_name=compliance_breaches.term_name,
         rag_labels=agreements.RAG_LABELS,
     )
@@ -74,11 +75,12 @@ def provider_compliance(provider_id: uuid.UUID):
 @access(roles=COMPLIANCE_READERS)
 def placement_compliance(placement_id: uuid.UUID):
     placement = own_or_404(Placement, placement_id, owner="school_id")
-    profile = provider_of_my_school_or_404(placement.provider_id)
+    link = provider_of_my_school_or_404(placement.provider_id)
+    profile = link.profile
     chosen = half_terms.chosen(placement.school_id, request.args.get("period"))
-    sources = compliance.load(placement.school_id, [profile], chosen.period)
-    placed = next(p for p in sources.placements[profile.organisation_id] if p.id == placement.id)
-    report = compliance.figures(sources, profile, chosen.period, placement=placed)
+    sources = compliance.load(placement.school_id, [link], chosen.period)
+    placed = next(p for p in sources.placements[link.provider_id] if p.id == placement.id)
+    report = compliance.figures(sources, link, chosen.period, placement=placed)
     return render_template(
         "school_admin/compliance/placement.html",
         placement=placed,
@@ -99,7 +101,7 @@ def compliance_breaches_list():
         "school_admin/compliance/breaches.html",
         breaches=compliance_breaches.breaches(school.id),
         term_name=compliance_breaches.term_name,
-        providers={p.organisation_id: p.organisation.name for p in compliance.approved_providers(school.id)},
+        providers={p.provider_id: p.provider.name for p in compliance.approved_providers(school.id)},
     )
 
 
@@ -117,7 +119,8 @@ def resolve_compliance_breach(breach_id: uuid.UUID):
     ):
         flash("Breach closed with what you did")
         return redirect(url_for("school_admin.compliance_breaches_list"))
-    profile = provider_of_my_school_or_404(breach.provider_id)
+    link = provider_of_my_school_or_404(breach.provider_id)
+    profile = link.profile
     return render_template(
         "school_admin/compliance/resolve.html",
         breach=breach,

@@ -107,7 +107,7 @@ def _review_page(profile: ProviderProfile, form: ProviderPolicyReviewForm):
         form=form,
         profile=profile,
         document=policies.provider_policy_document(profile.organisation_id),
-        latest=policies.latest_review(profile.organisation_id),
+        latest=policies.latest_review(profile.organisation_id, current_organisation().id),
         outcomes=policies.REVIEW_OUTCOMES,
     )
 
@@ -116,7 +116,8 @@ def _review_page(profile: ProviderProfile, form: ProviderPolicyReviewForm):
 @access(roles={roles.DSL})
 def assess_provider_policy(provider_id: uuid.UUID):
     """KCSIE: the school's DSL reviews the provider's own child protection policy; the provider reads the outcome."""
-    profile = provider_of_my_school_or_404(provider_id)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
     form = ProviderPolicyReviewForm()
     if (
         policies.provider_policy_document(profile.organisation_id) is not None
@@ -124,7 +125,7 @@ def assess_provider_policy(provider_id: uuid.UUID):
         and apply(
             form,
             lambda: policies.review_provider_policy(
-                profile, outcome=form.outcome.data, comments=form.comments.data, by=current_user
+                link, outcome=form.outcome.data, comments=form.comments.data, by=current_user
             ),
             field="outcome",
         )

@@ -54,9 +54,10 @@ def _outcome_labels(flag: staff_flags.StaffFlag) -> dict[str, str]:
 @bp.get("/providers/<uuid:provider_id>/staff")
 @access(roles=STAFF_LIST_READERS)
 def provider_staff(provider_id: uuid.UUID):
-    profile = provider_of_my_school_or_404(provider_id)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
     staff = staff_list.active_staff(profile.organisation_id)
-    flags = staff_flags.flags_of_staff(staff, profile.school_id)
+    flags = staff_flags.flags_of_staff(staff, link.school_id)
     return render_template(
         "school_admin/provider_staff.html",
         profile=profile,
@@ -64,7 +65,7 @@ def provider_staff(provider_id: uuid.UUID):
         staff=staff,
         flags=flags,
         open_count=sum(flag.open for member_flags in flags.values() for flag in member_flags),
-        confirmation=staff_list.current_confirmation(profile.organisation_id),
+        confirmation=staff_list.current_confirmation(profile.organisation_id, link.school_id),
         check_words=staff_flags.CHECK_RESULT_WORDS,
         masked=staff_flags.masked_dbs_number,
         outcomes={staff_flags.ASKED_PROVIDER: "Asked the provider", staff_flags.REMOVED: "Removed"},
@@ -75,9 +76,10 @@ def provider_staff(provider_id: uuid.UUID):
 @bp.route("/providers/<uuid:provider_id>/staff/<uuid:member_id>/flags/<flag_key>", methods=["GET", "POST"])
 @access(roles={roles.AP_LEAD})
 def staff_flag_decision(provider_id: uuid.UUID, member_id: uuid.UUID, flag_key: str):
-    profile = provider_of_my_school_or_404(provider_id)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
     member = staff_member_of_provider_or_404(profile, member_id)
-    flag = staff_flags.find_flag(profile, member, flag_key)
+    flag = staff_flags.find_flag(link, member, flag_key)
     if flag is None:
         abort(404)
     form = FlagDecisionForm()
@@ -85,7 +87,7 @@ def staff_flag_decision(provider_id: uuid.UUID, member_id: uuid.UUID, flag_key: 
     if form.validate_on_submit() and apply(
         form,
         lambda: staff_flags.decide_flag(
-            profile, member, flag_key, outcome=form.outcome.data, reason=form.reason.data, by=current_user
+            link, member, flag_key, outcome=form.outcome.data, reason=form.reason.data, by=current_user
         ),
         field="outcome",
     ):

@@ -18,7 +18,7 @@ from shared.auth.tenancy import provider_of_my_school_or_404
 from shared.clock import today
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.forms import email_field, name_field, single_line
-from shared.models import ProviderProfile, ProviderStatus
+from shared.models import ProviderStatus, SchoolProvider
 from shared.services.accounts import people as accounts
 from shared.services.attendance import decisions
 from shared.services.evidence import staff_flags, staff_list
@@ -55,39 +55,41 @@ class InviteProviderForm(FlaskForm):
 def providers():
     school_id = current_organisation().id
     rows = provider_lists.providers_of_school(school_id)
-    flagged = staff_flags.open_flags_of_school(school_id, [org.id for org, _ in rows]).provider_ids
+    flagged = staff_flags.open_flags_of_school(school_id, [org.id for org, _, _ in rows]).provider_ids
     return render_template(
         "school_admin/providers.html", rows=rows, flagged=flagged, can_invite=current_user.has_role(roles.AP_LEAD)
     )
 
 
-def _provider_page(profile: ProviderProfile, form: DecisionForm):
+def _provider_page(link: SchoolProvider, form: DecisionForm):
+    profile = link.profile
     kind = ProviderType(profile.provider_type) if profile.provider_type else None
     documents = current_documents(profile.organisation_id)
     return render_template(
         "school_admin/provider.html",
         profile=profile,
+        link=link,
         organisation=profile.organisation,
         type_label=PROVIDER_TYPE_LABELS.get(kind, "Not given yet") if kind else "Not given yet",
-        checklist=approval.approval_checklist(profile),
+        checklist=approval.approval_checklist(link),
         requirements=[(evidence, documents.get(evidence.code)) for evidence in required_evidence(kind)],
         evidence_lines=evidence_lines(profile),
         staff=staff_list.active_staff(profile.organisation_id),
-        confirmation=staff_list.current_confirmation(profile.organisation_id),
-        open_staff_flags=staff_flags.open_flags(profile),
+        confirmation=staff_list.current_confirmation(profile.organisation_id, link.school_id),
+        open_staff_flags=staff_flags.open_flags(link),
         dsl_training_old=dsl_training_needs_renewing(profile, today()),
-        decisions=provider_lists.decisions_of(profile.organisation_id),
-        school_policy=safeguarding_policies.current_policy(profile.school_id),
-        policy_state=safeguarding_policies.confirmation_checklist_state(profile),
-        policy_review=safeguarding_policies.latest_review(profile.organisation_id),
+        decisions=provider_lists.decisions_of(link),
+        school_policy=safeguarding_policies.current_policy(link.school_id),
+        policy_state=safeguarding_policies.confirmation_checklist_state(link),
+        policy_review=safeguarding_policies.latest_review(profile.organisation_id, link.school_id),
         review_outcomes=safeguarding_policies.REVIEW_OUTCOMES,
         can_review_policy=current_user.has_role(roles.DSL),
         form=form,
-        can_decide=current_user.has_role(roles.AP_LEAD) and profile.status == ProviderStatus.SUBMITTED,
+        can_decide=current_user.has_role(roles.AP_LEAD) and link.status == ProviderStatus.SUBMITTED,
         can_set_deadlines=current_user.has_role(roles.AP_LEAD),
         warning=placements.registration_warning(profile.organisation_id),
-        at_risk=is_at_risk(profile),
-        history=provider_lists.history_of(profile, limit=30, safeguarding=current_user.has_role(roles.DSL)),
+        at_risk=is_at_risk(link),
+        history=provider_lists.history_of(link, limit=30, safeguarding=current_user.has_role(roles.DSL)),
     )
 
 
@@ -100,18 +102,16 @@ def provider_page(provider_id: uuid.UUID):
 @bp.post("/providers/<uuid:provider_id>/decision")
 @access(roles={roles.AP_LEAD})
 def decide_provider(provider_id: uuid.UUID):
-    profile = provider_of_my_school_or_404(provider_id)
+    link = provider_of_my_school_or_404(provider_id)
     form = DecisionForm()
     if form.validate_on_submit() and apply(
         form,
-        lambda: approval.decide(
-            profile, approve=form.decision.data == "approve", notes=form.notes.data, by=current_user
-        ),
+        lambda: approval.decide(link, approve=form.decision.data == "approve", notes=form.notes.data, by=current_user),
         field="notes",
     ):
-        flash(f"Decision recorded for {profile.organisation.name}")
+        flash(f"Decision recorded for {link.provider.name}")
         return redirect(url_for("school_admin.provider_page", provider_id=provider_id))
-    return _provider_page(profile, form)
+    return _provider_page(link, form)
 
 
 @bp.route("/providers/invite", methods=["GET", "POST"])
@@ -162,16 +162,15 @@ class DeadlinesForm(FlaskForm):
 @access(roles={roles.AP_LEAD})
 def provider_deadlines(provider_id: uuid.UUID):
     """When the provider's attendance marks are due (its agreement); later marks are recorded as late."""
-    profile = provider_of_my_school_or_404(provider_id)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
     form = DeadlinesForm(
         data={"am": profile.am_marks_due.strftime("%H:%M"), "pm": profile.pm_marks_due.strftime("%H:%M")}
     )
     if (
         form.validate_on_submit()
         and (times := form.times())
-        and apply(
-            form, lambda: decisions.save_deadlines(profile, am=times[0], pm=times[1], by=current_user), field="am"
-        )
+        and apply(form, lambda: decisions.save_deadlines(link, am=times[0], pm=times[1], by=current_user), field="am")
     ):
         flash(f"Attendance deadlines saved for {profile.organisation.name}")
         return redirect(url_for("school_admin.provider_page", provider_id=provider_id))

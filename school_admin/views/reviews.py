@@ -195,7 +195,8 @@ def visits_list():
 @bp.route("/providers/<uuid:provider_id>/visits/new", methods=["GET", "POST"])
 @access(roles={roles.AP_LEAD})
 def record_visit(provider_id: uuid.UUID):
-    profile = provider_of_my_school_or_404(provider_id)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
     school = current_organisation()
     sites = reviews.sites_of_provider(provider_id)
     placements = reviews.placements_at(school.id, provider_id)

@@ -126,7 +126,8 @@ def reject_document(document_id: uuid.UUID):
 
 
 def _history_page(provider_id: uuid.UUID, code: str, form: ReopenForm):
-    profile = provider_of_my_school_or_404(provider_id)
+    link = provider_of_my_school_or_404(provider_id)
+    profile = link.profile
     kind = BY_CODE.get(code)
     if kind is None:
         abort(404)

@@ -60,7 +60,11 @@ API_TOKEN = "api_token"  # noqa: S105 (a name, not a secret). The JSON API: a pr
 ROLES = "roles"  # signed in on the view's side with one of the declared roles
 
 # The side of a blueprint's views. A view declaring roles must be on one of these.
-SIDES: dict[str, OrganisationKind] = {"school_admin": OrganisationKind.SCHOOL, "portal": OrganisationKind.PROVIDER}
+SIDES: dict[str, OrganisationKind] = {
+    "school_admin": OrganisationKind.SCHOOL,
+    "portal": OrganisationKind.PROVIDER,
+    "local_authority": OrganisationKind.LOCAL_AUTHORITY,
+}
 
 
 @dataclass(frozen=True)

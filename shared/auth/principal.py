@@ -24,7 +24,6 @@ class SignedInUser:
     organisation_id: uuid.UUID
     organisation_kind: OrganisationKind
     organisation_name: str
-    school_name: str | None
     session_id: uuid.UUID
     session_mfa_verified: bool
     token: str = field(repr=False)
@@ -68,7 +67,6 @@ class SignedInUser:
     ) -> SignedInUser:
         org = user.organisation
         assert org is not None  # every user is made with a membership (accounts.create_user)
-        profile = org.provider_profile
         return cls(
             id=user.id,
             email=user.email,
@@ -78,7 +76,6 @@ class SignedInUser:
             organisation_id=org.id,
             organisation_kind=org.kind,
             organisation_name=org.name,
-            school_name=org.name if org.is_school else (profile.school.name if profile else None),
             session_id=session_id,
             session_mfa_verified=mfa_verified,
             token=token,

@@ -18,7 +18,6 @@ from typing import Any, cast
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import Connection, CursorResult, bindparam, select, update
-from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 
 from shared.auth.principal import SignedInUser
@@ -28,7 +27,6 @@ from shared.models import (
     MembershipRole,
     Organisation,
     OrganisationKind,
-    ProviderProfile,
     User,
     UserSession,
     utcnow,
@@ -45,7 +43,7 @@ def _hash(token: str) -> str:
 def idle_timeout_for(kind: OrganisationKind) -> timedelta:
     minutes = (
         current_app.config["SCHOOL_IDLE_MINUTES"]
-        if kind == OrganisationKind.SCHOOL
+        if kind != OrganisationKind.PROVIDER
         else current_app.config["PORTAL_IDLE_MINUTES"]
     )
     return timedelta(minutes=minutes)
@@ -172,7 +170,6 @@ def end_user_sessions(user_id: uuid.UUID, reason: str, *, keep_id: uuid.UUID | N
     return cast(CursorResult[Any], db.session.execute(stmt)).rowcount
 
 
-_school = aliased(Organisation)
 _PRINCIPAL_QUERY = (
     select(
         UserSession.id,
@@ -190,14 +187,11 @@ _PRINCIPAL_QUERY = (
         Organisation.id.label("organisation_id"),
         Organisation.kind,
         Organisation.name.label("organisation_name"),
-        _school.name.label("school_name"),
         MembershipRole.role,
     )
     .join(User, User.id == UserSession.user_id)
     .join(Membership, Membership.user_id == User.id)
     .join(Organisation, Organisation.id == Membership.organisation_id)
-    .outerjoin(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
-    .outerjoin(_school, _school.id == ProviderProfile.school_id)
     .outerjoin(MembershipRole, MembershipRole.membership_id == Membership.id)
     # Built once with a bound parameter, so SQLAlchemy reuses its compiled form and cache key on every request.
     .where(UserSession.token_hash == bindparam("token_hash"))
@@ -248,7 +242,6 @@ def load_user_from_session(token: str) -> SignedInUser | None:
         return None
     if now - row.last_seen_at > TOUCH_INTERVAL:
         conn.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-    is_school = row.kind == OrganisationKind.SCHOOL
     return SignedInUser(
         id=row.user_id,
         email=row.email,
@@ -258,7 +251,6 @@ def load_user_from_session(token: str) -> SignedInUser | None:
         organisation_id=row.organisation_id,
         organisation_kind=row.kind,
         organisation_name=row.organisation_name,
-        school_name=row.organisation_name if is_school else row.school_name,
         session_id=row.id,
         session_mfa_verified=row.mfa_verified,
         token=token,

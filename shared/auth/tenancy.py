@@ -1,8 +1,8 @@
 """Organisation-scoped loading: every object a view loads from a URL id comes through one of these, so another
 organisation's object is a 404, exactly like one that does not exist.
 
-The signed-in person's organisation is the tenant: a school sees its own rows and its providers' documents; a
-provider sees its own rows and its school's policy.
+The signed-in person's organisation is the tenant: a school sees its own rows and the providers it has a
+relationship with (SchoolProvider); a provider sees its own rows and what the schools it works with share with it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from shared.models import (
     Organisation,
     ProviderProfile,
     SchoolPolicy,
+    SchoolProvider,
     StaffMember,
     User,
 )
@@ -48,23 +49,52 @@ def member_or_404(user_id: uuid.UUID, organisation: Organisation) -> User:
     return user
 
 
-def provider_of_my_school_or_404(provider_id: uuid.UUID) -> ProviderProfile:
-    """School side: the profile of one of this school's providers, or 404."""
-    profile = db.session.scalar(
-        select(ProviderProfile).where(
-            ProviderProfile.organisation_id == provider_id, ProviderProfile.school_id == current_user.organisation_id
+def provider_of_my_school_or_404(provider_id: uuid.UUID) -> SchoolProvider:
+    """School side: this school's relationship with one of its providers (its `.profile` is the provider's own
+    details), or 404 for a provider this school has no relationship with."""
+    link = db.session.scalar(
+        select(SchoolProvider).where(
+            SchoolProvider.provider_id == provider_id, SchoolProvider.school_id == current_user.organisation_id
         )
     )
-    if profile is None:
+    if link is None:
         abort(404)
-    return profile
+    return link
+
+
+def school_of_my_provider_or_404(school_id: uuid.UUID) -> SchoolProvider:
+    """Provider side: this provider's relationship with one of the schools it works with, or 404."""
+    link = db.session.scalar(
+        select(SchoolProvider).where(
+            SchoolProvider.school_id == school_id, SchoolProvider.provider_id == current_user.organisation_id
+        )
+    )
+    if link is None:
+        abort(404)
+    return link
+
+
+def chosen_school_of_my_provider(value: str | None) -> SchoolProvider:
+    """Provider side, on a page about one school (its agreement, its policy, its approval): the school chosen by
+    `?school=<id>` among those this provider works with (404 for any other), or the first it started working with."""
+    if value:
+        try:
+            return school_of_my_provider_or_404(uuid.UUID(value))
+        except ValueError:
+            abort(404)
+    profile = db.session.scalar(
+        select(ProviderProfile).where(ProviderProfile.organisation_id == current_user.organisation_id)
+    )
+    if profile is None or not profile.schools:
+        abort(404)
+    return profile.schools[0]
 
 
 def _school_provider_ids() -> list[uuid.UUID]:
     """School side: the organisation ids of this school's providers."""
     return list(
         db.session.scalars(
-            select(ProviderProfile.organisation_id).where(ProviderProfile.school_id == current_user.organisation_id)
+            select(SchoolProvider.provider_id).where(SchoolProvider.school_id == current_user.organisation_id)
         )
     )
 
@@ -87,8 +117,8 @@ def staff_member_or_404(member_id: uuid.UUID) -> StaffMember:
 
 
 def staff_member_of_provider_or_404(profile: ProviderProfile, member_id: uuid.UUID) -> StaffMember:
-    """School side: a member of the staff list of `profile` (from provider_of_my_school_or_404), not removed from it,
-    or 404."""
+    """School side: a member of the staff list of `profile` (the .profile of provider_of_my_school_or_404's answer),
+    not removed from it, or 404."""
     member = db.session.get(StaffMember, member_id)
     if member is None or member.organisation_id != profile.organisation_id or member.removed_at is not None:
         abort(404)
@@ -96,10 +126,10 @@ def staff_member_of_provider_or_404(profile: ProviderProfile, member_id: uuid.UU
 
 
 def policy_of_my_school_or_404(policy_id: uuid.UUID) -> SchoolPolicy:
-    """Provider side: a version of this provider's school's policy; any other school's looks like one that does
-    not exist."""
-    school_id = current_user.organisation.provider_profile.school_id
+    """Provider side: a version of the policy of a school this provider works with; any other school's looks like
+    one that does not exist."""
     policy = db.session.get(SchoolPolicy, policy_id)
-    if policy is None or policy.school_id != school_id:
+    if policy is None:
         abort(404)
+    school_of_my_provider_or_404(policy.school_id)
     return policy

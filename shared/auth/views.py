@@ -50,14 +50,28 @@ SIGN_IN_ERROR = "Enter a correct email address and password"
 CODE_ERROR = "Enter a correct security code"
 
 
+HOMES = {
+    OrganisationKind.SCHOOL: "school_admin.home",
+    OrganisationKind.PROVIDER: "portal.home",
+    OrganisationKind.LOCAL_AUTHORITY: "local_authority.home",
+}
+
+
 def home_for(user: User | SignedInUser) -> str:
     """The home page of the person's side."""
-    return url_for("school_admin.home" if user.organisation_kind == OrganisationKind.SCHOOL else "portal.home")
+    return url_for(HOMES[user.organisation_kind or OrganisationKind.PROVIDER])
+
+
+LAYOUTS = {
+    OrganisationKind.SCHOOL: "school_admin/base.html",
+    OrganisationKind.PROVIDER: "portal/base.html",
+    OrganisationKind.LOCAL_AUTHORITY: "local_authority/base.html",
+}
 
 
 def _layout() -> str:
     if current_user.is_authenticated:
-        return "school_admin/base.html" if current_user.is_school else "portal/base.html"
+        return LAYOUTS[current_user.organisation_kind]
     return "base.html"
 
 

@@ -33,6 +33,7 @@ from shared.models.organisation import (
     ProviderProfile,
     ProviderSite,
     ProviderStatus,
+    SchoolProvider,
 )
 from shared.models.outbox import Notification, OutboxEmail
 from shared.models.pupil import (
@@ -116,6 +117,7 @@ __all__ = [
     "Notification",
     "OutboxEmail",
     "ProviderSite",
+    "SchoolProvider",
     "StaffFlagDecision",
     "StaffMember",
     "Invitation",

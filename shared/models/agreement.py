@@ -71,7 +71,7 @@ class ComplianceBreach(Model):
     they did about it. One per provider, term and period."""
 
     __tablename__ = "compliance_breaches"
-    __table_args__ = (UniqueConstraint("provider_id", "term_key", "period_start"),)
+    __table_args__ = (UniqueConstraint("school_id", "provider_id", "term_key", "period_start"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)

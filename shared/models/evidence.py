@@ -57,6 +57,8 @@ class EvidenceDocument(Model):
     expiry_date: Mapped[date | None] = mapped_column(Date)
     review_date: Mapped[date | None] = mapped_column(Date)
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    # Which organisation (a school or a local authority) verified or rejected this version: others may rely on it.
+    reviewed_by_organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("organisations.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checklist: Mapped[dict[str, bool]] = mapped_column(JSON, nullable=False, default=dict)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
@@ -195,6 +197,8 @@ class KcsieConfirmation(Model):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    # The school it was given to (a confirmation given to all schools at once is one row per school).
+    school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
     signed_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     typed_name: Mapped[str] = mapped_column(String(200), nullable=False)
     signer_role: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -1,4 +1,9 @@
-"""Organisations: the school (one per deployment today) and the providers it uses."""
+"""Organisations: schools, the providers they use, and local authorities.
+
+A provider is independent of any school: what is its own (details, sites, contacts, staff list, evidence) is entered
+once. What is per school (status, approval, agreement, placements, compliance) hangs on a SchoolProvider: the
+relationship between one school and one provider.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, Time, Uuid
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, String, Text, Time, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.extensions import Model
@@ -17,6 +22,7 @@ from shared.models.base import UTCDateTime, created_at, utcnow, uuid_pk
 class OrganisationKind(enum.StrEnum):
     SCHOOL = "school"
     PROVIDER = "provider"
+    LOCAL_AUTHORITY = "local_authority"
 
 
 class ProviderStatus(enum.StrEnum):
@@ -47,7 +53,16 @@ class Organisation(Model):
     # The number people call (a school's: given in absence alerts as who to call at the school).
     phone: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = created_at()
+    # Schools: the DfE URN, the local authority the school is in, and its trust (schools of one trust share the name).
+    urn: Mapped[str | None] = mapped_column(String(6))
+    local_authority_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
+    trust_name: Mapped[str | None] = mapped_column(String(200))
+    # Schools: whose verification of a provider's evidence this school relies on, besides its own.
+    relies_on_la: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    relies_on_trust: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    relies_on_any_school: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
+    local_authority: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")
     provider_profile: Mapped[ProviderProfile | None] = relationship(
         back_populates="organisation", foreign_keys="ProviderProfile.organisation_id", uselist=False
     )
@@ -56,12 +71,21 @@ class Organisation(Model):
     def is_school(self) -> bool:
         return self.kind == OrganisationKind.SCHOOL
 
+    @property
+    def is_provider(self) -> bool:
+        return self.kind == OrganisationKind.PROVIDER
+
+    @property
+    def is_local_authority(self) -> bool:
+        return self.kind == OrganisationKind.LOCAL_AUTHORITY
+
     def __repr__(self) -> str:
         return f"<Organisation {self.kind} {self.name!r}>"
 
 
 class ProviderProfile(Model):
-    """A provider as one school knows it. `school_id` says which school commissioned it (tenancy)."""
+    """What is the provider's own, entered once and shared with every school it works with. What is per school is on
+    its SchoolProvider rows (`schools`)."""
 
     __tablename__ = "provider_profiles"
 
@@ -69,19 +93,6 @@ class ProviderProfile(Model):
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id"), nullable=False, unique=True
     )
-    school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
-    status: Mapped[ProviderStatus] = mapped_column(
-        Enum(
-            ProviderStatus,
-            name="provider_status",
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        ),
-        nullable=False,
-        default=ProviderStatus.INVITED,
-    )
-    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     created_at: Mapped[datetime] = created_at()
 
     # Organisation details (onboarding task 1). The type decides which evidence is required
@@ -109,10 +120,58 @@ class ProviderProfile(Model):
     pm_marks_due: Mapped[time] = mapped_column(Time, nullable=False, default=time(14, 0))
 
     organisation: Mapped[Organisation] = relationship(back_populates="provider_profile", foreign_keys=[organisation_id])
-    school: Mapped[Organisation] = relationship(foreign_keys=[school_id])
+    schools: Mapped[list[SchoolProvider]] = relationship(
+        primaryjoin="ProviderProfile.organisation_id == foreign(SchoolProvider.provider_id)",
+        viewonly=True,
+        order_by="(SchoolProvider.created_at, SchoolProvider.id)",
+    )
     sites: Mapped[list[ProviderSite]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="ProviderSite.created_at"
     )
+
+
+class SchoolProvider(Model):
+    """One school's relationship with one provider: what is per school (status, approval, agreement, placements,
+    compliance, breaches, visits all carry this pair's school_id and provider_id)."""
+
+    __tablename__ = "school_providers"
+    __table_args__ = (UniqueConstraint("school_id", "provider_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    status: Mapped[ProviderStatus] = mapped_column(
+        Enum(
+            ProviderStatus,
+            name="provider_status",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        nullable=False,
+        default=ProviderStatus.INVITED,
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = created_at()
+
+    school: Mapped[Organisation] = relationship(foreign_keys=[school_id])
+    provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id])
+    profile: Mapped[ProviderProfile] = relationship(
+        primaryjoin="foreign(SchoolProvider.provider_id) == ProviderProfile.organisation_id",
+        viewonly=True,
+        uselist=False,
+    )
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        """The provider's organisation (as on its profile), so code written for a profile reads the same."""
+        return self.provider_id
+
+    @property
+    def school_arg(self) -> uuid.UUID | None:
+        """The `school` argument of the provider's pages about one school: None while it works with one school only
+        (its pages' addresses stay as they were)."""
+        return self.school_id if len(self.profile.schools) > 1 else None
 
 
 class ProviderSite(Model):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shared.crypto import encrypted
 from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
+from shared.models.organisation import Organisation
 
 
 class Concern(Model):
@@ -139,6 +140,8 @@ class SchoolPolicy(Model):
     virus_scanned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     uploaded_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     uploaded_at: Mapped[datetime] = created_at()
+
+    school: Mapped[Organisation] = relationship(foreign_keys=[school_id])
 
 
 class PolicyConfirmation(Model):

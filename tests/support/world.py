@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 import pyotp
 
 from shared.extensions import db
-from shared.models import Organisation, OrganisationKind, ProviderProfile, ProviderStatus, utcnow
+from shared.models import (
+    Organisation,
+    OrganisationKind,
+    ProviderProfile,
+    ProviderStatus,
+    SchoolProvider,
+    utcnow,
+)
 from shared.services.accounts import people as accounts
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -35,12 +42,42 @@ class World:
     def __init__(self, app):
         self.app = app
 
-    def school(self, name: str = "Test School") -> uuid.UUID:
+    def school(
+        self,
+        name: str = "Test School",
+        *,
+        local_authority_id: uuid.UUID | None = None,
+        trust_name: str | None = None,
+        urn: str | None = None,
+    ) -> uuid.UUID:
         with self.app.app_context():
-            org = Organisation(kind=OrganisationKind.SCHOOL, name=name)
+            org = Organisation(
+                kind=OrganisationKind.SCHOOL,
+                name=name,
+                local_authority_id=local_authority_id,
+                trust_name=trust_name,
+                urn=urn,
+            )
             db.session.add(org)
             db.session.commit()
             return org.id
+
+    def local_authority(self, name: str = "Test Borough Council") -> uuid.UUID:
+        with self.app.app_context():
+            org = Organisation(kind=OrganisationKind.LOCAL_AUTHORITY, name=name)
+            db.session.add(org)
+            db.session.commit()
+            return org.id
+
+    def works_with(
+        self, school_id: uuid.UUID, provider_id: uuid.UUID, status: ProviderStatus = ProviderStatus.APPROVED
+    ) -> uuid.UUID:
+        """A second (or later) school's relationship with an existing provider."""
+        with self.app.app_context():
+            link = SchoolProvider(school_id=school_id, provider_id=provider_id, status=status)
+            db.session.add(link)
+            db.session.commit()
+            return link.id
 
     def provider(
         self,
@@ -53,9 +90,8 @@ class World:
         with self.app.app_context():
             org = Organisation(kind=OrganisationKind.PROVIDER, name=name)
             db.session.add(org)
-            db.session.add(
-                ProviderProfile(organisation=org, school_id=school_id, status=status, provider_type=provider_type)
-            )
+            db.session.add(ProviderProfile(organisation=org, provider_type=provider_type))
+            db.session.add(SchoolProvider(school_id=school_id, provider=org, status=status))
             db.session.commit()
             return org.id
 
@@ -337,13 +373,13 @@ class World:
             db.session.commit()
             return review.id
 
-    def visit(self, provider_id: uuid.UUID, **fields) -> uuid.UUID:
+    def visit(self, provider_id: uuid.UUID, *, school_id: uuid.UUID | None = None, **fields) -> uuid.UUID:
         from datetime import date
 
-        from shared.models import ProviderProfile, SiteVisit
+        from shared.models import SiteVisit
 
         with self.app.app_context():
-            profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider_id).one()
+            profile = link_of(provider_id, school_id)
             visit = SiteVisit(
                 school_id=profile.school_id,
                 provider_id=provider_id,
@@ -470,15 +506,22 @@ class World:
             db.session.commit()
             return row.id
 
-    def agreement(self, provider_id: uuid.UUID, *, placement_id: uuid.UUID | None = None, **fields) -> uuid.UUID:
-        """The provider's service level agreement (from 1 September 2026, the model's default terms), or with
-        `placement_id` that placement's own terms."""
+    def agreement(
+        self,
+        provider_id: uuid.UUID,
+        *,
+        placement_id: uuid.UUID | None = None,
+        school_id: uuid.UUID | None = None,
+        **fields,
+    ) -> uuid.UUID:
+        """The provider's service level agreement with its (first, or the named) school (from 1 September 2026, the
+        model's default terms), or with `placement_id` that placement's own terms."""
         from datetime import date
 
         from shared.models import ServiceAgreement
 
         with self.app.app_context():
-            profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider_id).one()
+            profile = link_of(provider_id, school_id)
             author = self._someone(profile.school_id)
             agreement = ServiceAgreement(
                 school_id=profile.school_id,
@@ -497,10 +540,10 @@ class World:
         """An open breach of the provider's agreement (a term rated red) for the autumn's second half-term."""
         from datetime import date
 
-        from shared.models import ComplianceBreach, ProviderProfile
+        from shared.models import ComplianceBreach
 
         with self.app.app_context():
-            profile = db.session.query(ProviderProfile).filter_by(organisation_id=provider_id).one()
+            profile = link_of(provider_id)
             breach = ComplianceBreach(
                 school_id=profile.school_id,
                 provider_id=provider_id,
@@ -611,7 +654,7 @@ class World:
     ) -> Person:
         with self.app.app_context():
             org = db.session.get(Organisation, org_id)
-            email = email or f"{'-'.join(roles)}-{uuid.uuid4().hex[:6]}@{org.kind.value}.example"
+            email = email or f"{'-'.join(roles)}-{uuid.uuid4().hex[:6]}@{org.kind.value.replace('_', '-')}.example"
             user = accounts.create_user(org, email=email, name=f"Test {roles[0]}", roles=roles, password=password)
             from shared.roles import mfa_required
 
@@ -622,3 +665,13 @@ class World:
                 user.mfa_enabled_at = utcnow()
             db.session.commit()
             return Person(user.id, user.email, password, secret, org_id, roles)
+
+
+def link_of(provider_id: uuid.UUID, school_id: uuid.UUID | None = None) -> SchoolProvider:
+    """Inside an app context: the provider's relationship with the school (its first when not named)."""
+    from sqlalchemy import select
+
+    query = select(SchoolProvider).where(SchoolProvider.provider_id == provider_id)
+    if school_id is not None:
+        query = query.where(SchoolProvider.school_id == school_id)
+    return db.session.scalars(query.order_by(SchoolProvider.created_at)).first()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from shared import audit
 from shared.extensions import db
-from shared.models import ApiToken, Organisation, OrganisationKind, ProviderProfile, ProviderStatus, User, utcnow
+from shared.models import ApiToken, Organisation, OrganisationKind, ProviderStatus, SchoolProvider, User, utcnow
 from shared.services.errors import RuleBroken
 
 TOKEN_PREFIX = "app_"  # noqa: S105 - the public start of every token, not a secret
@@ -124,12 +124,15 @@ def authenticate(token: str | None) -> ApiToken | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
         return None
     row = db.session.scalar(
-        select(ApiToken)
-        .join(ProviderProfile, ProviderProfile.organisation_id == ApiToken.organisation_id)
-        .where(
+        select(ApiToken).where(
             ApiToken.token_hash == token_hash(token),
             ApiToken.revoked_at.is_(None),
-            ProviderProfile.status == ProviderStatus.APPROVED,
+            # Approved by at least one school (each mark is for a placement, which belongs to its school).
+            select(SchoolProvider.id)
+            .where(
+                SchoolProvider.provider_id == ApiToken.organisation_id, SchoolProvider.status == ProviderStatus.APPROVED
+            )
+            .exists(),
         )
     )
     if row is None:

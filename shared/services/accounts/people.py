@@ -25,12 +25,13 @@ from shared.models import (
     PasswordReset,
     ProviderProfile,
     ProviderStatus,
+    SchoolProvider,
     User,
     utcnow,
 )
 from shared.notifications import queue_email
 from shared.passwords import check_password_policy, hash_password, verify_password
-from shared.roles import PROVIDER_MANAGER, roles_for
+from shared.roles import LA_OFFICER, PROVIDER_MANAGER, roles_for
 from shared.services.errors import RuleBroken
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,8 @@ def set_roles(user: User, roles: list[str], *, by: User) -> None:
 
 
 def _admin_roles(organisation: Organisation) -> set[str]:
+    if organisation.kind == OrganisationKind.LOCAL_AUTHORITY:
+        return {LA_OFFICER}
     return {"school_admin"} if organisation.kind == OrganisationKind.SCHOOL else {PROVIDER_MANAGER}
 
 
@@ -130,13 +133,21 @@ def deactivate_user(user: User, *, by: User) -> None:
     db.session.commit()
 
 
+def _inviting_school(invitation: Invitation) -> Organisation | None:
+    inviter = invitation.invited_by.organisation if invitation.invited_by is not None else None
+    if inviter is not None and inviter.is_school:
+        return inviter
+    profile = invitation.organisation.provider_profile
+    return profile.schools[0].school if profile is not None and profile.schools else None
+
+
 def _send_invitation(invitation: Invitation) -> None:
     token = tokens.make_token(tokens.INVITATION, str(invitation.id))
     org = invitation.organisation
     link = absolute_url_of(Link.to("auth.invitation", token=token))
-    # A provider's people are told which school it works with: the name they know, so they can trust the e-mail.
-    profile = None if org.is_school else org.provider_profile
-    school = org if org.is_school else (profile.school if profile is not None else None)
+    # A provider's people are told which school it works with (the one whose person invited them, else the first):
+    # the name they know, so they can trust the e-mail.
+    school = org if org.is_school else _inviting_school(invitation)
     joining = (
         f"You have been invited to join {org.name} on AP Portal."
         if school is None or school is org
@@ -231,8 +242,9 @@ def invite_provider(
         # Someone of the AP lead's own school; an account anywhere else gets the answer a new address gets (invite).
         raise AccountError("There is already an account with this email address", field="email")
     provider = Organisation(id=uuid.uuid4(), kind=OrganisationKind.PROVIDER, name=provider_name)
-    profile = ProviderProfile(organisation=provider, school_id=school.id, status=ProviderStatus.INVITED)
-    db.session.add_all([provider, profile])
+    profile = ProviderProfile(organisation=provider)
+    link = SchoolProvider(school_id=school.id, provider=provider, status=ProviderStatus.INVITED)
+    db.session.add_all([provider, profile, link])
     audit.record("provider.invited", organisation=school, obj=provider, actor=by, provider_name=provider_name)
     try:
         db.session.flush()
@@ -270,9 +282,10 @@ def accept_invitation(invitation: Invitation, *, password: str) -> User:
     invitation.accepted_at = utcnow()
     invitation.accepted_user_id = user.id
     profile = org.provider_profile
-    if profile is not None and profile.status == ProviderStatus.INVITED and PROVIDER_MANAGER in invitation.role_list:
-        profile.status = ProviderStatus.ONBOARDING
-        profile.status_changed_at = utcnow()
+    if profile is not None and PROVIDER_MANAGER in invitation.role_list:
+        for link in profile.schools:
+            if link.status == ProviderStatus.INVITED:
+                link.status, link.status_changed_at = ProviderStatus.ONBOARDING, utcnow()
     audit.record("invitation.accepted", organisation=org, obj=invitation, actor=user, roles=invitation.role_list)
     db.session.commit()
     return user

@@ -18,7 +18,7 @@ from shared import audit
 from shared.clock import local_now
 from shared.display import date_words
 from shared.extensions import db
-from shared.models import ComplianceBreach, Organisation, OrganisationKind, ProviderProfile, ProviderStatus, User
+from shared.models import ComplianceBreach, Organisation, OrganisationKind, ProviderStatus, SchoolProvider, User
 from shared.models.base import utcnow
 from shared.services.agreements.compliance import approved_providers, compliance_for
 from shared.services.agreements.compliance_terms import TERM_NAMES, Compliance
@@ -34,10 +34,10 @@ def record_breaches(school_id: uuid.UUID, *, now: datetime | None = None) -> int
     # Only over a half-term of the school's calendar: without one, "the last six weeks" would move every day and
     # raise the same lapse again each day.
     period = current_of(half_terms(school_id), local_now(now).date())
-    profiles = approved_providers(school_id)
-    if period is None or not profiles:
+    school_providers = approved_providers(school_id)
+    if period is None or not school_providers:
         return 0
-    reports = compliance_for(school_id, profiles, period, now=now)
+    reports = compliance_for(school_id, school_providers, period, now=now)
     raised = set(
         db.session.execute(
             select(ComplianceBreach.provider_id, ComplianceBreach.term_key).where(
@@ -48,13 +48,13 @@ def record_breaches(school_id: uuid.UUID, *, now: datetime | None = None) -> int
     school = db.session.get(Organisation, school_id)
     _withdraw_raised_in_error(school_id, school, reports, period.start, now)
     count = 0
-    for profile in profiles:
-        for term in reports[profile.organisation_id].terms:
-            if not (term.agreed and term.rag == "red") or (profile.organisation_id, term.key) in raised:
+    for school_provider in school_providers:
+        for term in reports[school_provider.organisation_id].terms:
+            if not (term.agreed and term.rag == "red") or (school_provider.organisation_id, term.key) in raised:
                 continue
             breach = ComplianceBreach(
                 school_id=school_id,
-                provider_id=profile.organisation_id,
+                provider_id=school_provider.organisation_id,
                 term_key=term.key,
                 period_start=period.start,
                 period_end=period.end,
@@ -120,8 +120,8 @@ def record_all_breaches(*, now: datetime | None = None) -> int:
         select(Organisation.id)
         .where(Organisation.kind == OrganisationKind.SCHOOL)
         .where(
-            select(ProviderProfile.id)
-            .where(ProviderProfile.school_id == Organisation.id, ProviderProfile.status == ProviderStatus.APPROVED)
+            select(SchoolProvider.id)
+            .where(SchoolProvider.school_id == Organisation.id, SchoolProvider.status == ProviderStatus.APPROVED)
             .exists()
         )
     ).all()

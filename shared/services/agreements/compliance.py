@@ -48,8 +48,8 @@ from shared.models import (
     Notice,
     Placement,
     PlacementReview,
-    ProviderProfile,
     ProviderStatus,
+    SchoolProvider,
     ServiceAgreement,
     utcnow,
 )
@@ -76,12 +76,12 @@ from shared.services.school_calendar.days import school_days
 from shared.services.school_calendar.half_terms import Period
 
 
-def approved_providers(school_id: uuid.UUID) -> list[ProviderProfile]:
+def approved_providers(school_id: uuid.UUID) -> list[SchoolProvider]:
     return list(
         db.session.scalars(
-            select(ProviderProfile)
-            .options(joinedload(ProviderProfile.organisation))
-            .where(ProviderProfile.school_id == school_id, ProviderProfile.status == ProviderStatus.APPROVED)
+            select(SchoolProvider)
+            .options(joinedload(SchoolProvider.provider), joinedload(SchoolProvider.profile))
+            .where(SchoolProvider.school_id == school_id, SchoolProvider.status == ProviderStatus.APPROVED)
         )
     )
 
@@ -90,17 +90,19 @@ def approved_providers(school_id: uuid.UUID) -> list[ProviderProfile]:
 
 
 def load(
-    school_id: uuid.UUID, profiles: list[ProviderProfile], span: Period, *, now: datetime | None = None
+    school_id: uuid.UUID, school_providers: list[SchoolProvider], span: Period, *, now: datetime | None = None
 ) -> Sources:
     """Read what the figures need for these providers from span.start to span.end: one query per source table."""
     now = now or utcnow()
-    ids: list[uuid.UUID | None] = [p.organisation_id for p in profiles] or [None]  # never an empty IN ()
+    ids: list[uuid.UUID | None] = [p.organisation_id for p in school_providers] or [None]  # never an empty IN ()
     start_at, end_at = _bounds(span)
 
     agreements: dict[uuid.UUID, ServiceAgreement] = {}
     overrides: dict[uuid.UUID, ServiceAgreement] = {}
     for agreement in db.session.scalars(
-        select(ServiceAgreement).where(ServiceAgreement.provider_id.in_(ids)).order_by(ServiceAgreement.created_at)
+        select(ServiceAgreement)
+        .where(ServiceAgreement.school_id == school_id, ServiceAgreement.provider_id.in_(ids))
+        .order_by(ServiceAgreement.created_at)
     ):
         if agreement.placement_id is None:
             agreements[agreement.provider_id] = agreement  # the newest wins
@@ -202,7 +204,7 @@ def load(
     confirmations: defaultdict[uuid.UUID, list[Cover]] = defaultdict(list)
     for provider_id, signed_at, lapsed_at in db.session.execute(
         select(KcsieConfirmation.organisation_id, KcsieConfirmation.signed_at, KcsieConfirmation.lapsed_at).where(
-            KcsieConfirmation.organisation_id.in_(ids)
+            KcsieConfirmation.organisation_id.in_(ids), KcsieConfirmation.school_id == school_id
         )
     ):
         confirmations[provider_id].append((_local_day(signed_at), _local_day(lapsed_at) if lapsed_at else None))
@@ -240,7 +242,7 @@ def load(
 
 
 def counted_from(
-    sources: Sources, profile: ProviderProfile, agreement: ServiceAgreement | None, placement: Placement | None
+    sources: Sources, school_provider: SchoolProvider, agreement: ServiceAgreement | None, placement: Placement | None
 ) -> tuple[date | None, str]:
     """The first day a provider (or a placement) can be judged: the latest of the agreement's start, the school's
     approval of the provider and the placement's start, with which one it was in words. (None: no such day. A
@@ -248,7 +250,7 @@ def counted_from(
     starts: list[tuple[date, str]] = []
     if agreement is not None:
         starts.append((agreement.starts_on, "the agreement started"))
-    approved = sources.approved_on.get(profile.organisation_id)
+    approved = sources.approved_on.get(school_provider.organisation_id)
     if approved is not None:
         starts.append((approved, "the school approved the provider"))
     if placement is not None:
@@ -265,11 +267,11 @@ NEVER_APPROVED = frozenset({ProviderStatus.INVITED, ProviderStatus.ONBOARDING, P
 
 
 def figures(
-    sources: Sources, profile: ProviderProfile, period: Period, *, placement: Placement | None = None
+    sources: Sources, school_provider: SchoolProvider, period: Period, *, placement: Placement | None = None
 ) -> Compliance:
     """One provider's figures over the period (inside sources.span), or one of its placements' when `placement` is
     given: that placement's sessions, incidents, concerns, notices and reviews, under the terms in force for it."""
-    pid = profile.organisation_id
+    pid = school_provider.organisation_id
     provider_agreement = sources.agreements.get(pid)
     agreement = (sources.overrides.get(placement.id) if placement else None) or provider_agreement
 
@@ -287,10 +289,10 @@ def figures(
         return min(limits) if limits else DEFAULT_INCIDENT_HOURS
 
     # Nothing is judged for days before the provider (or the placement) could be held to the agreement.
-    first_day, why = counted_from(sources, profile, agreement, placement)
+    first_day, why = counted_from(sources, school_provider, agreement, placement)
     whole = period
     not_counted = ""
-    if pid not in sources.approved_on and profile.status in NEVER_APPROVED:
+    if pid not in sources.approved_on and school_provider.status in NEVER_APPROVED:
         # Still being invited or onboarded: nothing to judge until the school approves it.
         first_day = period.end + timedelta(days=1)
         not_counted = "Nothing is counted until the school approves the provider."
@@ -324,7 +326,7 @@ def figures(
         period.start + timedelta(days=n) for n in range((min(period.end, sources.today) - period.start).days + 1)
     ]
 
-    attendance, attendance_term = _attendance(profile, placements, sources, period)
+    attendance, attendance_term = _attendance(school_provider, placements, sources, period)
     incidents_hours = hours_for({placement.id}) if placement else hours_for(set())
     terms = [
         attendance_term,
@@ -332,7 +334,7 @@ def figures(
         _concerns(concerns, agreed("concerns_same_session")),
         _notices(notices, sources.days, sources.now, agreed("notices_before_next_school_day")),
         _reviews(placements, reviews, period, sources.today),
-        _evidence(profile, sources.documents[pid], days_so_far, agreed("evidence_in_date")),
+        _evidence(school_provider, sources.documents[pid], days_so_far, agreed("evidence_in_date")),
         _confirmation(sources.confirmations[pid], days_so_far, agreed("confirmation_current")),
     ]
     later = period.start if period.start > whole.start else None
@@ -342,18 +344,20 @@ def figures(
 
 
 def compliance_for(
-    school_id: uuid.UUID, profiles: list[ProviderProfile], period: Period, *, now: datetime | None = None
+    school_id: uuid.UUID, school_providers: list[SchoolProvider], period: Period, *, now: datetime | None = None
 ) -> dict[uuid.UUID, Compliance]:
     """Each provider's figures over the period, by provider id: one query per source table for all of them."""
-    if not profiles:
+    if not school_providers:
         return {}
-    sources = load(school_id, profiles, period, now=now)
-    return {p.organisation_id: figures(sources, p, period) for p in profiles}
+    sources = load(school_id, school_providers, period, now=now)
+    return {p.organisation_id: figures(sources, p, period) for p in school_providers}
 
 
-def compliance_of(profile: ProviderProfile, period: Period, *, now: datetime | None = None) -> Compliance:
+def compliance_of(school_provider: SchoolProvider, period: Period, *, now: datetime | None = None) -> Compliance:
     """One provider's figures: the same calculation as the school's compliance page."""
-    return compliance_for(profile.school_id, [profile], period, now=now)[profile.organisation_id]
+    return compliance_for(school_provider.school_id, [school_provider], period, now=now)[
+        school_provider.organisation_id
+    ]
 
 
 @dataclass
@@ -365,10 +369,10 @@ class Trend:
     overall: list[str | None]
 
 
-def trend(sources: Sources, profile: ProviderProfile, periods: list[Period], *, notices: bool = True) -> Trend:
+def trend(sources: Sources, school_provider: SchoolProvider, periods: list[Period], *, notices: bool = True) -> Trend:
     """The figures per half-term, from sources loaded over all of them (without the notices for provider staff
     other than the DSL: then the overall status leaves them out too)."""
-    reports = [figures(sources, profile, period) for period in periods]
+    reports = [figures(sources, school_provider, period) for period in periods]
     if not notices:
         reports = [r.without_notices() for r in reports]
     values = {key: [r.term(key).percent for r in reports] for key in TERM_NAMES if notices or key != "notices"}
@@ -398,27 +402,29 @@ class ProviderView:
 
 
 def provider_view(
-    profile: ProviderProfile, period: Period, trend_periods: list[Period], *, notices: bool = True
+    school_provider: SchoolProvider, period: Period, trend_periods: list[Period], *, notices: bool = True
 ) -> ProviderView:
     """Load once over the chosen period and the trend's half-terms, then cut the figures from it."""
     span_start = min([period.start, *(p.start for p in trend_periods)])
-    sources = load(profile.school_id, [profile], Period(span_start, period.end, period.name))
-    report = figures(sources, profile, period)
+    sources = load(school_provider.school_id, [school_provider], Period(span_start, period.end, period.name))
+    report = figures(sources, school_provider, period)
     return ProviderView(
         sources,
         report if notices else report.without_notices(),
-        trend(sources, profile, trend_periods, notices=notices),
+        trend(sources, school_provider, trend_periods, notices=notices),
     )
 
 
-def standing_for_home(profile: ProviderProfile, *, notices: bool, now: datetime | None = None) -> Compliance | None:
+def standing_for_home(
+    school_provider: SchoolProvider, *, notices: bool, now: datetime | None = None
+) -> Compliance | None:
     """This half-term's figures for the provider's home page when it is amber or red (None otherwise, or before
     approval): the same calculation as its compliance page, without the notices for staff other than the DSL."""
-    if profile.status != ProviderStatus.APPROVED:
+    if school_provider.status != ProviderStatus.APPROVED:
         return None
     now = now or utcnow()
-    period = half_terms.current_period(profile.school_id, _local_day(now))
-    report = compliance_of(profile, period, now=now)
+    period = half_terms.current_period(school_provider.school_id, _local_day(now))
+    report = compliance_of(school_provider, period, now=now)
     if not notices:
         report = report.without_notices()
     return report if report.overall in ("amber", "red") else None

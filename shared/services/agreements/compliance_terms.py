@@ -18,7 +18,7 @@ from shared.models import (
     Incident,
     Placement,
     PlacementReview,
-    ProviderProfile,
+    SchoolProvider,
     ServiceAgreement,
 )
 from shared.services.agreements.terms import AttendanceOnTime, rag_status
@@ -183,7 +183,7 @@ def _session_of(moment: datetime) -> tuple[date, str]:
 
 
 def _attendance(
-    profile: ProviderProfile, placements: Sequence[Placement], sources: Sources, period: Period
+    school_provider: SchoolProvider, placements: Sequence[Placement], sources: Sources, period: Period
 ) -> tuple[AttendanceOnTime, Term]:
     term = Term("attendance", TERM_NAMES["attendance"], True)
     on_time = late = missing = 0
@@ -193,7 +193,7 @@ def _attendance(
         for day in sources.days
         if period.start <= day <= period.end
         for session in SESSIONS
-        if deadline(profile, day, session) <= sources.now
+        if deadline(school_provider.profile, day, session) <= sources.now
     ]
     for placement in placements:
         if placement.status not in COUNTING_STATUSES:
@@ -363,13 +363,17 @@ def _all_days(count: int) -> str:
     return "the 1 day so far" if count == 1 else f"all {count} days so far"
 
 
-def _evidence(profile: ProviderProfile, documents: Mapping[str, list[Cover]], days: list[date], agreed: bool) -> Term:
+def _evidence(
+    school_provider: SchoolProvider, documents: Mapping[str, list[Cover]], days: list[date], agreed: bool
+) -> Term:
     """Days on which every required document was verified and in date. A document covers the days from its
     verification up to the day before its expiry date."""
     term = Term("evidence", TERM_NAMES["evidence"], agreed)
-    provider_type = ProviderType(profile.provider_type) if profile.provider_type else None
+    provider_type = (
+        ProviderType(school_provider.profile.provider_type) if school_provider.profile.provider_type else None
+    )
     bad_days: set[date] = set()
-    link: EventLink = ("school_admin.provider_page", {"provider_id": profile.organisation_id})
+    link: EventLink = ("school_admin.provider_page", {"provider_id": school_provider.organisation_id})
     for kind in required_evidence(provider_type):
         spans = [(reviewed_on, expiry) for reviewed_on, expiry in documents.get(kind.code, [])]
         missing = [d for d in days if not _covered(spans, d)]

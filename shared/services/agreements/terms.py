@@ -69,11 +69,15 @@ class AgreementTerms:
     cost_per_week_pence: int | None
 
 
-def agreement_for(provider_id: uuid.UUID) -> ServiceAgreement | None:
-    """The provider's current agreement (not a placement's override), or None."""
+def agreement_for(provider_id: uuid.UUID, school_id: uuid.UUID) -> ServiceAgreement | None:
+    """The provider's current agreement with this school (not a placement's override), or None."""
     return db.session.scalar(
         select(ServiceAgreement)
-        .where(ServiceAgreement.provider_id == provider_id, ServiceAgreement.placement_id.is_(None))
+        .where(
+            ServiceAgreement.provider_id == provider_id,
+            ServiceAgreement.school_id == school_id,
+            ServiceAgreement.placement_id.is_(None),
+        )
         .order_by(ServiceAgreement.created_at.desc())
         .limit(1)
     )
@@ -107,7 +111,7 @@ def save_agreement(
 ) -> ServiceAgreement:
     """Record the agreement with the provider, or change it; the audit names the terms that changed, never text."""
     _check(terms)
-    agreement = agreement_for(provider.id)
+    agreement = agreement_for(provider.id, school.id)
     if agreement is None:
         agreement = ServiceAgreement(school_id=school.id, provider_id=provider.id, created_by_id=by.id)
         db.session.add(agreement)
@@ -166,12 +170,13 @@ def store_signed_copy(
     return document
 
 
-def signed_copies(provider_id: uuid.UUID) -> list[AgreementDocument]:
-    """Every signed copy uploaded for the provider's agreement, newest first: the first is the signed copy."""
+def signed_copies(provider_id: uuid.UUID, *, school_id: uuid.UUID) -> list[AgreementDocument]:
+    """Every signed copy uploaded for the provider's agreement with this school, newest first: the first is the
+    signed copy."""
     return list(
         db.session.scalars(
             select(AgreementDocument)
-            .where(AgreementDocument.provider_id == provider_id)
+            .where(AgreementDocument.provider_id == provider_id, AgreementDocument.school_id == school_id)
             .order_by(AgreementDocument.uploaded_at.desc())
         )
     )
@@ -194,7 +199,7 @@ def placement_agreement(placement: Placement) -> ServiceAgreement | None:
 
 def terms_in_force(placement: Placement) -> ServiceAgreement | None:
     """The terms the placement is held to: its own, else the provider's agreement, else None (none recorded)."""
-    return placement_agreement(placement) or agreement_for(placement.provider_id)
+    return placement_agreement(placement) or agreement_for(placement.provider_id, placement.school_id)
 
 
 def overrides_for(provider_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ServiceAgreement]:
@@ -230,18 +235,22 @@ class PlacementTerms:
     differs: list[str]
 
 
-def placements_with_own_terms(provider_id: uuid.UUID, *, visible_on: date | None = None) -> list[PlacementTerms]:
-    """The provider's placements that have terms of their own, by pupil name. With `visible_on`, only the
-    placements the provider can see that day (never a pupil whose placement it was not told of)."""
+def placements_with_own_terms(
+    provider_id: uuid.UUID, *, school_id: uuid.UUID, visible_on: date | None = None
+) -> list[PlacementTerms]:
+    """The provider's placements from this school that have terms of their own, by pupil name. With `visible_on`,
+    only the placements the provider can see that day (never a pupil whose placement it was not told of)."""
     overrides = overrides_for([provider_id])
     if not overrides:
         return []
-    base = agreement_for(provider_id)
+    base = agreement_for(provider_id, school_id)
     query = (
         select(Placement)
         .options(joinedload(Placement.pupil))
         .join(Pupil, Pupil.id == Placement.pupil_id)
-        .where(Placement.id.in_(list(overrides)), Placement.provider_id == provider_id)
+        .where(
+            Placement.id.in_(list(overrides)), Placement.provider_id == provider_id, Placement.school_id == school_id
+        )
         .order_by(Pupil.last_name, Pupil.first_name)
     )
     if visible_on is not None:
@@ -257,7 +266,7 @@ def placements_with_own_terms(provider_id: uuid.UUID, *, visible_on: date | None
 def save_placement_agreement(placement: Placement, terms: AgreementTerms, *, by: User) -> ServiceAgreement:
     """Give the placement terms of its own, or change them. The provider's agreement must be recorded first, and
     the terms must differ from it somewhere. The audit names the terms that changed from those in force before."""
-    base = agreement_for(placement.provider_id)
+    base = agreement_for(placement.provider_id, placement.school_id)
     if base is None:
         raise RuleBroken(
             f"Record the agreement with {placement.provider.name} first: a placement's terms start from it", "starts_on"

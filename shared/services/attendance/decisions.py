@@ -16,8 +16,8 @@ from shared.models import (
     AttendanceAmendment,
     AttendanceMark,
     Organisation,
-    ProviderProfile,
     Pupil,
+    SchoolProvider,
     User,
     utcnow,
 )
@@ -114,7 +114,10 @@ def decide_absence(mark: AttendanceMark, code: str, *, why: str, by: User, now: 
 # --- the provider's agreement --------------------------------------------------------------------------------------
 
 
-def save_deadlines(profile: ProviderProfile, *, am: time, pm: time, by: User) -> None:
+def save_deadlines(link: SchoolProvider, *, am: time, pm: time, by: User) -> None:
+    """The times each session's marks are due. Kept on the provider's profile: one register a day whatever the
+    school, so the deadlines are the provider's, agreed with the schools it works with."""
+    profile = link.profile
     if not time(8, 0) <= am <= time(12, 0):
         raise RuleBroken("The morning deadline must be between 8:00 and 12:00", "am")
     if not time(12, 0) <= pm <= time(17, 0):
@@ -122,8 +125,8 @@ def save_deadlines(profile: ProviderProfile, *, am: time, pm: time, by: User) ->
     profile.am_marks_due, profile.pm_marks_due = am, pm
     audit.record(
         "provider.deadlines_saved",
-        organisation=profile.school,
-        obj=profile,
+        organisation=link.school,
+        obj=link.provider,
         actor=by,
         am=am.strftime("%H:%M"),
         pm=pm.strftime("%H:%M"),

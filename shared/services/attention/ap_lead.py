@@ -24,6 +24,7 @@ from shared.models import (
     ProviderProfile,
     ProviderStatus,
     Pupil,
+    SchoolProvider,
     SendStatus,
     SiteVisit,
 )
@@ -48,9 +49,9 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     tasks = []
     today = local_now(now).date()
     profiles = db.session.execute(
-        select(ProviderProfile.organisation_id, ProviderProfile.status, ProviderProfile.provider_type).where(
-            ProviderProfile.school_id == school_id
-        )
+        select(ProviderProfile.organisation_id, SchoolProvider.status, ProviderProfile.provider_type)
+        .join(SchoolProvider, SchoolProvider.provider_id == ProviderProfile.organisation_id)
+        .where(SchoolProvider.school_id == school_id)
     ).all()
     provider_ids = [p.organisation_id for p in profiles]
     documents = (
@@ -355,11 +356,13 @@ def _registration_warnings(school_id: uuid.UUID) -> list[Task]:
             func.count(func.distinct(Pupil.id)),
             func.max(case((or_(Pupil.send_status == SendStatus.EHCP, Pupil.looked_after), 1), else_=0)),
         )
+        .join(SchoolProvider, SchoolProvider.provider_id == ProviderProfile.organisation_id)
         .join(Placement, Placement.provider_id == ProviderProfile.organisation_id)
         .join(Pupil, Pupil.id == Placement.pupil_id)
         .where(
-            ProviderProfile.school_id == school_id,
-            ProviderProfile.status == ProviderStatus.APPROVED,
+            # Pupils from every school count: the law counts pupils at the provider, whoever placed them.
+            SchoolProvider.school_id == school_id,
+            SchoolProvider.status == ProviderStatus.APPROVED,
             or_(
                 ProviderProfile.provider_type.is_(None),
                 ProviderProfile.provider_type.not_in([t.value for t in NOT_NEEDING_REGISTRATION]),

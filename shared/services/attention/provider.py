@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, and_, case, func, or_, select
 
 from shared import roles
 from shared.clock import local_now
@@ -19,12 +20,14 @@ from shared.models import (
     EvidenceDocument,
     Incident,
     Notice,
+    Organisation,
     Placement,
     PlacementStatus,
     PolicyConfirmation,
     PolicyReading,
     ProviderProfile,
     SchoolPolicy,
+    SchoolProvider,
 )
 from shared.models.base import utcnow
 from shared.services.attendance import overview as attendance_overview
@@ -194,26 +197,22 @@ def provider_dsl_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
                 oldest,
             )
         )
-    school_id = select(ProviderProfile.school_id).where(ProviderProfile.organisation_id == provider_id)
-    latest = db.session.execute(
-        select(SchoolPolicy.id, SchoolPolicy.version, PolicyConfirmation.id)
-        .outerjoin(
-            PolicyConfirmation,
-            and_(PolicyConfirmation.policy_id == SchoolPolicy.id, PolicyConfirmation.provider_id == provider_id),
-        )
-        .where(SchoolPolicy.school_id.in_(school_id))
-        .order_by(SchoolPolicy.version.desc())
-        .limit(1)
-    ).first()
-    if latest is not None and latest[2] is None:
-        tasks.append(
-            Task(
-                "provider.school_policy",
-                TODAY,
-                f"The school's child protection policy (version {latest.version}) is waiting for you to confirm",
-                Link.to("portal.school_policy"),
+    for latest in _latest_policies(
+        provider_id,
+        PolicyConfirmation.id,
+        and_(PolicyConfirmation.policy_id == SchoolPolicy.id, PolicyConfirmation.provider_id == provider_id),
+        PolicyConfirmation,
+    ):
+        if latest.done is None:
+            tasks.append(
+                Task(
+                    "provider.school_policy",
+                    TODAY,
+                    f"{latest.school_name}'s child protection policy (version {latest.version}) is waiting for you "
+                    "to confirm",
+                    Link.to("portal.school_policy", school=latest.school_arg),
+                )
             )
-        )
     return tasks
 
 
@@ -258,24 +257,51 @@ PROVIDER_LISTS = {
 
 def policy_to_read_tasks(provider_id: uuid.UUID, user_id: uuid.UUID) -> list[Task]:
     """Everyone at the provider reads each version of the school's child protection policy themselves."""
-    school_id = select(ProviderProfile.school_id).where(ProviderProfile.organisation_id == provider_id)
-    latest = db.session.execute(
-        select(SchoolPolicy.version, PolicyReading.id)
-        .outerjoin(PolicyReading, and_(PolicyReading.policy_id == SchoolPolicy.id, PolicyReading.user_id == user_id))
-        .where(SchoolPolicy.school_id.in_(school_id))
-        .order_by(SchoolPolicy.version.desc())
-        .limit(1)
-    ).first()
-    if latest is None or latest[1] is not None:
-        return []
     return [
         Task(
             "provider.policy_to_read",
             TODAY,
-            f"Read the school's child protection policy (version {latest.version}) and confirm you will follow it",
-            Link.to("portal.school_policy"),
+            f"Read {latest.school_name}'s child protection policy (version {latest.version}) and confirm you will "
+            "follow it",
+            Link.to("portal.school_policy", school=latest.school_arg),
         )
+        for latest in _latest_policies(
+            provider_id,
+            PolicyReading.id,
+            and_(PolicyReading.policy_id == SchoolPolicy.id, PolicyReading.user_id == user_id),
+            PolicyReading,
+        )
+        if latest.done is None
     ]
+
+
+def _latest_policies(provider_id: uuid.UUID, done: Any, on: Any, target: Any) -> list[Row[Any]]:
+    """The current policy of each school the provider works with (school_id, school_name, version, school_arg:
+    the school's id for a link when the provider works with several schools, else None) and `done` (the id of the
+    `target` row joined `on` it: a confirmation or a reading), in one query."""
+    several = select(func.count(SchoolProvider.id)).where(SchoolProvider.provider_id == provider_id).scalar_subquery()
+    newest = (
+        select(SchoolPolicy.school_id, func.max(SchoolPolicy.version).label("version"))
+        .group_by(SchoolPolicy.school_id)
+        .subquery()
+    )
+    return list(
+        db.session.execute(
+            select(
+                SchoolPolicy.school_id,
+                Organisation.name.label("school_name"),
+                SchoolPolicy.version,
+                case((several > 1, SchoolPolicy.school_id), else_=None).label("school_arg"),
+                done.label("done"),
+            )
+            .join(newest, and_(newest.c.school_id == SchoolPolicy.school_id, newest.c.version == SchoolPolicy.version))
+            .join(SchoolProvider, SchoolProvider.school_id == SchoolPolicy.school_id)
+            .join(Organisation, Organisation.id == SchoolPolicy.school_id)
+            .outerjoin(target, on)
+            .where(SchoolProvider.provider_id == provider_id)
+            .order_by(Organisation.name)
+        ).all()
+    )
 
 
 def provider_tasks(
@@ -294,6 +320,8 @@ def provider_tasks(
             if build not in builds:
                 builds.append(build)
     tasks = [task for build in builds for task in build(provider_id, now)]
-    if user_id is not None and not any(task.key == "provider.school_policy" for task in tasks):
-        tasks += policy_to_read_tasks(provider_id, user_id)
+    if user_id is not None:
+        # Not for a school whose policy the DSL's own confirmation task already leads to.
+        leads_to = {task.link for task in tasks if task.key == "provider.school_policy"}
+        tasks += [task for task in policy_to_read_tasks(provider_id, user_id) if task.link not in leads_to]
     return ordered(tasks)

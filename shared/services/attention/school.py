@@ -26,7 +26,7 @@ from shared.models import (
     Placement,
     PlacementStatus,
     ProviderPolicyReview,
-    ProviderProfile,
+    SchoolProvider,
 )
 from shared.models.base import utcnow
 from shared.services.attendance import overview as attendance_overview
@@ -104,9 +104,9 @@ def _evidence_to_verify(school_id: uuid.UUID) -> list[Task]:
     does not count it, so the DSL's must. Types either may verify (the DSL training certificate) stay the AP lead's."""
     rows = db.session.execute(
         select(func.count(), func.min(EvidenceDocument.uploaded_at))
-        .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
+        .join(SchoolProvider, SchoolProvider.provider_id == EvidenceDocument.organisation_id)
         .where(
-            ProviderProfile.school_id == school_id,
+            SchoolProvider.school_id == school_id,
             EvidenceDocument.status == DocumentStatus.AWAITING_REVIEW,
             EvidenceDocument.evidence_type.in_(sorted(only_verifiable_by(roles.DSL))),
         )
@@ -132,9 +132,9 @@ def _provider_policies_to_review(school_id: uuid.UUID) -> list[Task]:
     """Providers whose current child-protection policy no DSL has reviewed since it was uploaded."""
     documents = db.session.execute(
         select(EvidenceDocument.organisation_id, EvidenceDocument.version, EvidenceDocument.uploaded_at)
-        .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
+        .join(SchoolProvider, SchoolProvider.provider_id == EvidenceDocument.organisation_id)
         .where(
-            ProviderProfile.school_id == school_id,
+            SchoolProvider.school_id == school_id,
             EvidenceDocument.evidence_type == PROVIDER_POLICY_CODE,
             EvidenceDocument.status != DocumentStatus.SUPERSEDED,
         )

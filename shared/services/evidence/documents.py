@@ -28,7 +28,7 @@ from shared.models import (
     EvidenceDocument,
     EvidenceEvent,
     Organisation,
-    ProviderProfile,
+    SchoolProvider,
     User,
     utcnow,
 )
@@ -168,16 +168,24 @@ def verify(
     document.issue_date = verification.issue_date
     document.expiry_date = ends
     document.review_date = verification.review_date
-    document.reviewed_by_id, document.reviewed_at = by.id, utcnow()
+    _record_reviewer(document, by)
     transition(document, S.VERIFIED, by=by, why="checklist complete")
     db.session.commit()
+
+
+def _record_reviewer(document: EvidenceDocument, by: User) -> None:
+    """Who reviewed this version and for which organisation (a school or a local authority): other schools may
+    rely on that organisation's verification."""
+    document.reviewed_by_id, document.reviewed_at = by.id, utcnow()
+    organisation = by.organisation
+    document.reviewed_by_organisation_id = organisation.id if organisation is not None else None
 
 
 def reject(document: EvidenceDocument, reason: str, *, by: User) -> None:
     if not reason.strip():
         raise RuleBroken("Say why the document is rejected: the provider will see this", "reason")
     document.rejection_reason = reason.strip()
-    document.reviewed_by_id, document.reviewed_at = by.id, utcnow()
+    _record_reviewer(document, by)
     transition(document, S.REJECTED, by=by, why="rejected by reviewer", reason=document.rejection_reason)
     db.session.commit()
 
@@ -262,8 +270,8 @@ def document_of_school_provider(school_id: uuid.UUID, document_id: uuid.UUID) ->
     """A document of one of the school's providers; any other is None, like one that does not exist."""
     return db.session.scalar(
         select(EvidenceDocument)
-        .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
-        .where(EvidenceDocument.id == document_id, ProviderProfile.school_id == school_id)
+        .join(SchoolProvider, SchoolProvider.provider_id == EvidenceDocument.organisation_id)
+        .where(EvidenceDocument.id == document_id, SchoolProvider.school_id == school_id)
     )
 
 

@@ -19,6 +19,7 @@ from shared.models import (
     Organisation,
     ProviderProfile,
     ProviderStatus,
+    SchoolProvider,
 )
 from shared.notifications import tell_role
 from shared.roles import AP_LEAD, PROVIDER_MANAGER
@@ -81,10 +82,15 @@ def run_daily(today: date | None = None) -> dict[str, int]:
         assert profile is not None, "evidence belongs to a provider, which has a profile"
         kind = BY_CODE[document.evidence_type]
         required = profile.provider_type and kind.required(ProviderType(profile.provider_type))
-        if profile.status == ProviderStatus.APPROVED and required:
+        if not required:
+            continue
+        # Every school that has approved the provider is told (the evidence is shared by them all).
+        for link in profile.schools:
+            if link.status != ProviderStatus.APPROVED:
+                continue
             at_risk += 1
             tell_role(
-                profile.school,
+                link.school,
                 AP_LEAD,
                 text=f"{profile.organisation.name} is at risk: its {kind.name.lower()} has lapsed. "
                 "Decide whether to suspend placements.",
@@ -96,8 +102,8 @@ def run_daily(today: date | None = None) -> dict[str, int]:
     return {"expired": len(lapsed), "at_risk_alerts": at_risk, "reminders": reminders}
 
 
-def is_at_risk(profile: ProviderProfile, today: date | None = None) -> bool:
-    """An approved provider with any required item no longer verified and in date."""
-    return profile.status == ProviderStatus.APPROVED and not all(
-        item.done for item in approval.approval_checklist(profile, today)
+def is_at_risk(link: SchoolProvider, today: date | None = None) -> bool:
+    """A provider approved by `link`'s school with any required item no longer verified and in date for it."""
+    return link.status == ProviderStatus.APPROVED and not all(
+        item.done for item in approval.approval_checklist(link, today)
     )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from shared import audit
 from shared.extensions import db
 from shared.links import Link
-from shared.models import DbsCheckResult, ProviderProfile, StaffFlagDecision, StaffMember, User, utcnow
+from shared.models import DbsCheckResult, SchoolProvider, StaffFlagDecision, StaffMember, User, utcnow
 from shared.notifications import tell_role
 from shared.roles import PROVIDER_MANAGER
 from shared.services.errors import RuleBroken
@@ -141,17 +141,17 @@ def active_staff_of(organisation_ids: list[uuid.UUID]) -> list[StaffMember]:
     )
 
 
-def flags_of(profile: ProviderProfile) -> dict[uuid.UUID, list[StaffFlag]]:
-    return flags_of_staff(active_staff_of([profile.organisation_id]), profile.school_id)
+def flags_of(link: SchoolProvider) -> dict[uuid.UUID, list[StaffFlag]]:
+    return flags_of_staff(active_staff_of([link.provider_id]), link.school_id)
 
 
-def open_flags(profile: ProviderProfile) -> list[StaffFlag]:
-    return [flag for flags in flags_of(profile).values() for flag in flags if flag.open]
+def open_flags(link: SchoolProvider) -> list[StaffFlag]:
+    return [flag for flags in flags_of(link).values() for flag in flags if flag.open]
 
 
-def open_flags_summary(profile: ProviderProfile) -> str:
+def open_flags_summary(link: SchoolProvider) -> str:
     """The open flags in a sentence, for the checklist and the refusal to sign."""
-    flags = open_flags(profile)
+    flags = open_flags(link)
     count = len(flags)
     if not count:
         return "No open flags"
@@ -162,19 +162,19 @@ def open_flags_summary(profile: ProviderProfile) -> str:
     )
 
 
-def find_flag(profile: ProviderProfile, member: StaffMember, key: str) -> StaffFlag | None:
-    return next((flag for flag in flags_of(profile).get(member.id, []) if flag.key == key), None)
+def find_flag(link: SchoolProvider, member: StaffMember, key: str) -> StaffFlag | None:
+    return next((flag for flag in flags_of(link).get(member.id, []) if flag.key == key), None)
 
 
 def decide_flag(
-    profile: ProviderProfile, member: StaffMember, key: str, *, outcome: str, reason: str, by: User
+    link: SchoolProvider, member: StaffMember, key: str, *, outcome: str, reason: str, by: User
 ) -> StaffFlagDecision:
     """The AP lead's decision on one flag, with a reason, audited. REMOVED takes the person off the staff list for
     the school's pupils (the written confirmation lapses) and tells the provider's manager."""
     from shared.services.evidence.staff_list import lapse_confirmation
 
-    flag = find_flag(profile, member, key)
-    if flag is None or member.organisation_id != profile.organisation_id or member.removed_at is not None:
+    flag = find_flag(link, member, key)
+    if flag is None or member.organisation_id != link.provider_id or member.removed_at is not None:
         raise RuleBroken("This flag is no longer open: the staff list has changed", "outcome")
     if outcome not in OUTCOMES:
         raise RuleBroken("Choose what you decided", "outcome")
@@ -182,7 +182,7 @@ def decide_flag(
         raise RuleBroken("Give your reason: it is kept in the record", "reason")
     decision = StaffFlagDecision(
         staff_member_id=member.id,
-        school_id=profile.school_id,
+        school_id=link.school_id,
         flag=key,
         outcome=outcome,
         reason=reason.strip(),
@@ -192,21 +192,21 @@ def decide_flag(
     db.session.flush()
     audit.record(
         "staff.flag_decided",
-        organisation=profile.school,
+        organisation=link.school,
         obj=member,
         actor=by,
-        provider=str(profile.organisation_id),
+        provider=str(link.provider_id),
         flag=key,
         outcome=outcome,
     )
     if outcome == REMOVED:
         member.removed_at = utcnow()
-        audit.record("staff.removed_by_school", organisation=profile.organisation, obj=member, actor=by, flag=key)
-        lapse_confirmation(profile, "the school removed a person from the staff list", by=by, tell_school=False)
+        audit.record("staff.removed_by_school", organisation=link.provider, obj=member, actor=by, flag=key)
+        lapse_confirmation(link.profile, "the school removed a person from the staff list", by=by, tell_school=False)
         tell_role(
-            profile.organisation,
+            link.provider,
             PROVIDER_MANAGER,
-            text="The school has removed a person from your staff list: they may not work with its pupils. "
+            text=f"{link.school.name} has removed a person from your staff list: they may not work with its pupils. "
             "Sign the written confirmation again.",
             link=Link.to("portal.staff_list_page"),
             subject="AP Portal: the school has changed your staff list",

@@ -2,7 +2,8 @@
 
 KCSIE: the school obtains written confirmation that the provider has made the checks on its staff that the school
 would make, and that the provider will tell the school of changes that could put a child at risk. Any change to the
-staff list makes the confirmation lapse until it is signed again, and the school's AP lead is told.
+staff list makes the confirmation lapse until it is signed again, and the AP leads of the schools it was given to
+are told. A confirmation is given to each school (or to all at once: one row per school).
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from shared.clock import today as school_today
 from shared.dbs import StatusCheckRequest, dbs_client_from_config
 from shared.extensions import db
 from shared.links import Link
-from shared.models import DbsCheckResult, KcsieConfirmation, ProviderProfile, StaffMember, User, utcnow
+from shared.models import (
+    DbsCheckResult,
+    KcsieConfirmation,
+    ProviderProfile,
+    ProviderStatus,
+    SchoolProvider,
+    StaffMember,
+    User,
+    utcnow,
+)
 from shared.notifications import tell_role
 from shared.roles import AP_LEAD
 from shared.services.errors import Problems, RuleBroken
@@ -75,40 +85,65 @@ def active_staff(organisation_id: uuid.UUID) -> list[StaffMember]:
     )
 
 
-def current_confirmation(organisation_id: uuid.UUID) -> KcsieConfirmation | None:
+def current_confirmation(organisation_id: uuid.UUID, school_id: uuid.UUID) -> KcsieConfirmation | None:
+    """The provider's current confirmation given to this school."""
     return db.session.scalar(
         select(KcsieConfirmation)
-        .where(KcsieConfirmation.organisation_id == organisation_id, KcsieConfirmation.lapsed_at.is_(None))
+        .where(
+            KcsieConfirmation.organisation_id == organisation_id,
+            KcsieConfirmation.school_id == school_id,
+            KcsieConfirmation.lapsed_at.is_(None),
+        )
         .order_by(KcsieConfirmation.signed_at.desc())
         .limit(1)
     )
 
 
-def _tell_ap_leads(profile: ProviderProfile, text: str) -> None:
-    tell_role(
-        profile.school,
-        AP_LEAD,
-        text=text,
-        link=Link.to("school_admin.provider_staff", provider_id=profile.organisation_id),
-        subject=f"AP Portal: {profile.organisation.name} needs your attention",
+def current_confirmations(organisation_id: uuid.UUID) -> dict[uuid.UUID, KcsieConfirmation]:
+    """The provider's current confirmation for each school it has given one to."""
+    rows = db.session.scalars(
+        select(KcsieConfirmation)
+        .where(KcsieConfirmation.organisation_id == organisation_id, KcsieConfirmation.lapsed_at.is_(None))
+        .order_by(KcsieConfirmation.signed_at)
     )
+    return {row.school_id: row for row in rows}
+
+
+def _tell_ap_leads(profile: ProviderProfile, text: str) -> None:
+    """Every school the provider works with: the staff list is shared, so each school's AP leads are told."""
+    for link in profile.schools:
+        tell_role(
+            link.school,
+            AP_LEAD,
+            text=text,
+            link=Link.to("school_admin.provider_staff", provider_id=profile.organisation_id),
+            subject=f"AP Portal: {profile.organisation.name} needs your attention",
+        )
 
 
 def lapse_confirmation(profile: ProviderProfile, reason: str, *, by: User, tell_school: bool = True) -> None:
-    confirmation = current_confirmation(profile.organisation_id)
-    if confirmation is None:
-        return
-    confirmation.lapsed_at = utcnow()
-    confirmation.lapse_reason = reason
-    audit.record("kcsie.lapsed", organisation=profile.organisation, obj=confirmation, actor=by, reason=reason)
+    """The staff list changed: every school's confirmation lapses, and each school's AP leads are told."""
+    lapsed = list(current_confirmations(profile.organisation_id).values())
+    for confirmation in lapsed:
+        confirmation.lapsed_at = utcnow()
+        confirmation.lapse_reason = reason
+        audit.record("kcsie.lapsed", organisation=profile.organisation, obj=confirmation, actor=by, reason=reason)
     if not tell_school:
         return
-    # The message says what changed in general terms only; the audit event keeps the detail.
-    _tell_ap_leads(
-        profile,
-        f"{profile.organisation.name}'s written confirmation of staff checks has lapsed because its staff list "
-        "changed. It needs to be signed again before new placements.",
-    )
+    schools = {link.school_id: link.school for link in profile.schools}
+    for confirmation in lapsed:
+        school = schools.get(confirmation.school_id)
+        if school is None:
+            continue
+        # The message says what changed in general terms only; the audit event keeps the detail.
+        tell_role(
+            school,
+            AP_LEAD,
+            text=f"{profile.organisation.name}'s written confirmation of staff checks has lapsed because its staff "
+            "list changed. It needs to be signed again before new placements.",
+            link=Link.to("school_admin.provider_staff", provider_id=profile.organisation_id),
+            subject=f"AP Portal: {profile.organisation.name} needs your attention",
+        )
 
 
 def _validated(details: StaffDetails, today: date) -> StaffDetails:
@@ -198,34 +233,61 @@ def run_status_check(
     return result
 
 
+def schools_to_confirm_to(profile: ProviderProfile) -> list[SchoolProvider]:
+    """The schools a confirmation is given to: every school the provider works with (not one that suspended it)."""
+    return [link for link in profile.schools if link.status != ProviderStatus.SUSPENDED] or list(profile.schools)
+
+
 def sign_confirmation(
-    profile: ProviderProfile, *, typed_name: str, signer_role: str, agreed: bool, by: User
-) -> KcsieConfirmation:
+    profile: ProviderProfile,
+    *,
+    typed_name: str,
+    signer_role: str,
+    agreed: bool,
+    by: User,
+    schools: list[SchoolProvider] | None = None,
+) -> list[KcsieConfirmation]:
+    """The provider's manager signs the confirmation, given to each of `schools` (every school it works with when
+    None): one row per school, so each school's record says it was given to that school."""
+    links = schools_to_confirm_to(profile) if schools is None else schools
+    if not links:
+        raise RuleBroken("You do not work with a school yet: there is no one to give the confirmation to", "typed_name")
     if not active_staff(profile.organisation_id):
         raise RuleBroken("Add the staff who work with placed pupils before you sign", "typed_name")
     if not agreed:
         raise RuleBroken("Confirm that the statement is true", "agreed")
     if not typed_name.strip():
         raise RuleBroken("Type your full name to sign", "typed_name")
-    if staff_flags.open_flags(profile):
-        raise RuleBroken(
-            f"You cannot sign yet: {staff_flags.open_flags_summary(profile)}. They are shown on your staff list",
-            "typed_name",
-        )
+    for link in links:
+        if staff_flags.open_flags(link):
+            raise RuleBroken(
+                f"You cannot sign yet: {staff_flags.open_flags_summary(link)} at {link.school.name}. "
+                "They are shown on your staff list",
+                "typed_name",
+            )
     if not signer_role.strip():
         raise RuleBroken("Enter your role", "signer_role")
-    confirmation = KcsieConfirmation(
-        organisation_id=profile.organisation_id,
-        signed_by_id=by.id,
-        typed_name=typed_name.strip(),
-        signer_role=signer_role.strip(),
-        statement_version=CONFIRMATION_VERSION,
-        statement_text=CONFIRMATION_STATEMENT,
-    )
-    db.session.add(confirmation)
-    db.session.flush()
-    audit.record(
-        "kcsie.signed", organisation=profile.organisation, obj=confirmation, actor=by, version=CONFIRMATION_VERSION
-    )
+    made = []
+    for link in links:
+        confirmation = KcsieConfirmation(
+            organisation_id=profile.organisation_id,
+            school_id=link.school_id,
+            signed_by_id=by.id,
+            typed_name=typed_name.strip(),
+            signer_role=signer_role.strip(),
+            statement_version=CONFIRMATION_VERSION,
+            statement_text=CONFIRMATION_STATEMENT,
+        )
+        db.session.add(confirmation)
+        db.session.flush()
+        audit.record(
+            "kcsie.signed",
+            organisation=profile.organisation,
+            obj=confirmation,
+            actor=by,
+            version=CONFIRMATION_VERSION,
+            school=str(link.school_id),
+        )
+        made.append(confirmation)
     db.session.commit()
-    return confirmation
+    return made

@@ -35,6 +35,7 @@ from shared.models import (
     ProviderSite,
     ProviderStatus,
     Pupil,
+    SchoolProvider,
     SendStatus,
     User,
     utcnow,
@@ -130,32 +131,41 @@ def approved_providers(school_id: uuid.UUID) -> list[Organisation]:
     return list(
         db.session.scalars(
             select(Organisation)
-            .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
-            .where(ProviderProfile.school_id == school_id, ProviderProfile.status == ProviderStatus.APPROVED)
+            .join(SchoolProvider, SchoolProvider.provider_id == Organisation.id)
+            .where(SchoolProvider.school_id == school_id, SchoolProvider.status == ProviderStatus.APPROVED)
             .order_by(Organisation.name)
         )
     )
 
 
 def provider_profile_of_school(school_id: uuid.UUID, provider_id: object) -> ProviderProfile | None:
+    """The provider's profile, when the school works with it."""
     return db.session.scalar(
-        select(ProviderProfile).where(
-            ProviderProfile.organisation_id == provider_id, ProviderProfile.school_id == school_id
-        )
+        select(ProviderProfile)
+        .join(SchoolProvider, SchoolProvider.provider_id == ProviderProfile.organisation_id)
+        .where(ProviderProfile.organisation_id == provider_id, SchoolProvider.school_id == school_id)
     )
 
 
 def _approved_profile(school_id: uuid.UUID, provider_id: object) -> ProviderProfile:
-    profile = provider_profile_of_school(school_id, provider_id) if provider_id else None
-    if profile is None:
+    link = (
+        db.session.scalar(
+            select(SchoolProvider).where(
+                SchoolProvider.provider_id == provider_id, SchoolProvider.school_id == school_id
+            )
+        )
+        if provider_id
+        else None
+    )
+    if link is None:
         raise RuleBroken("Choose one of the school's approved providers", "provider")
-    if not is_approved(profile):
+    if not is_approved(link):
         raise RuleBroken(
-            f"{profile.organisation.name} is not approved, so a pupil cannot be placed there. "
+            f"{link.provider.name} is not approved, so a pupil cannot be placed there. "
             "Only providers the AP lead has approved can take placements.",
             "provider",
         )
-    return profile
+    return link.profile
 
 
 def _text(value: str | None, message: str, name: str) -> str:

@@ -1,6 +1,8 @@
 """Onboarding approval: the checklist computed from the data, the provider's submission, and the AP lead's
 decision (approve with notes, or return with requests), recorded with a snapshot of the checklist.
 
+Each school decides for itself: the checklist, the submission and the decision are per SchoolProvider (one school's
+relationship with one provider), over what the provider entered once for every school.
 Only approved providers can receive placements (the placements issue checks `is_approved`).
 """
 
@@ -19,6 +21,7 @@ from shared.models import (
     DocumentStatus,
     ProviderProfile,
     ProviderStatus,
+    SchoolProvider,
     User,
     utcnow,
 )
@@ -43,8 +46,10 @@ class ChecklistItem:
     key: str = ""  # which part of onboarding it is (the portal's submit page links each missing one to its page)
 
 
-def approval_checklist(profile: ProviderProfile, today: date | None = None) -> list[ChecklistItem]:
+def approval_checklist(link: SchoolProvider, today: date | None = None) -> list[ChecklistItem]:
+    """The checklist as `link`'s school sees it."""
     today = today or school_today()
+    profile = link.profile
     items = [
         ChecklistItem("Organisation details", details_complete(profile), key="organisation"),
         ChecklistItem("Teaching sites listed", bool(profile.sites), f"{len(profile.sites)} site(s)", "sites"),
@@ -68,11 +73,11 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
             items.append(ChecklistItem(evidence.name, True, f"Verified{until}", key))
     staff = active_staff(profile.organisation_id)
     items.append(ChecklistItem("Staff list", bool(staff), f"{len(staff)} people", "staff"))
-    flags = open_flags(profile) if staff else []
+    flags = open_flags(link) if staff else []
     items.append(
-        ChecklistItem(STAFF_FLAGS, not flags, open_flags_summary(profile) if staff else "No staff listed", "staff")
+        ChecklistItem(STAFF_FLAGS, not flags, open_flags_summary(link) if staff else "No staff listed", "staff")
     )
-    confirmation = current_confirmation(profile.organisation_id)
+    confirmation = current_confirmation(profile.organisation_id, link.school_id)
     items.append(
         ChecklistItem(
             "Written confirmation of staff checks, signed and current",
@@ -84,7 +89,7 @@ def approval_checklist(profile: ProviderProfile, today: date | None = None) -> l
         )
     )
     # Done once the provider's DSL confirms the school's current version; not needed before the first upload.
-    items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(profile), key="policy"))
+    items.append(ChecklistItem(POLICY_CONFIRMED, *confirmation_checklist_state(link), key="policy"))
     return items
 
 
@@ -99,18 +104,19 @@ def _dsl_item(profile: ProviderProfile, today: date) -> ChecklistItem:
     return ChecklistItem(label, True, profile.dsl_name or "", "contacts")
 
 
-def submit_for_approval(profile: ProviderProfile, *, by: User) -> None:
-    if profile.status not in (ProviderStatus.ONBOARDING, ProviderStatus.INVITED):
-        raise RuleBroken("Your organisation has already been submitted")
-    missing = [item.label for item in approval_checklist(profile) if not item.done and not _awaiting_review(item)]
+def submit_for_approval(link: SchoolProvider, *, by: User) -> None:
+    """The provider sends its onboarding to `link`'s school for approval."""
+    if link.status not in (ProviderStatus.ONBOARDING, ProviderStatus.INVITED):
+        raise RuleBroken(f"Your organisation has already been submitted to {link.school.name}")
+    missing = [item.label for item in approval_checklist(link) if not item.done and not _awaiting_review(item)]
     if missing:
         raise RuleBroken(f"Finish these first: {', '.join(missing)}")
-    _set_status(profile, ProviderStatus.SUBMITTED, by=by, why="submitted by the provider")
+    _set_status(link, ProviderStatus.SUBMITTED, by=by, why="submitted by the provider")
     tell_role(
-        profile.school,
+        link.school,
         AP_LEAD,
-        text=f"{profile.organisation.name} has submitted its onboarding for approval.",
-        link=Link.to("school_admin.provider_page", provider_id=profile.organisation_id),
+        text=f"{link.provider.name} has submitted its onboarding for approval.",
+        link=Link.to("school_admin.provider_page", provider_id=link.provider_id),
         subject="AP Portal: a provider is waiting for approval",
     )
     db.session.commit()
@@ -121,13 +127,13 @@ def _awaiting_review(item: ChecklistItem) -> bool:
     return item.detail == "Awaiting review"
 
 
-def _set_status(profile: ProviderProfile, status: ProviderStatus, *, by: User, why: str) -> None:
-    old = profile.status
-    profile.status, profile.status_changed_at = status, utcnow()
+def _set_status(link: SchoolProvider, status: ProviderStatus, *, by: User, why: str) -> None:
+    old = link.status
+    link.status, link.status_changed_at = status, utcnow()
     audit.record(
         "provider.status_changed",
-        organisation=profile.school,
-        obj=profile.organisation,
+        organisation=link.school,
+        obj=link.provider,
         actor=by,
         old=old.value,
         new=status.value,
@@ -135,18 +141,19 @@ def _set_status(profile: ProviderProfile, status: ProviderStatus, *, by: User, w
     )
 
 
-def decide(profile: ProviderProfile, *, approve: bool, notes: str, by: User) -> ApprovalDecision:
-    """The AP lead's decision. Approval needs every checklist item done; returning needs the requests written."""
-    if profile.status != ProviderStatus.SUBMITTED:
+def decide(link: SchoolProvider, *, approve: bool, notes: str, by: User) -> ApprovalDecision:
+    """The AP lead's decision for their school. Approval needs every checklist item done; returning needs the
+    requests written."""
+    if link.status != ProviderStatus.SUBMITTED:
         raise RuleBroken("Only a submitted provider can be approved or returned")
-    checklist = approval_checklist(profile)
+    checklist = approval_checklist(link)
     if approve and not all(item.done for item in checklist):
         raise RuleBroken("Every item on the checklist must be done before approval", "notes")
     if not notes.strip():
         raise RuleBroken("Write notes for the record" if approve else "Say what the provider needs to do", "notes")
     decision = ApprovalDecision(
-        organisation_id=profile.organisation_id,
-        school_id=profile.school_id,
+        organisation_id=link.provider_id,
+        school_id=link.school_id,
         decision="approved" if approve else "returned",
         notes=notes.strip(),
         checklist=[asdict(item) for item in checklist],
@@ -154,23 +161,24 @@ def decide(profile: ProviderProfile, *, approve: bool, notes: str, by: User) -> 
     )
     db.session.add(decision)
     db.session.flush()
-    audit.record("provider.decision", organisation=profile.school, obj=decision, actor=by, decision=decision.decision)
+    audit.record("provider.decision", organisation=link.school, obj=decision, actor=by, decision=decision.decision)
+    school = link.school.name
     if approve:
-        _set_status(profile, ProviderStatus.APPROVED, by=by, why="approved by the AP lead")
-        text = "The school has approved your organisation for placements."
+        _set_status(link, ProviderStatus.APPROVED, by=by, why="approved by the AP lead")
+        text = f"{school} has approved your organisation for placements."
     else:
-        _set_status(profile, ProviderStatus.ONBOARDING, by=by, why="returned to the provider")
-        text = "The school has returned your onboarding with requests. See your task list."
+        _set_status(link, ProviderStatus.ONBOARDING, by=by, why="returned to the provider")
+        text = f"{school} has returned your onboarding with requests. See your task list."
     tell_role(
-        profile.organisation,
+        link.provider,
         PROVIDER_MANAGER,
         text=text,
-        link=Link.to("portal.onboarding_tasks"),
-        subject="AP Portal: the school has reviewed your onboarding",
+        link=Link.to("portal.onboarding_tasks", school=link.school_arg),
+        subject="AP Portal: a school has reviewed your onboarding",
     )
     db.session.commit()
     return decision
 
 
-def is_approved(profile: ProviderProfile) -> bool:
-    return profile.status == ProviderStatus.APPROVED
+def is_approved(link: SchoolProvider) -> bool:
+    return link.status == ProviderStatus.APPROVED

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, and_, or_, select
 
 from shared.extensions import db
-from shared.models import ApprovalDecision, AuditEvent, Organisation, ProviderProfile
+from shared.models import ApprovalDecision, AuditEvent, Concern, Notice, Organisation, ProviderProfile, SchoolProvider
 
 
-def providers_of_school(school_id: uuid.UUID) -> list[Row[tuple[Organisation, ProviderProfile]]]:
-    """The school's providers as rows of (Organisation, ProviderProfile), by name."""
+def providers_of_school(school_id: uuid.UUID) -> list[Row[tuple[Organisation, ProviderProfile, SchoolProvider]]]:
+    """The school's providers as rows of (Organisation, ProviderProfile, SchoolProvider), by name."""
     rows = db.session.execute(
-        select(Organisation, ProviderProfile)
+        select(Organisation, ProviderProfile, SchoolProvider)
         .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
-        .where(ProviderProfile.school_id == school_id)
+        .join(SchoolProvider, SchoolProvider.provider_id == Organisation.id)
+        .where(SchoolProvider.school_id == school_id)
         .order_by(Organisation.name)
     ).all()
     return list(rows)
@@ -26,28 +27,28 @@ def provider_names_of_school(school_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """The school's providers' names by id, in name order."""
     rows = db.session.execute(
         select(Organisation.id, Organisation.name)
-        .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
-        .where(ProviderProfile.school_id == school_id)
+        .join(SchoolProvider, SchoolProvider.provider_id == Organisation.id)
+        .where(SchoolProvider.school_id == school_id)
         .order_by(Organisation.name)
     ).all()
     return {row.id: row.name for row in rows}
 
 
-def decisions_of(provider_id: uuid.UUID) -> list[ApprovalDecision]:
+def decisions_of(link: SchoolProvider) -> list[ApprovalDecision]:
     """The school's approval decisions on the provider, the latest first."""
     return list(
         db.session.scalars(
             select(ApprovalDecision)
-            .where(ApprovalDecision.organisation_id == provider_id)
+            .where(ApprovalDecision.organisation_id == link.provider_id, ApprovalDecision.school_id == link.school_id)
             .order_by(ApprovalDecision.decided_at.desc())
         )
     )
 
 
-def last_decision_of(provider_id: uuid.UUID) -> ApprovalDecision | None:
+def last_decision_of(link: SchoolProvider) -> ApprovalDecision | None:
     return db.session.scalar(
         select(ApprovalDecision)
-        .where(ApprovalDecision.organisation_id == provider_id)
+        .where(ApprovalDecision.organisation_id == link.provider_id, ApprovalDecision.school_id == link.school_id)
         .order_by(ApprovalDecision.decided_at.desc())
         .limit(1)
     )
@@ -56,17 +57,31 @@ def last_decision_of(provider_id: uuid.UUID) -> ApprovalDecision | None:
 # Events that say safeguarding work is going on (a concern raised, a notice shared, a chronology opened): only a DSL
 # may learn they exist, so the provider page's history shows them to DSLs alone.
 SAFEGUARDING_EVENTS = ("concern.", "notice.", "chronology.")
+# The provider's own events a school sees: about what the provider shares with every school (its details, sites,
+# staff list and evidence). Not its work for other schools (their pupils, marks, concerns, policies).
+PROVIDER_OWN_EVENTS = ("evidence.", "kcsie.", "staff.added", "staff.removed", "staff.status_checked", "provider.")
 
 
-def history_of(profile: ProviderProfile, *, limit: int = 30, safeguarding: bool = False) -> list[AuditEvent]:
-    """The latest events about the provider: its own, and the school's about it; safeguarding events only when the
-    reader is a DSL (`safeguarding`)."""
+def history_of(link: SchoolProvider, *, limit: int = 30, safeguarding: bool = False) -> list[AuditEvent]:
+    """The latest events about the provider as `link`'s school sees them: the provider's own about what it shares
+    with every school, and this school's about it; safeguarding events only when the reader is a DSL
+    (`safeguarding`)."""
+    provider_events = or_(*(AuditEvent.action.like(f"{prefix}%") for prefix in PROVIDER_OWN_EVENTS))
+    if safeguarding:
+        # The provider's concerns and notices about this school's pupils (never another school's).
+        shared_with_school = [
+            str(row_id)
+            for model in (Concern, Notice)
+            for row_id in db.session.scalars(
+                select(model.id).where(model.school_id == link.school_id, model.provider_id == link.provider_id)
+            )
+        ]
+        provider_events = or_(provider_events, AuditEvent.object_id.in_(shared_with_school))
     query = select(AuditEvent).where(
-        AuditEvent.organisation_id.in_([profile.organisation_id, profile.school_id]),
         or_(
-            AuditEvent.object_id == str(profile.organisation_id),
-            AuditEvent.organisation_id == profile.organisation_id,
-        ),
+            and_(AuditEvent.organisation_id == link.school_id, AuditEvent.object_id == str(link.provider_id)),
+            and_(AuditEvent.organisation_id == link.provider_id, provider_events),
+        )
     )
     if not safeguarding:
         query = query.where(*(AuditEvent.action.not_like(f"{prefix}%") for prefix in SAFEGUARDING_EVENTS))

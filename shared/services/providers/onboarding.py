@@ -16,7 +16,7 @@ from shared.clock import today as school_today
 from shared.display import plural
 from shared.evidence_catalogue import REGISTERED_TYPES, ProviderType, required_evidence
 from shared.extensions import db
-from shared.models import Invitation, PlacementSite, ProviderProfile, ProviderSite, User
+from shared.models import Invitation, PlacementSite, ProviderProfile, ProviderSite, SchoolProvider, User
 from shared.notifications import people_with_role
 from shared.roles import PROVIDER_DSL
 from shared.services.errors import Problems, RuleBroken
@@ -304,8 +304,11 @@ def dsl_account_missing(profile: ProviderProfile) -> str | None:
     )
 
 
-def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
-    """The GOV.UK task list for the provider: what is done and what is left, in the order to do it."""
+def onboarding_tasks(link: SchoolProvider) -> list[Task]:
+    """The GOV.UK task list for the provider as `link`'s school needs it: what is done and what is left, in the
+    order to do it. Details, sites, contacts, documents and the staff list are shared by every school; staff flags,
+    the written confirmation and the child protection policy are each school's."""
+    profile = link.profile
     details = details_complete(profile)
     training_old = dsl_training_needs_renewing(profile, school_today())
     tasks = [
@@ -339,18 +342,18 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
         documents_hint, documents_status = "Tell us your type of provider first", CANNOT_START
     tasks.append(Task("documents", "Documents", documents_status, documents_hint))
     has_staff = bool(active_staff(profile.organisation_id))
-    flagged = bool(has_staff and open_flags(profile))
+    flagged = bool(has_staff and open_flags(link))
     tasks.append(
         Task(
             "staff",
             "Staff list",
             COMPLETED if has_staff and not flagged else INCOMPLETE,
-            f"{open_flags_summary(profile)}. See your staff list"
+            f"{open_flags_summary(link)}. See your staff list"
             if flagged
             else "Everyone who would work with the school's pupils, with their DBS checks",
         )
     )
-    signed = current_confirmation(profile.organisation_id) is not None
+    signed = current_confirmation(profile.organisation_id, link.school_id) is not None
     tasks.append(
         Task(
             "confirmation",
@@ -368,8 +371,8 @@ def onboarding_tasks(profile: ProviderProfile) -> list[Task]:
             "Only someone with the DSL role can confirm the school's policy and read its safeguarding notices",
         )
     )
-    confirmed, detail = confirmation_checklist_state(profile)
-    if current_policy(profile.school_id) is None:
+    confirmed, detail = confirmation_checklist_state(link)
+    if current_policy(link.school_id) is None:
         policy_status = NOT_NEEDED_YET
     elif confirmed:
         policy_status = COMPLETED

@@ -366,7 +366,7 @@ def _providers(school_id: uuid.UUID, period: Period) -> list[ProviderRating]:
     profiles = compliance.approved_providers(school_id)
     figures = compliance.compliance_for(school_id, profiles, period)
     return sorted(
-        (ProviderRating(p.organisation.name, figures[p.organisation_id].overall) for p in profiles),
+        (ProviderRating(p.provider.name, figures[p.provider_id].overall) for p in profiles),
         key=lambda rating: rating.name.lower(),
     )
 

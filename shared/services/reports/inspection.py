@@ -34,6 +34,7 @@ from shared.models import (
     ProviderProfile,
     ProviderStatus,
     Pupil,
+    SchoolProvider,
     SiteVisit,
 )
 from shared.models.pupil import TIMETABLE_SLOTS
@@ -138,6 +139,7 @@ class PlacedPupil:
 class ProviderInPack:
     organisation: Organisation
     profile: ProviderProfile
+    link: SchoolProvider  # the school's relationship with it (its status)
     approved_on: date | None
     evidence: list[EvidenceLine]
     confirmation: KcsieConfirmation | None
@@ -151,12 +153,12 @@ class ProviderInPack:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.profile.status, str(self.profile.status))
+        return STATUS_LABELS.get(self.link.status, str(self.link.status))
 
     @property
     def ever_approved(self) -> bool:
         """Approved or suspended (a suspended provider was approved once), so a missing date is a missing record."""
-        return self.profile.status in (ProviderStatus.APPROVED, ProviderStatus.SUSPENDED)
+        return self.link.status in (ProviderStatus.APPROVED, ProviderStatus.SUSPENDED)
 
     @property
     def placed_now(self) -> list[PlacedPupil]:
@@ -176,18 +178,19 @@ def inspection_pack(school_id: uuid.UUID, start: date, end: date, today: date) -
     placed there in the period (start to end) and now (today). Seven queries, whatever the numbers."""
     placed_ever = select(Placement.provider_id).where(Placement.school_id == school_id, Placement.status.in_(PLACED))
     providers = db.session.execute(
-        select(Organisation, ProviderProfile)
+        select(Organisation, ProviderProfile, SchoolProvider)
         .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
+        .join(SchoolProvider, SchoolProvider.provider_id == Organisation.id)
         .where(
-            ProviderProfile.school_id == school_id,
+            SchoolProvider.school_id == school_id,
             or_(
-                ProviderProfile.status.in_((ProviderStatus.APPROVED, ProviderStatus.SUSPENDED)),
+                SchoolProvider.status.in_((ProviderStatus.APPROVED, ProviderStatus.SUSPENDED)),
                 Organisation.id.in_(placed_ever),
             ),
         )
         .order_by(Organisation.name)
     ).all()
-    ids = [organisation.id for organisation, _ in providers]
+    ids = [organisation.id for organisation, _, _ in providers]
     if not ids:
         return []
 
@@ -203,7 +206,11 @@ def inspection_pack(school_id: uuid.UUID, start: date, end: date, today: date) -
     confirmations: dict[uuid.UUID, KcsieConfirmation] = {}
     for confirmation in db.session.scalars(
         select(KcsieConfirmation)
-        .where(KcsieConfirmation.organisation_id.in_(ids), KcsieConfirmation.lapsed_at.is_(None))
+        .where(
+            KcsieConfirmation.organisation_id.in_(ids),
+            KcsieConfirmation.school_id == school_id,
+            KcsieConfirmation.lapsed_at.is_(None),
+        )
         .order_by(KcsieConfirmation.signed_at)
     ):
         confirmations[confirmation.organisation_id] = confirmation
@@ -244,6 +251,7 @@ def inspection_pack(school_id: uuid.UUID, start: date, end: date, today: date) -
         organisation.id: ProviderInPack(
             organisation=organisation,
             profile=profile,
+            link=link,
             approved_on=approved_on[organisation.id].date() if approved_on.get(organisation.id) else None,
             evidence=[
                 line_for(kind, documents[organisation.id].get(kind.code), today)
@@ -252,7 +260,7 @@ def inspection_pack(school_id: uuid.UUID, start: date, end: date, today: date) -
             confirmation=confirmations.get(organisation.id),
             last_visit=last_visit.get(organisation.id),
         )
-        for organisation, profile in providers
+        for organisation, profile, link in providers
     }
     for placement, pupil in db.session.execute(
         select(Placement, Pupil)

@@ -31,8 +31,8 @@ from shared.models import (
     PolicyConfirmation,
     PolicyReading,
     ProviderPolicyReview,
-    ProviderProfile,
     SchoolPolicy,
+    SchoolProvider,
     User,
     utcnow,
 )
@@ -97,29 +97,29 @@ def upload_policy(school: Organisation, stream: IO[bytes], filename: str, *, by:
         db.session.add(policy)
         db.session.flush()
         audit.record("policy.uploaded", organisation=school, obj=policy, actor=by, version=policy.version)
-        for profile in school_providers(school.id):
+        for link in school_providers(school.id):
             # Everyone who works with the school's pupils reads it and confirms it themselves (told once each).
             tell_roles(
-                profile.organisation,
+                link.provider,
                 READERS,
                 text=(
                     f"{school.name} has uploaded a new version of its child protection and safeguarding policy. "
                     "Read it and confirm that you will follow it."
                 ),
-                link=Link.to("portal.school_policy"),
+                link=Link.to("portal.school_policy", school=link.school_arg),
                 subject="AP Portal: a new school policy is waiting for your confirmation",
             )
         db.session.commit()
     return policy
 
 
-def school_providers(school_id: uuid.UUID) -> list[ProviderProfile]:
+def school_providers(school_id: uuid.UUID) -> list[SchoolProvider]:
     """Every provider of the school, whatever its status (each one's DSL confirms the policy)."""
     return list(
         db.session.scalars(
-            select(ProviderProfile)
-            .join(Organisation, Organisation.id == ProviderProfile.organisation_id)
-            .where(ProviderProfile.school_id == school_id)
+            select(SchoolProvider)
+            .join(Organisation, Organisation.id == SchoolProvider.provider_id)
+            .where(SchoolProvider.school_id == school_id)
             .order_by(Organisation.name)
         )
     )
@@ -137,7 +137,7 @@ def confirmation_of(policy: SchoolPolicy, provider_id: uuid.UUID) -> PolicyConfi
 class ProviderConfirmation:
     """Where one provider stands on the school's current policy."""
 
-    profile: ProviderProfile
+    link: SchoolProvider
     confirmation: PolicyConfirmation | None
     confirmed_by: User | None
 
@@ -149,9 +149,9 @@ def confirmations(policy: SchoolPolicy) -> list[ProviderConfirmation]:
         for row in db.session.scalars(select(PolicyConfirmation).where(PolicyConfirmation.policy_id == policy.id))
     }
     out = []
-    for profile in school_providers(policy.school_id):
-        row = rows.get(profile.organisation_id)
-        out.append(ProviderConfirmation(profile, row, db.session.get(User, row.confirmed_by_id) if row else None))
+    for link in school_providers(policy.school_id):
+        row = rows.get(link.provider_id)
+        out.append(ProviderConfirmation(link, row, db.session.get(User, row.confirmed_by_id) if row else None))
     return out
 
 
@@ -230,23 +230,21 @@ def readings(provider: Organisation, policy: SchoolPolicy) -> list[PersonReading
 NEW_VERSION_GRACE = timedelta(days=14)
 
 
-def confirmation_checklist_state(profile: ProviderProfile, now: datetime | None = None) -> tuple[bool, str]:
-    """(done, detail) for the approval checklist. Not needed until the school has uploaded a policy: an item the
-    provider cannot do must not hold up its approval. A new version asks again, with NEW_VERSION_GRACE for a
-    provider that had confirmed the one before."""
-    policy = current_policy(profile.school_id)
+def confirmation_checklist_state(link: SchoolProvider, now: datetime | None = None) -> tuple[bool, str]:
+    """(done, detail) for `link`'s school's approval checklist. Not needed until the school has uploaded a policy:
+    an item the provider cannot do must not hold up its approval. A new version asks again, with
+    NEW_VERSION_GRACE for a provider that had confirmed the one before."""
+    policy = current_policy(link.school_id)
     if policy is None:
         return True, "Not needed yet: the school has not uploaded its policy"
-    row = confirmation_of(policy, profile.organisation_id)
+    row = confirmation_of(policy, link.provider_id)
     if row is not None:
         return True, f"Version {policy.version} confirmed on {row.confirmed_at:%-d %B %Y}"
     previous = db.session.scalar(
-        select(SchoolPolicy).where(
-            SchoolPolicy.school_id == profile.school_id, SchoolPolicy.version == policy.version - 1
-        )
+        select(SchoolPolicy).where(SchoolPolicy.school_id == link.school_id, SchoolPolicy.version == policy.version - 1)
     )
     due = policy.uploaded_at + NEW_VERSION_GRACE
-    if previous is not None and confirmation_of(previous, profile.organisation_id) and (now or utcnow()) < due:
+    if previous is not None and confirmation_of(previous, link.provider_id) and (now or utcnow()) < due:
         confirmed = f"version {previous.version} confirmed"
         return True, f"Version {policy.version} to be confirmed by {due:%-d %B %Y} ({confirmed})"
     return False, f"Version {policy.version} not confirmed yet"
@@ -260,21 +258,22 @@ def provider_policy_document(provider_id: uuid.UUID) -> EvidenceDocument | None:
     return current_documents(provider_id).get(PROVIDER_POLICY_CODE)
 
 
-def latest_review(provider_id: uuid.UUID) -> ProviderPolicyReview | None:
+def latest_review(provider_id: uuid.UUID, school_id: uuid.UUID) -> ProviderPolicyReview | None:
+    """The latest review of the provider's policy by this school's DSLs (each school reviews for itself)."""
     return db.session.scalar(
         select(ProviderPolicyReview)
-        .where(ProviderPolicyReview.provider_id == provider_id)
+        .where(ProviderPolicyReview.provider_id == provider_id, ProviderPolicyReview.school_id == school_id)
         .order_by(ProviderPolicyReview.reviewed_at.desc())
         .limit(1)
     )
 
 
-def review_provider_policy(profile: ProviderProfile, *, outcome: str, comments: str, by: User) -> ProviderPolicyReview:
+def review_provider_policy(link: SchoolProvider, *, outcome: str, comments: str, by: User) -> ProviderPolicyReview:
     """A school DSL's review of the provider's child protection policy; the provider's manager and DSL are told
     (without the comments) and read it on their policies page."""
-    document = provider_policy_document(profile.organisation_id)
+    document = provider_policy_document(link.provider_id)
     if document is None:
-        raise RuleBroken(f"{profile.organisation.name} has not uploaded its child protection policy yet", "outcome")
+        raise RuleBroken(f"{link.provider.name} has not uploaded its child protection policy yet", "outcome")
     if outcome not in REVIEW_OUTCOMES:
         raise RuleBroken("Choose whether the policy meets your expectations or needs changes", "outcome")
     comments = (comments or "").strip()
@@ -284,24 +283,25 @@ def review_provider_policy(profile: ProviderProfile, *, outcome: str, comments: 
         raise RuleBroken(f"Keep your comments to {COMMENTS_MAX} characters", "comments")
     review = ProviderPolicyReview(
         document_id=document.id,
-        school_id=profile.school_id,
-        provider_id=profile.organisation_id,
+        school_id=link.school_id,
+        provider_id=link.provider_id,
         outcome=outcome,
         comments=comments,
         reviewed_by_id=by.id,
     )
     db.session.add(review)
     db.session.flush()
-    audit.record("provider_policy.reviewed", organisation=profile.organisation, obj=review, actor=by, outcome=outcome)
-    _tell_manager_and_dsl(profile.organisation)
+    audit.record("provider_policy.reviewed", organisation=link.provider, obj=review, actor=by, outcome=outcome)
+    _tell_manager_and_dsl(link)
     db.session.commit()
     return review
 
 
-def _tell_manager_and_dsl(provider: Organisation) -> None:
+def _tell_manager_and_dsl(school_provider: SchoolProvider) -> None:
     """tell_role for the provider's managers and DSLs, once each (one person often holds both roles)."""
-    text = "The school's DSL has reviewed your child protection policy."
-    link = Link.to("portal.school_policy")
+    provider = school_provider.provider
+    text = f"{school_provider.school.name}'s DSL has reviewed your child protection policy."
+    link = Link.to("portal.school_policy", school=school_provider.school_arg)
     people = {
         person.id: person for role in (PROVIDER_MANAGER, PROVIDER_DSL) for person in people_with_role(provider, role)
     }

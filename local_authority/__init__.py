@@ -1,0 +1,21 @@
+"""The local authority's side, under /la: its officers see the placements, providers and quality assurance of the
+schools in their area. Never imports school_admin/ or portal/. Safeguarding content never reaches this side:
+counts and dates at most."""
+
+from flask import Blueprint
+
+from shared.auth.access import guard_side
+from shared.models import OrganisationKind
+
+bp = Blueprint("local_authority", __name__, template_folder="templates")
+bp.before_request(guard_side(OrganisationKind.LOCAL_AUTHORITY))
+
+
+@bp.app_context_processor
+def _menu() -> dict:
+    from local_authority.navigation import la_navigation
+
+    return {"la_navigation": la_navigation}
+
+
+from local_authority.views import home  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,13 @@
+"""The local authority side's menu (see shared/navigation.py: who sees an item follows from its endpoint's
+`@access` declaration)."""
+
+from __future__ import annotations
+
+from shared.models import OrganisationKind
+from shared.navigation import Menu, MenuItem
+
+ITEMS = [
+    MenuItem("local_authority.home", "Home", lambda e: e == "local_authority.home"),
+]
+
+la_navigation = Menu("la_navigation", OrganisationKind.LOCAL_AUTHORITY, ITEMS)
