@@ -4,14 +4,16 @@ a real process of its own, against one PostgreSQL database and one Redis, with a
 - `gunicorn wsgi:app` twice and `flask worker` twice (what `make run` starts), all with the same environment: the
   database (this module's own PostgreSQL database on TEST_DATABASE_URL's server, whichever database the rest of the
   suite runs on), Redis at 127.0.0.1:6379 (a database of this module's own, claimed for the run: REDIS_URL, so the
-  huey queue and the sign-in throttle), SECRET_KEY (sessions, CSRF, and the development keyring derived from it),
-  and aiosmtpd as the mail server (tests/support/mail.py).
-- Nothing is shared between the processes except through PostgreSQL and Redis: no sticky sessions, no shared disk.
+  huey queue and the sign-in throttle), S3 (moto's server, a bucket of this module's own), SECRET_KEY (sessions,
+  CSRF, and the development keyring derived from it), and aiosmtpd as the mail server (tests/support/mail.py).
+- Nothing is shared between the processes except through PostgreSQL, Redis and S3: no sticky sessions, and each web
+  server has an UPLOAD_FOLDER of its own (no shared disk).
 
 What must hold: a session made on one server works on the other and signing out on either ends it on both; the
-sign-in throttle counts across both servers as it counts on one; every e-mail is sent exactly once with both workers
-running, whichever worker picks up which task (absence alerts handed over on commit from both servers, outbox rows
-swept by both workers at once, and concern escalations run by both workers at once).
+sign-in throttle counts across both servers as it counts on one; a file uploaded to one server downloads from the
+other; every e-mail is sent exactly once with both workers running, whichever worker picks up which task (absence
+alerts handed over on commit from both servers, outbox rows swept by both workers at once, and concern escalations
+run by both workers at once).
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from __future__ import annotations
 import os
 import re
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import boto3
 import pytest
 import requests
 from flask_migrate import upgrade
@@ -33,13 +38,14 @@ from sqlalchemy import func, make_url, select
 
 from shared import tasks
 from shared.extensions import db
-from shared.models import AuditEvent, Concern, OutboxEmail, ProviderStatus
+from shared.models import AuditEvent, Concern, Organisation, OutboxEmail, ProviderStatus
 from shared.notifications import queue_email
-from shared.roles import AP_LEAD, DSL, HEADTEACHER
+from shared.roles import AP_LEAD, DSL, HEADTEACHER, PROVIDER_MANAGER
 from shared.services.school_calendar.days import is_bank_holiday
 from tests.support import database
 from tests.support.app import make_app
 from tests.support.client import csrf_from
+from tests.support.files import pdf_bytes
 from tests.support.processes import (
     WebServer,
     Worker,
@@ -47,6 +53,7 @@ from tests.support.processes import (
     environment,
     release_redis_database,
 )
+from tests.support.services import AWS_TEST_ENV, REGION
 from tests.support.world import World
 
 COOKIE = "ap_portal_session"
@@ -60,13 +67,15 @@ class Deployment:
     servers: list[WebServer]
     workers: list[Worker]
     redis_url: str
+    bucket: object  # the S3 bucket (boto3), to see what is in it
+    upload_folders: list[Path]  # each process's UPLOAD_FOLDER
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name} ---\n{p.log_tail()}" for p in [*self.servers, *self.workers])
 
 
 @pytest.fixture(scope="module")
-def deployment(smtp_server, tmp_path_factory):
+def deployment(smtp_server, moto_endpoint, tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.skip("the scale-out test needs PostgreSQL: set TEST_DATABASE_URL")
@@ -77,35 +86,52 @@ def deployment(smtp_server, tmp_path_factory):
     controller, _ = smtp_server
     folder = tmp_path_factory.mktemp("scale-out")
     app = make_app(database_url, controller.port, folder)
-    with app.app_context():
-        upgrade()
+    bucket = boto3.resource("s3", region_name=REGION, endpoint_url=moto_endpoint).Bucket(
+        f"scale-out-{uuid.uuid4().hex[:12]}"
+    )
+    bucket.create(CreateBucketConfiguration={"LocationConstraint": REGION})
     redis_url = claim_redis_database()
     env = environment(
         {
+            **AWS_TEST_ENV,
             "APP_ENV": "test",
             "SECRET_KEY": app.config["SECRET_KEY"],
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
+            "S3_BUCKET": bucket.name,
+            "S3_REGION": REGION,
+            "S3_ENDPOINT_URL": moto_endpoint,
             "MAIL_BACKEND": "smtp",
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(controller.port),
             "BASE_URL": "http://localhost",
             "INSTANCE_PATH": str(folder / "instance"),
+            "SIGN_IN_ACCOUNT_LIMIT": app.config["SIGN_IN_ACCOUNT_LIMIT"],
             "LOG_LEVEL": "WARNING",
         }
     )
-    servers = [WebServer(f"web-{n}", env, folder) for n in (1, 2)]
-    workers = [Worker(f"worker-{n}", env, folder) for n in (1, 2)]
-    running = Deployment(app, servers, workers, redis_url)
+    # Each process with a folder of its own for local files: nothing may land there (uploads go to S3).
+    uploads = {process: folder / f"{process}-uploads" for process in ("web-1", "web-2", "worker-1", "worker-2")}
+    servers: list[WebServer] = []
+    workers: list[Worker] = []
+    running = Deployment(app, servers, workers, redis_url, bucket, list(uploads.values()))
     try:
-        for process in [*servers, *workers]:
-            process.wait_until_ready()
+        for process in ("web-1", "web-2"):
+            servers.append(WebServer(process, {**env, "UPLOAD_FOLDER": str(uploads[process])}, folder))
+        for process in ("worker-1", "worker-2"):
+            workers.append(Worker(process, {**env, "UPLOAD_FOLDER": str(uploads[process])}, folder))
+        with app.app_context():  # while they start
+            upgrade()
+        for started in [*servers, *workers]:
+            started.wait_until_ready()
         yield running
     finally:
-        for process in [*workers, *servers]:
-            process.stop()
+        for started in [*workers, *servers]:
+            started.stop()
         print(running.logs())
         release_redis_database(redis_url)
+        bucket.objects.all().delete()
+        bucket.delete()
         with app.app_context():
             db.engine.dispose()
 
@@ -211,7 +237,48 @@ def test_wrong_passwords_alternated_between_the_servers_are_refused_at_the_same_
         assert int(response.headers["Retry-After"]) > 0
 
 
-# --- 3. every e-mail once ---------------------------------------------------------------------------------------------
+# --- 3. files in S3 ---------------------------------------------------------------------------------------------------
+
+
+def test_a_file_uploaded_to_one_server_downloads_from_the_other(deployment):
+    world = World(deployment.app)
+    provider = world.provider(world.school(), "Northside Learning", provider_type="unregistered_ap")
+    with deployment.app.app_context():  # the organisation details are complete, so the documents task can start
+        profile = db.session.get(Organisation, provider).provider_profile
+        profile.address_line_1, profile.town, profile.postcode = "Hill Farm", "Exampleton", "EX1 1AA"
+        db.session.commit()
+    manager = world.user(provider, [PROVIDER_MANAGER])
+    one, two = deployment.servers
+    browser = HttpBrowser()
+    response = browser.submit(one, "/sign-in", {"email": manager.email, "password": manager.password})
+    if manager.totp_secret:
+        assert response.headers["Location"].endswith("/sign-in/security-code")
+        response = browser.submit(one, "/sign-in/security-code", {"code": manager.code()})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/portal/")
+
+    data = pdf_bytes()
+    upload = "/portal/onboarding/documents/behaviour_policy"
+    token = csrf_from(browser.get(one, upload).text)
+    response = browser.http.post(
+        one.url + upload,
+        data={"csrf_token": token},
+        files={"file": ("Behaviour policy 2026.pdf", data, "application/pdf")},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 302, response.text[:2000]
+
+    listing = browser.get(two, "/portal/onboarding/documents").text
+    (path,) = set(re.findall(r'href="(/portal/documents/[0-9a-f-]+/download)"', listing))
+    download = browser.get(two, path)
+    assert download.status_code == 200
+    assert download.content == data
+    assert [obj.key.split("/")[0] for obj in deployment.bucket.objects.all()] == [str(provider)]
+    # Nothing on any process's disk.
+    assert [p for folder in deployment.upload_folders for p in folder.rglob("*") if p.is_file()] == []
+
+
+# --- 4. every e-mail once ---------------------------------------------------------------------------------------------
 
 ABSENCES = 12  # pupils marked absent through the API, alternately on each server: one e-mail each
 OUTBOX_ROWS = 30  # e-mails already waiting in the outbox
