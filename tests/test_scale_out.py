@@ -74,7 +74,7 @@ class Deployment:
         return "\n".join(f"--- {p.name} ---\n{p.log_tail()}" for p in [*self.servers, *self.workers])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def deployment(smtp_server, moto_endpoint, tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
@@ -174,7 +174,7 @@ def _sent_to_sign_in(response: requests.Response) -> bool:
 # --- 1. sessions ------------------------------------------------------------------------------------------------------
 
 
-def test_a_session_made_on_one_server_works_on_the_other_and_signing_out_on_either_ends_it(deployment):
+def a_session_made_on_one_server_works_on_the_other_and_signing_out_on_either_ends_it(deployment):
     world = World(deployment.app)
     school = world.school("Hillside School")
     lead = world.user(school, [AP_LEAD])
@@ -218,7 +218,7 @@ def _guesses(browser: HttpBrowser, servers: list[WebServer], email: str, count: 
     return answers
 
 
-def test_wrong_passwords_alternated_between_the_servers_are_refused_at_the_same_limit_as_on_one(deployment):
+def wrong_passwords_alternated_between_the_servers_are_refused_at_the_same_limit_as_on_one(deployment):
     limit = parse(deployment.app.config["SIGN_IN_ACCOUNT_LIMIT"]).amount  # production's: 10 per 5 minutes
     world = World(deployment.app)
     school = world.school("Hillside School")
@@ -240,7 +240,7 @@ def test_wrong_passwords_alternated_between_the_servers_are_refused_at_the_same_
 # --- 3. files in S3 ---------------------------------------------------------------------------------------------------
 
 
-def test_a_file_uploaded_to_one_server_downloads_from_the_other(deployment):
+def a_file_uploaded_to_one_server_downloads_from_the_other(deployment):
     world = World(deployment.app)
     provider = world.provider(world.school(), "Northside Learning", provider_type="unregistered_ap")
     with deployment.app.app_context():  # the organisation details are complete, so the documents task can start
@@ -321,7 +321,7 @@ def _wait_for(mailbox, addresses: set[str]) -> None:
         time.sleep(0.1)
 
 
-def test_every_email_is_sent_exactly_once_with_two_workers(deployment, mailbox):
+def every_email_is_sent_exactly_once_with_two_workers(deployment, mailbox):
     app = deployment.app
     world = World(app)
     day = _last_school_day()
@@ -387,3 +387,15 @@ def test_every_email_is_sent_exactly_once_with_two_workers(deployment, mailbox):
     for address in social_workers:
         (message,) = [m for m in mailbox.messages if m["To"] == address]
         assert re.search(r"Pupil\d+ Example was absent from Northside Learning", mailbox.body(message))
+
+
+# --- the test ---------------------------------------------------------------------------------------------------------
+
+
+def test_two_web_servers_and_two_workers_share_sessions_throttling_files_and_send_each_email_once(deployment, mailbox):
+    """One test, so that the four processes start once whichever pytest-xdist worker runs it (the steps run in this
+    order; the last stops the workers)."""
+    a_session_made_on_one_server_works_on_the_other_and_signing_out_on_either_ends_it(deployment)
+    wrong_passwords_alternated_between_the_servers_are_refused_at_the_same_limit_as_on_one(deployment)
+    a_file_uploaded_to_one_server_downloads_from_the_other(deployment)
+    every_email_is_sent_exactly_once_with_two_workers(deployment, mailbox)
