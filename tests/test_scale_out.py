@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
+import redis
 import requests
 from flask_migrate import upgrade
 from huey import RedisHuey
@@ -90,7 +91,10 @@ def deployment(smtp_server, moto_endpoint, tmp_path_factory):
         f"scale-out-{uuid.uuid4().hex[:12]}"
     )
     bucket.create(CreateBucketConfiguration={"LocationConstraint": REGION})
-    redis_url = claim_redis_database()
+    try:
+        redis_url = claim_redis_database()
+    except redis.ConnectionError:
+        pytest.fail("Redis is not running at 127.0.0.1:6379: start it (make test expects it, as CI does)")
     env = environment(
         {
             **AWS_TEST_ENV,
