@@ -80,9 +80,11 @@ class Config:
         # sends whatever this misses within a minute). The tests turn it off and send with deliver_outbox.
         self.OUTBOX_SEND_AT_ONCE = _bool("OUTBOX_SEND_AT_ONCE", True)
 
-        # Rate limits: a store in memory by default, Redis when REDIS_URL is set (shared by gunicorn workers).
+        # Rate limits (sign-in throttling, the API): a store in memory by default, Redis when REDIS_URL is set
+        # (shared by gunicorn workers and by every machine), or RATELIMIT_STORAGE_URI for a store of its own (any
+        # `limits` storage URI, e.g. another Redis database). More than one web process needs a shared store.
         self.REDIS_URL = os.environ.get("REDIS_URL")
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
         # About 10 failures per 5 minutes per account (password, and separately TOTP); a whole school signs in
         # from one public IP at 8:30, so the per-IP ceiling is far higher.
         self.SIGN_IN_ACCOUNT_LIMIT = os.environ.get("SIGN_IN_ACCOUNT_LIMIT", "10 per 5 minutes")

@@ -2,18 +2,31 @@
 
 Run the worker with `flask worker` (`make run` starts it): huey_consumer on shared.worker, with WORKER_COMMAND.
 Tasks open an app context of their own; tests point them at the test app with `use_app`.
+
+Any number of workers may run, on any number of machines (each runs every periodic task on its own schedule):
+- e-mail is safe as it is: each sender claims the outbox rows it sends (shared.notifications);
+- the periodic jobs that decide who to tell (chase unmarked sessions, escalate concerns, chase notices, breaches, the
+  daily evidence job) read what is due and then write that it was done, so two workers running one at the same
+  moment would both tell. On PostgreSQL each takes a lock of its own in the database first (`_one_at_a_time`); a
+  worker that finds it taken leaves that run to the worker holding it. SQLite is one machine and one worker.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from shared.config import INSTANCE_PATH
+
+log = logging.getLogger(__name__)
 
 
 def _make_huey() -> Huey:
@@ -57,6 +70,29 @@ def _flask_app() -> Flask:
     return _app
 
 
+@contextmanager
+def _one_at_a_time(job: str) -> Iterator[bool]:
+    """Whether this worker runs `job` now: on PostgreSQL, True for the one worker that takes the job's advisory lock
+    (pg_try_advisory_xact_lock on a connection of its own, held until the job ends: released with that connection's
+    transaction, so a worker that dies mid-job leaves no lock behind), False for any other while it runs. The job's
+    own work commits on its usual session; a worker that starts after it sees what it committed. Other databases:
+    always True."""
+    from sqlalchemy import func, select
+
+    from shared.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(hashlib.sha256(f"ap-portal-job:{job}".encode()).digest()[:8], "big", signed=True)
+    # Closing the connection rolls its transaction back (the pool does so on return), and the lock goes with it.
+    with db.engine.connect() as lock:
+        taken = bool(lock.scalar(select(func.pg_try_advisory_xact_lock(key))))
+        if not taken:
+            log.info("job.skipped", extra={"job": job, "why": "another worker is running it"})
+        yield taken
+
+
 @huey.periodic_task(crontab(minute="*"))
 def deliver_outbox_task() -> tuple[int, int]:
     """The sweep: whatever the immediate path missed goes out within a minute (see shared.notifications)."""
@@ -98,8 +134,8 @@ def daily_evidence_task() -> dict[str, int]:
     from shared.services.evidence.expiry import run_daily
 
     app = _flask_app()
-    with app.app_context(), app.test_request_context():
-        return run_daily()
+    with app.app_context(), app.test_request_context(), _one_at_a_time("daily-evidence") as mine:
+        return run_daily() if mine else {}
 
 
 @huey.periodic_task(crontab(minute="*"))
@@ -109,8 +145,8 @@ def chase_unmarked_task() -> int:
     from shared.services.attendance.alerts import chase_unmarked
 
     app = _flask_app()
-    with app.app_context(), app.test_request_context():
-        return chase_unmarked()
+    with app.app_context(), app.test_request_context(), _one_at_a_time("chase-unmarked") as mine:
+        return chase_unmarked() if mine else 0
 
 
 @huey.periodic_task(crontab(minute="*"))
@@ -120,8 +156,8 @@ def escalate_concerns_task() -> int:
     from shared.services.safeguarding.concerns import escalate_unacknowledged
 
     app = _flask_app()
-    with app.app_context(), app.test_request_context():
-        return escalate_unacknowledged()
+    with app.app_context(), app.test_request_context(), _one_at_a_time("escalate-concerns") as mine:
+        return escalate_unacknowledged() if mine else 0
 
 
 @huey.periodic_task(crontab(minute="*"))
@@ -130,8 +166,8 @@ def chase_notices_task() -> int:
     from shared.services.safeguarding.notices import chase_unacknowledged
 
     app = _flask_app()
-    with app.app_context(), app.test_request_context():
-        return chase_unacknowledged()
+    with app.app_context(), app.test_request_context(), _one_at_a_time("chase-notices") as mine:
+        return chase_unacknowledged() if mine else 0
 
 
 @huey.periodic_task(crontab(minute="5"))
@@ -141,5 +177,5 @@ def record_breaches_task() -> int:
     from shared.services.agreements.breaches import record_all_breaches
 
     app = _flask_app()
-    with app.app_context(), app.test_request_context():
-        return record_all_breaches()
+    with app.app_context(), app.test_request_context(), _one_at_a_time("record-breaches") as mine:
+        return record_all_breaches() if mine else 0

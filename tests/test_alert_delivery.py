@@ -102,6 +102,26 @@ def test_the_escalation_goes_out_in_the_minute_it_falls_due(app, world, mailbox,
         assert db.session.get(Concern, concern_id).escalated_at is not None
 
 
+def test_a_periodic_job_another_worker_is_running_is_left_to_it(app, world, mailbox, send_at_once):
+    """Every worker runs the periodic jobs on its own schedule; on PostgreSQL the one that takes the job's lock runs it
+    and another finds it taken and does nothing (tests/test_scale_out.py runs two real workers). SQLite is one
+    machine and one worker: no lock."""
+    school = world.school("Hillside Academy")
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    world.user(school, ["headteacher", "dsl"], email="head@hillside.example")
+    world.concern(world.placement(school, provider), sent_at=datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+
+    with app.app_context():
+        on_postgresql = db.engine.dialect.name == "postgresql"
+        with freeze_time("2026-11-30 10:30:00"), tasks._one_at_a_time("escalate-concerns") as mine:
+            assert mine  # this is the other worker, running the job
+            assert tasks.escalate_concerns_task.call_local() == (0 if on_postgresql else 1)
+        with freeze_time("2026-11-30 10:31:00"):
+            assert tasks.escalate_concerns_task.call_local() == (1 if on_postgresql else 0)
+
+    assert len(mailbox.to("head@hillside.example")) == 1
+
+
 @freeze_time(MONDAY_MORNING)
 def test_with_the_queue_down_the_mark_is_still_saved_and_the_sweep_sends_its_email(
     app, placed_pupil, mailbox, monkeypatch
