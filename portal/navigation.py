@@ -17,6 +17,7 @@ ONBOARDING_ENDPOINTS = {
     "portal.submit_onboarding",
     "portal.documents",
     "portal.upload_document",
+    "portal.school_requests",
 }
 
 

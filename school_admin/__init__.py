@@ -34,6 +34,7 @@ from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     provider_staff,
     providers,
     pupils,
+    reliance,
     reports,
     reviews,
     staff,

@@ -73,6 +73,13 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "evidence.downloaded": frozenset(),
     "provider.status_changed": frozenset({"old", "new", "why"}),
     "provider.decision": frozenset({"decision"}),
+    # Issue 14: whose verifications a school relies on; one organisation's decision on a version another organisation
+    # had already decided (the document's status stays as it was); a provider asked by a further school.
+    "school.reliance_changed": frozenset({"old", "new"}),
+    "evidence.decided_for_organisation": frozenset({"decision", "status"}),
+    "provider.asked_by_school": frozenset({"school"}),
+    "provider.request_accepted": frozenset({"school"}),
+    "provider.request_declined": frozenset({"school"}),
     # Pupils and placements (issue 4). Never names, needs or notes: ids and field names only.
     "pupil.created": frozenset(),
     "pupil.updated": frozenset({"fields"}),

@@ -16,7 +16,9 @@ from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.models import EvidenceDocument
 from shared.services.errors import RuleBroken
+from shared.services.evidence import reliance
 from shared.services.evidence.status import current_documents, evidence_lines, line_for
+from shared.services.providers import requests
 from shared.uploads.downloads import audited_download
 from shared.uploads.pipeline import (
     MAX_EVIDENCE_FILES,
@@ -62,7 +64,13 @@ class DocumentUploadForm(FlaskForm):
 @access(roles={roles.PROVIDER_MANAGER})
 def documents():
     profile = current_organisation().provider_profile
-    return render_template("portal/onboarding/documents.html", profile=profile, lines=evidence_lines(profile))
+    return render_template(
+        "portal/onboarding/documents.html",
+        profile=profile,
+        lines=evidence_lines(profile),
+        seen_by=reliance.seen_by(profile.organisation_id),
+        asking=len(requests.requests_of(profile.organisation_id)),
+    )
 
 
 @bp.route("/onboarding/documents/<code>", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from flask_login import current_user
 from school_admin import bp
 from school_admin.forms import RejectForm, ReopenForm, VerifyForm
 from shared import roles
-from shared.auth.access import access
+from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import document_of_my_providers_or_404, provider_of_my_school_or_404
 from shared.clock import local_now
 from shared.evidence_catalogue import BY_CODE, CATALOGUE
@@ -17,6 +17,7 @@ from shared.forms import choices_from
 from shared.models import EvidenceDocument
 from shared.services.accounts import directory
 from shared.services.evidence import documents as evidence
+from shared.services.evidence import reliance
 from shared.services.evidence.status import current_documents, line_for
 from shared.services.providers import lists as provider_lists
 from shared.web import apply
@@ -37,15 +38,19 @@ def verification_queue():
     except ValueError:
         provider_id, chosen_provider = None, ""
     mine = evidence.queue_types(current_user.roles)
-    documents = evidence.awaiting_review(
+    documents = evidence.queue_of_school(
+        current_organisation(),
         names,
         reviewer_roles=current_user.roles,
         provider_id=provider_id,
         evidence_type=chosen_type if chosen_type in mine else None,
     )
+    school, day = current_organisation(), local_now().date()
+    notes = {d.id: reliance.for_school(school, d, day) for d in documents if d.verifications}
     return render_template(
         "school_admin/verification/queue.html",
         documents=documents,
+        notes={i: n.detail for i, n in notes.items() if n.state == reliance.State.NEEDS_YOU},
         provider_names=names,
         catalogue=[kind for kind in CATALOGUE if kind.code in mine],
         chosen_provider=chosen_provider,
@@ -55,6 +60,7 @@ def verification_queue():
 
 def _review_page(document: EvidenceDocument, verify_form: VerifyForm, reject_form: RejectForm):
     kind = BY_CODE[document.evidence_type]
+    for_us = reliance.for_school(current_organisation(), document, local_now().date())
     return render_template(
         "school_admin/verification/review.html",
         document=document,
@@ -62,6 +68,8 @@ def _review_page(document: EvidenceDocument, verify_form: VerifyForm, reject_for
         provider=directory.organisation(document.organisation_id),
         verify_form=verify_form,
         reject_form=reject_form,
+        for_us=for_us,
+        needs_check=for_us.state in (reliance.State.AWAITING_REVIEW, reliance.State.NEEDS_YOU),
         can_verify=current_user.has_role(*kind.verifier_roles),
         form=verify_form if verify_form.errors else reject_form,
         document_download_endpoint="school_admin.download_document",

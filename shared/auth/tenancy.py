@@ -54,7 +54,9 @@ def provider_of_my_school_or_404(provider_id: uuid.UUID) -> SchoolProvider:
     details), or 404 for a provider this school has no relationship with."""
     link = db.session.scalar(
         select(SchoolProvider).where(
-            SchoolProvider.provider_id == provider_id, SchoolProvider.school_id == current_user.organisation_id
+            SchoolProvider.provider_id == provider_id,
+            SchoolProvider.school_id == current_user.organisation_id,
+            SchoolProvider.shared_with_school(),
         )
     )
     if link is None:
@@ -94,7 +96,9 @@ def _school_provider_ids() -> list[uuid.UUID]:
     """School side: the organisation ids of this school's providers."""
     return list(
         db.session.scalars(
-            select(SchoolProvider.provider_id).where(SchoolProvider.school_id == current_user.organisation_id)
+            select(SchoolProvider.provider_id).where(
+                SchoolProvider.school_id == current_user.organisation_id, SchoolProvider.shared_with_school()
+            )
         )
     )
 

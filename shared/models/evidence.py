@@ -6,11 +6,25 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, ForeignKey, Integer, String, Text, Uuid, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
+from shared.models.organisation import Organisation
 from shared.models.user import User
 
 
@@ -73,6 +87,10 @@ class EvidenceDocument(Model):
     events: Mapped[list[EvidenceEvent]] = relationship(
         order_by=lambda: (EvidenceEvent.happened_at, EvidenceEvent.sequence), back_populates="document"
     )
+    # Each organisation's own decision on this version (load them with selectinload where many documents are read).
+    verifications: Mapped[list[EvidenceVerification]] = relationship(
+        order_by=lambda: EvidenceVerification.decided_at, back_populates="document"
+    )
 
     @property
     def file_count(self) -> int:
@@ -81,6 +99,37 @@ class EvidenceDocument(Model):
     @property
     def total_size_bytes(self) -> int:
         return self.size_bytes + sum(extra.size_bytes for extra in self.extra_files)
+
+
+class EvidenceVerification(Model):
+    """One organisation's own decision (a school's or a local authority's) on one version of a provider's evidence:
+    verified, with its checklist and dates, or rejected, with its reason. A school relies on the decisions of the
+    organisations it chose (shared.services.evidence.reliance) and records its own for the rest; one organisation's
+    decision never changes another's."""
+
+    __tablename__ = "evidence_verifications"
+    __table_args__ = (UniqueConstraint("document_id", "organisation_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("evidence_documents.id"), nullable=False, index=True
+    )
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    decision: Mapped[str] = mapped_column(String(20), nullable=False)  # VERIFIED or REJECTED below
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = created_at()
+    reason: Mapped[str | None] = mapped_column(Text)  # a rejection's reason, which the provider reads
+    checklist: Mapped[dict[str, bool]] = mapped_column(JSON, nullable=False, default=dict)
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)  # when this organisation's verification lapses
+    review_date: Mapped[date | None] = mapped_column(Date)
+
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+    document: Mapped[EvidenceDocument] = relationship(back_populates="verifications")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    decided_by: Mapped[User | None] = relationship()
 
 
 class EvidenceFile(Model):

@@ -12,7 +12,21 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, String, Text, Time, UniqueConstraint, Uuid, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    Enum,
+    ForeignKey,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    Uuid,
+    false,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.extensions import Model
@@ -153,6 +167,9 @@ class SchoolProvider(Model):
     )
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     created_at: Mapped[datetime] = created_at()
+    # The name the school typed when it invited a provider already on AP Portal: the school sees it (never the
+    # provider's own name) until the provider accepts, so an invitation tells it nothing about who has an account.
+    invited_name: Mapped[str | None] = mapped_column(String(200))
 
     school: Mapped[Organisation] = relationship(foreign_keys=[school_id])
     provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id])
@@ -161,6 +178,22 @@ class SchoolProvider(Model):
         viewonly=True,
         uselist=False,
     )
+
+    @property
+    def is_request(self) -> bool:
+        """A school's invitation to a provider already on AP Portal that the provider has not accepted: the school
+        sees nothing of the provider's until it does."""
+        return self.status == ProviderStatus.INVITED and self.invited_name is not None
+
+    @property
+    def display_name(self) -> str:
+        """The provider's name as the school sees it: the name it typed while its invitation waits."""
+        return self.invited_name if self.is_request and self.invited_name else self.provider.name
+
+    @classmethod
+    def shared_with_school(cls) -> ColumnElement[bool]:
+        """SQL: the relationship lets the school see the provider's details (not a request still waiting)."""
+        return or_(cls.status != ProviderStatus.INVITED, cls.invited_name.is_(None))
 
     @property
     def organisation_id(self) -> uuid.UUID:

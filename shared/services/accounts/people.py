@@ -33,6 +33,7 @@ from shared.notifications import queue_email
 from shared.passwords import check_password_policy, hash_password, verify_password
 from shared.roles import LA_OFFICER, PROVIDER_MANAGER, roles_for
 from shared.services.errors import RuleBroken
+from shared.services.providers import requests
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +231,11 @@ def invite(organisation: Organisation, *, name: str, email: str, roles: list[str
     return invitation
 
 
+def _manages_a_provider(user: User) -> bool:
+    organisation = user.organisation
+    return user.active and organisation is not None and organisation.is_provider and user.has_role(PROVIDER_MANAGER)
+
+
 def invite_provider(
     school: Organisation, *, provider_name: str, manager_name: str, manager_email: str, by: User
 ) -> Organisation:
@@ -241,6 +247,19 @@ def invite_provider(
     if existing is not None and existing.organisation == school:
         # Someone of the AP lead's own school; an account anywhere else gets the answer a new address gets (invite).
         raise AccountError("There is already an account with this email address", field="email")
+    known = existing.organisation if existing is not None and _manages_a_provider(existing) else None
+    if known is not None:
+        # A provider already on AP Portal: the school asks it, its managers accept in their existing account (no
+        # second account, nothing uploaded again). The school sees the same page, message and row as for a new
+        # address (the name it typed, invited), so it learns nothing about who has an account.
+        audit.record("provider.invited", organisation=school, obj=known, actor=by, provider_name=provider_name)
+        try:
+            requests.ask(school, known, typed_name=provider_name, by=by)
+        except RuleBroken as broken:
+            db.session.rollback()
+            raise AccountError(str(broken), field="email") from broken
+        db.session.commit()
+        return known
     provider = Organisation(id=uuid.uuid4(), kind=OrganisationKind.PROVIDER, name=provider_name)
     profile = ProviderProfile(organisation=provider)
     link = SchoolProvider(school_id=school.id, provider=provider, status=ProviderStatus.INVITED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Row, and_, case, func, or_, select
@@ -19,6 +20,7 @@ from shared.models import (
     EvidenceDocument,
     HeadteacherDecision,
     Incident,
+    Organisation,
     Placement,
     PlacementStatus,
     ProviderProfile,
@@ -40,6 +42,7 @@ from shared.services.attention.tasks import (
     aware,
     how_many,
 )
+from shared.services.evidence import reliance
 from shared.services.evidence.staff_flags import open_flags_of_school
 from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
 from shared.services.placements.reviews import latest_reviews, next_review_due
@@ -51,18 +54,20 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     profiles = db.session.execute(
         select(ProviderProfile.organisation_id, SchoolProvider.status, ProviderProfile.provider_type)
         .join(SchoolProvider, SchoolProvider.provider_id == ProviderProfile.organisation_id)
-        .where(SchoolProvider.school_id == school_id)
+        .where(SchoolProvider.school_id == school_id, SchoolProvider.shared_with_school())
     ).all()
     provider_ids = [p.organisation_id for p in profiles]
     documents = (
         db.session.execute(
             select(
+                EvidenceDocument.id,
                 EvidenceDocument.organisation_id,
                 EvidenceDocument.evidence_type,
                 EvidenceDocument.version,
                 EvidenceDocument.status,
                 EvidenceDocument.expiry_date,
                 EvidenceDocument.uploaded_at,
+                EvidenceDocument.rejection_reason,
             ).where(
                 EvidenceDocument.organisation_id.in_(provider_ids),
                 EvidenceDocument.status != DocumentStatus.SUPERSEDED,
@@ -71,16 +76,29 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
         if provider_ids
         else []
     )
-    current: dict[tuple[uuid.UUID, str], Row[tuple[uuid.UUID, str, int, DocumentStatus, date | None, datetime]]] = {}
+    current: dict[tuple[uuid.UUID, str], Row[Any]] = {}
     for row in documents:
         key = (row.organisation_id, row.evidence_type)
         if key not in current or row.version > current[key].version:
             current[key] = row
 
+    # What each version is for this school: verified by whom it relies on, or waiting for its own check (reliance).
+    school = db.session.get(Organisation, school_id)
+    assert school is not None, "the signed-in person's school"
+    decisions = reliance.decisions_by_document(row.id for row in current.values())
+    for_school = {
+        key: reliance.state_of(
+            school, row.status, row.expiry_date, row.rejection_reason, decisions.get(row.id, []), today
+        )
+        for key, row in current.items()
+    }
     # Only what the AP lead may verify: the child protection policy is the DSL's (counted on the DSL's list).
     mine = verifiable_by({AP_LEAD})
+    waiting = (reliance.State.AWAITING_REVIEW, reliance.State.NEEDS_YOU)
     to_verify = [
-        row for row in current.values() if row.status == DocumentStatus.AWAITING_REVIEW and row.evidence_type in mine
+        row
+        for key, row in current.items()
+        if row.status != DocumentStatus.UPLOADED and for_school[key].state in waiting and row.evidence_type in mine
     ]
     if to_verify:
         tasks.append(
@@ -115,8 +133,7 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
         kind = ProviderType(profile.provider_type) if profile.provider_type else None
         for evidence in (e for e in BY_CODE.values() if e.required(kind)):
             document = current.get((profile.organisation_id, evidence.code))
-            lapsed = document is not None and document.expiry_date is not None and document.expiry_date <= today
-            if document is None or document.status != DocumentStatus.VERIFIED or lapsed:
+            if document is None or not for_school[(profile.organisation_id, evidence.code)].done:
                 at_risk.add(profile.organisation_id)
             elif document.expiry_date is not None and document.expiry_date <= horizon:
                 lapsing += 1

@@ -23,17 +23,21 @@ from shared import audit
 from shared.clock import today as school_today
 from shared.evidence_catalogue import BY_CODE, DateKind, verifiable_by
 from shared.extensions import db
+from shared.links import Link
 from shared.models import (
     DocumentStatus,
     EvidenceDocument,
     EvidenceEvent,
+    EvidenceVerification,
     Organisation,
     SchoolProvider,
     User,
     utcnow,
 )
-from shared.roles import AP_LEAD, DSL, ROLE_LABELS
+from shared.notifications import tell_role
+from shared.roles import AP_LEAD, DSL, PROVIDER_MANAGER, ROLE_LABELS
 from shared.services.errors import RuleBroken
+from shared.services.evidence import reliance
 
 S = DocumentStatus
 ALLOWED: dict[DocumentStatus, frozenset[DocumentStatus]] = {
@@ -164,6 +168,22 @@ def verify(
     ends = lapse_date(document, verification)
     if ends is not None and ends <= today:
         raise RuleBroken("This document is already out of date: reject it and ask for a current one", "expiry_date")
+    organisation = _deciding_organisation(by)
+    reliance.record_decision(
+        document,
+        organisation,
+        EvidenceVerification.VERIFIED,
+        by=by,
+        checklist=verification.checklist,
+        issue_date=verification.issue_date,
+        expiry_date=ends,
+        review_date=verification.review_date,
+    )
+    if document.status in (S.VERIFIED, S.REJECTED):
+        # Another organisation decided first: this one records its own verification; theirs stays as it was.
+        _note(document, "verified", by=by, organisation=organisation)
+        db.session.commit()
+        return
     document.checklist = verification.checklist
     document.issue_date = verification.issue_date
     document.expiry_date = ends
@@ -171,6 +191,38 @@ def verify(
     _record_reviewer(document, by)
     transition(document, S.VERIFIED, by=by, why="checklist complete")
     db.session.commit()
+
+
+def _deciding_organisation(by: User) -> Organisation:
+    organisation = by.organisation
+    if organisation is None:
+        raise RuleBroken("Only someone of a school or a local authority can verify or reject evidence")
+    return organisation
+
+
+def _note(
+    document: EvidenceDocument, action: str, *, by: User, organisation: Organisation, reason: str | None = None
+) -> None:
+    """One organisation's decision on a version another organisation had already decided: the history's line and the
+    audit event, without changing the version's status (which every school sees)."""
+    db.session.add(
+        EvidenceEvent(
+            document=document,
+            sequence=len(document.events),
+            happened_at=utcnow(),
+            action=action,
+            actor_id=by.id,
+            reason=reason,
+        )
+    )
+    audit.record(
+        "evidence.decided_for_organisation",
+        organisation=organisation,
+        obj=document,
+        actor=by,
+        decision=action,
+        status=document.status.value,
+    )
 
 
 def _record_reviewer(document: EvidenceDocument, by: User) -> None:
@@ -182,12 +234,43 @@ def _record_reviewer(document: EvidenceDocument, by: User) -> None:
 
 
 def reject(document: EvidenceDocument, reason: str, *, by: User) -> None:
+    """The reviewer's organisation rejects the version. A version no one has verified becomes rejected (the
+    provider sees the reason); one already verified by another organisation stays verified for the schools that
+    rely on it, and the rejection counts only for this organisation (the provider is told who rejected it)."""
     if not reason.strip():
         raise RuleBroken("Say why the document is rejected: the provider will see this", "reason")
-    document.rejection_reason = reason.strip()
-    _record_reviewer(document, by)
-    transition(document, S.REJECTED, by=by, why="rejected by reviewer", reason=document.rejection_reason)
+    reason = reason.strip()
+    organisation = _deciding_organisation(by)
+    if document.status in (S.VERIFIED, S.REJECTED):
+        reliance.record_decision(document, organisation, EvidenceVerification.REJECTED, by=by, reason=reason)
+        _note(document, "rejected", by=by, organisation=organisation, reason=reason)
+    else:
+        document.rejection_reason = reason
+        _record_reviewer(document, by)
+        transition(document, S.REJECTED, by=by, why="rejected by reviewer", reason=reason)
+        reliance.record_decision(document, organisation, EvidenceVerification.REJECTED, by=by, reason=reason)
+    _tell_provider_of_rejection(document, organisation, reason)
     db.session.commit()
+
+
+def _tell_provider_of_rejection(document: EvidenceDocument, organisation: Organisation, reason: str) -> None:
+    """A provider working with more than one school is told which one rejected a document (its pages show the
+    reason; with one school it is plain whose it is)."""
+    schools = db.session.scalar(
+        select(func.count()).select_from(SchoolProvider).where(SchoolProvider.provider_id == document.organisation_id)
+    )
+    if (schools or 0) < 2:
+        return
+    provider = db.session.get(Organisation, document.organisation_id)
+    assert provider is not None, "a foreign key"
+    name = BY_CODE[document.evidence_type].name.lower()
+    tell_role(
+        provider,
+        PROVIDER_MANAGER,
+        text=f"{organisation.name} rejected your {name} (version {document.version}): {reason}",
+        link=Link.to("portal.documents"),
+        subject=f"AP Portal: {organisation.name} rejected your {name}",
+    )
 
 
 # Who may reopen a verified document: the AP lead any (reopening only ever takes trust away, so the AP lead may put
@@ -214,6 +297,11 @@ def reopen(document: EvidenceDocument, reason: str, *, by: User, roles: frozense
     if len(reason) > REASON_MAX:
         raise RuleBroken(f"Keep the reason to {REASON_MAX} characters or fewer", "reason")
     transition(document, S.AWAITING_REVIEW, by=by, why="reopened by reviewer", reason=reason)
+    # Every verification of the version is withdrawn (rejections stand): it waits to be checked again.
+    for decision in list(document.verifications):
+        if decision.decision == EvidenceVerification.VERIFIED:
+            document.verifications.remove(decision)
+            db.session.delete(decision)
     db.session.commit()
 
 
@@ -266,12 +354,46 @@ def awaiting_review(
     return list(db.session.scalars(query))
 
 
+def queue_of_school(
+    school: Organisation,
+    provider_ids: Iterable[uuid.UUID],
+    *,
+    reviewer_roles: frozenset[str],
+    provider_id: uuid.UUID | None = None,
+    evidence_type: str | None = None,
+    today: date | None = None,
+) -> list[EvidenceDocument]:
+    """`school`'s verification queue: what awaits anyone's review, and what was decided only by organisations the
+    school does not rely on (shared.services.evidence.reliance), of the types in the reviewer's queue, oldest first.
+    Two queries however long the queue."""
+    today = today or school_today()
+    query = (
+        select(EvidenceDocument)
+        .where(
+            EvidenceDocument.organisation_id.in_(provider_ids),
+            EvidenceDocument.status.in_([S.AWAITING_REVIEW, S.VERIFIED, S.REJECTED]),
+            EvidenceDocument.evidence_type.in_(sorted(queue_types(reviewer_roles))),
+        )
+        .options(selectinload(EvidenceDocument.verifications).joinedload(EvidenceVerification.organisation))
+        .order_by(EvidenceDocument.uploaded_at)
+    )
+    if provider_id is not None:
+        query = query.where(EvidenceDocument.organisation_id == provider_id)
+    if evidence_type is not None:
+        query = query.where(EvidenceDocument.evidence_type == evidence_type)
+    return [d for d in db.session.scalars(query) if reliance.needs_check_by(school, d, today)]
+
+
 def document_of_school_provider(school_id: uuid.UUID, document_id: uuid.UUID) -> EvidenceDocument | None:
     """A document of one of the school's providers; any other is None, like one that does not exist."""
     return db.session.scalar(
         select(EvidenceDocument)
         .join(SchoolProvider, SchoolProvider.provider_id == EvidenceDocument.organisation_id)
-        .where(EvidenceDocument.id == document_id, SchoolProvider.school_id == school_id)
+        .where(
+            EvidenceDocument.id == document_id,
+            SchoolProvider.school_id == school_id,
+            SchoolProvider.shared_with_school(),
+        )
     )
 
 

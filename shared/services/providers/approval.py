@@ -28,6 +28,7 @@ from shared.models import (
 from shared.notifications import tell_role
 from shared.roles import AP_LEAD, PROVIDER_MANAGER
 from shared.services.errors import RuleBroken
+from shared.services.evidence import reliance
 from shared.services.evidence.staff_flags import open_flags, open_flags_summary
 from shared.services.evidence.staff_list import active_staff, current_confirmation
 from shared.services.evidence.status import current_documents
@@ -56,21 +57,19 @@ def approval_checklist(link: SchoolProvider, today: date | None = None) -> list[
         _dsl_item(profile, today),
     ]
     documents = current_documents(profile.organisation_id)
+    reliance.load_decisions(documents.values())
     kind = ProviderType(profile.provider_type) if profile.provider_type else None
     for evidence in required_evidence(kind):
         document = documents.get(evidence.code)
         key = f"document:{evidence.code}"
         if document is None:
             items.append(ChecklistItem(evidence.name, False, "Not uploaded", key))
-        elif document.status != DocumentStatus.VERIFIED:
-            status = document.status.value.replace("_", " ").capitalize()
-            items.append(ChecklistItem(evidence.name, False, status, key))
-        elif document.expiry_date is not None and document.expiry_date <= today:
-            expired = f"Out of date since {document.expiry_date:%-d %B %Y}"
-            items.append(ChecklistItem(evidence.name, False, expired, key))
+        elif document.status == DocumentStatus.UPLOADED:
+            items.append(ChecklistItem(evidence.name, False, "Uploaded", key))
         else:
-            until = f" until {document.expiry_date:%-d %B %Y}" if document.expiry_date else ""
-            items.append(ChecklistItem(evidence.name, True, f"Verified{until}", key))
+            # Whose verification the item rests on: the school's own, or one it relies on (reliance).
+            for_school = reliance.for_school(link.school, document, today)
+            items.append(ChecklistItem(evidence.name, for_school.done, for_school.detail, key))
     staff = active_staff(profile.organisation_id)
     items.append(ChecklistItem("Staff list", bool(staff), f"{len(staff)} people", "staff"))
     flags = open_flags(link) if staff else []
@@ -124,7 +123,7 @@ def submit_for_approval(link: SchoolProvider, *, by: User) -> None:
 
 def _awaiting_review(item: ChecklistItem) -> bool:
     # A provider can submit while the school is still checking documents: that is the school's part.
-    return item.detail == "Awaiting review"
+    return item.detail == "Awaiting review" or item.detail.startswith("Needs your verification")
 
 
 def _set_status(link: SchoolProvider, status: ProviderStatus, *, by: User, why: str) -> None:

@@ -8,27 +8,37 @@ import uuid
 from sqlalchemy import Row, and_, or_, select
 
 from shared.extensions import db
-from shared.models import ApprovalDecision, AuditEvent, Concern, Notice, Organisation, ProviderProfile, SchoolProvider
+from shared.models import (
+    ApprovalDecision,
+    AuditEvent,
+    Concern,
+    Notice,
+    Organisation,
+    ProviderProfile,
+    ProviderStatus,
+    SchoolProvider,
+)
 
 
 def providers_of_school(school_id: uuid.UUID) -> list[Row[tuple[Organisation, ProviderProfile, SchoolProvider]]]:
-    """The school's providers as rows of (Organisation, ProviderProfile, SchoolProvider), by name."""
+    """The school's providers as rows of (Organisation, ProviderProfile, SchoolProvider), by the name the school sees
+    (SchoolProvider.display_name: a request still waiting shows the name the school typed)."""
     rows = db.session.execute(
         select(Organisation, ProviderProfile, SchoolProvider)
         .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
         .join(SchoolProvider, SchoolProvider.provider_id == Organisation.id)
         .where(SchoolProvider.school_id == school_id)
-        .order_by(Organisation.name)
     ).all()
-    return list(rows)
+    return sorted(rows, key=lambda row: row[2].display_name.casefold())
 
 
 def provider_names_of_school(school_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    """The school's providers' names by id, in name order."""
+    """The school's providers' names by id, in name order: those that have accepted (an invited one has nothing to
+    show yet)."""
     rows = db.session.execute(
         select(Organisation.id, Organisation.name)
         .join(SchoolProvider, SchoolProvider.provider_id == Organisation.id)
-        .where(SchoolProvider.school_id == school_id)
+        .where(SchoolProvider.school_id == school_id, SchoolProvider.status != ProviderStatus.INVITED)
         .order_by(Organisation.name)
     ).all()
     return {row.id: row.name for row in rows}
