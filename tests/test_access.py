@@ -87,9 +87,12 @@ def _objects(world, name: str) -> dict:
     concern = world.concern(placement)
     token_id, _ = world.api_token(provider)
     document = world.document(provider)  # with its object stored, so downloads answer 200
+    asking_school = world.school(f"{name} Asking School", local_authority_id=local_authority)
+    world.asks(asking_school, provider)  # a school waiting for the provider's answer (issue 14)
     return {
         "local_authority": local_authority,
         "school": school,
+        "asking_school_id": asking_school,
         "school_user_id": world.user(school, ["sendco"]).id,
         "provider_user_id": world.user(provider, [PROVIDER_STAFF]).id,
         "site_id": world.site(provider),

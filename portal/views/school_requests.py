@@ -22,17 +22,25 @@ def school_requests():
     )
 
 
-def _request_or_404(school_id: uuid.UUID):
-    link = requests.request_of(current_organisation().id, school_id)
+def _answered(school_id: uuid.UUID):
+    """None when the school is waiting for this provider's answer; else where to go (a school it already works
+    with: its answer was given) or 404 (any other school, as if it did not exist)."""
+    if requests.request_of(current_organisation().id, school_id) is not None:
+        return None
+    link = requests.relationship_of(current_organisation().id, school_id)
     if link is None:
         abort(404)
-    return link
+    flash(f"You already work with {link.school.name}.")
+    return redirect(url_for("portal.school_requests"))
 
 
-@bp.post("/schools/asking/<uuid:school_id>/accept")
+@bp.post("/schools/asking/<uuid:asking_school_id>/accept")
 @access(roles={roles.PROVIDER_MANAGER})
-def accept_school_request(school_id: uuid.UUID):
-    link = _request_or_404(school_id)
+def accept_school_request(asking_school_id: uuid.UUID):
+    if (answered := _answered(asking_school_id)) is not None:
+        return answered
+    link = requests.request_of(current_organisation().id, asking_school_id)
+    assert link is not None, "checked by _answered"
     requests.accept(link, by=current_user._get_current_object())
     flash(
         f"You now work with {link.school.name}. It can see your details and evidence: "
@@ -41,10 +49,13 @@ def accept_school_request(school_id: uuid.UUID):
     return redirect(url_for("portal.school_requests"))
 
 
-@bp.post("/schools/asking/<uuid:school_id>/decline")
+@bp.post("/schools/asking/<uuid:asking_school_id>/decline")
 @access(roles={roles.PROVIDER_MANAGER})
-def decline_school_request(school_id: uuid.UUID):
-    link = _request_or_404(school_id)
+def decline_school_request(asking_school_id: uuid.UUID):
+    if (answered := _answered(asking_school_id)) is not None:
+        return answered
+    link = requests.request_of(current_organisation().id, asking_school_id)
+    assert link is not None, "checked by _answered"
     name = link.school.name
     requests.decline(link, by=current_user._get_current_object())
     flash(f"You declined {name}'s invitation. It cannot see anything of yours.")

@@ -10,7 +10,7 @@ from wtforms import SubmitField
 from school_admin import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
-from shared.forms import MultiCheckboxField
+from shared.forms import MultiCheckboxField, choices_from
 from shared.models import Organisation
 from shared.services.evidence import reliance
 from shared.web import apply
@@ -21,13 +21,13 @@ class RelianceForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-def _choices(school: Organisation) -> list[tuple[str, str]]:
-    choices = []
+def _choices(school: Organisation) -> dict[str, str]:
+    choices: dict[str, str] = {}
     if school.local_authority is not None:
-        choices.append(("relies_on_la", f"{school.local_authority.name} (your local authority)"))
+        choices["relies_on_la"] = f"{school.local_authority.name} (your local authority)"
     if school.trust_name:
-        choices.append(("relies_on_trust", f"Schools of {school.trust_name} (your trust)"))
-    choices.append(("relies_on_any_school", "Any school on AP Portal"))
+        choices["relies_on_trust"] = f"Schools of {school.trust_name} (your trust)"
+    choices["relies_on_any_school"] = "Any school on AP Portal"
     return choices
 
 
@@ -36,12 +36,12 @@ def _choices(school: Organisation) -> list[tuple[str, str]]:
 def verification_settings():
     school = current_organisation()
     form = RelianceForm()
-    form.relies.choices = _choices(school)
+    offered = _choices(school)
+    form.relies.choices = choices_from(offered)
     if not form.is_submitted():
         form.relies.data = [name for name, chosen in reliance.reliance_choices(school).items() if chosen]
-    offered = {value for value, _ in form.relies.choices}
     if form.validate_on_submit():
-        chosen = set(form.relies.data or []) & offered
+        chosen = set(form.relies.data or []) & set(offered)
         if apply(
             form,
             lambda: reliance.set_reliance(

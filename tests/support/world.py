@@ -79,6 +79,16 @@ class World:
             db.session.commit()
             return link.id
 
+    def asks(self, school_id: uuid.UUID, provider_id: uuid.UUID, typed_name: str = "Typed Name") -> uuid.UUID:
+        """A school's invitation to a provider already on AP Portal, waiting for the provider's answer."""
+        with self.app.app_context():
+            link = SchoolProvider(
+                school_id=school_id, provider_id=provider_id, status=ProviderStatus.INVITED, invited_name=typed_name
+            )
+            db.session.add(link)
+            db.session.commit()
+            return link.id
+
     def provider(
         self,
         school_id: uuid.UUID,

@@ -65,6 +65,14 @@ def request_of(provider_id: uuid.UUID, school_id: uuid.UUID) -> SchoolProvider |
     return next((link for link in requests_of(provider_id) if link.school_id == school_id), None)
 
 
+def relationship_of(provider_id: uuid.UUID, school_id: uuid.UUID) -> SchoolProvider | None:
+    """The provider's relationship with a school it already works with (not a request), if any."""
+    link = db.session.scalar(
+        select(SchoolProvider).where(SchoolProvider.provider_id == provider_id, SchoolProvider.school_id == school_id)
+    )
+    return None if link is None or link.is_request else link
+
+
 def accept(link: SchoolProvider, *, by: User) -> None:
     """The provider works with the school from now on: onboarding for it starts, with what it already entered."""
     if not link.is_request:
