@@ -141,6 +141,7 @@ def _history_page(provider_id: uuid.UUID, code: str, form: ReopenForm):
         abort(404)
     versions = evidence.history(profile.organisation_id, kind.code)
     current = current_documents(profile.organisation_id).get(kind.code)
+    for_us = reliance.for_school(link.school, current, local_now().date()) if current is not None else None
     return render_template(
         "school_admin/verification/history.html",
         profile=profile,
@@ -148,6 +149,8 @@ def _history_page(provider_id: uuid.UUID, code: str, form: ReopenForm):
         versions=versions,
         line=line_for(kind, current, local_now().date()),
         current=current,
+        for_us=for_us,
+        needs_check=for_us is not None and for_us.state in (reliance.State.AWAITING_REVIEW, reliance.State.NEEDS_YOU),
         can_reopen=current is not None and evidence.may_reopen(current, current_user.roles),
         can_verify=current_user.has_role(*kind.verifier_roles),
         form=form,
