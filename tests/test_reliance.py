@@ -417,3 +417,64 @@ def test_the_migration_fills_each_organisations_decision_from_reviewed_documents
         downgrade(revision="0016_many_schools")
         assert "evidence_verifications" not in sa.inspect(db.engine).get_table_names()
         db.session.close()
+
+
+def test_the_provider_reads_the_schools_checklist_in_its_own_words(app, world, schools):
+    northside = schools["northside"]
+    document = world.document_row(northside, "public_liability_insurance")
+    _verify(_signed_in(app, world, schools["demo"], ["ap_lead"]), document)
+    manager = _signed_in(app, world, northside, ["provider_manager"])
+    for_hillside = html(manager.get(f"/portal/onboarding/submit?school={schools['hillside']}"))
+    assert "Needs your verification" not in for_hillside and "your school" not in for_hillside
+    assert "Awaiting review" in for_hillside
+
+
+def test_the_provider_page_list_and_queue_read_a_fixed_number_of_queries_however_many_verify(app, world, schools):
+    from sqlalchemy import event
+
+    from shared.services.evidence import reliance
+
+    northside = schools["northside"]
+    hillside = _signed_in(app, world, schools["hillside"], ["ap_lead"])
+    pages = [f"/school/providers/{northside}", "/school/providers", "/school/verification"]
+
+    def count(url: str) -> int:
+        statements = []
+
+        def listen(*_args):
+            statements.append(1)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            assert hillside.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        return len(statements)
+
+    documents = {
+        code: world.document_row(northside, code) for code in ("public_liability_insurance", "behaviour_policy")
+    }
+    documents["risk_assessment"] = world.document_row(northside, "risk_assessment")
+
+    def decide_by(school_name: str, evidence_types: list[str]) -> None:
+        school = world.school(school_name)
+        world.works_with(school, northside, ProviderStatus.SUBMITTED)
+        person = world.user(school, ["ap_lead"])
+        with app.app_context():
+            for code in evidence_types:
+                document = db.session.get(EvidenceDocument, documents[code])
+                reliance.record_decision(
+                    document, db.session.get(Organisation, school), "verified", by=db.session.get(User, person.id)
+                )
+                document.status = DocumentStatus.VERIFIED
+            db.session.commit()
+
+    decide_by("First Verifier", ["public_liability_insurance"])
+    [count(url) for url in pages]  # warm up (first requests load templates and the like)
+    few = [count(url) for url in pages]
+    for n in range(4):
+        decide_by(f"Verifier {n}", ["public_liability_insurance", "behaviour_policy", "risk_assessment"])
+    many = [count(url) for url in pages]
+    assert many == few

@@ -136,7 +136,7 @@ def submit_onboarding():
         "portal/onboarding/submit.html",
         profile=profile,
         choice=choice,
-        checklist=approval.approval_checklist(choice),
+        checklist=approval.provider_checklist(choice),
         form=form,
         dsl_missing=onboarding.dsl_account_missing(profile),
     )

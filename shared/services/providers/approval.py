@@ -92,6 +92,19 @@ def approval_checklist(link: SchoolProvider, today: date | None = None) -> list[
     return items
 
 
+def provider_checklist(link: SchoolProvider, today: date | None = None) -> list[ChecklistItem]:
+    """The checklist as the provider reads it: the school's words about its own checks put in the provider's."""
+    school = link.school.name
+    items = []
+    for item in approval_checklist(link, today):
+        detail = item.detail
+        if detail.startswith("Needs your verification"):
+            detail = "Awaiting review"
+        detail = detail.replace("by your school", f"by {school}")
+        items.append(ChecklistItem(item.label, item.done, detail, item.key))
+    return items
+
+
 def _dsl_item(profile: ProviderProfile, today: date) -> ChecklistItem:
     label = "DSL named, with phone and training date"
     if not contacts_complete(profile):

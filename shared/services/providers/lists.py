@@ -29,7 +29,7 @@ def providers_of_school(school_id: uuid.UUID) -> list[Row[tuple[Organisation, Pr
         .join(SchoolProvider, SchoolProvider.provider_id == Organisation.id)
         .where(SchoolProvider.school_id == school_id)
     ).all()
-    return sorted(rows, key=lambda row: row[2].display_name.casefold())
+    return sorted(rows, key=lambda row: (row[2].display_name if row[2].is_request else row[0].name).casefold())
 
 
 def provider_names_of_school(school_id: uuid.UUID) -> dict[uuid.UUID, str]:
