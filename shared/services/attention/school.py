@@ -23,6 +23,7 @@ from shared.models import (
     EvidenceDocument,
     HeadteacherDecision,
     Notice,
+    Organisation,
     Placement,
     PlacementStatus,
     ProviderPolicyReview,
@@ -44,6 +45,7 @@ from shared.services.attention.tasks import (
     is_are,
     ordered,
 )
+from shared.services.evidence import documents as evidence_documents
 from shared.services.reports import budget
 from shared.services.safeguarding.policies import PROVIDER_POLICY_CODE
 
@@ -102,16 +104,22 @@ def dsl_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
 def _evidence_to_verify(school_id: uuid.UUID) -> list[Task]:
     """Evidence awaiting review of the types only a DSL may verify (the child protection policy): the AP lead's list
     does not count it, so the DSL's must. Types either may verify (the DSL training certificate) stay the AP lead's."""
-    rows = db.session.execute(
-        select(func.count(), func.min(EvidenceDocument.uploaded_at))
-        .join(SchoolProvider, SchoolProvider.provider_id == EvidenceDocument.organisation_id)
-        .where(
-            SchoolProvider.school_id == school_id,
-            EvidenceDocument.status == DocumentStatus.AWAITING_REVIEW,
-            EvidenceDocument.evidence_type.in_(sorted(only_verifiable_by(roles.DSL))),
+    # What waits for this school's own check: awaiting anyone's review, or decided only by organisations it does not
+    # rely on (shared.services.evidence.reliance).
+    school = db.session.get(Organisation, school_id)
+    assert school is not None, "the signed-in person's school"
+    provider_ids = db.session.scalars(
+        select(SchoolProvider.provider_id).where(
+            SchoolProvider.school_id == school_id, SchoolProvider.shared_with_school()
         )
-    ).one()
-    count, oldest = rows
+    ).all()
+    dsl_only = only_verifiable_by(roles.DSL)
+    waiting = [
+        d
+        for d in evidence_documents.queue_of_school(school, provider_ids, reviewer_roles=frozenset({roles.DSL}))
+        if d.evidence_type in dsl_only
+    ]
+    count, oldest = len(waiting), min((d.uploaded_at for d in waiting), default=None)
     if not count:
         return []
     return [
