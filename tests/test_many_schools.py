@@ -106,6 +106,7 @@ def test_the_migration_keeps_each_provider_with_its_one_school_and_downgrade_res
         )
         columns = {c["name"] for c in sa.inspect(db.engine).get_columns("provider_profiles")}
         assert not columns & {"school_id", "status", "status_changed_at"}
+        db.session.close()
         upgrade()  # the later revisions too, so the models match the tables
         # The models read the migrated rows: the relationship, who verified, whom the confirmation was given to.
         link = link_of(northside)

@@ -404,6 +404,7 @@ def test_the_migration_fills_each_organisations_decision_from_reviewed_documents
                 )
             )
         db.session.commit()
+        db.session.close()
         upgrade(revision="0017_reliance")
         rows = db.session.execute(
             sa.text("SELECT document_id, organisation_id, decision, reason FROM evidence_verifications")
