@@ -479,3 +479,20 @@ def test_the_provider_page_list_and_queue_read_a_fixed_number_of_queries_however
         decide_by(f"Verifier {n}", ["public_liability_insurance", "behaviour_policy", "risk_assessment"])
     many = [count(url) for url in pages]
     assert many == few
+
+
+def test_a_new_manager_joining_does_not_answer_a_schools_request(app, world, mailbox):
+    demo = world.school("Demo Academy")
+    hillside = world.school("Hillside School")
+    northside = world.provider(demo, "Northside Learning")
+    world.asks(hillside, northside, "Northside")
+    manager = _signed_in(app, world, northside, ["provider_manager"])
+    manager.submit(
+        "/portal/users/invite", {"name": "New Manager", "email": "new@northside.example", "roles": ["provider_manager"]}
+    )
+    url = mailbox.link_in_last("new@northside.example")
+    path = url[url.index("/invitations/") :]
+    joined = Browser(app.test_client()).submit(path, {"password": "plum tractor seaside lantern"})
+    assert joined.status_code == 302
+    with app.app_context():
+        assert link_of(northside, hillside).is_request

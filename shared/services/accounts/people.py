@@ -303,7 +303,8 @@ def accept_invitation(invitation: Invitation, *, password: str) -> User:
     profile = org.provider_profile
     if profile is not None and PROVIDER_MANAGER in invitation.role_list:
         for link in profile.schools:
-            if link.status == ProviderStatus.INVITED:
+            # A school's request waits for the provider's own answer (shared.services.providers.requests).
+            if link.status == ProviderStatus.INVITED and not link.is_request:
                 link.status, link.status_changed_at = ProviderStatus.ONBOARDING, utcnow()
     audit.record("invitation.accepted", organisation=org, obj=invitation, actor=user, roles=invitation.role_list)
     db.session.commit()
