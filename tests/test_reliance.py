@@ -496,3 +496,36 @@ def test_a_new_manager_joining_does_not_answer_a_schools_request(app, world, mai
     assert joined.status_code == 302
     with app.app_context():
         assert link_of(northside, hillside).is_request
+
+
+def test_reopening_a_version_others_verified_withdraws_only_the_schools_own_trust(app, world, schools):
+    northside = schools["northside"]
+    document = world.document_row(northside, "public_liability_insurance")
+    demo = _signed_in(app, world, schools["demo"], ["ap_lead"])
+    hillside = _signed_in(app, world, schools["hillside"], ["ap_lead"])
+    _verify(demo, document)
+    _verify(hillside, document)
+    history = f"/school/providers/{northside}/evidence/public_liability_insurance"
+    reopened = hillside.submit(
+        history,
+        {"reason": "Our insurer says the policy was cancelled."},
+        post_url=f"/school/verification/{document}/reopen",
+    )
+    assert reopened.status_code == 302
+    assert _item(app, northside, schools["hillside"]).detail == "Reopened by your school: it needs your verification"
+    assert _item(app, northside, schools["demo"]).done  # Demo Academy's verification stands
+    with app.app_context():
+        assert db.session.get(EvidenceDocument, document).status == DocumentStatus.VERIFIED
+    assert f"/school/verification/{document}" in html(hillside.get("/school/verification"))
+    # Checking it again puts Hillside's own verification back.
+    assert _verify(hillside, document).status_code == 302
+    assert _item(app, northside, schools["hillside"]).detail == f"Verified until 31 July {NEXT_YEAR}, by your school"
+    # A school relying on them may reopen it for itself: only its own trust goes.
+    _rely(app, schools["elmwood"], relies_on_any_school=True)
+    elmwood = _signed_in(app, world, schools["elmwood"], ["ap_lead"])
+    assert "Reopen document" in html(elmwood.get(history))
+    elmwood.submit(
+        history, {"reason": "We want to see it ourselves."}, post_url=f"/school/verification/{document}/reopen"
+    )
+    assert not _item(app, northside, schools["elmwood"]).done
+    assert _item(app, northside, schools["demo"]).done and _item(app, northside, schools["hillside"]).done

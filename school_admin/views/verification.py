@@ -151,7 +151,10 @@ def _history_page(provider_id: uuid.UUID, code: str, form: ReopenForm):
         current=current,
         for_us=for_us,
         needs_check=for_us is not None and for_us.state in (reliance.State.AWAITING_REVIEW, reliance.State.NEEDS_YOU),
-        can_reopen=current is not None and evidence.may_reopen(current, current_user.roles),
+        can_reopen=current is not None
+        and for_us is not None
+        and for_us.done
+        and evidence.may_reopen(current, current_user.roles),
         can_verify=current_user.has_role(*kind.verifier_roles),
         form=form,
         action_labels=evidence.ACTION_LABELS,

@@ -36,6 +36,7 @@ class DocumentStatus(enum.StrEnum):
     AWAITING_REVIEW = "awaiting_review"
     VERIFIED = "verified"
     REJECTED = "rejected"
+    REOPENED = "reopened"  # the organisation withdrew its trust in a version others verified: it checks it again
     EXPIRED = "expired"
     SUPERSEDED = "superseded"
 
@@ -115,7 +116,7 @@ class EvidenceVerification(Model):
         Uuid, ForeignKey("evidence_documents.id"), nullable=False, index=True
     )
     organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
-    decision: Mapped[str] = mapped_column(String(20), nullable=False)  # VERIFIED or REJECTED below
+    decision: Mapped[str] = mapped_column(String(20), nullable=False)  # VERIFIED, REJECTED or REOPENED below
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     decided_at: Mapped[datetime] = created_at()
     reason: Mapped[str | None] = mapped_column(Text)  # a rejection's reason, which the provider reads
@@ -126,6 +127,7 @@ class EvidenceVerification(Model):
 
     VERIFIED = "verified"
     REJECTED = "rejected"
+    REOPENED = "reopened"  # the organisation withdrew its trust in a version others verified: it checks it again
 
     document: Mapped[EvidenceDocument] = relationship(back_populates="verifications")
     organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -285,7 +285,9 @@ def may_reopen(document: EvidenceDocument, roles: frozenset[str]) -> bool:
 
 def reopen(document: EvidenceDocument, reason: str, *, by: User, roles: frozenset[str]) -> None:
     """The school no longer trusts a verified document: it goes back to awaiting review (in the verifier's queue),
-    and the provider counts as at risk until it is verified again. The reason is kept in the history."""
+    and the provider counts as at risk until it is verified again. The reason is kept in the history. When other
+    organisations verified it too, only the reopening school's trust is withdrawn (it waits in that school's queue);
+    theirs stands."""
     kind = BY_CODE[document.evidence_type]
     if not roles & (REOPENERS | kind.verifier_roles):
         raise RuleBroken(f"Only the AP lead or whoever may verify the {kind.name.lower()} can reopen it")
@@ -296,10 +298,24 @@ def reopen(document: EvidenceDocument, reason: str, *, by: User, roles: frozense
         raise RuleBroken("Say why you are reopening it", "reason")
     if len(reason) > REASON_MAX:
         raise RuleBroken(f"Keep the reason to {REASON_MAX} characters or fewer", "reason")
+    organisation = by.organisation
+    others = [
+        d
+        for d in document.verifications
+        if d.decision == EvidenceVerification.VERIFIED
+        and (organisation is None or d.organisation_id != organisation.id)
+    ]
+    if others and organisation is not None:
+        # Other organisations' verifications stand for the schools relying on them: this school alone withdraws its
+        # trust, and the version waits for its own check again.
+        reliance.record_decision(document, organisation, EvidenceVerification.REOPENED, by=by, reason=reason)
+        _note(document, "reopened", by=by, organisation=organisation, reason=reason)
+        db.session.commit()
+        return
     transition(document, S.AWAITING_REVIEW, by=by, why="reopened by reviewer", reason=reason)
-    # Every verification of the version is withdrawn (rejections stand): it waits to be checked again.
+    # The only verification is withdrawn (rejections stand): it waits to be checked again by everyone.
     for decision in list(document.verifications):
-        if decision.decision == EvidenceVerification.VERIFIED:
+        if decision.decision != EvidenceVerification.REJECTED:
             document.verifications.remove(decision)
             db.session.delete(decision)
     db.session.commit()

@@ -11,6 +11,9 @@ school; by default none: only its own). For school S a document is then:
 - awaiting review: no one has decided yet (it is in every school's queue);
 - expired (for everyone: the document's own status), or not uploaded.
 
+A school that reopens a version others verified withdraws only its own trust (its decision "reopened"): the version
+needs its verification again, and the others' stand.
+
 A version verified before organisations' decisions were recorded (no decision at all, status verified or rejected)
 counts as it did then, for every school.
 """
@@ -86,6 +89,8 @@ class ForSchool:
             if self.whose is None or self.whose == Whose.OWN:
                 return "Rejected" if self.whose is None else "Rejected by your school"
             return f"Rejected by {self.by} (relied on)"
+        if self.state == State.NEEDS_YOU and self.whose == Whose.OWN:
+            return "Reopened by your school: it needs your verification"
         if self.state == State.NEEDS_YOU:
             return f"Needs your verification (checked by {self.by}, which your school does not rely on)"
         if self.state == State.EXPIRED:
@@ -180,16 +185,21 @@ def state_of(
         key=lambda pair: _PREFERENCE[pair[0]],
     )
     # The school's own decision stands over anyone else's; then a verification over a rejection.
-    own = [pair for pair in relied if pair[0] == Whose.OWN]
-    verified = [pair for pair in relied if pair[1].decision == EvidenceVerification.VERIFIED]
-    for whose, decision in own or verified or relied:
+    own = next((decision for whose, decision in relied if whose == Whose.OWN), None)
+    if own is not None:
+        if own.decision == EvidenceVerification.REOPENED:
+            return ForSchool(State.NEEDS_YOU, whose=Whose.OWN, reason=own.reason)
+        return _decided(own, Whose.OWN, expiry_date, today)
+    others = [pair for pair in relied if pair[1].decision != EvidenceVerification.REOPENED]
+    verified = [pair for pair in others if pair[1].decision == EvidenceVerification.VERIFIED]
+    for whose, decision in verified or others:
         return _decided(decision, whose, expiry_date, today)
     if status == DocumentStatus.AWAITING_REVIEW and not any(
         d.decision == EvidenceVerification.VERIFIED for d in decisions
     ):
         # Rejected elsewhere and reopened: still waiting for anyone's check.
         return ForSchool(State.AWAITING_REVIEW)
-    names = ", ".join(sorted({d.organisation.name for d in decisions}))
+    names = ", ".join(sorted({d.organisation.name for d in decisions if d.decision != EvidenceVerification.REOPENED}))
     return ForSchool(State.NEEDS_YOU, by=names)
 
 

@@ -98,7 +98,7 @@ def provider_checklist(link: SchoolProvider, today: date | None = None) -> list[
     items = []
     for item in approval_checklist(link, today):
         detail = item.detail
-        if detail.startswith("Needs your verification"):
+        if detail.startswith(("Needs your verification", "Reopened by your school")):
             detail = "Awaiting review"
         detail = detail.replace("by your school", f"by {school}")
         items.append(ChecklistItem(item.label, item.done, detail, item.key))
@@ -136,7 +136,9 @@ def submit_for_approval(link: SchoolProvider, *, by: User) -> None:
 
 def _awaiting_review(item: ChecklistItem) -> bool:
     # A provider can submit while the school is still checking documents: that is the school's part.
-    return item.detail == "Awaiting review" or item.detail.startswith("Needs your verification")
+    return item.detail == "Awaiting review" or item.detail.startswith(
+        ("Needs your verification", "Reopened by your school")
+    )
 
 
 def _set_status(link: SchoolProvider, status: ProviderStatus, *, by: User, why: str) -> None:
