@@ -112,7 +112,9 @@ def test_every_link_a_demo_account_is_shown_opens(app):
                 DEFAULT_DEMO_TOTP_SECRET if user.totp_secret else None,
                 user.membership.organisation_id,
             )
-            home = {"school": "/school/", "provider": "/portal/", "local_authority": "/la/"}[user.organisation.kind.value]
+            home = {"school": "/school/", "provider": "/portal/", "local_authority": "/la/"}[
+                user.organisation.kind.value
+            ]
         browser = Browser(app.test_client())
         browser.sign_in(person)
         opened[email], found = _crawl(browser, home)
