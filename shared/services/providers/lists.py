@@ -86,3 +86,23 @@ def history_of(link: SchoolProvider, *, limit: int = 30, safeguarding: bool = Fa
     if not safeguarding:
         query = query.where(*(AuditEvent.action.not_like(f"{prefix}%") for prefix in SAFEGUARDING_EVENTS))
     return list(db.session.scalars(query.order_by(AuditEvent.created_at.desc()).limit(limit)))
+
+
+def school_names_of_provider(provider_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Provider side: the names of every school this provider works with, by school id, in name order (one query;
+    the schools' rows are then in the session, so `placement.school` of any of them costs no other)."""
+    schools = db.session.scalars(
+        select(Organisation)
+        .join(SchoolProvider, SchoolProvider.school_id == Organisation.id)
+        .where(SchoolProvider.provider_id == provider_id)
+        .order_by(Organisation.name)
+    )
+    return {school.id: school.name for school in schools}
+
+
+def school_labels(provider_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Provider side: the names of the schools this provider works with, by school id, to label each pupil,
+    placement, mark, incident, concern and notice with its school. Empty while it works with one school only (the
+    label would say nothing; like SchoolProvider.school_arg). One query, as school_names_of_provider."""
+    names = school_names_of_provider(provider_id)
+    return names if len(names) > 1 else {}
