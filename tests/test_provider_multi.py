@@ -6,7 +6,7 @@ e-mail, on their pages). Frozen time: 2026-11-30 is a Monday in term (GMT, so UT
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -25,6 +25,7 @@ from shared.models import (
     ProviderStatus,
 )
 from shared.notifications import deliver_outbox
+from shared.services.attendance.alerts import chase_unmarked
 from tests.support.client import Browser, html
 
 MONDAY = date(2026, 11, 30)
@@ -143,6 +144,9 @@ def test_one_register_shows_both_schools_pupils_labelled_and_one_save_writes_eac
     # The provider's people are asked to follow it up, for Riverside.
     (chase,) = _mail(app, mailbox, s["provider_manager"])
     assert "Riverside School needs to know why a pupil was absent" in chase and "Hillside" not in chase
+    (follow_up,) = _told(app, s["provider_manager"])
+    assert follow_up.startswith("Find out why Ben River is absent")
+    assert follow_up.endswith("Riverside School needs to know")
 
     # Each school's attendance lead sees its own pupil's mark, never the other school's pupil.
     hillside = html(_signed_in(app, s["hillside_attendance_lead"]).get("/school/attendance"))
@@ -182,6 +186,13 @@ def test_an_inset_day_at_one_school_leaves_only_its_pupils_off_the_register_and_
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 422 and "not expected" in response.get_data(as_text=True)
+    # Nobody is chased for Ava's morning; Ben's, left unmarked, is chased with Riverside's people only.
+    with app.app_context():
+        assert chase_unmarked(now=datetime(2026, 11, 30, 10, 45, tzinfo=UTC)) == 1
+        (alert,) = db.session.scalars(select(AttendanceAlert)).all()
+        assert (alert.placement_id, alert.school_id) == (s["ben_placement"], s["riverside"])
+    assert len(_told(app, s["riverside_attendance_lead"])) == 1
+    assert _told(app, s["hillside_attendance_lead"]) == []
 
 
 @freeze_time("2026-11-30 15:00:00")
@@ -422,6 +433,7 @@ def test_a_schools_notice_reaches_only_the_providers_dsls_and_only_about_that_sc
     # The provider's DSL sees each notice labelled with the school it came from and the pupil it is about.
     dsl = _signed_in(app, s["provider_dsl"])
     listing = html(dsl.get("/portal/notices"))
+    assert "Notices from the schools you work with" in listing
     rows = listing.split("<tbody", 1)[1].split("</tr>")
     assert any("Hillside School" in row and "Ava Hill" in row for row in rows)
     assert any("Riverside School" in row and "Ben River" in row for row in rows)
