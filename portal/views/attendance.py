@@ -64,10 +64,6 @@ def _day_words(day: date) -> str:
     return day_words(day, year=False)
 
 
-def _school_name(placement: Placement) -> str:
-    return placement.school.name  # provider_lists.school_labels has loaded the schools: no query
-
-
 # --- the register: every pupil, both sessions, one Save ---------------------------------------------------------
 
 
@@ -177,7 +173,8 @@ def attendance_today():
         flash("You cannot mark attendance for a day that has not happened yet. This is today's attendance.", "error")
         return redirect(url_for("portal.attendance_today"))
     here = url_for("portal.attendance_today", day=None if day == today else day.isoformat())
-    schools = provider_lists.school_labels(organisation.id)
+    names = provider_lists.school_names_of_provider(organisation.id)
+    schools = names if len(names) > 1 else {}  # labels only when there is more than one school (as school_labels)
     rows, form_class, closed = _register(organisation, day)
     form = form_class()
     if form.validate_on_submit():
@@ -206,7 +203,7 @@ def attendance_today():
         rows=rows,
         refs={sessions[0].placement.id: pupil_ref(sessions[0].placement) for sessions in rows},
         schools=schools,
-        closed=[(_school_name(placements[0]), len(placements)) for placements in closed.values()],
+        closed=[(names.get(school_id, "its school"), len(placements)) for school_id, placements in closed.items()],
         action=here,
         previous_day=attendance.previous_school_day(organisation.id, day),
         next_day=attendance.next_weekday(day),
