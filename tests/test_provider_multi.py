@@ -254,7 +254,7 @@ def test_the_provider_sees_both_schools_pupils_labelled_and_each_school_only_its
     ava_row = page.split("Ava Hill", 1)[1].split("</tr>", 1)[0]
     ben_row = page.split("Ben River", 1)[1].split("</tr>", 1)[0]
     assert "Hillside School" in ava_row and "Riverside School" in ben_row
-    assert "Riverside School" in html(staff.get(f"/portal/pupils/{s['ben_placement']}"))
+    assert "What Riverside School has shared with you" in html(staff.get(f"/portal/pupils/{s['ben_placement']}"))
     # A school's pages never list the other school's pupil at the same provider.
     leads = {}
     for school, own, other in (("hillside", "Ava Hill", "Ben River"), ("riverside", "Ben River", "Ava Hill")):
