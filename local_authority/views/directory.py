@@ -45,15 +45,17 @@ def directory():
 
 def _provider_page(provider_id: uuid.UUID):
     la = current_organisation()
+    profile = provider_of_my_areas_schools_or_404(provider_id)
     entry = provider_directory.entry(la.id, provider_id)
     if entry is None:
         abort(404)
-    lines = evidence_lines(entry.profile)
+    lines = evidence_lines(profile)
     verifiers = {line.document.reviewed_by_organisation_id for line in lines if line.document is not None}
     visits = reviews.visits_seen_by_local_authority(la.id, provider_id)
     return render_template(
         "local_authority/directory/provider.html",
         entry=entry,
+        profile=profile,
         lines=lines,
         names=people.organisation_names((verifiers - {None}) | {visit.school_id for visit in visits}),
         visits=visits,

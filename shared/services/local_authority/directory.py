@@ -3,21 +3,20 @@
 searchable by area, type and what they offer, with how much of its required evidence is verified and in date, whose
 verification that is (a school or the LA), and which of the LA's schools use it.
 
-A fixed number of queries whatever the number of providers: the providers with their sites, their schools, their
-current evidence and the verifiers' names, each in one query.
+A fixed number of queries whatever the number of providers: the providers, their sites, their schools, their verified
+evidence counted by verifier, and the verifiers' names, each in one query of plain values.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute
 
 from shared.clock import today as school_today
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
@@ -34,6 +33,7 @@ from shared.models import (
 )
 from shared.services.accounts.directory import organisation_names
 
+PROVIDER_TYPES = frozenset(kind.value for kind in ProviderType)
 STATUS_LABELS = {
     ProviderStatus.INVITED: "Invited",
     ProviderStatus.ONBOARDING: "Onboarding",
@@ -62,7 +62,7 @@ class Search:
         kind = (args.get("type") or "").strip()
         return cls(
             area=(args.get("area") or "").strip()[:MAX_SEARCH],
-            provider_type=kind if kind in {t.value for t in ProviderType} else "",
+            provider_type=kind if kind in PROVIDER_TYPES else "",
             offer=(args.get("offer") or "").strip()[:MAX_SEARCH],
         )
 
@@ -99,29 +99,34 @@ class Verification:
 
 @dataclass
 class Entry:
-    profile: ProviderProfile
-    type_label: str
-    sites: list[ProviderSite]
-    verification: Verification
-    schools: list[SchoolUse]
+    """One provider of the directory: plain values read in a few queries (no ORM object per provider)."""
+
+    provider_id: uuid.UUID
+    name: str
+    provider_type: str | None
+    town: str | None  # its own address's
+    sites: list[tuple[str, str]] = field(default_factory=list)  # each site's town and activities
+    verification: Verification = field(default_factory=Verification)
+    schools: list[SchoolUse] = field(default_factory=list)
 
     @property
-    def provider_id(self) -> uuid.UUID:
-        return self.profile.organisation_id
-
-    @property
-    def name(self) -> str:
-        return self.profile.organisation.name
+    def type_label(self) -> str:
+        if not self.provider_type:
+            return "Not given yet"
+        try:
+            return PROVIDER_TYPE_LABELS[ProviderType(self.provider_type)]
+        except ValueError:
+            return self.provider_type
 
     @property
     def places(self) -> list[str]:
         """Where it teaches (its sites' towns, or its own address's town when it lists no site), each once."""
-        towns = [site.town for site in self.sites] or ([self.profile.town] if self.profile.town else [])
+        towns = [town for town, _ in self.sites] or ([self.town] if self.town else [])
         return list(dict.fromkeys(towns))
 
     @property
     def offers(self) -> list[str]:
-        return [site.activities for site in self.sites if site.activities]
+        return [activities for _, activities in self.sites if activities]
 
 
 def used_in_area(la_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
@@ -167,143 +172,131 @@ def _offer_filter(offer: str) -> ColumnElement[bool]:
     )
 
 
-def _profiles(la_id: uuid.UUID, search: Search, provider_id: uuid.UUID | None = None) -> list[ProviderProfile]:
+def _entries(la_id: uuid.UUID, search: Search, provider_id: uuid.UUID | None = None) -> dict[uuid.UUID, Entry]:
+    """The providers in the area matching the search, by name (one query)."""
     query = (
-        select(ProviderProfile)
-        .join(Organisation, Organisation.id == ProviderProfile.organisation_id)
-        .where(ProviderProfile.organisation_id.in_(used_in_area(la_id)))
-        .options(joinedload(ProviderProfile.organisation), selectinload(ProviderProfile.sites))
+        select(Organisation.id, Organisation.name, ProviderProfile.provider_type, ProviderProfile.town)
+        .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
+        .where(Organisation.id.in_(used_in_area(la_id)))
         .order_by(func.lower(Organisation.name), Organisation.id)
     )
     if provider_id is not None:
-        query = query.where(ProviderProfile.organisation_id == provider_id)
+        query = query.where(Organisation.id == provider_id)
     if search.provider_type:
         query = query.where(ProviderProfile.provider_type == search.provider_type)
     if search.area:
         query = query.where(_area_filter(search.area))
     if search.offer:
         query = query.where(_offer_filter(search.offer))
-    return list(db.session.scalars(query).unique())
+    return {
+        org_id: Entry(org_id, name, provider_type, town)
+        for org_id, name, provider_type, town in db.session.execute(query).tuples()
+    }
 
 
-def _schools(la_id: uuid.UUID, provider_ids: list[uuid.UUID] | None) -> dict[uuid.UUID, list[SchoolUse]]:
-    """The LA's schools using each provider (all the LA's providers when `provider_ids` is None), by school name."""
+def _in(column: InstrumentedAttribute[uuid.UUID], la_id: uuid.UUID, ids: list[uuid.UUID] | None) -> ColumnElement[bool]:
+    """`column` among the listed providers, or (None: all of them) among the area's, by the area's subquery rather
+    than hundreds of ids."""
+    return column.in_(used_in_area(la_id)) if ids is None else column.in_(ids)
+
+
+def _add_sites(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid.UUID] | None) -> None:
+    query = (
+        select(ProviderSite.organisation_id, ProviderSite.town, ProviderSite.activities)
+        .where(_in(ProviderSite.organisation_id, la_id, ids))
+        .order_by(ProviderSite.created_at, ProviderSite.id)
+    )
+    for provider_id, town, activities in db.session.execute(query).tuples():
+        if provider_id in entries:
+            entries[provider_id].sites.append((town, activities))
+
+
+def _add_schools(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid.UUID] | None) -> None:
+    """The LA's schools using each provider, by school name (never another LA's school)."""
     query = (
         select(SchoolProvider.provider_id, Organisation.id, Organisation.name, SchoolProvider.status)
         .join(Organisation, Organisation.id == SchoolProvider.school_id)
         .where(Organisation.kind == OrganisationKind.SCHOOL, Organisation.local_authority_id == la_id)
         .order_by(func.lower(Organisation.name))
     )
-    if provider_ids is not None:
-        query = query.where(SchoolProvider.provider_id.in_(provider_ids))
-    out: dict[uuid.UUID, list[SchoolUse]] = defaultdict(list)
+    if ids is not None:
+        query = query.where(SchoolProvider.provider_id.in_(ids))
     for provider_id, school_id, name, status in db.session.execute(query).tuples():
-        out[provider_id].append(SchoolUse(school_id, name, status))
-    return out
+        if provider_id in entries:
+            entries[provider_id].schools.append(SchoolUse(school_id, name, status))
 
 
-class Current(NamedTuple):
-    """What the directory needs of a provider's current version of one evidence type."""
-
-    status: DocumentStatus
-    expiry_date: date | None
-    reviewer_id: uuid.UUID | None
-
-
-def _verifications(
-    la_id: uuid.UUID, profiles: list[ProviderProfile], *, all_in_area: bool, today: date
-) -> dict[uuid.UUID, Verification]:
-    """Each provider's required items verified and in date (its current version of each type), and by whom."""
-    query = select(
-        EvidenceDocument.organisation_id,
-        EvidenceDocument.evidence_type,
-        EvidenceDocument.version,
-        EvidenceDocument.status,
-        EvidenceDocument.expiry_date,
-        EvidenceDocument.reviewed_by_organisation_id,
-    ).where(EvidenceDocument.status != DocumentStatus.SUPERSEDED)
-    if all_in_area:
-        query = query.where(EvidenceDocument.organisation_id.in_(used_in_area(la_id)))
-    else:
-        query = query.where(EvidenceDocument.organisation_id.in_([p.organisation_id for p in profiles]))
-    # The newest version still in play of each type (as shared.services.evidence.status.current_documents).
-    current: dict[tuple[uuid.UUID, str], Current] = {}
-    for provider_id, code, _version, status, expiry, reviewer in db.session.execute(
-        query.order_by(EvidenceDocument.version)
-    ).tuples():
-        current[(provider_id, code)] = Current(status, expiry, reviewer)
-    out: dict[uuid.UUID, Verification] = {}
-    verifier_ids: set[uuid.UUID] = set()
-    counts: dict[uuid.UUID, Counter[uuid.UUID | None]] = {}
-    for profile in profiles:
-        kind = ProviderType(profile.provider_type) if profile.provider_type else None
-        required = required_evidence(kind)
-        tally: Counter[uuid.UUID | None] = Counter()
-        for item in required:
-            found = current.get((profile.organisation_id, item.code))
-            if found is None or found.status != DocumentStatus.VERIFIED:
-                continue
-            if found.expiry_date is not None and found.expiry_date <= today:
-                continue  # lapsed, though the daily job has not marked it expired yet
-            tally[found.reviewer_id] += 1
-            if found.reviewer_id is not None:
-                verifier_ids.add(found.reviewer_id)
-        counts[profile.organisation_id] = tally
-        out[profile.organisation_id] = Verification(required=len(required), verified=sum(tally.values()))
-    names = organisation_names(verifier_ids)
-    for provider_id, tally in counts.items():
-        out[provider_id].by = [
-            (names.get(org_id, "Not recorded") if org_id else "Not recorded", n) for org_id, n in tally.most_common()
-        ]
-    return out
+def _required_for_its_type() -> ColumnElement[bool]:
+    """The document's type is one its provider's type requires (shared.evidence_catalogue, as SQL)."""
+    return or_(
+        *(
+            and_(
+                ProviderProfile.provider_type == kind.value,
+                EvidenceDocument.evidence_type.in_([item.code for item in required_evidence(kind)]),
+            )
+            for kind in ProviderType
+        )
+    )
 
 
-def _type_label(profile: ProviderProfile) -> str:
-    if not profile.provider_type:
-        return "Not given yet"
-    try:
-        return PROVIDER_TYPE_LABELS[ProviderType(profile.provider_type)]
-    except ValueError:
-        return profile.provider_type
+def _add_verification(
+    la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid.UUID] | None, today: date
+) -> None:
+    """Each provider's required items verified and in date, counted by verifier in SQL (a row per provider and
+    verifier, not per document). A verified version past its date counts as lapsed even before the daily job marks it
+    expired. Uploading a version supersedes the earlier ones, so a verified version is its type's current one."""
+    query = (
+        select(
+            EvidenceDocument.organisation_id,
+            EvidenceDocument.reviewed_by_organisation_id,
+            func.count(func.distinct(EvidenceDocument.evidence_type)),
+        )
+        .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
+        .where(
+            _in(EvidenceDocument.organisation_id, la_id, ids),
+            EvidenceDocument.status == DocumentStatus.VERIFIED,
+            or_(EvidenceDocument.expiry_date.is_(None), EvidenceDocument.expiry_date > today),
+            _required_for_its_type(),
+        )
+        .group_by(EvidenceDocument.organisation_id, EvidenceDocument.reviewed_by_organisation_id)
+    )
+    tallies: dict[uuid.UUID, list[tuple[uuid.UUID | None, int]]] = defaultdict(list)
+    for provider_id, reviewer_id, count in db.session.execute(query).tuples():
+        tallies[provider_id].append((reviewer_id, count))
+    names = organisation_names({reviewer for rows in tallies.values() for reviewer, _ in rows if reviewer})
+    for provider_id, entry in entries.items():
+        kind = ProviderType(entry.provider_type) if entry.provider_type in PROVIDER_TYPES else None
+        required = len(required_evidence(kind))
+        by = sorted(
+            ((names.get(who, "Not recorded") if who else "Not recorded", n) for who, n in tallies[provider_id]),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        entry.verification = Verification(required=required, verified=min(required, sum(n for _, n in by)), by=by)
+
+
+def _complete(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid.UUID] | None, today: date) -> None:
+    _add_sites(la_id, entries, ids)
+    _add_schools(la_id, entries, ids)
+    _add_verification(la_id, entries, ids, today)
 
 
 def directory(la_id: uuid.UUID, search: Search | None = None, *, today: date | None = None) -> list[Entry]:
-    """The providers the LA's schools use that match the search, by name, with their verification and schools."""
+    """The providers the LA's schools use that match the search, by name, with their sites, verification and the
+    LA's schools using each. Five queries whatever the number of providers."""
     search = search or Search()
-    today = today or school_today()
-    profiles = _profiles(la_id, search)
-    if not profiles:
-        return []
-    # With no search every provider in the area is listed: filter by the area's subquery rather than hundreds of ids.
-    every = not search.given
-    schools = _schools(la_id, None if every else [p.organisation_id for p in profiles])
-    verifications = _verifications(la_id, profiles, all_in_area=every, today=today)
-    return [
-        Entry(
-            profile=profile,
-            type_label=_type_label(profile),
-            sites=list(profile.sites),
-            verification=verifications[profile.organisation_id],
-            schools=schools.get(profile.organisation_id, []),
-        )
-        for profile in profiles
-    ]
+    entries = _entries(la_id, search)
+    if entries:
+        # With no search every provider in the area is listed: the area's subquery rather than hundreds of ids.
+        _complete(la_id, entries, None if not search.given else list(entries), today or school_today())
+    return list(entries.values())
 
 
 def entry(la_id: uuid.UUID, provider_id: uuid.UUID, *, today: date | None = None) -> Entry | None:
     """One provider of the directory, or None when none of the LA's schools uses it (like one that does not exist)."""
-    today = today or school_today()
-    profiles = _profiles(la_id, Search(), provider_id=provider_id)
-    if not profiles:
-        return None
-    profile = profiles[0]
-    return Entry(
-        profile=profile,
-        type_label=_type_label(profile),
-        sites=list(profile.sites),
-        verification=_verifications(la_id, profiles, all_in_area=False, today=today)[provider_id],
-        schools=_schools(la_id, [provider_id]).get(provider_id, []),
-    )
+    entries = _entries(la_id, Search(), provider_id=provider_id)
+    if entries:
+        _complete(la_id, entries, [provider_id], today or school_today())
+    return entries.get(provider_id)
 
 
 def type_choices() -> dict[str, str]:
