@@ -190,7 +190,7 @@ def record_visit(provider_id: uuid.UUID):
             shared=True,
         )
         if apply(form, lambda: reviews.record_visit(la, provider_id, details, by=current_user), field="findings"):
-            flash(f"Visit to {profile.organisation.name} recorded. The schools using it can see it.")
+            flash(f"Visit to {profile.organisation.name} recorded. Your schools using it can see it.")
             return redirect(url_for("local_authority.directory_provider", provider_id=provider_id))
     return render_template(
         "local_authority/directory/new_visit.html", form=form, provider=profile.organisation, has_sites=bool(sites)
