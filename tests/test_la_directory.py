@@ -359,6 +359,11 @@ def test_shared_visits_reach_the_other_schools_using_the_provider_and_the_la_uns
     page = html(elmwood.get(f"/school/providers/{northside}"))
     assert "Well-organised workshop" in page and "Meets the national standards" not in page
 
+    # A visit is read on the recording organisation's pages only: the LA's, by its id, is a 404 on a school's.
+    assert hillside.get(f"/school/visits/{la_visit.id}").status_code == 404
+    hillside_visits = html(hillside.get("/school/visits"))
+    assert "Meets the national standards" not in hillside_visits  # not counted as the school's own visit
+
     # Hillside's own visits stay on its own visits list, not among those shared with it.
     page = html(hillside.get(f"/school/providers/{northside}"))
     section = page.split("Visits shared by other schools and the LA", 1)[1]
