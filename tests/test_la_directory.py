@@ -91,8 +91,8 @@ def _signed_in(app, world, org, roles) -> Browser:
     return browser
 
 
-def _names(entries) -> list[str]:
-    return [e.name for e in entries]
+def _names(page) -> list[str]:
+    return [e.name for e in page.entries]
 
 
 # --- the directory (service) -----------------------------------------------------------------------------------------
@@ -100,9 +100,10 @@ def _names(entries) -> list[str]:
 
 def test_the_directory_lists_the_providers_the_las_schools_use_with_each_ones_schools(app, area):
     with app.app_context():
-        entries = directory.directory(area["la"])
-        assert _names(entries) == ["Eastgate Tuition", "Northside Learning"]  # not Farfield: only Elmwood uses it
-        northside = entries[1]
+        page = directory.directory(area["la"])
+        assert _names(page) == ["Eastgate Tuition", "Northside Learning"]  # not Farfield: only Elmwood uses it
+        assert page.total == 2 and page.pages == 1
+        northside = page.entries[1]
         assert [(u.school_name, u.status_label) for u in northside.schools] == [
             ("Hillside School", "Approved"),
             ("Riverside School", "Onboarding"),
@@ -110,7 +111,8 @@ def test_the_directory_lists_the_providers_the_las_schools_use_with_each_ones_sc
         assert northside.type_label == "Unregistered alternative provision" and northside.places == ["Exampleton"]
         # The other council sees only Farfield, with Elmwood.
         other = directory.directory(area["other_la"])
-        assert _names(other) == ["Farfield College"] and [u.school_name for u in other[0].schools] == ["Elmwood School"]
+        assert _names(other) == ["Farfield College"]
+        assert [u.school_name for u in other.entries[0].schools] == ["Elmwood School"]
 
 
 @pytest.mark.parametrize(
@@ -174,7 +176,7 @@ def test_the_directory_page_makes_the_same_few_queries_however_many_providers(ap
     officer = _signed_in(app, world, area["la"], ["la_officer"])
     urls = ["/la/directory", "/la/directory?area=EX1&type=unregistered_ap&offer=maths"]
     before = [_count_queries(app, officer, url) for url in urls]
-    for n in range(12):
+    for n in range(30):  # more than a page
         school = area["hillside"] if n % 2 else area["riverside"]
         provider = world.provider(school, f"Provider {n:02}", ProviderStatus.APPROVED, provider_type="unregistered_ap")
         world.works_with(area["elmwood"], provider)
@@ -185,6 +187,27 @@ def test_the_directory_page_makes_the_same_few_queries_however_many_providers(ap
     assert after == before, f"queries grew with the number of providers: {before} -> {after}"
     assert max(after) <= 20
     assert "Provider 11" in html(officer.get("/la/directory"))
+    assert "Provider 29" in html(officer.get("/la/directory?page=2"))
+
+
+def test_the_directory_is_shown_a_page_at_a_time_keeping_the_search(app, world, area):
+    for n in range(30):
+        provider = world.provider(area["hillside"], f"Provider {n:02}", provider_type="tutor")
+        _site(world, provider, "Main", "Exampleton", "EX1 1AA", "Maths")
+    with app.app_context():
+        first = directory.directory(area["la"])
+        assert first.total == 32 and first.pages == 2 and len(first.entries) == directory.PAGE_SIZE
+        assert (first.first_shown, first.last_shown) == (1, 25)
+        second = directory.directory(area["la"], directory.Search.of({"page": "2"}))
+        assert len(second.entries) == 7 and (second.first_shown, second.last_shown) == (26, 32)
+        assert directory.directory(area["la"], directory.Search.of({"page": "99"})).number == 2  # the last
+        assert directory.directory(area["la"], directory.Search.of({"page": "x"})).number == 1
+        assert {e.name for e in first.entries + second.entries} >= {"Northside Learning", "Eastgate Tuition"}
+    officer = _signed_in(app, world, area["la"], ["la_officer"])
+    page = html(officer.get("/la/directory?type=tutor&offer=maths"))
+    assert "31 providers found" in page and "Showing 1 to 25, page 1 of 2." in page
+    assert 'aria-label="Pages of the directory"' in page
+    assert "/la/directory?type=tutor&amp;offer=maths&amp;page=2" in page
 
 
 # --- the pages ------------------------------------------------------------------------------------------------------

@@ -34,13 +34,37 @@ OFFICERS = set(LA_ROLES)
 def directory():
     la = current_organisation()
     search = provider_directory.Search.of(request.args.to_dict())
+    page = provider_directory.directory(la.id, search)
     return render_template(
         "local_authority/directory/search.html",
         organisation=la,
         search=search,
-        entries=provider_directory.directory(la.id, search),
+        page=page,
+        pagination=_pagination(search, page),
         types=provider_directory.type_choices(),
     )
+
+
+def _pagination(search: provider_directory.Search, page: provider_directory.Page) -> dict | None:
+    """GOV.UK pagination's parameters: the first, the last and the pages either side of this one (None for one)."""
+    if page.pages == 1:
+        return None
+
+    def href(number: int) -> str:
+        return url_for("local_authority.directory", **search.args(number))
+
+    items: list[dict] = []
+    for number in range(1, page.pages + 1):
+        if number in (1, page.pages) or abs(number - page.number) <= 1:
+            items.append({"number": number, "href": href(number), "current": number == page.number})
+        elif items and not items[-1].get("ellipsis"):
+            items.append({"ellipsis": True})
+    return {
+        "previous": {"href": href(page.number - 1)} if page.number > 1 else None,
+        "next": {"href": href(page.number + 1)} if page.number < page.pages else None,
+        "items": items,
+        "landmarkLabel": "Pages of the directory",
+    }
 
 
 def _provider_page(provider_id: uuid.UUID):

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
 
 from shared.clock import today as school_today
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
@@ -45,6 +44,7 @@ STATUS_LABELS = {
 # A postcode district (the outward code, "EX1" or "SW1A"), or a full postcode whose district is searched.
 DISTRICT_RE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})?$")
 MAX_WORDS = 6
+PAGE_SIZE = 25
 MAX_SEARCH = 100
 
 
@@ -55,16 +55,24 @@ class Search:
     area: str = ""
     provider_type: str = ""
     offer: str = ""
+    page: int = 1
 
     @classmethod
     def of(cls, args: dict[str, str] | None) -> Search:
         args = args or {}
         kind = (args.get("type") or "").strip()
+        page = (args.get("page") or "").strip()
         return cls(
             area=(args.get("area") or "").strip()[:MAX_SEARCH],
             provider_type=kind if kind in PROVIDER_TYPES else "",
             offer=(args.get("offer") or "").strip()[:MAX_SEARCH],
+            page=min(int(page), 100_000) if page.isdigit() and int(page) > 0 else 1,
         )
+
+    def args(self, page: int) -> dict[str, str | int]:
+        """The query string of another page of the same search (what was searched, and the page)."""
+        given = {"area": self.area, "type": self.provider_type, "offer": self.offer}
+        return {**{name: value for name, value in given.items() if value}, "page": page}
 
     @property
     def given(self) -> bool:
@@ -172,13 +180,37 @@ def _offer_filter(offer: str) -> ColumnElement[bool]:
     )
 
 
-def _entries(la_id: uuid.UUID, search: Search, provider_id: uuid.UUID | None = None) -> dict[uuid.UUID, Entry]:
-    """The providers in the area matching the search, by name (one query)."""
+@dataclass
+class Page:
+    """One page of the directory: PAGE_SIZE providers at most, so a page costs the same however many there are."""
+
+    entries: list[Entry]
+    total: int  # how many providers match
+    number: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.entries else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.number - 1) * self.size + len(self.entries)
+
+
+def _entries(
+    la_id: uuid.UUID, search: Search, provider_id: uuid.UUID | None = None, *, page: int | None = None
+) -> tuple[dict[uuid.UUID, Entry], int, int]:
+    """The providers in the area matching the search, by name: those of one page (all without `page`), how many
+    match in all, and the page's number (the last page when `page` is past it). Two queries."""
     query = (
         select(Organisation.id, Organisation.name, ProviderProfile.provider_type, ProviderProfile.town)
         .join(ProviderProfile, ProviderProfile.organisation_id == Organisation.id)
         .where(Organisation.id.in_(used_in_area(la_id)))
-        .order_by(func.lower(Organisation.name), Organisation.id)
     )
     if provider_id is not None:
         query = query.where(Organisation.id == provider_id)
@@ -188,22 +220,20 @@ def _entries(la_id: uuid.UUID, search: Search, provider_id: uuid.UUID | None = N
         query = query.where(_area_filter(search.area))
     if search.offer:
         query = query.where(_offer_filter(search.offer))
-    return {
-        org_id: Entry(org_id, name, provider_type, town)
-        for org_id, name, provider_type, town in db.session.execute(query).tuples()
-    }
+    total = 0
+    if page is not None:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = max(1, min(page, -(-total // PAGE_SIZE)))
+        query = query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    rows = db.session.execute(query.order_by(func.lower(Organisation.name), Organisation.id)).tuples()
+    entries = {org_id: Entry(org_id, name, kind, town) for org_id, name, kind, town in rows}
+    return entries, total if page is not None else len(entries), page or 1
 
 
-def _in(column: InstrumentedAttribute[uuid.UUID], la_id: uuid.UUID, ids: list[uuid.UUID] | None) -> ColumnElement[bool]:
-    """`column` among the listed providers, or (None: all of them) among the area's, by the area's subquery rather
-    than hundreds of ids."""
-    return column.in_(used_in_area(la_id)) if ids is None else column.in_(ids)
-
-
-def _add_sites(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid.UUID] | None) -> None:
+def _add_sites(entries: dict[uuid.UUID, Entry]) -> None:
     query = (
         select(ProviderSite.organisation_id, ProviderSite.town, ProviderSite.activities)
-        .where(_in(ProviderSite.organisation_id, la_id, ids))
+        .where(ProviderSite.organisation_id.in_(list(entries)))
         .order_by(ProviderSite.created_at, ProviderSite.id)
     )
     for provider_id, town, activities in db.session.execute(query).tuples():
@@ -211,16 +241,18 @@ def _add_sites(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid
             entries[provider_id].sites.append((town, activities))
 
 
-def _add_schools(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid.UUID] | None) -> None:
+def _add_schools(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry]) -> None:
     """The LA's schools using each provider, by school name (never another LA's school)."""
     query = (
         select(SchoolProvider.provider_id, Organisation.id, Organisation.name, SchoolProvider.status)
         .join(Organisation, Organisation.id == SchoolProvider.school_id)
-        .where(Organisation.kind == OrganisationKind.SCHOOL, Organisation.local_authority_id == la_id)
+        .where(
+            Organisation.kind == OrganisationKind.SCHOOL,
+            Organisation.local_authority_id == la_id,
+            SchoolProvider.provider_id.in_(list(entries)),
+        )
         .order_by(func.lower(Organisation.name))
     )
-    if ids is not None:
-        query = query.where(SchoolProvider.provider_id.in_(ids))
     for provider_id, school_id, name, status in db.session.execute(query).tuples():
         if provider_id in entries:
             entries[provider_id].schools.append(SchoolUse(school_id, name, status))
@@ -239,9 +271,7 @@ def _required_for_its_type() -> ColumnElement[bool]:
     )
 
 
-def _add_verification(
-    la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid.UUID] | None, today: date
-) -> None:
+def _add_verification(entries: dict[uuid.UUID, Entry], today: date) -> None:
     """Each provider's required items verified and in date, counted by verifier in SQL (a row per provider and
     verifier, not per document). A verified version past its date counts as lapsed even before the daily job marks it
     expired. Uploading a version supersedes the earlier ones, so a verified version is its type's current one."""
@@ -253,7 +283,7 @@ def _add_verification(
         )
         .join(ProviderProfile, ProviderProfile.organisation_id == EvidenceDocument.organisation_id)
         .where(
-            _in(EvidenceDocument.organisation_id, la_id, ids),
+            EvidenceDocument.organisation_id.in_(list(entries)),
             EvidenceDocument.status == DocumentStatus.VERIFIED,
             or_(EvidenceDocument.expiry_date.is_(None), EvidenceDocument.expiry_date > today),
             _required_for_its_type(),
@@ -274,28 +304,26 @@ def _add_verification(
         entry.verification = Verification(required=required, verified=min(required, sum(n for _, n in by)), by=by)
 
 
-def _complete(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], ids: list[uuid.UUID] | None, today: date) -> None:
-    _add_sites(la_id, entries, ids)
-    _add_schools(la_id, entries, ids)
-    _add_verification(la_id, entries, ids, today)
-
-
-def directory(la_id: uuid.UUID, search: Search | None = None, *, today: date | None = None) -> list[Entry]:
-    """The providers the LA's schools use that match the search, by name, with their sites, verification and the
-    LA's schools using each. Five queries whatever the number of providers."""
-    search = search or Search()
-    entries = _entries(la_id, search)
+def _complete(la_id: uuid.UUID, entries: dict[uuid.UUID, Entry], today: date) -> None:
     if entries:
-        # With no search every provider in the area is listed: the area's subquery rather than hundreds of ids.
-        _complete(la_id, entries, None if not search.given else list(entries), today or school_today())
-    return list(entries.values())
+        _add_sites(entries)
+        _add_schools(la_id, entries)
+        _add_verification(entries, today)
+
+
+def directory(la_id: uuid.UUID, search: Search | None = None, *, today: date | None = None) -> Page:
+    """One page of the providers the LA's schools use that match the search, by name, with their sites,
+    verification and the LA's schools using each. Six queries whatever the number of providers."""
+    search = search or Search()
+    entries, total, number = _entries(la_id, search, page=search.page)
+    _complete(la_id, entries, today or school_today())
+    return Page(list(entries.values()), total, number)
 
 
 def entry(la_id: uuid.UUID, provider_id: uuid.UUID, *, today: date | None = None) -> Entry | None:
     """One provider of the directory, or None when none of the LA's schools uses it (like one that does not exist)."""
-    entries = _entries(la_id, Search(), provider_id=provider_id)
-    if entries:
-        _complete(la_id, entries, [provider_id], today or school_today())
+    entries, _, _ = _entries(la_id, Search(), provider_id=provider_id)
+    _complete(la_id, entries, today or school_today())
     return entries.get(provider_id)
 
 
