@@ -136,3 +136,21 @@ def test_a_school_ap_lead_shares_a_visit_from_the_visit_form(world, new_page):
     page.get_by_role("button", name="Record visit").click()
     expect(page.locator("main")).to_contain_text("With the other schools using this provider and the local authority")
     check_page(page, "school-visit-shared", school=HILLSIDE)
+
+
+def test_the_directory_pages_through_many_providers(world, new_page):
+    la, hillside, riverside, northside = _area(world)
+    for n in range(30):
+        world.provider(riverside if n % 2 else hillside, f"Provider {n:02}", provider_type="tutor")
+    officer = world.user(la, ["la_officer"])
+    page = new_page()
+    sign_in_with_code(page, officer)
+    page.goto("/la/directory?type=tutor")
+    expect(page.locator("main")).to_contain_text("31 providers found")
+    expect(page.locator("main")).to_contain_text("Showing 1 to 25, page 1 of 2.")
+    check_page(page, "la-directory-paginated", school=LA)
+    page.get_by_role("navigation", name="Pages of the directory").get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"/la/directory\?type=tutor&page=2$"))
+    expect(page.locator("main")).to_contain_text("Showing 26 to 31, page 2 of 2.")
+    expect(page.get_by_label("Type of provider")).to_have_value("tutor")
+    check_page(page, "la-directory-page-2", school=LA)
