@@ -109,7 +109,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "incident.acknowledged": frozenset(),
     "incident.course_recorded": frozenset(),
     "review.recorded": frozenset({"outcome"}),
-    "visit.recorded": frozenset(),
+    "visit.recorded": frozenset({"shared"}),
     # Safeguarding (issue 5): never content, not even a concern's category; who opened what is audited.
     "concern.raised": frozenset({"route"}),  # route: staff (to their DSL first) | dsl (straight to the school)
     "concern.sent": frozenset(),
