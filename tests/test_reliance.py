@@ -306,6 +306,9 @@ def test_a_second_school_invites_an_existing_provider_no_second_account_and_no_r
     documents = html(portal.get("/portal/onboarding/documents"))
     assert "Seen by:</strong> Demo Academy, Demo Borough Council" in documents
     assert "1 school is asking to work with you" in documents
+    home = html(portal.get("/portal/"))
+    assert "Hillside School is asking to work with you" in home
+    assert portal.get(f"/portal/onboarding?school={hillside}").status_code == 404  # not until it accepts
     asking = html(portal.get("/portal/schools/asking"))
     assert "Hillside School" in asking
     accepted = portal.submit("/portal/schools/asking", {}, post_url=f"/portal/schools/asking/{hillside}/accept")

@@ -53,8 +53,14 @@ def home():
         "portal/home.html",
         organisation=org,
         profile=profile,
-        schools=[(link, *STATUS_TEXT[link.status]) for link in profile.schools],
-        onboarding=any(link.status in (ProviderStatus.INVITED, ProviderStatus.ONBOARDING) for link in profile.schools),
+        # A school still waiting for the provider's answer is listed on its own page (portal.school_requests).
+        schools=[(link, *STATUS_TEXT[link.status]) for link in profile.schools if not link.is_request],
+        asking=[link for link in profile.schools if link.is_request],
+        onboarding=any(
+            link.status in (ProviderStatus.INVITED, ProviderStatus.ONBOARDING)
+            for link in profile.schools
+            if not link.is_request
+        ),
         tasks=attention.provider_tasks(org.id, current_user.roles, now, user_id=current_user.id),
         quiet_line=quiet_line(current_user.roles),
         now=now,

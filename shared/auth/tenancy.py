@@ -69,7 +69,10 @@ def school_of_my_provider_or_404(school_id: uuid.UUID) -> SchoolProvider:
     """Provider side: this provider's relationship with one of the schools it works with, or 404."""
     link = db.session.scalar(
         select(SchoolProvider).where(
-            SchoolProvider.school_id == school_id, SchoolProvider.provider_id == current_user.organisation_id
+            SchoolProvider.school_id == school_id,
+            SchoolProvider.provider_id == current_user.organisation_id,
+            # A school still waiting for the provider's answer is answered on its own page (portal.school_requests).
+            SchoolProvider.shared_with_school(),
         )
     )
     if link is None:

@@ -118,6 +118,8 @@ def _dsl_item(profile: ProviderProfile, today: date) -> ChecklistItem:
 
 def submit_for_approval(link: SchoolProvider, *, by: User) -> None:
     """The provider sends its onboarding to `link`'s school for approval."""
+    if link.is_request:
+        raise RuleBroken(f"Accept {link.school.name}'s invitation first")
     if link.status not in (ProviderStatus.ONBOARDING, ProviderStatus.INVITED):
         raise RuleBroken(f"Your organisation has already been submitted to {link.school.name}")
     missing = [item.label for item in approval_checklist(link) if not item.done and not _awaiting_review(item)]
