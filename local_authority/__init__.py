@@ -18,4 +18,4 @@ def _menu() -> dict:
     return {"la_navigation": la_navigation}
 
 
-from local_authority.views import home  # noqa: E402,F401  (routes register on bp)
+from local_authority.views import home, placements, providers  # noqa: E402,F401  (routes register on bp)
