@@ -396,7 +396,7 @@ def test_the_registration_line_is_counted_across_every_school_and_each_placing_s
     rows = _rows(page)
     assert len(rows) == 2
     north = next(row for row in rows if "Northside Learning" in row)
-    assert "Unregistered alternative provision Not registered 5 Must register" in north
+    assert "Unregistered alternative provision Not registered 5 Over the line" in north
     assert "gives full-time education (more than 18 hours a week) to 5 pupils, counting every school" in north
     assert "Hillside School, Riverside School" in north and "Elmwood" not in north
     assert "1, latest 30 November 2026" in north  # one concern about this LA's pupils there; one notice

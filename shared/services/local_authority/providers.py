@@ -78,7 +78,8 @@ class LaProvider:
             return None
         return (
             f"Not registered, and gives full-time education (more than {FULL_TIME_HOURS} hours a week) to {to_whom}, "
-            "counting every school's placements: it must register as an independent school"
+            "counting every school's placements, planned and running: it would need to register as an independent "
+            "school"
         )
 
 
