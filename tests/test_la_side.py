@@ -165,6 +165,12 @@ def test_agreeing_a_placement_tells_the_local_authority_without_naming_the_pupil
         event_ = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "placement.la_notified")).one()
         assert event_.details == {"local_authority": str(area["la"]), "officers": 1}
         assert event_.object_id == str(placement)
+    # The school's own page says so.
+    school_page = _signed_in(app, world.user(area["hillside"], [AP_LEAD]))
+    with freeze_time(NOW):
+        assert "7 December 2026, by AP Portal when the headteacher agreed the placement" in html(
+            school_page.get(f"/school/placements/{placement}")
+        )
 
 
 def test_a_school_with_no_local_authority_tells_no_one_and_a_declined_plan_is_not_told(app, world, area):
