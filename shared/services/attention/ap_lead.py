@@ -363,9 +363,15 @@ def _registration_warnings(school_id: uuid.UUID) -> list[Task]:
         .join(Placement, Placement.provider_id == ProviderProfile.organisation_id)
         .join(Pupil, Pupil.id == Placement.pupil_id)
         .where(
-            # Pupils from every school count: the law counts pupils at the provider, whoever placed them.
+            # Pupils from every school count: the law counts pupils at the provider, whoever placed them. Every
+            # school placing there is warned, and a school that has approved it (and may place there).
             SchoolProvider.school_id == school_id,
-            SchoolProvider.status == ProviderStatus.APPROVED,
+            or_(
+                SchoolProvider.status == ProviderStatus.APPROVED,
+                SchoolProvider.provider_id.in_(
+                    select(Placement.provider_id).where(Placement.school_id == school_id, current)
+                ),
+            ),
             or_(
                 ProviderProfile.provider_type.is_(None),
                 ProviderProfile.provider_type.not_in([t.value for t in NOT_NEEDING_REGISTRATION]),
