@@ -165,6 +165,18 @@ def placements_page(
     total = total or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, choice.page), pages)
+    # The page's placements are picked on the placements table alone (the latest start first), then only those are
+    # joined to their school, pupil and provider: the work of a page stays that of PAGE_SIZE rows as the LA grows.
+    newest_first = (Placement.start_date.desc(), Placement.id.desc())
+    on_page = (
+        select(Placement.id)
+        .outerjoin(ProviderProfile, profile_join)
+        .where(*where)
+        .order_by(*newest_first)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery()
+    )
     rows = db.session.execute(
         select(
             Placement.id,
@@ -188,10 +200,8 @@ def placements_page(
         .join(provider, provider.id == Placement.provider_id)
         .join(Pupil, Pupil.id == Placement.pupil_id)
         .outerjoin(ProviderProfile, profile_join)
-        .where(*where)
-        .order_by(Placement.start_date.desc(), school.name, Pupil.last_name, Pupil.first_name, Placement.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .where(Placement.id.in_(select(on_page.c.id)))
+        .order_by(*newest_first)
     ).all()
     return PlacementPage([_line(row, today, limits) for row in rows], total, page, pages)
 
