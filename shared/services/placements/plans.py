@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import IO, Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from shared import audit
 from shared.attendance_codes import LegalBasis
@@ -617,12 +618,15 @@ def visible_to_provider(today: date) -> ColumnElement[bool]:
 
 
 def provider_placements(provider_id: uuid.UUID, today: date) -> list[Placement]:
+    """The placements the provider sees, from every school it works with, with their pupils and sites (a fixed
+    number of queries however many)."""
     return list(
         db.session.scalars(
             select(Placement)
             .join(Pupil, Pupil.id == Placement.pupil_id)
             .where(Placement.provider_id == provider_id, visible_to_provider(today))
             .order_by(Pupil.last_name, Pupil.first_name)
+            .options(contains_eager(Placement.pupil), selectinload(Placement.sites))
         )
     )
 
