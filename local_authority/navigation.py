@@ -8,6 +8,8 @@ from shared.navigation import Menu, MenuItem
 
 ITEMS = [
     MenuItem("local_authority.home", "Home", lambda e: e == "local_authority.home"),
+    MenuItem("local_authority.placements", "Placements", lambda e: e == "local_authority.placements"),
+    MenuItem("local_authority.providers", "Providers", lambda e: e == "local_authority.providers"),
     MenuItem(
         "local_authority.directory",
         "Directory of providers",

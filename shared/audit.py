@@ -92,6 +92,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "placement.document_uploaded": frozenset({"kind", "virus_scanned"}),
     "placement.document_downloaded": frozenset(),
     "placement.ended": frozenset({"destination"}),
+    # issue 14: AP Portal told the school's local authority of an agreed placement (which LA, how many officers)
+    "placement.la_notified": frozenset({"local_authority", "officers"}),
     "provider.deadlines_saved": frozenset({"am", "pm"}),
     # Attendance.
     "attendance.marked": frozenset({"day", "session", "code", "late", "source"}),

@@ -108,6 +108,8 @@ def seed_area(demo_academy: Organisation, northside: Organisation) -> list[tuple
     db.session.add(pupil)
     db.session.flush()
     placement = _demo_placement(hillside, northside, pupil, 5, headteacher_email="headteacher@hillside-school.example")
+    # AP Portal told Demo Borough Council when Hillside's headteacher agreed it (/la/placements shows the date).
+    placement.la_notified_at = placement.headteacher_decided_at
     db.session.commit()
     _demo_marks(placement)
     return sign_ins
