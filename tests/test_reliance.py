@@ -418,7 +418,7 @@ def test_the_migration_fills_each_organisations_decision_from_reviewed_documents
             str(ids["rejected"]): (str(hillside), "rejected", "Out of date"),
         }
         db.session.close()
-        downgrade(revision="0016_many_schools")
+        downgrade(revision="0017_la_side")
         assert "evidence_verifications" not in sa.inspect(db.engine).get_table_names()
         db.session.close()
 

@@ -8,7 +8,7 @@ evidence, and the name a school typed when it invited a provider already on AP P
 - school_providers.invited_name.
 
 Revision ID: 0017_reliance
-Revises: 0016_many_schools
+Revises: 0017_la_side
 Create Date: 2026-12-06 17:00:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 revision = "0017_reliance"
-down_revision = "0016_many_schools"
+down_revision = "0017_la_side"
 branch_labels = None
 depends_on = None
 
