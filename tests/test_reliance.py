@@ -532,3 +532,14 @@ def test_reopening_a_version_others_verified_withdraws_only_the_schools_own_trus
     )
     assert not _item(app, northside, schools["elmwood"]).done
     assert _item(app, northside, schools["demo"]).done and _item(app, northside, schools["hillside"]).done
+
+
+def test_the_demo_hillside_rests_on_demo_academys_verification(app):
+    from shared.services.providers.approval import approval_checklist
+
+    app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)
+    with app.app_context():
+        hillside = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Hillside School"))
+        northside = db.session.scalar(sa.select(Organisation).where(Organisation.name.like("Northside%")))
+        documents = [i for i in approval_checklist(link_of(northside.id, hillside.id)) if i.key.startswith("document:")]
+        assert documents and all(i.done and "Demo Academy (relied on)" in i.detail for i in documents), documents
