@@ -183,8 +183,7 @@ def test_the_migration_encrypts_existing_rows_in_place_and_downgrade_restores_th
         )
         db.session.commit()
         # A risk assessment's row from before 0013 (its object is left to keys-rotate: the test above).
-        old_world = World(scratch)
-        placement = old_world.placement(school_id, legacy.provider(school_id, status="approved"), pupil_id)
+        placement = legacy.placement(school_id, legacy.provider(school_id, status="approved"), pupil_id)
         document_id = uuid.uuid4()
         documents = sa.table(
             "placement_documents",

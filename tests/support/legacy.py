@@ -64,3 +64,39 @@ def user(organisation_id: uuid.UUID, roles: list[str], *, email: str | None = No
         _insert("membership_roles", membership_id=membership_id, role=role)
     db.session.commit()
     return user_id
+
+
+def placement(school_id: uuid.UUID, provider_id: uuid.UUID, pupil_id: uuid.UUID) -> uuid.UUID:
+    """An agreed, running placement (every weekday AM and PM) as the revision's placements table has it: only the
+    columns that table has are written."""
+    from datetime import date
+
+    from shared.models.pupil import TIMETABLE_SLOTS
+
+    placement_id = uuid.uuid4()
+    wanted = {
+        "id": placement_id,
+        "school_id": school_id,
+        "provider_id": provider_id,
+        "pupil_id": pupil_id,
+        "start_date": date(2026, 9, 7),
+        "status": "active",
+        "legal_basis": "school_arranged",
+        "timetable": list(TIMETABLE_SLOTS),
+        "headteacher_decision": "agreed",
+        "created_at": _NOW,
+        "updated_at": _NOW,
+    }
+    present = {column["name"] for column in sa.inspect(db.engine).get_columns("placements")}
+    values = {name: value for name, value in wanted.items() if name in present}
+    columns = [
+        sa.column(n, sa.Uuid())
+        if isinstance(v, uuid.UUID)
+        else sa.column(n, sa.JSON())
+        if n == "timetable"
+        else sa.column(n)
+        for n, v in values.items()
+    ]
+    db.session.execute(sa.table("placements", *columns).insert().values(**values))
+    db.session.commit()
+    return placement_id
