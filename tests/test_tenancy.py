@@ -1,0 +1,455 @@
+"""Tenancy, proven (issue 14): three schools (Hillside and Riverside in North Borough, Elmwood in South Borough), two
+local authorities, a provider serving two schools (Northside: Hillside and Riverside, approved by both) and one
+serving one (Southway: Elmwood), each with one of every kind of object a URL can name.
+
+For every role on every side (school roles at Hillside, provider roles at Northside, the officer of North Borough):
+- every route with an id in its URL (found in app.url_map and the access registry, as tests/test_access.py does)
+  answers 404 for another school's, provider's or local authority's object, GET and POST, alone or mixed with ours;
+- every page it may open (lists, exports in CSV and PDF, and pages about its own objects, also with another
+  organisation's id in the query string) shows no name, UPN or text of an object it may not see;
+- forms refuse, without effect, another organisation's id in a field that carries one (found on the forms).
+
+The world is built once for the module (the tests only read, or send what must be refused), so conftest's _clean is
+replaced by one cleaning at the module's end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import logging
+import re
+import shutil
+import uuid
+from urllib.parse import urlencode
+from dataclasses import dataclass, field
+from datetime import date
+
+import freezegun
+import pytest
+from flask import url_for
+from pypdf import PdfReader
+from sqlalchemy import text
+
+from shared.auth.access import PUBLIC, ROLES, SIGNED_IN
+from shared.extensions import db
+from shared.models import OrganisationKind, ProviderStatus
+from shared.roles import LA_ROLES, PROVIDER_ROLES, PROVIDER_STAFF, SCHOOL_ROLES
+from tests.support import database
+from tests.support.client import Browser
+from tests.support.world import World
+
+NOW = "2026-12-02T10:00:00+00:00"  # a Wednesday in the autumn term, after every placement started
+SCHOOL, PROVIDER, LA = OrganisationKind.SCHOOL, OrganisationKind.PROVIDER, OrganisationKind.LOCAL_AUTHORITY
+
+# Who signs in where, which contexts (a school with its provider) are theirs and which are others'.
+HOME = {SCHOOL: "school", PROVIDER: "provider_id", LA: "local_authority"}
+USER_ARG = {SCHOOL: "school_user_id", PROVIDER: "provider_user_id", LA: "la_user_id"}
+OWN = {SCHOOL: ["Hillside"], PROVIDER: ["Hillside", "Riverside"], LA: ["Hillside", "Riverside"]}
+FOREIGN = {SCHOOL: ["Riverside", "Elmwood"], PROVIDER: ["Elmwood"], LA: ["Elmwood"]}
+
+# URL arguments that are not ids.
+NOT_IDS = {"code", "flag_key"}
+
+# Query-string arguments the views read ids from (request.args): each is tried with another organisation's id.
+QUERY_IDS = {
+    "pupil": "pupil_id",
+    "provider": "provider_id",
+    "mark": "mark_id",
+    "school": "school",
+    "placement": "placement_id",
+}
+DATES = {"from": "2026-09-01", "to": "2026-11-30"}
+
+
+def _kind(role: str) -> OrganisationKind:
+    if role in LA_ROLES:
+        return LA
+    return SCHOOL if role in SCHOOL_ROLES else PROVIDER
+
+
+# --- the world ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tenancy:
+    """Contexts keyed by school name ("Hillside", "Riverside", "Elmwood"): each maps URL arguments to ids, as
+    tests/test_access.py's _objects does. `tokens` maps each owner (("school", name), ("provider", name),
+    ("la", name), ("safeguarding", name)) to recognisable strings only its viewers may see."""
+
+    contexts: dict[str, dict]
+    owners: dict[str, set]  # context -> the owners of its objects
+    tokens: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def forbidden(self, side: OrganisationKind) -> dict[str, tuple[str, str]]:
+        """Token -> its owner, for everything a person on `side` (at Hillside, Northside or North Borough) may not
+        see. The local authority sees no safeguarding concern's or notice's content, even its own schools'."""
+        own = set().union(*(self.owners[name] for name in OWN[side]))
+        if side == LA:
+            own = {owner for owner in own if owner[0] != "safeguarding"}
+        return {token: owner for owner, tokens in self.tokens.items() if owner not in own for token in tokens}
+
+
+def _provider_objects(world: World, provider: uuid.UUID, name: str) -> dict:
+    slug = name.lower()
+    user = world.user(provider, [PROVIDER_STAFF], email=f"staff@{slug}-provider.example")
+    document = world.document(provider)
+    token_id, _ = world.api_token(provider, name=f"{name} MIS token")
+    return {
+        "provider_id": provider,
+        "provider_user_id": user.id,
+        "site_id": world.site(provider, name=f"{name} Workshop"),
+        "member_id": world.staff_member(provider, name=f"{name[:5]}staff Tutor", right_to_work_checked=False),
+        "flag_key": "no_right_to_work",
+        "document_id": document,
+        "evidence_file_id": world.evidence_file(document),
+        "code": "behaviour_policy",
+        "token_id": token_id,
+    }
+
+
+def _school_objects(world: World, school: uuid.UUID, la: uuid.UUID, name: str, first_name: str) -> dict:
+    slug = name.lower()
+    user = world.user(school, ["sendco"], email=f"sendco@{slug}-school.example")
+    la_user = world.user(la, [*LA_ROLES])
+    pupil = world.pupil(school, first_name=first_name, last_name=f"{name[:4]}pupil")
+    return {
+        "local_authority": la,
+        "local_authority_id": la,
+        "la_user_id": la_user.id,
+        "school": school,
+        "school_id": school,
+        "school_user_id": user.id,
+        "pupil_id": pupil,
+        "policy_id": world.school_policy(school),
+    }
+
+
+def _link_objects(app, world: World, school: uuid.UUID, provider: uuid.UUID, pupil: uuid.UUID, name: str) -> dict:
+    placement = world.placement(school, provider, pupil)
+    concern = world.concern(placement, what_happened=f"{name} concern text: came in hungry")
+    agreement = world.agreement(provider, school_id=school)
+    return {
+        "placement_id": placement,
+        "mark_id": world.mark(placement),
+        "incident_id": world.incident(placement, description=f"{name} incident text: threw a chair"),
+        "review_id": world.review(placement),
+        "visit_id": world.visit(provider, school_id=school, findings=f"{name} visit findings: calm workshop"),
+        "concern_id": concern,
+        "file_id": world.safeguarding_file(concern),
+        "notice_id": world.notice(
+            placement,
+            incident_details=f"{name} notice details: police called",
+            provider_text=f"{name} notice text: be ready",
+        ),
+        "agreement_document_id": _agreement_document(app, world, agreement),
+        "breach_id": _breach(app, school, provider),
+    }
+
+
+def _agreement_document(app, world: World, agreement_id: uuid.UUID) -> uuid.UUID:
+    """A signed copy of this agreement (world.agreement_document takes the provider's newest agreement, whichever
+    school's it is)."""
+    from shared.models import AgreementDocument, ServiceAgreement
+    from shared.storage import LocalStorage, new_key
+
+    content = b"%PDF-1.7\n% the signed agreement\n"
+    with app.app_context():
+        agreement = db.session.get(ServiceAgreement, agreement_id)
+        key = new_key(agreement.school_id)
+        LocalStorage(app.config["UPLOAD_FOLDER"]).save(
+            key, io.BytesIO(content), content_type="application/pdf", download_name="Signed agreement.pdf"
+        )
+        document = AgreementDocument(
+            agreement_id=agreement.id,
+            school_id=agreement.school_id,
+            provider_id=agreement.provider_id,
+            storage_key=key,
+            display_name="Signed agreement.pdf",
+            content_type="application/pdf",
+            size_bytes=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            virus_scanned=True,
+            uploaded_by_id=world._someone(agreement.school_id),
+        )
+        db.session.add(document)
+        db.session.commit()
+        return document.id
+
+
+def _breach(app, school: uuid.UUID, provider: uuid.UUID) -> uuid.UUID:
+    """An open breach of this school's agreement with the provider (world.breach takes the provider's first school)."""
+    from shared.models import ComplianceBreach
+
+    with app.app_context():
+        breach = ComplianceBreach(
+            school_id=school,
+            provider_id=provider,
+            term_key="attendance",
+            period_start=date(2026, 11, 2),
+            period_end=date(2026, 12, 18),
+            period_name="Autumn 2026, second half",
+            percent=40.0,
+            summary="4 of 10 sessions marked on time",
+        )
+        db.session.add(breach)
+        db.session.commit()
+        return breach.id
+
+
+def _upn(app, pupil: uuid.UUID) -> str:
+    from shared.models import Pupil
+
+    with app.app_context():
+        return db.session.get(Pupil, pupil).upn
+
+
+def build(app) -> Tenancy:
+    world = World(app)
+    north = world.local_authority("North Borough Council")
+    south = world.local_authority("South Borough Council")
+    hillside = world.school("Hillside School", local_authority_id=north, urn="100001")
+    riverside = world.school("Riverside School", local_authority_id=north, urn="100002")
+    elmwood = world.school("Elmwood School", local_authority_id=south, urn="100003")
+    northside = world.provider(hillside, "Northside Learning", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    world.works_with(riverside, northside, ProviderStatus.APPROVED)
+    southway = world.provider(elmwood, "Southway Tuition", ProviderStatus.APPROVED, provider_type="unregistered_ap")
+    providers = {"Northside": _provider_objects(world, northside, "Northside")}
+    providers["Southway"] = _provider_objects(world, southway, "Southway")
+
+    layout = [  # school, its id, its LA, the LA's name, its provider, the pupil's first name
+        ("Hillside", hillside, north, "North", "Northside", "Hollis"),
+        ("Riverside", riverside, north, "North", "Northside", "Rowena"),
+        ("Elmwood", elmwood, south, "South", "Southway", "Ellery"),
+    ]
+    tenancy = Tenancy(contexts={}, owners={})
+    for name, school, la, la_name, provider_name, first_name in layout:
+        objects = {**providers[provider_name], **_school_objects(world, school, la, name, first_name)}
+        objects.update(_link_objects(app, world, school, objects["provider_id"], objects["pupil_id"], name))
+        tenancy.contexts[name] = objects
+        tenancy.owners[name] = {("school", name), ("provider", provider_name), ("la", la_name), ("safeguarding", name)}
+        tenancy.tokens[("school", name)] = [
+            f"{name} School",
+            first_name,
+            f"{name[:4]}pupil",
+            _upn(app, objects["pupil_id"]),
+            f"sendco@{name.lower()}-school.example",
+            f"{name} incident text",
+            f"{name} visit findings",
+        ]
+        tenancy.tokens[("safeguarding", name)] = [
+            f"{name} concern text",
+            f"{name} notice details",
+            f"{name} notice text",
+        ]
+        tenancy.tokens.setdefault(("la", la_name), [f"{la_name} Borough Council"])
+        tenancy.tokens[("provider", provider_name)] = [
+            {"Northside": "Northside Learning", "Southway": "Southway Tuition"}[provider_name],
+            f"{provider_name} Workshop",
+            f"{provider_name[:5]}staff",
+            f"staff@{provider_name.lower()}-provider.example",
+            f"{provider_name} MIS token",
+        ]
+    return tenancy
+
+
+def _clean_everything(app) -> None:
+    shutil.rmtree(app.config["UPLOAD_FOLDER"], ignore_errors=True)
+    database.empty_tables(app)
+    with app.app_context():
+        app.extensions["sign_in_throttle"].reset()
+
+
+@pytest.fixture(scope="module")
+def tenancy(app):
+    clock = freezegun.freeze_time(NOW, tick=True)
+    clock.start()
+    _clean_everything(app)  # whatever a test before this module left
+    try:
+        yield build(app)
+    finally:
+        clock.stop()
+        _clean_everything(app)
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Replaces conftest's: the module's world stays from test to test (tenancy cleans at the module's end); only
+    the sign-in counters start afresh."""
+    with app.app_context():
+        app.extensions["sign_in_throttle"].reset()
+    yield
+
+
+# --- requests -------------------------------------------------------------------------------------------------------
+
+
+class MissingObject(Exception):
+    pass
+
+
+def _value(objects: dict, name: str, side: OrganisationKind):
+    if name == "user_id":
+        return objects[USER_ARG[side]]
+    if name not in objects:
+        raise MissingObject(name)
+    return objects[name]
+
+
+def _rules(app, side: OrganisationKind, role: str):
+    """(rule, declaration) for every route a person with `role` on `side` may open (anyone signed in may open the
+    account pages), the public and API ones left out."""
+    registry = app.extensions["access"]
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        declaration = registry[rule.endpoint]
+        if declaration.audience == SIGNED_IN or (declaration.audience == ROLES and declaration.allows(side, {role})):
+            yield rule, declaration
+
+
+def _check_objects_cover(app, tenancy: Tenancy) -> None:
+    """Every URL argument of a signed-in route has an object in the world: a new one fails here, by name."""
+    missing = set()
+    registry = app.extensions["access"]
+    for rule in app.url_map.iter_rules():
+        declaration = registry[rule.endpoint]
+        if declaration.audience == PUBLIC or declaration.audience not in (ROLES, SIGNED_IN):
+            continue
+        side = declaration.side or SCHOOL
+        for name in rule.arguments:
+            try:
+                _value(tenancy.contexts["Hillside"], name, side)
+            except MissingObject:
+                missing.add(f"<{name}> in {rule.rule} ({rule.endpoint})")
+    assert not missing, (
+        "URL arguments with no object in tests/test_tenancy.py's world (add one per school or provider in "
+        "_school_objects, _provider_objects or _link_objects): " + "; ".join(sorted(missing))
+    )
+
+
+def _sign_in(app, tenancy: Tenancy, role: str) -> Browser:
+    side = _kind(role)
+    browser = Browser(app.test_client())
+    home = tenancy.contexts[OWN[side][0]][HOME[side]]
+    browser.sign_in(World(app).user(home, [role]))
+    return browser
+
+
+def _send(browser: Browser, method: str, url: str, token: str, data: dict | None = None):
+    if method == "GET":
+        return browser.client.get(url)
+    return browser.client.post(url, data={**(data or {}), "csrf_token": token})
+
+
+SIGNED_IN_ROLES = [*SCHOOL_ROLES, *PROVIDER_ROLES, *LA_ROLES]
+
+
+def test_every_url_argument_has_an_object_in_the_world(app, tenancy):
+    _check_objects_cover(app, tenancy)
+
+
+@pytest.mark.parametrize("role", SIGNED_IN_ROLES)
+def test_other_organisations_ids_in_urls_are_a_404(role, app, tenancy):
+    """Hillside's people, Northside's and North Borough's: every URL taking ids answers 404, GET and POST, when any
+    of its ids is another organisation's (a sibling school's in the same LA, the other LA's school, the other
+    provider), whether the others are ours or theirs. For Hillside, Riverside's placement, marks, concerns, visits,
+    breaches and signed agreement with Northside (Hillside's own provider) are another school's."""
+    _check_objects_cover(app, tenancy)
+    side = _kind(role)
+    own = tenancy.contexts[OWN[side][0]]
+    own_values = {
+        name: {_value(tenancy.contexts[c], name, side) for c in OWN[side]} for name in own if name not in NOT_IDS
+    }
+    own_values["user_id"] = {_value(tenancy.contexts[c], "user_id", side) for c in OWN[side]}
+    browser = _sign_in(app, tenancy, role)
+    token = browser.token()
+    urls = []
+    with app.test_request_context():
+        for rule, _declaration in _rules(app, side, role):
+            ids = sorted(set(rule.arguments) - NOT_IDS)
+            if not ids:
+                continue
+            mine = {name: _value(own, name, side) for name in rule.arguments}
+            theirs = {}
+            for name in ids:
+                values = [_value(tenancy.contexts[c], name, side) for c in FOREIGN[side]]
+                theirs[name] = list(dict.fromkeys(v for v in values if v not in own_values[name]))
+            for picks in itertools.product(*[[mine[name], *theirs[name]] for name in ids]):
+                args = {**mine, **dict(zip(ids, picks, strict=True))}
+                if args == mine:
+                    continue
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    urls.append((rule.endpoint, method, url_for(rule.endpoint, **args)))
+    failures = []
+    for endpoint, method, url in sorted(urls, key=lambda e: ("deactivate" in e[0] or "remove" in e[0], e)):
+        status = _send(browser, method, url, token).status_code
+        if status != 404:
+            failures.append(f"{method} {endpoint} ({url}) as {role}: got {status}, expected 404")
+    assert not failures, f"{len(failures)} of {len(urls)} requests were not a 404:\n" + "\n".join(failures)
+
+
+# --- what each page shows -------------------------------------------------------------------------------------------
+
+
+def _body(response) -> str:
+    """The text a person would read: a PDF report's text, else the body as it came."""
+    data = response.get_data()
+    if response.mimetype == "application/pdf":
+        logging.getLogger("pypdf").setLevel(logging.ERROR)  # the stored test files are not whole PDFs
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            return "\n".join(page.extract_text() or "" for page in reader.pages)
+        except Exception:  # a stored test file, not a report: its bytes are all there is
+            return data.decode("latin-1")
+    return data.decode("utf-8", errors="replace")
+
+
+def _pages(app, tenancy: Tenancy, side: OrganisationKind, role: str) -> list[tuple[str, str, bool]]:
+    """(endpoint, url, own) for every page the role may open: with each of its contexts' ids, and each also with
+    each query-string id (ours and others'); `own` is True for the plain page with our ids only."""
+    out = []
+    with app.test_request_context():
+        for rule, _declaration in _rules(app, side, role):
+            if "GET" not in rule.methods:
+                continue
+            contexts = OWN[side] if set(rule.arguments) - NOT_IDS else OWN[side][:1]
+            for context in contexts:
+                args = {name: _value(tenancy.contexts[context], name, side) for name in rule.arguments}
+                out.append((rule.endpoint, url_for(rule.endpoint, **args), True))
+                for query, name in QUERY_IDS.items():
+                    for other in tenancy.contexts.values():
+                        value = other[name]
+                        if value != args.get(name):
+                            out.append((rule.endpoint, url_for(rule.endpoint, **args, **{query: value}), False))
+    return list(dict.fromkeys(out))
+
+
+@pytest.mark.parametrize("role", SIGNED_IN_ROLES)
+def test_pages_lists_and_exports_show_only_what_the_viewer_may_see(role, app, tenancy):
+    """Every page the role may open (lists, CSV and PDF exports, the pages of its own pupils, placements and
+    providers, and each with another organisation's id in the query string) names no pupil, UPN, school,
+    provider, staff member, incident, visit or local authority of another organisation, and (for the local
+    authority) no safeguarding concern's or notice's content. Our own pages open."""
+    side = _kind(role)
+    forbidden = tenancy.forbidden(side)
+    browser = _sign_in(app, tenancy, role)
+    failures = []
+    pages = _pages(app, tenancy, side, role)
+    for endpoint, url, own in pages:
+        response = browser.client.get(url)
+        status = response.status_code
+        if status >= 500 or (own and status not in (200, 302)):
+            failures.append(f"GET {url} ({endpoint}) as {role}: {status}")
+            continue
+        bodies = [_body(response)] if status == 200 else []
+        if status == 302 or (bodies and 'name="from"' in bodies[0]):
+            dated = browser.client.get(url + ("&" if "?" in url else "?") + urlencode(DATES))
+            if dated.status_code >= 500:
+                failures.append(f"GET {url} with dates ({endpoint}) as {role}: {dated.status_code}")
+            elif dated.status_code == 200:
+                bodies.append(_body(dated))
+        for body in bodies:
+            for token, owner in forbidden.items():
+                if token in body:
+                    failures.append(f"GET {url} ({endpoint}) as {role} shows {owner[0]} {owner[1]}'s {token!r}")
+    assert not failures, f"{len(failures)} problems in {len(pages)} pages:\n" + "\n".join(failures)
