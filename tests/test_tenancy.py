@@ -22,7 +22,9 @@ import logging
 import re
 import shutil
 import uuid
+from html.parser import HTMLParser
 from urllib.parse import urlencode
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -122,6 +124,7 @@ def _school_objects(world: World, school: uuid.UUID, la: uuid.UUID, name: str, f
         "school_id": school,
         "school_user_id": user.id,
         "pupil_id": pupil,
+        "unplaced_pupil_id": world.pupil(school, first_name=first_name, last_name=f"{name[:4]}pupil", year_group="8"),
         "policy_id": world.school_policy(school),
     }
 
@@ -405,8 +408,8 @@ def _body(response) -> str:
 
 
 def _pages(app, tenancy: Tenancy, side: OrganisationKind, role: str) -> list[tuple[str, str, bool]]:
-    """(endpoint, url, own) for every page the role may open: with each of its contexts' ids, and each also with
-    each query-string id (ours and others'); `own` is True for the plain page with our ids only."""
+    """(endpoint, url, kind) for every page the role may open: with each of its contexts' ids ("own"), and each also
+    with each query-string id, ours ("own_query") and others' ("foreign_query")."""
     out = []
     with app.test_request_context():
         for rule, _declaration in _rules(app, side, role):
@@ -415,12 +418,13 @@ def _pages(app, tenancy: Tenancy, side: OrganisationKind, role: str) -> list[tup
             contexts = OWN[side] if set(rule.arguments) - NOT_IDS else OWN[side][:1]
             for context in contexts:
                 args = {name: _value(tenancy.contexts[context], name, side) for name in rule.arguments}
-                out.append((rule.endpoint, url_for(rule.endpoint, **args), True))
+                out.append((rule.endpoint, url_for(rule.endpoint, **args), "own"))
                 for query, name in QUERY_IDS.items():
-                    for other in tenancy.contexts.values():
+                    for other_name, other in tenancy.contexts.items():
                         value = other[name]
                         if value != args.get(name):
-                            out.append((rule.endpoint, url_for(rule.endpoint, **args, **{query: value}), False))
+                            kind = "own_query" if other_name in OWN[side] else "foreign_query"
+                            out.append((rule.endpoint, url_for(rule.endpoint, **args, **{query: value}), kind))
     return list(dict.fromkeys(out))
 
 
@@ -435,10 +439,10 @@ def test_pages_lists_and_exports_show_only_what_the_viewer_may_see(role, app, te
     browser = _sign_in(app, tenancy, role)
     failures = []
     pages = _pages(app, tenancy, side, role)
-    for endpoint, url, own in pages:
+    for endpoint, url, kind in pages:
         response = browser.client.get(url)
         status = response.status_code
-        if status >= 500 or (own and status not in (200, 302)):
+        if status >= 500 or (kind == "own" and status not in (200, 302)):
             failures.append(f"GET {url} ({endpoint}) as {role}: {status}")
             continue
         bodies = [_body(response)] if status == 200 else []
@@ -453,3 +457,335 @@ def test_pages_lists_and_exports_show_only_what_the_viewer_may_see(role, app, te
                 if token in body:
                     failures.append(f"GET {url} ({endpoint}) as {role} shows {owner[0]} {owner[1]}'s {token!r}")
     assert not failures, f"{len(failures)} problems in {len(pages)} pages:\n" + "\n".join(failures)
+
+
+# --- forms that carry ids -------------------------------------------------------------------------------------------
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# A field named from an id: a whole one, or the first 12 hex digits of one (the attendance grids' cells).
+NAME_ID_RE = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])"
+)
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: (action, [(field name, value)]) for every field, select option, radio and checkbox."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, list[tuple[str, str]]]] = []
+        self._select: str | None = None
+        self._open = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._open = True
+            self.forms.append(((a.get("method") or "get").upper() + " " + (a.get("action") or ""), []))
+        elif not self._open:
+            return
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select:
+            self.forms[-1][1].append((self._select, a.get("value") or ""))
+        elif tag in ("input", "textarea", "button") and a.get("name"):
+            self.forms[-1][1].append((a["name"], a.get("value") or ""))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = False
+        elif tag == "select":
+            self._select = None
+
+
+def _id_fields(html: str, page_url: str) -> set[tuple[str, str]]:
+    """(the form's path with ids as <id>, the field's name with ids as <id>) for every field of a POST form whose
+    name or value is an id."""
+    parser = _Forms()
+    parser.feed(html)
+    out = set()
+    for action, fields in parser.forms:
+        method, _, action = action.partition(" ")
+        path = method + " " + UUID_RE.sub("<id>", (action or page_url).split("?")[0])
+        for name, value in fields:
+            if NAME_ID_RE.search(name) or UUID_RE.fullmatch(value):
+                out.add((path, NAME_ID_RE.sub("<id>", name)))
+    return out
+
+
+# Tables that change when anyone does anything (signing in, the audit trail of a refusal): left out of "no effect".
+VOLATILE = {"audit_events", "audit_chain_head", "user_sessions", "users"}
+
+
+def _snapshot(app) -> dict[str, list[str]]:
+    with app.app_context():
+        out = {}
+        for table in db.metadata.sorted_tables:
+            if table.name not in VOLATILE:
+                out[table.name] = sorted(repr(tuple(row)) for row in db.session.execute(table.select()))
+        db.session.remove()
+    return out
+
+
+@dataclass
+class FormCase:
+    """A form sent with another organisation's id in `field`: refused (404, or the form again with an error) and
+    nothing changes. `control` is the same form with our own id instead, which goes through (so the refusal is the
+    id's doing); None where the form cannot go through for other reasons."""
+
+    role: str
+    endpoint: str  # the form's (method, path) as _id_fields names it, with the field: what the case covers
+    field: str
+    url: str
+    data: dict
+    control: dict | None = None
+    ignored: bool = False  # a field the form does not know is ignored: the form may go through, changing nothing
+
+
+def _day(value: date) -> list[str]:
+    return [str(value.day), str(value.month), str(value.year)]
+
+
+def _form_cases(t: Tenancy) -> dict[str, FormCase]:
+    h, r, e = (t.contexts[name] for name in ("Hillside", "Riverside", "Elmwood"))
+    concern = {
+        "occurred_on": _day(date(2026, 12, 1)),
+        "occurred_time": "10:30",
+        "location": "Workshop",
+        "category": "neglect",
+        "what_happened": "Came in without a coat again.",
+        "actions_taken": "Gave a spare coat.",
+        "who_told": "Our DSL",
+    }
+    incident = {
+        "occurred_on": _day(date(2026, 12, 1)),
+        "occurred_time": "11:00",
+        "site_id": h["site_id"],
+        "location": "Workshop",
+        "placement_ids": [h["placement_id"]],
+        "incident_type": "disruption",
+        "severity": "low",
+        "description": "Shouted across the room.",
+        "actions_taken": "Spoke with a mentor.",
+        "physical_intervention": "no",
+        "injury": "no",
+        "parents_informed": "yes",
+        "suspension": "no",
+    }
+    notice = {
+        "kind": "operation_encompass",
+        "police_reference": "OE/2026/9999",
+        "incident_on": _day(date(2026, 11, 29)),
+        "incident_time": "21:00",
+        "incident_place": "Home",
+        "child_present": "yes",
+        "provider_text": "Be ready for a tired day.",
+        "provider_ids": [h["provider_id"]],
+    }
+    placement = {
+        "provider": h["provider_id"],
+        "sites": [h["site_id"]],
+        "legal_basis": "school_arranged",
+        "primary_reason": "risk_of_exclusion",
+        "start_date": _day(date(2027, 1, 4)),
+        "timetable": ["mon_am", "tue_am"],
+        "hours_per_week": "6",
+        "cost": "50",
+        "cost_period": "session",
+        "rationale": "Needs a smaller setting.",
+        "intended_outcomes": "Back in class by Easter.",
+        "review_arrangements": "Every six weeks.",
+        "reintegration_criteria": "Attends 90% for a half-term.",
+        "review_interval_weeks": "6",
+        "consulted": ["sendco", "dsl", "parents"],
+        "max_end_date": _day(date(2027, 3, 26)),
+        "parents_notified_on": _day(date(2026, 12, 1)),
+        "parents_notified_how": "Telephone",
+    }
+    visit = {
+        "visited_on": _day(date(2026, 12, 1)),
+        "site_id": h["site_id"],
+        "placement_ids": [h["placement_id"]],
+        "findings": "Calm.",
+        "actions": "None.",
+    }
+    hillside_new_placement = f"/school/pupils/{h['unplaced_pupil_id']}/placements/new"
+    notice_url = f"/school/notices/new?pupil={h['pupil_id']}"
+    visit_url = f"/school/providers/{h['provider_id']}/visits/new"
+    edit_url = f"/school/placements/{h['placement_id']}/edit"
+    cases = {
+        "concern about another provider's pupil": FormCase(
+            "provider_dsl",
+            "POST /portal/concerns/new",
+            "placement_id",
+            "/portal/concerns/new",
+            {**concern, "placement_id": e["placement_id"]},
+            {**concern, "placement_id": h["placement_id"]},
+        ),
+        "incident about another provider's pupil": FormCase(
+            "provider_staff",
+            "POST /portal/incidents/new",
+            "placement_ids",
+            "/portal/incidents/new",
+            {**incident, "placement_ids": [e["placement_id"]]},
+            incident,
+        ),
+        "incident at another provider's site": FormCase(
+            "provider_staff",
+            "POST /portal/incidents/new",
+            "site_id",
+            "/portal/incidents/new",
+            {**incident, "site_id": e["site_id"]},
+            incident,
+        ),
+        "attendance today for another provider's pupil": FormCase(
+            "provider_staff",
+            "POST /portal/attendance",
+            "m-<id>",
+            "/portal/attendance",
+            {f"m-{e['placement_id'].hex[:12]}-am-kind": "present"},
+            ignored=True,
+        ),
+        "attendance week for another provider's pupil": FormCase(
+            "provider_staff",
+            "POST /portal/attendance/week",
+            "c_<id>",
+            "/portal/attendance/week?start=2026-11-30",
+            {f"c_{e['placement_id'].hex[:12]}_20261130_am": "present"},
+            ignored=True,
+        ),
+        "notice to another school's provider": FormCase(
+            "dsl",
+            "POST /school/notices/new",
+            "provider_ids",
+            notice_url,
+            {**notice, "provider_ids": [e["provider_id"]]},
+            notice,
+        ),
+        "notice about a sibling school's pupil at our provider": FormCase(
+            "dsl",
+            "POST /school/notices/new",
+            "pupil",
+            f"/school/notices/new?pupil={r['pupil_id']}",
+            notice,
+        ),
+        "placement with another school's provider": FormCase(
+            "ap_lead",
+            "POST /school/pupils/<id>/placements/new",
+            "provider",
+            hillside_new_placement,
+            {**placement, "provider": e["provider_id"], "sites": [e["site_id"]]},
+            {**placement, "timetable": ["mon_am"]},
+        ),
+        "placement at another provider's site": FormCase(
+            "ap_lead",
+            "POST /school/pupils/<id>/placements/new",
+            "sites",
+            hillside_new_placement,
+            {**placement, "sites": [e["site_id"]]},
+            {**placement, "timetable": ["tue_am"]},
+        ),
+        "placement moved to another school's provider": FormCase(
+            "ap_lead",
+            f"POST {UUID_RE.sub('<id>', edit_url)}",
+            "provider",
+            edit_url,
+            {**placement, "start_date": _day(date(2026, 9, 7)), "provider": e["provider_id"], "sites": [e["site_id"]]},
+        ),
+        "placement moved to another provider's site": FormCase(
+            "ap_lead",
+            f"POST {UUID_RE.sub('<id>', edit_url)}",
+            "sites",
+            edit_url,
+            {**placement, "start_date": _day(date(2026, 9, 7)), "sites": [e["site_id"]]},
+        ),
+        "visit naming a sibling school's pupil at the same provider": FormCase(
+            "ap_lead",
+            "POST /school/providers/<id>/visits/new",
+            "placement_ids",
+            visit_url,
+            {**visit, "placement_ids": [r["placement_id"]]},
+            visit,
+        ),
+        "visit at another provider's site": FormCase(
+            "ap_lead",
+            "POST /school/providers/<id>/visits/new",
+            "site_id",
+            visit_url,
+            {**visit, "site_id": e["site_id"]},
+            visit,
+        ),
+        "onboarding sent to a school the provider does not work with": FormCase(
+            "provider_manager",
+            "POST /portal/onboarding/submit",
+            "school",
+            "/portal/onboarding/submit",
+            {"school": e["school"]},
+        ),
+    }
+    return cases
+
+
+def _case_names() -> list[str]:
+    """The cases' names, for pytest's ids (made with placeholder ids)."""
+    placeholder = {name: defaultdict(lambda: uuid.UUID(int=0)) for name in ("Hillside", "Riverside", "Elmwood")}
+    return list(_form_cases(Tenancy(placeholder, {})))
+
+
+@pytest.mark.parametrize("name", _case_names())
+def test_forms_refuse_other_organisations_ids(name, app, tenancy):
+    case = _form_cases(tenancy)[name]
+    browser = _sign_in(app, tenancy, case.role)
+    browser.get(case.url)
+    token = browser.token()
+    before = _snapshot(app)
+    response = browser.client.post(case.url, data={**case.data, "csrf_token": token})
+    after = _snapshot(app)
+    changed = sorted(table for table in before if before[table] != after[table])
+    assert not changed, f"{name}: {response.status_code}, and these tables changed: {changed}"
+    body = response.get_data(as_text=True)
+    refused = response.status_code in (400, 404) or (response.status_code == 200 and "govuk-error-summary" in body)
+    assert refused or case.ignored, f"{name}: {response.status_code} {response.location} with no error shown"
+    if case.control is not None:
+        control = browser.client.post(case.url, data={**case.control, "csrf_token": token})
+        assert control.status_code == 302, f"{name}: our own id was refused too:\n" + _errors(control)
+        assert _snapshot(app) != after, f"{name}: our own id changed nothing"
+
+
+def _errors(response) -> str:
+    body = response.get_data(as_text=True)
+    start = body.find("govuk-error-summary")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body[start : start + 3000])) if start >= 0 else body[:500]
+
+
+def test_every_form_field_carrying_an_id_has_a_case(app, tenancy):
+    """Every field of a form (on every page any role may open) whose name or value is an id is tried with another
+    organisation's id: by a FormCase (POST forms), or with the query-string ids of the page scan (GET forms)."""
+    cases = list(_form_cases(tenancy).values())
+
+    def covered(path: str, field_name: str) -> bool:
+        # A case's field ending in <id> covers every field named from that id (a grid's cells and their details).
+        return any(
+            case.endpoint == path
+            and (field_name == case.field or (case.field.endswith("<id>") and field_name.startswith(case.field)))
+            for case in cases
+        )
+
+    missing = {}
+    for role in SIGNED_IN_ROLES:
+        side = _kind(role)
+        browser = _sign_in(app, tenancy, role)
+        for _endpoint, url, kind in _pages(app, tenancy, side, role):
+            if kind == "foreign_query":
+                continue
+            response = browser.client.get(url)
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            for path, field_name in _id_fields(response.get_data(as_text=True), url):
+                if path.startswith("GET ") and field_name in QUERY_IDS:
+                    continue
+                if not covered(path, field_name):
+                    missing.setdefault((path, field_name), f"{field_name} in {path} (on {url} as {role})")
+    assert not missing, "form fields carrying ids with no FormCase in tests/test_tenancy.py:\n" + "\n".join(
+        sorted(missing.values())
+    )
