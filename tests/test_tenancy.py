@@ -16,23 +16,23 @@ replaced by one cleaning at the module's end.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 import itertools
 import logging
 import re
 import shutil
 import uuid
-from html.parser import HTMLParser
-from urllib.parse import urlencode
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import freezegun
 import pytest
 from flask import url_for
 from pypdf import PdfReader
-from sqlalchemy import text
 
 from shared.auth.access import PUBLIC, ROLES, SIGNED_IN
 from shared.extensions import db
@@ -96,8 +96,8 @@ class Tenancy:
 def _provider_objects(world: World, provider: uuid.UUID, name: str) -> dict:
     slug = name.lower()
     user = world.user(provider, [PROVIDER_STAFF], email=f"staff@{slug}-provider.example")
-    document = world.document(provider)
-    token_id, _ = world.api_token(provider, name=f"{name} MIS token")
+    document = world.document(provider, display_name=f"{name} behaviour policy.pdf")
+    token_id, token = world.api_token(provider, name=f"{name} MIS token")
     return {
         "provider_id": provider,
         "provider_user_id": user.id,
@@ -108,6 +108,7 @@ def _provider_objects(world: World, provider: uuid.UUID, name: str) -> dict:
         "evidence_file_id": world.evidence_file(document),
         "code": "behaviour_policy",
         "token_id": token_id,
+        "api_token": token,  # not a URL argument: the provider's JSON API token
     }
 
 
@@ -132,12 +133,12 @@ def _school_objects(world: World, school: uuid.UUID, la: uuid.UUID, name: str, f
 def _link_objects(app, world: World, school: uuid.UUID, provider: uuid.UUID, pupil: uuid.UUID, name: str) -> dict:
     placement = world.placement(school, provider, pupil)
     concern = world.concern(placement, what_happened=f"{name} concern text: came in hungry")
-    agreement = world.agreement(provider, school_id=school)
+    agreement = world.agreement(provider, school_id=school, behaviour_expectations=f"{name} agreement terms")
     return {
         "placement_id": placement,
         "mark_id": world.mark(placement),
         "incident_id": world.incident(placement, description=f"{name} incident text: threw a chair"),
-        "review_id": world.review(placement),
+        "review_id": world.review(placement, attendance_notes=f"{name} review notes"),
         "visit_id": world.visit(provider, school_id=school, findings=f"{name} visit findings: calm workshop"),
         "concern_id": concern,
         "file_id": world.safeguarding_file(concern),
@@ -146,12 +147,12 @@ def _link_objects(app, world: World, school: uuid.UUID, provider: uuid.UUID, pup
             incident_details=f"{name} notice details: police called",
             provider_text=f"{name} notice text: be ready",
         ),
-        "agreement_document_id": _agreement_document(app, world, agreement),
-        "breach_id": _breach(app, school, provider),
+        "agreement_document_id": _agreement_document(app, world, agreement, f"{name} signed agreement.pdf"),
+        "breach_id": _breach(app, school, provider, f"{name} breach summary"),
     }
 
 
-def _agreement_document(app, world: World, agreement_id: uuid.UUID) -> uuid.UUID:
+def _agreement_document(app, world: World, agreement_id: uuid.UUID, display_name: str) -> uuid.UUID:
     """A signed copy of this agreement (world.agreement_document takes the provider's newest agreement, whichever
     school's it is)."""
     from shared.models import AgreementDocument, ServiceAgreement
@@ -162,14 +163,14 @@ def _agreement_document(app, world: World, agreement_id: uuid.UUID) -> uuid.UUID
         agreement = db.session.get(ServiceAgreement, agreement_id)
         key = new_key(agreement.school_id)
         LocalStorage(app.config["UPLOAD_FOLDER"]).save(
-            key, io.BytesIO(content), content_type="application/pdf", download_name="Signed agreement.pdf"
+            key, io.BytesIO(content), content_type="application/pdf", download_name=display_name
         )
         document = AgreementDocument(
             agreement_id=agreement.id,
             school_id=agreement.school_id,
             provider_id=agreement.provider_id,
             storage_key=key,
-            display_name="Signed agreement.pdf",
+            display_name=display_name,
             content_type="application/pdf",
             size_bytes=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
@@ -181,7 +182,7 @@ def _agreement_document(app, world: World, agreement_id: uuid.UUID) -> uuid.UUID
         return document.id
 
 
-def _breach(app, school: uuid.UUID, provider: uuid.UUID) -> uuid.UUID:
+def _breach(app, school: uuid.UUID, provider: uuid.UUID, summary: str) -> uuid.UUID:
     """An open breach of this school's agreement with the provider (world.breach takes the provider's first school)."""
     from shared.models import ComplianceBreach
 
@@ -194,7 +195,7 @@ def _breach(app, school: uuid.UUID, provider: uuid.UUID) -> uuid.UUID:
             period_end=date(2026, 12, 18),
             period_name="Autumn 2026, second half",
             percent=40.0,
-            summary="4 of 10 sessions marked on time",
+            summary=summary,
         )
         db.session.add(breach)
         db.session.commit()
@@ -240,6 +241,10 @@ def build(app) -> Tenancy:
             f"sendco@{name.lower()}-school.example",
             f"{name} incident text",
             f"{name} visit findings",
+            f"{name} agreement terms",
+            f"{name} review notes",
+            f"{name} signed agreement.pdf",
+            f"{name} breach summary",
         ]
         tenancy.tokens[("safeguarding", name)] = [
             f"{name} concern text",
@@ -253,6 +258,7 @@ def build(app) -> Tenancy:
             f"{provider_name[:5]}staff",
             f"staff@{provider_name.lower()}-provider.example",
             f"{provider_name} MIS token",
+            f"{provider_name} behaviour policy.pdf",
         ]
     return tenancy
 
@@ -407,6 +413,15 @@ def _body(response) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _query_ids_read_by(app, endpoint: str) -> dict[str, str]:
+    """The QUERY_IDS the endpoint's module reads from the query string (request.args.get("pupil"), or the portal's
+    chosen_school_of_my_provider for "school")."""
+    source = inspect.getsource(inspect.getmodule(inspect.unwrap(app.view_functions[endpoint])))
+    if "request.args" not in source:
+        return {}
+    return {query: name for query, name in QUERY_IDS.items() if f'"{query}"' in source}
+
+
 def _pages(app, tenancy: Tenancy, side: OrganisationKind, role: str) -> list[tuple[str, str, bool]]:
     """(endpoint, url, kind) for every page the role may open: with each of its contexts' ids ("own"), and each also
     with each query-string id, ours ("own_query") and others' ("foreign_query")."""
@@ -419,7 +434,7 @@ def _pages(app, tenancy: Tenancy, side: OrganisationKind, role: str) -> list[tup
             for context in contexts:
                 args = {name: _value(tenancy.contexts[context], name, side) for name in rule.arguments}
                 out.append((rule.endpoint, url_for(rule.endpoint, **args), "own"))
-                for query, name in QUERY_IDS.items():
+                for query, name in _query_ids_read_by(app, rule.endpoint).items():
                     for other_name, other in tenancy.contexts.items():
                         value = other[name]
                         if value != args.get(name):
@@ -433,12 +448,14 @@ def test_pages_lists_and_exports_show_only_what_the_viewer_may_see(role, app, te
     """Every page the role may open (lists, CSV and PDF exports, the pages of its own pupils, placements and
     providers, and each with another organisation's id in the query string) names no pupil, UPN, school,
     provider, staff member, incident, visit or local authority of another organisation, and (for the local
-    authority) no safeguarding concern's or notice's content. Our own pages open."""
+    authority) no safeguarding concern's or notice's content. Our own pages open. Every form field on them that
+    carries an id has a FormCase (test_forms_refuse_other_organisations_ids)."""
     side = _kind(role)
     forbidden = tenancy.forbidden(side)
     browser = _sign_in(app, tenancy, role)
     failures = []
     pages = _pages(app, tenancy, side, role)
+    cases = list(_form_cases(tenancy).values())
     for endpoint, url, kind in pages:
         response = browser.client.get(url)
         status = response.status_code
@@ -446,6 +463,9 @@ def test_pages_lists_and_exports_show_only_what_the_viewer_may_see(role, app, te
             failures.append(f"GET {url} ({endpoint}) as {role}: {status}")
             continue
         bodies = [_body(response)] if status == 200 else []
+        if bodies and kind != "foreign_query" and response.mimetype == "text/html":
+            for path, name in _uncovered_id_fields(bodies[0], url, cases):
+                failures.append(f"form field {name} of {path} (on {url}) carries an id and has no FormCase")
         if status == 302 or (bodies and 'name="from"' in bodies[0]):
             dated = browser.client.get(url + ("&" if "?" in url else "?") + urlencode(DATES))
             if dated.status_code >= 500:
@@ -758,34 +778,41 @@ def _errors(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body[start : start + 3000])) if start >= 0 else body[:500]
 
 
-def test_every_form_field_carrying_an_id_has_a_case(app, tenancy):
-    """Every field of a form (on every page any role may open) whose name or value is an id is tried with another
-    organisation's id: by a FormCase (POST forms), or with the query-string ids of the page scan (GET forms)."""
-    cases = list(_form_cases(tenancy).values())
-
-    def covered(path: str, field_name: str) -> bool:
-        # A case's field ending in <id> covers every field named from that id (a grid's cells and their details).
-        return any(
+def _uncovered_id_fields(html: str, url: str, cases: list[FormCase]) -> set[tuple[str, str]]:
+    """The page's form fields carrying an id that no FormCase tries with another organisation's id (GET forms'
+    fields are the page scan's query-string ids). A case's field ending in <id> covers every field named from that
+    id (a grid's cells and their details)."""
+    out = set()
+    for path, name in _id_fields(html, url):
+        if path.startswith("GET ") and name in QUERY_IDS:
+            continue
+        if not any(
             case.endpoint == path
-            and (field_name == case.field or (case.field.endswith("<id>") and field_name.startswith(case.field)))
+            and (name == case.field or (case.field.endswith("<id>") and name.startswith(case.field)))
             for case in cases
-        )
+        ):
+            out.add((path, name))
+    return out
 
-    missing = {}
-    for role in SIGNED_IN_ROLES:
-        side = _kind(role)
-        browser = _sign_in(app, tenancy, role)
-        for _endpoint, url, kind in _pages(app, tenancy, side, role):
-            if kind == "foreign_query":
-                continue
-            response = browser.client.get(url)
-            if response.status_code != 200 or response.mimetype != "text/html":
-                continue
-            for path, field_name in _id_fields(response.get_data(as_text=True), url):
-                if path.startswith("GET ") and field_name in QUERY_IDS:
-                    continue
-                if not covered(path, field_name):
-                    missing.setdefault((path, field_name), f"{field_name} in {path} (on {url} as {role})")
-    assert not missing, "form fields carrying ids with no FormCase in tests/test_tenancy.py:\n" + "\n".join(
-        sorted(missing.values())
-    )
+
+# --- the JSON API ---------------------------------------------------------------------------------------------------
+
+
+def test_a_providers_api_token_reaches_its_schools_pupils_and_no_others(app, tenancy):
+    """Northside's token: the day's sessions of its pupils at Hillside and Riverside, none of Elmwood's (Southway's);
+    a mark for Elmwood's pupil is an unknown placement and changes nothing."""
+    h, r, e = (tenancy.contexts[name] for name in ("Hillside", "Riverside", "Elmwood"))
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {h['api_token']}"}
+    sessions = client.get("/api/v1/sessions?date=2026-12-02", headers=auth)
+    assert sessions.status_code == 200
+    assert {s["placement_id"] for s in sessions.json["sessions"]} == {str(h["placement_id"]), str(r["placement_id"])}
+    forbidden = tenancy.forbidden(PROVIDER)
+    for response in (sessions, client.get("/api/v1/marks?from=2026-11-09&to=2026-12-02", headers=auth)):
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and not [token for token in forbidden if token in body]
+    before = _snapshot(app)
+    item = {"placement_id": str(e["placement_id"]), "date": "2026-12-02", "session": "AM", "mark": "present"}
+    refused = client.post("/api/v1/marks", json={"marks": [item]}, headers=auth)
+    assert refused.status_code == 422 and refused.json["error"]["errors"][0]["field"] == "placement_id"
+    assert _snapshot(app) == before
