@@ -25,7 +25,7 @@ import shutil
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
@@ -182,7 +182,9 @@ def _agreement_document(app, world: World, agreement_id: uuid.UUID, display_name
         return document.id
 
 
-def _breach(app, school: uuid.UUID, provider: uuid.UUID, summary: str) -> uuid.UUID:
+def _breach(
+    app, school: uuid.UUID, provider: uuid.UUID, summary: str, period_start: date = date(2026, 11, 2)
+) -> uuid.UUID:
     """An open breach of this school's agreement with the provider (world.breach takes the provider's first school)."""
     from shared.models import ComplianceBreach
 
@@ -191,7 +193,7 @@ def _breach(app, school: uuid.UUID, provider: uuid.UUID, summary: str) -> uuid.U
             school_id=school,
             provider_id=provider,
             term_key="attendance",
-            period_start=date(2026, 11, 2),
+            period_start=period_start,
             period_end=date(2026, 12, 18),
             period_name="Autumn 2026, second half",
             percent=40.0,
@@ -816,3 +818,55 @@ def test_a_providers_api_token_reaches_its_schools_pupils_and_no_others(app, ten
     refused = client.post("/api/v1/marks", json={"marks": [item]}, headers=auth)
     assert refused.status_code == 422 and refused.json["error"]["errors"][0]["field"] == "placement_id"
     assert _snapshot(app) == before
+
+
+# --- what others do changes nothing we see --------------------------------------------------------------------------
+
+_ACTIVITY_DAYS = itertools.count()
+ACTIVITY_VIEWERS = ["headteacher", "ap_lead", "dsl", "attendance_lead", "provider_manager", "provider_dsl", *LA_ROLES]
+
+
+def _normalised(body: str) -> str:
+    return re.sub(r'name="csrf_token"[^>]*>|value="[^"]*"|nonce="[^"]*"', "", body)
+
+
+def _render(browser: Browser, urls: list[str]) -> dict[str, str]:
+    out = {}
+    for url in urls:
+        response = browser.client.get(url)
+        out[url] = f"{response.status_code} {response.location or ''} " + _normalised(_body(response))
+    return out
+
+
+def _activity(app, world: World, context: dict, name: str) -> None:
+    """More of everything at one school: a mark, an incident, a concern, a notice, a review, a visit and a breach on
+    its placement, and a new pupil placed at its provider."""
+    placement = context["placement_id"]
+    n = next(_ACTIVITY_DAYS)  # each run of the test adds its own
+    world.mark(placement, day=date(2026, 10, 5) + timedelta(days=n), session="PM")
+    world.incident(placement, description=f"{name} incident text: a second one")
+    world.concern(placement, what_happened=f"{name} concern text: a second one")
+    world.notice(placement, provider_text=f"{name} notice text: a second one")
+    world.review(placement, due_on=date(2026, 11, 30), held_on=date(2026, 11, 30))
+    world.visit(context["provider_id"], school_id=context["school"], findings=f"{name} visit findings: another")
+    _breach(app, context["school"], context["provider_id"], f"{name} breach summary: another", date(2026, 9, 1 + n))
+
+
+@pytest.mark.parametrize("role", ACTIVITY_VIEWERS)
+def test_what_other_organisations_do_changes_nothing_on_our_pages(role, app, tenancy):
+    """Counts and figures as well as names: every page the role may open at Hillside (Northside, North Borough)
+    reads the same before and after more happens at another organisation: at Elmwood with Southway, and (for
+    Hillside) at Riverside with Hillside's own provider, Northside. A page that changes on its own from one visit to
+    the next (the safeguarding access log) is left out."""
+    side = _kind(role)
+    world = World(app)
+    with freezegun.freeze_time("2026-12-02T10:05:00+00:00"):  # still: "just now" and "today" stay put
+        browser = _sign_in(app, tenancy, role)
+        urls = [url for _endpoint, url, kind in _pages(app, tenancy, side, role) if kind == "own"]
+        first, second = _render(browser, urls), _render(browser, urls)
+        steady = [url for url in urls if first[url] == second[url]]
+        for name in FOREIGN[side]:
+            _activity(app, world, tenancy.contexts[name], name)
+        third = _render(browser, urls)  # all of them, in the same order: a message one page leaves shows on the next
+    changed = [url for url in steady if second[url] != third[url]]
+    assert not changed, f"pages that changed as {role} when other organisations did more: {changed}"
