@@ -870,3 +870,68 @@ def test_what_other_organisations_do_changes_nothing_on_our_pages(role, app, ten
         third = _render(browser, urls)  # all of them, in the same order: a message one page leaves shows on the next
     changed = [url for url in steady if second[url] != third[url]]
     assert not changed, f"pages that changed as {role} when other organisations did more: {changed}"
+
+
+# --- messages go to the right organisation's people only ------------------------------------------------------------
+
+
+def _recipients(app, seen: set) -> dict[str, set[uuid.UUID]]:
+    """The organisations of the people each new e-mail and notification (since `seen`) goes to, by its subject or
+    text; `seen` then holds them too."""
+    from shared.models import Membership, Notification, OutboxEmail, User
+
+    out: dict[str, set[uuid.UUID]] = {}
+    with app.app_context():
+        for email in db.session.scalars(db.select(OutboxEmail)):
+            if email.id not in seen:
+                seen.add(email.id)
+                orgs = db.session.scalars(
+                    db.select(Membership.organisation_id).join(User).where(User.email == email.to_address)
+                )
+                out.setdefault(f"e-mail {email.subject!r}", set()).update(orgs)
+        for note in db.session.scalars(db.select(Notification)):
+            if note.id not in seen:
+                seen.add(note.id)
+                out.setdefault(f"notification {note.text!r}", set()).add(note.organisation_id)
+        db.session.remove()
+    return out
+
+
+def test_messages_about_a_pupil_go_to_its_school_and_provider_only(app, tenancy):
+    """With DSLs, attendance leads and AP leads at every school and DSLs at both providers: Northside's concern and
+    incident about Riverside's pupil tell Riverside's people (and Northside's), never Hillside's or Elmwood's;
+    Hillside's notice tells Northside's DSLs, never Southway's or Riverside's."""
+    h, r, e = (tenancy.contexts[name] for name in ("Hillside", "Riverside", "Elmwood"))
+    world = World(app)
+    for context in (h, r, e):
+        world.user(context["school"], ["dsl", "attendance_lead", "ap_lead", "headteacher"])
+        world.user(context["provider_id"], ["provider_dsl"])
+    seen: set = set()
+    _recipients(app, seen)
+    provider_dsl = _sign_in(app, tenancy, "provider_dsl")
+    cases = _form_cases(tenancy)
+    concern = {**cases["concern about another provider's pupil"].control, "placement_id": r["placement_id"]}
+    incident = {
+        **cases["incident about another provider's pupil"].control,
+        "placement_ids": [r["placement_id"]],
+        "severity": "serious",
+    }
+    failures = []
+    for what, browser, url, data, allowed in [
+        ("concern", provider_dsl, "/portal/concerns/new", concern, {r["school"], h["provider_id"]}),
+        ("incident", provider_dsl, "/portal/incidents/new", incident, {r["school"], h["provider_id"]}),
+    ]:
+        response = browser.submit(url, data)
+        assert response.status_code == 302, f"{what}: {_errors(response)}"
+        sent = _recipients(app, seen)
+        assert sent, f"the {what} about Riverside's pupil told no one"
+        failures += [f"{what}: {message} went to {orgs - allowed}" for message, orgs in sent.items() if orgs - allowed]
+    dsl = _sign_in(app, tenancy, "dsl")
+    notice = cases["notice to another school's provider"]
+    response = dsl.submit(notice.url, notice.control)
+    assert response.status_code == 302, _errors(response)
+    sent = _recipients(app, seen)
+    assert sent, "Hillside's notice told no one"
+    allowed = {h["school"], h["provider_id"]}
+    failures += [f"notice: {message} went to {orgs - allowed}" for message, orgs in sent.items() if orgs - allowed]
+    assert not failures, "\n".join(failures)
