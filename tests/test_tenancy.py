@@ -378,9 +378,10 @@ def test_other_organisations_ids_in_urls_are_a_404(role, app, tenancy):
     breaches and signed agreement with Northside (Hillside's own provider) are another school's."""
     _check_objects_cover(app, tenancy)
     side = _kind(role)
-    own = tenancy.contexts[OWN[side][0]]
     own_values = {
-        name: {_value(tenancy.contexts[c], name, side) for c in OWN[side]} for name in own if name not in NOT_IDS
+        name: {_value(tenancy.contexts[c], name, side) for c in OWN[side]}
+        for name in tenancy.contexts["Hillside"]
+        if name not in NOT_IDS
     }
     own_values["user_id"] = {_value(tenancy.contexts[c], "user_id", side) for c in OWN[side]}
     browser = _sign_in(app, tenancy, role)
@@ -391,17 +392,19 @@ def test_other_organisations_ids_in_urls_are_a_404(role, app, tenancy):
             ids = sorted(set(rule.arguments) - NOT_IDS)
             if not ids:
                 continue
-            mine = {name: _value(own, name, side) for name in rule.arguments}
             theirs = {}
             for name in ids:
                 values = [_value(tenancy.contexts[c], name, side) for c in FOREIGN[side]]
                 theirs[name] = list(dict.fromkeys(v for v in values if v not in own_values[name]))
-            for picks in itertools.product(*[[mine[name], *theirs[name]] for name in ids]):
-                args = {**mine, **dict(zip(ids, picks, strict=True))}
-                if args == mine:
-                    continue
-                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                    urls.append((rule.endpoint, method, url_for(rule.endpoint, **args)))
+            for base in OWN[side]:  # Northside's: mixed with Hillside's ids, then with Riverside's
+                mine = {name: _value(tenancy.contexts[base], name, side) for name in rule.arguments}
+                for picks in itertools.product(*[[mine[name], *theirs[name]] for name in ids]):
+                    args = {**mine, **dict(zip(ids, picks, strict=True))}
+                    if args == mine:
+                        continue
+                    for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                        urls.append((rule.endpoint, method, url_for(rule.endpoint, **args)))
+    urls = list(dict.fromkeys(urls))
     failures = []
     for endpoint, method, url in sorted(urls, key=lambda e: ("deactivate" in e[0] or "remove" in e[0], e)):
         status = _send(browser, method, url, token).status_code
@@ -946,4 +949,38 @@ def test_messages_about_a_pupil_go_to_its_school_and_provider_only(app, tenancy)
     assert sent, "Hillside's notice told no one"
     allowed = {h["school"], h["provider_id"]}
     failures += [f"notice: {message} went to {orgs - allowed}" for message, orgs in sent.items() if orgs - allowed]
+    assert not failures, "\n".join(failures)
+
+
+# --- two of our own ids that do not belong together -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [*PROVIDER_ROLES, *LA_ROLES])
+def test_our_own_ids_that_do_not_belong_together_are_a_404(role, app, tenancy):
+    """Northside and North Borough see both Hillside's and Riverside's objects; a URL naming two of them that do not
+    belong together (Hillside's concern with Riverside's concern's file) is a 404 too, not the one shown under the
+    other."""
+    _check_objects_cover(app, tenancy)
+    side = _kind(role)
+    first, second = (tenancy.contexts[name] for name in OWN[side])
+    browser = _sign_in(app, tenancy, role)
+    token = browser.token()
+    urls = []
+    with app.test_request_context():
+        for rule, _declaration in _rules(app, side, role):
+            ids = sorted(set(rule.arguments) - NOT_IDS)
+            mine = {name: _value(first, name, side) for name in rule.arguments}
+            # Only ids each school has its own of (a concern and its file): mixing those is a mismatch.
+            differ = [name for name in ids if _value(second, name, side) != mine[name]]
+            if len(differ) < 2:
+                continue  # nothing to mix: an id both contexts share (the provider's own) goes with either
+            for name in differ:
+                args = {**mine, name: _value(second, name, side)}
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    urls.append((rule.endpoint, method, url_for(rule.endpoint, **args)))
+    failures = []
+    for endpoint, method, url in urls:
+        status = _send(browser, method, url, token).status_code
+        if status != 404:
+            failures.append(f"{method} {endpoint} ({url}) as {role}: got {status}, expected 404")
     assert not failures, "\n".join(failures)
