@@ -984,3 +984,30 @@ def test_our_own_ids_that_do_not_belong_together_are_a_404(role, app, tenancy):
         if status != 404:
             failures.append(f"{method} {endpoint} ({url}) as {role}: got {status}, expected 404")
     assert not failures, "\n".join(failures)
+
+
+def test_an_attendance_file_naming_another_providers_pupil_is_refused_without_effect(app, tenancy):
+    """The CSV upload carries pupil references (the first 8 hex digits of the placement's id): Elmwood's pupil
+    (Southway's) is unknown to Northside and the file saves nothing; Riverside's, Northside's own, is saved."""
+    from shared.services.attendance.batch import REF_LENGTH
+
+    def upload(placement: uuid.UUID) -> dict:
+        ref = placement.hex[:REF_LENGTH].upper()
+        body = f"pupil_ref,date,session,mark\r\n{ref},2026-12-01,PM,present\r\n".encode()
+        return {"file": (io.BytesIO(body), "marks.csv"), "submit": "y"}
+
+    browser = _sign_in(app, tenancy, "provider_staff")
+    browser.get("/portal/attendance/upload")
+    token = browser.token()
+    before = _snapshot(app)
+    refused = browser.client.post(
+        "/portal/attendance/upload", data={**upload(tenancy.contexts["Elmwood"]["placement_id"]), "csrf_token": token}
+    )
+    assert refused.status_code == 200 and "govuk-error-summary" in refused.get_data(as_text=True)
+    assert _snapshot(app) == before
+    saved = browser.client.post(
+        "/portal/attendance/upload",
+        data={**upload(tenancy.contexts["Riverside"]["placement_id"]), "csrf_token": token},
+    )
+    assert saved.status_code == 302, _errors(saved)
+    assert _snapshot(app) != before
