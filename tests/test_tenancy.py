@@ -438,7 +438,7 @@ def _query_ids_read_by(app, endpoint: str) -> dict[str, str]:
     return {query: name for query, name in QUERY_IDS.items() if f'"{query}"' in source}
 
 
-def _pages(app, tenancy: Tenancy, side: OrganisationKind, role: str) -> list[tuple[str, str, bool]]:
+def _pages(app, tenancy: Tenancy, side: OrganisationKind, role: str) -> list[tuple[str, str, str]]:
     """(endpoint, url, kind) for every page the role may open: with each of its contexts' ids ("own"), and each also
     with each query-string id, ours ("own_query") and others' ("foreign_query")."""
     out = []
