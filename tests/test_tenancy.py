@@ -109,8 +109,11 @@ def _provider_objects(world: World, provider: uuid.UUID, name: str) -> dict:
     user = world.user(provider, [PROVIDER_STAFF], email=f"staff@{slug}-provider.example")
     document = world.document(provider, display_name=f"{name} behaviour policy.pdf")
     token_id, token = world.api_token(provider, name=f"{name} MIS token")
+    asking_school = world.school(f"{name} Asking School")  # waiting for the provider's answer (issue 14)
+    world.asks(asking_school, provider)
     return {
         "provider_id": provider,
+        "asking_school_id": asking_school,
         "provider_user_id": user.id,
         "site_id": world.site(provider, name=f"{name} Workshop"),
         "member_id": world.staff_member(provider, name=f"{name[:5]}staff Tutor", right_to_work_checked=False),
@@ -751,6 +754,14 @@ def _form_cases(t: Tenancy) -> dict[str, FormCase]:
             visit_url,
             {**visit, "site_id": e["site_id"]},
             visit,
+        ),
+        "local authority visit at another area's provider's site": FormCase(
+            "la_officer",
+            "POST /la/directory/<id>/visits/new",
+            "site_id",
+            f"/la/directory/{h['provider_id']}/visits/new",
+            {"visited_on": _day(date(2026, 12, 1)), "site_id": e["site_id"], "findings": "Calm.", "actions": "None."},
+            {"visited_on": _day(date(2026, 12, 1)), "site_id": h["site_id"], "findings": "Calm.", "actions": "None."},
         ),
         "onboarding sent to a school the provider does not work with": FormCase(
             "provider_manager",
