@@ -4,16 +4,21 @@ Seeds, with set-based SQL (INSERT ... SELECT over generate_series, so about a mi
 the full one, each in a database of its own (`bench_attendance_tenth` and `bench_attendance`, never the tests' or the
 app's), then measures both in alternating rounds:
 
-- full: 30 schools, 300 providers (10 a school), 3,000 placements (100 a school), one school year (2025-26, three
-  terms with their half-term holidays) of AM/PM marks on its school days, about 1.1 million rows, an alert for every
-  unexplained absence with its two e-mails; and, up to DAY, what bench/compliance.py measures (SLA_SEED_SQL):
-  agreements, incidents, reviews, visits, evidence, written confirmations, breaches, budgets;
-- tenth: the first 3 of those schools (30 providers, 300 placements, about 115,000 marks).
+- full: 30 schools, all in one local authority (LA_NAME, with an LA officer), 300 providers, 3,000 placements (100
+  a school), one school year (2025-26, three terms with their half-term holidays) of AM/PM marks on its school days,
+  about 1.1 million rows, an alert for every unexplained absence with its two e-mails; and, up to DAY, what
+  bench/compliance.py measures (SLA_SEED_SQL): agreements, incidents, reviews, visits, evidence, written
+  confirmations, breaches, budgets. The schools are in groups of three (1-3, 4-6, ...), each bringing 10 providers;
+  a group's schools place their pupils with all 30 of its providers in turn, so each provider works with three
+  schools (a relationship, approved, for each) and each school with 30 providers, 3 or 4 pupils with each; and
+  FIVE_SCHOOL_PROVIDER also has two pupils each of schools 4 and 5. What is per school (agreements, visits,
+  confirmations, breaches) is per school and provider; evidence is the provider's, verified by its first school;
+- tenth: the first 3 of those schools (one group: 30 providers, 300 placements, about 115,000 marks).
 
-The measured school is the same in both (school 1, 100 placed pupils), so the ratio shows what the size of
-everything else in the tables costs its attendance lead: with the right indexes and a fixed number of queries,
-nothing. In-process through the Flask test client, signed in as the school's attendance lead (password and security
-code, as a person would):
+The measured school is the same in both (school 1, 100 placed pupils with 30 providers), so the ratio shows what the
+size of everything else in the tables costs its attendance lead: with the right indexes and a fixed number of
+queries, nothing. In-process through the Flask test client, signed in as the school's attendance lead (password and
+security code, as a person would):
 
 - `today_page_p95_ms`: p95 server time of GET /school/attendance?day=2026-03-04 at full scale, over 300 requests in
   6 rounds alternating with the tenth scale's (target < 300);
@@ -110,7 +115,7 @@ def _seeded_apps(url, workdir: Path) -> dict:
             raise BenchError(f"the attendance benchmark needs PostgreSQL: {detail}") from exc
         app = _app(db_url.render_as_string(hide_password=False), workdir)
         with app.app_context():
-            upgrade()
+            upgrade(revision="heads")  # every head: branches not yet re-chained migrate too
             started = time.monotonic()
             _seed(app, 1, schools)
             print(
