@@ -607,6 +607,10 @@ def _seed(app, first: int, last: int) -> None:
         conn.execute(text("SET LOCAL synchronous_commit = off"))
         for statement in filter(str.strip, (SEED_SQL + SLA_SEED_SQL).split(";\n")):
             conn.execute(text(statement), parameters)
+        told = "SELECT 1 FROM information_schema.columns WHERE table_name = 'placements' AND column_name = :column"
+        if conn.scalar(text(told), {"column": "la_notified_at"}):
+            # Each school told the LA of its placements when the headteacher agreed them, the day before the start.
+            conn.execute(text("UPDATE placements SET la_notified_at = start_date - 1 + time '16:00'"))
     # VACUUM too: the visibility map a steady database has (index-only scans), and no autovacuum of the fresh rows
     # starting in the middle of the measurements.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
