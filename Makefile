@@ -55,11 +55,16 @@ run: install assets seed ## Set everything up and serve the app with demo data a
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS := -n $(PYTEST_WORKERS) --durations=15
 
+# With TEST_DATABASE_URL set (CI), the browser journeys (tests/test_browser*.py: what a person sees and clicks) run once,
+# on PostgreSQL, the production database; every other test runs on both databases.
 test: install assets ## Run the whole suite (SQLite, then PostgreSQL when TEST_DATABASE_URL is set)
-	$(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL, a database per worker) =="; \
+		echo "== on SQLite (the browser journeys run on PostgreSQL below) =="; \
+		$(BIN)/pytest $(PYTEST_ARGS) --ignore-glob='tests/test_browser*.py' && \
+		echo "== on PostgreSQL ($$TEST_DATABASE_URL, a database per worker), with the browser journeys ==" && \
 		APP_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		$(BIN)/pytest $(PYTEST_ARGS); \
 	fi
 
 lint: install ## ruff check and format check

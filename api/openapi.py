@@ -40,6 +40,14 @@ SCHEMAS = {
         "properties": {"name": {"type": "string"}, "year_group": NULLABLE_TEXT},
         "additionalProperties": False,
     },
+    "School": {
+        "type": "object",
+        "description": "The school that placed the pupil: each mark goes to it only. A provider working with several "
+        "schools has pupils from each in the same lists.",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}},
+        "additionalProperties": False,
+    },
     "RecordedMark": {
         "type": "object",
         "required": ["mark", "code", "submitted_late", "recorded_at", "source"],
@@ -57,10 +65,11 @@ SCHEMAS = {
     },
     "ExpectedSession": {
         "type": "object",
-        "required": ["placement_id", "pupil", "date", "session", "deadline", "mark"],
+        "required": ["placement_id", "pupil", "school", "date", "session", "deadline", "mark"],
         "properties": {
             "placement_id": {"type": "string", "format": "uuid"},
             "pupil": _ref("Pupil"),
+            "school": _ref("School"),
             "date": DATE,
             "session": SESSION,
             "deadline": {
@@ -146,10 +155,11 @@ SCHEMAS = {
                     "allOf": [
                         {
                             "type": "object",
-                            "required": ["placement_id", "pupil", "date", "session"],
+                            "required": ["placement_id", "pupil", "school", "date", "session"],
                             "properties": {
                                 "placement_id": {"type": "string", "format": "uuid"},
                                 "pupil": _ref("Pupil"),
+                                "school": _ref("School"),
                                 "date": DATE,
                                 "session": SESSION,
                             },

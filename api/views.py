@@ -29,6 +29,7 @@ from shared.services.attendance.marks import (
     placements_on,
 )
 from shared.services.errors import RuleBroken
+from shared.services.providers.lists import school_names_of_provider
 from shared.services.school_calendar.days import SESSIONS
 
 MAX_MARKS_PER_REQUEST = 500
@@ -41,6 +42,11 @@ FIELD_NAMES = {"kind": "mark", "day": "date", "why": "amendment_reason"}
 def _pupil(pupil: Pupil) -> dict:
     """All a provider's system gets of the pupil record."""
     return {"name": pupil.known_as, "year_group": pupil.year_group}
+
+
+def _school(school_id: uuid.UUID, names: dict[uuid.UUID, str]) -> dict:
+    """The school a pupil's marks go to (a provider may work with several)."""
+    return {"id": str(school_id), "name": names.get(school_id, "")}
 
 
 def _mark(mark: AttendanceMark) -> dict:
@@ -87,6 +93,7 @@ def sessions():
         return _invalid(str(exc), exc.field)
     placements = placements_on(provider_id=provider_id, day=day)
     provider_systems.load_pupils(placements)
+    schools = school_names_of_provider(provider_id)
     profile = provider_systems.provider_profile(provider_id)
     marks = marks_for([p.id for p in placements], day, day)
     expected = sorted(
@@ -98,6 +105,7 @@ def sessions():
             {
                 "placement_id": str(placement.id),
                 "pupil": _pupil(placement.pupil),
+                "school": _school(placement.school_id, schools),
                 "date": day.isoformat(),
                 "session": session,
                 "deadline": deadline(profile, day, session).isoformat(),
@@ -123,6 +131,7 @@ def list_marks():
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         return _invalid(f"Ask for {MAX_RANGE_DAYS} days or fewer at a time", "to")
     rows = provider_systems.marks_with_pupils(provider_id, start, end)
+    schools = school_names_of_provider(provider_id)
     return jsonify(
         {
             "from": start.isoformat(),
@@ -131,6 +140,7 @@ def list_marks():
                 {
                     "placement_id": str(mark.placement_id),
                     "pupil": _pupil(pupil),
+                    "school": _school(mark.school_id, schools),
                     "date": mark.day.isoformat(),
                     "session": mark.session,
                     **_mark(mark),

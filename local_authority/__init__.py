@@ -18,4 +18,9 @@ def _menu() -> dict:
     return {"la_navigation": la_navigation}
 
 
-from local_authority.views import home  # noqa: E402,F401  (routes register on bp)
+from local_authority.views import (  # noqa: E402,F401  (routes register on bp)
+    directory,
+    home,
+    placements,
+    providers,
+)

@@ -85,6 +85,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "placement.document_uploaded": frozenset({"kind", "virus_scanned"}),
     "placement.document_downloaded": frozenset(),
     "placement.ended": frozenset({"destination"}),
+    # issue 14: AP Portal told the school's local authority of an agreed placement (which LA, how many officers)
+    "placement.la_notified": frozenset({"local_authority", "officers"}),
     "provider.deadlines_saved": frozenset({"am", "pm"}),
     # Attendance.
     "attendance.marked": frozenset({"day", "session", "code", "late", "source"}),
@@ -102,7 +104,7 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "incident.acknowledged": frozenset(),
     "incident.course_recorded": frozenset(),
     "review.recorded": frozenset({"outcome"}),
-    "visit.recorded": frozenset(),
+    "visit.recorded": frozenset({"shared"}),
     # Safeguarding (issue 5): never content, not even a concern's category; who opened what is audited.
     "concern.raised": frozenset({"route"}),  # route: staff (to their DSL first) | dsl (straight to the school)
     "concern.sent": frozenset(),

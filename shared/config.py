@@ -144,6 +144,12 @@ class Config:
         # as "fewer than N", and a percentage worked out from it is withheld (small-number suppression, as in DfE
         # statistics: a small number can identify a child to people who know the school).
         self.GOVERNORS_SUPPRESS_BELOW = _int("GOVERNORS_SUPPRESS_BELOW", 5)
+        # The DfE's intended limits on schools' use of unregistered alternative provision (as issue 14 states them;
+        # configurable until they are final): full time for no more than this many weeks, part time for no more
+        # than this many sessions a week. The local authority's and the AP lead's pages flag a placement beyond
+        # either (shared.services.local_authority.limits).
+        self.LA_UNREGISTERED_FULL_TIME_WEEKS = _int("LA_UNREGISTERED_FULL_TIME_WEEKS", 12)
+        self.LA_UNREGISTERED_PART_TIME_SESSIONS = _int("LA_UNREGISTERED_PART_TIME_SESSIONS", 4)
         # The attendance API: requests per provider API token.
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 

@@ -176,6 +176,9 @@ def seed_demo() -> list[tuple[str, str, bool]]:
         _demo_amended_mark(placements[0])
         _demo_safeguarding(school, providers[0], placements[0])
         _demo_agreements(school, providers[:2])
+    from shared.demo_area import seed_area
+
+    sign_ins += seed_area(school, providers[0])
     return sign_ins
 
 
@@ -299,8 +302,10 @@ def _demo_calendar(school: Organisation) -> None:
     db.session.flush()
 
 
-def _demo_placement(school: Organisation, provider: Organisation, pupil: Pupil, serial: int) -> Placement:
-    headteacher = accounts.find_user_by_email("headteacher@demo-academy.example")
+def _demo_placement(
+    school: Organisation, provider: Organisation, pupil: Pupil, serial: int, *, headteacher_email: str = ""
+) -> Placement:
+    headteacher = accounts.find_user_by_email(headteacher_email or "headteacher@demo-academy.example")
     assert headteacher is not None  # made by seed_demo before this
     assert provider.provider_profile is not None  # seed_demo makes one with each provider
     today = school_today()

@@ -2,7 +2,9 @@
 statutory guidance; the school's AP policy, section 7 "Commissioning Alternative Provision").
 
 Each entry says which provider types need it, whether it carries an expiry or review date, who may verify it,
-and the checklist the reviewer works through. Change the rules here, nowhere else.
+and the checklist the reviewer works through. Change the rules here, nowhere else. A local authority officer may
+verify what a school's AP lead may (schools that rely on their LA take its word); the child protection policy stays
+the school DSL's.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from shared.roles import AP_LEAD, DSL
+from shared.roles import AP_LEAD, DSL, LA_OFFICER
 
 
 class ProviderType(enum.StrEnum):
@@ -67,7 +69,7 @@ CATALOGUE: tuple[EvidenceType, ...] = (
         name="Registration evidence and latest Ofsted report",
         required_for=REGISTERED_TYPES,
         date_kind=DateKind.NONE,
-        verifier_roles=frozenset({AP_LEAD}),
+        verifier_roles=frozenset({AP_LEAD, LA_OFFICER}),
         checklist=(
             "The URN or UKPRN matches the provider's details",
             "The report is the latest one published",
@@ -98,7 +100,7 @@ CATALOGUE: tuple[EvidenceType, ...] = (
         required_for=ALL_TYPES,
         date_kind=DateKind.REVIEW,
         months=12,
-        verifier_roles=frozenset({AP_LEAD}),
+        verifier_roles=frozenset({AP_LEAD, LA_OFFICER}),
         checklist=("Reviewed within the last 12 months", "Covers every teaching site", "Names who is responsible"),
     ),
     EvidenceType(
@@ -107,7 +109,7 @@ CATALOGUE: tuple[EvidenceType, ...] = (
         required_for=ALL_TYPES,
         date_kind=DateKind.REVIEW,
         months=12,
-        verifier_roles=frozenset({AP_LEAD}),
+        verifier_roles=frozenset({AP_LEAD, LA_OFFICER}),
         checklist=("Reviewed within the last 12 months", "Covers use of reasonable force and how it is recorded"),
     ),
     EvidenceType(
@@ -115,7 +117,7 @@ CATALOGUE: tuple[EvidenceType, ...] = (
         name="Public liability insurance",
         required_for=ALL_TYPES,
         date_kind=DateKind.EXPIRY,
-        verifier_roles=frozenset({AP_LEAD}),
+        verifier_roles=frozenset({AP_LEAD, LA_OFFICER}),
         checklist=("In the provider's name", "Covers the activities offered", "In date"),
         hint="The certificate showing the expiry date.",
     ),
@@ -124,7 +126,7 @@ CATALOGUE: tuple[EvidenceType, ...] = (
         name="Employer's liability insurance",
         required_for=ALL_TYPES - {ProviderType.TUTOR},
         date_kind=DateKind.EXPIRY,
-        verifier_roles=frozenset({AP_LEAD}),
+        verifier_roles=frozenset({AP_LEAD, LA_OFFICER}),
         checklist=("In the provider's name", "At least £5 million cover (the legal minimum)", "In date"),
         hint="The certificate showing the expiry date.",
     ),
@@ -134,7 +136,7 @@ CATALOGUE: tuple[EvidenceType, ...] = (
         required_for=ALL_TYPES,
         date_kind=DateKind.REVIEW,
         months=12,
-        verifier_roles=frozenset({AP_LEAD}),
+        verifier_roles=frozenset({AP_LEAD, LA_OFFICER}),
         checklist=("Covers every teaching site and activity", "Reviewed within the last 12 months"),
     ),
     EvidenceType(
@@ -144,7 +146,7 @@ CATALOGUE: tuple[EvidenceType, ...] = (
         date_kind=DateKind.VALID_FOR,
         # KCSIE: the DSL's training is updated at least every two years.
         months=24,
-        verifier_roles=frozenset({DSL, AP_LEAD}),
+        verifier_roles=frozenset({DSL, AP_LEAD, LA_OFFICER}),
         checklist=("In the name of the provider's DSL", "Issued within the last 2 years"),
         hint="Valid for 2 years from the date on the certificate.",
     ),
@@ -153,7 +155,7 @@ CATALOGUE: tuple[EvidenceType, ...] = (
         name="Curriculum offer",
         required_for=ALL_TYPES,
         date_kind=DateKind.NONE,
-        verifier_roles=frozenset({AP_LEAD}),
+        verifier_roles=frozenset({AP_LEAD, LA_OFFICER}),
         checklist=("Suitable and broad for the pupils placed", "Says which qualifications can be taken"),
     ),
 )

@@ -279,3 +279,32 @@ def test_a_made_up_id_is_a_404_in_the_side_look(world, app):
     page = response.get_data(as_text=True)
     assert "Page not found" in page and "School admin" in page
     assert browser.get("/school/staff/not-a-uuid/roles").status_code == 404
+
+
+def test_a_local_authority_officer_reaches_only_the_providers_its_schools_use(world, app):
+    """The LA directory's URL ids (provider_id, document_id, evidence_file_id): a provider none of the LA's schools
+    uses is a 404 with all its documents, even when another LA's school uses it, and a school's unshared visit
+    never shows."""
+    ours, theirs = _objects(world, "First"), _objects(world, "Second")
+    browser = Browser(app.test_client())
+    browser.sign_in(world.user(ours["local_authority"], ["la_officer"]))
+    provider, document, extra = ours["provider_id"], ours["document_id"], ours["evidence_file_id"]
+    assert browser.get(f"/la/directory/{provider}").status_code == 200
+    assert browser.get(f"/la/evidence/{document}").status_code == 200
+    assert browser.get(f"/la/evidence/{document}/files/{extra}/download").status_code == 200
+    foreign = theirs["provider_id"]
+    for url in (
+        f"/la/directory/{foreign}",
+        f"/la/directory/{foreign}/visits/new",
+        f"/la/evidence/{theirs['document_id']}",
+        f"/la/evidence/{theirs['document_id']}/download",
+        f"/la/evidence/{document}/files/{theirs['evidence_file_id']}/download",
+        f"/la/evidence/{theirs['document_id']}/files/{theirs['evidence_file_id']}/download",
+    ):
+        assert browser.get(url).status_code == 404, url
+    for url in (f"/la/evidence/{theirs['document_id']}/verify", f"/la/evidence/{theirs['document_id']}/reject"):
+        assert browser.post(url, {"reject-reason": "No"}).status_code == 404, url
+    page = browser.get("/la/directory").get_data(as_text=True)
+    assert "First Provider" in page and "Second Provider" not in page and "Second School" not in page
+    # The First school's own visit (not shared) is not on the LA's page of the provider.
+    assert "Calm, well-supervised workshop." not in browser.get(f"/la/directory/{provider}").get_data(as_text=True)

@@ -64,7 +64,7 @@ def test_the_ap_lead_records_the_agreement_and_the_provider_sees_it(app, world, 
     # Changing it names the terms that changed in the audit, never their text.
     browser.submit(f"{url}/edit", _form(GOOD | {"incidents_within_hours": "12", "behaviour_expectations": "Be calm"}))
     with app.app_context():
-        events = db.session.query(AuditEvent).filter_by(action="agreement.saved").order_by(AuditEvent.created_at).all()
+        events = db.session.query(AuditEvent).filter_by(action="agreement.saved").order_by(AuditEvent.seq).all()
         assert len(events) == 2 and "cost_per_session_pence" in events[0].details["fields"]
         assert events[1].details["fields"] == ["behaviour_expectations", "incidents_within_hours"]
         assert "Be calm" not in str(events[1].details)

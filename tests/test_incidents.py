@@ -174,7 +174,7 @@ def test_the_school_acknowledges_and_records_the_course_of_action_and_the_provid
     assert "Acknowledged by the school on 30 November 2026" in page
     assert "Agreed with the headteacher: restorative meeting on Wednesday." in page
     with app.app_context():
-        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.created_at)).all()
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
         assert "incident.acknowledged" in actions and "incident.course_recorded" in actions
 
 

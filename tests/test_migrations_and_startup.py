@@ -92,8 +92,16 @@ def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
             "Northside Learning Centre",
             "Riverside Tuition",
         }
+        # Issue 14: Hillside (same local authority and trust) places a pupil at Northside too.
+        hillside = db.session.query(Organisation).filter_by(name="Hillside School").one()
+        assert [p.provider.name for p in db.session.query(Placement).filter_by(school_id=hillside.id)] == [
+            "Northside Learning Centre"
+        ]
+        la = db.session.query(Organisation).filter_by(name="Demo Borough Council").one()
+        demo_academy = db.session.query(Organisation).filter_by(name="Demo Academy").one()
+        assert hillside.local_authority_id == demo_academy.local_authority_id == la.id and hillside.relies_on_trust
         assert all({slot[:3] for slot in p.timetable} == {"mon", "tue", "wed", "thu", "fri"} for p in by_email.values())
-    assert counts[:4] == (15, 4, 4, 3) and counts[4] > 0
+    assert counts[:4] == (19, 6, 5, 4) and counts[4] > 0
     second = runner.invoke(None, ["seed-demo"], catch_exceptions=False)
     assert second.exit_code == 0
     with app.app_context():

@@ -103,7 +103,7 @@ def test_sites_are_added_and_removed(manager, app):
     assert "Main barn removed" in html(manager.get("/portal/onboarding/sites"))
     with app.app_context():
         assert db.session.query(ProviderSite).count() == 0
-        actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.created_at)]
+        actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.seq)]
         assert "provider.site_added" in actions and "provider.site_removed" in actions
 
 

@@ -121,7 +121,7 @@ def post_file(browser: Browser, data: bytes, filename: str, *, code: str = CODE,
 
 def events(app, action: str) -> list[AuditEvent]:
     with app.app_context():
-        rows = db.session.query(AuditEvent).filter_by(action=action).order_by(AuditEvent.created_at).all()
+        rows = db.session.query(AuditEvent).filter_by(action=action).order_by(AuditEvent.seq).all()
         db.session.expunge_all()
         return rows
 

@@ -33,6 +33,7 @@ from shared.services.attendance import batch as attendance_import
 from shared.services.attendance import marks as attendance
 from shared.services.attendance.batch import BatchEntry, ImportRefused, pupil_ref
 from shared.services.errors import RuleBroken
+from shared.services.providers import lists as provider_lists
 from shared.services.school_calendar.days import SESSIONS
 
 PROVIDER_ROLES = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL, roles.PROVIDER_STAFF)
@@ -98,9 +99,8 @@ class SessionLine:
 def _register(organisation, day: date):
     """Rows of [SessionLine, ...] (one per pupil, their expected sessions in order) and the register's form class."""
     profile = organisation.provider_profile
-    placements = attendance.placements_on(provider_id=organisation.id, day=day)
-    expected = attendance.expected_sessions(placements, day, day)
-    marks = attendance.marks_for({p.id for p in placements}, day, day)
+    found = attendance.provider_sessions(organisation.id, day, day)
+    expected, marks = found.expected, found.marks
     fields: dict = {
         "all_present": SelectMultipleField("Mark all not yet marked as present", choices=list(SESSIONS)),
     }
@@ -114,7 +114,8 @@ def _register(organisation, day: date):
     rows = sorted(pupils.values(), key=lambda sessions: (sessions[0].placement.pupil.known_as, sessions[0].name))
     for sessions in rows:
         sessions.sort(key=lambda line: SESSIONS.index(line.session))
-    return rows, type("RegisterForm", (FlaskForm,), fields)
+    closed = attendance.closed_schools(found.placements, day, found.days_by_school)
+    return rows, type("RegisterForm", (FlaskForm,), fields), closed
 
 
 def _register_entries(form, rows) -> list[BatchEntry]:
@@ -172,7 +173,9 @@ def attendance_today():
         flash("You cannot mark attendance for a day that has not happened yet. This is today's attendance.", "error")
         return redirect(url_for("portal.attendance_today"))
     here = url_for("portal.attendance_today", day=None if day == today else day.isoformat())
-    rows, form_class = _register(organisation, day)
+    names = provider_lists.school_names_of_provider(organisation.id)
+    schools = names if len(names) > 1 else {}  # labels only when there is more than one school (as school_labels)
+    rows, form_class, closed = _register(organisation, day)
     form = form_class()
     if form.validate_on_submit():
         entries = _register_entries(form, rows)
@@ -190,7 +193,7 @@ def attendance_today():
                 field = exc.field if exc.field in MARK_FIELDS and exc.field != "reason" else "kind"
                 form[key][field].errors.append(str(exc))
             # Nothing was saved: draw the register again from the database, with what was chosen still there.
-            rows, _ = _register(organisation, day)
+            rows, _, closed = _register(organisation, day)
     return render_template(
         "portal/attendance/today.html",
         form=form,
@@ -199,6 +202,8 @@ def attendance_today():
         is_today=day == today,
         rows=rows,
         refs={sessions[0].placement.id: pupil_ref(sessions[0].placement) for sessions in rows},
+        schools=schools,
+        closed=[(names.get(school_id, "its school"), len(placements)) for school_id, placements in closed.items()],
         action=here,
         previous_day=attendance.previous_school_day(organisation.id, day),
         next_day=attendance.next_weekday(day),
@@ -227,6 +232,7 @@ def attendance_history(placement_id: uuid.UUID):
     return render_template(
         "portal/attendance/history.html",
         placement=placement,
+        school=provider_lists.school_labels(placement.provider_id).get(placement.school_id),
         ref=pupil_ref(placement),
         day=day,
         session=session,
@@ -274,7 +280,7 @@ class GridCell(SelectField):
 class Cell:
     day: date
     session: str
-    state: str  # not_expected | future | field
+    state: str  # not_expected | closed (not a school day for the pupil's school) | future | field
     mark: AttendanceMark | None = None
     name: str | None = None
 
@@ -287,9 +293,9 @@ def _week_start(text: str | None, today: date) -> date:
 def _week(organisation, start: date, today: date):
     """Rows of (placement, [Cell for Mon AM .. Fri PM]) and the grid's form class."""
     end = start + timedelta(days=4)
-    placements = attendance.placements_on(provider_id=organisation.id, day=start, end=end)
-    expected = {(p.id, d, s) for p, d, s in attendance.expected_sessions(placements, start, end)}
-    marks = attendance.marks_for({p.id for p in placements}, start, end)
+    found = attendance.provider_sessions(organisation.id, start, end)
+    placements, marks = found.placements, found.marks
+    expected = {(p.id, d, s) for p, d, s in found.expected}
     fields = {"why": TextAreaField("Reason for changes", widget=GovTextArea(), validators=[Length(max=500)])}
     rows = []
     for placement in sorted(placements, key=lambda p: p.pupil.known_as):
@@ -300,7 +306,9 @@ def _week(organisation, start: date, today: date):
                 key = (placement.id, day, session)
                 mark = marks.get(key)
                 if key not in expected:
-                    cells.append(Cell(day, session, "not_expected", mark))
+                    # Timetabled, but not a school day for the pupil's own school (an INSET day, a holiday).
+                    closed = placement.expects(day, session) and day not in found.days_by_school[placement.school_id]
+                    cells.append(Cell(day, session, "closed" if closed else "not_expected", mark))
                 elif day > today:
                     cells.append(Cell(day, session, "future"))
                 else:
@@ -313,7 +321,7 @@ def _week(organisation, start: date, today: date):
                     other = (mark.reason_text or "") if mark is not None else ""
                     fields[f"{name}_other"] = StringField(f"Other reason ({label})", default=other)
                     cells.append(Cell(day, session, "field", mark, name))
-        if any(cell.state != "not_expected" or cell.mark for cell in cells):
+        if any(cell.state not in ("not_expected", "closed") or cell.mark for cell in cells):
             rows.append((placement, cells))
     return rows, type("WeekGridForm", (FlaskForm,), fields)
 
@@ -375,6 +383,7 @@ def attendance_week():
         form=form,
         rows=rows,
         refs={placement.id: pupil_ref(placement) for placement, _ in rows},
+        schools=provider_lists.school_labels(organisation.id),
         days=[start + timedelta(days=offset) for offset in range(5)],
         start=start,
         previous_week=start - timedelta(days=7),
@@ -432,7 +441,7 @@ def attendance_upload():
         "portal/attendance/upload.html",
         form=form,
         problems=problems,
-        columns=attendance_import.CSV_COLUMNS,
+        columns=attendance_import.columns_for(provider_lists.school_labels(current_organisation().id)),
         start=start,
         size_limit=f"{attendance_import.MAX_CSV_BYTES // (1024 * 1024)} MB",
     )
@@ -442,7 +451,9 @@ def attendance_upload():
 @access(roles=PROVIDER_ROLES)
 def attendance_template():
     start = _week_start(request.args.get("start"), _today())
-    text = attendance_import.template_csv(current_organisation().id, start, start + timedelta(days=4))
+    provider_id = current_organisation().id
+    schools = provider_lists.school_labels(provider_id)
+    text = attendance_import.template_csv(provider_id, start, start + timedelta(days=4), schools)
     return Response(
         "\ufeff" + text,  # the byte-order mark makes Excel open it as UTF-8
         mimetype="text/csv",

@@ -20,6 +20,7 @@ from shared.auth.tenancy import own_or_404
 from shared.forms import DayMonthYearField, RadiosField, choices_from, single_line
 from shared.models import Concern
 from shared.services.placements.incidents import names_of
+from shared.services.providers.lists import school_labels
 from shared.services.safeguarding import concerns
 from shared.services.safeguarding.concerns import CATEGORIES, ENTRY_KINDS, PROVIDER_STATES, ConcernReport
 from shared.uploads.downloads import audited_download
@@ -97,9 +98,16 @@ class SendForm(FlaskForm):
     submit = SubmitField("Send to the school's DSL", id="send-submit", widget=GovSubmitInput())
 
 
-def _pupil_label(placement) -> str:
-    pupil = placement.pupil
-    return f"{pupil.known_as} ({pupil.year_label})" if pupil.year_label else pupil.known_as
+def _pupil_label(placement, schools: dict) -> str:
+    """A pupil as the form offers them: with the year group, and the school (whose DSLs the concern goes to) when
+    the provider works with several."""
+    details = [d for d in (placement.pupil.year_label, schools.get(placement.school_id)) if d]
+    return f"{placement.pupil.known_as} ({', '.join(details)})" if details else placement.pupil.known_as
+
+
+def _whose_dsls(concern: Concern) -> str:
+    school = school_labels(concern.provider_id).get(concern.school_id)
+    return f"{school}'s DSLs" if school else "The school's DSLs"
 
 
 @bp.route("/concerns/new", methods=["GET", "POST"])
@@ -107,9 +115,12 @@ def _pupil_label(placement) -> str:
 def raise_concern():
     provider = current_organisation()
     form = ConcernForm()
+    schools = school_labels(provider.id)
     form.placement_id.choices = choices_from(
-        {str(p.id): _pupil_label(p) for p in concerns.raisable_placements(provider.id)}
+        {str(p.id): _pupil_label(p, schools) for p in concerns.raisable_placements(provider.id)}
     )
+    if schools:
+        form.placement_id.description = "The concern goes to the DSLs of the pupil's own school only."
     saved = {}
     if form.validate_on_submit():
         report = ConcernReport(
@@ -140,7 +151,7 @@ def raise_concern():
         ):
             concern = saved["concern"]
             if concern.status == "sent" and current_user.has_role(roles.PROVIDER_DSL):
-                flash("Concern sent. The school's DSLs have been told it is waiting for them.")
+                flash(f"Concern sent. {_whose_dsls(concern)} have been told it is waiting for them.")
                 return redirect(url_for("portal.concern_detail", concern_id=concern.id))
             return redirect(url_for("portal.concern_confirmation", to="school" if concern.status == "sent" else "dsl"))
     return render_template("portal/concerns/new.html", form=form, has_pupils=bool(form.placement_id.choices))
@@ -156,10 +167,12 @@ def concern_confirmation():
 @access(roles={roles.PROVIDER_DSL})
 @recent_mfa_required
 def concerns_list():
-    rows = concerns.provider_concerns(current_organisation().id)
+    provider_id = current_organisation().id
+    rows = concerns.provider_concerns(provider_id)
     return render_template(
         "portal/concerns/list.html",
         concerns=rows,
+        schools=school_labels(provider_id),
         pupils=concerns.pupils_of(rows),
         states=PROVIDER_STATES,
         local=concerns.local,
@@ -175,6 +188,7 @@ def _page(concern: Concern, add_form: AddForm | None = None, form=None):
     return render_template(
         "portal/concerns/detail.html",
         concern=concern,
+        school=school_labels(concern.provider_id).get(concern.school_id),
         pupil=concerns.pupils_of([concern])[concern.id],
         notes=notes,
         categories=CATEGORIES,
@@ -220,7 +234,7 @@ def send_concern(concern_id: uuid.UUID):
     if form.validate_on_submit() and apply(
         form, lambda: concerns.send_to_school(concern, by=current_user), field="submit"
     ):
-        flash("Concern sent. The school's DSLs have been told it is waiting for them.")
+        flash(f"Concern sent. {_whose_dsls(concern)} have been told it is waiting for them.")
     for message in form.submit.errors:
         flash(message, "error")
     return redirect(url_for("portal.concern_detail", concern_id=concern.id))

@@ -13,6 +13,7 @@ from shared.services.agreements.terms import RAG_LABELS
 from shared.services.attention import provider as attention
 from shared.services.attention.tasks import quiet_line
 from shared.services.providers import onboarding
+from shared.services.providers.lists import schools_of_provider
 
 STATUS_TEXT = {
     ProviderStatus.INVITED: ("Invited", "grey", "Your organisation has been invited."),
@@ -38,6 +39,8 @@ def home():
     org = current_organisation()
     profile = org.provider_profile
     now = utcnow()
+    # Every school in one query, held while the page is drawn: each link.school below is then no query.
+    _schools = schools_of_provider(org.id)
     # Amber or red this half-term is said on the home page, to those who may open the compliance page: for each
     # school that has approved the provider (each has its own agreement).
     standings = []

@@ -18,6 +18,7 @@ from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, cho
 from shared.models import Incident
 from shared.services.placements import incidents
 from shared.services.placements.incidents import INCIDENT_TYPES, SEVERITIES, IncidentReport
+from shared.services.providers.lists import school_labels
 from shared.web import apply
 
 REPORTERS = (roles.PROVIDER_MANAGER, roles.PROVIDER_DSL, roles.PROVIDER_STAFF)
@@ -109,15 +110,23 @@ class IncidentForm(FlaskForm):
     submit = SubmitField("Report incident", widget=GovSubmitInput())
 
 
+def _pupil_choice(placement, schools: dict) -> str:
+    """A pupil as the form offers them: with the year group, and the school when the provider works with several."""
+    details = [d for d in (placement.pupil.year_label, schools.get(placement.school_id)) if d]
+    return f"{placement.pupil.known_as} ({', '.join(details)})" if details else placement.pupil.known_as
+
+
 def _form(provider_id: uuid.UUID) -> tuple[IncidentForm, dict]:
     form = IncidentForm()
     sites = {str(site.id): site.name for site in incidents.provider_sites(provider_id)}
     form.site_id.choices = choices_from({**sites, "elsewhere": "Somewhere else"})
+    schools = school_labels(provider_id)
     placements = incidents.reportable_placements(provider_id)
-    form.placement_ids.choices = choices_from(
-        {str(p.id): f"{p.pupil.known_as} ({p.pupil.year_label})" if p.pupil.year_label else p.pupil.known_as
-         for p in placements}
-    )  # fmt: skip
+    form.placement_ids.choices = choices_from({str(p.id): _pupil_choice(p, schools) for p in placements})
+    if schools:
+        form.placement_ids.description = (
+            "Pupils from different schools are reported as separate incidents: each school sees only its own."
+        )
     return form, sites
 
 
@@ -128,10 +137,12 @@ def _yes(value: str | None) -> bool | None:
 @bp.get("/incidents")
 @access(roles=REPORTERS)
 def incidents_list():
-    rows = incidents.incidents_for_provider(current_organisation().id)
+    provider_id = current_organisation().id
+    rows = incidents.incidents_for_provider(provider_id)
     return render_template(
         "portal/incidents/list.html",
         incidents=rows,
+        schools=school_labels(provider_id),
         pupils=incidents.pupils_of(rows),
         types=INCIDENT_TYPES,
         severities=SEVERITIES,
@@ -170,8 +181,11 @@ def report_incident():
             field="description",
         ):
             incident = saved["incident"]
-            told = " The school's AP lead has been told at once." if incidents.is_serious(incident) else ""
-            flash(f"Incident reported. The school can see it now.{told}")
+            school = school_labels(provider.id).get(incident.school_id)
+            told = (
+                f" {school or 'The school'}'s AP lead has been told at once." if incidents.is_serious(incident) else ""
+            )
+            flash(f"Incident reported. {school or 'The school'} can see it now.{told}")
             return redirect(url_for("portal.incident_detail", incident_id=incident.id))
     return render_template("portal/incidents/new.html", form=form, has_pupils=bool(form.placement_ids.choices))
 
@@ -183,6 +197,7 @@ def incident_detail(incident_id: uuid.UUID):
     return render_template(
         "portal/incidents/detail.html",
         incident=incident,
+        school=school_labels(incident.provider_id).get(incident.school_id),
         pupils=incidents.pupils_of([incident])[incident.id],
         types=INCIDENT_TYPES,
         severities=SEVERITIES,

@@ -17,6 +17,7 @@ from shared.models import Notice
 from shared.services.accounts import directory
 from shared.services.placements import lists
 from shared.services.placements.incidents import local
+from shared.services.providers.lists import school_labels
 from shared.services.safeguarding import notices
 from shared.services.safeguarding.notices import CHILD_PRESENT, NOTICE_KINDS
 from shared.uploads.downloads import audited_download
@@ -37,6 +38,7 @@ def notices_list():
         notices=rows,
         pupils=notices.pupils_by_id(rows),
         schools=notices.organisations_by_id(n.school_id for n in rows),
+        several=bool(school_labels(current_organisation().id)),
         kinds=NOTICE_KINDS,
         local=local,
         expired=notices.is_expired,

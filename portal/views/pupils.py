@@ -15,13 +15,16 @@ from shared.clock import local_now
 from shared.roles import PROVIDER_ROLES
 from shared.services.placements.plans import SLOT_LABELS, provider_placement, provider_placements
 from shared.services.placements.pupils import YEAR_GROUPS
+from shared.services.providers.lists import school_labels
 
 
-def _shared_view(placement) -> dict:
-    """The only facts of a placement a provider is shown."""
+def _shared_view(placement, schools: dict) -> dict:
+    """The only facts of a placement a provider is shown; its school's name when the provider works with several
+    (`schools`, providers.lists.school_labels's answer)."""
     pupil = placement.pupil
     return {
         "id": placement.id,
+        "school": schools.get(placement.school_id),
         "name": pupil.known_as,
         "year_group": YEAR_GROUPS.get(pupil.year_group, "Not given"),
         "date_of_birth": pupil.date_of_birth,
@@ -45,8 +48,10 @@ def _shared_view(placement) -> dict:
 @access(roles=PROVIDER_ROLES)
 def pupils():
     today = local_now().date()
-    placed = [_shared_view(p) for p in provider_placements(current_organisation().id, today)]
-    return render_template("portal/pupils/list.html", placed=placed)
+    provider_id = current_organisation().id
+    schools = school_labels(provider_id)
+    placed = [_shared_view(p, schools) for p in provider_placements(provider_id, today)]
+    return render_template("portal/pupils/list.html", placed=placed, schools=schools)
 
 
 @bp.get("/pupils/<uuid:placement_id>")
@@ -55,4 +60,6 @@ def pupil_page(placement_id: uuid.UUID):
     placement = provider_placement(current_organisation().id, placement_id, local_now().date())
     if placement is None:
         abort(404)
-    return render_template("portal/pupils/pupil.html", placed=_shared_view(placement))
+    return render_template(
+        "portal/pupils/pupil.html", placed=_shared_view(placement, school_labels(placement.provider_id))
+    )

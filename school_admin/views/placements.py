@@ -31,6 +31,7 @@ from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
+from shared.clock import today as school_today
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, Pupil
 from shared.services.placements import lists, reviews
@@ -405,6 +406,7 @@ def _placement_page(placement: Placement, **forms):
         pupil=placement.pupil,
         provider=placement.provider,
         warning=placement_rules.registration_warning(placement.provider_id),
+        la_told_on=school_today(placement.la_notified_at) if placement.la_notified_at else None,
         documents=documents,
         next_review=reviews.next_reviews_due([placement])[placement.id],
         labels={

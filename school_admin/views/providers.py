@@ -19,12 +19,14 @@ from shared.clock import today
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.forms import email_field, name_field, single_line
 from shared.models import ProviderStatus, SchoolProvider
+from shared.services.accounts import directory
 from shared.services.accounts import people as accounts
 from shared.services.attendance import decisions
 from shared.services.evidence import staff_flags, staff_list
 from shared.services.evidence.expiry import is_at_risk
 from shared.services.evidence.status import current_documents, evidence_lines
 from shared.services.placements import plans as placements
+from shared.services.placements import reviews
 from shared.services.providers import approval
 from shared.services.providers import lists as provider_lists
 from shared.services.providers.onboarding import dsl_training_needs_renewing
@@ -90,7 +92,18 @@ def _provider_page(link: SchoolProvider, form: DecisionForm):
         warning=placements.registration_warning(profile.organisation_id),
         at_risk=is_at_risk(link),
         history=provider_lists.history_of(link, limit=30, safeguarding=current_user.has_role(roles.DSL)),
+        **_shared_visits(link),
     )
+
+
+def _shared_visits(link: SchoolProvider) -> dict:
+    """Visits to the provider shared by the other schools using it and by the school's local authority."""
+    visits = reviews.visits_shared_with_school(current_organisation(), link.provider_id)
+    return {
+        "shared_visits": visits,
+        "shared_visit_sites": reviews.site_names(v.site_id for v in visits if v.site_id),
+        "shared_visit_by": directory.organisation_names(v.school_id for v in visits),
+    }
 
 
 @bp.get("/providers/<uuid:provider_id>")

@@ -5,8 +5,8 @@ import uuid
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from school_admin import bp
@@ -101,6 +101,10 @@ class VisitForm(FlaskForm):
     )
     findings = _notes("Findings", "Write what you found")
     actions = _notes("Actions", description="What the provider or the school will do, and by when.")
+    shared = BooleanField(
+        "Share with the other schools using this provider and the local authority",
+        widget=GovCheckboxInput(),
+    )
     submit = SubmitField("Record visit", widget=GovSubmitInput())
 
 
@@ -214,6 +218,7 @@ def record_visit(provider_id: uuid.UUID):
             placement_ids=list(form.placement_ids.data or []),
             findings=form.findings.data,
             actions=form.actions.data,
+            shared=bool(form.shared.data),
         )
         saved = {}
         if apply(

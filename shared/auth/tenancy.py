@@ -19,6 +19,7 @@ from shared.models import (
     EvidenceDocument,
     Membership,
     Organisation,
+    OrganisationKind,
     ProviderProfile,
     SchoolPolicy,
     SchoolProvider,
@@ -133,3 +134,40 @@ def policy_of_my_school_or_404(policy_id: uuid.UUID) -> SchoolPolicy:
         abort(404)
     school_of_my_provider_or_404(policy.school_id)
     return policy
+
+
+# --- the local authority side ----------------------------------------------------------------------------------------
+
+
+def _used_by_my_areas_schools(provider_id: uuid.UUID) -> bool:
+    """LA side: whether at least one school of this local authority works with the provider."""
+    return (
+        db.session.scalar(
+            select(SchoolProvider.id)
+            .join(Organisation, Organisation.id == SchoolProvider.school_id)
+            .where(
+                SchoolProvider.provider_id == provider_id,
+                Organisation.kind == OrganisationKind.SCHOOL,
+                Organisation.local_authority_id == current_user.organisation_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def provider_of_my_areas_schools_or_404(provider_id: uuid.UUID) -> ProviderProfile:
+    """LA side: a provider that at least one of this local authority's schools works with, or 404 (any other
+    provider, even one teaching in the area, looks like one that does not exist)."""
+    profile = db.session.scalar(select(ProviderProfile).where(ProviderProfile.organisation_id == provider_id))
+    if profile is None or not _used_by_my_areas_schools(provider_id):
+        abort(404)
+    return profile
+
+
+def document_of_my_areas_providers_or_404(document_id: uuid.UUID) -> EvidenceDocument:
+    """LA side: an evidence document of a provider this local authority's schools use, or 404."""
+    document = db.session.get(EvidenceDocument, document_id)
+    if document is None or not _used_by_my_areas_schools(document.organisation_id):
+        abort(404)
+    return document

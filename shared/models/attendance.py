@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.extensions import Model
@@ -191,11 +191,12 @@ class PlacementReview(Model):
 
 
 class SiteVisit(Model):
-    """The AP lead's visit to a provider's site."""
+    """A visit to a provider's site: a school AP lead's, or a local authority officer's quality-assurance visit."""
 
     __tablename__ = "site_visits"
 
     id: Mapped[uuid.UUID] = uuid_pk()
+    # The recording organisation: a school, or a local authority (whose visits its schools may rely on).
     school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
     site_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("provider_sites.id"))
@@ -205,3 +206,6 @@ class SiteVisit(Model):
     actions: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     recorded_at: Mapped[datetime] = created_at()
+    # Shared with the other schools using the provider and the local authority (date, site, findings and actions;
+    # never the pupils seen). A local authority's own visits are always shared with its schools.
+    shared: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())

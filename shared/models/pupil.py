@@ -184,7 +184,11 @@ class Placement(Model):
     headteacher_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parents_notified_on: Mapped[date | None] = mapped_column(Date)
     parents_notified_how: Mapped[str | None] = mapped_column(String(100))
-    la_informed_on: Mapped[date | None] = mapped_column(Date)
+    la_informed_on: Mapped[date | None] = mapped_column(Date)  # the date the school wrote down (the plan's form)
+    # When AP Portal told the school's local authority, on the headteacher's agreement (issue 14): the school telling
+    # the LA of a placement it commissions. None for a placement agreed before AP Portal told LAs, or whose school
+    # has no local authority.
+    la_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What the provider may know, written by the SENDCO or DSL for the provider: all it ever sees of the pupil
     # beyond the name, year group and date of birth.
     summary_send_needs: Mapped[str | None] = mapped_column(Text)

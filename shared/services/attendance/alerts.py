@@ -244,7 +244,8 @@ def mark_recorded(mark: AttendanceMark, placement: Placement, *, now: datetime |
         alert,
         provider,
         _provider_people(provider),
-        text=f"Find out why {pupil.known_as} is absent ({when}) and update the mark",
+        # A provider may work with several schools: which one needs to know.
+        text=f"Find out why {pupil.known_as} is absent ({when}) and update the mark: {school.name} needs to know",
         link=Link.to("portal.attendance_today", day=mark.day.isoformat()),
         subject="Please follow up an unexplained absence",
         body=(

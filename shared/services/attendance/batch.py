@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from shared import audit
 from shared.csv_safety import spreadsheet_safe
@@ -50,8 +51,24 @@ CSV_COLUMNS: list[tuple[str, bool, str]] = [
     ("reason_text", False, "For an absence with the reason 'other': what the reason is."),
     ("amendment_reason", False, "Only to change a mark already sent: why it is changing."),
 ]
+# A provider working with more than one school gets a column saying each pupil's school, after the name.
+SCHOOL_COLUMN = (
+    "school",
+    False,
+    "The pupil's school (only when you work with more than one). Optional; if it is filled in, it must match the "
+    "reference.",
+)
 REQUIRED_COLUMNS = [name for name, required, _ in CSV_COLUMNS if required]
-KNOWN_COLUMNS = {name for name, _, _ in CSV_COLUMNS}
+KNOWN_COLUMNS = {name for name, _, _ in CSV_COLUMNS} | {SCHOOL_COLUMN[0]}
+
+
+def columns_for(school_names: dict[uuid.UUID, str]) -> list[tuple[str, bool, str]]:
+    """The file's columns for a provider: with the school column when it works with several schools
+    (school_names is providers.lists.school_labels's answer)."""
+    if not school_names:
+        return list(CSV_COLUMNS)
+    return [*CSV_COLUMNS[:2], SCHOOL_COLUMN, *CSV_COLUMNS[2:]]
+
 
 # Words people write for each absence reason, to the shared.attendance_codes.AbsenceReason value.
 REASON_WORDS = {
@@ -75,12 +92,13 @@ def pupil_ref(placement: Placement) -> str:
 
 
 def provider_placements(provider_id: uuid.UUID) -> list[Placement]:
-    """Placements whose sessions this provider may mark (running, or ended for the days before they ended)."""
+    """Placements whose sessions this provider may mark (running, or ended for the days before they ended), from
+    every school it works with, with their pupils and schools (a fixed number of queries however many)."""
     return list(
         db.session.scalars(
-            select(Placement).where(
-                Placement.provider_id == provider_id, Placement.status.in_(attendance.COUNTING_STATUSES)
-            )
+            select(Placement)
+            .where(Placement.provider_id == provider_id, Placement.status.in_(attendance.COUNTING_STATUSES))
+            .options(selectinload(Placement.pupil), selectinload(Placement.school))
         )
     )
 
@@ -335,6 +353,11 @@ def _entry_from_row(number: int, row: dict[str, str], placements: list[Placement
         found.add(
             f"The reference {pupil_ref(placement)} is not the pupil named '{row['pupil_name'][:60]}'", "pupil_name"
         )
+    school = one_line((row.get("school") or "").lstrip("'")).lower()
+    if placement is not None and school and school != placement.school.name.lower():
+        found.add(
+            f"The reference {pupil_ref(placement)} is not a pupil of the school named '{row['school'][:60]}'", "school"
+        )
     entry = found.attempt(
         lambda: attendance.MarkEntry.parse(
             row.get("mark"),
@@ -399,21 +422,24 @@ def _refusal(bad_rows: int) -> str:
 # --- the template ---------------------------------------------------------------------------------------------------
 
 
-def template_csv(provider_id: uuid.UUID, start: date, end: date) -> str:
-    """This week's expected sessions, one row each, ready to fill in (marks already sent are filled in)."""
-    placements = attendance.placements_on(provider_id=provider_id, day=start, end=end)
-    expected = attendance.expected_sessions(placements, start, end)
-    marks = attendance.marks_for({p.id for p in placements}, start, end)
+def template_csv(provider_id: uuid.UUID, start: date, end: date, school_names: dict[uuid.UUID, str]) -> str:
+    """This week's expected sessions, one row each, ready to fill in (marks already sent are filled in), each
+    pupil's by its own school's calendar; with each pupil's school when the provider works with several
+    (`school_names`, providers.lists.school_labels's answer)."""
+    found = attendance.provider_sessions(provider_id, start, end)
+    expected, marks = found.expected, found.marks
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([name for name, _, _ in CSV_COLUMNS])
+    writer.writerow([name for name, _, _ in columns_for(school_names)])
     for placement, day, session in sorted(expected, key=lambda e: (e[0].pupil.known_as, e[1], e[2])):
         mark = marks.get((placement.id, day, session))
         reason = (mark.reason or "") if mark else ""
+        school = [spreadsheet_safe(school_names[placement.school_id])] if school_names else []
         writer.writerow(
             [
                 pupil_ref(placement),
                 spreadsheet_safe(placement.pupil.known_as),
+                *school,
                 day.isoformat(),
                 session,
                 mark.kind if mark else "",

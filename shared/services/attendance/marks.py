@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict
@@ -29,6 +29,7 @@ from typing import Any, TypedDict
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, AbsenceReason, LegalBasis, MarkKind, register_code
@@ -46,7 +47,7 @@ from shared.models import (
 )
 from shared.services.attendance import alerts as attendance_alerts
 from shared.services.errors import Problems, RuleBroken
-from shared.services.school_calendar.days import SESSIONS, is_bank_holiday, school_days
+from shared.services.school_calendar.days import SESSIONS, is_bank_holiday, school_days, school_days_of
 
 MAX_LATE_MINUTES = 240
 # Placements whose sessions are expected: running now, or ended (for the days before they ended).
@@ -233,10 +234,15 @@ def placements_on(
     school_id: uuid.UUID | None = None,
     day: date | None = None,
     end: date | None = None,
+    *,
+    with_pupils: bool = False,
 ) -> list[Placement]:
-    """Placements (of a provider, or of a school) that may expect sessions between day and end."""
+    """Placements (of a provider, or of a school) that may expect sessions between day and end (`with_pupils`: each
+    one's pupil loaded too, in one more query for all)."""
     end = end or day
     query = select(Placement).where(Placement.status.in_(COUNTING_STATUSES))
+    if with_pupils:
+        query = query.options(selectinload(Placement.pupil))
     if provider_id is not None:
         query = query.where(Placement.provider_id == provider_id)
     if school_id is not None:
@@ -246,12 +252,19 @@ def placements_on(
     return list(db.session.scalars(query))
 
 
-def expected_sessions(placements: Iterable[Placement], start: date, end: date) -> list[tuple[Placement, date, str]]:
-    """Every (placement, day, session) expected from start to end: the school's days, narrowed by each timetable."""
+def expected_sessions(
+    placements: Iterable[Placement],
+    start: date,
+    end: date,
+    *,
+    days_by_school: Mapping[uuid.UUID, list[date]] | None = None,
+) -> list[tuple[Placement, date, str]]:
+    """Every (placement, day, session) expected from start to end: the school's days, narrowed by each timetable.
+    `days_by_school` (school_days_of's answer for these days) when the caller has it already."""
     placements = list(placements)
-    days_by_school: dict[uuid.UUID, list[date]] = {}
-    for school_id in {p.school_id for p in placements}:
-        days_by_school[school_id] = list(school_days(school_id, start, end))
+    if days_by_school is None:
+        # Each placement by its own school's calendar (a provider's pupils come from several): two queries for all.
+        days_by_school = school_days_of({p.school_id for p in placements}, start, end)
     out = []
     for placement in placements:
         for day in days_by_school[placement.school_id]:
@@ -259,6 +272,48 @@ def expected_sessions(placements: Iterable[Placement], start: date, end: date) -
                 if placement.expects(day, session):
                     out.append((placement, day, session))
     return out
+
+
+@dataclass
+class ProviderSessions:
+    """What a provider's register (one day) and week grid (five) are drawn from."""
+
+    placements: list[Placement]
+    expected: list[tuple[Placement, date, str]]
+    marks: dict[tuple[uuid.UUID, date, str], AttendanceMark]
+    days_by_school: dict[uuid.UUID, list[date]]  # each school's own school days among them
+
+
+def provider_sessions(provider_id: uuid.UUID, start: date, end: date) -> ProviderSessions:
+    """A provider's placements that may expect sessions from start to end, from every school that placed pupils with
+    it, with their pupils, the sessions each expects by its own school's calendar, and their marks: the same handful
+    of queries however many schools and pupils there are."""
+    placements = placements_on(provider_id=provider_id, day=start, end=end, with_pupils=True)
+    days_by_school = school_days_of({p.school_id for p in placements}, start, end)
+    return ProviderSessions(
+        placements=placements,
+        expected=expected_sessions(placements, start, end, days_by_school=days_by_school),
+        marks=marks_for({p.id for p in placements}, start, end),
+        days_by_school=days_by_school,
+    )
+
+
+def closed_schools(
+    placements: Iterable[Placement], day: date, days_by_school: Mapping[uuid.UUID, list[date]]
+) -> dict[uuid.UUID, list[Placement]]:
+    """A provider's register of one day, across the schools that placed pupils with it: the schools for which `day`
+    is not a school day (a holiday, an INSET day, outside its terms) though some of their placements' timetables
+    have a session on it, each with those placements. Their pupils are not expected that day; the register says so
+    rather than leaving them out without a word."""
+    closed: dict[uuid.UUID, list[Placement]] = {}
+    for placement in placements:
+        if (
+            placement.status in COUNTING_STATUSES
+            and day not in days_by_school.get(placement.school_id, ())
+            and any(placement.expects(day, session) for session in SESSIONS)
+        ):
+            closed.setdefault(placement.school_id, []).append(placement)
+    return closed
 
 
 def previous_school_day(provider_id: uuid.UUID, day: date, *, look_back_days: int = 42) -> date:
@@ -524,7 +579,8 @@ def apply_marks(
     audit.lock_chain()
     existing = marks_for(placement_ids, first, last, for_update=True)
     days = {
-        school_id: set(school_days(school_id, first, last)) for school_id in {i.placement.school_id for i in planned}
+        school_id: set(found)
+        for school_id, found in school_days_of({i.placement.school_id for i in planned}, first, last).items()
     }
     open_unmarked = attendance_alerts.open_unmarked_alerts(placement_ids, first, last)
 

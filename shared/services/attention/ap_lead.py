@@ -41,6 +41,8 @@ from shared.services.attention.tasks import (
     how_many,
 )
 from shared.services.evidence.staff_flags import open_flags_of_school
+from shared.services.local_authority.limits import APPROACHING_WEEKS, Limits
+from shared.services.local_authority.placements import limit_counts
 from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
 from shared.services.placements.reviews import latest_reviews, next_review_due
 
@@ -145,6 +147,7 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     tasks += _reviews_due(school_id, today)
     tasks += _incidents(school_id)
     tasks += _registration_warnings(school_id)
+    tasks += _unregistered_limits(school_id, today)
     tasks += _breaches(school_id)
     tasks += _visits_due(school_id, today)
     return tasks
@@ -360,9 +363,15 @@ def _registration_warnings(school_id: uuid.UUID) -> list[Task]:
         .join(Placement, Placement.provider_id == ProviderProfile.organisation_id)
         .join(Pupil, Pupil.id == Placement.pupil_id)
         .where(
-            # Pupils from every school count: the law counts pupils at the provider, whoever placed them.
+            # Pupils from every school count: the law counts pupils at the provider, whoever placed them. Every
+            # school placing there is warned, and a school that has approved it (and may place there).
             SchoolProvider.school_id == school_id,
-            SchoolProvider.status == ProviderStatus.APPROVED,
+            or_(
+                SchoolProvider.status == ProviderStatus.APPROVED,
+                SchoolProvider.provider_id.in_(
+                    select(Placement.provider_id).where(Placement.school_id == school_id, current)
+                ),
+            ),
             or_(
                 ProviderProfile.provider_type.is_(None),
                 ProviderProfile.provider_type.not_in([t.value for t in NOT_NEEDING_REGISTRATION]),
@@ -384,3 +393,38 @@ def _registration_warnings(school_id: uuid.UUID) -> list[Task]:
             Link.to("school_admin.providers"),
         )
     ]
+
+
+def _unregistered_limits(school_id: uuid.UUID, today: date) -> list[Task]:
+    """The school's own placements at unregistered providers over or near the DfE's intended limits (full time
+    beyond 12 weeks, part time beyond 4 sessions a week: shared.services.local_authority.limits), in one query. The
+    school's local authority sees the same placements on its own pages."""
+    limits = Limits.configured()
+    counts = limit_counts(Placement.school_id == school_id, today, limits)
+    link = Link.to("school_admin.placements")
+    tasks = []
+    if counts.over:
+        tasks.append(
+            Task(
+                "ap.limits_over",
+                TODAY,
+                f"{how_many(counts.over, 'placement', 'placements')} at unregistered providers "
+                f"{'is' if counts.over == 1 else 'are'} beyond the DfE's intended limits (full time for more than "
+                f"{limits.full_time_weeks} weeks, or part time for more than {limits.part_time_sessions} sessions a "
+                "week)",
+                link,
+            )
+        )
+    if counts.approaching:
+        tasks.append(
+            Task(
+                "ap.limits_approaching",
+                SOON,
+                f"{how_many(counts.approaching, 'full-time placement', 'full-time placements')} at unregistered "
+                f"providers {'reaches' if counts.approaching == 1 else 'reach'} the DfE's intended limit of "
+                f"{limits.full_time_weeks} weeks "
+                f"within {APPROACHING_WEEKS} weeks",
+                link,
+            )
+        )
+    return tasks

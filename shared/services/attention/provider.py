@@ -62,9 +62,10 @@ def marks_due_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
     ).all()
     if not placements:
         return []
-    school_ids = {p.school_id for p in placements}
-    # One school per provider today; the calendar check is per school, so this stays a fixed number of queries.
-    school_days = {school_id: _is_school_day(school_id, day) for school_id in school_ids}
+    # Each pupil by its own school's calendar (one school's INSET day is another's school day): two queries for all.
+    school_days = {
+        school_id: day in days for school_id, days in _school_days_of({p.school_id for p in placements}, day)
+    }
     marked = set(
         db.session.execute(
             select(AttendanceMark.placement_id, AttendanceMark.session).where(
@@ -96,10 +97,10 @@ def marks_due_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
     return [Task("provider.marks", URGENT if overdue else TODAY, text, Link.to("portal.attendance_today"))]
 
 
-def _is_school_day(school_id: uuid.UUID, day: date) -> bool:
-    from shared.services.school_calendar.days import school_days
+def _school_days_of(school_ids: set[uuid.UUID], day: date) -> list[tuple[uuid.UUID, list[date]]]:
+    from shared.services.school_calendar.days import school_days_of
 
-    return any(True for _ in school_days(school_id, day, day))
+    return list(school_days_of(school_ids, day, day).items())
 
 
 def incidents_waiting_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import IO, Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from shared import audit
 from shared.attendance_codes import LegalBasis
@@ -44,6 +45,7 @@ from shared.models.pupil import TIMETABLE_SLOTS
 from shared.notifications import tell_role
 from shared.roles import HEADTEACHER
 from shared.services.errors import Problems, RuleBroken
+from shared.services.local_authority.notified import tell_local_authority
 from shared.services.providers.approval import is_approved
 from shared.text import checked
 from shared.uploads.pipeline import StoredUpload, store_upload
@@ -549,6 +551,8 @@ def decide(
         actor=by,
         decision=placement.headteacher_decision.value,
     )
+    if agree:
+        tell_local_authority(placement, by=by)  # the school telling its LA of the placement it commissions
     db.session.commit()
 
 
@@ -614,12 +618,15 @@ def visible_to_provider(today: date) -> ColumnElement[bool]:
 
 
 def provider_placements(provider_id: uuid.UUID, today: date) -> list[Placement]:
+    """The placements the provider sees, from every school it works with, with their pupils and sites (a fixed
+    number of queries however many)."""
     return list(
         db.session.scalars(
             select(Placement)
             .join(Pupil, Pupil.id == Placement.pupil_id)
             .where(Placement.provider_id == provider_id, visible_to_provider(today))
             .order_by(Pupil.last_name, Pupil.first_name)
+            .options(contains_eager(Placement.pupil), selectinload(Placement.sites))
         )
     )
 
@@ -638,16 +645,33 @@ def provider_placement(provider_id: uuid.UUID, placement_id: uuid.UUID, today: d
 _Query = TypeVar("_Query", bound=Select[Any])
 
 
-def _current(query: _Query) -> _Query:
-    return query.where(
-        or_(
-            Placement.status == PlacementStatus.ACTIVE,
-            and_(
-                Placement.status == PlacementStatus.PLANNED,
-                Placement.headteacher_decision != HeadteacherDecision.DECLINED,
-            ),
-        )
+def counted_for_registration() -> ColumnElement[bool]:
+    """Placements the registration line counts: running, or planned and not declined."""
+    return or_(
+        Placement.status == PlacementStatus.ACTIVE,
+        and_(
+            Placement.status == PlacementStatus.PLANNED,
+            Placement.headteacher_decision != HeadteacherDecision.DECLINED,
+        ),
     )
+
+
+def _current(query: _Query) -> _Query:
+    return query.where(counted_for_registration())
+
+
+def over_the_line(full_time_pupils: int, vulnerable: bool) -> str | None:
+    """To whom a provider that is not a school gives full-time education, in words, when that crosses the
+    registration line; None when it does not. The true reason: the number of full-time pupils when that crosses the
+    line (and, if so, that one of them has an EHC plan or is looked after as well), else the pupil with an EHC plan
+    or looked after."""
+    if full_time_pupils >= REGISTRATION_PUPIL_COUNT:
+        return f"{full_time_pupils} pupils" + (
+            ", and one of them has an EHC plan or is looked after" if vulnerable else ""
+        )
+    if vulnerable:
+        return "a pupil with an EHC plan or who is looked after"
+    return None
 
 
 def registration_warning(provider_id: uuid.UUID) -> str | None:
@@ -666,15 +690,8 @@ def registration_warning(provider_id: uuid.UUID) -> str | None:
     ).all()
     name = profile.organisation.name
     vulnerable = any(row.send_status == SendStatus.EHCP or row.looked_after for row in pupils)
-    # The true reason: the number of full-time pupils when that crosses the line (and, if so, that one of them has an
-    # EHC plan or is looked after as well), else the pupil with an EHC plan or looked after.
-    if len(pupils) >= REGISTRATION_PUPIL_COUNT:
-        to_whom = f"{len(pupils)} pupils" + (
-            ", and one of them has an EHC plan or is looked after" if vulnerable else ""
-        )
-    elif vulnerable:
-        to_whom = "a pupil with an EHC plan or who is looked after"
-    else:
+    to_whom = over_the_line(len(pupils), vulnerable)
+    if to_whom is None:
         return None
     return (
         f"{name} is not registered as a school. It would be giving full-time education (more than "

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from shared import audit
 from shared.clock import local_now, school_zone
@@ -24,10 +24,12 @@ from shared.extensions import db
 from shared.models import (
     AttendanceMark,
     Organisation,
+    OrganisationKind,
     Placement,
     PlacementReview,
     PlacementStatus,
     ProviderSite,
+    SchoolProvider,
     SiteVisit,
     User,
 )
@@ -314,6 +316,8 @@ class VisitRecord:
     placement_ids: list[str]
     findings: str | None
     actions: str | None
+    # Share with the other schools using the provider and the local authority (a local authority's always are).
+    shared: bool = False
 
 
 def placements_at(school_id: uuid.UUID, provider_id: uuid.UUID) -> list[Placement]:
@@ -332,7 +336,8 @@ def placements_at(school_id: uuid.UUID, provider_id: uuid.UUID) -> list[Placemen
 def record_visit(
     school: Organisation, provider_id: uuid.UUID, details: VisitRecord, *, by: User, today: date | None = None
 ) -> SiteVisit:
-    """Record the AP lead's visit to one of the provider's sites (commits)."""
+    """Record a visit to one of the provider's sites (commits): a school AP lead's, or a local authority officer's
+    (`school` is then the local authority: it sees no pupils, and its visits are shared with its schools)."""
     today = today or local_now().date()
     if details.visited_on is None:
         raise RuleBroken("Enter the date of the visit", "visited_on")
@@ -362,10 +367,11 @@ def record_visit(
         findings=findings,
         actions=actions,
         recorded_by_id=by.id,
+        shared=details.shared or school.is_local_authority,
     )
     db.session.add(visit)
     db.session.flush()
-    audit.record("visit.recorded", organisation=school, obj=visit, actor=by)
+    audit.record("visit.recorded", organisation=school, obj=visit, actor=by, shared=visit.shared)
     db.session.commit()
     return visit
 
@@ -386,6 +392,41 @@ def visits_of_school(school_id: uuid.UUID) -> list[SiteVisit]:
         db.session.scalars(
             select(SiteVisit)
             .where(SiteVisit.school_id == school_id)
+            .order_by(SiteVisit.visited_on.desc(), SiteVisit.recorded_at.desc())
+        )
+    )
+
+
+def visits_shared_with_school(school: Organisation, provider_id: uuid.UUID) -> list[SiteVisit]:
+    """Visits to the provider that others shared with this school, the latest first: those the other schools using
+    the provider chose to share, and those of the school's local authority. Never the school's own."""
+    using = select(SchoolProvider.school_id).where(SchoolProvider.provider_id == provider_id)
+    shared_by = [and_(SiteVisit.shared.is_(True), SiteVisit.school_id.in_(using))]
+    if school.local_authority_id is not None:
+        shared_by.append(SiteVisit.school_id == school.local_authority_id)
+    return list(
+        db.session.scalars(
+            select(SiteVisit)
+            .where(SiteVisit.provider_id == provider_id, SiteVisit.school_id != school.id, or_(*shared_by))
+            .order_by(SiteVisit.visited_on.desc(), SiteVisit.recorded_at.desc())
+        )
+    )
+
+
+def visits_seen_by_local_authority(la_id: uuid.UUID, provider_id: uuid.UUID) -> list[SiteVisit]:
+    """Visits to the provider the local authority sees, the latest first: its own, and those its schools shared."""
+    its_schools = select(Organisation.id).where(
+        Organisation.kind == OrganisationKind.SCHOOL, Organisation.local_authority_id == la_id
+    )
+    return list(
+        db.session.scalars(
+            select(SiteVisit)
+            .where(
+                SiteVisit.provider_id == provider_id,
+                or_(
+                    SiteVisit.school_id == la_id, and_(SiteVisit.shared.is_(True), SiteVisit.school_id.in_(its_schools))
+                ),
+            )
             .order_by(SiteVisit.visited_on.desc(), SiteVisit.recorded_at.desc())
         )
     )

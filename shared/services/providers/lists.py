@@ -86,3 +86,31 @@ def history_of(link: SchoolProvider, *, limit: int = 30, safeguarding: bool = Fa
     if not safeguarding:
         query = query.where(*(AuditEvent.action.not_like(f"{prefix}%") for prefix in SAFEGUARDING_EVENTS))
     return list(db.session.scalars(query.order_by(AuditEvent.created_at.desc()).limit(limit)))
+
+
+def schools_of_provider(provider_id: uuid.UUID) -> list[Organisation]:
+    """Provider side: every school this provider works with, in name order, in one query. While the caller holds
+    the list, `link.school` or `placement.school` of any of them costs no query (the session keeps rows only as long
+    as something refers to them)."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(SchoolProvider, SchoolProvider.school_id == Organisation.id)
+            .where(SchoolProvider.provider_id == provider_id)
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def school_names_of_provider(provider_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Provider side: the names of every school this provider works with, by school id, in name order (one
+    query)."""
+    return {school.id: school.name for school in schools_of_provider(provider_id)}
+
+
+def school_labels(provider_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Provider side: the names of the schools this provider works with, by school id, to label each pupil,
+    placement, mark, incident, concern and notice with its school. Empty while it works with one school only (the
+    label would say nothing; like SchoolProvider.school_arg). One query, as school_names_of_provider."""
+    names = school_names_of_provider(provider_id)
+    return names if len(names) > 1 else {}

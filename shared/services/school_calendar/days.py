@@ -6,7 +6,7 @@ timetable narrows this further (placements issue)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -32,6 +32,7 @@ def is_bank_holiday(day: date) -> bool:
 
 # What covers() needs of a term, in its order.
 TERM_COLUMNS = (SchoolTerm.start_date, SchoolTerm.end_date, SchoolTerm.half_term_starts, SchoolTerm.half_term_ends)
+Term = tuple[date, date, date | None, date | None]  # start, end, half-term's first and last days
 
 
 def in_term(day: date | SQLColumnExpression[date]) -> ColumnElement[bool]:
@@ -111,6 +112,34 @@ def school_days(school_id: uuid.UUID, start: date, end: date) -> Iterator[date]:
             select(InsetDay.day).where(InsetDay.school_id == school_id, InsetDay.day >= start, InsetDay.day <= end)
         )
     )
+    yield from _days(start, end, [(a, b, c, d) for a, b, c, d in terms], inset)
+
+
+def school_days_of(school_ids: Iterable[uuid.UUID], start: date, end: date) -> dict[uuid.UUID, list[date]]:
+    """Every school day from start to end inclusive of each school, by school id: each school's own calendar (its
+    terms, half-terms and INSET days), in two queries however many schools there are (a provider's register spans
+    the schools that placed pupils with it; one school's INSET day is another's school day)."""
+    ids = list(dict.fromkeys(school_ids))
+    if not ids:
+        return {}
+    terms: dict[uuid.UUID, list[Term]] = {school_id: [] for school_id in ids}
+    for school_id, first, last, half_starts, half_ends in db.session.execute(
+        select(SchoolTerm.school_id, *TERM_COLUMNS).where(
+            SchoolTerm.school_id.in_(ids), SchoolTerm.start_date <= end, SchoolTerm.end_date >= start
+        )
+    ):
+        terms[school_id].append((first, last, half_starts, half_ends))
+    inset: dict[uuid.UUID, set[date]] = {school_id: set() for school_id in ids}
+    for school_id, day in db.session.execute(
+        select(InsetDay.school_id, InsetDay.day).where(
+            InsetDay.school_id.in_(ids), InsetDay.day >= start, InsetDay.day <= end
+        )
+    ):
+        inset[school_id].add(day)
+    return {school_id: list(_days(start, end, terms[school_id], inset[school_id])) for school_id in ids}
+
+
+def _days(start: date, end: date, terms: Sequence[Term], inset: set[date]) -> Iterator[date]:
     day = start
     while day <= end:
         if (

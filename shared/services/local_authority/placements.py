@@ -1,0 +1,272 @@
+"""The local authority's list of the placements its schools commission (issue 14): every placement agreed (planned
+or running) or ended this school year, of the schools in the LA's area, with the date the school told the LA and
+the DfE's intended limits on unregistered provision.
+
+The LA is told of the placements it is told of, so the pupil's name and year group are shown; nothing of the pupil's
+needs, child protection or safeguarding is loaded, let alone shown.
+
+A page is a fixed number of queries whatever the number of placements: the schools and providers for the filters,
+a count, and one page of rows (PAGE_SIZE) with everything on them joined.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from shared.clock import today as school_day
+from shared.extensions import db
+from shared.models import (
+    HeadteacherDecision,
+    Organisation,
+    OrganisationKind,
+    Placement,
+    PlacementStatus,
+    ProviderProfile,
+    Pupil,
+    SchoolProvider,
+)
+from shared.services.local_authority.limits import LimitFlag, Limits, LimitState, flagged, limit_flag
+from shared.services.local_authority.limits import is_full_time as _is_full_time
+from shared.services.local_authority.limits import is_registered as _is_registered
+from shared.services.local_authority.limits import weeks_so_far as _weeks_so_far
+from shared.services.reports.inspection import school_year_start
+
+PAGE_SIZE = 100
+RECENT_DAYS = 14  # the LA home's "placements notified in the last 14 days"
+
+# What the list shows: every placement, those the LA was told of lately, or those over or near the limits.
+SHOW_ALL, SHOW_RECENT, SHOW_LIMITS = "all", "recent", "limits"
+SHOWS = (SHOW_ALL, SHOW_RECENT, SHOW_LIMITS)
+
+
+def schools_in(la_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+    """The ids of the schools in the LA's area, as a subquery."""
+    return select(Organisation.id).where(
+        Organisation.kind == OrganisationKind.SCHOOL, Organisation.local_authority_id == la_id
+    )
+
+
+def listed(today: date) -> ColumnElement[bool]:
+    """The placements the LA sees: agreed and planned, running, or ended this school year."""
+    return or_(
+        Placement.status == PlacementStatus.ACTIVE,
+        and_(Placement.status == PlacementStatus.PLANNED, Placement.headteacher_decision == HeadteacherDecision.AGREED),
+        and_(Placement.status == PlacementStatus.ENDED, Placement.end_date >= school_year_start(today)),
+    )
+
+
+def recently_told(now: datetime) -> ColumnElement[bool]:
+    return Placement.la_notified_at >= now - timedelta(days=RECENT_DAYS)
+
+
+def providers_used_by(la_id: uuid.UUID) -> list[Organisation]:
+    """Every provider a school in the LA's area works with (any status), by name: the list's provider filter."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.id.in_(
+                    select(SchoolProvider.provider_id).where(SchoolProvider.school_id.in_(schools_in(la_id)))
+                )
+            )
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PlacementFilter:
+    school_id: uuid.UUID | None = None
+    provider_id: uuid.UUID | None = None
+    show: str = SHOW_ALL
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class LaPlacement:
+    """One line of the LA's list."""
+
+    id: uuid.UUID
+    school: str
+    pupil: str
+    year_group: str | None
+    provider: str
+    provider_type: str | None
+    status: PlacementStatus
+    hours_per_week: Decimal | None
+    sessions: int
+    start_date: date
+    end_date: date | None
+    max_end_date: date | None
+    la_notified_on: date | None  # the school's date when AP Portal told the LA (None: agreed before it did)
+    la_informed_on: date | None  # the date the school wrote on the plan, if any
+    weeks: int
+    limit: LimitFlag | None
+
+    @property
+    def registered(self) -> bool:
+        return _is_registered(self.provider_type)
+
+    @property
+    def full_time(self) -> bool:
+        return _is_full_time(self.hours_per_week)
+
+    @property
+    def hours_text(self) -> str | None:
+        """'25 hours', '12.5 hours'; None when not recorded."""
+        if self.hours_per_week is None:
+            return None
+        hours = self.hours_per_week.normalize()
+        return f"{hours:f} hour{'' if hours == 1 else 's'}"
+
+    @property
+    def year_label(self) -> str | None:
+        code = (self.year_group or "").strip()
+        if not code:
+            return None
+        if code.upper() == "R":
+            return "Reception"
+        return f"Year {code}" if code.isdigit() else code
+
+
+@dataclass(frozen=True)
+class PlacementPage:
+    rows: list[LaPlacement]
+    total: int
+    page: int
+    pages: int
+
+
+def placements_page(
+    la_id: uuid.UUID, choice: PlacementFilter, *, now: datetime, today: date, limits: Limits
+) -> PlacementPage:
+    """One page of the LA's placements (two queries: a count and the page), the latest start first."""
+    school = aliased(Organisation)
+    provider = aliased(Organisation)
+    where = [Placement.school_id.in_(schools_in(la_id)), listed(today)]
+    if choice.school_id is not None:
+        where.append(Placement.school_id == choice.school_id)
+    if choice.provider_id is not None:
+        where.append(Placement.provider_id == choice.provider_id)
+    if choice.show == SHOW_RECENT:
+        where.append(recently_told(now))
+    elif choice.show == SHOW_LIMITS:
+        where.append(flagged(today, limits))
+    profile_join = ProviderProfile.organisation_id == Placement.provider_id
+    total = db.session.scalar(
+        select(func.count(Placement.id)).select_from(Placement).outerjoin(ProviderProfile, profile_join).where(*where)
+    )
+    total = total or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, choice.page), pages)
+    # The page's placements are picked on the placements table alone (the latest start first), then only those are
+    # joined to their school, pupil and provider: the work of a page stays that of PAGE_SIZE rows as the LA grows.
+    newest_first = (Placement.start_date.desc(), Placement.id.desc())
+    on_page = (
+        select(Placement.id)
+        .outerjoin(ProviderProfile, profile_join)
+        .where(*where)
+        .order_by(*newest_first)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Placement.id,
+            school.name.label("school"),
+            Pupil.first_name,
+            Pupil.last_name,
+            Pupil.preferred_name,
+            Pupil.year_group,
+            provider.name.label("provider"),
+            ProviderProfile.provider_type,
+            Placement.status,
+            Placement.hours_per_week,
+            Placement.timetable,
+            Placement.start_date,
+            Placement.end_date,
+            Placement.max_end_date,
+            Placement.la_notified_at,
+            Placement.la_informed_on,
+        )
+        .join(school, school.id == Placement.school_id)
+        .join(provider, provider.id == Placement.provider_id)
+        .join(Pupil, Pupil.id == Placement.pupil_id)
+        .outerjoin(ProviderProfile, profile_join)
+        .where(Placement.id.in_(select(on_page.c.id)))
+        .order_by(*newest_first)
+    ).all()
+    return PlacementPage([_line(row, today, limits) for row in rows], total, page, pages)
+
+
+def _line(row, today: date, limits: Limits) -> LaPlacement:  # type: ignore[no-untyped-def]  # a Row of the query above
+    sessions = len(row.timetable or [])
+    preferred = (row.preferred_name or "").strip()
+    name = f"{row.first_name} {row.last_name}"
+    if preferred and preferred.lower() != row.first_name.strip().lower():
+        name += f" (known as {preferred})"
+    return LaPlacement(
+        id=row.id,
+        school=row.school,
+        pupil=name,
+        year_group=row.year_group,
+        provider=row.provider,
+        provider_type=row.provider_type,
+        status=row.status,
+        hours_per_week=row.hours_per_week,
+        sessions=sessions,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        max_end_date=row.max_end_date,
+        la_notified_on=school_day(row.la_notified_at) if row.la_notified_at is not None else None,
+        la_informed_on=row.la_informed_on,
+        weeks=_weeks_so_far(row.start_date, row.end_date, today),
+        limit=limit_flag(
+            provider_type=row.provider_type,
+            hours_per_week=row.hours_per_week,
+            sessions=sessions,
+            start=row.start_date,
+            end=row.end_date,
+            today=today,
+            limits=limits,
+        ),
+    )
+
+
+# --- counts for the homes -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LimitCounts:
+    over: int
+    approaching: int
+
+
+def limit_counts(school_filter: ColumnElement[bool], today: date, limits: Limits) -> LimitCounts:
+    """How many current placements (of the schools `school_filter` picks) are over the limits and how many are
+    approaching them: one query."""
+    over = func.sum(case((flagged(today, limits, LimitState.OVER), 1), else_=0))
+    near = func.sum(case((flagged(today, limits, LimitState.APPROACHING), 1), else_=0))
+    row = db.session.execute(
+        select(over, near)
+        .select_from(Placement)
+        .outerjoin(ProviderProfile, ProviderProfile.organisation_id == Placement.provider_id)
+        .where(school_filter, flagged(today, limits))
+    ).one()
+    return LimitCounts(int(row[0] or 0), int(row[1] or 0))
+
+
+def recently_told_count(la_id: uuid.UUID, now: datetime) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Placement.id)).where(Placement.school_id.in_(schools_in(la_id)), recently_told(now))
+        )
+        or 0
+    )
