@@ -222,6 +222,16 @@ INSERT INTO organisations (id, kind, name, created_at)
   SELECT id, 'provider', 'Bench Provider ' || school_n || '-' || provider_n, now() FROM b_providers;
 INSERT INTO provider_profiles (id, organisation_id, created_at, am_marks_due, pm_marks_due)
   SELECT gen_random_uuid(), id, now(), '10:00', '14:00' FROM b_providers;
+-- A site each (the first provider of each school has two), in its group's town: what the LA's directory searches.
+INSERT INTO provider_sites (id, profile_id, organisation_id, name, address_line_1, town, postcode, activities,
+                            created_at)
+  SELECT gen_random_uuid(), pp.id, bp.id, 'Bench Provider ' || bp.school_n || '-' || bp.provider_n || ' site ' || n,
+         n || ' Bench Street', 'Bench Town ' || (bp.grp + 1), 'BX' || (bp.grp + 1) || ' ' || bp.provider_n || 'AB',
+         (ARRAY['Maths and English', 'Construction skills', 'Motor vehicle', 'Hair and beauty', 'Outdoor education',
+                'Catering', 'Sport and fitness', 'Art and music', 'Animal care', 'One-to-one tuition'])
+           [bp.provider_n], now()
+  FROM b_providers bp JOIN provider_profiles pp ON pp.organisation_id = bp.id
+  CROSS JOIN generate_series(1, CASE WHEN bp.provider_n = 1 THEN 2 ELSE 1 END) AS n;
 
 CREATE TEMP TABLE b_placements ON COMMIT DROP AS
   SELECT s.n AS school_n, s.id AS school_id, k,

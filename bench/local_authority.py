@@ -70,7 +70,8 @@ def _shows_placements(response) -> bool:
 
 
 def _shows_directory(response) -> bool:
-    return response.status_code == 200 and b"Bench Provider" in response.data
+    # Its first page, by name: the providers waiting for a school's approval ("Bench Applicant N") come first.
+    return response.status_code == 200 and (b"Bench Applicant" in response.data or b"Bench Provider" in response.data)
 
 
 # name, endpoint, path, what the page must show (so an error page or a redirect is never timed)
