@@ -23,6 +23,10 @@ The run prints a table and writes bench/results.json, an object mapping each met
   Target <= 30 s. With both, e-mails that never came (`alert_email_missing`, `alert_after_outage_missing`; a missing
   one counts as the time it was waited for, 150 s after the last answer or 180 s after the restart) and e-mails
   that came more than once (`alert_email_duplicates`, `alert_after_outage_duplicates`), each with target 0.
+- `provider_register_page_p95_ms`, `la_placements_page_p95_ms` and `la_directory_page_p95_ms`
+  (bench/local_authority.py, on bench/attendance.py's local-authority data set): a provider's register with pupils
+  from five schools (target < 300 ms), and the LA officer's placements and directory of providers (each < 300 ms,
+  <= 20 queries, full scale at most 1.5 times the tenth scale's time), with their queries and scale ratios.
 
 The figures are reported, never asserted: these machines are shared and noisy, so the test suite holds no timed test.
 A metric off its target is `"ok": false` and the exit status stays 0; the exit status is 1 only when a benchmark

@@ -4,16 +4,21 @@ Seeds, with set-based SQL (INSERT ... SELECT over generate_series, so about a mi
 the full one, each in a database of its own (`bench_attendance_tenth` and `bench_attendance`, never the tests' or the
 app's), then measures both in alternating rounds:
 
-- full: 30 schools, 300 providers (10 a school), 3,000 placements (100 a school), one school year (2025-26, three
-  terms with their half-term holidays) of AM/PM marks on its school days, about 1.1 million rows, an alert for every
-  unexplained absence with its two e-mails; and, up to DAY, what bench/compliance.py measures (SLA_SEED_SQL):
-  agreements, incidents, reviews, visits, evidence, written confirmations, breaches, budgets;
-- tenth: the first 3 of those schools (30 providers, 300 placements, about 115,000 marks).
+- full: 30 schools, all in one local authority (LA_NAME, with an LA officer), 300 providers, 3,000 placements (100
+  a school), one school year (2025-26, three terms with their half-term holidays) of AM/PM marks on its school days,
+  about 1.1 million rows, an alert for every unexplained absence with its two e-mails; and, up to DAY, what
+  bench/compliance.py measures (SLA_SEED_SQL): agreements, incidents, reviews, visits, evidence, written
+  confirmations, breaches, budgets. The schools are in groups of three (1-3, 4-6, ...), each bringing 10 providers;
+  a group's schools place their pupils with all 30 of its providers in turn, so each provider works with three
+  schools (a relationship, approved, for each) and each school with 30 providers, 3 or 4 pupils with each; and
+  FIVE_SCHOOL_PROVIDER also has two pupils each of schools 4 and 5. What is per school (agreements, visits,
+  confirmations, breaches) is per school and provider; evidence is the provider's, verified by its first school;
+- tenth: the first 3 of those schools (one group: 30 providers, 300 placements, about 115,000 marks).
 
-The measured school is the same in both (school 1, 100 placed pupils), so the ratio shows what the size of
-everything else in the tables costs its attendance lead: with the right indexes and a fixed number of queries,
-nothing. In-process through the Flask test client, signed in as the school's attendance lead (password and security
-code, as a person would):
+The measured school is the same in both (school 1, 100 placed pupils with 30 providers), so the ratio shows what the
+size of everything else in the tables costs its attendance lead: with the right indexes and a fixed number of
+queries, nothing. In-process through the Flask test client, signed in as the school's attendance lead (password and
+security code, as a person would):
 
 - `today_page_p95_ms`: p95 server time of GET /school/attendance?day=2026-03-04 at full scale, over 300 requests in
   6 rounds alternating with the tenth scale's (target < 300);
@@ -51,7 +56,9 @@ from shared.crypto import encrypt_text
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_attendance"
 SCHOOLS_FULL = 30
 SCHOOLS_TENTH = 3
-PROVIDERS_PER_SCHOOL = 10
+PROVIDERS_PER_SCHOOL = 10  # each school brings ten providers, each of which works with the three schools of a group
+LA_NAME = "Bench Borough Council"  # every school's local authority
+FIVE_SCHOOL_PROVIDER = "Bench Provider 1-2"  # at full scale, pupils from schools 1-5 (from 1-3 at a tenth)
 PLACEMENTS_PER_SCHOOL = 100
 YEAR_START, YEAR_END = date(2025, 9, 1), date(2026, 7, 22)
 # The school year's terms, each with its half-term holiday (name, first day, last day, holiday's first and last day):
@@ -108,7 +115,7 @@ def _seeded_apps(url, workdir: Path) -> dict:
             raise BenchError(f"the attendance benchmark needs PostgreSQL: {detail}") from exc
         app = _app(db_url.render_as_string(hide_password=False), workdir)
         with app.app_context():
-            upgrade()
+            upgrade(revision="heads")  # every head: branches not yet re-chained migrate too
             started = time.monotonic()
             _seed(app, 1, schools)
             print(
@@ -181,10 +188,22 @@ def _school_days() -> list[date]:
 
 
 SEED_SQL = """
+CREATE TEMP TABLE b_la ON COMMIT DROP AS
+  SELECT gen_random_uuid() AS id, gen_random_uuid() AS user_id, gen_random_uuid() AS membership_id;
+INSERT INTO organisations (id, kind, name, created_at) SELECT id, 'local_authority', :la_name, now() FROM b_la;
+INSERT INTO users (id, email, name, active, created_at)
+  SELECT user_id, 'la.officer@bench-la.example', 'Bench LA officer', true, now() FROM b_la;
+INSERT INTO memberships (id, user_id, organisation_id, created_at) SELECT membership_id, user_id, id, now() FROM b_la;
+INSERT INTO membership_roles (membership_id, role) SELECT membership_id, 'la_officer' FROM b_la;
+
+-- Every school in the one local authority, in groups of three (schools 1-3, 4-6, ...) whose providers they share;
+-- each school relies on any school's verification of a provider's evidence (the bench's evidence is verified by
+-- the provider's first school).
 CREATE TEMP TABLE b_schools ON COMMIT DROP AS
-  SELECT n, gen_random_uuid() AS id FROM generate_series(CAST(:first AS int), CAST(:last AS int)) AS n;
-INSERT INTO organisations (id, kind, name, created_at)
-  SELECT id, 'school', 'Bench School ' || n, now() FROM b_schools;
+  SELECT n, (n - 1) / 3 AS grp, gen_random_uuid() AS id
+  FROM generate_series(CAST(:first AS int), CAST(:last AS int)) AS n;
+INSERT INTO organisations (id, kind, name, urn, local_authority_id, relies_on_any_school, created_at)
+  SELECT id, 'school', 'Bench School ' || n, (900000 + n)::text, (SELECT id FROM b_la), true, now() FROM b_schools;
 INSERT INTO school_terms (id, school_id, name, start_date, end_date, half_term_starts, half_term_ends, created_at)
   SELECT gen_random_uuid(), s.id, t.name, t.start_date, t.end_date, t.half_starts, t.half_ends, now()
   FROM b_schools s
@@ -192,22 +211,44 @@ INSERT INTO school_terms (id, school_id, name, start_date, end_date, half_term_s
                     CAST(:half_starts AS date[]), CAST(:half_ends AS date[]))
     AS t(name, start_date, end_date, half_starts, half_ends);
 
+-- Each school brings PROVIDERS_PER_SCHOOL providers (provider "s-p": school_n s is its first school, so it works
+-- with the school the longest); a group's schools place their pupils with all of the group's providers in turn, so
+-- a provider has pupils from the three schools of its group (fewer in a last group of one or two schools).
 CREATE TEMP TABLE b_providers ON COMMIT DROP AS
-  SELECT s.n AS school_n, s.id AS school_id, p AS provider_n, gen_random_uuid() AS id
+  SELECT s.n AS school_n, s.grp, s.id AS school_id, p AS provider_n,
+         row_number() OVER (PARTITION BY s.grp ORDER BY s.n, p) - 1 AS grp_index, gen_random_uuid() AS id
   FROM b_schools s CROSS JOIN generate_series(1, CAST(:providers AS int)) AS p;
 INSERT INTO organisations (id, kind, name, created_at)
   SELECT id, 'provider', 'Bench Provider ' || school_n || '-' || provider_n, now() FROM b_providers;
 INSERT INTO provider_profiles (id, organisation_id, created_at, am_marks_due, pm_marks_due)
   SELECT gen_random_uuid(), id, now(), '10:00', '14:00' FROM b_providers;
-INSERT INTO school_providers (id, school_id, provider_id, status, status_changed_at, created_at)
-  SELECT gen_random_uuid(), school_id, id, 'approved', now(), now() FROM b_providers;
+-- A site each (the first provider of each school has two), in its group's town: what the LA's directory searches.
+INSERT INTO provider_sites (id, profile_id, organisation_id, name, address_line_1, town, postcode, activities,
+                            created_at)
+  SELECT gen_random_uuid(), pp.id, bp.id, 'Bench Provider ' || bp.school_n || '-' || bp.provider_n || ' site ' || n,
+         n || ' Bench Street', 'Bench Town ' || (bp.grp + 1), 'BX' || (bp.grp + 1) || ' ' || bp.provider_n || 'AB',
+         (ARRAY['Maths and English', 'Construction skills', 'Motor vehicle', 'Hair and beauty', 'Outdoor education',
+                'Catering', 'Sport and fitness', 'Art and music', 'Animal care', 'One-to-one tuition'])
+           [bp.provider_n], now()
+  FROM b_providers bp JOIN provider_profiles pp ON pp.organisation_id = bp.id
+  CROSS JOIN generate_series(1, CASE WHEN bp.provider_n = 1 THEN 2 ELSE 1 END) AS n;
 
 CREATE TEMP TABLE b_placements ON COMMIT DROP AS
   SELECT s.n AS school_n, s.id AS school_id, k,
-         (SELECT bp.id FROM b_providers bp
-          WHERE bp.school_n = s.n AND bp.provider_n = 1 + k % CAST(:providers AS int)) AS provider_id,
+         -- two pupils each of schools 4 and 5 go to FIVE_SCHOOL_PROVIDER, whose pupils then come from five schools
+         CASE WHEN s.n IN (4, 5) AND k % 50 = 7 THEN
+                (SELECT bp.id FROM b_providers bp WHERE bp.school_n = 1 AND bp.provider_n = 2)
+              ELSE (SELECT bp.id FROM b_providers bp
+                    WHERE bp.grp = s.grp
+                      AND bp.grp_index = (k - 1) % (SELECT count(*) FROM b_providers g WHERE g.grp = s.grp))
+         END AS provider_id,
          gen_random_uuid() AS pupil_id, gen_random_uuid() AS id, k % 10 = 0 AS part_time
   FROM b_schools s CROSS JOIN generate_series(1, CAST(:placements AS int)) AS k;
+-- A school's relationship with each provider its pupils are placed with, approved (its first school's first).
+INSERT INTO school_providers (id, school_id, provider_id, status, status_changed_at, created_at)
+  SELECT gen_random_uuid(), l.school_id, l.provider_id, 'approved', now(),
+         now() - CASE WHEN bp.school_id = l.school_id THEN interval '1 year' ELSE interval '6 months' END
+  FROM (SELECT DISTINCT school_id, provider_id FROM b_placements) AS l JOIN b_providers bp ON bp.id = l.provider_id;
 INSERT INTO pupils (id, school_id, upn, first_name, last_name, date_of_birth, send_status, semh, looked_after,
                     child_protection, early_help, created_at, updated_at)
   SELECT pupil_id, school_id, 'B' || lpad((school_n * 1000 + k)::text, 12, '0'), 'Pupil' || k, 'School' || school_n,
@@ -292,6 +333,11 @@ INSERT INTO users (id, email, name, active, created_at)
 INSERT INTO memberships (id, user_id, organisation_id, created_at)
   SELECT membership_id, user_id, id, now() FROM b_managers;
 INSERT INTO membership_roles (membership_id, role) SELECT membership_id, 'provider_manager' FROM b_managers;
+-- What is per school (agreements, visits, written confirmations, breaches) is per pair of school and provider:
+-- home_n is the provider's first school, staff_id the pair's school's AP lead.
+CREATE TEMP TABLE b_pairs ON COMMIT DROP AS
+  SELECT sp.school_id, m.id, m.provider_n, m.school_n AS home_n, m.user_id, s.user_id AS staff_id
+  FROM school_providers sp JOIN b_managers m ON m.id = sp.provider_id JOIN b_staff s ON s.school_id = sp.school_id;
 
 UPDATE provider_profiles pp SET
   provider_type = CASE WHEN m.provider_n <= 2 THEN 'registered_school' WHEN m.provider_n = 3 THEN 'pru'
@@ -330,7 +376,7 @@ INSERT INTO service_agreements (id, school_id, provider_id, placement_id, starts
          'Incidents through the portal; safeguarding concerns to the school DSL the same session',
          4000 + 500 * provider_n, NULL, staff_id, TIMESTAMPTZ '2025-08-20 10:00+00', staff_id,
          TIMESTAMPTZ '2025-08-20 10:00+00'
-  FROM b_managers WHERE provider_n <= 8;
+  FROM b_pairs WHERE provider_n <= 8;
 INSERT INTO service_agreements (id, school_id, provider_id, placement_id, starts_on, ends_on, incidents_within_hours,
                                 reviews_every_weeks, concerns_same_session, notices_before_next_school_day,
                                 evidence_in_date, confirmation_current, school_policy_acknowledged,
@@ -356,12 +402,13 @@ CREATE TEMP TABLE b_incidents ON COMMIT DROP AS
          x.occurred_at + CASE WHEN x.r4 < 0.88 THEN make_interval(mins => 30 + (x.r4 * 1200)::int)
                               ELSE make_interval(hours => 25 + (x.r4 * 50)::int) END AS reported_at
   FROM (
-    SELECT p.id AS placement_id, p.school_id, p.provider_id, p.k, m.user_id AS reporter, m.staff_id,
+    SELECT p.id AS placement_id, p.school_id, p.provider_id, p.k, m.user_id AS reporter, s.user_id AS staff_id,
            (d.day + time '09:15' + make_interval(mins => (random() * 330)::int)) AT TIME ZONE 'Europe/London'
              AS occurred_at,
            random() AS r1, random() AS r2, random() AS r3, random() AS r4
     FROM b_placements p
     JOIN b_managers m ON m.id = p.provider_id
+    JOIN b_staff s ON s.school_id = p.school_id
     CROSS JOIN unnest(CAST(:days AS date[])) AS d(day)
     WHERE d.day <= :day AND (NOT p.part_time OR extract(isodow FROM d.day) <= 3)
   ) AS x
@@ -425,7 +472,7 @@ INSERT INTO site_visits (id, school_id, provider_id, visited_on, pupils_seen, fi
   SELECT gen_random_uuid(), m.school_id, m.id, v.visited_on, CAST('[]' AS json),
          'Pupils settled and engaged; registers and the incident log seen', NULL, m.staff_id,
          (v.visited_on + time '15:30') AT TIME ZONE 'Europe/London'
-  FROM b_managers m
+  FROM b_pairs m
   CROSS JOIN LATERAL (SELECT DATE '2025-09-15' + 42 * n + m.provider_n % 5 AS visited_on
                       FROM generate_series(0, 5) AS n) AS v
   -- two providers of each school have not been visited for more than six weeks
@@ -437,7 +484,8 @@ CREATE TEMP TABLE b_required ON COMMIT DROP AS
                        CAST(:evidence_kinds AS text[]), CAST(:evidence_months AS int[]))
     AS r(provider_type, code, date_kind, months);
 CREATE TEMP TABLE b_documents ON COMMIT DROP AS
-  SELECT m.id AS provider_id, m.provider_n, m.user_id AS uploader, m.staff_id, r.code, r.date_kind, r.months,
+  SELECT m.id AS provider_id, m.provider_n, m.user_id AS uploader, m.staff_id, m.school_id AS reviewer_school_id,
+         r.code, r.date_kind, r.months,
          -- this year's dates by the type's rule; a few out of date, one running out within 60 days
          CASE WHEN r.date_kind = 'review' THEN DATE '2025-07-01' + m.provider_n END AS review_date,
          CASE WHEN r.date_kind = 'valid_for' THEN
@@ -453,22 +501,25 @@ CREATE TEMP TABLE b_documents ON COMMIT DROP AS
   JOIN b_required r ON r.provider_type = pp.provider_type;
 INSERT INTO evidence_documents (id, organisation_id, evidence_type, version, status, storage_key, display_name,
                                 content_type, size_bytes, sha256, virus_scanned, uploaded_by_id, uploaded_at,
-                                issue_date, expiry_date, review_date, reviewed_by_id, reviewed_at, checklist)
+                                issue_date, expiry_date, review_date, reviewed_by_id, reviewed_by_organisation_id,
+                                reviewed_at, checklist)
   SELECT gen_random_uuid(), provider_id, code, 1, 'superseded', 'bench/' || gen_random_uuid(), code || '-2024.pdf',
          'application/pdf', 180000 + provider_n * 1000, md5(random()::text) || md5(random()::text), true, uploader,
          TIMESTAMPTZ '2024-08-05 09:00+00' + provider_n * interval '1 day', NULL,
          CASE WHEN date_kind = 'none' THEN NULL ELSE DATE '2025-09-01' + provider_n END, NULL, staff_id,
-         TIMESTAMPTZ '2024-08-07 11:00+00' + provider_n * interval '1 day', CAST('{}' AS json)
+         reviewer_school_id, TIMESTAMPTZ '2024-08-07 11:00+00' + provider_n * interval '1 day', CAST('{}' AS json)
   FROM b_documents;
 INSERT INTO evidence_documents (id, organisation_id, evidence_type, version, status, storage_key, display_name,
                                 content_type, size_bytes, sha256, virus_scanned, uploaded_by_id, uploaded_at,
-                                issue_date, expiry_date, review_date, reviewed_by_id, reviewed_at, checklist)
+                                issue_date, expiry_date, review_date, reviewed_by_id, reviewed_by_organisation_id,
+                                reviewed_at, checklist)
   SELECT gen_random_uuid(), provider_id, code, 2,
          CASE WHEN expiry_date <= CAST(:day AS date) THEN 'expired' ELSE 'verified' END,
          'bench/' || gen_random_uuid(), code || '-2025.pdf', 'application/pdf', 190000 + provider_n * 1000,
          md5(random()::text) || md5(random()::text), true, uploader,
          TIMESTAMPTZ '2025-08-10 09:00+00' + provider_n * interval '1 day', issue_date, expiry_date, review_date,
-         staff_id, TIMESTAMPTZ '2025-08-12 11:00+00' + provider_n * interval '1 day', CAST('{}' AS json)
+         staff_id, reviewer_school_id, TIMESTAMPTZ '2025-08-12 11:00+00' + provider_n * interval '1 day',
+         CAST('{}' AS json)
   FROM (
     SELECT d.*, CASE date_kind WHEN 'expiry' THEN printed_expiry
                                WHEN 'review' THEN CAST(review_date + make_interval(months => months) AS date)
@@ -492,28 +543,28 @@ INSERT INTO evidence_documents (id, organisation_id, evidence_type, version, sta
 
 INSERT INTO kcsie_confirmations (id, organisation_id, school_id, signed_by_id, typed_name, signer_role,
                                  statement_version, statement_text, signed_at, lapsed_at, lapse_reason)
-  SELECT gen_random_uuid(), id, school_id, user_id, 'Bench manager ' || school_n || '-' || provider_n, 'Manager',
+  SELECT gen_random_uuid(), id, school_id, user_id, 'Bench manager ' || home_n || '-' || provider_n, 'Manager',
          '2025-1',
          'I confirm that the staff on our list have had the checks the school would otherwise carry out.',
          TIMESTAMPTZ '2025-08-25 10:00+00' + provider_n * interval '1 day',
          CASE provider_n WHEN 7 THEN TIMESTAMPTZ '2026-02-03 11:00+00' WHEN 9 THEN TIMESTAMPTZ '2026-01-19 11:00+00'
          END,
          CASE WHEN provider_n IN (7, 9) THEN 'The staff list changed' END
-  FROM b_managers;
+  FROM b_pairs;
 INSERT INTO kcsie_confirmations (id, organisation_id, school_id, signed_by_id, typed_name, signer_role,
                                  statement_version, statement_text, signed_at)
-  SELECT gen_random_uuid(), id, school_id, user_id, 'Bench manager ' || school_n || '-' || provider_n, 'Manager',
+  SELECT gen_random_uuid(), id, school_id, user_id, 'Bench manager ' || home_n || '-' || provider_n, 'Manager',
          '2025-1',
          'I confirm that the staff on our list have had the checks the school would otherwise carry out.',
          TIMESTAMPTZ '2026-02-27 09:30+00'
-  FROM b_managers WHERE provider_n = 7;
+  FROM b_pairs WHERE provider_n = 7;
 
 INSERT INTO compliance_breaches (id, school_id, provider_id, term_key, period_start, period_end, period_name, percent,
                                  summary, raised_at, resolved_at, resolved_by_id, action_taken)
   SELECT gen_random_uuid(), m.school_id, m.id, b.term_key, b.period_start, b.period_end, b.period_name, b.percent,
          b.summary, b.raised_at, b.resolved_at, CASE WHEN b.resolved_at IS NOT NULL THEN m.staff_id END,
          b.action_taken
-  FROM b_managers m
+  FROM b_pairs m
   JOIN (VALUES
     (3, 'evidence', DATE '2026-01-05', DATE '2026-02-13', 'Spring 2026, first half', 70.0,
      '12 of 40 days with a required document out of date or missing', TIMESTAMPTZ '2026-02-14 06:00+00',
@@ -539,6 +590,7 @@ def _seed(app, first: int, last: int) -> None:
     required = [(kind, entry) for entry in CATALOGUE for kind in sorted(entry.required_for)]
     parameters = {
         "first": first,
+        "la_name": LA_NAME,
         "last": last,
         "providers": PROVIDERS_PER_SCHOOL,
         "placements": PLACEMENTS_PER_SCHOOL,
@@ -565,6 +617,10 @@ def _seed(app, first: int, last: int) -> None:
         conn.execute(text("SET LOCAL synchronous_commit = off"))
         for statement in filter(str.strip, (SEED_SQL + SLA_SEED_SQL).split(";\n")):
             conn.execute(text(statement), parameters)
+        told = "SELECT 1 FROM information_schema.columns WHERE table_name = 'placements' AND column_name = :column"
+        if conn.scalar(text(told), {"column": "la_notified_at"}):
+            # Each school told the LA of its placements when the headteacher agreed them, the day before the start.
+            conn.execute(text("UPDATE placements SET la_notified_at = start_date - 1 + time '16:00'"))
     # VACUUM too: the visibility map a steady database has (index-only scans), and no autovacuum of the fresh rows
     # starting in the middle of the measurements.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -590,18 +646,18 @@ def _token(response) -> str:
     return match.group(1) or match.group(2)
 
 
-def _signed_in_client(app, role: str = "attendance_lead"):
-    """A test client signed in (password, then security code) as a new member of staff of school 1 with this role
-    (the attendance lead unless told)."""
+def _signed_in_client(app, role: str = "attendance_lead", organisation: str = "Bench School 1"):
+    """A test client signed in (password, then security code) as a new member of the organisation (school 1 unless
+    told) with this role (the attendance lead unless told)."""
     from shared.extensions import db
     from shared.models import Organisation
     from shared.services.accounts import people as accounts
 
     secret = pyotp.random_base32()
     with app.app_context():
-        school = db.session.query(Organisation).filter_by(name="Bench School 1").one()
+        member_of = db.session.query(Organisation).filter_by(name=organisation).one()
         email = f"{role.replace('_', '-')}-{secret[:8].lower()}@bench-school.example"
-        user = accounts.create_user(school, email=email, name="Bench lead", roles=[role], password=PASSWORD)
+        user = accounts.create_user(member_of, email=email, name="Bench lead", roles=[role], password=PASSWORD)
         from shared.models import utcnow
 
         user.totp_secret = secret

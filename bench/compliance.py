@@ -5,7 +5,7 @@ Uses bench/attendance.py's databases (`bench_attendance` and `bench_attendance_t
 of the two benchmarks comes first): one school year of marks, and for every school its agreements, incidents,
 reviews, visits, evidence, written confirmations and breaches, with three terms and their half-term holidays. Time
 is frozen (ticking) at the seed's "now" (bench.attendance.NOW, Wednesday 4 March 2026 at 12:30), so "this half-term"
-is Spring 2026's second half. In-process through the Flask test client, signed in as a new AP lead of school 1 (10
+is Spring 2026's second half. In-process through the Flask test client, signed in as a new AP lead of school 1 (30
 providers, 100 placed pupils, the same school at both scales):
 
 - `compliance_page_p95_ms`: p95 server time of GET /school/compliance (every approved provider, this half-term) at

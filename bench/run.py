@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import alerts, api, attendance, compliance, signed_in_page, upload_200mb, upload_check
+from bench import alerts, api, attendance, compliance, local_authority, signed_in_page, upload_200mb, upload_check
 from bench.errors import BenchError
 from bench.metrics import Metric
 from bench.workspace import Workspace
@@ -29,6 +29,7 @@ BENCHMARKS: list[Benchmark] = [
     api.run,
     attendance.run,
     compliance.run,  # after attendance: the same seeded databases
+    local_authority.run,  # the same again
     alerts.run,
 ]
 
