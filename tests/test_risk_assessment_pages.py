@@ -160,3 +160,45 @@ def test_a_reopened_assessment_is_on_both_dsls_lists(app, world, setting, browse
     provider.sign_in(setting["provider_dsl"])
     home = html(provider.get("/portal/"))
     assert "1 risk assessment reopened after a serious incident or a concern is waiting for review and signing" in home
+
+
+@freeze_time(NOW)
+def test_the_placement_cannot_start_unsigned_without_the_headteachers_reason(app, world, setting, browser, new_browser):
+    from shared.models import HeadteacherDecision, Placement, PlacementStatus
+
+    placement = setting["placement"]
+    with app.app_context():
+        row = db.session.get(Placement, placement)
+        row.status, row.headteacher_decision = PlacementStatus.PLANNED, HeadteacherDecision.PENDING
+        db.session.commit()
+    head = world.user(world_school(app, placement), ["headteacher"])
+    browser.sign_in(head)
+    url = f"/school/placements/{placement}/decision"
+    assert "The risk assessment is not signed" in html(browser.get(url))
+    refused = browser.submit(url, {"decision": "agree"})
+    assert refused.status_code == 200
+    assert "The risk assessment has not been signed by a school DSL and the provider&#39;s DSL" in html(refused) or (
+        "The risk assessment has not been signed by a school DSL and the provider's DSL" in html(refused)
+    )
+    with app.app_context():
+        assert db.session.get(Placement, placement).status == PlacementStatus.PLANNED
+    agreed = browser.submit(url, {"decision": "agree", "proceed_unsigned_reason": "Provider DSL signs on Monday."})
+    assert agreed.status_code == 302
+    with app.app_context():
+        assert db.session.get(Placement, placement).status == PlacementStatus.ACTIVE
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "risk_assessment.proceed_unsigned")
+        ).one()
+        assert event.actor_user_id == head.id
+        raw = db.session.execute(text("SELECT proceed_unsigned_reason FROM risk_assessments")).scalar_one()
+        assert raw.startswith("sg1:") and "Monday" not in raw
+    dsl = new_browser()
+    dsl.sign_in(setting["dsl"])
+    assert "Provider DSL signs on Monday." in html(dsl.get(f"/school/placements/{placement}/joint-risk-assessment"))
+
+
+def world_school(app, placement_id):
+    from shared.models import Placement
+
+    with app.app_context():
+        return db.session.get(Placement, placement_id).school_id

@@ -198,9 +198,11 @@ def proceed_unsigned(placement: Placement, reason: str | None, *, by: User, now:
     caller commits with its own change)."""
     why = (reason or "").strip()
     if not why:
-        raise RuleBroken("Say why the placement can start before the risk assessment is signed", "proceed_reason")
+        raise RuleBroken(
+            "Say why the placement can start before the risk assessment is signed", "proceed_unsigned_reason"
+        )
     if len(why) > 2000:
-        raise RuleBroken("Keep the reason to 2000 characters or fewer", "proceed_reason")
+        raise RuleBroken("Keep the reason to 2000 characters or fewer", "proceed_unsigned_reason")
     assessment = _get_or_make(placement)
     assessment.proceed_unsigned_at = now or utcnow()
     assessment.proceed_unsigned_by_id = by.id
