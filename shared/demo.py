@@ -173,6 +173,7 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     for placement in placements:
         _demo_marks(placement)
     if placements:  # first run only
+        _demo_risk_assessment(placements[0])
         _demo_amended_mark(placements[0])
         _demo_safeguarding(school, providers[0], placements[0])
         _demo_agreements(school, providers[:2])
@@ -180,6 +181,35 @@ def seed_demo() -> list[tuple[str, str, bool]]:
 
     sign_ins += seed_area(school, providers[0])
     return sign_ins
+
+
+def _demo_risk_assessment(placement: Placement) -> None:
+    """Jamie's joint risk assessment (issue 15): written by the school's DSL, Northside's DSL's measures added, signed
+    by both."""
+    from shared.services.placements import risk
+
+    school_dsl = accounts.find_user_by_email("dsl@demo-academy.example")
+    provider_dsl = accounts.find_user_by_email("dsl@northside.example")
+    assert school_dsl is not None and provider_dsl is not None  # made by seed_demo before this
+    assessment = risk.save_school_part(
+        placement,
+        {
+            "exploitation": (
+                "Seen with older young people near the station after school.",
+                "Collected by taxi at the end of each day; the provider tells the school of any unknown adult.",
+            ),
+            "travel": ("Walks past the station to the site.", "Taxi both ways, booked by the school."),
+            "online": ("Uses social media late at night.", "Online safety sessions in week one."),
+        },
+        by=school_dsl,
+    )
+    risk.save_provider_part(
+        assessment,
+        {"exploitation": "Staff watch the gate at the end of the day.", "travel": "A member of staff meets the taxi."},
+        by=provider_dsl,
+    )
+    risk.sign(assessment, "provider", "Northside DSL", by=provider_dsl)
+    risk.sign(assessment, "school", "Dana Safeguard", by=school_dsl)
 
 
 def _demo_agreements(school: Organisation, providers: list[Organisation]) -> None:
