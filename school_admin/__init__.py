@@ -25,6 +25,7 @@ from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     compliance,
     concerns,
     documents,
+    early_warning,
     governors_report,
     home,
     incidents,

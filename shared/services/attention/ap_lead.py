@@ -46,6 +46,7 @@ from shared.services.evidence import reliance
 from shared.services.evidence.staff_flags import open_flags_of_school
 from shared.services.local_authority.limits import APPROACHING_WEEKS, Limits
 from shared.services.local_authority.placements import limit_counts
+from shared.services.placements import early_warning
 from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
 from shared.services.placements.reviews import latest_reviews, next_review_due
 
@@ -167,7 +168,25 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     tasks += _unregistered_limits(school_id, today)
     tasks += _breaches(school_id)
     tasks += _visits_due(school_id, today)
+    tasks += early_warning_tasks(school_id, now, with_concerns=False)
     return tasks
+
+
+def early_warning_tasks(school_id: uuid.UUID, now: datetime, *, with_concerns: bool) -> list[Task]:
+    """Running placements showing early warning signs (shared.services.placements.early_warning): a count and where
+    to look, never who. One key for the AP lead's and the DSL's lists, so a DSL who is also the AP lead sees it once
+    (the DSL's, counting concerns, comes first)."""
+    warnings = early_warning.warnings_for_school(school_id, now, with_concerns=with_concerns)
+    if not warnings:
+        return []
+    return [
+        Task(
+            "school.early_warning",
+            TODAY,
+            f"{how_many(len(warnings), 'placement shows', 'placements show')} early warning signs: see why",
+            Link.to("school_admin.early_warning_list"),
+        )
+    ]
 
 
 def _staff_flags(school_id: uuid.UUID, provider_ids: list[uuid.UUID]) -> list[Task]:
