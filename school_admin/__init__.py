@@ -35,6 +35,7 @@ from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     provider_staff,
     providers,
     pupils,
+    reapproval,
     reliance,
     reports,
     reviews,

@@ -71,3 +71,45 @@ def test_the_dsl_and_the_ap_lead_follow_their_lists_to_the_early_warning_page(wo
     expect(main).not_to_contain_text("Maya")
     expect(main).not_to_contain_text("concern")
     check_page(page, "early-warning-ap-lead", school=SCHOOL)
+
+
+def test_the_ap_lead_sees_what_changed_and_re_approves_a_provider(world, app, new_page, monkeypatch):
+    from tests.test_reapproval import _all_done, _approved
+
+    school = world.school(SCHOOL)
+    provider = world.provider(school, PROVIDER, ProviderStatus.APPROVED)
+    other = world.provider(school, "Riverside Studio", ProviderStatus.APPROVED)
+    a_year_ago = datetime.now(UTC) - timedelta(days=370)
+    _approved(world, school, provider, a_year_ago)
+    _approved(world, school, other, a_year_ago - timedelta(days=30))
+    world.staff_member(provider, "New Starter")
+    world.incident(world.placement(school, provider), occurred_at=datetime.now(UTC) - timedelta(days=40))
+    _all_done(monkeypatch)  # the live server runs in this process: the checklist as complete as approval needs
+
+    lead = world.user(school, [AP_LEAD])
+    page = new_page()
+    sign_in_with_code(page, lead)
+    task = "2 providers are due re-approval: approved 11 months ago or more"
+    page.get_by_role("link", name=re.compile(task)).click()
+    expect(page).to_have_url(re.compile(r"/school/providers/re-approval$"))
+    expect(page.get_by_role("row").nth(1)).to_contain_text("Riverside Studio")  # longest since approval first
+    check_page(page, "reapprovals-due", school=SCHOOL)
+    page.get_by_role("link", name=re.compile(PROVIDER)).click()
+    expect(page).to_have_url(re.compile(rf"/school/providers/{provider}/re-approval$"))
+    main = page.locator("main")
+    expect(main).to_contain_text("It is due re-approval.")
+    expect(page.get_by_role("heading", name="What changed since that approval")).to_be_visible()
+    expect(main).to_contain_text("Staff added")
+    expect(main).not_to_contain_text("concern")
+    check_page(page, "reapproval-provider", school=SCHOOL)
+
+    page.get_by_role("button", name="Re-approve for another year").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Write notes for the record")
+    check_page(page, "reapproval-provider-error", school=SCHOOL)
+    page.get_by_label("Notes for the record").fill("Visited last month; staff list and evidence checked.")
+    page.get_by_role("button", name="Re-approve for another year").click()
+    expect(page).to_have_url(re.compile(rf"/school/providers/{provider}$"))
+    expect(main).to_contain_text(f"{PROVIDER} is re-approved for another year")
+    expect(main).to_contain_text("Visited last month; staff list and evidence checked.")
+    page.goto("/school/")
+    expect(page.locator("main")).to_contain_text("1 provider is due re-approval")
