@@ -29,6 +29,7 @@ from portal.views import (  # noqa: E402,F401  (routes register on bp)
     onboarding,
     policies,
     pupils,
+    risk_assessments,
     school_requests,
     staff,
     users,

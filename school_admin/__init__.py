@@ -39,6 +39,7 @@ from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     reliance,
     reports,
     reviews,
+    risk_assessments,
     staff,
     verification,
 )

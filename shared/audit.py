@@ -115,6 +115,12 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     # Safeguarding (issue 5): never content, not even a concern's category; who opened what is audited.
     "concern.raised": frozenset({"route"}),  # route: staff (to their DSL first) | dsl (straight to the school)
     "concern.sent": frozenset(),
+    "risk_assessment.updated": frozenset({"part"}),
+    "risk_assessment.signed": frozenset({"side"}),
+    "risk_assessment.signatures_voided": frozenset({"why"}),
+    "risk_assessment.reopened": frozenset({"because"}),
+    "risk_assessment.proceed_unsigned": frozenset(),
+    "risk_assessment.opened": frozenset(),
     "concern.opened": frozenset(),
     "concern.acknowledged": frozenset(),
     "concern.escalated": frozenset({"minutes"}),

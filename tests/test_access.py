@@ -85,6 +85,7 @@ def _objects(world, name: str) -> dict:
     pupil = world.pupil(school)
     placement = world.placement(school, provider, pupil)
     concern = world.concern(placement)
+    world.risk_assessment(placement)  # written, so the provider DSL's risk assessment pages answer
     token_id, _ = world.api_token(provider)
     document = world.document(provider)  # with its object stored, so downloads answer 200
     asking_school = world.school(f"{name} Asking School", local_authority_id=local_authority)

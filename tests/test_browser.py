@@ -691,6 +691,7 @@ def test_a_placed_pupils_absence_reaches_the_attendance_lead_and_the_social_work
     page.get_by_role("link", name="Decide").click()
     check_page(page, "placement-decision")
     page.get_by_label("Agree the placement").check()
+    page.get_by_label("Why the placement can start before the risk assessment is signed").fill("Signed next week.")
     page.get_by_role("button", name="Record decision").click()
     expect(page.locator("main")).to_contain_text("Active")
     sign_out(page)

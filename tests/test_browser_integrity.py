@@ -114,5 +114,6 @@ def test_the_headteacher_confirms_before_agreeing_over_the_registration_warning(
     page.get_by_label("Agree the placement").check()
     page.get_by_label("I have checked the registration and the placement can go ahead").check()
     page.get_by_label("Why the placement can go ahead").fill("Registered with DfE on 1 September, URN 123456.")
+    page.get_by_label("Why the placement can start before the risk assessment is signed").fill("Signed next week.")
     page.get_by_role("button", name="Record decision").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Placement agreed")

@@ -55,6 +55,7 @@ def test_a_placement_agreed_by_the_headteacher_reaches_the_local_authority(world
     sign_in_with_code(page, head)
     page.goto(f"/school/placements/{pending}/decision")
     page.get_by_label("Agree the placement").check()
+    page.get_by_label("Why the placement can start before the risk assessment is signed").fill("Signed next week.")
     page.get_by_role("button", name="Record decision").click()
     expect(page.locator("main")).to_contain_text("Placement agreed")
     sign_out(page)

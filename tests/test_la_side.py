@@ -20,6 +20,8 @@ from shared.services.local_authority.limits import Limits, LimitState, flagged, 
 from shared.services.placements import plans
 from tests.support.client import Browser, html
 
+# The joint risk assessment is not signed in these tests: agreeing records why it can start unsigned (issue 15).
+UNSIGNED = "Risk assessment meeting booked for the first morning."
 NOW = "2026-12-07 10:00:00"  # a Monday in the autumn term (GMT)
 TODAY = date(2026, 12, 7)
 PART_TIME = ["mon_am", "mon_pm", "tue_am", "tue_pm", "wed_am"]  # 5 sessions
@@ -148,7 +150,7 @@ def test_agreeing_a_placement_tells_the_local_authority_without_naming_the_pupil
     with app.app_context(), freeze_time(NOW):
         row = db.session.get(Placement, placement)
         assert row.la_notified_at is None
-        plans.decide(row, agree=True, notes="", by=db.session.get(User, head.id))
+        plans.decide(row, agree=True, notes="", by=db.session.get(User, head.id), proceed_unsigned_reason=UNSIGNED)
         row = db.session.get(Placement, placement)
         assert row.la_notified_at is not None and row.la_notified_at.date() == TODAY
         told = db.session.scalars(select(Notification).where(Notification.user_id == officer.id)).all()
@@ -171,7 +173,7 @@ def test_agreeing_a_placement_tells_the_local_authority_without_naming_the_pupil
         row = db.session.get(Placement, placement)
         row.headteacher_decision = "pending"
         db.session.commit()
-        plans.decide(row, agree=True, notes="", by=db.session.get(User, head.id))
+        plans.decide(row, agree=True, notes="", by=db.session.get(User, head.id), proceed_unsigned_reason=UNSIGNED)
         assert db.session.get(Placement, placement).la_notified_at.date() == TODAY
         assert len(db.session.scalars(select(Notification).where(Notification.user_id == officer.id)).all()) == 1
     # The school's own page says so.
@@ -191,7 +193,13 @@ def test_a_school_with_no_local_authority_tells_no_one_and_a_declined_plan_is_no
     declined = _pending(world, area["hillside"], area["northside"], world.pupil(area["hillside"]))
     hillside_head = world.user(area["hillside"], [HEADTEACHER])
     with app.app_context(), freeze_time(NOW):
-        plans.decide(db.session.get(Placement, alone_placement), agree=True, notes="", by=db.session.get(User, head.id))
+        plans.decide(
+            db.session.get(Placement, alone_placement),
+            agree=True,
+            notes="",
+            by=db.session.get(User, head.id),
+            proceed_unsigned_reason=UNSIGNED,
+        )
         plans.decide(
             db.session.get(Placement, declined), agree=False, notes="", by=db.session.get(User, hillside_head.id)
         )

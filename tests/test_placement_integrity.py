@@ -125,6 +125,7 @@ def test_agreeing_over_the_registration_warning_needs_a_confirmation_and_a_reaso
             "decision": "agree",
             "confirm_registration": "y",
             "registration_reason": "Hill Farm registered with DfE on 1 September; URN 123456.",
+            "proceed_unsigned_reason": "Signed next week.",
         },
     )
     assert agreed.status_code == 302, text(agreed)[:3000]

@@ -150,7 +150,10 @@ def test_plan_a_placement_then_the_headteacher_agrees(setting, ap_lead, app):
     assert "Decide" in text(headteacher.get(f"/school/placements/{placement.id}"))
     empty = headteacher.submit(f"/school/placements/{placement.id}/decision", {})
     assert "Choose to agree or decline" in text(empty)
-    agreed = headteacher.submit(f"/school/placements/{placement.id}/decision", {"decision": "agree", "notes": "Yes"})
+    agreed = headteacher.submit(
+        f"/school/placements/{placement.id}/decision",
+        {"decision": "agree", "notes": "Yes", "proceed_unsigned_reason": "Signed next week."},
+    )
     assert agreed.status_code == 302
     [placement] = setting.placements()
     assert placement.status == PlacementStatus.ACTIVE and placement.headteacher_decision == HeadteacherDecision.AGREED

@@ -148,6 +148,7 @@ def _link_objects(app, world: World, school: uuid.UUID, provider: uuid.UUID, pup
     placement = world.placement(school, provider, pupil)
     concern = world.concern(placement, what_happened=f"{name} concern text: came in hungry")
     agreement = world.agreement(provider, school_id=school, behaviour_expectations=f"{name} agreement terms")
+    world.risk_assessment(placement, risk_text=f"{name} risk assessment text: county lines")
     return {
         "placement_id": placement,
         "mark_id": world.mark(placement),

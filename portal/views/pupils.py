@@ -8,11 +8,14 @@ SEND status, legal basis, cost, the school's reasons): those are not even passed
 import uuid
 
 from flask import abort, render_template
+from flask_login import current_user
 
 from portal import bp
+from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.clock import local_now
 from shared.roles import PROVIDER_ROLES
+from shared.services.placements import risk
 from shared.services.placements.plans import SLOT_LABELS, provider_placement, provider_placements
 from shared.services.placements.pupils import YEAR_GROUPS
 from shared.services.providers.lists import school_labels
@@ -61,5 +64,8 @@ def pupil_page(placement_id: uuid.UUID):
     if placement is None:
         abort(404)
     return render_template(
-        "portal/pupils/pupil.html", placed=_shared_view(placement, school_labels(placement.provider_id))
+        "portal/pupils/pupil.html",
+        placed=_shared_view(placement, school_labels(placement.provider_id)),
+        risk_assessment_written=current_user.has_role(roles.PROVIDER_DSL)
+        and risk.is_written(risk.of_placement(placement)),
     )

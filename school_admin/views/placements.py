@@ -34,7 +34,7 @@ from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, Pupil
-from shared.services.placements import lists, reviews
+from shared.services.placements import lists, reviews, risk
 from shared.services.placements import plans as placement_rules
 from shared.services.placements.pupils import YEAR_GROUPS
 from shared.uploads.downloads import audited_download
@@ -206,6 +206,11 @@ class DecisionForm(FlaskForm):
         "Why the placement can go ahead",
         description="For example: the provider registered with DfE (give its URN), or why full-time education there "
         "is lawful. This is kept with your decision and in the audit log.",
+    )
+    # Only on the page when the joint risk assessment is not signed by both DSLs (the service checks).
+    proceed_unsigned_reason = _long_text(
+        "Why the placement can start before the risk assessment is signed",
+        description="Only if you agree. This is kept with the risk assessment and in the audit log.",
     )
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
@@ -452,6 +457,7 @@ def placement_decision(placement_id: uuid.UUID):
             by=current_user,
             registration_confirmed=bool(form.confirm_registration.data),
             registration_reason=form.registration_reason.data,
+            proceed_unsigned_reason=form.proceed_unsigned_reason.data,
         ),
         field="decision",
     ):
@@ -463,6 +469,7 @@ def placement_decision(placement_id: uuid.UUID):
         placement=placement,
         pupil=placement.pupil,
         warning=placement_rules.registration_warning(placement.provider_id),
+        unsigned=placement.status.value == "planned" and risk.why_cannot_start(placement),
         labels={"basis": placement_rules.LEGAL_BASIS_LABELS, "reason": placement_rules.PRIMARY_REASONS},
     )
 

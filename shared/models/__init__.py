@@ -47,6 +47,7 @@ from shared.models.pupil import (
     Pupil,
     SendStatus,
 )
+from shared.models.risk import RiskAssessment
 from shared.models.safeguarding import (
     AuditChainHead,
     Concern,
@@ -88,6 +89,7 @@ __all__ = [
     "PolicyConfirmation",
     "PolicyReading",
     "ProviderPolicyReview",
+    "RiskAssessment",
     "SafeguardingFile",
     "SchoolPolicy",
     "ApiToken",

@@ -432,6 +432,27 @@ class World:
             db.session.commit()
             return concern.id
 
+    def risk_assessment(
+        self, placement_id: uuid.UUID, *, risk_text: str = "Seen with older youths near the station"
+    ) -> uuid.UUID:
+        """The placement's joint risk assessment, written by the school (its exploitation section), unsigned."""
+        import json
+
+        from shared.models import Placement, RiskAssessment
+
+        with self.app.app_context():
+            placement = db.session.get(Placement, placement_id)
+            assessment = RiskAssessment(
+                placement_id=placement.id,
+                school_id=placement.school_id,
+                provider_id=placement.provider_id,
+                pupil_id=placement.pupil_id,
+                school_part=json.dumps({"exploitation": {"risk": risk_text, "measures": "Collected by taxi"}}),
+            )
+            db.session.add(assessment)
+            db.session.commit()
+            return assessment.id
+
     def notice(self, placement_id: uuid.UUID, *, kind: str = "operation_encompass", **fields) -> uuid.UUID:
         """A safeguarding notice the school shared with the placement's provider about its pupil."""
         from shared.models import Notice, Placement

@@ -42,7 +42,9 @@ from shared.services.attention.tasks import (
     Task,
     how_many,
     ordered,
+    risk_assessments_to_review,
 )
+from shared.services.placements import risk
 from shared.services.placements.reviews import latest_reviews, next_review_due
 
 # --- the provider --------------------------------------------------------------------------------------------------
@@ -214,6 +216,7 @@ def provider_dsl_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
                     Link.to("portal.school_policy", school=latest.school_arg),
                 )
             )
+    tasks += risk_assessments_to_review(risk.reopened(provider_id=provider_id), "provider", "portal")
     return tasks
 
 

@@ -44,8 +44,10 @@ from shared.services.attention.tasks import (
     how_many,
     is_are,
     ordered,
+    risk_assessments_to_review,
 )
 from shared.services.evidence import documents as evidence_documents
+from shared.services.placements import risk
 from shared.services.reports import budget
 from shared.services.safeguarding.policies import PROVIDER_POLICY_CODE
 
@@ -98,6 +100,7 @@ def dsl_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
 
     tasks += _evidence_to_verify(school_id)
     tasks += _provider_policies_to_review(school_id)
+    tasks += risk_assessments_to_review(risk.reopened(school_id=school_id), "dsl", "school_admin")
     tasks += early_warning_tasks(school_id, now, with_concerns=True)
     return tasks
 

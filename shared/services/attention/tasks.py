@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared import roles
 from shared.links import Link
+from shared.models import RiskAssessment
 
 URGENT, TODAY, SOON, FOR_INFORMATION = 1, 2, 3, 4
 URGENCY_TAGS = {
@@ -113,3 +114,16 @@ def aware(moment: datetime | str | None) -> datetime | None:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def risk_assessments_to_review(reopened: list[RiskAssessment], key: str, side: str) -> list[Task]:
+    """Risk assessments reopened after a serious incident or a concern, until both DSLs have signed again: a count
+    and a link to the oldest (a safeguarding task: no pupil's name on the home page)."""
+    if not reopened:
+        return []
+    text = (
+        how_many(len(reopened), "risk assessment", "risk assessments")
+        + f" reopened after a serious incident or a concern {is_are(len(reopened))} waiting for review and signing"
+    )
+    link = Link.to(f"{side}.risk_assessment_page", placement_id=reopened[0].placement_id)
+    return [Task(f"{key}.risk_assessments", URGENT, text, link, reopened[0].reopened_at)]

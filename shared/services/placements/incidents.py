@@ -38,6 +38,7 @@ from shared.models import (
 )
 from shared.notifications import tell_role
 from shared.services.errors import RuleBroken
+from shared.services.placements import risk
 from shared.text import checked, clean
 
 INCIDENT_TYPES: dict[str, str] = {
@@ -248,6 +249,8 @@ def report(provider: Organisation, details: IncidentReport, *, by: User, now: da
         severity=incident.severity,
         pupils=len(placements),
     )
+    if incident.severity in risk.REOPENING_SEVERITIES or is_serious(incident):
+        risk.reopen([p.id for p in placements], because="incident", now=now)
     if is_serious(incident):
         school = _school(incident)
         # Only that something is waiting, and from whom: no description, no names, nothing from the report.

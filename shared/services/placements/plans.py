@@ -46,6 +46,7 @@ from shared.notifications import tell_role
 from shared.roles import HEADTEACHER
 from shared.services.errors import Problems, RuleBroken
 from shared.services.local_authority.notified import tell_local_authority
+from shared.services.placements import risk
 from shared.services.providers.approval import is_approved
 from shared.text import checked
 from shared.uploads.pipeline import StoredUpload, store_upload
@@ -487,13 +488,18 @@ def decide(
     by: User,
     registration_confirmed: bool = False,
     registration_reason: str | None = None,
+    proceed_unsigned_reason: str | None = None,
 ) -> None:
     """The headteacher's decision. Agreeing makes the placement active (sessions are expected from its start date
     only, so an agreed placement that starts later expects nothing before then); declining cancels it.
 
     Agreeing while the provider is over the independent school registration line (registration_warning) needs the
     headteacher to confirm they checked it and say why the placement can go ahead: kept with the decision's notes
-    and audited on its own."""
+    and audited on its own.
+
+    Agreeing makes the placement start, so a planned placement whose joint risk assessment is not signed by both
+    DSLs (risk.why_cannot_start) needs the headteacher's recorded decision to proceed without it, with a reason
+    (`proceed_unsigned_reason`, kept with the assessment and audited)."""
     if placement.headteacher_decision != HeadteacherDecision.PENDING:
         raise RuleBroken("This placement has already been decided", "decision")
     if not agree and placement.status == PlacementStatus.ACTIVE:
@@ -527,6 +533,11 @@ def decide(
             raise RuleBroken("Say why the placement can go ahead", "registration_reason")
         if len(why_over_the_line) > 2000:
             raise RuleBroken("Keep the reason to 2000 characters", "registration_reason")
+    unsigned = agree and placement.status == PlacementStatus.PLANNED and risk.why_cannot_start(placement)
+    if unsigned and not (proceed_unsigned_reason or "").strip():
+        raise RuleBroken(unsigned, "proceed_unsigned_reason")
+    if unsigned:
+        risk.proceed_unsigned(placement, proceed_unsigned_reason, by=by)
     placement.headteacher_decision = HeadteacherDecision.AGREED if agree else HeadteacherDecision.DECLINED
     placement.status = PlacementStatus.ACTIVE if agree else PlacementStatus.CANCELLED
     notes = (notes or "").strip()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from shared import audit
 from shared.extensions import db
-from shared.models import AuditEvent, Concern, Notice, Organisation, Pupil, User, utcnow
+from shared.models import AuditEvent, Concern, Notice, Organisation, Pupil, RiskAssessment, User, utcnow
 
 ACCESS_ACTIONS = {
     "concern.opened": "Opened a concern",
@@ -22,6 +22,7 @@ ACCESS_ACTIONS = {
     "notice.attachment_downloaded": "Downloaded a notice's document",
     "chronology.opened": "Opened the safeguarding chronology",
     "chronology.exported": "Exported the safeguarding chronology",
+    "risk_assessment.opened": "Opened a risk assessment",
 }
 
 
@@ -61,13 +62,21 @@ class Access:
 
 
 def access_log(school_id: uuid.UUID, limit: int = 300) -> list[Access]:
-    """The newest `limit` openings of this school's safeguarding records, newest first. Five queries."""
+    """The newest `limit` openings of this school's safeguarding records, newest first. Six queries."""
     concerns = dict(
         db.session.execute(select(Concern.id, Concern.pupil_id).where(Concern.school_id == school_id)).tuples().all()
     )
     notices = dict(
         db.session.execute(select(Notice.id, Notice.pupil_id).where(Notice.school_id == school_id)).tuples().all()
     )
+    assessments = {
+        row.id: (row.pupil_id, row.placement_id)
+        for row in db.session.execute(
+            select(RiskAssessment.id, RiskAssessment.pupil_id, RiskAssessment.placement_id).where(
+                RiskAssessment.school_id == school_id
+            )
+        )
+    }
     pupils = {
         row.id: f"{row.preferred_name or row.first_name} {row.last_name}"
         for row in db.session.execute(
@@ -77,6 +86,7 @@ def access_log(school_id: uuid.UUID, limit: int = 300) -> list[Access]:
         )
     }
     pupil_of = {str(k): v for k, v in concerns.items()} | {str(k): v for k, v in notices.items()}
+    pupil_of |= {str(k): pupil for k, (pupil, _) in assessments.items()}
     pupil_of |= {str(k): k for k in pupils}
     ids = list(pupil_of)
     if not ids:
@@ -99,6 +109,9 @@ def access_log(school_id: uuid.UUID, limit: int = 300) -> list[Access]:
             link = f"/school/concerns/{event.object_id}"
         elif event.object_type == "Notice":
             link = f"/school/notices/{event.object_id}"
+        elif event.object_type == "RiskAssessment":
+            placement_id = assessments[uuid.UUID(event.object_id)][1]
+            link = f"/school/placements/{placement_id}/joint-risk-assessment"
         elif event.object_type == "Pupil":
             link = f"/school/pupils/{event.object_id}/chronology"
         out.append(

@@ -41,6 +41,7 @@ from shared.models import (
 )
 from shared.notifications import people_with_role, tell_role, tell_roles
 from shared.services.errors import RuleBroken
+from shared.services.placements import risk
 from shared.services.placements.incidents import parse_time
 from shared.services.placements.plans import provider_placements
 from shared.services.safeguarding.access_log import record_opening
@@ -275,6 +276,7 @@ def _send(concern: Concern, provider: Organisation, *, by: User, now: datetime) 
     concern.sent_at = now
     concern.sent_by_id = by.id
     audit.record("concern.sent", organisation=provider, obj=concern, actor=by)
+    risk.reopen([concern.placement_id], because="concern", now=now)
     tell_role(
         _org(concern.school_id),
         roles.DSL,
