@@ -60,3 +60,16 @@ class DecisionForm(FlaskForm):
         ],
     )
     submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class ReapprovalForm(FlaskForm):
+    notes = TextAreaField(
+        "Notes for the record",
+        widget=GovTextArea(),
+        description="What you looked at and why the provider stays approved for another year.",
+        validators=[
+            InputRequired(message="Write notes for the record: what you looked at and why you are re-approving"),
+            Length(max=4000, message="Keep notes to 4000 characters"),
+        ],
+    )
+    submit = SubmitField("Re-approve for another year", widget=GovSubmitInput())

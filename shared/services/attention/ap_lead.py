@@ -46,8 +46,10 @@ from shared.services.evidence import reliance
 from shared.services.evidence.staff_flags import open_flags_of_school
 from shared.services.local_authority.limits import APPROACHING_WEEKS, Limits
 from shared.services.local_authority.placements import limit_counts
+from shared.services.placements import early_warning
 from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
 from shared.services.placements.reviews import latest_reviews, next_review_due
+from shared.services.providers import reapproval
 
 
 def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
@@ -167,7 +169,40 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     tasks += _unregistered_limits(school_id, today)
     tasks += _breaches(school_id)
     tasks += _visits_due(school_id, today)
+    tasks += early_warning_tasks(school_id, now, with_concerns=False)
+    tasks += _reapprovals_due(school_id, now)
     return tasks
+
+
+def early_warning_tasks(school_id: uuid.UUID, now: datetime, *, with_concerns: bool) -> list[Task]:
+    """Running placements showing early warning signs (shared.services.placements.early_warning): a count and where
+    to look, never who. One key for the AP lead's and the DSL's lists, so a DSL who is also the AP lead sees it once
+    (the DSL's, counting concerns, comes first)."""
+    warnings = early_warning.warnings_for_school(school_id, now, with_concerns=with_concerns)
+    if not warnings:
+        return []
+    return [
+        Task(
+            "school.early_warning",
+            TODAY,
+            f"{how_many(len(warnings), 'placement shows', 'placements show')} early warning signs: see why",
+            Link.to("school_admin.early_warning_list"),
+        )
+    ]
+
+
+def _reapprovals_due(school_id: uuid.UUID, now: datetime) -> list[Task]:
+    """Providers approved 11 months ago or more (shared.services.providers.reapproval): one query."""
+    due = reapproval.due_reapproval(school_id, now)
+    if not due:
+        return []
+    link = (
+        Link.to("school_admin.provider_reapproval", provider_id=due[0].provider_id)
+        if len(due) == 1
+        else Link.to("school_admin.reapprovals_due")
+    )
+    text = f"{how_many(len(due), 'provider is', 'providers are')} due re-approval: approved 11 months ago or more"
+    return [Task("ap.reapproval", SOON, text, link)]
 
 
 def _staff_flags(school_id: uuid.UUID, provider_ids: list[uuid.UUID]) -> list[Task]:

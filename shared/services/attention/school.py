@@ -31,7 +31,7 @@ from shared.models import (
 )
 from shared.models.base import utcnow
 from shared.services.attendance import overview as attendance_overview
-from shared.services.attention.ap_lead import ap_lead_tasks
+from shared.services.attention.ap_lead import ap_lead_tasks, early_warning_tasks
 from shared.services.attention.tasks import (
     FOR_INFORMATION,
     REINTEGRATION_WEEKS,
@@ -101,6 +101,7 @@ def dsl_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     tasks += _evidence_to_verify(school_id)
     tasks += _provider_policies_to_review(school_id)
     tasks += risk_assessments_to_review(risk.reopened(school_id=school_id), "dsl", "school_admin")
+    tasks += early_warning_tasks(school_id, now, with_concerns=True)
     return tasks
 
 
