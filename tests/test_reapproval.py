@@ -160,3 +160,15 @@ def test_the_page_shows_what_changed_and_concerns_only_to_an_ap_lead_who_is_a_ds
     assert "Safeguarding concerns sent to your school" in both
     due_list = _get(app, world.user(school, [AP_LEAD]), "/school/providers/re-approval")
     assert "Hill Farm Learning" in due_list and "1 December 2025" in due_list
+
+
+def test_the_provider_page_leads_the_ap_lead_to_re_approval_when_it_is_due(app, world, school):
+    due = world.provider(school, "Hill Farm Learning", ProviderStatus.APPROVED)
+    _approved(world, school, due, datetime(2025, 12, 1, tzinfo=UTC))
+    recent = world.provider(school, "River Tutors", ProviderStatus.APPROVED)
+    _approved(world, school, recent, datetime(2026, 9, 1, tzinfo=UTC))
+    assert f'href="/school/providers/{due}/re-approval"' in _get(
+        app, world.user(school, [AP_LEAD]), f"/school/providers/{due}"
+    )
+    assert "re-approval" not in _get(app, world.user(school, [AP_LEAD]), f"/school/providers/{recent}")
+    assert "re-approval" not in _get(app, world.user(school, [DSL]), f"/school/providers/{due}")

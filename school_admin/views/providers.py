@@ -18,7 +18,7 @@ from shared.auth.tenancy import provider_of_my_school_or_404
 from shared.clock import today
 from shared.evidence_catalogue import PROVIDER_TYPE_LABELS, ProviderType, required_evidence
 from shared.forms import email_field, name_field, single_line
-from shared.models import ProviderStatus, SchoolProvider
+from shared.models import ProviderStatus, SchoolProvider, utcnow
 from shared.services.accounts import directory
 from shared.services.accounts import people as accounts
 from shared.services.attendance import decisions
@@ -27,7 +27,7 @@ from shared.services.evidence.expiry import is_at_risk
 from shared.services.evidence.status import current_documents, evidence_lines
 from shared.services.placements import plans as placements
 from shared.services.placements import reviews
-from shared.services.providers import approval
+from shared.services.providers import approval, reapproval
 from shared.services.providers import lists as provider_lists
 from shared.services.providers.onboarding import dsl_training_needs_renewing
 from shared.services.safeguarding import policies as safeguarding_policies
@@ -91,6 +91,7 @@ def _provider_page(link: SchoolProvider, form: DecisionForm):
         can_set_deadlines=current_user.has_role(roles.AP_LEAD),
         warning=placements.registration_warning(profile.organisation_id),
         at_risk=is_at_risk(link),
+        reapproval_due=reapproval.is_due(link, utcnow()),
         history=provider_lists.history_of(link, limit=30, safeguarding=current_user.has_role(roles.DSL)),
         **_shared_visits(link),
     )
