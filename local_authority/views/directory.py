@@ -23,6 +23,7 @@ from shared.services.evidence.status import evidence_lines
 from shared.services.local_authority import directory as provider_directory
 from shared.services.placements import reviews
 from shared.services.placements.reviews import VisitRecord
+from shared.standards_forms import quality_record
 from shared.uploads.downloads import audited_download
 from shared.web import apply
 
@@ -212,6 +213,7 @@ def record_visit(provider_id: uuid.UUID):
             findings=form.findings.data,
             actions=form.actions.data,
             shared=True,
+            quality=quality_record(form),
         )
         if apply(form, lambda: reviews.record_visit(la, provider_id, details, by=current_user), field="findings"):
             flash(f"Visit to {profile.organisation.name} recorded. Your schools using it can see it.")
