@@ -31,5 +31,6 @@ from portal.views import (  # noqa: E402,F401  (routes register on bp)
     pupils,
     school_requests,
     staff,
+    standards,
     users,
 )

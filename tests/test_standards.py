@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shared import evidence_catalogue, national_standards
 from shared.extensions import db
-from shared.models import AuditEvent, ProviderStatus, SiteVisit
+from shared.models import AuditEvent, Organisation, ProviderStatus, SiteVisit, StandardsSelfAssessment, User
 from shared.services.errors import RuleBroken
 from shared.services.providers import standards
 from shared.services.providers.standards import QualityAction, QualityRecord
@@ -195,3 +195,111 @@ def test_a_visit_without_standards_shows_no_standards_section(app, world, area):
     assert "Against the national standards" not in html(lead.get(response.location))
     with app.app_context():
         assert db.session.scalar(select(SiteVisit)).quality_assurance is None
+
+
+# --- the provider's self-assessment ----------------------------------------------------------------------------------
+
+
+def _assessment(policy, extra=None) -> dict:
+    data = {}
+    for code, judgement in [
+        ("safeguarding_and_wellbeing", "met"),
+        ("health_and_safety", "partly_met"),
+        ("admissions_support_and_guidance", "met"),
+        ("quality_of_education", "not_yet_met"),
+    ]:
+        data[f"judgement_{code}"] = judgement
+        data[f"explanation_{code}"] = f"Our {code.replace('_', ' ')} explained."
+    data["evidence_safeguarding_and_wellbeing"] = [str(policy)]
+    return {**data, **(extra or {})}
+
+
+@freeze_time(NOW)
+def test_the_provider_manager_self_assesses_linking_current_vault_evidence_and_each_submission_is_a_version(
+    app, world, area
+):
+    northside = area["northside"]
+    policy = world.document(northside, "safeguarding_policy", display_name="Northside safeguarding 2026.pdf")
+    old = world.document_row(northside, "health_and_safety_policy", status="superseded")
+    other_provider = world.provider(area["riverside"], "Eastgate Tuition", ProviderStatus.APPROVED)
+    theirs = world.document(other_provider, "safeguarding_policy", display_name="Eastgate safeguarding.pdf")
+    manager = _signed_in(app, world, northside, ["provider_manager"])
+    assert "Your self-assessment against the national standards" in html(manager.get("/portal/"))
+    page = html(manager.get("/portal/standards"))
+    assert "Self-assessment against the national standards" in page
+    assert "Northside safeguarding 2026.pdf" in page and "Eastgate safeguarding.pdf" not in page
+    assert str(old) not in page  # superseded: not current
+    assert "not DfE&#39;s wording" in page or "not DfE's wording" in page
+
+    page = html(manager.submit("/portal/standards", {"judgement_health_and_safety": "met"}))
+    assert "Select how far you meet safeguarding and wellbeing" in page
+    assert "Explain your judgement for quality of education" in page
+    page = html(manager.submit("/portal/standards", _assessment(policy, {"evidence_health_and_safety": [str(theirs)]})))
+    assert "Choose evidence from your current documents for health and safety" in page
+    with app.app_context():
+        assert db.session.scalars(select(StandardsSelfAssessment)).all() == []
+
+    response = manager.submit("/portal/standards", _assessment(policy))
+    assert response.status_code == 302
+    page = html(manager.get("/portal/standards"))
+    assert "Self-assessment submitted" in page
+    assert "Version 1, submitted on 30 November 2026" in page
+    assert "Partly met" in page and "Not yet met" in page
+    second = manager.submit("/portal/standards", _assessment(policy, {"judgement_quality_of_education": "met"}))
+    assert second.status_code == 302
+    with app.app_context():
+        versions = db.session.scalars(select(StandardsSelfAssessment).order_by(StandardsSelfAssessment.version)).all()
+        assert [v.version for v in versions] == [1, 2]
+        assert versions[0].entries[0]["document_ids"] == [str(policy)]
+        assert versions[1].standards_version == "2025-08"
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "standards.self_assessed")).all()
+        assert sorted(e.details["version"] for e in events) == [1, 2]
+
+    # The provider's schools and their local authority see the latest, with links to the evidence they can open.
+    for org, roles, url, download in [
+        (area["hillside"], ["ap_lead"], f"/school/providers/{northside}", f"/school/documents/{policy}/download"),
+        (area["riverside"], ["headteacher"], f"/school/providers/{northside}", f"/school/documents/{policy}/download"),
+        (area["la"], ["la_officer"], f"/la/directory/{northside}", f"/la/evidence/{policy}/download"),
+    ]:
+        viewer = _signed_in(app, world, org, roles)
+        page = html(viewer.get(url))
+        section = page.split("Self-assessment against the national standards", 1)[1]
+        assert "Version 2, submitted on 30 November 2026" in section
+        assert "Our quality of education explained." in section and "Not yet met" not in section
+        assert f'href="{download}"' in section and "Northside safeguarding 2026.pdf" in section
+        assert viewer.get(download).status_code == 200
+
+
+def test_a_provider_without_a_self_assessment_says_so_and_only_the_manager_may_self_assess(app, world, area):
+    northside = area["northside"]
+    lead = _signed_in(app, world, area["hillside"], ["ap_lead"])
+    assert "has not submitted a self-assessment" in html(lead.get(f"/school/providers/{northside}"))
+    staff = _signed_in(app, world, northside, ["provider_staff"])
+    assert staff.get("/portal/standards").status_code == 403
+    assert "national standards" not in html(staff.get("/portal/"))
+    dsl = _signed_in(app, world, northside, ["provider_dsl"])
+    assert dsl.get("/portal/standards").status_code == 403
+
+
+def test_the_self_assessment_service_links_only_the_providers_own_current_documents(app, world, area):
+    northside = area["northside"]
+    current = world.document(northside, "curriculum_offer")
+    other_provider = world.provider(area["riverside"], "Eastgate Tuition", ProviderStatus.APPROVED)
+    theirs = world.document(other_provider, "curriculum_offer")
+    manager = world.user(northside, ["provider_manager"])
+    entries = {
+        s.code: standards.SelfAssessmentEntry("met", "Explained.", [str(theirs)]) for s in national_standards.STANDARDS
+    }
+    with app.app_context():
+        provider = db.session.get(Organisation, northside)
+        user = db.session.get(User, manager.id)
+        assert [d.id for d in standards.vault_documents(northside)] == [current]
+        with pytest.raises(RuleBroken) as refused:
+            standards.submit_self_assessment(provider, entries, by=user)
+        assert len(refused.value.problems) == 4
+        for entry in entries.values():
+            entry.document_ids = [str(current)]
+        assessment = standards.submit_self_assessment(provider, entries, by=user)
+        (first, *_) = standards.assessed_standards(assessment)
+        assert first.title == "Safeguarding and wellbeing" and [d.id for d in first.documents] == [current]
+        assert standards.latest_self_assessment(northside).id == assessment.id

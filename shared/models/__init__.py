@@ -58,6 +58,7 @@ from shared.models.safeguarding import (
     SafeguardingFile,
     SchoolPolicy,
 )
+from shared.models.standards import StandardsSelfAssessment
 from shared.models.user import (
     Invitation,
     Membership,
@@ -104,6 +105,7 @@ __all__ = [
     "PlacementSite",
     "SendStatus",
     "SiteVisit",
+    "StandardsSelfAssessment",
     "ApprovalDecision",
     "AuditEvent",
     "DbsCheckResult",
