@@ -270,6 +270,19 @@ def test_the_provider_manager_self_assesses_linking_current_vault_evidence_and_e
         assert viewer.get(download).status_code == 200
 
 
+@freeze_time(NOW)
+def test_those_who_may_not_download_evidence_see_its_name_without_a_link(app, world, area):
+    northside = area["northside"]
+    policy = world.document(northside, "safeguarding_policy", display_name="Northside safeguarding 2026.pdf")
+    manager = _signed_in(app, world, northside, ["provider_manager"])
+    assert manager.submit("/portal/standards", _assessment(policy)).status_code == 302
+    sendco = _signed_in(app, world, area["hillside"], ["sendco"])
+    page = html(sendco.get(f"/school/providers/{northside}"))
+    section = page.split("Self-assessment against the national standards", 1)[1]
+    assert "Northside safeguarding 2026.pdf" in section and f"/school/documents/{policy}/download" not in section
+    assert sendco.get(f"/school/documents/{policy}/download").status_code == 403
+
+
 def test_a_provider_without_a_self_assessment_says_so_and_only_the_manager_may_self_assess(app, world, area):
     northside = area["northside"]
     lead = _signed_in(app, world, area["hillside"], ["ap_lead"])
