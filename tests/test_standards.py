@@ -316,3 +316,16 @@ def test_the_self_assessment_service_links_only_the_providers_own_current_docume
         (first, *_) = standards.assessed_standards(assessment)
         assert first.title == "Safeguarding and wellbeing" and [d.id for d in first.documents] == [current]
         assert standards.latest_self_assessment(northside).id == assessment.id
+
+
+def test_the_demo_shows_a_self_assessment_linked_to_evidence_and_a_qa_visit_once(app):
+    runner = app.test_cli_runner()
+    for _ in range(2):  # safe to run twice
+        assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0
+    with app.app_context():
+        northside = db.session.scalar(select(Organisation).where(Organisation.name == "Northside Learning Centre"))
+        (assessment,) = db.session.scalars(select(StandardsSelfAssessment)).all()
+        assert assessment.organisation_id == northside.id
+        assert any(row.documents for row in standards.assessed_standards(assessment))
+        (visit,) = db.session.scalars(select(SiteVisit).where(SiteVisit.quality_assurance.is_not(None))).all()
+        assert visit.provider_id == northside.id and visit.quality_assurance["actions"]
