@@ -287,6 +287,9 @@ def test_a_provider_without_a_self_assessment_says_so_and_only_the_manager_may_s
     northside = area["northside"]
     lead = _signed_in(app, world, area["hillside"], ["ap_lead"])
     assert "has not submitted a self-assessment" in html(lead.get(f"/school/providers/{northside}"))
+    manager = _signed_in(app, world, northside, ["provider_manager"])
+    page = html(manager.get("/portal/standards"))
+    assert "You have no documents to link yet" in page and "Your latest self-assessment" not in page
     staff = _signed_in(app, world, northside, ["provider_staff"])
     assert staff.get("/portal/standards").status_code == 403
     assert "national standards" not in html(staff.get("/portal/"))
