@@ -7,6 +7,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField
+from shared.standards_forms import QualityAssuranceFields
 
 
 class VerifyForm(FlaskForm):
@@ -40,7 +41,7 @@ def _notes(label: str, required: str | None = None, description: str = "") -> Te
     )
 
 
-class VisitForm(FlaskForm):
+class VisitForm(QualityAssuranceFields, FlaskForm):  # type: ignore[misc,valid-type]
     visited_on = DayMonthYearField(
         "Date of the visit", validators=[InputRequired(message="Enter the date of the visit")]
     )

@@ -32,5 +32,6 @@ from portal.views import (  # noqa: E402,F401  (routes register on bp)
     risk_assessments,
     school_requests,
     staff,
+    standards,
     users,
 )

@@ -180,6 +180,9 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     from shared.demo_area import seed_area
 
     sign_ins += seed_area(school, providers[0])
+    from shared.demo_standards import seed_standards
+
+    seed_standards(school, providers[0])
     return sign_ins
 
 

@@ -41,6 +41,7 @@ import pytest
 from flask import url_for
 from pypdf import PdfReader
 
+from shared import national_standards
 from shared.auth.access import PUBLIC, ROLES, SIGNED_IN
 from shared.extensions import db
 from shared.models import OrganisationKind, ProviderStatus
@@ -654,6 +655,10 @@ def _form_cases(t: Tenancy) -> dict[str, FormCase]:
     notice_url = f"/school/notices/new?pupil={h['pupil_id']}"
     visit_url = f"/school/providers/{h['provider_id']}/visits/new"
     edit_url = f"/school/placements/{h['placement_id']}/edit"
+    self_assessment = {}
+    for code in national_standards.BY_CODE:
+        self_assessment[f"judgement_{code}"] = "met"
+        self_assessment[f"explanation_{code}"] = "Explained."
     cases = {
         "concern about another provider's pupil": FormCase(
             "provider_dsl",
@@ -764,6 +769,17 @@ def _form_cases(t: Tenancy) -> dict[str, FormCase]:
             {"visited_on": _day(date(2026, 12, 1)), "site_id": e["site_id"], "findings": "Calm.", "actions": "None."},
             {"visited_on": _day(date(2026, 12, 1)), "site_id": h["site_id"], "findings": "Calm.", "actions": "None."},
         ),
+        **{
+            f"self-assessment linking another provider's evidence ({code})": FormCase(
+                "provider_manager",
+                "POST /portal/standards",
+                f"evidence_{code}",
+                "/portal/standards",
+                {**self_assessment, f"evidence_{code}": [e["document_id"]]},
+                {**self_assessment, f"evidence_{code}": [h["document_id"]]},
+            )
+            for code in national_standards.BY_CODE
+        },
         "onboarding sent to a school the provider does not work with": FormCase(
             "provider_manager",
             "POST /portal/onboarding/submit",

@@ -21,8 +21,10 @@ from shared.services.errors import RuleBroken
 from shared.services.evidence import documents as evidence
 from shared.services.evidence.status import evidence_lines
 from shared.services.local_authority import directory as provider_directory
-from shared.services.placements import reviews
+from shared.services.placements import incidents, reviews
 from shared.services.placements.reviews import VisitRecord
+from shared.services.providers import standards
+from shared.standards_forms import quality_record
 from shared.uploads.downloads import audited_download
 from shared.web import apply
 
@@ -76,6 +78,7 @@ def _provider_page(provider_id: uuid.UUID):
     lines = evidence_lines(profile)
     verifiers = {line.document.reviewed_by_organisation_id for line in lines if line.document is not None}
     visits = reviews.visits_seen_by_local_authority(la.id, provider_id)
+    self_assessment = standards.latest_self_assessment(provider_id)
     return render_template(
         "local_authority/directory/provider.html",
         entry=entry,
@@ -85,6 +88,9 @@ def _provider_page(provider_id: uuid.UUID):
         visits=visits,
         sites=reviews.site_names(v.site_id for v in visits if v.site_id),
         la=la,
+        self_assessment=self_assessment,
+        self_assessed=standards.assessed_standards(self_assessment) if self_assessment else [],
+        self_assessed_by=incidents.names_of([self_assessment.submitted_by_id]) if self_assessment else {},
     )
 
 
@@ -212,6 +218,7 @@ def record_visit(provider_id: uuid.UUID):
             findings=form.findings.data,
             actions=form.actions.data,
             shared=True,
+            quality=quality_record(form),
         )
         if apply(form, lambda: reviews.record_visit(la, provider_id, details, by=current_user), field="findings"):
             flash(f"Visit to {profile.organisation.name} recorded. Your schools using it can see it.")

@@ -25,9 +25,9 @@ from shared.services.attendance import decisions
 from shared.services.evidence import staff_flags, staff_list
 from shared.services.evidence.expiry import is_at_risk
 from shared.services.evidence.status import current_documents, evidence_lines
+from shared.services.placements import incidents, reviews
 from shared.services.placements import plans as placements
-from shared.services.placements import reviews
-from shared.services.providers import approval, reapproval
+from shared.services.providers import approval, reapproval, standards
 from shared.services.providers import lists as provider_lists
 from shared.services.providers.onboarding import dsl_training_needs_renewing
 from shared.services.safeguarding import policies as safeguarding_policies
@@ -85,6 +85,7 @@ def _provider_page(link: SchoolProvider, form: DecisionForm):
         policy_state=safeguarding_policies.confirmation_checklist_state(link),
         policy_review=safeguarding_policies.latest_review(profile.organisation_id, link.school_id),
         review_outcomes=safeguarding_policies.REVIEW_OUTCOMES,
+        **_self_assessment(profile.organisation_id),
         can_review_policy=current_user.has_role(roles.DSL),
         form=form,
         can_decide=current_user.has_role(roles.AP_LEAD) and link.status == ProviderStatus.SUBMITTED,
@@ -95,6 +96,15 @@ def _provider_page(link: SchoolProvider, form: DecisionForm):
         history=provider_lists.history_of(link, limit=30, safeguarding=current_user.has_role(roles.DSL)),
         **_shared_visits(link),
     )
+
+
+def _self_assessment(provider_id: uuid.UUID) -> dict:
+    latest = standards.latest_self_assessment(provider_id)
+    return {
+        "self_assessment": latest,
+        "self_assessed": standards.assessed_standards(latest) if latest else [],
+        "self_assessed_by": incidents.names_of([latest.submitted_by_id]) if latest else {},
+    }
 
 
 def _shared_visits(link: SchoolProvider) -> dict:

@@ -20,6 +20,7 @@ from shared.services.accounts import directory
 from shared.services.placements import incidents, reviews
 from shared.services.placements.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
 from shared.services.providers import lists as provider_lists
+from shared.standards_forms import QualityAssuranceFields, quality_record
 from shared.web import apply
 
 REVIEW_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.SENDCO, roles.DSL)
@@ -91,7 +92,7 @@ class ReviewForm(FlaskForm):
     submit = SubmitField("Record review", widget=GovSubmitInput())
 
 
-class VisitForm(FlaskForm):
+class VisitForm(QualityAssuranceFields, FlaskForm):  # type: ignore[misc,valid-type]
     visited_on = DayMonthYearField(
         "Date of the visit", validators=[InputRequired(message="Enter the date of the visit")]
     )
@@ -219,6 +220,7 @@ def record_visit(provider_id: uuid.UUID):
             findings=form.findings.data,
             actions=form.actions.data,
             shared=bool(form.shared.data),
+            quality=quality_record(form),
         )
         saved = {}
         if apply(

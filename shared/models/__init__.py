@@ -59,6 +59,7 @@ from shared.models.safeguarding import (
     SafeguardingFile,
     SchoolPolicy,
 )
+from shared.models.standards import StandardsSelfAssessment
 from shared.models.user import (
     Invitation,
     Membership,
@@ -106,6 +107,7 @@ __all__ = [
     "PlacementSite",
     "SendStatus",
     "SiteVisit",
+    "StandardsSelfAssessment",
     "ApprovalDecision",
     "AuditEvent",
     "DbsCheckResult",

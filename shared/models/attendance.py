@@ -209,3 +209,6 @@ class SiteVisit(Model):
     # Shared with the other schools using the provider and the local authority (date, site, findings and actions;
     # never the pupils seen). A local authority's own visits are always shared with its schools.
     shared: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    # A quality-assurance record against the national standards (shared.national_standards), or None: {"version",
+    # "judgements": [{"code", "title", "judgement"}], "strengths", "actions": [{"action", "due"}]} (issue 15).
+    quality_assurance: Mapped[dict[str, Any] | None] = mapped_column(JSON)

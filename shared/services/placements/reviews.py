@@ -37,6 +37,8 @@ from shared.services.attendance.marks import attendance_percent
 from shared.services.errors import RuleBroken
 from shared.services.placements import incidents
 from shared.services.placements.plans import END_DESTINATIONS, mark_ended
+from shared.services.providers import standards
+from shared.services.providers.standards import QualityRecord
 from shared.services.school_calendar.days import is_bank_holiday, school_days
 from shared.text import checked
 
@@ -318,6 +320,8 @@ class VisitRecord:
     actions: str | None
     # Share with the other schools using the provider and the local authority (a local authority's always are).
     shared: bool = False
+    # A judgement per national standard, strengths and actions with dates (issue 15); None for none.
+    quality: QualityRecord | None = None
 
 
 def placements_at(school_id: uuid.UUID, provider_id: uuid.UUID) -> list[Placement]:
@@ -358,6 +362,7 @@ def record_visit(
         raise RuleBroken("Select only pupils placed with this provider", "placement_ids")
     findings = _text(details.findings, "findings", "Write what you found")
     actions = _text(details.actions, "actions")
+    quality_assurance = standards.quality_assurance(details.quality)
     visit = SiteVisit(
         school_id=school.id,
         provider_id=provider_id,
@@ -368,10 +373,18 @@ def record_visit(
         actions=actions,
         recorded_by_id=by.id,
         shared=details.shared or school.is_local_authority,
+        quality_assurance=quality_assurance,
     )
     db.session.add(visit)
     db.session.flush()
-    audit.record("visit.recorded", organisation=school, obj=visit, actor=by, shared=visit.shared)
+    audit.record(
+        "visit.recorded",
+        organisation=school,
+        obj=visit,
+        actor=by,
+        shared=visit.shared,
+        standards_judged=len(quality_assurance["judgements"]) if quality_assurance else 0,
+    )
     db.session.commit()
     return visit
 
