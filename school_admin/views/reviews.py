@@ -92,6 +92,15 @@ class ReviewForm(FlaskForm):
     submit = SubmitField("Record review", widget=GovSubmitInput())
 
 
+class FollowUpForm(FlaskForm):
+    notes = _notes(
+        "What you found",
+        "Write what you found: where the pupil is now and how it is going",
+        description="Where the pupil is now, whether the destination held, and anything the school will do.",
+    )
+    submit = SubmitField("Record the follow-up", widget=GovSubmitInput())
+
+
 class VisitForm(QualityAssuranceFields, FlaskForm):  # type: ignore[misc,valid-type]
     visited_on = DayMonthYearField(
         "Date of the visit", validators=[InputRequired(message="Enter the date of the visit")]
@@ -120,10 +129,17 @@ def _today():
 @access(roles=REVIEW_READERS)
 def reviews_list():
     due = reviews.due_reviews(current_organisation().id, _today())
+    follow_ups = [
+        (r, reviews.placement_reviewed(r)) for r in reviews.follow_ups_due(current_organisation().id, _today())
+    ]
     return render_template(
         "school_admin/reviews/list.html",
         due=due,
-        providers=directory.organisation_names(r.placement.provider_id for r in due),
+        follow_ups=follow_ups,
+        destinations=DESTINATIONS,
+        providers=directory.organisation_names(
+            [r.placement.provider_id for r in due] + [p.provider_id for _, p in follow_ups]
+        ),
         can_record=current_user.has_role(*REVIEWERS),
     )
 
@@ -163,10 +179,7 @@ def record_review(placement_id: uuid.UUID):
     )
 
 
-@bp.get("/reviews/<uuid:review_id>")
-@access(roles=REVIEW_READERS)
-def review_detail(review_id: uuid.UUID):
-    review = own_or_404(PlacementReview, review_id, owner="school_id")
+def _review_page(review: PlacementReview, follow_up_form: FollowUpForm):
     placement = reviews.placement_reviewed(review)
     return render_template(
         "school_admin/reviews/detail.html",
@@ -175,9 +188,32 @@ def review_detail(review_id: uuid.UUID):
         provider=directory.organisation(placement.provider_id),
         outcomes=OUTCOMES,
         destinations=DESTINATIONS,
-        names=incidents.names_of([review.recorded_by_id]),
+        names=incidents.names_of([i for i in (review.recorded_by_id, review.followed_up_by_id) if i]),
         local=incidents.local,
+        form=follow_up_form,
+        follow_up_due=review.follow_up_on is not None and review.follow_up_on <= _today(),
+        can_follow_up=current_user.has_role(*REVIEWERS),
     )
+
+
+@bp.get("/reviews/<uuid:review_id>")
+@access(roles=REVIEW_READERS)
+def review_detail(review_id: uuid.UUID):
+    review = own_or_404(PlacementReview, review_id, owner="school_id")
+    return _review_page(review, FollowUpForm())
+
+
+@bp.post("/reviews/<uuid:review_id>/follow-up")
+@access(roles=REVIEWERS)
+def record_follow_up(review_id: uuid.UUID):
+    review = own_or_404(PlacementReview, review_id, owner="school_id")
+    form = FollowUpForm()
+    if form.validate_on_submit() and apply(
+        form, lambda: reviews.record_follow_up(review, form.notes.data, by=current_user), field="notes"
+    ):
+        flash("Follow-up recorded.")
+        return redirect(url_for("school_admin.review_detail", review_id=review.id))
+    return _review_page(review, form)
 
 
 # --- site visits ---------------------------------------------------------------------------------------------------

@@ -188,6 +188,11 @@ class PlacementReview(Model):
     next_review_on: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     recorded_at: Mapped[datetime] = created_at()
+    # For "cease": when the AP lead checks the pupil's destination (six weeks after the end), and what they found.
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    follow_up_notes: Mapped[str | None] = mapped_column(Text)
 
 
 class SiteVisit(Model):

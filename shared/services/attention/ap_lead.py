@@ -48,7 +48,7 @@ from shared.services.local_authority.limits import APPROACHING_WEEKS, Limits
 from shared.services.local_authority.placements import limit_counts
 from shared.services.placements import early_warning
 from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
-from shared.services.placements.reviews import latest_reviews, next_review_due
+from shared.services.placements.reviews import FOLLOW_UP_WEEKS, follow_ups_due, latest_reviews, next_review_due
 from shared.services.providers import reapproval
 
 
@@ -164,6 +164,7 @@ def ap_lead_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
 
     tasks += _staff_flags(school_id, provider_ids)
     tasks += _reviews_due(school_id, today)
+    tasks += _follow_ups_due(school_id, today)
     tasks += _incidents(school_id)
     tasks += _registration_warnings(school_id)
     tasks += _unregistered_limits(school_id, today)
@@ -339,6 +340,31 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
             )
         )
     return tasks
+
+
+def _follow_ups_due(school_id: uuid.UUID, today: date) -> list[Task]:
+    """Placements a review ended whose destination follow-up is due (reviews.follow_ups_due): a count and where to
+    act, never who (the home page is often on a screen in a shared office)."""
+    due = follow_ups_due(school_id, today)
+    if not due:
+        return []
+    link = (
+        Link.to("school_admin.review_detail", review_id=due[0].id)
+        if len(due) == 1
+        else Link.to("school_admin.reviews_list")
+    )
+    oldest = due[0].follow_up_on
+    assert oldest is not None, "follow_ups_due keeps those with a date"
+    return [
+        Task(
+            "ap.destination_follow_ups",
+            TODAY,
+            "Follow up " + how_many(len(due), "pupil's destination", "pupils' destinations") + ": "
+            f"{'their placement' if len(due) == 1 else 'their placements'} ended {FOLLOW_UP_WEEKS} weeks ago or more",
+            link,
+            school_midnight(oldest),
+        )
+    ]
 
 
 def _incidents(school_id: uuid.UUID) -> list[Task]:

@@ -77,6 +77,7 @@ END_DESTINATIONS = {
     "further_education": "College, employment or training",
     "elective_home_education": "Elective home education",
     "other": "Other",
+    "not_known": "Not known",
 }
 SLOT_LABELS = {
     f"{day}_{session}": f"{name} {session.upper()}"

@@ -4,7 +4,9 @@
   review set (its next_review_on). A review that ended the placement sets none.
 - A review's attendance and incident figures come from the data (the marks and the incidents since the start or the
   last review), never typed in, so the record says what the school knew when it decided.
-- "Cease" ends the placement then and there: status ended, its end date and the pupil's destination.
+- "Cease" ends the placement then and there (plans.mark_ended, with its checks): status ended, its end date and the
+  pupil's destination, and a follow-up of the destination FOLLOW_UP_WEEKS after the end, on the AP lead's list when
+  due until the AP lead records what they found.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from shared.models import (
     SchoolProvider,
     SiteVisit,
     User,
+    utcnow,
 )
 from shared.services.attendance.marks import attendance_percent
 from shared.services.errors import RuleBroken
@@ -48,6 +51,8 @@ DUE_SOON_DAYS = 7
 # further away than this from the review that sets it.
 HALF_TERMLY_WEEKS = 8
 MAX_TEXT = 5000
+# A placement that a review ends: the AP lead checks where the pupil went this long after the end date.
+FOLLOW_UP_WEEKS = 6
 
 OUTCOMES: dict[str, str] = {
     "continue": "Continue the placement as it is",
@@ -296,6 +301,7 @@ def record_review(
         end_date=end_date,
         destination=destination,
         next_review_on=next_review_on,
+        follow_up_on=end_date + timedelta(weeks=FOLLOW_UP_WEEKS) if end_date else None,
         recorded_by_id=by.id,
     )
     db.session.add(review)
@@ -306,6 +312,40 @@ def record_review(
         mark_ended(placement, end_date=end_date, destination=destination, by=by)
     db.session.commit()
     return review
+
+
+# --- following up a destination ------------------------------------------------------------------------------------
+
+
+def follow_ups_due(school_id: uuid.UUID, today: date) -> list[PlacementReview]:
+    """Reviews that ended a placement whose destination follow-up is due (on or before today) and not yet recorded,
+    the oldest first."""
+    return list(
+        db.session.scalars(
+            select(PlacementReview)
+            .where(
+                PlacementReview.school_id == school_id,
+                PlacementReview.follow_up_on.is_not(None),
+                PlacementReview.follow_up_on <= today,
+                PlacementReview.followed_up_at.is_(None),
+            )
+            .order_by(PlacementReview.follow_up_on, PlacementReview.recorded_at)
+        )
+    )
+
+
+def record_follow_up(review: PlacementReview, notes: str | None, *, by: User) -> None:
+    """Record what the AP lead found when following up the pupil's destination (commits)."""
+    if review.follow_up_on is None:
+        raise RuleBroken("This review did not end the placement, so there is no destination to follow up", "notes")
+    if review.followed_up_at is not None:
+        raise RuleBroken("The destination has already been followed up", "notes")
+    review.follow_up_notes = _text(notes, "notes", "Write what you found: where the pupil is now and how it is going")
+    review.followed_up_at = utcnow()
+    review.followed_up_by_id = by.id
+    school = db.session.get(Organisation, review.school_id)
+    audit.record("review.followed_up", organisation=school, obj=review, actor=by)
+    db.session.commit()
 
 
 # --- site visits ---------------------------------------------------------------------------------------------------
