@@ -127,6 +127,8 @@ def test_only_reviewers_record_a_follow_up_and_another_schools_review_is_not_fou
         head.sign_in(setting["headteacher"])
         page = html(head.get(f"/school/reviews/{review}"))
         assert "Following up the destination" in page and "Record the follow-up" not in page
+        listing = html(head.get("/school/reviews"))
+        assert "Destinations to follow up" in listing and "View review" in listing and "Follow up" not in listing
         assert head.post(f"/school/reviews/{review}/follow-up", {"notes": "x"}).status_code == 403
         outsider = new_browser()
         outsider.sign_in(world.user(world.school("Elsewhere High"), ["ap_lead"]))
