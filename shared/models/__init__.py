@@ -37,6 +37,7 @@ from shared.models.organisation import (
     SchoolProvider,
 )
 from shared.models.outbox import Notification, OutboxEmail
+from shared.models.progress import PlacementBaseline, PlacementTarget, ProgressReport
 from shared.models.pupil import (
     ChildProtectionStatus,
     HeadteacherDecision,
@@ -90,6 +91,9 @@ __all__ = [
     "PolicyConfirmation",
     "PolicyReading",
     "ProviderPolicyReview",
+    "PlacementBaseline",
+    "PlacementTarget",
+    "ProgressReport",
     "RiskAssessment",
     "SafeguardingFile",
     "SchoolPolicy",
