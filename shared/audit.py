@@ -113,7 +113,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "review.recorded": frozenset({"outcome"}),
     "progress.baseline_recorded": frozenset(),
     "progress.targets_set": frozenset({"count"}),
-    "progress.report_written": frozenset({"period_start"}),
+    "progress.report_written": frozenset({"period_start", "photos"}),
+    "progress.photo_downloaded": frozenset(),
     "visit.recorded": frozenset({"shared", "standards_judged"}),
     "standards.self_assessed": frozenset({"version", "standards_version"}),
     # Safeguarding (issue 5): never content, not even a concern's category; who opened what is audited.

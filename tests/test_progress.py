@@ -1,18 +1,32 @@
 """Progress the school can see (issue 15): the baseline in the first week, the targets from the intended outcomes,
 a report every half-term with attendance from the marks, the provider's tasks and the AP lead's early warning."""
 
+import io
 from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
+from shared.crypto import decrypt_bytes, file_purpose
 from shared.extensions import db
-from shared.models import AttendanceMark, AuditEvent, Placement, ProgressReport, ProviderStatus, SchoolTerm, User
+from shared.models import (
+    AttendanceMark,
+    AuditEvent,
+    Placement,
+    ProgressPhoto,
+    ProgressReport,
+    ProviderStatus,
+    SchoolTerm,
+    User,
+)
 from shared.roles import AP_LEAD, ATTENDANCE_LEAD, PROVIDER_DSL, PROVIDER_MANAGER, PROVIDER_STAFF, SENDCO
 from shared.services.errors import RuleBroken
 from shared.services.placements import early_warning, progress
 from shared.services.placements.progress import Due, TargetProgress
 from shared.services.school_calendar.half_terms import half_terms
+from shared.uploads.pipeline import current_storage
 from tests.test_attention import _forget_last_code, items
 
 NOW = "2026-11-30 14:30:00"  # a Monday in the second half of the autumn term
@@ -306,3 +320,116 @@ def test_the_ap_lead_or_sendco_sets_the_targets_and_others_may_not(app, world, s
         other = _signed_in(new_browser, world.user(school, [ATTENDANCE_LEAD]))
         assert other.get(f"/school/placements/{placement}/targets").status_code == 403
         assert "Change the targets" not in other.get(f"/school/placements/{placement}").get_data(as_text=True)
+
+
+# --- photos of work -------------------------------------------------------------------------------------------------
+
+
+def _photo_with_location(width: int = 60, height: int = 40) -> bytes:
+    """A JPEG as a phone saves it: camera make and model, orientation, a GPS position and XMP."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "Canon", "Canon EOS 5D", 6  # 6: turn 90 degrees to show it
+    exif.get_ifd(0x8825).update({1: "N", 2: (51.0, 30.0, 12.5), 3: "W", 4: (0.0, 7.0, 39.0)})
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 200, 30)).save(
+        out, format="JPEG", exif=exif, xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">Hill Farm, Barn 2</x:xmpmeta>'
+    )
+    raw = out.getvalue()
+    assert b"Canon" in raw and b"Hill Farm" in raw  # what there is to strip
+    return raw
+
+
+def _stored_bytes(app, photo_id) -> bytes:
+    """The photo as it is in storage, decrypted: what anyone downloading it gets."""
+    with app.app_context():
+        photo = db.session.get(ProgressPhoto, photo_id)
+        with current_storage().open(photo.storage_key) as stored:
+            blob = stored.read()
+        return decrypt_bytes(blob, file_purpose(photo.id, "ProgressPhoto"))
+
+
+def _write_with_photos(app, world, placement_id, school, provider, photos):
+    writer = world.user(provider, [PROVIDER_STAFF])
+    with app.app_context():
+        p = db.session.get(Placement, placement_id)
+        return progress.write_report(
+            p,
+            _first_half(school),
+            [TargetProgress(t, "met", "Done") for t in progress.targets_of(p)],
+            units_achieved=None,
+            pupil_voice="I made a stool",
+            by=_user(app, writer),
+            photos=photos,
+        ).id
+
+
+def test_a_photo_is_stored_without_its_location_or_camera_details(app, world, school, provider, placement):
+    photo = progress.Photo(io.BytesIO(_photo_with_location()), "IMG_0001.jpg")
+    report_id = _write_with_photos(app, world, placement, school, provider, [photo])
+    with app.app_context():
+        (row,) = progress.photos_of([report_id])[report_id]
+        assert (row.content_type, row.display_name) == ("image/jpeg", "IMG_0001.jpg")
+        photo_id = row.id
+        assert db.session.query(AuditEvent).filter_by(action="progress.report_written").one().details["photos"] == 1
+    stored = _stored_bytes(app, photo_id)
+    for trace in (b"Canon", b"Hill Farm", b"Exif", b"xmpmeta", b"http://ns.adobe.com/xap"):
+        assert trace not in stored, trace
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG"
+        assert not image.getexif() and not image.getexif().get_ifd(0x8825)  # no EXIF, no GPS
+        assert "exif" not in image.info and "xmp" not in image.info
+        assert image.size == (40, 60)  # turned the way the camera said, before the tag was dropped
+
+
+def test_a_png_keeps_no_text_chunks(app, world, school, provider, placement):
+    info = PngInfo()
+    info.add_text("Location", "51.5, -0.12")
+    out = io.BytesIO()
+    Image.new("RGBA", (20, 20), (0, 0, 255, 128)).save(out, format="PNG", pnginfo=info)
+    report_id = _write_with_photos(
+        app, world, placement, school, provider, [progress.Photo(io.BytesIO(out.getvalue()), "work.png")]
+    )
+    with app.app_context():
+        photo_id = progress.photos_of([report_id])[report_id][0].id
+    stored = _stored_bytes(app, photo_id)
+    assert b"Location" not in stored and b"51.5" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "PNG" and image.mode == "RGBA" and not image.text
+
+
+def test_photos_that_are_not_images_or_more_than_three_are_refused(app, world, school, provider, placement):
+    not_a_photo = progress.Photo(io.BytesIO(b"%PDF-1.7\n"), "work.pdf", "photo_2")
+    with pytest.raises(RuleBroken) as refused:
+        _write_with_photos(app, world, placement, school, provider, [not_a_photo])
+    assert refused.value.field == "photo_2"
+    with app.app_context():
+        assert db.session.query(ProgressReport).count() == 0 and db.session.query(ProgressPhoto).count() == 0
+
+    def jpeg(name):
+        return progress.Photo(io.BytesIO(_photo_with_location()), name)
+
+    _write_with_photos(app, world, placement, school, provider, [jpeg("a.jpg"), jpeg("b.jpg")])
+    with pytest.raises(RuleBroken, match="A report can have 3 photos at most: it has 2 already, so add 1 or fewer"):
+        _write_with_photos(app, world, placement, school, provider, [jpeg("c.jpg"), jpeg("d.jpg")])
+    _write_with_photos(app, world, placement, school, provider, [jpeg("c.jpg")])
+    with app.app_context():
+        assert db.session.query(ProgressPhoto).count() == 3
+
+
+def test_the_school_downloads_a_photo_through_the_audited_path(app, world, school, provider, placement, new_browser):
+    photo = progress.Photo(io.BytesIO(_photo_with_location()), "IMG_0001.jpg")
+    report_id = _write_with_photos(app, world, placement, school, provider, [photo])
+    with app.app_context():
+        photo_id = progress.photos_of([report_id])[report_id][0].id
+    with freeze_time(NOW):
+        browser = _signed_in(new_browser, world.user(school, [AP_LEAD]))
+        page = browser.get(f"/school/placements/{placement}").get_data(as_text=True)
+        url = f"/school/placements/{placement}/progress-photos/{photo_id}"
+        assert url in page and "Download photo 1" in page
+        response = browser.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/jpeg"
+        assert b"Canon" not in response.data and response.headers["Cache-Control"] == "no-store"
+        other = world.placement(school, provider)
+        assert browser.get(f"/school/placements/{other}/progress-photos/{photo_id}").status_code == 404
+    with app.app_context():
+        assert db.session.query(AuditEvent).filter_by(action="progress.photo_downloaded").count() == 1

@@ -89,8 +89,39 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_progress_reports_school_id"), ["school_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_progress_reports_provider_id"), ["provider_id"], unique=False)
 
+    op.create_table(
+        "progress_photos",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("report_id", sa.Uuid(), nullable=False),
+        sa.Column("placement_id", sa.Uuid(), nullable=False),
+        sa.Column("school_id", sa.Uuid(), nullable=False),
+        sa.Column("provider_id", sa.Uuid(), nullable=False),
+        sa.Column("storage_key", sa.String(length=100), nullable=False),
+        sa.Column("key_id", sa.String(length=20), nullable=True),
+        sa.Column("display_name", sa.Text(), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("virus_scanned", sa.Boolean(), nullable=False),
+        sa.Column("uploaded_by_id", sa.Uuid(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        _fk("progress_photos", "report_id", "progress_reports"),
+        _fk("progress_photos", "placement_id", "placements"),
+        _fk("progress_photos", "school_id", "organisations"),
+        _fk("progress_photos", "provider_id", "organisations"),
+        _fk("progress_photos", "uploaded_by_id", "users"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_progress_photos")),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_progress_photos_storage_key")),
+    )
+    with op.batch_alter_table("progress_photos", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_progress_photos_report_id"), ["report_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_progress_photos_placement_id"), ["placement_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_progress_photos_school_id"), ["school_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_progress_photos_provider_id"), ["provider_id"], unique=False)
+
 
 def downgrade():
+    op.drop_table("progress_photos")
     op.drop_table("progress_reports")
     op.drop_table("placement_targets")
     op.drop_table("placement_baselines")

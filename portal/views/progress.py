@@ -7,7 +7,8 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -22,6 +23,7 @@ from shared.services.placements.plans import provider_placement
 from shared.web import apply
 
 WRITERS = {roles.PROVIDER_MANAGER, roles.PROVIDER_STAFF}
+PHOTO_FIELDS = ("photo_1", "photo_2", "photo_3")
 
 
 def _notes(label: str, required: str | None = None, description: str = "") -> TextAreaField:
@@ -44,6 +46,9 @@ class BaselineForm(FlaskForm):
 
 
 class _ReportForm(FlaskForm):
+    photo_1 = FileField("Photo 1", widget=GovFileInput(), validators=[Optional()])
+    photo_2 = FileField("Photo 2", widget=GovFileInput(), validators=[Optional()])
+    photo_3 = FileField("Photo 3", widget=GovFileInput(), validators=[Optional()])
     units_achieved = _notes(
         "Accreditation units achieved", description="For example, the qualification and the units completed."
     )
@@ -122,6 +127,11 @@ def progress_report(placement_id: uuid.UUID):
             progress.TargetProgress(target, form[f"rating_{i}"].data, form[f"progress_{i}"].data)
             for i, target in enumerate(targets)
         ]
+        photos = [
+            progress.Photo(upload.stream, upload.filename or "", name)
+            for name in PHOTO_FIELDS
+            if (upload := form[name].data) is not None and getattr(upload, "filename", None)
+        ]
         if apply(
             form,
             lambda: progress.write_report(
@@ -131,13 +141,16 @@ def progress_report(placement_id: uuid.UUID):
                 units_achieved=form.units_achieved.data,
                 pupil_voice=form.pupil_voice.data,
                 by=current_user,
+                photos=photos,
             ),
             field="pupil_voice",
         ):
             flash(f"Progress report for {period.name} sent to the school")
             return redirect(url_for("portal.pupil_page", placement_id=placement.id))
+    report = progress.report_for(placement, period) if period else None
     return render_template(
         "portal/progress/report.html",
+        photos=progress.photos_of([report.id]).get(report.id, []) if report else [],
         form=form,
         placement=placement,
         pupil_name=placement.pupil.known_as,

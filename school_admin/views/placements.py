@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -33,7 +33,7 @@ from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
-from shared.models import Organisation, Placement, Pupil
+from shared.models import Organisation, Placement, ProgressPhoto, Pupil
 from shared.services.placements import lists, progress, reviews, risk
 from shared.services.placements import plans as placement_rules
 from shared.services.placements.pupils import YEAR_GROUPS
@@ -419,7 +419,8 @@ def _placement_page(placement: Placement, **forms):
             "baseline": progress.baseline_of(placement.id),
             "baseline_fields": progress.BASELINE_FIELDS,
             "targets": progress.targets_of(placement),
-            "reports": progress.reports_of(placement.id),
+            "reports": (reports := progress.reports_of(placement.id)),
+            "photos": progress.photos_of([report.id for report in reports]),
             "ratings": progress.RATINGS,
         },
         labels={
@@ -531,6 +532,17 @@ def placement_targets(placement_id: uuid.UUID):
         flash("Targets saved. The provider reports against them from now on.")
         return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
     return render_template("school_admin/placements/targets.html", form=form, placement=placement)
+
+
+@bp.get("/placements/<uuid:placement_id>/progress-photos/<uuid:photo_id>")
+@access(roles=PLACEMENT_READERS)
+def download_progress_photo(placement_id: uuid.UUID, photo_id: uuid.UUID):
+    """A photo of the pupil's work from a progress report, to anyone who may read the placement; audited."""
+    placement = own_or_404(Placement, placement_id, owner="school_id")
+    photo = own_or_404(ProgressPhoto, photo_id, owner="school_id")
+    if photo.placement_id != placement.id:
+        abort(404)
+    return audited_download(photo, "progress.photo_downloaded", organisation=current_organisation(), obj=placement)
 
 
 # --- the risk assessment ------------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.crypto import encrypted
 from shared.extensions import Model
 from shared.models.base import UTCDateTime, created_at, uuid_pk
 
@@ -69,3 +70,26 @@ class ProgressReport(Model):
     pupil_voice: Mapped[str | None] = mapped_column(Text)
     written_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
     written_at: Mapped[datetime] = created_at()
+
+
+class ProgressPhoto(Model):
+    """A photo of the pupil's work with a progress report (at most three), stored through the shared upload pipeline
+    after its metadata (EXIF, XMP, GPS, camera) was stripped by re-saving the pixels alone. A file about a pupil, so
+    stored encrypted like a PlacementDocument (shared.crypto.encrypt_bytes, bound to this row)."""
+
+    __tablename__ = "progress_photos"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    report_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("progress_reports.id"), nullable=False, index=True)
+    placement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("placements.id"), nullable=False, index=True)
+    school_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), nullable=False, index=True)
+    storage_key: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(20))  # the key the stored object is encrypted under
+    display_name: Mapped[str] = mapped_column(encrypted("ProgressPhoto", "display_name"), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    virus_scanned: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    uploaded_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
+    uploaded_at: Mapped[datetime] = created_at()

@@ -5,23 +5,32 @@
 - Targets: the placement's intended outcomes, one a line, until the school's AP lead or SENDCO sets the list.
 - A progress report every half-term of the school's calendar (shared.services.school_calendar.half_terms): each
   target's progress in words with a rating, attendance from the marks for the half-term (computed when the report
-  is written, never typed), accreditation units achieved and the pupil's own words. A half-term's report is due
+  is written, never typed), accreditation units achieved, the pupil's own words and up to MAX_PHOTOS photos of
+  their work. A photo is checked by the upload pipeline, then re-saved from its pixels alone (so no EXIF, XMP, GPS
+  location or camera details are kept), then the clean copy goes through the whole pipeline (virus scan, storage,
+  encrypted like every file about a pupil). A half-term's report is due
   from REPORT_DUE_BEFORE_DAYS days before it ends and late REPORT_LATE_AFTER_DAYS days after it ended.
 """
 
 from __future__ import annotations
 
 import enum
+import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import IO
 
-from sqlalchemy import delete, select
+from flask import current_app
+from PIL import Image, ImageOps
+from sqlalchemy import delete, func, select
 
 from shared import audit
 from shared.clock import local_now
+from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.models import (
     AttendanceMark,
@@ -30,6 +39,7 @@ from shared.models import (
     PlacementBaseline,
     PlacementStatus,
     PlacementTarget,
+    ProgressPhoto,
     ProgressReport,
     User,
 )
@@ -38,8 +48,14 @@ from shared.services.attendance.marks import attendance_percent
 from shared.services.errors import Problems, RuleBroken
 from shared.services.school_calendar.half_terms import Period, half_terms
 from shared.text import checked
+from shared.uploads.checks import check_upload
+from shared.uploads.pipeline import store_upload
+from shared.uploads.reasons import UploadRefused
 
 BASELINE_DAYS = 7
+MAX_PHOTOS = 3
+PHOTO_TYPES = frozenset({"jpg", "jpeg", "png"})
+_SAVE_AS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG"}
 # The provider's list asks for a missing baseline for this long after the start; later, it is no longer where the
 # pupil starts (and placements from before baselines existed do not fill the list).
 BASELINE_ASKED_DAYS = 42
@@ -241,6 +257,63 @@ def period_attendance(placement: Placement, period: Period) -> float | None:
     return attendance_percent(kinds)
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A photo as uploaded: its stream and the name the person's computer gave it."""
+
+    stream: IO[bytes]
+    filename: str
+    field: str = "photo_1"  # the form field it came from, for a refusal's message
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    content: bytes
+    filename: str
+
+
+def strip_metadata(photo: Photo, field: str) -> CleanPhoto:
+    """Check the photo with the upload pipeline's checks, then keep only its pixels: the picture is turned the way
+    its camera said (so it is not left on its side), then drawn onto a new image with no EXIF, XMP, GPS, camera or
+    comment, and saved in its own format. Raises RuleBroken (on `field`) for a file the checks refuse."""
+    try:
+        upload = check_upload(
+            photo.stream,
+            photo.filename,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            allowed_extensions=PHOTO_TYPES,
+        )
+    except UploadRefused as refusal:
+        raise RuleBroken(refusal.message, field) from refusal
+    with upload, Image.open(upload.stream(), formats=[_SAVE_AS[upload.extension]]) as original:
+        turned = ImageOps.exif_transpose(original)
+        mode = "RGB" if _SAVE_AS[upload.extension] == "JPEG" else ("RGBA" if "A" in turned.mode else "RGB")
+        pixels = turned.convert(mode)
+        clean = Image.new(mode, pixels.size)
+        clean.paste(pixels)
+        out = io.BytesIO()
+        clean.save(out, format=_SAVE_AS[upload.extension], **({"quality": 90} if mode == "RGB" else {}))
+        return CleanPhoto(out.getvalue(), upload.display_name)
+
+
+def report_for(placement: Placement, period: Period) -> ProgressReport | None:
+    return db.session.scalar(
+        select(ProgressReport).where(
+            ProgressReport.placement_id == placement.id, ProgressReport.period_start == period.start
+        )
+    )
+
+
+def photos_of(report_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ProgressPhoto]]:
+    found: dict[uuid.UUID, list[ProgressPhoto]] = {}
+    if report_ids:
+        for photo in db.session.scalars(
+            select(ProgressPhoto).where(ProgressPhoto.report_id.in_(report_ids)).order_by(ProgressPhoto.uploaded_at)
+        ):
+            found.setdefault(photo.report_id, []).append(photo)
+    return found
+
+
 @dataclass
 class TargetProgress:
     target: str
@@ -256,9 +329,12 @@ def write_report(
     units_achieved: str | None,
     pupil_voice: str | None,
     by: User,
+    photos: Sequence[Photo] = (),
 ) -> ProgressReport:
-    """Write (or rewrite) the report for a half-term. Every target needs a rating and words; attendance is computed."""
+    """Write (or rewrite) the report for a half-term. Every target needs a rating and words; attendance is computed.
+    `photos` are added to those the report has, up to MAX_PHOTOS (the module's docstring)."""
     problems = Problems()
+    clean = [c for p in photos if (c := problems.attempt(partial(strip_metadata, p, p.field)))]
     against = []
     for index, item in enumerate(progress):
         if item.rating not in RATINGS:
@@ -270,11 +346,18 @@ def write_report(
     pupil = problems.attempt(lambda: _text(pupil_voice, "Enter what the pupil says", "pupil_voice", required=True))
     problems.raise_any()
     attendance = period_attendance(placement, period)
-    report = db.session.scalar(
-        select(ProgressReport).where(
-            ProgressReport.placement_id == placement.id, ProgressReport.period_start == period.start
+    existing = report_for(placement, period)
+    had = (
+        db.session.scalar(select(func.count(ProgressPhoto.id)).where(ProgressPhoto.report_id == existing.id))
+        if existing is not None
+        else 0
+    ) or 0
+    if had + len(photos) > MAX_PHOTOS:
+        raise RuleBroken(
+            f"A report can have {MAX_PHOTOS} photos at most: it has {had} already, so add {MAX_PHOTOS - had} or fewer",
+            "photo_1",
         )
-    )
+    report = existing
     if report is None:
         report = ProgressReport(
             placement_id=placement.id,
@@ -292,14 +375,44 @@ def write_report(
     report.written_at = utcnow()
     db.session.add(report)
     db.session.flush()
-    audit.record(
-        "progress.report_written",
-        organisation=db.session.get(Organisation, placement.provider_id),
-        obj=report,
-        actor=by,
-        period_start=period.start.isoformat(),
-    )
-    db.session.commit()
+    with ExitStack() as stored_photos:  # every photo stored, or none (each context deletes its object on failure)
+        for photo in clean:
+            photo_id = uuid.uuid4()
+            stored = stored_photos.enter_context(
+                store_upload(
+                    io.BytesIO(photo.content),
+                    photo.filename,
+                    organisation_id=placement.school_id,
+                    allowed_extensions=PHOTO_TYPES,
+                    encrypt_purpose=file_purpose(photo_id, "ProgressPhoto"),
+                )
+            )
+            db.session.add(
+                ProgressPhoto(
+                    id=photo_id,
+                    key_id=keyring().current,
+                    report_id=report.id,
+                    placement_id=placement.id,
+                    school_id=placement.school_id,
+                    provider_id=placement.provider_id,
+                    storage_key=stored.key,
+                    display_name=stored.display_name,
+                    content_type=stored.content_type,
+                    size_bytes=stored.size,
+                    sha256=stored.sha256,
+                    virus_scanned=stored.virus_scanned,
+                    uploaded_by_id=by.id,
+                )
+            )
+        audit.record(
+            "progress.report_written",
+            organisation=db.session.get(Organisation, placement.provider_id),
+            obj=report,
+            actor=by,
+            period_start=period.start.isoformat(),
+            photos=len(clean),
+        )
+        db.session.commit()
     return report
 
 
