@@ -433,3 +433,38 @@ def test_the_school_downloads_a_photo_through_the_audited_path(app, world, schoo
         assert browser.get(f"/school/placements/{other}/progress-photos/{photo_id}").status_code == 404
     with app.app_context():
         assert db.session.query(AuditEvent).filter_by(action="progress.photo_downloaded").count() == 1
+
+
+def test_the_report_form_takes_photos_without_javascript_and_says_why_one_is_refused(
+    app, world, school, provider, placement, new_browser
+):
+    fields = {
+        "rating_0": "met",
+        "progress_0": "Reads at age 10",
+        "rating_1": "met",
+        "progress_1": "Came every day",
+        "pupil_voice": "I made a stool",
+    }
+    url = f"/portal/pupils/{placement}/progress-report"
+    with freeze_time(NOW):
+        browser = _signed_in(new_browser, world.user(provider, [PROVIDER_STAFF]))
+        form = browser.get(url).get_data(as_text=True)
+        assert 'enctype="multipart/form-data"' in form and 'name="photo_3"' in form
+        refused = browser.submit(
+            url,
+            {**fields, "photo_2": (io.BytesIO(b"MZ\x90\x00 not a photo"), "stool.jpg")},
+            content_type="multipart/form-data",
+        )
+        assert refused.status_code == 200 and 'href="#photo_2"' in refused.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.query(ProgressReport).count() == 0
+        sent = browser.submit(
+            url,
+            {**fields, "photo_2": (io.BytesIO(_photo_with_location()), "stool.jpg")},
+            content_type="multipart/form-data",
+        )
+        assert sent.status_code == 302
+        assert "Autumn term, second half" in browser.get(url).get_data(as_text=True)  # the first half is done
+    with app.app_context():
+        (photo,) = db.session.query(ProgressPhoto).all()
+    assert b"Canon" not in _stored_bytes(app, photo.id)

@@ -27,6 +27,7 @@ from typing import IO
 from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from shared import audit
 from shared.clock import local_now
@@ -192,11 +193,12 @@ def reports_of(placement_id: uuid.UUID) -> list[ProgressReport]:
     )
 
 
-def periods_of(placement: Placement, today: date) -> list[Period]:
-    """The school's half-terms the placement has run in that have started, oldest first."""
+def periods_of(placement: Placement, today: date, terms: list[Period] | None = None) -> list[Period]:
+    """The school's half-terms (`terms`, looked up unless given) the placement has run in that have started, oldest
+    first."""
     return [
         p
-        for p in half_terms(placement.school_id)
+        for p in (half_terms(placement.school_id) if terms is None else terms)
         if p.start <= today
         and p.end >= placement.start_date
         and (placement.end_date is None or p.start <= placement.end_date)
@@ -219,13 +221,15 @@ class ReportDue:
     state: Due
 
 
-def report_due(placement: Placement, today: date, written: Iterable[date] | None = None) -> ReportDue | None:
+def report_due(
+    placement: Placement, today: date, written: Iterable[date] | None = None, terms: list[Period] | None = None
+) -> ReportDue | None:
     """The half-term whose report is due or late for a running placement, None when nothing is asked for. Only the
     latest half-term to have ended and the current one count (an older missing report is history, not a task)."""
     if placement.status != PlacementStatus.ACTIVE:
         return None
     done = set(written if written is not None else (r.period_start for r in reports_of(placement.id)))
-    for period in reversed(periods_of(placement, today)[-2:]):
+    for period in reversed(periods_of(placement, today, terms)[-2:]):
         if period.start in done:
             continue
         state = report_state(period, today)
@@ -422,11 +426,14 @@ def write_report(
 def reports_due_for_provider(provider_id: uuid.UUID, today: date) -> list[ReportDue]:
     placements = list(
         db.session.scalars(
-            select(Placement).where(Placement.provider_id == provider_id, Placement.status == PlacementStatus.ACTIVE)
+            select(Placement)
+            .where(Placement.provider_id == provider_id, Placement.status == PlacementStatus.ACTIVE)
+            .options(joinedload(Placement.pupil))
         )
     )
     written = _written([p.id for p in placements])
-    found = [report_due(p, today, written.get(p.id, set())) for p in placements]
+    terms = {school_id: half_terms(school_id) for school_id in {p.school_id for p in placements}}  # one per school
+    found = [report_due(p, today, written.get(p.id, set()), terms[p.school_id]) for p in placements]
     return [r for r in found if r is not None]
 
 
@@ -443,6 +450,7 @@ def baselines_due_for_provider(provider_id: uuid.UUID, today: date) -> list[tupl
             Placement.start_date >= today - timedelta(days=BASELINE_ASKED_DAYS),
             PlacementBaseline.id.is_(None),
         )
+        .options(joinedload(Placement.pupil))
     )
     return [(p, today > baseline_due_by(p)) for p in rows]
 
