@@ -206,7 +206,7 @@ def test_the_last_half_terms_report_is_late_two_weeks_after_it_ended(app, world,
         assert progress.period_to_report(p, TODAY).name == "Autumn term, second half"
 
 
-def test_the_ap_leads_early_warning_says_when_the_report_is_late(app, world, school, provider, placement):
+def test_the_ap_leads_early_warning_says_when_the_report_is_late(app, world, school, provider, placement, new_browser):
     with app.app_context():
         found = early_warning.warnings_for_school(school, WHEN, with_concerns=False)
         assert [(w.pupil_name, [s.title for s in w.signals]) for w in found] == [
@@ -217,6 +217,11 @@ def test_the_ap_leads_early_warning_says_when_the_report_is_late(app, world, sch
         assert late_starter not in {
             w.placement_id for w in early_warning.warnings_for_school(school, WHEN, with_concerns=False)
         }
+    lead = world.user(school, [AP_LEAD])
+    with freeze_time(NOW):
+        text = _signed_in(new_browser, lead).get("/school/placements/early-warning").get_data(as_text=True)
+    assert "Jamie Smith at Hill Farm Learning" in text
+    assert "The provider has not sent its progress report for the last half-term, 14 days after it ended." in text
     with freeze_time(NOW):
         _report(app, world, placement, school, provider)
     with app.app_context():
