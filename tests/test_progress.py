@@ -256,6 +256,7 @@ def test_the_provider_records_and_reports_and_the_school_reads_it(app, world, sc
         browser = _signed_in(new_browser, manager)
         page = browser.get(f"/portal/pupils/{placement}").get_data(as_text=True)
         assert "Record the baseline" in page and "Write a progress report" in page
+        assert "The progress report for Autumn term, first half is" in page and "Late</strong>" in page
         refused = browser.submit(f"/portal/pupils/{placement}/baseline", {"english": "Reads at age 9"})
         assert "Enter where the pupil starts in maths" in refused.get_data(as_text=True)
         done = browser.submit(

@@ -66,7 +66,11 @@ def pupil_page(placement_id: uuid.UUID):
     return render_template(
         "portal/pupils/pupil.html",
         placed=_shared_view(placement, school_labels(placement.provider_id)),
-        progress={"baseline": progress.baseline_of(placement.id), "reports": progress.reports_of(placement.id)}
+        progress={
+            "baseline": progress.baseline_of(placement.id),
+            "reports": progress.reports_of(placement.id),
+            "due": progress.report_due(placement, local_now().date()),
+        }
         if current_user.has_role(roles.PROVIDER_MANAGER, roles.PROVIDER_STAFF)
         else None,
         risk_assessment_written=current_user.has_role(roles.PROVIDER_DSL)
