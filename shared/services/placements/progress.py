@@ -42,12 +42,13 @@ from shared.models import (
     PlacementTarget,
     ProgressPhoto,
     ProgressReport,
+    SchoolTerm,
     User,
 )
 from shared.models.base import utcnow
 from shared.services.attendance.marks import attendance_percent
 from shared.services.errors import Problems, RuleBroken
-from shared.services.school_calendar.half_terms import Period, half_terms
+from shared.services.school_calendar.half_terms import Period, half_terms, halves
 from shared.text import checked
 from shared.uploads.checks import check_upload
 from shared.uploads.pipeline import store_upload
@@ -432,7 +433,7 @@ def reports_due_for_provider(provider_id: uuid.UUID, today: date) -> list[Report
         )
     )
     written = _written([p.id for p in placements])
-    terms = {school_id: half_terms(school_id) for school_id in {p.school_id for p in placements}}  # one per school
+    terms = half_terms_of({p.school_id for p in placements})
     found = [report_due(p, today, written.get(p.id, set()), terms[p.school_id]) for p in placements]
     return [r for r in found if r is not None]
 
@@ -453,6 +454,17 @@ def baselines_due_for_provider(provider_id: uuid.UUID, today: date) -> list[tupl
         .options(joinedload(Placement.pupil))
     )
     return [(p, today > baseline_due_by(p)) for p in rows]
+
+
+def half_terms_of(school_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[Period]]:
+    """Each school's half-terms, oldest first (half_terms for several schools, in one query)."""
+    found: dict[uuid.UUID, list[Period]] = {school_id: [] for school_id in school_ids}
+    if school_ids:
+        for term in db.session.scalars(
+            select(SchoolTerm).where(SchoolTerm.school_id.in_(school_ids)).order_by(SchoolTerm.start_date)
+        ):
+            found[term.school_id].extend(halves(term))
+    return found
 
 
 def _written(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[date]]:
