@@ -28,6 +28,7 @@ from portal.views import (  # noqa: E402,F401  (routes register on bp)
     notices,
     onboarding,
     policies,
+    progress,
     pupils,
     risk_assessments,
     school_requests,

@@ -114,6 +114,11 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "review.followed_up": frozenset(),
     "visit.recorded": frozenset({"shared", "standards_judged"}),
     "standards.self_assessed": frozenset({"version", "standards_version"}),
+    # Progress the school can see (issue 15).
+    "progress.baseline_recorded": frozenset(),
+    "progress.targets_set": frozenset({"count"}),
+    "progress.report_written": frozenset({"period_start", "photos"}),
+    "progress.photo_downloaded": frozenset(),
     # Safeguarding (issue 5): never content, not even a concern's category; who opened what is audited.
     "concern.raised": frozenset({"route"}),  # route: staff (to their DSL first) | dsl (straight to the school)
     "concern.sent": frozenset(),

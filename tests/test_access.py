@@ -116,6 +116,7 @@ def _objects(world, name: str) -> dict:
         "file_id": world.safeguarding_file(concern),
         "agreement_document_id": world.agreement_document(provider),  # the provider's agreement and its signed copy
         "breach_id": world.breach(provider),
+        "photo_id": world.progress_photo(placement),  # a half-term report's photo of work (issue 15)
     }
 
 

@@ -165,6 +165,7 @@ def _link_objects(app, world: World, school: uuid.UUID, provider: uuid.UUID, pup
         ),
         "agreement_document_id": _agreement_document(app, world, agreement, f"{name} signed agreement.pdf"),
         "breach_id": _breach(app, school, provider, f"{name} breach summary"),
+        "photo_id": world.progress_photo(placement, pupil_voice=f"{name} pupil voice: likes the workshop"),
     }
 
 

@@ -15,7 +15,7 @@ from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.clock import local_now
 from shared.roles import PROVIDER_ROLES
-from shared.services.placements import risk
+from shared.services.placements import progress, risk
 from shared.services.placements.plans import SLOT_LABELS, provider_placement, provider_placements
 from shared.services.placements.pupils import YEAR_GROUPS
 from shared.services.providers.lists import school_labels
@@ -66,6 +66,13 @@ def pupil_page(placement_id: uuid.UUID):
     return render_template(
         "portal/pupils/pupil.html",
         placed=_shared_view(placement, school_labels(placement.provider_id)),
+        progress={
+            "baseline": progress.baseline_of(placement.id),
+            "reports": progress.reports_of(placement.id),
+            "due": progress.report_due(placement, local_now().date()),
+        }
+        if current_user.has_role(roles.PROVIDER_MANAGER, roles.PROVIDER_STAFF)
+        else None,
         risk_assessment_written=current_user.has_role(roles.PROVIDER_DSL)
         and risk.is_written(risk.of_placement(placement)),
     )

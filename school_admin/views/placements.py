@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -33,8 +33,8 @@ from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
-from shared.models import Organisation, Placement, Pupil
-from shared.services.placements import lists, reviews, risk
+from shared.models import Organisation, Placement, ProgressPhoto, Pupil
+from shared.services.placements import lists, progress, reviews, risk
 from shared.services.placements import plans as placement_rules
 from shared.services.placements.pupils import YEAR_GROUPS
 from shared.uploads.downloads import audited_download
@@ -46,6 +46,7 @@ PLACEMENT_READERS = PUPIL_READERS
 PLACEMENT_WRITERS = PUPIL_EDITORS
 SUMMARY_WRITERS = (roles.SENDCO, roles.DSL)
 RISK_ASSESSMENT_UPLOADERS = (roles.AP_LEAD, roles.DSL, roles.SENDCO)
+TARGET_SETTERS = (roles.AP_LEAD, roles.SENDCO)
 CONSULTED = {"sendco": "The SENDCO", "dsl": "The DSL", "parents": "Parents or carers"}
 MONEY = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 HOURS = re.compile(r"^\d{1,2}(\.\d)?$")
@@ -414,6 +415,14 @@ def _placement_page(placement: Placement, **forms):
         la_told_on=school_today(placement.la_notified_at) if placement.la_notified_at else None,
         documents=documents,
         next_review=reviews.next_reviews_due([placement])[placement.id],
+        progress={
+            "baseline": progress.baseline_of(placement.id),
+            "baseline_fields": progress.BASELINE_FIELDS,
+            "targets": progress.targets_of(placement),
+            "reports": (reports := progress.reports_of(placement.id)),
+            "photos": progress.photos_of([report.id for report in reports]),
+            "ratings": progress.RATINGS,
+        },
         labels={
             "basis": placement_rules.LEGAL_BASIS_LABELS,
             "reason": placement_rules.PRIMARY_REASONS,
@@ -427,6 +436,7 @@ def _placement_page(placement: Placement, **forms):
             "summary": current_user.has_role(*SUMMARY_WRITERS),
             "upload": current_user.has_role(*RISK_ASSESSMENT_UPLOADERS),
             "end": current_user.has_role(roles.AP_LEAD) and placement.status.value == "active",
+            "targets": current_user.has_role(*TARGET_SETTERS),
             "edit": current_user.has_role(*PLACEMENT_WRITERS)
             and placement_rules.why_plan_cannot_change(placement) is None,
         },
@@ -494,6 +504,45 @@ def placement_summary(placement_id: uuid.UUID):
         flash("Summary saved. The provider can now see it.")
         return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
     return render_template("school_admin/placements/summary.html", form=form, placement=placement)
+
+
+# --- targets (issue 15) -------------------------------------------------------------------------------------------
+
+
+class TargetsForm(FlaskForm):
+    targets = TextAreaField(
+        "Targets",
+        widget=GovTextArea(),
+        description="One target a line. The provider reports progress against each one every half-term.",
+        validators=[InputRequired(message="Enter at least one target, one a line")],
+    )
+    submit = SubmitField("Save the targets", widget=GovSubmitInput())
+
+
+@bp.route("/placements/<uuid:placement_id>/targets", methods=["GET", "POST"])
+@access(roles=set(TARGET_SETTERS))
+def placement_targets(placement_id: uuid.UUID):
+    placement = own_or_404(Placement, placement_id, owner="school_id")
+    form = TargetsForm()
+    if not form.is_submitted():
+        form.targets.data = "\n".join(progress.targets_of(placement))
+    if form.validate_on_submit() and apply(
+        form, lambda: progress.set_targets(placement, form.targets.data, by=current_user), field="targets"
+    ):
+        flash("Targets saved. The provider reports against them from now on.")
+        return redirect(url_for("school_admin.placement_page", placement_id=placement.id))
+    return render_template("school_admin/placements/targets.html", form=form, placement=placement)
+
+
+@bp.get("/placements/<uuid:placement_id>/progress-photos/<uuid:photo_id>")
+@access(roles=PLACEMENT_READERS)
+def download_progress_photo(placement_id: uuid.UUID, photo_id: uuid.UUID):
+    """A photo of the pupil's work from a progress report, to anyone who may read the placement; audited."""
+    placement = own_or_404(Placement, placement_id, owner="school_id")
+    photo = own_or_404(ProgressPhoto, photo_id, owner="school_id")
+    if photo.placement_id != placement.id:
+        abort(404)
+    return audited_download(photo, "progress.photo_downloaded", organisation=current_organisation(), obj=placement)
 
 
 # --- the risk assessment ------------------------------------------------------------------------------------------

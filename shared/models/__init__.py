@@ -37,6 +37,7 @@ from shared.models.organisation import (
     SchoolProvider,
 )
 from shared.models.outbox import Notification, OutboxEmail
+from shared.models.progress import PlacementBaseline, PlacementTarget, ProgressPhoto, ProgressReport
 from shared.models.pupil import (
     ChildProtectionStatus,
     HeadteacherDecision,
@@ -72,9 +73,10 @@ from shared.models.user import (
 
 # The rows whose stored objects are encrypted (shared.crypto.encrypt_bytes, purpose file_purpose(id, class name)):
 # every file about a pupil. Downloads decrypt them; keys-rotate re-encrypts them.
-ENCRYPTED_FILE_ROWS: tuple[type[SafeguardingFile] | type[PlacementDocument], ...] = (
+ENCRYPTED_FILE_ROWS: tuple[type[SafeguardingFile] | type[PlacementDocument] | type[ProgressPhoto], ...] = (
     SafeguardingFile,
     PlacementDocument,
+    ProgressPhoto,
 )
 
 __all__ = [
@@ -90,6 +92,10 @@ __all__ = [
     "PolicyConfirmation",
     "PolicyReading",
     "ProviderPolicyReview",
+    "PlacementBaseline",
+    "PlacementTarget",
+    "ProgressPhoto",
+    "ProgressReport",
     "RiskAssessment",
     "SafeguardingFile",
     "SchoolPolicy",

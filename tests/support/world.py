@@ -537,6 +537,37 @@ class World:
             db.session.commit()
             return row.id
 
+    def progress_photo(self, placement_id: uuid.UUID, *, pupil_voice: str = "I like the workshop") -> uuid.UUID:
+        """A progress report for the placement's first half-term (or the term) with one photo of work, stored
+        through the upload pipeline; the photo's id."""
+        import io
+
+        from PIL import Image
+
+        from shared.models import Placement, ProgressPhoto
+        from shared.services.placements import progress
+
+        with self.app.app_context():
+            provider_id = db.session.get(Placement, placement_id).provider_id
+        writer = self.user(provider_id, ["provider_staff"])
+        png = io.BytesIO()
+        Image.new("RGB", (40, 30), (200, 120, 40)).save(png, format="PNG")
+        with self.app.app_context():
+            from shared.models import User
+
+            placement = db.session.get(Placement, placement_id)
+            period = progress.periods_of(placement, placement.start_date)[0]
+            report = progress.write_report(
+                placement,
+                period,
+                [progress.TargetProgress(t, "progressing", "Steady") for t in progress.targets_of(placement)],
+                units_achieved=None,
+                pupil_voice=pupil_voice,
+                by=db.session.get(User, writer.id),
+                photos=[progress.Photo(io.BytesIO(png.getvalue()), "work.png")],
+            )
+            return db.session.scalars(db.select(ProgressPhoto.id).where(ProgressPhoto.report_id == report.id)).one()
+
     def agreement(
         self,
         provider_id: uuid.UUID,

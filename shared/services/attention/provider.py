@@ -44,7 +44,7 @@ from shared.services.attention.tasks import (
     ordered,
     risk_assessments_to_review,
 )
-from shared.services.placements import risk
+from shared.services.placements import progress, risk
 from shared.services.placements.reviews import latest_reviews, next_review_due
 
 # --- the provider --------------------------------------------------------------------------------------------------
@@ -247,15 +247,42 @@ def reviews_to_attend_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]
     ]
 
 
+def progress_tasks(provider_id: uuid.UUID, now: datetime) -> list[Task]:
+    """Each pupil's baseline (in the first week of the placement) and half-term progress report, due or late."""
+    today = local_now(now).date()
+    tasks = [
+        Task(
+            f"provider.baseline.{placement.id}",
+            URGENT if late else TODAY,
+            f"Record where {placement.pupil.known_as} starts (the baseline): "
+            + ("late, it was due in the first week" if late else "due in the first week of the placement"),
+            Link.to("portal.progress_baseline", placement_id=placement.id),
+        )
+        for placement, late in progress.baselines_due_for_provider(provider_id, today)
+    ]
+    tasks += [
+        Task(
+            f"provider.progress_report.{due.placement.id}",
+            URGENT if due.state == progress.Due.LATE else SOON,
+            f"Write {due.placement.pupil.known_as}'s progress report for {due.period.name}: "
+            + ("late" if due.state == progress.Due.LATE else "due"),
+            Link.to("portal.progress_report", placement_id=due.placement.id),
+        )
+        for due in progress.reports_due_for_provider(provider_id, today)
+    ]
+    return tasks
+
+
 PROVIDER_LISTS = {
     roles.PROVIDER_MANAGER: (
         marks_due_tasks,
         incidents_waiting_tasks,
         evidence_to_renew_tasks,
         reviews_to_attend_tasks,
+        progress_tasks,
     ),
     roles.PROVIDER_DSL: (marks_due_tasks, incidents_waiting_tasks, provider_dsl_tasks, reviews_to_attend_tasks),
-    roles.PROVIDER_STAFF: (marks_due_tasks, incidents_waiting_tasks),
+    roles.PROVIDER_STAFF: (marks_due_tasks, incidents_waiting_tasks, progress_tasks),
 }
 
 

@@ -8,6 +8,8 @@ The rules, decided here and said on the page:
   two is not a warning; a steady slide is.
 - Incidents rising: more incidents in the last INCIDENT_DAYS days than in the INCIDENT_DAYS before, and at least
   INCIDENTS_AT_LEAST in the last INCIDENT_DAYS (one incident after none is not yet a pattern).
+- No progress report for the last half-term: the provider's report for the last half-term of the school's calendar
+  to have ended is late (shared.services.placements.progress.REPORT_LATE_AFTER_DAYS days after it ended).
 - A safeguarding concern sent to the school in the last CONCERN_DAYS days. Only a DSL may learn that a concern exists
   (shared.services.providers.lists.SAFEGUARDING_EVENTS), so this signal is given only when asked for by a DSL's page
   or list: never its content, only that one was sent and when.
@@ -30,6 +32,7 @@ from shared.extensions import db
 from shared.models import AttendanceMark, Concern, Incident, IncidentPupil, Organisation, Placement, PlacementStatus
 from shared.models import Pupil as PupilRow
 from shared.services.attention.tasks import aware
+from shared.services.placements.progress import REPORT_LATE_AFTER_DAYS, late_reports_for_school
 
 WEEKS = 3
 ATTENDANCE_LOOKBACK_WEEKS = 6
@@ -38,12 +41,12 @@ INCIDENT_DAYS = 14
 INCIDENTS_AT_LEAST = 2
 CONCERN_DAYS = 14
 
-ATTENDANCE, INCIDENTS, CONCERN = "attendance", "incidents", "concern"
+ATTENDANCE, INCIDENTS, CONCERN, PROGRESS = "attendance", "incidents", "concern", "progress"
 
 
 @dataclass(frozen=True)
 class Signal:
-    kind: str  # ATTENDANCE | INCIDENTS | CONCERN
+    kind: str  # ATTENDANCE | INCIDENTS | CONCERN | PROGRESS
     title: str
     reason: str  # in words, with the figures that make it
 
@@ -95,6 +98,14 @@ def incidents_signal(latest: int, before: int) -> Signal | None:
     )
 
 
+PROGRESS_SIGNAL = Signal(
+    PROGRESS,
+    "No progress report for the last half-term",
+    f"The provider has not sent its progress report for the last half-term, {REPORT_LATE_AFTER_DAYS} days after "
+    "it ended.",
+)
+
+
 def concern_signal(count: int, latest: datetime) -> Signal:
     when = local_now(latest)
     what = "A safeguarding concern was" if count == 1 else f"{count} safeguarding concerns were"
@@ -108,14 +119,15 @@ def concern_signal(count: int, latest: datetime) -> Signal:
 
 def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: bool) -> list[PlacementWarning]:
     """Every running placement of the school with at least one signal, pupils in name order. `with_concerns` only
-    for a DSL (the module's docstring). Four queries (three without concerns), whatever the number of placements."""
+    for a DSL (the module's docstring). Five queries (four without concerns; one more once a
+    half-term has ended), whatever the number of placements."""
     today = local_now(now).date()
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=ATTENDANCE_LOOKBACK_WEEKS)
     running = (Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
 
     placements = db.session.execute(
-        select(Placement.id, PupilRow, Organisation.name)
+        select(Placement.id, PupilRow, Organisation.name, Placement.start_date)
         .join(PupilRow, PupilRow.id == Placement.pupil_id)
         .join(Organisation, Organisation.id == Placement.provider_id)
         .where(*running)
@@ -170,12 +182,15 @@ def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: b
         ).all()
         concerns = {placement_id: (count, _aware(latest)) for placement_id, count, latest in rows}
 
+    late_reports = late_reports_for_school(school_id, {row[0]: row[3] for row in placements}, now)
+
     found = []
-    for placement_id, pupil, provider_name in placements:
+    for placement_id, pupil, provider_name, _ in placements:
         signals = [
             attendance_signal(weeks.get(placement_id, {})),
             incidents_signal(*incident_counts.get(placement_id, (0, 0))),
             concern_signal(*concerns[placement_id]) if placement_id in concerns else None,
+            PROGRESS_SIGNAL if placement_id in late_reports else None,
         ]
         present_signals = tuple(s for s in signals if s is not None)
         if present_signals:

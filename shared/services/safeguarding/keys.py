@@ -27,14 +27,14 @@ from shared.crypto import (
     keyring,
 )
 from shared.extensions import Base, db
-from shared.models import ENCRYPTED_FILE_ROWS, PlacementDocument, SafeguardingFile
+from shared.models import ENCRYPTED_FILE_ROWS, PlacementDocument, ProgressPhoto, SafeguardingFile
 from shared.storage import new_key
 from shared.uploads.pipeline import current_storage
 
 PLAINTEXT = "none"  # key_usage's name for files stored before encryption
 
 
-def row_purpose(row: SafeguardingFile | PlacementDocument) -> str:
+def row_purpose(row: SafeguardingFile | PlacementDocument | ProgressPhoto) -> str:
     return file_purpose(row.id, type(row).__name__)
 
 
@@ -53,7 +53,7 @@ def _model(name: str) -> type[Any]:
     return model
 
 
-FileRow = SafeguardingFile | PlacementDocument
+FileRow = SafeguardingFile | PlacementDocument | ProgressPhoto
 
 
 def _files_not_under(current: str, model: type[FileRow], batch: int) -> Sequence[FileRow]:
