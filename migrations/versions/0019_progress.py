@@ -1,7 +1,7 @@
 """Progress the school can see (issue 15): the baseline, the placement's targets and half-termly progress reports.
 
 Revision ID: 0019_progress
-Revises: 0018_standards
+Revises: 0019_outcomes
 Create Date: 2026-12-06 18:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0019_progress"
-down_revision = "0018_standards"
+down_revision = "0019_outcomes"
 branch_labels = None
 depends_on = None
 
