@@ -6,16 +6,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField
+from shared.forms import DayMonthYearField, RadiosField
 from shared.standards_forms import QualityAssuranceFields
-
-
-class VerifyForm(FlaskForm):
-    checklist = MultiCheckboxField("Checklist")
-    issue_date = DayMonthYearField("Date on the document (issue date)")
-    review_date = DayMonthYearField("Date the document was last reviewed")
-    expiry_date = DayMonthYearField("Expiry date shown on the document")
-    verify = SubmitField("Verify document", widget=GovSubmitInput())
 
 
 class RejectForm(FlaskForm):

@@ -5,15 +5,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from
-
-
-class VerifyForm(FlaskForm):
-    checklist = MultiCheckboxField("Checklist")
-    issue_date = DayMonthYearField("Date on the document (issue date)")
-    review_date = DayMonthYearField("Date the document was last reviewed")
-    expiry_date = DayMonthYearField("Expiry date shown on the document")
-    verify = SubmitField("Verify document", widget=GovSubmitInput())
+from shared.forms import RadiosField, choices_from
 
 
 class RejectForm(FlaskForm):

@@ -8,11 +8,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from local_authority import bp
-from local_authority.forms import RejectForm, VerifyForm, VisitForm
+from local_authority.forms import RejectForm, VisitForm
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import document_of_my_areas_providers_or_404, provider_of_my_areas_schools_or_404
 from shared.clock import local_now
 from shared.evidence_catalogue import BY_CODE
+from shared.evidence_forms import VerifyForm, verification_from, verify_form_for
 from shared.forms import choices_from
 from shared.models import EvidenceDocument
 from shared.roles import LA_ROLES
@@ -121,34 +122,23 @@ def _review_page(document: EvidenceDocument, verify_form: VerifyForm, reject_for
     )
 
 
-def _verify_form(document: EvidenceDocument) -> VerifyForm:
-    form = VerifyForm(prefix="verify")
-    form.checklist.choices = choices_from({item: item for item in BY_CODE[document.evidence_type].checklist})
-    return form
-
-
 @bp.get("/evidence/<uuid:document_id>")
 @access(roles=OFFICERS)
 def review_document(document_id: uuid.UUID):
     document = document_of_my_areas_providers_or_404(document_id)
-    return _review_page(document, _verify_form(document), RejectForm(prefix="reject"))
+    return _review_page(document, verify_form_for(document), RejectForm(prefix="reject"))
 
 
 @bp.post("/evidence/<uuid:document_id>/verify")
 @access(roles=OFFICERS)
 def verify_document(document_id: uuid.UUID):
     document = document_of_my_areas_providers_or_404(document_id)
-    form = _verify_form(document)
+    form = verify_form_for(document)
     if form.validate_on_submit() and apply(
         form,
         lambda: evidence.verify(
             document,
-            evidence.Verification(
-                checklist={c.value: c.value in (form.checklist.data or []) for c in form.checklist.choices},
-                issue_date=form.issue_date.data,
-                review_date=form.review_date.data,
-                expiry_date=form.expiry_date.data,
-            ),
+            verification_from(form),
             by=current_user,
             roles=current_user.roles,
         ),
@@ -175,7 +165,7 @@ def reject_document(document_id: uuid.UUID):
     if form.validate_on_submit() and apply(form, lambda: _reject(document, form.reason.data), field="reason"):
         flash(f"{BY_CODE[document.evidence_type].name} rejected. The provider can see your reason.")
         return redirect(url_for("local_authority.directory_provider", provider_id=document.organisation_id))
-    return _review_page(document, _verify_form(document), form)
+    return _review_page(document, verify_form_for(document), form)
 
 
 @bp.get("/evidence/<uuid:document_id>/download")

@@ -7,13 +7,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from school_admin import bp
-from school_admin.forms import RejectForm, ReopenForm, VerifyForm
+from school_admin.forms import RejectForm, ReopenForm
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import document_of_my_providers_or_404, provider_of_my_school_or_404
 from shared.clock import local_now
 from shared.evidence_catalogue import BY_CODE, CATALOGUE
-from shared.forms import choices_from
+from shared.evidence_forms import VerifyForm, verification_from, verify_form_for
 from shared.models import EvidenceDocument
 from shared.services.accounts import directory
 from shared.services.evidence import documents as evidence
@@ -79,34 +79,23 @@ def _review_page(document: EvidenceDocument, verify_form: VerifyForm, reject_for
     )
 
 
-def _verify_form(document: EvidenceDocument) -> VerifyForm:
-    form = VerifyForm(prefix="verify")
-    form.checklist.choices = choices_from({item: item for item in BY_CODE[document.evidence_type].checklist})
-    return form
-
-
 @bp.get("/verification/<uuid:document_id>")
 @access(roles=REVIEWERS)
 def review_document(document_id: uuid.UUID):
     document = document_of_my_providers_or_404(document_id)
-    return _review_page(document, _verify_form(document), RejectForm(prefix="reject"))
+    return _review_page(document, verify_form_for(document), RejectForm(prefix="reject"))
 
 
 @bp.post("/verification/<uuid:document_id>/verify")
 @access(roles=REVIEWERS)
 def verify_document(document_id: uuid.UUID):
     document = document_of_my_providers_or_404(document_id)
-    form = _verify_form(document)
+    form = verify_form_for(document)
     if form.validate_on_submit() and apply(
         form,
         lambda: evidence.verify(
             document,
-            evidence.Verification(
-                checklist={c.value: c.value in (form.checklist.data or []) for c in form.checklist.choices},
-                issue_date=form.issue_date.data,
-                review_date=form.review_date.data,
-                expiry_date=form.expiry_date.data,
-            ),
+            verification_from(form),
             by=current_user,
             roles=current_user.roles,
         ),
@@ -127,7 +116,7 @@ def reject_document(document_id: uuid.UUID):
     ):
         flash(f"{BY_CODE[document.evidence_type].name} rejected. The provider can see your reason.")
         return redirect(url_for("school_admin.verification_queue"))
-    return _review_page(document, _verify_form(document), form)
+    return _review_page(document, verify_form_for(document), form)
 
 
 # --- every version of one item ---------------------------------------------------------------------------------------
