@@ -36,6 +36,7 @@ from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     providers,
     pupils,
     reapproval,
+    reintegration,
     reliance,
     reports,
     reviews,

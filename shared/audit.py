@@ -119,6 +119,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "progress.targets_set": frozenset({"count"}),
     "progress.report_written": frozenset({"period_start", "photos"}),
     "progress.photo_downloaded": frozenset(),
+    "reintegration.planned": frozenset({"weeks", "starts_on"}),
+    "reintegration.changed": frozenset({"weeks", "starts_on"}),
     # Safeguarding (issue 5): never content, not even a concern's category; who opened what is audited.
     "concern.raised": frozenset({"route"}),  # route: staff (to their DSL first) | dsl (straight to the school)
     "concern.sent": frozenset(),

@@ -14,8 +14,9 @@ from portal import bp
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.clock import local_now
+from shared.models.pupil import TIMETABLE_SLOTS
 from shared.roles import PROVIDER_ROLES
-from shared.services.placements import progress, risk
+from shared.services.placements import progress, reintegration, risk
 from shared.services.placements.plans import SLOT_LABELS, provider_placement, provider_placements
 from shared.services.placements.pupils import YEAR_GROUPS
 from shared.services.providers.lists import school_labels
@@ -73,6 +74,10 @@ def pupil_page(placement_id: uuid.UUID):
         }
         if current_user.has_role(roles.PROVIDER_MANAGER, roles.PROVIDER_STAFF)
         else None,
+        phased=(plan := reintegration.plan_of(placement.id)),
+        weeks=plan and reintegration.week_rows(plan),
+        slots=TIMETABLE_SLOTS,
+        slot_labels=SLOT_LABELS,
         risk_assessment_written=current_user.has_role(roles.PROVIDER_DSL)
         and risk.is_written(risk.of_placement(placement)),
     )

@@ -28,13 +28,14 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from school_admin import bp
 from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS
+from school_admin.views.reviews import REVIEW_READERS
 from shared import roles
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, ProgressPhoto, Pupil
-from shared.services.placements import lists, progress, reviews, risk
+from shared.services.placements import lists, progress, reintegration, reviews, risk
 from shared.services.placements import plans as placement_rules
 from shared.services.placements.pupils import YEAR_GROUPS
 from shared.uploads.downloads import audited_download
@@ -415,6 +416,11 @@ def _placement_page(placement: Placement, **forms):
         la_told_on=school_today(placement.la_notified_at) if placement.la_notified_at else None,
         documents=documents,
         next_review=reviews.next_reviews_due([placement])[placement.id],
+        reintegration={
+            "plan": (plan := reintegration.plan_of(placement.id)),
+            "to_write": plan is None and reintegration.review_choosing_it(placement) is not None,
+            "can_read": current_user.has_role(*REVIEW_READERS),
+        },
         progress={
             "baseline": progress.baseline_of(placement.id),
             "baseline_fields": progress.BASELINE_FIELDS,

@@ -17,7 +17,7 @@ from shared.clock import local_now
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Placement, PlacementReview, SiteVisit
 from shared.services.accounts import directory
-from shared.services.placements import incidents, reviews
+from shared.services.placements import incidents, reintegration, reviews
 from shared.services.placements.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
 from shared.services.providers import lists as provider_lists
 from shared.standards_forms import QualityAssuranceFields, quality_record
@@ -25,6 +25,7 @@ from shared.web import apply
 
 REVIEW_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.SENDCO, roles.DSL)
 REVIEWERS = (roles.AP_LEAD, roles.SENDCO)
+OUTCOME_MISSING = "Choose the outcome of the review: continue, adjust, a phased return to school or end the placement"
 VISIT_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT)
 
 
@@ -73,8 +74,8 @@ class ReviewForm(FlaskForm):
     outcome = RadiosField(
         "Outcome",
         choices=choices_from(OUTCOMES),
-        invalid_message="Choose the outcome of the review: continue, adjust or end the placement",
-        validators=[InputRequired(message="Choose the outcome of the review: continue, adjust or end the placement")],
+        invalid_message=OUTCOME_MISSING,
+        validators=[InputRequired(message=OUTCOME_MISSING)],
     )
     changes = _notes("If adjusting: what changes", description="For example, the timetable, the support or the site.")
     end_date = DayMonthYearField("If ending: the date the placement ends", validators=[Optional()])
@@ -86,7 +87,7 @@ class ReviewForm(FlaskForm):
     )
     next_review_on = DayMonthYearField(
         "Date of the next review",
-        description="Not needed if the placement ends.",
+        description="Not needed if the placement ends or a phased return to school starts.",
         validators=[Optional()],
     )
     submit = SubmitField("Record review", widget=GovSubmitInput())
@@ -132,13 +133,17 @@ def reviews_list():
     follow_ups = [
         (r, reviews.placement_reviewed(r)) for r in reviews.follow_ups_due(current_organisation().id, _today())
     ]
+    to_write = reintegration.plans_to_write(current_organisation().id)
     return render_template(
         "school_admin/reviews/list.html",
         due=due,
         follow_ups=follow_ups,
+        to_write=to_write,
         destinations=DESTINATIONS,
         providers=directory.organisation_names(
-            [r.placement.provider_id for r in due] + [p.provider_id for _, p in follow_ups]
+            [r.placement.provider_id for r in due]
+            + [p.provider_id for _, p in follow_ups]
+            + [p.provider_id for p in to_write]
         ),
         can_record=current_user.has_role(*REVIEWERS),
     )
@@ -164,6 +169,9 @@ def record_review(placement_id: uuid.UUID):
             lambda: saved.update(review=reviews.record_review(placement, details, by=current_user, today=today)),
             field="held_on",
         ):
+            if details.outcome == reviews.PHASED:
+                flash("Review recorded. Now write the reintegration plan: the phased return to school, week by week.")
+                return redirect(url_for("school_admin.reintegration_plan", placement_id=placement.id))
             ended = " The placement has ended." if details.outcome == "cease" else ""
             flash(f"Review recorded.{ended}")
             return redirect(url_for("school_admin.review_detail", review_id=saved["review"].id))

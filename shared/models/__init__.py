@@ -48,6 +48,7 @@ from shared.models.pupil import (
     Pupil,
     SendStatus,
 )
+from shared.models.reintegration import ReintegrationPlan
 from shared.models.risk import RiskAssessment
 from shared.models.safeguarding import (
     AuditChainHead,
@@ -96,6 +97,7 @@ __all__ = [
     "PlacementTarget",
     "ProgressPhoto",
     "ProgressReport",
+    "ReintegrationPlan",
     "RiskAssessment",
     "SafeguardingFile",
     "SchoolPolicy",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -164,6 +164,9 @@ class Placement(Model):
     legal_basis: Mapped[str] = mapped_column(String(30), nullable=False, default="school_arranged")
     primary_reason: Mapped[str | None] = mapped_column(String(40))
     timetable: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)  # TIMETABLE_SLOTS values
+    # During a phased return (a reintegration plan), the provider's sessions week by week: {Monday's ISO date:
+    # [TIMETABLE_SLOTS values]}. A week listed here replaces `timetable` for that week.
+    timetable_weeks: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
     hours_per_week: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     cost_pence: Mapped[int | None] = mapped_column(BigInteger)
     cost_period: Mapped[str | None] = mapped_column(String(10))  # session | week | placement
@@ -213,8 +216,16 @@ class Placement(Model):
         return (
             self.start_date <= day
             and (self.end_date is None or day <= self.end_date)
-            and slot_for(day, session) in (self.timetable or [])
+            and slot_for(day, session) in self.timetable_of_week(day)
         )
+
+    def timetable_of_week(self, day: date) -> list[str]:
+        """The provider's sessions in the week of `day`: that week's phased-return sessions, else the timetable."""
+        if self.timetable_weeks:
+            week = self.timetable_weeks.get((day - timedelta(days=day.weekday())).isoformat())
+            if week is not None:
+                return week
+        return self.timetable or []
 
 
 class PlacementSite(Model):

@@ -46,7 +46,7 @@ from shared.services.evidence import reliance
 from shared.services.evidence.staff_flags import open_flags_of_school
 from shared.services.local_authority.limits import APPROACHING_WEEKS, Limits
 from shared.services.local_authority.placements import limit_counts
-from shared.services.placements import early_warning
+from shared.services.placements import early_warning, reintegration
 from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
 from shared.services.placements.reviews import FOLLOW_UP_WEEKS, follow_ups_due, latest_reviews, next_review_due
 from shared.services.providers import reapproval
@@ -308,6 +308,7 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
     latest = latest_reviews([p.id for p in placements])
     overdue = due = 0
     oldest: date | None = None
+    to_write = [p for p in placements if reintegration.is_to_write(p, latest.get(p.id))]
     for placement in placements:
         due_on = next_review_due(placement, latest.get(placement.id))
         if due_on is None:
@@ -317,7 +318,7 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
             oldest = min(oldest or due_on, due_on)
         elif due_on <= today + timedelta(days=REVIEW_DUE_DAYS):
             due += 1
-    tasks = []
+    tasks = _reintegration_plans_to_write(to_write)
     link = Link.to("school_admin.reviews_list")
     if overdue:
         assert oldest is not None, "set with the first overdue review"
@@ -340,6 +341,28 @@ def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
             )
         )
     return tasks
+
+
+def _reintegration_plans_to_write(waiting: list[Placement]) -> list[Task]:
+    """Placements whose last review chose a phased return to school and whose plan is not written: until it is,
+    the provider's register still expects the whole timetable."""
+    if not waiting:
+        return []
+    link = (
+        Link.to("school_admin.reintegration_plan", placement_id=waiting[0].id)
+        if len(waiting) == 1
+        else Link.to("school_admin.reviews_list")
+    )
+    return [
+        Task(
+            "ap.reintegration_plans",
+            TODAY,
+            "Write "
+            + how_many(len(waiting), "reintegration plan", "reintegration plans")
+            + ": a review chose a phased return to school",
+            link,
+        )
+    ]
 
 
 def _follow_ups_due(school_id: uuid.UUID, today: date) -> list[Task]:

@@ -10,9 +10,9 @@ of birth and the summary written for it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import IO, Any, TypeVar
 
@@ -36,12 +36,13 @@ from shared.models import (
     ProviderSite,
     ProviderStatus,
     Pupil,
+    ReintegrationPlan,
     SchoolProvider,
     SendStatus,
     User,
     utcnow,
 )
-from shared.models.pupil import TIMETABLE_SLOTS
+from shared.models.pupil import TIMETABLE_SLOTS, WEEKDAYS
 from shared.notifications import tell_role
 from shared.roles import HEADTEACHER
 from shared.services.errors import Problems, RuleBroken
@@ -288,39 +289,142 @@ def _slot_words(slots: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+@dataclass(frozen=True)
+class Occupancy:
+    """Where a placement has the pupil, session by session: from `start` to `last` (None: open-ended), the
+    `timetable`'s sessions every week, except the weeks in `weeks` (a phased return, keyed by Monday): there, the
+    provider's sessions and, in `school_weeks`, the sessions the pupil is back at school."""
+
+    start: date
+    last: date | None
+    timetable: frozenset[str]
+    weeks: Mapping[date, frozenset[str]] = field(default_factory=dict)
+    school_weeks: Mapping[date, frozenset[str]] = field(default_factory=dict)
+
+    def in_week(self, monday: date) -> frozenset[str]:
+        if monday in self.weeks:
+            return self.weeks[monday] | self.school_weeks.get(monday, frozenset())
+        return self.timetable
+
+
+def occupancy_of(placement: Placement, plan: ReintegrationPlan | None = None) -> Occupancy:
+    weeks = {date.fromisoformat(day): frozenset(slots) for day, slots in (placement.timetable_weeks or {}).items()}
+    school_weeks = (
+        {monday: frozenset(week.get("school", [])) for monday, week in zip(plan.week_starts(), plan.weeks, strict=True)}
+        if plan is not None
+        else {}
+    )
+    return Occupancy(
+        placement.start_date, _last_day(placement), frozenset(placement.timetable or []), weeks, school_weeks
+    )
+
+
+def _slot_day(monday: date, slot: str) -> date:
+    return monday + timedelta(days=WEEKDAYS.index(slot[:3]))
+
+
+def _weeks_between(first: date, last: date) -> Iterator[date]:
+    monday = first - timedelta(days=first.weekday())
+    while monday <= last:
+        yield monday
+        monday += timedelta(weeks=1)
+
+
+def shared_sessions(mine: Occupancy, other: Occupancy) -> tuple[date | None, list[str]] | None:
+    """The first sessions both have the pupil at, with the Monday of the week of a phased return it falls in (None:
+    every week of their timetables); None when they never share one. Timetables are compared whole over dates that
+    overlap; a phased return's weeks session by session, on the days both run."""
+    lo = max(mine.start, other.start)
+    ends = [end for end in (mine.last, other.last) if end is not None]
+    hi = min(ends) if ends else None
+    if hi is not None and hi < lo:
+        return None
+    phased = sorted(
+        monday
+        for monday in {*mine.weeks, *other.weeks}
+        if monday + timedelta(days=4) >= lo and (hi is None or monday <= hi)
+    )
+    for monday in phased:
+        both = mine.in_week(monday) & other.in_week(monday)
+        shared = [
+            slot
+            for slot in TIMETABLE_SLOTS
+            if slot in both and lo <= _slot_day(monday, slot) and (hi is None or _slot_day(monday, slot) <= hi)
+        ]
+        if shared:
+            return monday, shared
+    other_weeks = hi is None or any(monday not in phased for monday in _weeks_between(lo, hi))
+    if other_weeks:
+        shared = [slot for slot in TIMETABLE_SLOTS if slot in mine.timetable and slot in other.timetable]
+        if shared:
+            return None, shared
+    return None
+
+
 def timetable_clash(
-    pupil: Pupil, start: date, last: date | None, timetable: Sequence[str], *, other_than: uuid.UUID | None = None
+    pupil: Pupil,
+    start: date,
+    last: date | None,
+    timetable: Sequence[str],
+    *,
+    other_than: uuid.UUID | None = None,
+    weeks: Mapping[date, frozenset[str]] | None = None,
 ) -> str | None:
-    """Why the pupil cannot be planned for these sessions from `start` to `last` (None: open-ended): another placement
-    of theirs (planned and not declined, running, or ended after `start`) has one of the same sessions in the same
-    weeks. A session is planned at one place only, or the school's day page would expect the pupil at two and one
-    provider would mark an absence that alerts the social worker. None when the timetables split the sessions."""
+    """Why the pupil cannot be planned for these sessions from `start` to `last` (None: open-ended), with `weeks`
+    (a phased return: the sessions at the provider or at school in each of its weeks, keyed by Monday) in place of
+    the timetable for those weeks: another placement of theirs (planned and not declined, running, or ended after
+    `start`) has one of the same sessions in the same weeks, or its own phased return has the pupil back at school
+    then. A session is planned at one place only, or the school's day page would expect the pupil at two and one
+    provider would mark an absence that alerts the social worker. None when the sessions are split."""
     query = _current(select(Placement).where(Placement.pupil_id == pupil.id))
     ended = select(Placement).where(
         Placement.pupil_id == pupil.id, Placement.status == PlacementStatus.ENDED, Placement.end_date >= start
     )
-    for other in [*db.session.scalars(query), *db.session.scalars(ended)]:
-        if other.id == other_than:
+    others = [other for other in [*db.session.scalars(query), *db.session.scalars(ended)] if other.id != other_than]
+    if not others:
+        return None
+    plans = {
+        plan.placement_id: plan
+        for plan in db.session.scalars(
+            select(ReintegrationPlan).where(ReintegrationPlan.placement_id.in_([o.id for o in others]))
+        )
+    }
+    mine = Occupancy(start, last, frozenset(timetable), dict(weeks or {}))
+    for other in others:
+        found = shared_sessions(mine, occupancy_of(other, plans.get(other.id)))
+        if found is None:
             continue
+        monday, shared = found
         other_last = _last_day(other)
-        if (last is not None and other.start_date > last) or (other_last is not None and other_last < start):
-            continue
-        shared = [slot for slot in TIMETABLE_SLOTS if slot in timetable and slot in (other.timetable or [])]
-        if not shared:
-            continue
+        place = f"at {other.provider.name}"
+        if monday is not None:
+            at_school = [slot for slot in shared if slot not in other.timetable_of_week(monday)]
+            week = f"in the week beginning {monday.strftime('%-d %B %Y')}"
+            if at_school:
+                return (
+                    f"{pupil.known_as} is due back at school for {_slot_words(at_school)} {week}, in the phased "
+                    f"return from {other.provider.name}. A session can be planned at one place only: choose other "
+                    f"sessions, or change that reintegration plan first."
+                )
+            state = "placed" if other.status != PlacementStatus.PLANNED else "planned"
+            return (
+                f"{pupil.known_as} is already {state} {place} for {_slot_words(shared)} {week}. A session can be "
+                f"planned at one place only: choose other sessions, or change or end the placement at "
+                f"{other.provider.name} first."
+            )
         state = "placed" if other.status == PlacementStatus.ACTIVE else "planned"
         if other.status == PlacementStatus.ENDED:
             state = "placed"
         until = f" to {other_last.strftime('%-d %B %Y')}" if other_last is not None else ""
         return (
-            f"{pupil.known_as} is already {state} at {other.provider.name} for {_slot_words(shared)} from "
+            f"{pupil.known_as} is already {state} {place} for {_slot_words(shared)} from "
             f"{other.start_date.strftime('%-d %B %Y')}{until}. A session can be planned at one place only: choose "
             f"other sessions, or change or end the placement at {other.provider.name} first."
         )
     return None
 
 
-def _lock_pupil(pupil: Pupil) -> None:
+def lock_pupil(pupil: Pupil) -> None:
     """One pupil's plans are checked for clashes one at a time, until the plan checked is saved: the pupil's row is
     locked (PostgreSQL); SQLite's writers are one at a time already (begin_transaction_now). Two plans sent at the
     same moment for the same sessions at two providers cannot both pass."""
@@ -331,7 +435,7 @@ def _lock_pupil(pupil: Pupil) -> None:
 
 def _refuse_clash(pupil: Pupil, plan: PlacementPlan, *, other_than: uuid.UUID | None = None) -> None:
     assert plan.start_date is not None, "_check_plan asks for the start date"
-    _lock_pupil(pupil)
+    lock_pupil(pupil)
     clash = timetable_clash(pupil, plan.start_date, plan.max_end_date, plan.timetable, other_than=other_than)
     if clash:
         raise RuleBroken(clash, "timetable")
@@ -512,7 +616,7 @@ def decide(
         )
     if agree:
         _approved_profile(placement.school_id, placement.provider_id)  # approval may have lapsed since the plan
-        _lock_pupil(placement.pupil)
+        lock_pupil(placement.pupil)
         clash = timetable_clash(
             placement.pupil,
             placement.start_date,

@@ -54,9 +54,13 @@ MAX_TEXT = 5000
 # A placement that a review ends: the AP lead checks where the pupil went this long after the end date.
 FOLLOW_UP_WEEKS = 6
 
+# A phased return to school: the review is followed by a reintegration plan (shared.services.placements.reintegration)
+# that ends the placement on its last week.
+PHASED = "phased"
 OUTCOMES: dict[str, str] = {
     "continue": "Continue the placement as it is",
-    "adjust": "Adjust the placement",
+    "adjust": "Adjust the placement (new targets)",
+    PHASED: "Start a phased return to school (you write the reintegration plan next)",
     "cease": "End the placement",
 }
 
@@ -255,7 +259,10 @@ def record_review(
     pupil_voice = _text(details.pupil_voice, "pupil_voice")
 
     if details.outcome not in OUTCOMES:
-        raise RuleBroken("Choose the outcome of the review: continue, adjust or end the placement", "outcome")
+        raise RuleBroken(
+            "Choose the outcome of the review: continue, adjust, a phased return to school or end the placement",
+            "outcome",
+        )
     changes = end_date = destination = next_review_on = None
     if details.outcome == "adjust":
         changes = _text(details.changes, "changes", "Say what changes in the placement")
@@ -268,7 +275,7 @@ def record_review(
         if details.destination not in DESTINATIONS:
             raise RuleBroken("Choose where the pupil goes when the placement ends", "destination")
         destination = details.destination
-    else:
+    elif details.outcome != PHASED:  # a phased return's plan sets its end, and its follow-up replaces the review
         next_review_on = details.next_review_on
         if next_review_on is None:
             raise RuleBroken("Enter the date of the next review", "next_review_on")
