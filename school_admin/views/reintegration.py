@@ -37,7 +37,7 @@ def _text(label: str, description: str = "", limit: int = 2000) -> TextAreaField
 class PlanForm(FlaskForm):
     starts_on = DayMonthYearField(
         "The Monday the phased return starts",
-        description="The plan goes week by week from this Monday. For example, 11 1 2027.",
+        description="The plan goes week by week from this Monday.",
         validators=[Optional()],
     )
     weeks = HiddenField()  # how many weeks the grid has (its problems are shown on the grid)
