@@ -99,7 +99,7 @@ def test_a_review_choosing_a_phased_return_leads_to_writing_the_plan(app, browse
     assert "Review recorded. Now write the reintegration plan" in page
     assert "Write the reintegration plan" in page
     # A first draft of four weeks from next Monday, handing sessions back to school a few at a time.
-    assert len(re.findall(r'<select class="govuk-select" id="w\d+_', page)) == 40
+    assert len(re.findall(r'<select class="govuk-select app-week__select" id="w\d+_', page)) == 40
     assert 'value="7"' in page and 'value="12"' in page
     with app.app_context():
         row = db.session.get(Placement, placement)
@@ -197,10 +197,7 @@ def test_a_plan_cannot_double_book_the_pupil_and_another_plan_cannot_clash_with_
     southside = world.placement(setting["school"], other_provider, setting["pupil"], timetable=["wed_pm"])
     _choose_phased_return(browser, setting)
     url = PLAN.format(placement)
-    page = html(browser.submit(url, _plan_form(*THREE_WEEKS)))
-    print(
-        "DBG", re.findall(r"govuk-error-message.{0,300}", page, re.S)
-    )  # week 1 has him at school on Wednesday afternoon
+    page = html(browser.submit(url, _plan_form(*THREE_WEEKS)))  # week 1 has him at school on Wednesday afternoon
     assert (
         "Jayden Marsh is already placed at Southside Skills for Wednesday PM in the week beginning 7 December 2026"
         in page
@@ -279,3 +276,54 @@ def test_only_the_schools_reviewers_write_it_and_another_school_sees_nothing(app
     with app.app_context():
         assert db.session.scalars(select(ReintegrationPlan)).all() == []
         assert reintegration.plans_to_write(setting["school"])[0].id == placement
+
+
+def test_two_plans_for_one_pupil_sent_at_the_same_moment_never_book_one_session_twice(app, new_browser, world, setting):
+    """Jayden's two placements each get a phased return. Alone, each plan is fine; together, both put him somewhere
+    on the first Friday morning. Sent at the same moment (two threads; the pupil's row is locked on PostgreSQL), one
+    is saved and the other refused with the clash, never a 500 or both."""
+    import threading
+
+    placement = setting["placement"]
+    other_provider = world.provider(setting["school"], "Southside Skills", ProviderStatus.APPROVED)
+    with app.app_context():
+        row = db.session.get(Placement, placement)
+        row.timetable = [s for s in TIMETABLE_SLOTS if s not in ("wed_pm", "fri_am")]
+        db.session.commit()
+    southside = world.placement(
+        setting["school"], other_provider, setting["pupil"], timetable=["wed_pm"], start=date(2026, 9, 7)
+    )
+    for each in (placement, southside):
+        world.review(each, held_on=date(2026, 11, 30), outcome="phased", next_review_on=None)
+    northside_weeks = [dict(week, wed_pm="none", fri_am="none") for week in THREE_WEEKS]
+    northside_weeks[0]["fri_am"] = "school"
+    southside_weeks = [{"wed_pm": "provider"}, {"wed_pm": "provider"}, _all("none")]
+    southside_weeks[0]["fri_am"] = "provider"
+    forms = [_plan_form(*northside_weeks), _plan_form(*southside_weeks)]
+    urls = [PLAN.format(placement), PLAN.format(southside)]
+    leads = []
+    with freeze_time(NOW):
+        for url in urls:
+            lead = new_browser()
+            lead.sign_in(world.user(setting["school"], ["ap_lead"]))
+            assert lead.get(url).status_code == 200
+            leads.append((lead, lead.token()))
+        barrier = threading.Barrier(2)
+        responses: list = [None, None]
+
+        def send(index: int) -> None:
+            lead, token = leads[index]
+            barrier.wait(timeout=30)
+            responses[index] = lead.client.post(urls[index], data={**forms[index], "csrf_token": token})
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 302], statuses
+    (refused,) = [r for r in responses if r.status_code == 200]
+    assert "Friday AM in the week beginning 7 December 2026" in html(refused)
+    with app.app_context():
+        assert len(db.session.scalars(select(ReintegrationPlan)).all()) == 1
