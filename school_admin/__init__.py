@@ -26,6 +26,7 @@ from school_admin.views import (  # noqa: E402,F401  (routes register on bp)
     concerns,
     documents,
     early_warning,
+    ehcp_pack,
     governors_report,
     home,
     incidents,

@@ -91,6 +91,8 @@ AUDIT_SCHEMA: dict[str, frozenset[str]] = {
     "placement.summary_saved": frozenset(),
     "placement.document_uploaded": frozenset({"kind", "virus_scanned"}),
     "placement.document_downloaded": frozenset(),
+    # The EHC plan annual review pack (issue 15): its pages, never its content.
+    "placement.ehcp_pack_downloaded": frozenset({"pages"}),
     "placement.ended": frozenset({"destination"}),
     # issue 14: AP Portal told the school's local authority of an agreed placement (which LA, how many officers)
     "placement.la_notified": frozenset({"local_authority", "officers"}),

@@ -82,7 +82,7 @@ def _objects(world, name: str) -> dict:
     local_authority = world.local_authority(f"{name} Borough Council")
     school = world.school(f"{name} School", local_authority_id=local_authority)
     provider = world.provider(school, f"{name} Provider", provider_type="unregistered_ap")
-    pupil = world.pupil(school)
+    pupil = world.pupil(school, send_status="ehcp")  # so the EHC plan annual review pack answers (issue 15)
     placement = world.placement(school, provider, pupil)
     concern = world.concern(placement)
     world.risk_assessment(placement)  # written, so the provider DSL's risk assessment pages answer

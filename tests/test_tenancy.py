@@ -131,7 +131,8 @@ def _school_objects(world: World, school: uuid.UUID, la: uuid.UUID, name: str, f
     slug = name.lower()
     user = world.user(school, ["sendco"], email=f"sendco@{slug}-school.example")
     la_user = world.user(la, [*LA_ROLES])
-    pupil = world.pupil(school, first_name=first_name, last_name=f"{name[:4]}pupil")
+    # With an EHC plan, so the placement's EHC plan annual review pack (a PDF) answers and is read (issue 15).
+    pupil = world.pupil(school, first_name=first_name, last_name=f"{name[:4]}pupil", send_status="ehcp")
     return {
         "local_authority": la,
         "local_authority_id": la,

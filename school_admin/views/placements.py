@@ -27,6 +27,7 @@ from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAre
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from school_admin import bp
+from school_admin.views.ehcp_pack import EHCP_PACK_READERS
 from school_admin.views.pupils import PUPIL_EDITORS, PUPIL_READERS
 from school_admin.views.reviews import REVIEW_READERS
 from shared import roles
@@ -35,7 +36,7 @@ from shared.auth.tenancy import own_or_404
 from shared.clock import today as school_today
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Organisation, Placement, ProgressPhoto, Pupil
-from shared.services.placements import lists, progress, reintegration, reviews, risk
+from shared.services.placements import ehcp_pack, lists, progress, reintegration, reviews, risk
 from shared.services.placements import plans as placement_rules
 from shared.services.placements.pupils import YEAR_GROUPS
 from shared.uploads.downloads import audited_download
@@ -443,6 +444,7 @@ def _placement_page(placement: Placement, **forms):
             "upload": current_user.has_role(*RISK_ASSESSMENT_UPLOADERS),
             "end": current_user.has_role(roles.AP_LEAD) and placement.status.value == "active",
             "targets": current_user.has_role(*TARGET_SETTERS),
+            "ehcp_pack": ehcp_pack.has_ehc_plan(placement) and current_user.has_role(*EHCP_PACK_READERS),
             "edit": current_user.has_role(*PLACEMENT_WRITERS)
             and placement_rules.why_plan_cannot_change(placement) is None,
         },
