@@ -295,6 +295,39 @@ def test_a_pack_with_nothing_recorded_yet_says_so(app, world, school, provider, 
         assert expected in text, expected
 
 
+def test_the_pack_holds_the_reintegration_plan_when_a_review_chose_a_phased_return(
+    app, world, school, provider, new_browser
+):
+    from shared.models import ReintegrationPlan
+
+    placement = _placement(world, school, provider)
+    review = world.review(placement, held_on=date(2026, 11, 23), outcome="phased", next_review_on=None)
+    with app.app_context():
+        db.session.add(
+            ReintegrationPlan(
+                placement_id=placement,
+                school_id=school,
+                provider_id=provider,
+                review_id=review,
+                starts_on=date(2026, 12, 7),
+                weeks=[{"provider": ["mon_am"], "school": ["mon_pm", "tue_am"]}, {"provider": [], "school": []}],
+                school_support="Ms Okafor meets Jamie at the gate",
+                written_by_id=world._someone(school),
+            )
+        )
+        db.session.commit()
+    with freeze_time(NOW):
+        browser = _signed_in(new_browser, world.user(school, [SENDCO]))
+        text = _text(browser.get(f"/school/placements/{placement}/ehcp-pack.pdf"))
+    for expected in (
+        "Reintegration plan",
+        "A phased return to school from 7 December 2026, 2 weeks; the placement ends on 18 December 2026.",
+        "7 Dec 2026 Provider / School School / Neither",
+        "Ms Okafor meets Jamie at the gate",
+    ):
+        assert expected in text, expected
+
+
 @pytest.mark.parametrize("role", [AP_LEAD, HEADTEACHER, SLT, SENDCO, DSL])
 def test_the_link_shows_for_a_pupil_with_an_ehc_plan_only(app, world, school, provider, new_browser, role):
     ehcp = _placement(world, school, provider)

@@ -48,8 +48,10 @@ from shared.models import (
     SendStatus,
     User,
 )
+from shared.models.pupil import WEEKDAYS
+from shared.models.reintegration import AT_NEITHER, AT_PROVIDER, AT_SCHOOL, ReintegrationPlan
 from shared.services.attendance.marks import attendance_counts
-from shared.services.placements import progress
+from shared.services.placements import progress, reintegration
 from shared.services.placements.plans import END_DESTINATIONS, LEGAL_BASIS_LABELS, PRIMARY_REASONS, SLOT_LABELS
 from shared.services.placements.reviews import OUTCOMES
 from shared.services.safeguarding.chronology import latin1
@@ -79,6 +81,7 @@ SECTIONS = (
     "Progress reports",
     "Attendance",
     "Reviews",
+    "Reintegration plan",
 )
 ROOM_FOR_A_HEADING = 40  # mm
 
@@ -115,6 +118,7 @@ class Pack:
     attendance_by: str  # "Half-term" | "Month"
     attendance_periods: list[AttendanceLine]
     reviews: list[PlacementReview]  # oldest first
+    reintegration: ReintegrationPlan | None = None  # the phased return to school, when a review chose one
 
 
 def _attendance(placement: Placement, today: date) -> tuple[AttendanceLine, str, list[AttendanceLine]]:
@@ -171,6 +175,7 @@ def pack_for(placement: Placement, today: date) -> Pack:
         attendance_by=by,
         attendance_periods=lines,
         reviews=reviews,
+        reintegration=reintegration.plan_of(placement.id),
     )
 
 
@@ -389,6 +394,27 @@ def as_pdf(pack: Pack) -> tuple[bytes, int]:
             field("Destination", END_DESTINATIONS.get(review.destination or "", "Not given"))
         if review.next_review_on:
             field("Next review", day(review.next_review_on))
+
+    plan = pack.reintegration
+    if plan is not None:
+        heading(SECTIONS[8])
+        paragraph(
+            f"A phased return to school from {date_words(plan.starts_on)}, {len(plan.weeks)} "
+            f"{'week' if len(plan.weeks) == 1 else 'weeks'}; the placement ends on {date_words(plan.last_day)}."
+        )
+        places = {AT_PROVIDER: "Provider", AT_SCHOOL: "School", AT_NEITHER: "Neither"}
+        rows = [
+            [monday.strftime("%-d %b %Y")]
+            + [f"{places[week[f'{d}_am']]} / {places[week[f'{d}_pm']]}" for d in WEEKDAYS]
+            for monday, week in reintegration.week_rows(plan)
+        ]
+        table(
+            ["Week (AM / PM)", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], rows, (30, 28, 28, 28, 28, 28)
+        )
+        field("Who supports the pupil at school", plan.school_support)
+        field("Who supports from the provider", plan.provider_support, "No one named")
+        field("What the pupil and family agreed to", plan.family_support, "Nothing recorded")
+        field("Anything else agreed", plan.notes, "Nothing recorded")
 
     body = bytes(pdf.output())
     return body, pdf.pages_count
