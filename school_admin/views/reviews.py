@@ -25,6 +25,12 @@ from shared.web import apply
 
 REVIEW_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT, roles.SENDCO, roles.DSL)
 REVIEWERS = (roles.AP_LEAD, roles.SENDCO)
+# The outcomes as the form offers them: what each leads to.
+FORM_OUTCOMES = {
+    **OUTCOMES,
+    "adjust": "Adjust the placement (then set its new targets)",
+    reviews.PHASED: "Start a phased return to school (you write the reintegration plan next)",
+}
 OUTCOME_MISSING = "Choose the outcome of the review: continue, adjust, a phased return to school or end the placement"
 VISIT_READERS = (roles.AP_LEAD, roles.HEADTEACHER, roles.SLT)
 
@@ -73,7 +79,7 @@ class ReviewForm(FlaskForm):
     pupil_voice = _notes("The pupil's voice", description="What the pupil says about the placement, in their words.")
     outcome = RadiosField(
         "Outcome",
-        choices=choices_from(OUTCOMES),
+        choices=choices_from(FORM_OUTCOMES),
         invalid_message=OUTCOME_MISSING,
         validators=[InputRequired(message=OUTCOME_MISSING)],
     )

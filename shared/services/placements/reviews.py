@@ -59,8 +59,8 @@ FOLLOW_UP_WEEKS = 6
 PHASED = "phased"
 OUTCOMES: dict[str, str] = {
     "continue": "Continue the placement as it is",
-    "adjust": "Adjust the placement (new targets)",
-    PHASED: "Start a phased return to school (you write the reintegration plan next)",
+    "adjust": "Adjust the placement",
+    PHASED: "Start a phased return to school",
     "cease": "End the placement",
 }
 
