@@ -183,6 +183,9 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     from shared.demo_standards import seed_standards
 
     seed_standards(school, providers[0])
+    from shared.demo_reintegration import seed_reintegration
+
+    seed_reintegration(school, providers[0])
     return sign_ins
 
 

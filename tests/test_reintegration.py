@@ -3,7 +3,7 @@ and the provider's register, the double-booking check and the destination follow
 school's clock is Europe/London): Monday 30 November 2026, in term."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -327,3 +327,20 @@ def test_two_plans_for_one_pupil_sent_at_the_same_moment_never_book_one_session_
     assert "Friday AM in the week beginning 7 December 2026" in html(refused)
     with app.app_context():
         assert len(db.session.scalars(select(ReintegrationPlan)).all()) == 1
+
+
+def test_the_demo_shows_a_phased_return_once(app):
+    """The demo's Kai Bennett: a review chose a phased return, and the plan (three weeks from next Monday) is written;
+    seeding twice adds nothing."""
+    runner = app.test_cli_runner()
+    for _ in range(2):  # safe to run twice
+        assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0
+    with app.app_context():
+        (plan,) = db.session.scalars(select(ReintegrationPlan)).all()
+        placement = db.session.get(Placement, plan.placement_id)
+        assert placement.pupil.known_as == "Kai Bennett"
+        assert len(plan.weeks) == 3 and plan.starts_on.weekday() == 0
+        assert (placement.status, placement.end_destination) == (PlacementStatus.ENDED, "reintegrated")
+        assert placement.end_date == plan.last_day
+        review = db.session.get(PlacementReview, plan.review_id)
+        assert review.outcome == "phased" and review.follow_up_on == plan.last_day + timedelta(weeks=6)

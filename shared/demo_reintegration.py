@@ -1,0 +1,81 @@
+"""The demo's phased return to school (issue 15): Kai Bennett, placed at Northside by Demo Academy since September, had
+a review last week that chose a phased return; the AP lead wrote the reintegration plan, three weeks from next
+Monday. Northside's register follows it from then, and the placement ends on the plan's last Friday. Safe to run
+twice: nothing is added once Kai is there."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from shared.clock import today as school_today
+from shared.extensions import db
+from shared.models import Organisation, Pupil, SendStatus, User
+from shared.services.placements import reintegration, reviews
+
+UPN_SERIAL = 701
+
+
+def seed_reintegration(school: Organisation, northside: Organisation) -> None:
+    from shared.demo import _demo_marks, _demo_placement, _demo_upn
+
+    upn = _demo_upn(UPN_SERIAL)
+    if db.session.scalar(select(Pupil.id).where(Pupil.school_id == school.id, Pupil.upn == upn)) is not None:
+        return
+    lead = db.session.scalar(select(User).where(User.email == "ap.lead@demo-academy.example"))
+    assert lead is not None, "seed_demo makes the AP lead first"
+    pupil = Pupil(
+        school_id=school.id,
+        upn=upn,
+        first_name="Kai",
+        last_name="Bennett",
+        date_of_birth=date(2012, 2, 14),
+        year_group="9",
+        send_status=SendStatus.SEN_SUPPORT,
+    )
+    db.session.add(pupil)
+    db.session.flush()
+    placement = _demo_placement(school, northside, pupil, UPN_SERIAL)
+    today = school_today()
+    placement.start_date = today - timedelta(days=today.weekday(), weeks=13)  # a Monday 13 weeks ago
+    placement.max_end_date = placement.start_date + timedelta(weeks=26)
+    placement.review_interval_weeks = 6
+    db.session.commit()
+    _demo_marks(placement)
+    held_on = today - timedelta(days=3)
+    reviews.record_review(
+        placement,
+        reviews.ReviewRecord(
+            held_on=held_on,
+            school_attendees="Amir Lead (AP lead), Sam Sendco (SENDCO)",
+            provider_attendees="Northside's manager",
+            parents_attendees="Kai's dad",
+            pupil_attendee="Attended all of it",
+            attendance_notes="Above 90% for the whole half-term.",
+            behaviour="No incidents since October.",
+            academic_progress="Entry 3 English and maths achieved; working towards level 1.",
+            wellbeing="Calmer, sleeping better, says he is ready.",
+            pupil_voice="I want to go back if I can keep coming here on Mondays at first.",
+            outcome=reviews.PHASED,
+            changes=None,
+            end_date=None,
+            destination=None,
+            next_review_on=None,
+        ),
+        by=lead,
+        today=today,
+    )
+    reintegration.save_plan(
+        placement,
+        reintegration.PlanDetails(
+            starts_on=today - timedelta(days=today.weekday()) + timedelta(weeks=1),
+            weeks=reintegration.default_weeks(placement, 3),
+            school_support="Ms Patel (pastoral lead) meets Kai at the gate each morning and checks in at lunch.",
+            provider_support="Northside's manager visits school with Kai on his first morning back.",
+            family_support="Kai's dad drops him at school on the days he is there.",
+            notes="A check-in every Friday with the AP lead, Kai and his dad.",
+        ),
+        by=lead,
+        today=today,
+    )
