@@ -32,7 +32,7 @@ def seed_reintegration(school: Organisation, northside: Organisation) -> None:
         last_name="Bennett",
         date_of_birth=date(2012, 2, 14),
         year_group="9",
-        send_status=SendStatus.SEN_SUPPORT,
+        send_status=SendStatus.EHCP,  # the placement page offers the EHC plan annual review pack
     )
     db.session.add(pupil)
     db.session.flush()

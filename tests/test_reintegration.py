@@ -10,7 +10,15 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from shared.extensions import db
-from shared.models import AuditEvent, Placement, PlacementReview, PlacementStatus, ProviderStatus, ReintegrationPlan
+from shared.models import (
+    AuditEvent,
+    Placement,
+    PlacementReview,
+    PlacementStatus,
+    ProviderStatus,
+    ReintegrationPlan,
+    SendStatus,
+)
 from shared.models.pupil import TIMETABLE_SLOTS
 from shared.services.placements import plans, reintegration
 from tests.support.client import html
@@ -339,6 +347,7 @@ def test_the_demo_shows_a_phased_return_once(app):
         (plan,) = db.session.scalars(select(ReintegrationPlan)).all()
         placement = db.session.get(Placement, plan.placement_id)
         assert placement.pupil.known_as == "Kai Bennett"
+        assert placement.pupil.send_status == SendStatus.EHCP  # the demo's EHC plan pack
         assert len(plan.weeks) == 3 and plan.starts_on.weekday() == 0
         assert (placement.status, placement.end_destination) == (PlacementStatus.ENDED, "reintegrated")
         assert placement.end_date == plan.last_day
