@@ -176,6 +176,12 @@ def test_the_plan_ends_the_placement_and_the_register_follows_it_week_by_week(ap
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "reintegration.planned"))
         assert event.details == {"weeks": 3, "starts_on": "2026-12-07"}
     assert "Write 1 reintegration plan" not in html(browser.get("/school/"))
+    # The placement runs until the plan's last day: the school's pages say when it ends, not that it has ended.
+    placement_page = html(browser.get(f"/school/placements/{placement}"))
+    tag = re.search(r'<strong class="govuk-tag[^"]*">\s*([^<]*?)\s*</strong>', placement_page)
+    assert tag is not None and tag.group(1) == "Phased return"
+    assert "25 December 2026: Back at school full time (reintegrated)" in placement_page
+    assert "Ends 25 December 2026" in html(browser.get("/school/placements"))
 
     provider = new_browser()
     provider.sign_in(setting["staff"])

@@ -403,6 +403,7 @@ def placements():
         "school_admin/placements/list.html",
         rows=rows,
         reviews_due=reviews.next_reviews_due([row.Placement for row in rows]),
+        today=school_today(),
     )
 
 
@@ -417,6 +418,11 @@ def _placement_page(placement: Placement, **forms):
         la_told_on=school_today(placement.la_notified_at) if placement.la_notified_at else None,
         documents=documents,
         next_review=reviews.next_reviews_due([placement])[placement.id],
+        # Ended with an end date still to come (a review's "end" on a later date, or a phased return): it runs until
+        # then, so the page says when it ends rather than that it has ended.
+        ending=placement.status.value == "ended"
+        and placement.end_date is not None
+        and placement.end_date >= school_today(),
         reintegration={
             "plan": (plan := reintegration.plan_of(placement.id)),
             "to_write": plan is None and reintegration.review_choosing_it(placement) is not None,
