@@ -43,6 +43,29 @@ def seed_reintegration(school: Organisation, northside: Organisation) -> None:
     placement.review_interval_weeks = 6
     db.session.commit()
     _demo_marks(placement)
+    first_review = placement.start_date + timedelta(weeks=placement.review_interval_weeks)
+    reviews.record_review(
+        placement,
+        reviews.ReviewRecord(
+            held_on=first_review,
+            school_attendees="Amir Lead (AP lead)",
+            provider_attendees="Northside's manager",
+            parents_attendees="Kai's dad",
+            pupil_attendee="Attended the second half",
+            attendance_notes="Most sessions; the absences were illness.",
+            behaviour="Two early arguments in the workshop, none since.",
+            academic_progress="Working at Entry 3 in English and maths.",
+            wellbeing="Settling; still anxious on Monday mornings.",
+            pupil_voice="It's better than school. I like the bike workshop.",
+            outcome="continue",
+            changes=None,
+            end_date=None,
+            destination=None,
+            next_review_on=first_review + timedelta(weeks=placement.review_interval_weeks),
+        ),
+        by=lead,
+        today=today,
+    )
     held_on = today - timedelta(days=3)
     reviews.record_review(
         placement,
@@ -52,7 +75,7 @@ def seed_reintegration(school: Organisation, northside: Organisation) -> None:
             provider_attendees="Northside's manager",
             parents_attendees="Kai's dad",
             pupil_attendee="Attended all of it",
-            attendance_notes="Above 90% for the whole half-term.",
+            attendance_notes="About three sessions in four, as the figures say; the absences were illness.",
             behaviour="No incidents since October.",
             academic_progress="Entry 3 English and maths achieved; working towards level 1.",
             wellbeing="Calmer, sleeping better, says he is ready.",

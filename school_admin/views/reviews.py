@@ -206,6 +206,7 @@ def _review_page(review: PlacementReview, follow_up_form: FollowUpForm):
         local=incidents.local,
         form=follow_up_form,
         follow_up_due=review.follow_up_on is not None and review.follow_up_on <= _today(),
+        has_ended=review.end_date is not None and review.end_date < _today(),
         can_follow_up=current_user.has_role(*REVIEWERS),
     )
 
