@@ -121,7 +121,8 @@ def test_the_review_form_shows_the_baseline_targets_and_the_reports_since_the_la
     for words in ("Reads at age 9", "Secure in times tables", "Refuses written work", "52% at school", "I hate school"):
         assert words in page, words
     assert "<li>Reading age up a year</li>" in page and "<li>Attend 90% of sessions</li>" in page
-    assert "Autumn term, first half" in page and "Making progress" in page and "Steady" in page
+    assert "Autumn term, first half" in page
+    assert '<strong class="govuk-tag govuk-tag--grey">Making progress</strong> Steady' in page  # a tag, not its code
     assert "I like the workshop" in page and "Attendance (from the marks)" in page
     assert f'href="/school/placements/{placement}/progress-photos/{photo.id}"' in page
     assert page.index("Reads at age 9") < page.index('name="held_on')  # above the form
@@ -200,7 +201,8 @@ def test_the_provider_reads_a_report_it_sent_again(app, world, school, provider,
         assert f'href="{url}"' in pupil_page
         page = html(browser.get(url))
     assert "Progress report for Autumn term, first half" in page
-    assert "Reading age up a year" in page and "Making progress" in page and "Steady" in page
+    assert "Reading age up a year" in page and "&lt;strong" not in page
+    assert '<strong class="govuk-tag govuk-tag--grey">Making progress</strong> Steady' in page
     assert "I like the workshop" in page and "work.png" in page
     assert "progress-photos" not in page and "<form" not in page.split('id="main-content"')[1]  # read-only, no download
 
