@@ -50,7 +50,7 @@ from shared.models import (
 from shared.models import Pupil as PupilRow
 from shared.services.attention.tasks import aware
 from shared.services.placements.progress import (
-    REPORT_DUE_BEFORE_DAYS,
+    REPORT_DUE_BEFORE_DAYS,  # noqa: F401  (the early warning page says the rule: rules.REPORT_DUE_BEFORE_DAYS)
     REPORT_LATE_AFTER_DAYS,
     Due,
     ReportDue,
