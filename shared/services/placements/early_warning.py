@@ -15,7 +15,7 @@ The rules, decided here and said on the page:
   assessment (shared.services.placements.risk) is not signed by both a school DSL and the provider's DSL, saying whose
   signature is missing, or that it was reopened after a serious incident and not signed again. Reopened after a
   concern is said so only to a DSL (below); anyone else reads that it was reopened. A placement with no risk
-  assessment written is not on this list (the placement page says it cannot start without one).
+  assessment written is not on this list (risk.why_cannot_start already keeps a new one from starting).
 - A safeguarding concern sent to the school in the last CONCERN_DAYS days. Only a DSL may learn that a concern exists
   (shared.services.providers.lists.SAFEGUARDING_EVENTS), so this signal is given only when asked for by a DSL's page
   or list: never its content, only that one was sent and when.
@@ -186,8 +186,9 @@ def concern_signal(count: int, latest: datetime) -> Signal:
 
 def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: bool) -> list[PlacementWarning]:
     """Every running placement of the school (and planned one the headteacher agreed) with at least one signal, pupils
-    in name order. `with_concerns` only for a DSL (the module's docstring). Five queries (four without concerns; one
-    more when the school has recorded its terms), whatever the number of placements."""
+    in name order. `with_concerns` only for a DSL (the module's docstring). Five queries, the school's half-terms among
+    them (four without concerns), and one more for the reports written once one is due or late, whatever the number
+    of placements."""
     today = local_now(now).date()
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=ATTENDANCE_LOOKBACK_WEEKS)
