@@ -9,6 +9,7 @@ import pytest
 from flask import url_for
 
 from shared.auth.access import API_TOKEN, PUBLIC, ROLES, SIGNED_IN, Declaration
+from shared.extensions import db
 from shared.models import OrganisationKind
 from shared.roles import LA_ROLES, PROVIDER_MANAGER, PROVIDER_ROLES, PROVIDER_STAFF, SCHOOL_ADMIN, SCHOOL_ROLES
 from tests.support.client import Browser
@@ -116,8 +117,16 @@ def _objects(world, name: str) -> dict:
         "file_id": world.safeguarding_file(concern),
         "agreement_document_id": world.agreement_document(provider),  # the provider's agreement and its signed copy
         "breach_id": world.breach(provider),
-        "photo_id": world.progress_photo(placement),  # a half-term report's photo of work (issue 15)
+        "photo_id": (photo := world.progress_photo(placement)),  # a half-term report's photo of work (issue 15)
+        "report_id": _report_of(world, photo),  # the report, which its provider reads again
     }
+
+
+def _report_of(world, photo_id) -> uuid.UUID:
+    from shared.models import ProgressPhoto
+
+    with world.app.app_context():
+        return db.session.get(ProgressPhoto, photo_id).report_id
 
 
 def _args(rule, objects: dict, side: OrganisationKind | None) -> dict:

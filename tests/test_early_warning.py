@@ -1,13 +1,23 @@
-"""Early warning (issue 15): falling attendance, rising incidents and (for a DSL only) a recent concern, each with
-its reason; on the AP lead's and the DSL's lists and the early warning page; a fixed number of queries."""
+"""Early warning (issue 15): falling attendance, rising incidents, (for a DSL only) a recent concern, a risk assessment
+not signed by both DSLs and a progress report late or due, each with its reason; on the AP lead's and the DSL's lists
+and the early warning page; a fixed number of queries."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import select
 
 from shared.extensions import db
-from shared.models import AttendanceMark, Placement, ProviderStatus
+from shared.models import (
+    AttendanceMark,
+    HeadteacherDecision,
+    Placement,
+    ProgressReport,
+    ProviderStatus,
+    RiskAssessment,
+    SchoolTerm,
+)
 from shared.roles import AP_LEAD, DSL, SENDCO
 from shared.services.placements import early_warning
 from shared.services.placements.early_warning import attendance_signal, incidents_signal
@@ -195,9 +205,15 @@ def test_nothing_going_wrong_says_so(world, school, new_browser):
 # --- a fixed number of queries -------------------------------------------------------------------------------------
 
 
-def _school_with(app, world, size: int):
+def _school_with(app, world, size: int, full: bool = False):
     school = world.school(f"School of {size}")
     provider = world.provider(school, f"Provider of {size}", ProviderStatus.APPROVED)
+    if full:
+        _autumn(app, school)
+        planned = world.placement(
+            school, provider, world.pupil(school, first_name="Pat", last_name="Planned"), status="planned"
+        )
+        world.risk_assessment(planned)
     for _ in range(size):
         placement = world.placement(school, provider)
         for week, attended in zip(WEEKS, (10, 8, 6), strict=True):
@@ -205,11 +221,17 @@ def _school_with(app, world, size: int):
         world.incident(placement, occurred_at=datetime(2026, 11, 27, 11, 0, tzinfo=UTC))
         world.incident(placement, occurred_at=datetime(2026, 11, 28, 11, 0, tzinfo=UTC))
         world.concern(placement, sent_at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+        assessment = world.risk_assessment(placement)
+        if full:
+            _sign(app, assessment, school=True)
     return school
 
 
-def test_the_same_few_queries_for_3_or_30_placements(app, world, statements):  # noqa: F811
-    small, big = _school_with(app, world, 3), _school_with(app, world, 30)
+@pytest.mark.parametrize("full", [False, True])
+def test_the_same_few_queries_for_3_or_30_placements(app, world, statements, full):  # noqa: F811
+    """With every signal on every placement (`full`: a half-term's report late too, so the reports written are looked
+    up, and a planned placement the headteacher agreed)."""
+    small, big = _school_with(app, world, 3, full), _school_with(app, world, 30, full)
     counts = []
     with app.app_context():
         for school, size in ((small, 3), (big, 30)):
@@ -217,7 +239,145 @@ def test_the_same_few_queries_for_3_or_30_placements(app, world, statements):  #
                 db.session.expunge_all()
                 statements.clear()
                 found = early_warning.warnings_for_school(school, WHEN, with_concerns=with_concerns)
-                assert len(found) == size and all(len(w.signals) == 2 + with_concerns for w in found)
+                kinds = {"attendance", "incidents", "risk"} | ({"concern"} if with_concerns else set())
+                kinds |= {"progress"} if full else set()
+                assert len(found) == size + full  # the planned placement, with its risk assessment unsigned
+                assert all({s.kind for s in w.signals} == kinds for w in found if w.pupil_name != "Pat Planned")
                 counts.append(len(statements))
-    # One more for the half-terms (and one for the reports once a half-term has ended: tests/test_progress.py).
-    assert counts[0] == counts[2] == 5 and counts[1] == counts[3] == 4, counts
+    # Placements, marks, incidents, (concerns), the half-terms (and the reports written once one is owed).
+    more = 1 if full else 0
+    assert counts[0] == counts[2] == 5 + more and counts[1] == counts[3] == 4 + more, counts
+
+
+# --- the risk assessment not signed by both DSLs ---------------------------------------------------------------------
+
+
+def _sign(app, assessment_id, *, school: bool = False, provider: bool = False, reopened: str | None = None) -> None:
+    with app.app_context():
+        assessment = db.session.get(RiskAssessment, assessment_id)
+        for side, signs in (("school", school), ("provider", provider)):
+            if signs:
+                setattr(assessment, f"{side}_signed_at", datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
+                setattr(assessment, f"{side}_signed_name", f"The {side} DSL")
+        if reopened:
+            assessment.reopened_at = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+            assessment.reopened_because = reopened
+        db.session.commit()
+
+
+def _risk_reasons(app, school, with_concerns: bool) -> dict[str, list[str]]:
+    with app.app_context():
+        found = early_warning.warnings_for_school(school, WHEN, with_concerns=with_concerns)
+    return {w.pupil_name: [f"{s.title}: {s.reason}" for s in w.signals if s.kind == "risk"] for w in found}
+
+
+def test_a_risk_assessment_not_signed_by_both_dsls_says_whose_signature_is_missing(app, world, school, provider):
+    def placed(first: str, decision: HeadteacherDecision = HeadteacherDecision.AGREED, **fields):
+        placement = world.placement(
+            school, provider, world.pupil(school, first_name=first, last_name="Pupil"), **fields
+        )
+        with app.app_context():
+            db.session.get(Placement, placement).headteacher_decision = decision
+            db.session.commit()
+        return placement
+
+    _sign(app, world.risk_assessment(placed("Ann")))
+    _sign(app, world.risk_assessment(placed("Bob")), school=True)
+    _sign(app, world.risk_assessment(placed("Cat")), provider=True)
+    _sign(app, world.risk_assessment(placed("Dan")), school=True, provider=True)  # signed: nothing to say
+    _sign(app, world.risk_assessment(placed("Eve")), reopened="incident")
+    _sign(app, world.risk_assessment(placed("Fay")), provider=True, reopened="concern")
+    _sign(app, world.risk_assessment(placed("Gus", status="planned")))  # agreed by the headteacher, not started
+    _sign(app, world.risk_assessment(placed("Hal", HeadteacherDecision.PENDING, status="planned")))
+    _sign(app, world.risk_assessment(placed("Ida", status="ended")))
+    placed("Jo")  # no risk assessment written (a placement from before them): not on this list
+    unsigned = "Risk assessment unsigned: The joint risk assessment"
+    expected = {
+        "Ann Pupil": [f"{unsigned} has not been signed by a school DSL or the provider's DSL."],
+        "Bob Pupil": [f"{unsigned} has not been signed by the provider's DSL."],
+        "Cat Pupil": [f"{unsigned} has not been signed by a school DSL."],
+        "Eve Pupil": [
+            f"{unsigned} was reopened after a serious incident on 26 November 2026 and has not been signed again by "
+            "a school DSL or the provider's DSL."
+        ],
+        "Fay Pupil": [
+            f"{unsigned} was reopened after a safeguarding concern on 26 November 2026 and has not been signed again "
+            "by a school DSL."
+        ],
+        "Gus Pupil": [f"{unsigned} has not been signed by a school DSL or the provider's DSL."],
+    }
+    assert _risk_reasons(app, school, with_concerns=True) == expected
+    # Only a DSL learns that a concern reopened it.
+    assert _risk_reasons(app, school, with_concerns=False)["Fay Pupil"] == [
+        f"{unsigned} was reopened on 26 November 2026 and has not been signed again by a school DSL."
+    ]
+
+
+def test_the_unsigned_risk_assessment_is_on_the_page_and_the_lists(app, world, school, provider, new_browser):
+    pupil = world.pupil(school, first_name="Gus", last_name="Planned")
+    _sign(app, world.risk_assessment(world.placement(school, provider, pupil, status="planned")), school=True)
+    lead = world.user(school, [AP_LEAD])
+    assert "1 placement shows early warning signs: see why" in items(new_browser, lead)
+    page = _page(new_browser, world.user(school, [AP_LEAD]))
+    assert "Gus Planned at Hill Farm Learning" in page
+    assert "The joint risk assessment has not been signed by the provider&#39;s DSL." in page
+    assert "Risk assessment unsigned" in page
+
+
+# --- the progress report late or due ---------------------------------------------------------------------------------
+
+
+def _autumn(app, school) -> None:
+    """The autumn term, its first half ending on 25 October and its second on 18 December."""
+    with app.app_context():
+        db.session.add(
+            SchoolTerm(
+                school_id=school,
+                name="Autumn term",
+                start_date=date(2026, 9, 1),
+                end_date=date(2026, 12, 18),
+                half_term_starts=date(2026, 10, 26),
+                half_term_ends=date(2026, 10, 30),
+            )
+        )
+        db.session.commit()
+
+
+def _progress(app, school, when: datetime) -> dict[str, list[str]]:
+    with app.app_context():
+        found = early_warning.warnings_for_school(school, when, with_concerns=False)
+    return {w.pupil_name: [f"{s.title}: {s.reason}" for s in w.signals if s.kind == "progress"] for w in found}
+
+
+def test_a_progress_report_late_then_due(app, world, school, provider):
+    _autumn(app, school)
+    placement = world.placement(school, provider, world.pupil(school, first_name="Kim", last_name="Report"))
+    late = (
+        "Progress report late: The provider has not sent its progress report for Autumn term, first half, which "
+        "ended on 25 October 2026: it is late (it was due by 8 November 2026, 14 days after the half-term ended)."
+    )
+    # Due from the week before the first half ends, until 8 November; late the day after.
+    assert _progress(app, school, datetime(2026, 10, 17, 12, 0, tzinfo=UTC)) == {}
+    due = "Progress report due: The provider's progress report for Autumn term, first half is due: the half-term"
+    assert _progress(app, school, datetime(2026, 10, 18, 12, 0, tzinfo=UTC)) == {
+        "Kim Report": [f"{due} ends on 25 October 2026 and the report is late after 8 November 2026."]
+    }
+    assert _progress(app, school, datetime(2026, 11, 8, 12, 0, tzinfo=UTC)) == {
+        "Kim Report": [f"{due} ended on 25 October 2026 and the report is late after 8 November 2026."]
+    }
+    assert _progress(app, school, datetime(2026, 11, 9, 12, 0, tzinfo=UTC)) == {"Kim Report": [late]}
+    # In the week before the second half ends, its report is due too; the late one is said first.
+    december = datetime(2026, 12, 11, 12, 0, tzinfo=UTC)
+    assert _progress(app, school, december) == {"Kim Report": [late]}
+    world.progress_photo(placement)  # a report for the first half
+    with app.app_context():
+        report = db.session.scalars(select(ProgressReport).where(ProgressReport.placement_id == placement)).one()
+        assert report.period_start == date(2026, 9, 1)
+    assert _progress(app, school, december) == {
+        "Kim Report": [
+            "Progress report due: The provider's progress report for Autumn term, second half is due: the half-term "
+            "ends on 18 December 2026 and the report is late after 1 January 2027."
+        ]
+    }
+    # Not asked for yet a week earlier.
+    assert _progress(app, school, datetime(2026, 12, 10, 12, 0, tzinfo=UTC)) == {}

@@ -210,7 +210,7 @@ def test_the_ap_leads_early_warning_says_when_the_report_is_late(app, world, sch
     with app.app_context():
         found = early_warning.warnings_for_school(school, WHEN, with_concerns=False)
         assert [(w.pupil_name, [s.title for s in w.signals]) for w in found] == [
-            ("Jamie Smith", ["No progress report for the last half-term"])
+            ("Jamie Smith", ["Progress report late"])
         ]
         # A placement that started after the half-term ended owes no report for it.
         late_starter = world.placement(school, provider, start=date(2026, 11, 2))
@@ -221,7 +221,10 @@ def test_the_ap_leads_early_warning_says_when_the_report_is_late(app, world, sch
     with freeze_time(NOW):
         text = _signed_in(new_browser, lead).get("/school/placements/early-warning").get_data(as_text=True)
     assert "Jamie Smith at Hill Farm Learning" in text
-    assert "The provider has not sent its progress report for the last half-term, 14 days after it ended." in text
+    assert (
+        "The provider has not sent its progress report for Autumn term, first half, which ended on 25 October 2026: "
+        "it is late (it was due by 8 November 2026, 14 days after the half-term ended)." in text
+    )
     with freeze_time(NOW):
         _report(app, world, placement, school, provider)
     with app.app_context():

@@ -166,8 +166,16 @@ def _link_objects(app, world: World, school: uuid.UUID, provider: uuid.UUID, pup
         ),
         "agreement_document_id": _agreement_document(app, world, agreement, f"{name} signed agreement.pdf"),
         "breach_id": _breach(app, school, provider, f"{name} breach summary"),
-        "photo_id": world.progress_photo(placement, pupil_voice=f"{name} pupil voice: likes the workshop"),
+        "photo_id": (photo := world.progress_photo(placement, pupil_voice=f"{name} pupil voice: likes the workshop")),
+        "report_id": _report_of(app, photo),  # the report, which its provider reads again
     }
+
+
+def _report_of(app, photo_id: uuid.UUID) -> uuid.UUID:
+    from shared.models import ProgressPhoto
+
+    with app.app_context():
+        return db.session.get(ProgressPhoto, photo_id).report_id
 
 
 def _agreement_document(app, world: World, agreement_id: uuid.UUID, display_name: str) -> uuid.UUID:

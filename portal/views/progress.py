@@ -158,3 +158,22 @@ def progress_report(placement_id: uuid.UUID):
         targets=list(enumerate(targets)),
         attendance=progress.period_attendance(placement, period) if period else None,
     )
+
+
+@bp.get("/pupils/<uuid:placement_id>/progress-reports/<uuid:report_id>")
+@access(roles=WRITERS)
+def sent_progress_report(placement_id: uuid.UUID, report_id: uuid.UUID):
+    """A report the provider has sent, to read again (read-only; its photos by name: the provider has no download of
+    them). Another provider's placement, or a report of another placement: 404."""
+    placement = _placement(placement_id)
+    sent = progress.sent_report(placement.id, report_id)
+    if sent is None:
+        abort(404)
+    return render_template(
+        "portal/progress/sent.html",
+        sent=sent,
+        report=sent.report,
+        placement=placement,
+        pupil_name=placement.pupil.known_as,
+        ratings=progress.RATINGS,
+    )

@@ -17,7 +17,7 @@ from shared.clock import local_now
 from shared.forms import DayMonthYearField, MultiCheckboxField, RadiosField, choices_from, single_line
 from shared.models import Placement, PlacementReview, SiteVisit
 from shared.services.accounts import directory
-from shared.services.placements import incidents, reintegration, reviews
+from shared.services.placements import incidents, progress, reintegration, reviews
 from shared.services.placements.reviews import DESTINATIONS, OUTCOMES, ReviewRecord, VisitRecord
 from shared.services.providers import lists as provider_lists
 from shared.standards_forms import QualityAssuranceFields, quality_record
@@ -178,6 +178,10 @@ def record_review(placement_id: uuid.UUID):
             if details.outcome == reviews.PHASED:
                 flash("Review recorded. Now write the reintegration plan: the phased return to school, week by week.")
                 return redirect(url_for("school_admin.reintegration_plan", placement_id=placement.id))
+            if details.outcome == "adjust":
+                # Adjusted with new targets: the AP lead sets them now, so the provider reports against them.
+                flash("Review recorded. Now set the new targets agreed at the review.")
+                return redirect(url_for("school_admin.placement_targets", placement_id=placement.id))
             ended = " The placement has ended." if details.outcome == "cease" else ""
             flash(f"Review recorded.{ended}")
             return redirect(url_for("school_admin.review_detail", review_id=saved["review"].id))
@@ -190,6 +194,13 @@ def record_review(placement_id: uuid.UUID):
         due_on=reviews.next_review_due(placement, last),
         figures=reviews.figures(placement, last, today),
         running=placement.status.value == "active",
+        since_review={
+            "baseline": progress.baseline_of(placement.id),
+            "baseline_fields": progress.BASELINE_FIELDS,
+            "targets": progress.targets_of(placement),
+            "reports": progress.reports_since_review(placement.id, last.held_on if last else None),
+            "ratings": progress.RATINGS,
+        },
     )
 
 

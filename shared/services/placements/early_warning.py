@@ -8,8 +8,14 @@ The rules, decided here and said on the page:
   two is not a warning; a steady slide is.
 - Incidents rising: more incidents in the last INCIDENT_DAYS days than in the INCIDENT_DAYS before, and at least
   INCIDENTS_AT_LEAST in the last INCIDENT_DAYS (one incident after none is not yet a pattern).
-- No progress report for the last half-term: the provider's report for the last half-term of the school's calendar
-  to have ended is late (shared.services.placements.progress.REPORT_LATE_AFTER_DAYS days after it ended).
+- Progress report late or due, by the rule the provider's own list uses (shared.services.placements.progress
+  .reports_owed): late when a half-term's report has not been sent REPORT_LATE_AFTER_DAYS days after the half-term
+  ended; due from REPORT_DUE_BEFORE_DAYS days before the half-term ends. A late report is said before one only due.
+- Risk assessment unsigned: a running placement, or a planned one the headteacher has agreed, whose joint risk
+  assessment (shared.services.placements.risk) is not signed by both a school DSL and the provider's DSL, saying whose
+  signature is missing, or that it was reopened after a serious incident and not signed again. Reopened after a
+  concern is said so only to a DSL (below); anyone else reads that it was reopened. A placement with no risk
+  assessment written is not on this list (risk.why_cannot_start already keeps a new one from starting).
 - A safeguarding concern sent to the school in the last CONCERN_DAYS days. Only a DSL may learn that a concern exists
   (shared.services.providers.lists.SAFEGUARDING_EVENTS), so this signal is given only when asked for by a DSL's page
   or list: never its content, only that one was sent and when.
@@ -24,15 +30,32 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from shared.attendance_codes import NOT_COUNTED, MarkKind
 from shared.clock import local_now
+from shared.display import date_words
 from shared.extensions import db
-from shared.models import AttendanceMark, Concern, Incident, IncidentPupil, Organisation, Placement, PlacementStatus
+from shared.models import (
+    AttendanceMark,
+    Concern,
+    HeadteacherDecision,
+    Incident,
+    IncidentPupil,
+    Organisation,
+    Placement,
+    PlacementStatus,
+    RiskAssessment,
+)
 from shared.models import Pupil as PupilRow
 from shared.services.attention.tasks import aware
-from shared.services.placements.progress import REPORT_LATE_AFTER_DAYS, late_reports_for_school
+from shared.services.placements.progress import (
+    REPORT_DUE_BEFORE_DAYS,  # noqa: F401  (the early warning page says the rule: rules.REPORT_DUE_BEFORE_DAYS)
+    REPORT_LATE_AFTER_DAYS,
+    Due,
+    ReportDue,
+    reports_owed_for_school,
+)
 
 WEEKS = 3
 ATTENDANCE_LOOKBACK_WEEKS = 6
@@ -41,12 +64,12 @@ INCIDENT_DAYS = 14
 INCIDENTS_AT_LEAST = 2
 CONCERN_DAYS = 14
 
-ATTENDANCE, INCIDENTS, CONCERN, PROGRESS = "attendance", "incidents", "concern", "progress"
+ATTENDANCE, INCIDENTS, CONCERN, PROGRESS, RISK = "attendance", "incidents", "concern", "progress", "risk"
 
 
 @dataclass(frozen=True)
 class Signal:
-    kind: str  # ATTENDANCE | INCIDENTS | CONCERN | PROGRESS
+    kind: str  # ATTENDANCE | INCIDENTS | CONCERN | PROGRESS | RISK
     title: str
     reason: str  # in words, with the figures that make it
 
@@ -98,12 +121,56 @@ def incidents_signal(latest: int, before: int) -> Signal | None:
     )
 
 
-PROGRESS_SIGNAL = Signal(
-    PROGRESS,
-    "No progress report for the last half-term",
-    f"The provider has not sent its progress report for the last half-term, {REPORT_LATE_AFTER_DAYS} days after "
-    "it ended.",
-)
+def progress_signal(owed: list[ReportDue], today: date) -> Signal | None:
+    """The provider's progress reports owed (progress.reports_owed): a late one first, else one due."""
+    late = [o for o in owed if o.state == Due.LATE]
+    if late:
+        period = late[0].period
+        return Signal(
+            PROGRESS,
+            "Progress report late",
+            f"The provider has not sent its progress report for {period.name}, which ended on "
+            f"{date_words(period.end)}: it is late (it was due by {date_words(_late_after(period.end))}, "
+            f"{REPORT_LATE_AFTER_DAYS} days after the half-term ended).",
+        )
+    if owed:
+        period = owed[0].period
+        ends = "ends" if period.end >= today else "ended"
+        return Signal(
+            PROGRESS,
+            "Progress report due",
+            f"The provider's progress report for {period.name} is due: the half-term {ends} on "
+            f"{date_words(period.end)} and the report is late after {date_words(_late_after(period.end))}.",
+        )
+    return None
+
+
+def _late_after(end: date) -> date:
+    return end + timedelta(days=REPORT_LATE_AFTER_DAYS)
+
+
+_SIGNERS = {"school": "a school DSL", "provider": "the provider's DSL"}
+
+
+def risk_signal(assessment: RiskAssessment | None, *, with_concerns: bool) -> Signal | None:
+    """The joint risk assessment not signed by both DSLs (risk.py's `signed`), or reopened and not signed again."""
+    if assessment is None or assessment.signed:
+        return None
+    missing = [who for side, who in _SIGNERS.items() if getattr(assessment, f"{side}_signed_at") is None]
+    by = " or ".join(missing)
+    if assessment.reopened_at is not None:
+        after = ""
+        if assessment.reopened_because == "incident":
+            after = " after a serious incident"
+        elif with_concerns:
+            after = " after a safeguarding concern"
+        when = date_words(local_now(aware(assessment.reopened_at)).date())
+        return Signal(
+            RISK,
+            "Risk assessment unsigned",
+            f"The joint risk assessment was reopened{after} on {when} and has not been signed again by {by}.",
+        )
+    return Signal(RISK, "Risk assessment unsigned", f"The joint risk assessment has not been signed by {by}.")
 
 
 def concern_signal(count: int, latest: datetime) -> Signal:
@@ -118,19 +185,24 @@ def concern_signal(count: int, latest: datetime) -> Signal:
 
 
 def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: bool) -> list[PlacementWarning]:
-    """Every running placement of the school with at least one signal, pupils in name order. `with_concerns` only
-    for a DSL (the module's docstring). Five queries (four without concerns; one more once a
-    half-term has ended), whatever the number of placements."""
+    """Every running placement of the school (and planned one the headteacher agreed) with at least one signal, pupils
+    in name order. `with_concerns` only for a DSL (the module's docstring). Five queries, the school's half-terms among
+    them (four without concerns), and one more for the reports written once one is due or late, whatever the number
+    of placements."""
     today = local_now(now).date()
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=ATTENDANCE_LOOKBACK_WEEKS)
     running = (Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
+    agreed = and_(
+        Placement.status == PlacementStatus.PLANNED, Placement.headteacher_decision == HeadteacherDecision.AGREED
+    )
 
     placements = db.session.execute(
-        select(Placement.id, PupilRow, Organisation.name, Placement.start_date)
+        select(Placement, PupilRow, Organisation.name, RiskAssessment)
         .join(PupilRow, PupilRow.id == Placement.pupil_id)
         .join(Organisation, Organisation.id == Placement.provider_id)
-        .where(*running)
+        .outerjoin(RiskAssessment, RiskAssessment.placement_id == Placement.id)
+        .where(Placement.school_id == school_id, or_(Placement.status == PlacementStatus.ACTIVE, agreed))
     ).all()
     if not placements:
         return []
@@ -182,15 +254,17 @@ def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: b
         ).all()
         concerns = {placement_id: (count, _aware(latest)) for placement_id, count, latest in rows}
 
-    late_reports = late_reports_for_school(school_id, {row[0]: row[3] for row in placements}, now)
+    owed = reports_owed_for_school([row[0] for row in placements], today)
 
     found = []
-    for placement_id, pupil, provider_name, _ in placements:
+    for placement, pupil, provider_name, assessment in placements:
+        placement_id = placement.id
         signals = [
             attendance_signal(weeks.get(placement_id, {})),
             incidents_signal(*incident_counts.get(placement_id, (0, 0))),
             concern_signal(*concerns[placement_id]) if placement_id in concerns else None,
-            PROGRESS_SIGNAL if placement_id in late_reports else None,
+            progress_signal(owed.get(placement_id, []), today),
+            risk_signal(assessment, with_concerns=with_concerns),
         ]
         present_signals = tuple(s for s in signals if s is not None)
         if present_signals:

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import IO
 
@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from shared import audit
-from shared.clock import local_now
+from shared.clock import school_midnight
 from shared.crypto import file_purpose, keyring
 from shared.extensions import db
 from shared.models import (
@@ -222,21 +222,28 @@ class ReportDue:
     state: Due
 
 
+def reports_owed(
+    placement: Placement, today: date, written: Iterable[date] | None = None, terms: list[Period] | None = None
+) -> list[ReportDue]:
+    """The half-terms whose report is due or late for a running placement, the current half-term first. Only the
+    latest half-term to have ended and the current one count (an older missing report is history, not a task)."""
+    if placement.status != PlacementStatus.ACTIVE:
+        return []
+    done = set(written if written is not None else (r.period_start for r in reports_of(placement.id)))
+    return [
+        ReportDue(placement, period, state)
+        for period in reversed(periods_of(placement, today, terms)[-2:])
+        if period.start not in done and (state := report_state(period, today)) is not None
+    ]
+
+
 def report_due(
     placement: Placement, today: date, written: Iterable[date] | None = None, terms: list[Period] | None = None
 ) -> ReportDue | None:
-    """The half-term whose report is due or late for a running placement, None when nothing is asked for. Only the
-    latest half-term to have ended and the current one count (an older missing report is history, not a task)."""
-    if placement.status != PlacementStatus.ACTIVE:
-        return None
-    done = set(written if written is not None else (r.period_start for r in reports_of(placement.id)))
-    for period in reversed(periods_of(placement, today, terms)[-2:]):
-        if period.start in done:
-            continue
-        state = report_state(period, today)
-        if state is not None:
-            return ReportDue(placement, period, state)
-    return None
+    """The half-term whose report the provider is asked for (reports_owed: the current half-term's first), None when
+    nothing is asked for."""
+    owed = reports_owed(placement, today, written, terms)
+    return owed[0] if owed else None
 
 
 def period_to_report(placement: Placement, today: date) -> Period | None:
@@ -317,6 +324,36 @@ def photos_of(report_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ProgressP
         ):
             found.setdefault(photo.report_id, []).append(photo)
     return found
+
+
+@dataclass(frozen=True)
+class SentReport:
+    """A report as the school or the provider reads it back, with its photos."""
+
+    report: ProgressReport
+    photos: list[ProgressPhoto]
+
+
+def reports_since_review(placement_id: uuid.UUID, last_review_on: date | None) -> list[SentReport]:
+    """The reports written since the last review (held on `last_review_on`), from the day after it like the review's
+    figures, or every report when there has been no review; oldest half-term first, with their photos. Two queries
+    whatever the number of reports (one when there is none)."""
+    query = select(ProgressReport).where(ProgressReport.placement_id == placement_id)
+    if last_review_on is not None:
+        query = query.where(ProgressReport.written_at >= school_midnight(last_review_on + timedelta(days=1)))
+    reports = list(db.session.scalars(query.order_by(ProgressReport.period_start)))
+    photos = photos_of([r.id for r in reports])
+    return [SentReport(r, photos.get(r.id, [])) for r in reports]
+
+
+def sent_report(placement_id: uuid.UUID, report_id: uuid.UUID) -> SentReport | None:
+    """One of the placement's reports with its photos; None when the report is not the placement's."""
+    report = db.session.scalar(
+        select(ProgressReport).where(ProgressReport.id == report_id, ProgressReport.placement_id == placement_id)
+    )
+    if report is None:
+        return None
+    return SentReport(report, photos_of([report.id]).get(report.id, []))
 
 
 @dataclass
@@ -479,23 +516,19 @@ def _written(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[date]]:
     return out
 
 
-def late_reports_for_school(school_id: uuid.UUID, starts: dict[uuid.UUID, date], now: datetime) -> set[uuid.UUID]:
-    """The running placements (`starts`: id -> start date) with no report for the last half-term to have ended, now
-    late. Two queries whatever the number of placements."""
-    today = local_now(now).date()
-    ended = [p for p in half_terms(school_id) if p.end + timedelta(days=REPORT_LATE_AFTER_DAYS) < today]
-    if not ended or not starts:
-        return set()
-    last = ended[-1]
-    written = set(
-        db.session.scalars(
-            select(ProgressReport.placement_id).where(
-                ProgressReport.placement_id.in_(list(starts)), ProgressReport.period_start == last.start
-            )
-        )
-    )
-    return {pid for pid, start in starts.items() if _day(start) <= last.end and pid not in written}
-
-
-def _day(value: date | str) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
+def reports_owed_for_school(placements: Sequence[Placement], today: date) -> dict[uuid.UUID, list[ReportDue]]:
+    """reports_owed for each of one school's placements that owes a report. One query for the school's half-terms and,
+    when a report could be owed, one for the reports written, whatever the number of placements."""
+    running = [p for p in placements if p.status == PlacementStatus.ACTIVE]
+    if not running:
+        return {}
+    terms = half_terms(running[0].school_id)
+    asked = {p.id: found for p in running if (found := reports_owed(p, today, (), terms))}
+    if not asked:
+        return {}
+    written = _written(list(asked))
+    owed = {
+        placement_id: [o for o in found if o.period.start not in written.get(placement_id, set())]
+        for placement_id, found in asked.items()
+    }
+    return {placement_id: found for placement_id, found in owed.items() if found}
