@@ -36,6 +36,8 @@ def test_the_dsl_and_the_ap_lead_follow_their_lists_to_the_early_warning_page(wo
         world.incident(falling, occurred_at=now - timedelta(days=days_ago))
     concerned = world.placement(school, provider, world.pupil(school, first_name="Maya", last_name="Patel"))
     world.concern(concerned, sent_at=now - timedelta(days=2), what_happened="Said she was scared to go home.")
+    for placement in (falling, concerned):  # signed by both DSLs: no risk-assessment sign
+        world.risk_assessment(placement, signed=True)
 
     dsl = world.user(school, [DSL])
     page = new_page()

@@ -127,6 +127,8 @@ def _going_wrong(app, world, school, provider):
     for week in WEEKS:
         _marks(app, fine, week, 10)
     world.incident(fine, occurred_at=datetime(2026, 11, 27, 11, 0, tzinfo=UTC))
+    for placement in (falling, rising, concerned, fine):  # signed by both DSLs: no risk-assessment signal
+        _sign(app, world.risk_assessment(placement), school=True, provider=True)
     return falling, rising, concerned
 
 
@@ -265,6 +267,19 @@ def _sign(app, assessment_id, *, school: bool = False, provider: bool = False, r
         db.session.commit()
 
 
+def test_a_running_placement_with_no_joint_risk_assessment_is_a_warning(app, world, school, provider):
+    placement = world.placement(school, provider, world.pupil(school, first_name="Noor", last_name="Unassessed"))
+    with app.app_context():
+        (warning,) = early_warning.warnings_for_school(school, WHEN, with_concerns=False)
+    assert warning.placement_id == placement
+    assert [(s.title, s.reason) for s in warning.signals] == [
+        (
+            "Risk assessment unsigned",
+            "No joint risk assessment has been written and signed by a school DSL and the provider's DSL.",
+        )
+    ]
+
+
 def _risk_reasons(app, school, with_concerns: bool) -> dict[str, list[str]]:
     with app.app_context():
         found = early_warning.warnings_for_school(school, WHEN, with_concerns=with_concerns)
@@ -290,7 +305,7 @@ def test_a_risk_assessment_not_signed_by_both_dsls_says_whose_signature_is_missi
     _sign(app, world.risk_assessment(placed("Gus", status="planned")))  # agreed by the headteacher, not started
     _sign(app, world.risk_assessment(placed("Hal", HeadteacherDecision.PENDING, status="planned")))
     _sign(app, world.risk_assessment(placed("Ida", status="ended")))
-    placed("Jo")  # no risk assessment written (a placement from before them): not on this list
+    placed("Jo")  # no joint risk assessment at all (a placement from before them): unsigned too
     unsigned = "Risk assessment unsigned: The joint risk assessment"
     expected = {
         "Ann Pupil": [f"{unsigned} has not been signed by a school DSL or the provider's DSL."],
@@ -305,6 +320,10 @@ def test_a_risk_assessment_not_signed_by_both_dsls_says_whose_signature_is_missi
             "by a school DSL."
         ],
         "Gus Pupil": [f"{unsigned} has not been signed by a school DSL or the provider's DSL."],
+        "Jo Pupil": [
+            "Risk assessment unsigned: No joint risk assessment has been written and signed by a school DSL and the "
+            "provider's DSL."
+        ],
     }
     assert _risk_reasons(app, school, with_concerns=True) == expected
     # Only a DSL learns that a concern reopened it.
@@ -352,6 +371,7 @@ def _progress(app, school, when: datetime) -> dict[str, list[str]]:
 def test_a_progress_report_late_then_due(app, world, school, provider):
     _autumn(app, school)
     placement = world.placement(school, provider, world.pupil(school, first_name="Kim", last_name="Report"))
+    _sign(app, world.risk_assessment(placement), school=True, provider=True)  # only the report is in question
     late = (
         "Progress report late: The provider has not sent its progress report for Autumn term, first half, which "
         "ended on 25 October 2026: it is late (it was due by 8 November 2026, 14 days after the half-term ended)."

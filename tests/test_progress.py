@@ -207,6 +207,7 @@ def test_the_last_half_terms_report_is_late_two_weeks_after_it_ended(app, world,
 
 
 def test_the_ap_leads_early_warning_says_when_the_report_is_late(app, world, school, provider, placement, new_browser):
+    world.risk_assessment(placement, signed=True)  # only the report is in question
     with app.app_context():
         found = early_warning.warnings_for_school(school, WHEN, with_concerns=False)
         assert [(w.pupil_name, [s.title for s in w.signals]) for w in found] == [
@@ -214,6 +215,7 @@ def test_the_ap_leads_early_warning_says_when_the_report_is_late(app, world, sch
         ]
         # A placement that started after the half-term ended owes no report for it.
         late_starter = world.placement(school, provider, start=date(2026, 11, 2))
+        world.risk_assessment(late_starter, signed=True)
         assert late_starter not in {
             w.placement_id for w in early_warning.warnings_for_school(school, WHEN, with_concerns=False)
         }

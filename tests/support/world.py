@@ -433,9 +433,15 @@ class World:
             return concern.id
 
     def risk_assessment(
-        self, placement_id: uuid.UUID, *, risk_text: str = "Seen with older youths near the station"
+        self,
+        placement_id: uuid.UUID,
+        *,
+        risk_text: str = "Seen with older youths near the station",
+        signed: bool = False,
     ) -> uuid.UUID:
-        """The placement's joint risk assessment, written by the school (its exploitation section), unsigned."""
+        """The placement's joint risk assessment, written by the school (its exploitation section), unsigned (or
+        `signed` by both DSLs)."""
+        from datetime import UTC, datetime
         import json
 
         from shared.models import Placement, RiskAssessment
@@ -449,6 +455,10 @@ class World:
                 pupil_id=placement.pupil_id,
                 school_part=json.dumps({"exploitation": {"risk": risk_text, "measures": "Collected by taxi"}}),
             )
+            if signed:
+                for side in ("school", "provider"):
+                    setattr(assessment, f"{side}_signed_at", datetime(2026, 9, 1, 10, 0, tzinfo=UTC))
+                    setattr(assessment, f"{side}_signed_name", f"The {side} DSL")
             db.session.add(assessment)
             db.session.commit()
             return assessment.id

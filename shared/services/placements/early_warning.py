@@ -14,8 +14,9 @@ The rules, decided here and said on the page:
 - Risk assessment unsigned: a running placement, or a planned one the headteacher has agreed, whose joint risk
   assessment (shared.services.placements.risk) is not signed by both a school DSL and the provider's DSL, saying whose
   signature is missing, or that it was reopened after a serious incident and not signed again. Reopened after a
-  concern is said so only to a DSL (below); anyone else reads that it was reopened. A placement with no risk
-  assessment written is not on this list (risk.why_cannot_start already keeps a new one from starting).
+  concern is said so only to a DSL (below); anyone else reads that it was reopened. A placement with no joint risk
+  assessment at all is on the list too: it started before joint assessments, or the headteacher let it start
+  unsigned, and either way no one has signed what keeps the pupil safe there.
 - A safeguarding concern sent to the school in the last CONCERN_DAYS days. Only a DSL may learn that a concern exists
   (shared.services.providers.lists.SAFEGUARDING_EVENTS), so this signal is given only when asked for by a DSL's page
   or list: never its content, only that one was sent and when.
@@ -154,7 +155,13 @@ _SIGNERS = {"school": "a school DSL", "provider": "the provider's DSL"}
 
 def risk_signal(assessment: RiskAssessment | None, *, with_concerns: bool) -> Signal | None:
     """The joint risk assessment not signed by both DSLs (risk.py's `signed`), or reopened and not signed again."""
-    if assessment is None or assessment.signed:
+    if assessment is None:
+        return Signal(
+            RISK,
+            "Risk assessment unsigned",
+            "No joint risk assessment has been written and signed by a school DSL and the provider's DSL.",
+        )
+    if assessment.signed:
         return None
     missing = [who for side, who in _SIGNERS.items() if getattr(assessment, f"{side}_signed_at") is None]
     by = " or ".join(missing)
@@ -192,7 +199,12 @@ def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: b
     today = local_now(now).date()
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=ATTENDANCE_LOOKBACK_WEEKS)
-    running = (Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
+    # Running: active, or ended on a date still to come (a phased return to school runs until its last day).
+    is_running = or_(
+        Placement.status == PlacementStatus.ACTIVE,
+        and_(Placement.status == PlacementStatus.ENDED, Placement.end_date >= today),
+    )
+    running = (Placement.school_id == school_id, is_running)
     agreed = and_(
         Placement.status == PlacementStatus.PLANNED, Placement.headteacher_decision == HeadteacherDecision.AGREED
     )
@@ -202,7 +214,7 @@ def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: b
         .join(PupilRow, PupilRow.id == Placement.pupil_id)
         .join(Organisation, Organisation.id == Placement.provider_id)
         .outerjoin(RiskAssessment, RiskAssessment.placement_id == Placement.id)
-        .where(Placement.school_id == school_id, or_(Placement.status == PlacementStatus.ACTIVE, agreed))
+        .where(Placement.school_id == school_id, or_(is_running, agreed))
     ).all()
     if not placements:
         return []
