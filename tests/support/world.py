@@ -441,8 +441,8 @@ class World:
     ) -> uuid.UUID:
         """The placement's joint risk assessment, written by the school (its exploitation section), unsigned (or
         `signed` by both DSLs)."""
-        from datetime import UTC, datetime
         import json
+        from datetime import UTC, datetime
 
         from shared.models import Placement, RiskAssessment
 
