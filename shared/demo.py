@@ -170,7 +170,11 @@ def seed_demo() -> list[tuple[str, str, bool]]:
             )
             db.session.add(pupil)
             if provider_index is not None:
-                placements.append(_demo_placement(school, providers[provider_index], pupil, serial))
+                # Priya's has run longer, so three school weeks of marks come before this week even just after a
+                # holiday (the early-warning rule looks back six weeks).
+                longer = first == FALLING_ATTENDANCE_PUPIL
+                start = school_today() - timedelta(days=school_today().weekday(), weeks=8) if longer else None
+                placements.append(_demo_placement(school, providers[provider_index], pupil, serial, start=start))
     db.session.commit()
     for placement in placements:
         _demo_marks(placement, falling=placement.pupil.first_name == FALLING_ATTENDANCE_PUPIL)

@@ -2,6 +2,7 @@
 
 - Each running placement of Demo Academy and Hillside older than a week has the provider's baseline (recorded in its
   first week) and the school's targets (its intended outcomes, one a line).
+- A running placement older than its review interval (Priya's) had its first review then, to continue.
 - Jamie's provider has sent the half-term's progress report: a rating and words per target, units achieved, what
   Jamie says and one photo of work (a small generated JPEG through the real photo path: metadata stripped, virus
   scan, storage, encrypted).
@@ -84,8 +85,10 @@ def seed_progress(school: Organisation, providers: list[Organisation]) -> None:
     for placement in running:
         if placement.start_date > today - timedelta(days=progress.BASELINE_DAYS):
             continue
+        lead = _user(schools[placement.school_id])
         _baseline(placement)
-        _targets(placement, _user(schools[placement.school_id]))
+        _targets(placement, lead)
+        _first_review(placement, lead, today)
     showcase = next((p for p in running if p.pupil.first_name == SHOWCASE_PUPIL and p.school_id == school.id), None)
     if showcase is not None and not progress.reports_of(showcase.id):
         period = progress.period_to_report(showcase, today)
@@ -95,6 +98,15 @@ def seed_progress(school: Organisation, providers: list[Organisation]) -> None:
         for period in progress.periods_of(placement, today):
             if period.end < today and progress.report_for(placement, period) is None:
                 _report(placement, period, photo=False)
+
+
+def _first_review(placement: Placement, lead: User, today: date) -> None:
+    """A placement running longer than its review interval had its first review then (so none is overdue)."""
+    held_on = placement.start_date + timedelta(weeks=placement.review_interval_weeks, days=1)
+    if held_on > today or reviews.last_review_of(placement.id) is not None:
+        return
+    next_on = reviews.suggested_next_review(placement, held_on)
+    reviews.record_review(placement, _review(held_on, "continue", next_review_on=next_on), by=lead)
 
 
 def _manager(placement: Placement) -> User:
