@@ -90,6 +90,8 @@ DEMO_PUPILS: list[tuple[str, str, date, str, int | None, dict[str, Any]]] = [
     ("Callum", "Reid", date(2012, 6, 21), "9", 1, {"send_status": "sen_support"}),
     ("Zara", "Okafor", date(2011, 9, 30), "10", None, {}),
 ]
+# Her attendance falls each of the last three school weeks: the one placement on the early-warning page (issue 15).
+FALLING_ATTENDANCE_PUPIL = "Priya"
 ALL_WEEK = list(TIMETABLE_SLOTS)
 MORNINGS = [slot for slot in TIMETABLE_SLOTS if slot.endswith("_am")]
 
@@ -168,10 +170,14 @@ def seed_demo() -> list[tuple[str, str, bool]]:
             )
             db.session.add(pupil)
             if provider_index is not None:
-                placements.append(_demo_placement(school, providers[provider_index], pupil, serial))
+                # Priya's has run longer, so three school weeks of marks come before this week even just after a
+                # holiday (the early-warning rule looks back six weeks).
+                longer = first == FALLING_ATTENDANCE_PUPIL
+                start = school_today() - timedelta(days=school_today().weekday(), weeks=8) if longer else None
+                placements.append(_demo_placement(school, providers[provider_index], pupil, serial, start=start))
     db.session.commit()
     for placement in placements:
-        _demo_marks(placement)
+        _demo_marks(placement, falling=placement.pupil.first_name == FALLING_ATTENDANCE_PUPIL)
     if placements:  # first run only
         _demo_risk_assessment(placements[0])
         _demo_amended_mark(placements[0])
@@ -183,6 +189,9 @@ def seed_demo() -> list[tuple[str, str, bool]]:
     from shared.demo_standards import seed_standards
 
     seed_standards(school, providers[0])
+    from shared.demo_progress import seed_progress
+
+    seed_progress(school, providers[:2])
     from shared.demo_reintegration import seed_reintegration
 
     seed_reintegration(school, providers[0])
@@ -313,15 +322,20 @@ def _demo_safeguarding(school: Organisation, northside: Organisation, placement:
 
 
 def _demo_calendar(school: Organisation) -> None:
-    """The school year around today: three terms, each with a half-term holiday (the demo works whenever it runs)."""
+    """The school year around today and the one before (placements that ended then have their marks): three terms
+    a year, each with a half-term holiday (the demo works whenever it runs)."""
     if db.session.scalar(select(SchoolTerm.id).where(SchoolTerm.school_id == school.id)) is not None:
         return
     today = school_today()
-    year = today.year if today.month >= 9 else today.year - 1
+    this_year = today.year if today.month >= 9 else today.year - 1
     for name, start, end, half_term in (
-        (f"Autumn {year}", date(year, 9, 1), date(year, 12, 18), date(year, 10, 26)),
-        (f"Spring {year + 1}", date(year + 1, 1, 5), date(year + 1, 3, 26), date(year + 1, 2, 15)),
-        (f"Summer {year + 1}", date(year + 1, 4, 13), date(year + 1, 7, 22), date(year + 1, 5, 25)),
+        term
+        for year in (this_year - 1, this_year)
+        for term in (
+            (f"Autumn {year}", date(year, 9, 1), date(year, 12, 18), date(year, 10, 26)),
+            (f"Spring {year + 1}", date(year + 1, 1, 5), date(year + 1, 3, 26), date(year + 1, 2, 15)),
+            (f"Summer {year + 1}", date(year + 1, 4, 13), date(year + 1, 7, 22), date(year + 1, 5, 25)),
+        )
     ):
         # The half-term holiday: the week from the Monday on or after the date.
         monday = half_term + timedelta(days=-half_term.weekday() % 7)
@@ -339,13 +353,19 @@ def _demo_calendar(school: Organisation) -> None:
 
 
 def _demo_placement(
-    school: Organisation, provider: Organisation, pupil: Pupil, serial: int, *, headteacher_email: str = ""
+    school: Organisation,
+    provider: Organisation,
+    pupil: Pupil,
+    serial: int,
+    *,
+    headteacher_email: str = "",
+    start: date | None = None,
 ) -> Placement:
     headteacher = accounts.find_user_by_email(headteacher_email or "headteacher@demo-academy.example")
     assert headteacher is not None  # made by seed_demo before this
     assert provider.provider_profile is not None  # seed_demo makes one with each provider
     today = school_today()
-    start = today - timedelta(days=today.weekday() + 21)  # a Monday three weeks ago
+    start = start or today - timedelta(days=today.weekday() + 21)  # a Monday three weeks ago by default
     placement = Placement(
         school_id=school.id,
         provider_id=provider.id,
@@ -381,12 +401,15 @@ def _demo_placement(
     return placement
 
 
-def _demo_marks(placement: Placement) -> None:
-    """Marks for the school days since the start, up to yesterday: mostly present, some late, a few absences.
-    Recorded at the time they would have been (so none is late or raises an alert now)."""
+def _demo_marks(placement: Placement, *, falling: bool = False, until: date | None = None) -> None:
+    """Marks for the school days since the start, up to yesterday (or `until`): mostly present, some late, a few
+    absences. Recorded at the time they would have been (so none is late or raises an alert now). `falling`: over
+    the last three school weeks before this one, attendance falls each week (all present, then a fifth of the
+    sessions missed, then half), so the early-warning page shows the placement, with no other week mattering."""
     from shared.services.attendance.marks import MarkEntry, apply_mark, expected_sessions
 
-    yesterday = school_today() - timedelta(days=1)
+    today = school_today()
+    last_day = until or today - timedelta(days=1)
     pattern = [
         MarkEntry.parse("present"),
         MarkEntry.parse("present"),
@@ -397,9 +420,24 @@ def _demo_marks(placement: Placement) -> None:
         MarkEntry.parse("present"),
         MarkEntry.parse("absent", reason="unexplained"),
     ]
-    for index, (_, day, session) in enumerate(expected_sessions([placement], placement.start_date, yesterday)):
+    sessions = expected_sessions([placement], placement.start_date, last_day)
+    this_monday = today - timedelta(days=today.weekday())
+    by_week: dict[date, list[tuple[date, str]]] = {}
+    for _, day, session in sessions:
+        if day < this_monday:
+            by_week.setdefault(day - timedelta(days=day.weekday()), []).append((day, session))
+    falling_weeks = sorted(by_week)[-3:] if falling else []
+    missed: set[tuple[date, str]] = set()
+    for step, monday in enumerate(falling_weeks):  # the last sessions of each week missed: none, a fifth, half
+        week = by_week[monday]
+        count = (0, max(1, len(week) // 5), len(week) // 2)[step]
+        missed.update(week[len(week) - count :])
+    for index, (_, day, session) in enumerate(sessions):
         on_time = datetime.combine(day, time(9, 30) if session == "AM" else time(13, 30), tzinfo=UTC)
-        entry = pattern[(index + placement.pupil.date_of_birth.day) % len(pattern)]
+        if falling_weeks and day >= falling_weeks[0]:
+            entry = MarkEntry.parse("absent", reason="unexplained") if (day, session) in missed else pattern[0]
+        else:
+            entry = pattern[(index + placement.pupil.date_of_birth.day) % len(pattern)]
         apply_mark(placement, day, session, entry, by=None, source="web", now=on_time)
     db.session.commit()
 

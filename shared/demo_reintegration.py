@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared.clock import today as school_today
 from shared.extensions import db
 from shared.models import Organisation, Pupil, SendStatus, User
-from shared.services.placements import reintegration, reviews
+from shared.services.placements import progress, reintegration, reviews
 
 UPN_SERIAL = 701
 
@@ -43,6 +43,13 @@ def seed_reintegration(school: Organisation, northside: Organisation) -> None:
     placement.review_interval_weeks = 6
     db.session.commit()
     _demo_marks(placement)
+    from shared.demo_progress import _baseline, _report, _targets
+
+    _baseline(placement)
+    _targets(placement, lead)
+    for period in progress.periods_of(placement, today):  # the half-terms that have ended have their reports
+        if period.end < today and progress.report_for(placement, period) is None:
+            _report(placement, period, photo=False)
     first_review = placement.start_date + timedelta(weeks=placement.review_interval_weeks)
     reviews.record_review(
         placement,

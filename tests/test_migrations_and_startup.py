@@ -8,7 +8,18 @@ from alembic.migration import MigrationContext
 
 from shared.config import DEFAULT_DEMO_TOTP_SECRET, DEFAULT_SECRET_KEY, ProductionSafetyError
 from shared.extensions import db
-from shared.models import AttendanceMark, Organisation, Placement, Pupil, User
+from shared.models import (
+    AttendanceMark,
+    Organisation,
+    Placement,
+    PlacementBaseline,
+    PlacementReview,
+    PlacementTarget,
+    ProgressPhoto,
+    ProgressReport,
+    Pupil,
+    User,
+)
 from tests.support.app import make_app
 from tests.support.world import link_of
 
@@ -78,6 +89,7 @@ def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
             db.session.query(Pupil).count(),
             db.session.query(Placement).count(),
             db.session.query(AttendanceMark).count(),
+            *_progress_counts(),
         )
         # Placements at both approved providers, every weekday on the timetable; the pupil with a social worker
         # and the one open to the pupil welfare service are at Northside; a few weeks of marks.
@@ -101,7 +113,11 @@ def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
         demo_academy = db.session.query(Organisation).filter_by(name="Demo Academy").one()
         assert hillside.local_authority_id == demo_academy.local_authority_id == la.id and hillside.relies_on_trust
         assert all({slot[:3] for slot in p.timetable} == {"mon", "tue", "wed", "thu", "fri"} for p in by_email.values())
-    assert counts[:4] == (19, 6, 6, 5) and counts[4] > 0  # issue 15: Kai Bennett, on a phased return
+    # Issue 15: two more pupils, whose placements a review ended; four baselines with three targets each, Jamie's
+    # report with its photo (and any half-term's that has ended), two reviews each for the ended placements and
+    # Priya's first. And Kai Bennett, on a phased return to school: his baseline, targets and two reviews.
+    assert counts[:4] == (19, 6, 8, 7) and counts[4] > 0
+    assert counts[5:] == (5, 15, counts[7], 1, 7) and counts[7] >= 1
     second = runner.invoke(None, ["seed-demo"], catch_exceptions=False)
     assert second.exit_code == 0
     with app.app_context():
@@ -111,12 +127,20 @@ def test_seed_demo_is_idempotent_and_demo_totp_prints_the_code(app):
             db.session.query(Pupil).count(),
             db.session.query(Placement).count(),
             db.session.query(AttendanceMark).count(),
+            *_progress_counts(),
         ) == counts
     code = runner.invoke(None, ["demo-totp", "dsl@demo-academy.example"], catch_exceptions=False)
     assert code.exit_code == 0
     assert pyotp.TOTP(DEFAULT_DEMO_TOTP_SECRET).verify(code.output.strip(), valid_window=1)
     missing = runner.invoke(None, ["demo-totp", "nobody@example.com"])
     assert missing.exit_code != 0 and "No account" in missing.output
+
+
+def _progress_counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.query(model).count()
+        for model in (PlacementBaseline, PlacementTarget, ProgressReport, ProgressPhoto, PlacementReview)
+    )
 
 
 def test_demo_accounts_sign_in_on_both_sides(app):
