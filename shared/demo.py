@@ -199,32 +199,39 @@ def seed_demo() -> list[tuple[str, str, bool]]:
 
 
 def _demo_risk_assessment(placement: Placement) -> None:
-    """Jamie's joint risk assessment (issue 15): written by the school's DSL, Northside's DSL's measures added, signed
-    by both."""
+    """A placement's joint risk assessment (issue 15): written by the school's DSL, the provider's DSL's measures
+    added, signed by both before the placement started. Jamie's is the fullest; every other running placement has
+    one too, so the early warning page's "risk assessment unsigned" is never a false alarm in the demo. Nothing is
+    added to a placement that has one."""
     from shared.services.placements import risk
 
-    school_dsl = accounts.find_user_by_email("dsl@demo-academy.example")
-    provider_dsl = accounts.find_user_by_email("dsl@northside.example")
+    if risk.of_placement(placement) is not None:
+        return
+    school_domain = "hillside-school.example" if placement.school.name == "Hillside School" else "demo-academy.example"
+    provider_domain = {"Northside Learning Centre": "northside.example", "Riverside Tuition": "riverside.example"}
+    school_dsl = accounts.find_user_by_email(f"dsl@{school_domain}")
+    provider_dsl = accounts.find_user_by_email(f"dsl@{provider_domain[placement.provider.name]}")
     assert school_dsl is not None and provider_dsl is not None  # made by seed_demo before this
-    assessment = risk.save_school_part(
-        placement,
-        {
-            "exploitation": (
-                "Seen with older young people near the station after school.",
-                "Collected by taxi at the end of each day; the provider tells the school of any unknown adult.",
-            ),
-            "travel": ("Walks past the station to the site.", "Taxi both ways, booked by the school."),
-            "online": ("Uses social media late at night.", "Online safety sessions in week one."),
-        },
-        by=school_dsl,
-    )
-    risk.save_provider_part(
-        assessment,
-        {"exploitation": "Staff watch the gate at the end of the day.", "travel": "A member of staff meets the taxi."},
-        by=provider_dsl,
-    )
-    risk.sign(assessment, "provider", "Northside DSL", by=provider_dsl)
-    risk.sign(assessment, "school", "Dana Safeguard", by=school_dsl)
+    parts: dict[str, tuple[str | None, str | None]] = {
+        "travel": ("Walks past the station to the site.", "Taxi both ways, booked by the school."),
+        "online": ("Uses social media late at night.", "Online safety sessions in week one."),
+    }
+    if placement.pupil.first_name == "Jamie":
+        parts["exploitation"] = (
+            "Seen with older young people near the station after school.",
+            "Collected by taxi at the end of each day; the provider tells the school of any unknown adult.",
+        )
+    assessment = risk.save_school_part(placement, parts, by=school_dsl)
+    measures: dict[str, str | None] = {
+        "travel": "A member of staff meets the taxi.",
+        "online": "Phones handed in at the start of the day.",
+    }
+    if "exploitation" in parts:
+        measures["exploitation"] = "Staff watch the gate at the end of the day."
+    risk.save_provider_part(assessment, measures, by=provider_dsl)
+    signed_on = datetime.combine(placement.start_date - timedelta(days=3), time(15, 0), tzinfo=UTC)
+    risk.sign(assessment, "provider", provider_dsl.name, by=provider_dsl, now=signed_on)
+    risk.sign(assessment, "school", school_dsl.name, by=school_dsl, now=signed_on)
 
 
 def _demo_agreements(school: Organisation, providers: list[Organisation]) -> None:

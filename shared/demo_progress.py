@@ -82,7 +82,10 @@ def seed_progress(school: Organisation, providers: list[Organisation]) -> None:
             .order_by(Placement.start_date)
         )
     )
+    from shared.demo import _demo_risk_assessment
+
     for placement in running:
+        _demo_risk_assessment(placement)  # signed before it started (Jamie's, reopened by the concern, is kept)
         if placement.start_date > today - timedelta(days=progress.BASELINE_DAYS):
             continue
         lead = _user(schools[placement.school_id])

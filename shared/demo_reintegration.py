@@ -43,7 +43,10 @@ def seed_reintegration(school: Organisation, northside: Organisation) -> None:
     placement.review_interval_weeks = 6
     db.session.commit()
     _demo_marks(placement)
+    from shared.demo import _demo_risk_assessment
     from shared.demo_progress import _baseline, _report, _targets
+
+    _demo_risk_assessment(placement)
 
     _baseline(placement)
     _targets(placement, lead)

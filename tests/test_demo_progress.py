@@ -127,14 +127,19 @@ def _warned(school_name: str, *, dsl: bool) -> dict[str, list[str]]:
         "2027-06-09 10:00",  # in the summer term, just after its half-term
     ],
 )
-def test_the_early_warning_page_shows_priya_alone_whenever_the_demo_is_loaded(app, moment):
+def test_the_early_warning_page_shows_priya_and_jamie_whenever_the_demo_is_loaded(app, moment):
     with freeze_time(moment):
         _seed(app)
         with app.app_context():
-            assert _warned("Demo Academy", dsl=False) == {"Priya Shah": [early_warning.ATTENDANCE]}
-            # The DSLs see Jamie too: a concern was sent yesterday (a real one, not a false alarm).
+            # Jamie's concern, sent yesterday, reopened his joint risk assessment: it waits to be signed again (a
+            # real sign, not a false alarm). Every other running placement's is signed.
+            assert _warned("Demo Academy", dsl=False) == {
+                "Jamie Taylor": [early_warning.RISK],
+                "Priya Shah": [early_warning.ATTENDANCE],
+            }
+            # The DSLs see the concern itself too.
             assert _warned("Demo Academy", dsl=True) == {
-                "Jamie Taylor": [early_warning.CONCERN],
+                "Jamie Taylor": [early_warning.CONCERN, early_warning.RISK],
                 "Priya Shah": [early_warning.ATTENDANCE],
             }
             assert _warned("Hillside School", dsl=True) == {}
@@ -172,7 +177,9 @@ def test_the_ap_lead_sees_the_demo_on_the_home_early_warning_and_placement_pages
 
     warning = html(browser.get("/school/placements/early-warning"))
     assert "Priya Shah" in warning and "Attendance falling" in warning and "50 percentage points lower" in warning
-    for quiet in ("Jamie Taylor", "Callum Reid", "Ellis Brown"):  # the rules are explained, no other pupil named
+    assert "Jamie Taylor" in warning and "The joint risk assessment was reopened on" in warning
+    assert "safeguarding concern" not in warning  # only a DSL learns that a concern reopened it
+    for quiet in ("Callum Reid", "Ellis Brown", "Kai Bennett"):  # the rules are explained, no other pupil named
         assert quiet not in warning
 
     page = browser.get(f"/school/placements/{jamie_id}")
