@@ -33,10 +33,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch node_modules/.package-lock.json
 
-shared/static/build/app.css: node_modules/.package-lock.json assets/app.scss assets/copy.mjs
+# The build's last step writes the content-hashed copies and their manifest (assets/fingerprint.mjs).
+shared/static/build/manifest.json: node_modules/.package-lock.json assets/app.scss assets/copy.mjs assets/fingerprint.mjs \
+		$(wildcard shared/static/js/*.js)
 	npm run --silent build
 
-assets: shared/static/build/app.css ## Install and build the front-end assets (GOV.UK Frontend, axe-core)
+assets: shared/static/build/manifest.json ## Install and build the front-end assets (GOV.UK Frontend, axe-core)
 
 db: install ## Upgrade the database with the migrations
 	$(BIN)/flask db upgrade

@@ -8,6 +8,10 @@ The run prints a table and writes bench/results.json, an object mapping each met
   same run. Target >= 0.30.
 - `signed_in_page_rps` and `hello_rps`: the two medians behind that ratio, for context. Informational: their target
   is "—" and `ok` is always true, since absolute figures depend on the machine.
+- `page_weight_kib` (bench/page_weight.py): KiB transferred for a cold load of the signed-in school home in
+  Chromium (HTML, CSS, JavaScript, fonts), target <= 120 (half the GOV.UK home page's weight); with the number of
+  requests (`page_weight_requests`) and the CSS and JavaScript alone (`page_weight_css_js_kib`), informational, and
+  `page_warm_load_requests`, the requests the same page makes when opened again, target <= 1 (the HTML only).
 - `upload_check_5mb_ratio_vs_sha256` (bench/upload_check.py): median time of upload checks 1-5 on a 5 MB PDF divided
   by that of hashlib SHA-256 over the same bytes. Target <= 4.
 - `upload_200mb_{local,s3}_extra_rss_mib` and `upload_200mb_{local,s3}_time_ratio` (bench/upload_200mb.py): a 200 MB

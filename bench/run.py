@@ -14,7 +14,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import alerts, api, attendance, compliance, local_authority, signed_in_page, upload_200mb, upload_check
+from bench import (
+    alerts,
+    api,
+    attendance,
+    compliance,
+    local_authority,
+    page_weight,
+    signed_in_page,
+    upload_200mb,
+    upload_check,
+)
 from bench.errors import BenchError
 from bench.metrics import Metric
 from bench.workspace import Workspace
@@ -24,6 +34,7 @@ RESULTS_PATH = Path(__file__).resolve().parent / "results.json"
 Benchmark = Callable[[Workspace], list[Metric]]
 BENCHMARKS: list[Benchmark] = [
     signed_in_page.run,
+    page_weight.run,
     upload_check.run,
     upload_200mb.run,
     api.run,

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from shared.assets import init_assets
 from shared.auth.throttle import init_throttle
 from shared.config import (
     DEFAULT_SECRET_KEY,
@@ -34,7 +35,8 @@ from shared.security import init_security_headers
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_PATH), static_folder="static", static_url_path="/static")
+    # No Flask static route: shared.assets serves /static/ before Flask runs (no session, no database).
+    app = Flask(__name__, instance_path=str(INSTANCE_PATH), static_folder=None)
     app.config.from_mapping(Config().as_dict())
     if overrides:
         app.config.update(overrides)
@@ -55,6 +57,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1
         )
+    init_assets(app, PROJECT_ROOT / "shared" / "static")  # outermost: a static file needs nothing of the above
 
     app.jinja_loader = ChoiceLoader(
         [

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
-from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Flask, Response, g
 
 
 def csp_nonce() -> str:
@@ -14,15 +12,6 @@ def csp_nonce() -> str:
         g.csp_nonce = secrets.token_urlsafe(16)
     nonce: str = g.csp_nonce
     return nonce
-
-
-def _signed_in() -> bool:
-    """Whether a person is signed in, for the caching headers. Asking may need the database (the session record);
-    when it cannot be reached the answer is "yes", so nothing is cached, and the response still goes out."""
-    try:
-        return bool(current_user.is_authenticated)
-    except SQLAlchemyError:
-        return True
 
 
 def init_security_headers(app: Flask) -> None:
@@ -50,8 +39,8 @@ def init_security_headers(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["HSTS"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        # Signed-in pages (and every form page, whose CSRF token is per session) must not be cached.
-        if request.endpoint != "static" or _signed_in():
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["Pragma"] = "no-cache"
+        # Nothing the app answers is cached: signed-in pages, form pages (their CSRF token is per session), errors.
+        # Static files, which may be, never reach Flask (shared.assets answers them first).
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
         return response

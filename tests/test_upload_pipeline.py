@@ -194,7 +194,7 @@ def test_upload_through_the_page_then_listed_with_its_status(provider):
     page = html(provider.browser.get(UPLOAD_URL))
     assert "Behaviour policy" in page and 'enctype="multipart/form-data"' in page
     assert "PDF, Word (.docx), Excel (.xlsx), OpenDocument text (.odt), JPEG or PNG, 20 MB or smaller" in page
-    assert 'type="file"' in page and "js/upload-progress.js" in page
+    assert 'type="file"' in page and re.search(r"/static/build/upload-progress\.[0-9a-f]{12}\.js", page)
 
     response = provider.post_file(pdf_bytes(), "Behaviour policy 2026.pdf")
     assert response.status_code == 302 and response.location.endswith(DOCUMENTS_URL)

@@ -147,7 +147,7 @@ def _enforce(declared: _Declared) -> None:
 def register_access(app: Flask) -> None:
     """Gather every view's declaration into the app's registry (call once every route is registered). An endpoint
     with no declaration is left out, and tests/test_access.py fails on it."""
-    registry: dict[str, Declaration] = {"static": Declaration("static", PUBLIC)}
+    registry: dict[str, Declaration] = {}
     for endpoint, view in app.view_functions.items():
         declared = getattr(view, "access", None)
         if declared is None:
