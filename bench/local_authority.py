@@ -20,8 +20,18 @@ at a tenth, the first three schools, their 30 providers and 300 placements. Time
 A page whose route is not there yet (endpoints local_authority.placements and local_authority.directory) is said to
 be so and not measured. A page over its time or query target has its profile's top entries and its queries printed.
 
-`python -m bench.local_authority` runs it alone (BENCH_ATTENDANCE_DATABASE_URL picks other databases, as for
-bench/attendance.py).
+Then, as `signed_in_page_ratio_vs_hello` is measured (bench/hello_ratio.py: gunicorn with 2 workers, the same hello
+app, ABBA rounds, the lowest of three runs), on the full-scale database served by gunicorn on the real clock and
+signed in over HTTP (password and security code) as a new member:
+
+- `provider_register_ratio_vs_hello`: the register of FIVE_SCHOOL_PROVIDER's manager for the seed's day
+  (GET /portal/attendance?day=2026-03-04: the same rows as "today" under the frozen clock), target >= 0.25;
+- `la_placements_ratio_vs_hello`: the LA officer's placements (GET /la/placements), target >= 0.25;
+
+each with `_rps`, the median of its lowest run, for context.
+
+`python -m bench.run local_authority` (or `python -m bench.local_authority`) runs it alone
+(BENCH_ATTENDANCE_DATABASE_URL picks other databases, as for bench/attendance.py).
 """
 
 from __future__ import annotations
