@@ -76,6 +76,9 @@ REQUESTS_PER_ROUND = 50
 WARM_UP = 5
 EXPORT_REQUESTS = 40
 PASSWORD = "bench horse battery staple"  # noqa: S105 - a throwaway account in the bench database
+# The apps' secret key: it also derives the development key of what is encrypted at rest (the pupils' seeded
+# child-protection status), so an app served on these databases (bench/local_authority.py's gunicorn) needs it too.
+SECRET_KEY = "bench-attendance-" + "x" * 40
 TARGET_P95_MS = 300
 TARGET_RATIO = 1.5
 TARGET_QUERIES = 15
@@ -158,7 +161,7 @@ def _app(database_url: str, workdir: Path):
     return create_app(
         {
             "APP_ENV": "development",
-            "SECRET_KEY": "bench-attendance-" + "x" * 40,
+            "SECRET_KEY": SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "MAIL_BACKEND": "console",
             "MAIL_FOLDER": str(workdir / "attendance-mail"),
@@ -646,11 +649,11 @@ def _token(response) -> str:
     return match.group(1) or match.group(2)
 
 
-def _signed_in_client(app, role: str = "attendance_lead", organisation: str = "Bench School 1"):
-    """A test client signed in (password, then security code) as a new member of the organisation (school 1 unless
-    told) with this role (the attendance lead unless told)."""
+def new_member(app, role: str, organisation: str) -> tuple[str, str]:
+    """A new member of the organisation with this role, password PASSWORD and a security code set up: their e-mail
+    address and TOTP secret."""
     from shared.extensions import db
-    from shared.models import Organisation
+    from shared.models import Organisation, utcnow
     from shared.services.accounts import people as accounts
 
     secret = pyotp.random_base32()
@@ -658,11 +661,16 @@ def _signed_in_client(app, role: str = "attendance_lead", organisation: str = "B
         member_of = db.session.query(Organisation).filter_by(name=organisation).one()
         email = f"{role.replace('_', '-')}-{secret[:8].lower()}@bench-school.example"
         user = accounts.create_user(member_of, email=email, name="Bench lead", roles=[role], password=PASSWORD)
-        from shared.models import utcnow
-
         user.totp_secret = secret
         user.mfa_enabled_at = utcnow()
         db.session.commit()
+    return email, secret
+
+
+def _signed_in_client(app, role: str = "attendance_lead", organisation: str = "Bench School 1"):
+    """A test client signed in (password, then security code) as a new member of the organisation (school 1 unless
+    told) with this role (the attendance lead unless told)."""
+    email, secret = new_member(app, role, organisation)
     client = app.test_client()
     answer = client.post(
         "/sign-in", data={"csrf_token": _token(client.get("/sign-in")), "email": email, "password": PASSWORD}

@@ -94,10 +94,13 @@ def _expect(page: Page, status: int, what: str, location: str | None = None) -> 
         )
 
 
-def sign_in(port: int, *, email: str, password: str, totp_secret: str, home: str, marker: str) -> str:
+def sign_in(
+    port: int, *, email: str, password: str, totp_secret: str, home: str, marker: str, page: str | None = None
+) -> str:
     """Sign in with password and security code; return the Cookie header of the signed-in session.
 
-    `home` must then answer 200 with `marker` in the page, or the benchmark would time the wrong page.
+    The security code must redirect to `home` (the person's side); `page` (home unless told) must then answer 200
+    with `marker` in it, or the benchmark would time the wrong page.
     """
     browser = Browser(port)
     form = browser.get("/sign-in")
@@ -109,8 +112,9 @@ def sign_in(port: int, *, email: str, password: str, totp_secret: str, home: str
     code = pyotp.TOTP(totp_secret).now()
     answer = browser.post("/sign-in/security-code", {"csrf_token": csrf_token(form), "code": code})
     _expect(answer, 302, "POST /sign-in/security-code", home)
-    page = browser.get(home)
-    _expect(page, 200, f"GET {home} signed in")
-    if marker not in page.text:
-        raise BenchError(f"GET {home} signed in does not show {marker!r}: {page.text[:300]!r}")
+    path = page or home
+    shown = browser.get(path)
+    _expect(shown, 200, f"GET {path} signed in")
+    if marker not in shown.text:
+        raise BenchError(f"GET {path} signed in does not show {marker!r}: {shown.text[:300]!r}")
     return browser.cookie_header()

@@ -20,8 +20,18 @@ at a tenth, the first three schools, their 30 providers and 300 placements. Time
 A page whose route is not there yet (endpoints local_authority.placements and local_authority.directory) is said to
 be so and not measured. A page over its time or query target has its profile's top entries and its queries printed.
 
-`python -m bench.local_authority` runs it alone (BENCH_ATTENDANCE_DATABASE_URL picks other databases, as for
-bench/attendance.py).
+Then, as `signed_in_page_ratio_vs_hello` is measured (bench/hello_ratio.py: gunicorn with 2 workers, the same hello
+app, ABBA rounds, the lowest of three runs), on the full-scale database served by gunicorn on the real clock and
+signed in over HTTP (password and security code) as a new member:
+
+- `provider_register_ratio_vs_hello`: the register of FIVE_SCHOOL_PROVIDER's manager for the seed's day
+  (GET /portal/attendance?day=2026-03-04: the same rows as "today" under the frozen clock), target >= 0.25;
+- `la_placements_ratio_vs_hello`: the LA officer's placements (GET /la/placements), target >= 0.25;
+
+each with `_rps`, the median of its lowest run, for context.
+
+`python -m bench.run local_authority` (or `python -m bench.local_authority`) runs it alone
+(BENCH_ATTENDANCE_DATABASE_URL picks other databases, as for bench/attendance.py).
 """
 
 from __future__ import annotations
@@ -39,9 +49,11 @@ from pathlib import Path
 from freezegun import freeze_time
 from sqlalchemy import event
 
-from bench import attendance
-from bench.attendance import FIVE_SCHOOL_PROVIDER, LA_NAME, NOW, _p95, _signed_in_client
+from bench import attendance, hello_ratio
+from bench.attendance import DAY, FIVE_SCHOOL_PROVIDER, LA_NAME, NOW, _p95, _signed_in_client
+from bench.browser import sign_in
 from bench.errors import BenchError
+from bench.load import Target
 from bench.metrics import Metric
 from bench.targets import at_most
 
@@ -53,6 +65,7 @@ WARM_UP = 5
 TARGET_P95_MS = 300
 TARGET_RATIO = 1.5
 TARGET_QUERIES = 20
+TARGET_RATIO_VS_HELLO = 0.25  # requests/s under gunicorn against the bare hello app's, as signed_in_page's
 PROFILE_REQUESTS = 5
 PROFILE_ENTRIES = 15
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +95,57 @@ LA_PAGES: tuple[tuple[str, str, str, Callable], ...] = (
 
 
 def run(workspace) -> list[Metric]:
-    return measure(workspace.dir)
+    return measure(workspace.dir) + ratios_vs_hello(workspace)
+
+
+# name, role, organisation, the side's home (where sign-in lands), path, what every answer must show, endpoint.
+# Under gunicorn the app runs on the real clock, so the register is asked for the seed's day: the same rows as the
+# in-process "today" under the frozen clock.
+HELLO_RATIO_PAGES: tuple[tuple[str, str, str, str, str, str, str], ...] = (
+    (
+        "provider_register",
+        "provider_manager",
+        FIVE_SCHOOL_PROVIDER,
+        "/portal/",
+        f"{REGISTER_PATH}?day={DAY.isoformat()}",
+        "Pupil",
+        "portal.attendance_today",
+    ),
+    ("la_placements", "la_officer", LA_NAME, "/la/", "/la/placements", "Bench School", "local_authority.placements"),
+)
+
+
+def ratios_vs_hello(workspace) -> list[Metric]:
+    """`provider_register_ratio_vs_hello` and `la_placements_ratio_vs_hello`: each page at full scale, served by
+    gunicorn on the seeded database and signed in over HTTP as a new member (provider manager of
+    FIVE_SCHOOL_PROVIDER, LA officer), against the run's hello app, as bench/hello_ratio.py measures (lowest of
+    three runs)."""
+    app = attendance.prepare(workspace.dir)["full"]
+    server = workspace.serve(
+        "la-scale",
+        "wsgi:app",
+        ready_path="/healthz",
+        env={"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": attendance.SECRET_KEY},
+    )
+    hello = hello_ratio.hello_target(workspace)
+    metrics: list[Metric] = []
+    for name, role, organisation, home, path, marker, endpoint in HELLO_RATIO_PAGES:
+        if endpoint not in app.view_functions:
+            print(f"  {name}: {path} is not there yet (no endpoint {endpoint}), not measured", flush=True)
+            continue
+        email, secret = attendance.new_member(app, role, organisation)
+        cookie = sign_in(
+            server.port,
+            email=email,
+            password=attendance.PASSWORD,
+            totp_secret=secret,
+            home=home,
+            marker=marker,
+            page=path,
+        )
+        page = Target(server.port, path, marker.encode(), {"Cookie": cookie})
+        metrics += hello_ratio.measure(name, page, hello).metrics(name, TARGET_RATIO_VS_HELLO)
+    return metrics
 
 
 def measure(workdir: Path) -> list[Metric]:
@@ -226,11 +289,11 @@ def _print_statements(statements: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    import tempfile
+    from bench.workspace import Workspace
 
-    with tempfile.TemporaryDirectory(prefix="ap-portal-bench-la-") as directory:
+    with Workspace() as workspace:
         try:
-            for metric in measure(Path(directory)):
+            for metric in run(workspace):
                 print(f"{metric.name}: {metric.value:g} {metric.unit} (target {metric.target}, ok {metric.ok})")
         except BenchError as exc:
             print(f"bench: could not run: {exc}", file=sys.stderr)

@@ -1,5 +1,8 @@
 """`make bench`: run every benchmark, print a table and write bench/results.json (keys described in bench/__init__).
 
+`python -m bench.run signed_in_page local_authority` runs only those benchmarks (named by their module in bench/),
+in the order of BENCHMARKS, and updates their metrics in bench/results.json, keeping the others' figures.
+
 To add a metric, write a function that takes the Workspace (database, gunicorn servers, temporary directory) and
 returns Metric objects, and list it in BENCHMARKS. Figures are reported, not asserted: the exit status is 0 even when
 a metric misses its target, and 1 only when a benchmark could not run.
@@ -45,10 +48,23 @@ BENCHMARKS: list[Benchmark] = [
 ]
 
 
-def run_all() -> list[Metric]:
+def _name(benchmark: Benchmark) -> str:
+    return benchmark.__module__.rpartition(".")[2]
+
+
+def select(names: list[str]) -> list[Benchmark]:
+    """The benchmarks named (every one when none is), in the order of BENCHMARKS."""
+    known = [_name(benchmark) for benchmark in BENCHMARKS]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise BenchError(f"no benchmark called {', '.join(unknown)} (there are: {', '.join(known)})")
+    return [benchmark for benchmark in BENCHMARKS if not names or _name(benchmark) in names]
+
+
+def run_all(benchmarks: list[Benchmark] | None = None) -> list[Metric]:
     metrics: list[Metric] = []
     with Workspace() as workspace:
-        for benchmark in BENCHMARKS:
+        for benchmark in BENCHMARKS if benchmarks is None else benchmarks:
             print(f"{benchmark.__module__}:", flush=True)
             metrics.extend(benchmark(workspace))
     names = [m.name for m in metrics]
@@ -58,9 +74,13 @@ def run_all() -> list[Metric]:
     return metrics
 
 
-def write_results(metrics: list[Metric], path: Path) -> None:
-    """Written whole through a temporary file, so a reader never sees half a file."""
-    data = {m.name: m.as_json() for m in metrics}
+def write_results(metrics: list[Metric], path: Path, *, keep_others: bool = False) -> None:
+    """Written whole through a temporary file, so a reader never sees half a file. With `keep_others` (a run of some
+    benchmarks only), the figures of metrics not measured this time stay as they were."""
+    data = {}
+    if keep_others and path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+    data.update({m.name: m.as_json() for m in metrics})
     partial = path.with_suffix(".json.tmp")
     partial.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(path)
@@ -88,22 +108,22 @@ def _exit_on_signal(signum: int, _frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
     started = time.monotonic()
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)
     try:
-        metrics = run_all()
+        metrics = run_all(select(names))
     except BenchError as exc:
         print(f"bench: could not run: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("bench: interrupted (servers stopped, no results written)", file=sys.stderr)
         return 130
-    write_results(metrics, RESULTS_PATH)
+    write_results(metrics, RESULTS_PATH, keep_others=bool(names))
     print(f"\n{format_table(metrics)}\n\nwrote {RESULTS_PATH} in {time.monotonic() - started:.0f} s")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -24,6 +24,7 @@ class Workspace:
         self._stack = ExitStack()
         self._servers: list[Server] = []
         self._database: database.Database | None = None
+        self._hello: Server | None = None
         self.dir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="ap-portal-bench-")))
         self._secret_key = secrets.token_urlsafe(48)
 
@@ -60,10 +61,18 @@ class Workspace:
             print(f"database: {self._database.description}", flush=True)
         return self._database
 
-    def serve(self, name: str, app_spec: str, *, ready_path: str) -> Server:
-        """Start gunicorn on `app_spec` and wait until `ready_path` answers; it is stopped when the run ends."""
-        server = Server(name, app_spec, self.env(), self.dir)
+    def serve(self, name: str, app_spec: str, *, ready_path: str, env: dict[str, str] | None = None) -> Server:
+        """Start gunicorn on `app_spec` and wait until `ready_path` answers; it is stopped when the run ends. `env`
+        adds to (or overrides) the app's environment, e.g. another DATABASE_URL."""
+        server = Server(name, app_spec, {**self.env(), **(env or {})}, self.dir)
         self._servers.append(server)
         self._stack.callback(server.stop)
         server.wait_until_ready(ready_path)
         return server
+
+    def hello(self) -> Server:
+        """The bare Flask "hello" app under gunicorn (bench/hello.py), started once a run: every ratio against hello
+        is measured against the same server."""
+        if self._hello is None:
+            self._hello = self.serve("hello", "bench.hello:app", ready_path="/")
+        return self._hello

@@ -121,20 +121,7 @@ def load(
     placement_ids: list[uuid.UUID | None] = list(by_id) or [None]
 
     days = list(school_days(school_id, span.start, span.end + NEXT_DAY_HORIZON))
-    # Only what the figure needs, as plain rows, and nothing after today: a half-term of a hundred placements is
-    # thousands of marks, and loading them as ORM objects was most of the page's time.
-    marks = {
-        (placement_id, day, session): submitted_late
-        for placement_id, day, session, submitted_late in db.session.execute(
-            select(
-                AttendanceMark.placement_id, AttendanceMark.day, AttendanceMark.session, AttendanceMark.submitted_late
-            ).where(
-                AttendanceMark.placement_id.in_(placement_ids),
-                AttendanceMark.day >= span.start,
-                AttendanceMark.day <= min(span.end, _local_day(now)),
-            )
-        )
-    }
+    marks = _marks(placement_ids, span.start, min(span.end, _local_day(now)))
 
     incidents: defaultdict[uuid.UUID, dict[uuid.UUID, tuple[Incident, set[uuid.UUID]]]] = defaultdict(dict)
     for incident, placement_id in db.session.execute(
@@ -259,6 +246,35 @@ def counted_from(
         return None, ""
     day, why = max(starts, key=lambda start: start[0])
     return day, why
+
+
+def _marks(placement_ids: list[uuid.UUID | None], first: date, last: date) -> dict[tuple[uuid.UUID, date, str], bool]:
+    """Whether each mark of these placements from `first` to `last` was submitted late, by (placement, day, session).
+
+    Only what the figure needs, as plain values, and nothing after today: a school year of a hundred placements is
+    over 20,000 marks, and loading them as ORM objects was most of the page's time. On PostgreSQL they come as one
+    row per placement with arrays (array_agg), which reads them about four times faster than a row per mark (the
+    governors' report reads a whole year); elsewhere (SQLite), a row per mark.
+    """
+    mark = AttendanceMark
+    where = (mark.placement_id.in_(placement_ids), mark.day >= first, mark.day <= last)
+    if db.session.get_bind().dialect.name != "postgresql":
+        rows = db.session.execute(select(mark.placement_id, mark.day, mark.session, mark.submitted_late).where(*where))
+        return {(placement_id, day, session): late for placement_id, day, session, late in rows}
+    marks: dict[tuple[uuid.UUID, date, str], bool] = {}
+    for placement_id, days, sessions, lates in db.session.execute(
+        select(
+            mark.placement_id,
+            func.array_agg(mark.day),
+            func.array_agg(mark.session),
+            func.array_agg(mark.submitted_late),
+        )
+        .where(*where)
+        .group_by(mark.placement_id)
+    ):
+        for day, session, late in zip(days, sessions, lates, strict=True):
+            marks[(placement_id, day, session)] = late
+    return marks
 
 
 # --- the figures ---------------------------------------------------------------------------------------------------

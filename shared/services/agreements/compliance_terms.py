@@ -6,6 +6,7 @@ shared.services.agreements.compliance loads the sources and cuts them into perio
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -21,6 +22,7 @@ from shared.models import (
     SchoolProvider,
     ServiceAgreement,
 )
+from shared.models.pupil import slot_for
 from shared.services.agreements.terms import AttendanceOnTime, rag_status
 from shared.services.attendance.marks import COUNTING_STATUSES, deadline
 from shared.services.placements.reviews import next_review_due
@@ -131,6 +133,8 @@ class Sources:
     confirmations: dict[uuid.UUID, list[Cover]]  # provider id -> [(signed_on, lapsed_on or None)]
     # provider id -> the day the school first approved it (absent: no approval recorded, so no bound from it)
     approved_on: dict[uuid.UUID, date] = field(default_factory=dict)
+    # (period start, end, AM and PM marks due) -> the due sessions (_due_sessions), worked out once
+    due_sessions: dict[tuple[date, date, time, time], list[DueSession]] = field(default_factory=dict)
 
 
 def _words(moment: datetime) -> str:
@@ -187,23 +191,26 @@ def _attendance(
 ) -> tuple[AttendanceOnTime, Term]:
     term = Term("attendance", TERM_NAMES["attendance"], True)
     on_time = late = missing = 0
-    # The sessions whose deadline has passed, worked out once for the provider rather than for each placement.
-    due = [
-        (day, session)
-        for day in sources.days
-        if period.start <= day <= period.end
-        for session in SESSIONS
-        if deadline(school_provider.profile, day, session) <= sources.now
-    ]
+    due = _due_sessions(school_provider, sources, period)
+    marks = sources.marks
     for placement in placements:
         if placement.status not in COUNTING_STATUSES:
             continue
         unmarked: list[date] = []
         marked_late: list[date] = []
-        for day, session in due:
-            if not placement.expects(day, session):
+        # Placement.expects(day, session), with its dates read once and its week's sessions once a week: a school
+        # year is some 24,000 sessions of a school's placements (the governors' report).
+        placement_id, first, last = placement.id, placement.start_date, placement.end_date
+        weeks: dict[date, list[str]] = {}
+        for day, session, slot, monday in due:
+            if day < first or (last is not None and day > last):
                 continue
-            submitted_late = sources.marks.get((placement.id, day, session))
+            sessions = weeks.get(monday)
+            if sessions is None:
+                sessions = weeks[monday] = placement.timetable_of_week(day)
+            if slot not in sessions:
+                continue
+            submitted_late = marks.get((placement_id, day, session))
             if submitted_late is False:
                 on_time += 1
             elif submitted_late is None:
@@ -226,6 +233,27 @@ def _attendance(
     percent = round(100 * on_time / expected, 1) if expected else None
     rate(term, on_time, expected, "sessions marked on time")
     return AttendanceOnTime(expected, on_time, late, missing, percent), term
+
+
+# A due session: its day, "AM" or "PM", its timetable slot (shared.models.pupil.slot_for) and its week's Monday.
+DueSession = tuple[date, str, str, date]
+
+
+def _due_sessions(school_provider: SchoolProvider, sources: Sources, period: Period) -> list[DueSession]:
+    """The period's school-day sessions whose deadline (the provider's marks-due times) has passed: worked out once
+    per period and pair of times (providers mostly share them), not for each provider or placement."""
+    profile = school_provider.profile
+    key = (period.start, period.end, profile.am_marks_due, profile.pm_marks_due)
+    due = sources.due_sessions.get(key)
+    if due is None:
+        due = sources.due_sessions[key] = [
+            (day, session, slot_for(day, session), day - timedelta(days=day.weekday()))
+            for day in sources.days
+            if period.start <= day <= period.end
+            for session in SESSIONS
+            if deadline(profile, day, session) <= sources.now
+        ]
+    return due
 
 
 def _incidents(
@@ -335,8 +363,15 @@ def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview]
     return rate(term, within, len(term.events), "reviews held on time")
 
 
-def _covered(spans: Iterable[Cover], day: date) -> bool:
-    return any(start <= day and (end is None or day < end) for start, end in spans)
+def _uncovered(spans: Iterable[Cover], days: Sequence[date]) -> list[date]:
+    """The days (in order, as given) that no span covers: a span covers its start and the days before its end (or
+    every day on, without one). Each span marks its days by bisection, rather than each day trying every span: the
+    governors' report asks this for a school year of days, each required document of thirty providers."""
+    covered = [False] * len(days)
+    for start, end in spans:
+        for i in range(bisect_left(days, start), len(days) if end is None else bisect_left(days, end)):
+            covered[i] = True
+    return [day for day, is_covered in zip(days, covered, strict=True) if not is_covered]
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:
@@ -376,7 +411,7 @@ def _evidence(
     link: EventLink = ("school_admin.provider_page", {"provider_id": school_provider.organisation_id})
     for kind in required_evidence(provider_type):
         spans = [(reviewed_on, expiry) for reviewed_on, expiry in documents.get(kind.code, [])]
-        missing = [d for d in days if not _covered(spans, d)]
+        missing = _uncovered(spans, days)
         bad_days.update(missing)
         for first, last in _runs(missing):
             term.events.append(Event(kind.name, f"Out of date or missing {_span_words(first, last)}", False, link))
@@ -393,7 +428,7 @@ def _evidence(
 
 def _confirmation(spans: Sequence[Cover], days: list[date], agreed: bool) -> Term:
     term = Term("confirmation", TERM_NAMES["confirmation"], agreed)
-    missing = [d for d in days if not _covered(spans, d)]
+    missing = _uncovered(spans, days)
     for first, last in _runs(missing):
         term.events.append(Event("Written confirmation", f"Not signed, or lapsed, {_span_words(first, last)}", False))
     rate(term, len(days) - len(missing), len(days), "days with a current written confirmation")

@@ -5,6 +5,8 @@ with fpdf2's own shapes and text (shared.charts.draw_bar_chart), not embedded as
 
 from __future__ import annotations
 
+from typing import cast
+
 from shared.charts import BarChart, draw_bar_chart
 from shared.display import date_words, pounds
 from shared.services.reports.governors import Breakdown, GovernorsReport, report_charts
@@ -23,12 +25,13 @@ SECTIONS = (
 )
 ROOM_FOR_A_HEADING = 45  # mm: a section heading with less room than this below it starts a new page
 CHART_WIDTH = 150  # mm
+LINE_HEIGHT = 5.5  # mm, a line of a table
+HEADING_FILL = (230, 230, 230)  # a table's heading row
 
 
 def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
     """The PDF and its number of pages."""
     from fpdf import FPDF
-    from fpdf.fonts import FontFace
 
     school = latin1(report.school_name)
     period = latin1(report.period.name)
@@ -53,7 +56,6 @@ def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.alias_nb_pages()
     pdf.add_page()
-    headings = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
 
     def heading(text: str) -> None:
         if pdf.will_page_break(ROOM_FOR_A_HEADING):
@@ -68,19 +70,44 @@ def as_pdf(report: GovernorsReport) -> tuple[bytes, int]:
         pdf.multi_cell(0, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
 
+    def table_row(cells: list[str], widths: tuple[int, ...], *, heading: bool, head: list[str] | None = None) -> None:
+        """One row: each cell bordered, the first column left-aligned and the others right-aligned, the heading bold
+        on grey. A cell that fits on one line (nearly all) is one `cell`; only a longer one is wrapped. A row that
+        would not fit on the page starts a new one, with the table's heading row (`head`) again; so does a heading
+        row with no room for a row under it."""
+        pdf.set_font("Helvetica", "B" if heading else "", 10)
+        wrapped: dict[int, list[str]] = {
+            i: cast(list[str], pdf.multi_cell(widths[i], LINE_HEIGHT, text, dry_run=True, output="LINES"))
+            for i, text in enumerate(cells)
+            if pdf.get_string_width(text) > widths[i] - 2 * pdf.c_margin
+        }
+        height = LINE_HEIGHT * max([1, *(len(lines) for lines in wrapped.values())])
+        if head is None and pdf.will_page_break(height + LINE_HEIGHT):
+            pdf.add_page()  # a heading row with no room for a row under it
+        elif head is not None and pdf.will_page_break(height):
+            pdf.add_page()
+            table_row(head, widths, heading=True)
+            pdf.set_font("Helvetica", "", 10)
+        x, y = pdf.l_margin, pdf.get_y()
+        for i, (text, width) in enumerate(zip(cells, widths, strict=True)):
+            align = "L" if i == 0 else "R"
+            pdf.set_xy(x, y)
+            if i in wrapped:
+                pdf.rect(x, y, width, height, style="DF" if heading else "D")
+                pdf.set_xy(x, y + (height - LINE_HEIGHT * len(wrapped[i])) / 2)  # in the middle, as the others
+                pdf.multi_cell(width, LINE_HEIGHT, text, align=align)
+            else:
+                pdf.cell(width, height, text, border=1, align=align, fill=heading)
+            x += width
+        pdf.set_xy(pdf.l_margin, y + height)
+
     def table(head: list[str], rows: list[list[str]], widths: tuple[int, ...] = (120, 50)) -> None:
-        pdf.set_font("Helvetica", "", 10)
-        with pdf.table(
-            col_widths=widths,
-            width=sum(widths),
-            align="LEFT",
-            text_align=("LEFT",) + ("RIGHT",) * (len(widths) - 1),
-            line_height=5.5,
-            headings_style=headings,
-        ) as drawn:
-            drawn.row(head)
-            for row in rows:
-                drawn.row([latin1(cell) for cell in row])
+        """A table with its heading row, repeated at the top of a new page. Drawn cell by cell rather than with
+        fpdf2's `table()`, whose line breaking of every cell (twice) was most of the time spent making the PDF."""
+        pdf.set_fill_color(*HEADING_FILL)
+        table_row(head, widths, heading=True)
+        for row in rows:
+            table_row([latin1(cell) for cell in row], widths, heading=False, head=head)
         pdf.ln(3)
 
     def breakdown(head: str, figures: Breakdown, total: str = "Total") -> None:
