@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 migrate = Migrate()
+
+
 class _LoginManager(LoginManager):  # type: ignore[misc]  # Flask-Login is untyped
     """Flask-Login's manager, without its session-protection work when session protection is off (shared.app turns it
     off: the server-side session record does that job). Flask-Login hashes the client's address and user agent
