@@ -31,6 +31,7 @@ from shared.extensions import csrf, db, login_manager, migrate
 from shared.links import path_of
 from shared.logging_setup import init_logging
 from shared.national_standards import quality_assurance_rows
+from shared.navigation import fixed_url
 from shared.security import init_security_headers
 
 
@@ -77,6 +78,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["quality_assurance_rows"] = quality_assurance_rows
+    app.jinja_env.globals["fixed_url"] = fixed_url
     WTFormsHelpers(app)
 
     db.init_app(app)

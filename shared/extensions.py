@@ -39,7 +39,22 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 migrate = Migrate()
-login_manager = LoginManager()
+
+
+class _LoginManager(LoginManager):  # type: ignore[misc]  # Flask-Login is untyped
+    """Flask-Login's manager, without its session-protection work when session protection is off (shared.app turns it
+    off: the server-side session record does that job). Flask-Login hashes the client's address and user agent
+    (SHA-512) on every request before it looks at the setting; this looks first."""
+
+    def _session_protection_failed(self) -> bool:
+        from flask import current_app
+
+        if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
+            return False
+        return bool(super()._session_protection_failed())
+
+
+login_manager = _LoginManager()
 csrf = CSRFProtect()
 
 

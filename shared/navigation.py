@@ -20,6 +20,16 @@ from shared.auth.access import declarations
 from shared.models import OrganisationKind
 
 
+def fixed_url(endpoint: str) -> str:
+    """url_for(endpoint) of an endpoint with no arguments (home, your account, sign out: on every page), worked out
+    once per app, as the menu's links are."""
+    urls: dict[str, str] = current_app.extensions.setdefault("fixed_urls", {})
+    url = urls.get(endpoint)
+    if url is None:
+        url = urls[endpoint] = url_for(endpoint)
+    return url
+
+
 @dataclass(frozen=True)
 class MenuItem:
     endpoint: str

@@ -1,0 +1,39 @@
+"""Issue 16, the signed-in request path: what was taken out of every request still behaves the same for the person.
+
+- The sign-out form's CSRF token is signed once per session and kept (shared.security.csrf_token), not signed again
+  on every page: each page of a session carries the same token, and it is accepted.
+- Session protection is off (the server-side session record does that job), so Flask-Login no longer hashes the
+  client's address and user agent on every request (shared.extensions._LoginManager).
+"""
+
+from shared.extensions import login_manager
+from tests.support.client import csrf_from, html
+
+
+def test_every_page_of_a_session_carries_one_csrf_token_and_it_is_accepted(app, world, browser):
+    school = world.school("Hillside Academy")
+    browser.sign_in(world.user(school, ["headteacher"]))
+    first = csrf_from(html(browser.get("/school/")))
+    assert csrf_from(html(browser.get("/school/pupils"))) == first
+    assert csrf_from(html(browser.get("/account"))) == first
+    signed_out = browser.client.post("/sign-out", data={"csrf_token": first})
+    assert signed_out.status_code == 302
+    assert browser.get("/school/").status_code == 302  # signed out: sent to sign in
+
+
+def test_a_forged_csrf_token_is_still_refused(app, world, browser):
+    school = world.school("Hillside Academy")
+    browser.sign_in(world.user(school, ["headteacher"]))
+    token = csrf_from(html(browser.get("/school/")))
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert browser.client.post("/sign-out", data={"csrf_token": forged}).status_code == 400
+    assert browser.get("/school/").status_code == 200  # the forged sign-out was refused: still signed in
+
+
+def test_no_client_fingerprint_is_worked_out_on_a_signed_in_page(app, world, browser, monkeypatch):
+    school = world.school("Hillside Academy")
+    browser.sign_in(world.user(school, ["headteacher"]))
+    calls = []
+    monkeypatch.setattr(login_manager, "_session_identifier_generator", lambda: calls.append(1) or "x")
+    assert browser.get("/school/").status_code == 200
+    assert calls == []
