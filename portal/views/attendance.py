@@ -97,9 +97,10 @@ class SessionLine:
 
 
 def _register(organisation, day: date):
-    """Rows of [SessionLine, ...] (one per pupil, their expected sessions in order) and the register's form class."""
+    """Rows of [SessionLine, ...] (one per pupil, their expected sessions in order), the register's form class, the
+    schools closed on the day (closed_schools) and the previous school day (for its link)."""
     profile = organisation.provider_profile
-    found = attendance.provider_sessions(organisation.id, day, day)
+    found, previous_day = attendance.provider_register(organisation.id, day)
     expected, marks = found.expected, found.marks
     fields: dict = {
         "all_present": SelectMultipleField("Mark all not yet marked as present", choices=list(SESSIONS)),
@@ -115,7 +116,7 @@ def _register(organisation, day: date):
     for sessions in rows:
         sessions.sort(key=lambda line: SESSIONS.index(line.session))
     closed = attendance.closed_schools(found.placements, day, found.days_by_school)
-    return rows, type("RegisterForm", (FlaskForm,), fields), closed
+    return rows, type("RegisterForm", (FlaskForm,), fields), closed, previous_day
 
 
 def _register_entries(form, rows) -> list[BatchEntry]:
@@ -175,7 +176,7 @@ def attendance_today():
     here = url_for("portal.attendance_today", day=None if day == today else day.isoformat())
     names = provider_lists.school_names_of_provider(organisation.id)
     schools = names if len(names) > 1 else {}  # labels only when there is more than one school (as school_labels)
-    rows, form_class, closed = _register(organisation, day)
+    rows, form_class, closed, previous_day = _register(organisation, day)
     form = form_class()
     if form.validate_on_submit():
         entries = _register_entries(form, rows)
@@ -193,7 +194,7 @@ def attendance_today():
                 field = exc.field if exc.field in MARK_FIELDS and exc.field != "reason" else "kind"
                 form[key][field].errors.append(str(exc))
             # Nothing was saved: draw the register again from the database, with what was chosen still there.
-            rows, _, closed = _register(organisation, day)
+            rows, _, closed, _ = _register(organisation, day)
     return render_template(
         "portal/attendance/today.html",
         form=form,
@@ -205,7 +206,7 @@ def attendance_today():
         schools=schools,
         closed=[(names.get(school_id, "its school"), len(placements)) for school_id, placements in closed.items()],
         action=here,
-        previous_day=attendance.previous_school_day(organisation.id, day),
+        previous_day=previous_day,
         next_day=attendance.next_weekday(day),
         absence_reasons=attendance.REASON_LABELS,
         describe=attendance.describe,
