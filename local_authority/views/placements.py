@@ -40,8 +40,8 @@ def page_number(value: str | None) -> int:
 def placements():
     la = current_organisation()
     now = utcnow()
-    schools = {school.id: school.name for school in area.schools_of(la.id)}
-    providers = {provider.id: provider.name for provider in la_placements.providers_used_by(la.id)}
+    schools = area.school_names_of(la.id)
+    providers = la_placements.providers_used_by(la.id)
     show = request.args.get("show", la_placements.SHOW_ALL)
     choice = la_placements.PlacementFilter(
         school_id=chosen(request.args.get("school"), schools),

@@ -65,18 +65,20 @@ def recently_told(now: datetime) -> ColumnElement[bool]:
     return Placement.la_notified_at >= now - timedelta(days=RECENT_DAYS)
 
 
-def providers_used_by(la_id: uuid.UUID) -> list[Organisation]:
-    """Every provider a school in the LA's area works with (any status), by name: the list's provider filter."""
-    return list(
-        db.session.scalars(
-            select(Organisation)
+def providers_used_by(la_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Every provider a school in the LA's area works with (any status), its name by id, in name order: the list's
+    provider filter (the two columns only: at LA scale there are hundreds)."""
+    # Rows, not the Result itself: a Result has keys(), so dict() would take it for a mapping.
+    return dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name)
             .where(
                 Organisation.id.in_(
                     select(SchoolProvider.provider_id).where(SchoolProvider.school_id.in_(schools_in(la_id)))
                 )
             )
             .order_by(Organisation.name, Organisation.id)
-        )
+        ).all()
     )
 
 
