@@ -34,5 +34,7 @@ def school_names_of(la_id: uuid.UUID) -> dict[uuid.UUID, str]:
             select(Organisation.id, Organisation.name)
             .where(Organisation.kind == OrganisationKind.SCHOOL, Organisation.local_authority_id == la_id)
             .order_by(Organisation.name)
-        ).all()
+        )
+        .tuples()
+        .all()
     )

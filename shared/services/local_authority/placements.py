@@ -78,7 +78,9 @@ def providers_used_by(la_id: uuid.UUID) -> dict[uuid.UUID, str]:
                 )
             )
             .order_by(Organisation.name, Organisation.id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 
