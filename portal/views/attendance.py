@@ -145,7 +145,7 @@ def _register(organisation, day: date, *, posted: bool = True):
     the form class has no field for each session: nothing was sent to read or check, and the page draws each
     session's empty fields from _UnpostedCell."""
     profile = organisation.provider_profile
-    found, previous_day = attendance.provider_register(organisation.id, day)
+    found, previous_day = attendance.provider_register(organisation.id, day, names_only=not posted)
     expected, marks = found.expected, found.marks
     fields: dict = {
         "all_present": SelectMultipleField("Mark all not yet marked as present", choices=list(SESSIONS)),

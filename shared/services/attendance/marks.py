@@ -42,6 +42,7 @@ from shared.models import (
     Placement,
     PlacementStatus,
     ProviderProfile,
+    Pupil,
     User,
     utcnow,
 )
@@ -298,15 +299,22 @@ def provider_sessions(provider_id: uuid.UUID, start: date, end: date) -> Provide
     )
 
 
-def provider_register(provider_id: uuid.UUID, day: date, *, look_back_days: int = 42) -> tuple[ProviderSessions, date]:
+def provider_register(
+    provider_id: uuid.UUID, day: date, *, look_back_days: int = 42, names_only: bool = False
+) -> tuple[ProviderSessions, date]:
     """provider_sessions for one day, and previous_school_day's answer for it, from the same queries: the placements
     (their pupils joined) and the schools' calendars are loaded once for the weeks before `day` and `day` itself, and
-    the previous school day is found among them by stepping back from `day` (usually a day or three)."""
+    the previous school day is found among them by stepping back from `day` (usually a day or three). `names_only`:
+    of each pupil only what a provider's register shows (the names and the year group; nothing encrypted is read),
+    for a register that is only drawn, not saved (saving reads more of a pupil, as an absence's alerts do)."""
     start = day - timedelta(days=look_back_days)
+    pupil = joinedload(Placement.pupil, innerjoin=True)
+    if names_only:
+        pupil = pupil.load_only(Pupil.first_name, Pupil.last_name, Pupil.preferred_name, Pupil.year_group)
     everything = list(
         db.session.scalars(
             select(Placement)
-            .options(joinedload(Placement.pupil, innerjoin=True))
+            .options(pupil)
             .where(
                 Placement.provider_id == provider_id,
                 Placement.status.in_(COUNTING_STATUSES),
