@@ -137,6 +137,19 @@ class SessionLine:
     mark: AttendanceMark | None
     due: str
     name: str  # the register form's field for this session
+    history: str = ""  # the mark's history page
+
+
+_ANY_PLACEMENT = uuid.UUID(int=0)
+
+
+def _history_links(day: date) -> dict[str, str]:
+    """The history page of each session of `day` with a placeholder placement id (every marked session of the
+    register links to one: the route built once a session, not once a pupil-session)."""
+    return {
+        session: url_for("portal.attendance_history", placement_id=_ANY_PLACEMENT, day=day.isoformat(), session=session)
+        for session in SESSIONS
+    }
 
 
 def _register(organisation, day: date, *, posted: bool = True):
@@ -151,13 +164,15 @@ def _register(organisation, day: date, *, posted: bool = True):
         "all_present": SelectMultipleField("Mark all not yet marked as present", choices=list(SESSIONS)),
     }
     pupils: dict = {}
+    history = _history_links(day)
     for placement, _, session in expected:
         name = _prefix(placement, session)
         if posted:
             fields[name] = FormField(MarkForm, separator="-")
         due = attendance.deadline(profile, day, session).strftime("%H:%M")
         mark = marks.get((placement.id, day, session))
-        pupils.setdefault(placement.id, []).append(SessionLine(placement, day, session, mark, due, name))
+        link = history[session].replace(str(_ANY_PLACEMENT), str(placement.id), 1)
+        pupils.setdefault(placement.id, []).append(SessionLine(placement, day, session, mark, due, name, link))
     rows = sorted(pupils.values(), key=lambda sessions: (sessions[0].placement.pupil.known_as, sessions[0].name))
     for sessions in rows:
         sessions.sort(key=lambda line: SESSIONS.index(line.session))
