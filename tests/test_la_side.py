@@ -390,8 +390,8 @@ def statements(app):
 
 
 def test_each_la_page_is_a_fixed_number_of_queries_whatever_the_number_of_placements(app, world, area, statements):
-    """Counted with the signed-in session's own queries: /la/placements 6 (the session's 2, the schools and providers
-    for the filters, a count, one page of rows), /la/providers 7, /la/ 7, the same for 3 placements and 3
+    """Counted with the signed-in session's own queries: /la/placements 5 (the session's 2, the schools and providers
+    for the filters, one page of rows with the count of all), /la/providers 7, /la/ 7, the same for 3 placements and 3
     providers as for 60 and 21: no query per row."""
     officer = _signed_in(app, world.user(area["la"], [LA_OFFICER]))
     counts = {}
@@ -410,8 +410,8 @@ def test_each_la_page_is_a_fixed_number_of_queries_whatever_the_number_of_placem
         assert few == many, f"{path}: {few} queries, then {many}"
         assert many <= 20, f"{path}: {many} queries"
     assert {path: few for path, (few, _many) in counts.items()} == {
-        "/la/placements": 6,
-        "/la/placements?show=limits": 6,
+        "/la/placements": 5,
+        "/la/placements?show=limits": 5,
         "/la/providers": 7,
         "/la/": 7,
     }
@@ -516,3 +516,18 @@ def test_the_ap_lead_sees_the_limits_of_their_own_schools_placements_only(app, w
     )
     assert "beyond the DfE" not in theirs["r"]
     assert "DfE&#39;s intended limit" not in theirs["e"]
+
+
+def test_a_page_of_placements_beyond_the_last_shows_the_last_page(app, world, area, placed, monkeypatch):
+    """Pages of 3: the 4 placements make 2 pages; page 9 shows the second (the count taken apart, as the page's own
+    query finds no rows), page 1 the first 3 with the count of all."""
+    from shared.services.local_authority import placements as la_placements
+
+    monkeypatch.setattr(la_placements, "PAGE_SIZE", 3)
+    officer = _signed_in(app, world.user(area["la"], [LA_OFFICER]))
+    with freeze_time(NOW):
+        first = html(officer.get("/la/placements"))
+        beyond = html(officer.get("/la/placements?page=9"))
+        second = html(officer.get("/la/placements?page=2"))
+    assert "4 placements, page 1 of 2" in first and len(_rows(first)) == 3
+    assert "4 placements, page 2 of 2" in beyond and _rows(beyond) == _rows(second) and len(_rows(second)) == 1

@@ -486,3 +486,33 @@ def test_the_grid_and_the_csv_name_a_session_someone_else_kept_marking_at_the_sa
     page = html(_upload(browser, f"pupil_ref,date,session,mark\n{_ref(ava)},2026-11-30,AM,present\n"))
     assert "Row 2: Ava Example was marked for the AM session on Monday 30 November 2026 by someone else" in page
     assert [m.source for m in _marks(app)] == ["csv"]
+
+
+def test_the_registers_previous_school_day_is_previous_school_days_answer_on_every_day(app, world):
+    """The register finds its "previous school day" among what it loads for the day (provider_register): the same
+    day as previous_school_day for each day of a term with a half-term holiday, an INSET day, a bank holiday, a
+    placement that ended and one on Tuesdays and Thursdays only, from two schools with calendars of their own."""
+    from datetime import timedelta
+
+    from shared.models import InsetDay
+    from shared.services.attendance import marks
+
+    first, second = world.school("First School"), world.school("Second School")
+    provider = world.provider(first, "Both Schools Learning", ProviderStatus.APPROVED)
+    world.works_with(second, provider)
+    world.term(first, date(2026, 9, 1), date(2026, 12, 18), name="Autumn 2026")
+    world.term(second, date(2026, 9, 7), date(2026, 12, 11), name="Autumn 2026")
+    world.term(second, date(2027, 1, 4), date(2027, 3, 26), name="Spring 2027")
+    world.placement(first, provider, timetable=["tue_am", "thu_pm"])
+    world.placement(first, provider, start=date(2026, 9, 14), end_date=date(2026, 11, 6), status="ended")
+    world.placement(second, provider, start=date(2026, 10, 5))
+    with app.app_context():
+        db.session.add_all(
+            [InsetDay(school_id=first, day=date(2026, 11, 2)), InsetDay(school_id=second, day=date(2026, 12, 7))]
+        )
+        db.session.commit()
+        day = date(2026, 8, 20)
+        while day <= date(2027, 2, 10):
+            _, previous = marks.provider_register(provider, day)
+            assert previous == marks.previous_school_day(provider, day), day
+            day += timedelta(days=1)

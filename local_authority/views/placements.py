@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, render_template, request
+from markupsafe import Markup
 
 from local_authority import bp
 from shared.auth.access import access, current_organisation
@@ -31,6 +32,15 @@ def chosen(value: str | None, allowed: dict[uuid.UUID, str]) -> uuid.UUID | None
     return chosen_id
 
 
+def options(names: dict[uuid.UUID, str], selected: uuid.UUID | None) -> Markup:
+    """A filter's <option>s after its "All" one (hundreds of providers at LA scale: made here, not in a template
+    loop)."""
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}</option>').format(id_, Markup(" selected") if id_ == selected else "", name)
+        for id_, name in names.items()
+    )
+
+
 def page_number(value: str | None) -> int:
     return int(value) if value and value.isdigit() and 0 < int(value) < 100_000 else 1
 
@@ -40,8 +50,8 @@ def page_number(value: str | None) -> int:
 def placements():
     la = current_organisation()
     now = utcnow()
-    schools = {school.id: school.name for school in area.schools_of(la.id)}
-    providers = {provider.id: provider.name for provider in la_placements.providers_used_by(la.id)}
+    schools = area.school_names_of(la.id)
+    providers = la_placements.providers_used_by(la.id)
     show = request.args.get("show", la_placements.SHOW_ALL)
     choice = la_placements.PlacementFilter(
         school_id=chosen(request.args.get("school"), schools),
@@ -55,8 +65,8 @@ def placements():
     return render_template(
         "local_authority/placements.html",
         organisation=la,
-        schools=schools,
-        providers=providers,
+        school_options=options(schools, choice.school_id),
+        provider_options=options(providers, choice.provider_id),
         choice=choice,
         found=found,
         limits=limits,

@@ -10,12 +10,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextArea
+from markupsafe import Markup
 from wtforms import FormField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
@@ -82,6 +84,47 @@ class MarkForm(FlaskForm):
     why = TextAreaField("Reason for the change")
 
 
+class _Unposted:
+    """A MarkForm field as the register's macros read it on a GET, when nothing was posted: no data, no errors
+    (what MarkForm's field would say before any data), without building a WTForms form for each session."""
+
+    __slots__ = ("data", "errors", "id", "name")
+
+    def __init__(self, name: str):
+        self.id = self.name = name
+        self.data = None
+        self.errors: list[str] = []
+
+
+class _UnpostedCell:
+    """A session's MarkForm (its FormField) as the macros read it on a GET: the same field names and ids
+    ("m-<placement>-am-kind"), empty."""
+
+    errors: dict = {}
+
+    def __init__(self, prefix: str):
+        for field in MARK_FIELDS:
+            setattr(self, field, _Unposted(f"{prefix}-{field}"))
+
+
+# The options of a session's mark (the mark and an absence's reason as one choice, "absent:illness").
+MARK_OPTIONS = (
+    ("present", "Present"),
+    ("late", "Late"),
+    *((f"absent:{reason.value}", f"Absent: {words.lower()}") for reason, words in attendance.REASON_LABELS.items()),
+)
+
+
+@lru_cache(maxsize=64)
+def _mark_options(first: str, selected: str) -> Markup:
+    """A session's <option>s, `first` the empty choice's words and `selected` the chosen value: the same few for
+    every session, made once rather than once a session in the template."""
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}</option>').format(value, Markup(" selected") if value == selected else "", text)
+        for value, text in (("", first), *MARK_OPTIONS)
+    )
+
+
 def _prefix(placement: Placement, session: str) -> str:
     return f"m-{placement.id.hex[:12]}-{session.lower()}"
 
@@ -94,28 +137,47 @@ class SessionLine:
     mark: AttendanceMark | None
     due: str
     name: str  # the register form's field for this session
+    history: str = ""  # the mark's history page
 
 
-def _register(organisation, day: date):
-    """Rows of [SessionLine, ...] (one per pupil, their expected sessions in order) and the register's form class."""
+_ANY_PLACEMENT = uuid.UUID(int=0)
+
+
+def _history_links(day: date) -> dict[str, str]:
+    """The history page of each session of `day` with a placeholder placement id (every marked session of the
+    register links to one: the route built once a session, not once a pupil-session)."""
+    return {
+        session: url_for("portal.attendance_history", placement_id=_ANY_PLACEMENT, day=day.isoformat(), session=session)
+        for session in SESSIONS
+    }
+
+
+def _register(organisation, day: date, *, posted: bool = True):
+    """Rows of [SessionLine, ...] (one per pupil, their expected sessions in order), the register's form class, the
+    schools closed on the day (closed_schools) and the previous school day (for its link). Not `posted` (a GET),
+    the form class has no field for each session: nothing was sent to read or check, and the page draws each
+    session's empty fields from _UnpostedCell."""
     profile = organisation.provider_profile
-    found = attendance.provider_sessions(organisation.id, day, day)
+    found, previous_day = attendance.provider_register(organisation.id, day, names_only=not posted)
     expected, marks = found.expected, found.marks
     fields: dict = {
         "all_present": SelectMultipleField("Mark all not yet marked as present", choices=list(SESSIONS)),
     }
     pupils: dict = {}
+    history = _history_links(day)
     for placement, _, session in expected:
         name = _prefix(placement, session)
-        fields[name] = FormField(MarkForm, separator="-")
+        if posted:
+            fields[name] = FormField(MarkForm, separator="-")
         due = attendance.deadline(profile, day, session).strftime("%H:%M")
         mark = marks.get((placement.id, day, session))
-        pupils.setdefault(placement.id, []).append(SessionLine(placement, day, session, mark, due, name))
+        link = history[session].replace(str(_ANY_PLACEMENT), str(placement.id), 1)
+        pupils.setdefault(placement.id, []).append(SessionLine(placement, day, session, mark, due, name, link))
     rows = sorted(pupils.values(), key=lambda sessions: (sessions[0].placement.pupil.known_as, sessions[0].name))
     for sessions in rows:
         sessions.sort(key=lambda line: SESSIONS.index(line.session))
     closed = attendance.closed_schools(found.placements, day, found.days_by_school)
-    return rows, type("RegisterForm", (FlaskForm,), fields), closed
+    return rows, type("RegisterForm", (FlaskForm,), fields), closed, previous_day
 
 
 def _register_entries(form, rows) -> list[BatchEntry]:
@@ -175,7 +237,8 @@ def attendance_today():
     here = url_for("portal.attendance_today", day=None if day == today else day.isoformat())
     names = provider_lists.school_names_of_provider(organisation.id)
     schools = names if len(names) > 1 else {}  # labels only when there is more than one school (as school_labels)
-    rows, form_class, closed = _register(organisation, day)
+    posted = request.method == "POST"
+    rows, form_class, closed, previous_day = _register(organisation, day, posted=posted)
     form = form_class()
     if form.validate_on_submit():
         entries = _register_entries(form, rows)
@@ -193,10 +256,14 @@ def attendance_today():
                 field = exc.field if exc.field in MARK_FIELDS and exc.field != "reason" else "kind"
                 form[key][field].errors.append(str(exc))
             # Nothing was saved: draw the register again from the database, with what was chosen still there.
-            rows, _, closed = _register(organisation, day)
+            rows, _, closed, _ = _register(organisation, day)
     return render_template(
         "portal/attendance/today.html",
         form=form,
+        cells={
+            line.name: form[line.name] if posted else _UnpostedCell(line.name) for sessions in rows for line in sessions
+        },
+        mark_options=_mark_options,
         day=day,
         today=today,
         is_today=day == today,
@@ -205,9 +272,8 @@ def attendance_today():
         schools=schools,
         closed=[(names.get(school_id, "its school"), len(placements)) for school_id, placements in closed.items()],
         action=here,
-        previous_day=attendance.previous_school_day(organisation.id, day),
+        previous_day=previous_day,
         next_day=attendance.next_weekday(day),
-        absence_reasons=attendance.REASON_LABELS,
         describe=attendance.describe,
         unmarked={line.session for sessions in rows for line in sessions if line.mark is None},
         am_due=organisation.provider_profile.am_marks_due.strftime("%H:%M"),

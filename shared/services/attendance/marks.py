@@ -29,7 +29,7 @@ from typing import Any, TypedDict
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from shared import audit
 from shared.attendance_codes import ATTENDED_KINDS, AbsenceReason, LegalBasis, MarkKind, register_code
@@ -42,6 +42,7 @@ from shared.models import (
     Placement,
     PlacementStatus,
     ProviderProfile,
+    Pupil,
     User,
     utcnow,
 )
@@ -296,6 +297,63 @@ def provider_sessions(provider_id: uuid.UUID, start: date, end: date) -> Provide
         marks=marks_for({p.id for p in placements}, start, end),
         days_by_school=days_by_school,
     )
+
+
+def provider_register(
+    provider_id: uuid.UUID, day: date, *, look_back_days: int = 42, names_only: bool = False
+) -> tuple[ProviderSessions, date]:
+    """provider_sessions for one day, and previous_school_day's answer for it, from the same queries: the placements
+    (their pupils joined) and the schools' calendars are loaded once for the weeks before `day` and `day` itself, and
+    the previous school day is found among them by stepping back from `day` (usually a day or three). `names_only`:
+    of each pupil only what a provider's register shows (the names and the year group; nothing encrypted is read),
+    for a register that is only drawn, not saved (saving reads more of a pupil, as an absence's alerts do)."""
+    start = day - timedelta(days=look_back_days)
+    pupil = joinedload(Placement.pupil, innerjoin=True)
+    if names_only:
+        pupil = pupil.load_only(Pupil.first_name, Pupil.last_name, Pupil.preferred_name, Pupil.year_group)
+    everything = list(
+        db.session.scalars(
+            select(Placement)
+            .options(pupil)
+            .where(
+                Placement.provider_id == provider_id,
+                Placement.status.in_(COUNTING_STATUSES),
+                Placement.start_date <= day,
+                (Placement.end_date.is_(None)) | (Placement.end_date >= start),
+            )
+        )
+    )
+    calendars = {
+        school_id: set(days)
+        for school_id, days in school_days_of({p.school_id for p in everything}, start, day).items()
+    }
+    placements = [p for p in everything if p.start_date <= day and (p.end_date is None or p.end_date >= day)]
+    days_by_school = {p.school_id: [day] if day in calendars[p.school_id] else [] for p in placements}
+    found = ProviderSessions(
+        placements=placements,
+        expected=expected_sessions(placements, day, day, days_by_school=days_by_school),
+        marks=marks_for({p.id for p in placements}, day, day),
+        days_by_school=days_by_school,
+    )
+    return found, _previous_expected_day(everything, calendars, start, day)
+
+
+def _previous_expected_day(
+    placements: Sequence[Placement], calendars: Mapping[uuid.UUID, set[date]], start: date, day: date
+) -> date:
+    """previous_school_day, on placements and school days loaded from `start` to `day`."""
+    before = day - timedelta(days=1)
+    while before >= start:
+        if any(
+            before in calendars[p.school_id] and any(p.expects(before, session) for session in SESSIONS)
+            for p in placements
+        ):
+            return before
+        before -= timedelta(days=1)
+    before = day - timedelta(days=1)
+    while before.weekday() >= 5 or is_bank_holiday(before):
+        before -= timedelta(days=1)
+    return before
 
 
 def closed_schools(

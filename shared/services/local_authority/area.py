@@ -24,3 +24,17 @@ def schools_of(la_id: uuid.UUID) -> list[Organisation]:
 
 def school_ids_of(la_id: uuid.UUID) -> list[uuid.UUID]:
     return [school.id for school in schools_of(la_id)]
+
+
+def school_names_of(la_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """schools_of's names by id, in the same order (the two columns only)."""
+    # Rows, not the Result itself: a Result has keys(), so dict() would take it for a mapping.
+    return dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name)
+            .where(Organisation.kind == OrganisationKind.SCHOOL, Organisation.local_authority_id == la_id)
+            .order_by(Organisation.name)
+        )
+        .tuples()
+        .all()
+    )

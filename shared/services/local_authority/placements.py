@@ -15,8 +15,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from shared.clock import today as school_day
@@ -65,11 +66,13 @@ def recently_told(now: datetime) -> ColumnElement[bool]:
     return Placement.la_notified_at >= now - timedelta(days=RECENT_DAYS)
 
 
-def providers_used_by(la_id: uuid.UUID) -> list[Organisation]:
-    """Every provider a school in the LA's area works with (any status), by name: the list's provider filter."""
-    return list(
-        db.session.scalars(
-            select(Organisation)
+def providers_used_by(la_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """Every provider a school in the LA's area works with (any status), its name by id, in name order: the list's
+    provider filter (the two columns only: at LA scale there are hundreds)."""
+    # Rows, not the Result itself: a Result has keys(), so dict() would take it for a mapping.
+    return dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name)
             .where(
                 Organisation.id.in_(
                     select(SchoolProvider.provider_id).where(SchoolProvider.school_id.in_(schools_in(la_id)))
@@ -77,6 +80,8 @@ def providers_used_by(la_id: uuid.UUID) -> list[Organisation]:
             )
             .order_by(Organisation.name, Organisation.id)
         )
+        .tuples()
+        .all()
     )
 
 
@@ -146,9 +151,8 @@ class PlacementPage:
 def placements_page(
     la_id: uuid.UUID, choice: PlacementFilter, *, now: datetime, today: date, limits: Limits
 ) -> PlacementPage:
-    """One page of the LA's placements (two queries: a count and the page), the latest start first."""
-    school = aliased(Organisation)
-    provider = aliased(Organisation)
+    """One page of the LA's placements (one query: the page, each row with the count of all; a page beyond the
+    last takes a count and the last page too), the latest start first."""
     where = [Placement.school_id.in_(schools_in(la_id)), listed(today)]
     if choice.school_id is not None:
         where.append(Placement.school_id == choice.school_id)
@@ -159,17 +163,38 @@ def placements_page(
     elif choice.show == SHOW_LIMITS:
         where.append(flagged(today, limits))
     profile_join = ProviderProfile.organisation_id == Placement.provider_id
-    total = db.session.scalar(
-        select(func.count(Placement.id)).select_from(Placement).outerjoin(ProviderProfile, profile_join).where(*where)
-    )
-    total = total or 0
+    page = max(1, choice.page)
+    rows = _page_rows(where, profile_join, page)
+    if rows or page == 1:
+        total = rows[0].total if rows else 0
+    else:
+        # A page beyond the last: the count, and the last page is shown.
+        total = (
+            db.session.scalar(
+                select(func.count(Placement.id))
+                .select_from(Placement)
+                .outerjoin(ProviderProfile, profile_join)
+                .where(*where)
+            )
+            or 0
+        )
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, choice.page), pages)
+    if page > pages:
+        page = pages
+        rows = _page_rows(where, profile_join, page) if total else []
+    return PlacementPage([_line(row, today, limits) for row in rows], total, page, pages)
+
+
+def _page_rows(where: list[ColumnElement[bool]], profile_join: ColumnElement[bool], page: int) -> list[Row[Any]]:
+    """The placements of page `page` with everything on them joined, each with `total`, how many placements the
+    filters pick (the window's count, taken before the page's LIMIT)."""
+    school = aliased(Organisation)
+    provider = aliased(Organisation)
     # The page's placements are picked on the placements table alone (the latest start first), then only those are
     # joined to their school, pupil and provider: the work of a page stays that of PAGE_SIZE rows as the LA grows.
     newest_first = (Placement.start_date.desc(), Placement.id.desc())
     on_page = (
-        select(Placement.id)
+        select(Placement.id, func.count().over().label("total"))
         .outerjoin(ProviderProfile, profile_join)
         .where(*where)
         .order_by(*newest_first)
@@ -177,33 +202,35 @@ def placements_page(
         .offset((page - 1) * PAGE_SIZE)
         .subquery()
     )
-    rows = db.session.execute(
-        select(
-            Placement.id,
-            school.name.label("school"),
-            Pupil.first_name,
-            Pupil.last_name,
-            Pupil.preferred_name,
-            Pupil.year_group,
-            provider.name.label("provider"),
-            ProviderProfile.provider_type,
-            Placement.status,
-            Placement.hours_per_week,
-            Placement.timetable,
-            Placement.start_date,
-            Placement.end_date,
-            Placement.max_end_date,
-            Placement.la_notified_at,
-            Placement.la_informed_on,
+    return list(
+        db.session.execute(
+            select(
+                Placement.id,
+                on_page.c.total,
+                school.name.label("school"),
+                Pupil.first_name,
+                Pupil.last_name,
+                Pupil.preferred_name,
+                Pupil.year_group,
+                provider.name.label("provider"),
+                ProviderProfile.provider_type,
+                Placement.status,
+                Placement.hours_per_week,
+                Placement.timetable,
+                Placement.start_date,
+                Placement.end_date,
+                Placement.max_end_date,
+                Placement.la_notified_at,
+                Placement.la_informed_on,
+            )
+            .join(on_page, on_page.c.id == Placement.id)
+            .join(school, school.id == Placement.school_id)
+            .join(provider, provider.id == Placement.provider_id)
+            .join(Pupil, Pupil.id == Placement.pupil_id)
+            .outerjoin(ProviderProfile, profile_join)
+            .order_by(*newest_first)
         )
-        .join(school, school.id == Placement.school_id)
-        .join(provider, provider.id == Placement.provider_id)
-        .join(Pupil, Pupil.id == Placement.pupil_id)
-        .outerjoin(ProviderProfile, profile_join)
-        .where(Placement.id.in_(select(on_page.c.id)))
-        .order_by(*newest_first)
-    ).all()
-    return PlacementPage([_line(row, today, limits) for row in rows], total, page, pages)
+    )
 
 
 def _line(row, today: date, limits: Limits) -> LaPlacement:  # type: ignore[no-untyped-def]  # a Row of the query above

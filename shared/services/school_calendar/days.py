@@ -6,7 +6,7 @@ timetable narrows this further (placements issue)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -136,10 +136,20 @@ def school_days_of(school_ids: Iterable[uuid.UUID], start: date, end: date) -> d
         )
     ):
         inset[school_id].add(day)
-    return {school_id: list(_days(start, end, terms[school_id], inset[school_id])) for school_id in ids}
+    return {
+        school_id: list(_known_days(start, end, tuple(terms[school_id]), frozenset(inset[school_id])))
+        for school_id in ids
+    }
 
 
-def _days(start: date, end: date, terms: Sequence[Term], inset: set[date]) -> Iterator[date]:
+@lru_cache(maxsize=512)
+def _known_days(start: date, end: date, terms: tuple[Term, ...], inset: frozenset[date]) -> tuple[date, ...]:
+    """_days, kept: the same dates and calendars come again request after request (a register's weeks, schools
+    with the same terms), and stepping through them day by day, bank holidays and all, is most of the work."""
+    return tuple(_days(start, end, terms, inset))
+
+
+def _days(start: date, end: date, terms: Sequence[Term], inset: Set[date]) -> Iterator[date]:
     day = start
     while day <= end:
         if (
