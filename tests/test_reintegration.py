@@ -347,10 +347,12 @@ def test_the_demo_shows_a_phased_return_once(app):
     """The demo's Kai Bennett: a review chose a phased return, and the plan (three weeks from next Monday) is written;
     seeding twice adds nothing."""
     runner = app.test_cli_runner()
-    for _ in range(2):  # safe to run twice
-        assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0
+    with freeze_time("2026-12-02 10:00"):  # a Wednesday in term, never the wall clock's day
+        for _ in range(2):  # safe to run twice
+            assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0
     with app.app_context():
         (plan,) = db.session.scalars(select(ReintegrationPlan)).all()
+        assert plan.starts_on == date(2026, 12, 7)  # the next Monday
         placement = db.session.get(Placement, plan.placement_id)
         assert placement.pupil.known_as == "Kai Bennett"
         assert placement.pupil.send_status == SendStatus.EHCP  # the demo's EHC plan pack
