@@ -25,6 +25,7 @@ from shared.config import (
     ProductionSafetyError,
 )
 from shared.crypto import init_crypto
+from shared.db_pool import check_pooled_connections
 from shared.display import file_size
 from shared.errors import DATABASE_RETRY_AFTER, database_unavailable, register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
@@ -82,6 +83,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
 
     db.init_app(app)
+    with app.app_context():
+        check_pooled_connections(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.session_protection = None  # the server-side session record does this job

@@ -39,9 +39,11 @@ class Config:
         self.DEBUG = _bool("FLASK_DEBUG", False)
         self.SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'ap-portal.sqlite'}")
-        # Test each pooled connection before use (one cheap round trip), so a database restart costs no
-        # failed requests; DB_POOL_PRE_PING=0 turns it off. Connections are recycled hourly either way.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _bool("DB_POOL_PRE_PING", True), "pool_recycle": 3600}
+        # A pooled PostgreSQL connection the server closed (a restart) is replaced before use by looking at its socket,
+        # with no round trip (shared/db_pool.py), so a database restart costs no failed requests. DB_POOL_PRE_PING=1
+        # adds a test query on each checkout, for a network that drops connections silently. Connections are
+        # recycled hourly either way.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _bool("DB_POOL_PRE_PING", False), "pool_recycle": 3600}
         # PostgreSQL: give up connecting after this many seconds (a database behind a dead network would otherwise
         # hold each request until the operating system's TCP timeout, minutes); the request then answers 503.
         self.DB_CONNECT_TIMEOUT = _int("DB_CONNECT_TIMEOUT", 5)

@@ -178,3 +178,35 @@ def test_a_database_that_never_answers_gets_503_within_the_connect_timeout(app):
         assert_page_says_try_again(answers[0])
     finally:
         silent.close()
+
+
+def test_a_database_restart_between_two_requests_costs_no_failed_request(faults_app, people, outage):
+    """The pooled connections the restart cut are replaced as they leave the pool (shared/db_pool.py looks at each
+    one's socket, with no query sent): the first page and the first API call after the restart both answer."""
+    browser, token = people
+    api = faults_app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert browser.get("/school/").status_code == 200
+    assert api.get("/api/v1/sessions", headers=auth).status_code == 200
+    outage.stop()  # every connection through the proxy is cut, as a database restart cuts the pool's
+    outage.start()
+    response = browser.get("/school/")
+    assert response.status_code == 200
+    assert "Sign out" in html(response)
+    assert api.get("/api/v1/sessions", headers=auth).status_code == 200
+
+
+def test_a_connection_the_server_closed_is_seen_without_a_query(faults_app, outage):
+    from shared.db_pool import closed_by_server
+    from shared.extensions import db
+
+    with faults_app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            dbapi = raw.dbapi_connection
+            assert not closed_by_server(dbapi)  # healthy and idle: nothing to read
+            outage.stop()
+            # The proxy closed its end; the end of file reaches this socket as the close returns, on loopback.
+            assert closed_by_server(dbapi)
+        finally:
+            raw.invalidate()

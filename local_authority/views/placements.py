@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, render_template, request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from local_authority import bp
 from shared.auth.access import access, current_organisation
@@ -35,9 +35,13 @@ def chosen(value: str | None, allowed: dict[uuid.UUID, str]) -> uuid.UUID | None
 def options(names: dict[uuid.UUID, str], selected: uuid.UUID | None) -> Markup:
     """A filter's <option>s after its "All" one (hundreds of providers at LA scale: made here, not in a template
     loop)."""
-    return Markup("").join(
-        Markup('<option value="{}"{}>{}</option>').format(id_, Markup(" selected") if id_ == selected else "", name)
-        for id_, name in names.items()
+    # Markup.format is a string.Formatter with escaping per field: most of the page's time for 300 providers. The
+    # value is a UUID (hex and hyphens, nothing to escape); the name is escaped.
+    return Markup(  # noqa: S704 - every name is escaped above; an id is a UUID
+        "".join(
+            f'<option value="{id_}"{" selected" if id_ == selected else ""}>{escape(name)}</option>'
+            for id_, name in names.items()
+        )
     )
 
 
