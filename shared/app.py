@@ -29,6 +29,7 @@ from shared.db_pool import check_pooled_connections
 from shared.display import file_size
 from shared.errors import DATABASE_RETRY_AFTER, database_unavailable, register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
+from shared.flask_app import App
 from shared.links import path_of
 from shared.logging_setup import init_logging
 from shared.national_standards import quality_assurance_rows
@@ -38,7 +39,7 @@ from shared.security import init_security_headers
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # No Flask static route: shared.assets serves /static/ before Flask runs (no session, no database).
-    app = Flask(__name__, instance_path=str(INSTANCE_PATH), static_folder=None)
+    app = App(__name__, instance_path=str(INSTANCE_PATH), static_folder=None)
     app.config.from_mapping(Config().as_dict())
     if overrides:
         app.config.update(overrides)

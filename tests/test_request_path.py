@@ -37,3 +37,35 @@ def test_no_client_fingerprint_is_worked_out_on_a_signed_in_page(app, world, bro
     monkeypatch.setattr(login_manager, "_session_identifier_generator", lambda: calls.append(1) or "x")
     assert browser.get("/school/").status_code == 200
     assert calls == []
+
+
+def test_the_hot_reads_give_exactly_the_rows_sqlalchemy_gives(app, world, browser):
+    """shared/hot_reads.py: on PostgreSQL the principal and the headteacher's counts are read on psycopg's cursor
+    after their first run; every value, and its type, is what SQLAlchemy Core gives (on SQLite both are Core)."""
+    from sqlalchemy import select
+
+    from shared.auth.sessions import _PRINCIPAL_QUERY, autocommit_connection
+    from shared.extensions import db
+    from shared.models import UserSession
+    from shared.services.attention.school import _HEADTEACHER_QUERY
+
+    school = world.school("Hillside Academy")
+    person = world.user(school, ["headteacher", "dsl"])  # two roles: two rows
+    browser.sign_in(person)
+    assert browser.get("/school/").status_code == 200  # the reads have run once (through Core) in this process
+    with app.test_request_context("/"):
+        token_hash = db.session.scalar(select(UserSession.token_hash).where(UserSession.ended_at.is_(None)))
+        conn = autocommit_connection()
+        for read, params in (
+            (_PRINCIPAL_QUERY, {"token_hash": token_hash}),
+            (_HEADTEACHER_QUERY, {"school_id": school}),
+        ):
+            read.rows(conn, params)  # a first run, if none yet: through Core
+            hot = sorted((tuple(row) for row in read.rows(conn, params)), key=repr)
+            core = sorted((tuple(row) for row in conn.execute(read.statement, params).all()), key=repr)
+            assert hot == core
+            assert [[type(value) for value in row] for row in hot] == [[type(value) for value in row] for row in core]
+        assert len(hot) == 1 and len(core) == 1
+        principal = _PRINCIPAL_QUERY.rows(conn, {"token_hash": token_hash})
+        assert {row.role for row in principal} == {"headteacher", "dsl"}
+        assert principal[0].organisation_name == "Hillside Academy"

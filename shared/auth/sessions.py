@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from shared.auth.principal import SignedInUser
 from shared.extensions import db, login_manager
+from shared.hot_reads import HotRead
 from shared.models import (
     Membership,
     MembershipRole,
@@ -170,7 +171,7 @@ def end_user_sessions(user_id: uuid.UUID, reason: str, *, keep_id: uuid.UUID | N
     return cast(CursorResult[Any], db.session.execute(stmt)).rowcount
 
 
-_PRINCIPAL_QUERY = (
+_PRINCIPAL_QUERY = HotRead(
     select(
         UserSession.id,
         UserSession.created_at,
@@ -193,8 +194,10 @@ _PRINCIPAL_QUERY = (
     .join(Membership, Membership.user_id == User.id)
     .join(Organisation, Organisation.id == Membership.organisation_id)
     .outerjoin(MembershipRole, MembershipRole.membership_id == Membership.id)
-    # Built once with a bound parameter, so SQLAlchemy reuses its compiled form and cache key on every request.
-    .where(UserSession.token_hash == bindparam("token_hash"))
+    # Built once with a bound parameter, so SQLAlchemy reuses its compiled form and cache key on every request,
+    # and run as a HotRead (shared/hot_reads.py): on every signed-in request.
+    .where(UserSession.token_hash == bindparam("token_hash")),
+    convert={"kind": OrganisationKind},
 )
 
 
@@ -218,7 +221,7 @@ def release_autocommit_connection(_exc: BaseException | None = None) -> None:
 @login_manager.user_loader  # type: ignore[untyped-decorator]  # Flask-Login is untyped; returns the function as is
 def load_user_from_session(token: str) -> SignedInUser | None:
     conn = autocommit_connection()
-    rows = conn.execute(_PRINCIPAL_QUERY, {"token_hash": _hash(token)}).all()
+    rows = _PRINCIPAL_QUERY.rows(conn, {"token_hash": _hash(token)})
     if not rows:
         return None
     row = rows[0]

@@ -15,6 +15,7 @@ from shared.clock import local_now, school_midnight
 from shared.display import pounds
 from shared.evidence_catalogue import only_verifiable_by
 from shared.extensions import db
+from shared.hot_reads import HotRead
 from shared.links import Link
 from shared.models import (
     AttendanceMark,
@@ -312,17 +313,19 @@ _WAITING = (
 _ESCALATED = (Concern.school_id == _SCHOOL, Concern.status == "sent", Concern.escalated_at.is_not(None))
 # Built once with a bound parameter (its compiled form is reused) and run on an autocommit connection, like the
 # signed-in principal: the headteacher's home is the page most often opened, and this keeps it one round trip.
-_HEADTEACHER_QUERY = select(
-    select(func.count()).where(*_WAITING).scalar_subquery().label("decisions"),
-    select(func.min(Placement.created_at)).where(*_WAITING).scalar_subquery().label("oldest_decision"),
-    select(func.count()).select_from(Concern).where(*_ESCALATED).scalar_subquery().label("escalated"),
-    select(func.min(Concern.escalated_at)).where(*_ESCALATED).scalar_subquery().label("oldest_escalated"),
+_HEADTEACHER_QUERY = HotRead(
+    select(
+        select(func.count()).where(*_WAITING).scalar_subquery().label("decisions"),
+        select(func.min(Placement.created_at)).where(*_WAITING).scalar_subquery().label("oldest_decision"),
+        select(func.count()).select_from(Concern).where(*_ESCALATED).scalar_subquery().label("escalated"),
+        select(func.min(Concern.escalated_at)).where(*_ESCALATED).scalar_subquery().label("oldest_escalated"),
+    )
 )
 
 
 def headteacher_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     """Decisions waiting for the headteacher, concerns escalated to them (a count), and the AP budget position."""
-    row = autocommit_connection().execute(_HEADTEACHER_QUERY, {"school_id": school_id}).one()
+    (row,) = _HEADTEACHER_QUERY.rows(autocommit_connection(), {"school_id": school_id})
     tasks = _budget(school_id, local_now(now).date())
     if row.decisions:
         tasks.append(
