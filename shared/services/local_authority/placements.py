@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from shared.clock import today as school_day
+from shared.clock import school_zone
 from shared.extensions import db
 from shared.models import (
     HeadteacherDecision,
@@ -37,6 +38,11 @@ from shared.services.local_authority.limits import is_full_time as _is_full_time
 from shared.services.local_authority.limits import is_registered as _is_registered
 from shared.services.local_authority.limits import weeks_so_far as _weeks_so_far
 from shared.services.reports.inspection import school_year_start
+
+
+def _day(day: date) -> str:
+    return day.strftime("%-d %B %Y")
+
 
 PAGE_SIZE = 100
 RECENT_DAYS = 14  # the LA home's "placements notified in the last 14 days"
@@ -113,6 +119,47 @@ class LaPlacement:
     la_informed_on: date | None  # the date the school wrote on the plan, if any
     weeks: int
     limit: LimitFlag | None
+    started: bool  # by the day the list was made
+
+    # The cells' words, made here rather than in the template: a page has a hundred rows.
+    @property
+    def registration(self) -> str:
+        return "Registered" if self.registered else "Not registered"
+
+    @property
+    def time_text(self) -> str:
+        return "Full time" if self.full_time else "Part time"
+
+    @property
+    def time_detail(self) -> str:
+        sessions = f"{self.sessions} session{'' if self.sessions == 1 else 's'} a week"
+        hours = self.hours_text
+        return f"{hours}, {sessions}" if hours else sessions
+
+    @property
+    def dates_text(self) -> str:
+        end = self.end_date or self.max_end_date
+        to = _day(end) if end else "no end date"
+        return f"{_day(self.start_date)} to {to}{' (ended)' if self.end_date else ''}"
+
+    @property
+    def progress_text(self) -> str:
+        if not self.started:
+            return "Not started yet"
+        return f"{self.weeks} week{'' if self.weeks == 1 else 's'} so far"
+
+    @property
+    def told_text(self) -> str:
+        """When the LA was told: AP Portal's date, else the date the school wrote on the plan."""
+        if self.la_notified_on:
+            return _day(self.la_notified_on)
+        if self.la_informed_on:
+            return _day(self.la_informed_on)
+        return "Agreed before AP Portal told the local authority"
+
+    @property
+    def told_by_school_only(self) -> bool:
+        return self.la_notified_on is None and self.la_informed_on is not None
 
     @property
     def registered(self) -> bool:
@@ -182,7 +229,8 @@ def placements_page(
     if page > pages:
         page = pages
         rows = _page_rows(where, profile_join, page) if total else []
-    return PlacementPage([_line(row, today, limits) for row in rows], total, page, pages)
+    zone = school_zone()
+    return PlacementPage([_line(row, today, limits, zone) for row in rows], total, page, pages)
 
 
 def _page_rows(where: list[ColumnElement[bool]], profile_join: ColumnElement[bool], page: int) -> list[Row[Any]]:
@@ -233,7 +281,7 @@ def _page_rows(where: list[ColumnElement[bool]], profile_join: ColumnElement[boo
     )
 
 
-def _line(row, today: date, limits: Limits) -> LaPlacement:  # type: ignore[no-untyped-def]  # a Row of the query above
+def _line(row, today: date, limits: Limits, zone: ZoneInfo) -> LaPlacement:  # type: ignore[no-untyped-def]  # a Row of the query above
     sessions = len(row.timetable or [])
     preferred = (row.preferred_name or "").strip()
     name = f"{row.first_name} {row.last_name}"
@@ -252,9 +300,10 @@ def _line(row, today: date, limits: Limits) -> LaPlacement:  # type: ignore[no-u
         start_date=row.start_date,
         end_date=row.end_date,
         max_end_date=row.max_end_date,
-        la_notified_on=school_day(row.la_notified_at) if row.la_notified_at is not None else None,
+        la_notified_on=row.la_notified_at.astimezone(zone).date() if row.la_notified_at is not None else None,
         la_informed_on=row.la_informed_on,
         weeks=_weeks_so_far(row.start_date, row.end_date, today),
+        started=row.start_date <= today,
         limit=limit_flag(
             provider_type=row.provider_type,
             hours_per_week=row.hours_per_week,
