@@ -118,7 +118,7 @@ def limit_flag(
 # --- the same rule as SQL, for current placements -------------------------------------------------------------------
 
 
-def current(today: date) -> ColumnElement[bool]:
+def current(today: date | ColumnElement[date]) -> ColumnElement[bool]:
     """Placements the limits are counted for: agreed and planned, running, or ended on a day still to come."""
     return or_(
         Placement.status == PlacementStatus.ACTIVE,
@@ -143,11 +143,27 @@ def sessions_a_week() -> ColumnElement[int]:
 def flagged(today: date, limits: Limits, state: LimitState | None = None) -> ColumnElement[bool]:
     """A current placement at an unregistered provider (ProviderProfile joined) that is over the limits, or
     approaching them (state APPROACHING), or either (None): `limit_flag` for current placements, as SQL."""
+    return flagged_on(today, *limit_days(today, limits), limits, state)
+
+
+def limit_days(today: date, limits: Limits) -> tuple[date, date]:
+    """The latest start that is beyond the full-time limit today, and the latest that is beyond or near it."""
+    over_from = today - timedelta(weeks=limits.full_time_weeks)  # started on or before: beyond the limit today
+    return over_from, over_from + timedelta(weeks=APPROACHING_WEEKS)
+
+
+def flagged_on(
+    today: date | ColumnElement[date],
+    over_from: date | ColumnElement[date],
+    near_from: date | ColumnElement[date],
+    limits: Limits,
+    state: LimitState | None = None,
+) -> ColumnElement[bool]:
+    """`flagged` with its days given (limit_days), as values or as bound parameters: a statement built once with
+    parameters serves every day."""
     full_time = Placement.hours_per_week > FULL_TIME_HOURS
     part_time = or_(Placement.hours_per_week.is_(None), Placement.hours_per_week <= FULL_TIME_HOURS)
     part_time_over = and_(part_time, sessions_a_week() > limits.part_time_sessions)
-    over_from = today - timedelta(weeks=limits.full_time_weeks)  # started on or before: beyond the limit today
-    near_from = over_from + timedelta(weeks=APPROACHING_WEEKS)
     if state == LimitState.OVER:
         rule = or_(part_time_over, and_(full_time, Placement.start_date <= over_from))
     elif state == LimitState.APPROACHING:

@@ -15,10 +15,25 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    Row,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from shared.clock import school_zone
@@ -33,7 +48,15 @@ from shared.models import (
     Pupil,
     SchoolProvider,
 )
-from shared.services.local_authority.limits import LimitFlag, Limits, LimitState, flagged, limit_flag
+from shared.services.local_authority.limits import (
+    LimitFlag,
+    Limits,
+    LimitState,
+    flagged,
+    flagged_on,
+    limit_days,
+    limit_flag,
+)
 from shared.services.local_authority.limits import is_full_time as _is_full_time
 from shared.services.local_authority.limits import is_registered as _is_registered
 from shared.services.local_authority.limits import weeks_so_far as _weeks_so_far
@@ -52,7 +75,7 @@ SHOW_ALL, SHOW_RECENT, SHOW_LIMITS = "all", "recent", "limits"
 SHOWS = (SHOW_ALL, SHOW_RECENT, SHOW_LIMITS)
 
 
-def schools_in(la_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+def schools_in(la_id: uuid.UUID | ColumnElement[uuid.UUID]) -> Select[tuple[uuid.UUID]]:
     """The ids of the schools in the LA's area, as a subquery."""
     return select(Organisation.id).where(
         Organisation.kind == OrganisationKind.SCHOOL, Organisation.local_authority_id == la_id
@@ -61,10 +84,15 @@ def schools_in(la_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
 
 def listed(today: date) -> ColumnElement[bool]:
     """The placements the LA sees: agreed and planned, running, or ended this school year."""
+    return listed_since(school_year_start(today))
+
+
+def listed_since(year_start: date | ColumnElement[date]) -> ColumnElement[bool]:
+    """`listed`, with the school year's first day given (a value or a bound parameter)."""
     return or_(
         Placement.status == PlacementStatus.ACTIVE,
         and_(Placement.status == PlacementStatus.PLANNED, Placement.headteacher_decision == HeadteacherDecision.AGREED),
-        and_(Placement.status == PlacementStatus.ENDED, Placement.end_date >= school_year_start(today)),
+        and_(Placement.status == PlacementStatus.ENDED, Placement.end_date >= year_start),
     )
 
 
@@ -200,42 +228,70 @@ def placements_page(
 ) -> PlacementPage:
     """One page of the LA's placements (one query: the page, each row with the count of all; a page beyond the
     last takes a count and the last page too), the latest start first."""
-    where = [Placement.school_id.in_(schools_in(la_id)), listed(today)]
-    if choice.school_id is not None:
-        where.append(Placement.school_id == choice.school_id)
-    if choice.provider_id is not None:
-        where.append(Placement.provider_id == choice.provider_id)
-    if choice.show == SHOW_RECENT:
-        where.append(recently_told(now))
-    elif choice.show == SHOW_LIMITS:
-        where.append(flagged(today, limits))
-    profile_join = ProviderProfile.organisation_id == Placement.provider_id
+    over_from, near_from = limit_days(today, limits)
+    params: dict[str, Any] = {
+        "la_id": la_id,
+        "school_id": choice.school_id,
+        "provider_id": choice.provider_id,
+        "year_start": school_year_start(today),
+        "told_since": now - timedelta(days=RECENT_DAYS),
+        "today": today,
+        "over_from": over_from,
+        "near_from": near_from,
+    }
+    shape = _Shape(choice.school_id is not None, choice.provider_id is not None, choice.show, limits)
     page = max(1, choice.page)
-    rows = _page_rows(where, profile_join, page)
+    rows = _page_rows(shape, params, page)
     if rows or page == 1:
         total = rows[0].total if rows else 0
     else:
         # A page beyond the last: the count, and the last page is shown.
-        total = (
-            db.session.scalar(
-                select(func.count(Placement.id))
-                .select_from(Placement)
-                .outerjoin(ProviderProfile, profile_join)
-                .where(*where)
-            )
-            or 0
-        )
+        total = db.session.scalar(_statements(shape).count, params) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
         page = pages
-        rows = _page_rows(where, profile_join, page) if total else []
+        rows = _page_rows(shape, params, page) if total else []
     zone = school_zone()
     return PlacementPage([_line(row, today, limits, zone) for row in rows], total, page, pages)
 
 
-def _page_rows(where: list[ColumnElement[bool]], profile_join: ColumnElement[bool], page: int) -> list[Row[Any]]:
-    """The placements of page `page` with everything on them joined, each with `total`, how many placements the
-    filters pick (the window's count, taken before the page's LIMIT)."""
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the page's SQL: which filters are on, and the limits (the values are bound parameters)."""
+
+    by_school: bool
+    by_provider: bool
+    show: str
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class _Statements:
+    page: Select[Any]
+    count: Select[tuple[int]]
+
+
+@lru_cache(maxsize=64)
+def _statements(shape: _Shape) -> _Statements:
+    """The page's query and its count for one shape, built once with bound parameters (la_id, school_id,
+    provider_id, year_start, told_since, today, over_from, near_from, limit, offset): building a statement this
+    size, and its cache key, was a tenth of the page's time."""
+    where: list[ColumnElement[bool]] = [
+        Placement.school_id.in_(schools_in(bindparam("la_id", type_=Uuid))),
+        listed_since(bindparam("year_start", type_=Date)),
+    ]
+    if shape.by_school:
+        where.append(Placement.school_id == bindparam("school_id", type_=Uuid))
+    if shape.by_provider:
+        where.append(Placement.provider_id == bindparam("provider_id", type_=Uuid))
+    if shape.show == SHOW_RECENT:
+        where.append(Placement.la_notified_at >= bindparam("told_since", type_=DateTime(timezone=True)))
+    elif shape.show == SHOW_LIMITS:
+        day = bindparam("today", type_=Date)
+        where.append(
+            flagged_on(day, bindparam("over_from", type_=Date), bindparam("near_from", type_=Date), shape.limits)
+        )
+    profile_join = ProviderProfile.organisation_id == Placement.provider_id
     school = aliased(Organisation)
     provider = aliased(Organisation)
     # The page's placements are picked on the placements table alone (the latest start first), then only those are
@@ -246,39 +302,48 @@ def _page_rows(where: list[ColumnElement[bool]], profile_join: ColumnElement[boo
         .outerjoin(ProviderProfile, profile_join)
         .where(*where)
         .order_by(*newest_first)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
         .subquery()
     )
-    return list(
-        db.session.execute(
-            select(
-                Placement.id,
-                on_page.c.total,
-                school.name.label("school"),
-                Pupil.first_name,
-                Pupil.last_name,
-                Pupil.preferred_name,
-                Pupil.year_group,
-                provider.name.label("provider"),
-                ProviderProfile.provider_type,
-                Placement.status,
-                Placement.hours_per_week,
-                Placement.timetable,
-                Placement.start_date,
-                Placement.end_date,
-                Placement.max_end_date,
-                Placement.la_notified_at,
-                Placement.la_informed_on,
-            )
-            .join(on_page, on_page.c.id == Placement.id)
-            .join(school, school.id == Placement.school_id)
-            .join(provider, provider.id == Placement.provider_id)
-            .join(Pupil, Pupil.id == Placement.pupil_id)
-            .outerjoin(ProviderProfile, profile_join)
-            .order_by(*newest_first)
+    page = (
+        select(
+            Placement.id,
+            on_page.c.total,
+            school.name.label("school"),
+            Pupil.first_name,
+            Pupil.last_name,
+            Pupil.preferred_name,
+            Pupil.year_group,
+            provider.name.label("provider"),
+            ProviderProfile.provider_type,
+            Placement.status,
+            Placement.hours_per_week,
+            Placement.timetable,
+            Placement.start_date,
+            Placement.end_date,
+            Placement.max_end_date,
+            Placement.la_notified_at,
+            Placement.la_informed_on,
         )
+        .join(on_page, on_page.c.id == Placement.id)
+        .join(school, school.id == Placement.school_id)
+        .join(provider, provider.id == Placement.provider_id)
+        .join(Pupil, Pupil.id == Placement.pupil_id)
+        .outerjoin(ProviderProfile, profile_join)
+        .order_by(*newest_first)
     )
+    count = (
+        select(func.count(Placement.id)).select_from(Placement).outerjoin(ProviderProfile, profile_join).where(*where)
+    )
+    return _Statements(page, count)
+
+
+def _page_rows(shape: _Shape, params: dict[str, Any], page: int) -> list[Row[Any]]:
+    """The placements of page `page` with everything on them joined, each with `total`, how many placements the
+    filters pick (the window's count, taken before the page's LIMIT)."""
+    bound = {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
+    return list(db.session.execute(_statements(shape).page, bound))
 
 
 def _line(row, today: date, limits: Limits, zone: ZoneInfo) -> LaPlacement:  # type: ignore[no-untyped-def]  # a Row of the query above
