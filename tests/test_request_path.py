@@ -69,3 +69,18 @@ def test_the_hot_reads_give_exactly_the_rows_sqlalchemy_gives(app, world, browse
         principal = _PRINCIPAL_QUERY.rows(conn, {"token_hash": token_hash})
         assert {row.role for row in principal} == {"headteacher", "dsl"}
         assert principal[0].organisation_name == "Hillside Academy"
+
+
+def test_the_kept_session_serializer_follows_a_change_of_secret_key(app, world, browser):
+    """shared/flask_app.py keeps the session's serializer per secret key: a cookie signed with the old key is not
+    accepted once the key changes (as with Flask's own), and is again when it changes back."""
+    school = world.school("Hillside Academy")
+    browser.sign_in(world.user(school, ["headteacher"]))
+    assert browser.get("/school/").status_code == 200
+    old = app.secret_key
+    try:
+        app.secret_key = old + "-rotated"
+        assert browser.get("/school/").status_code == 302  # the cookie no longer verifies: sent to sign in
+    finally:
+        app.secret_key = old
+    assert browser.get("/school/").status_code == 200
