@@ -91,6 +91,34 @@ def _take(app) -> _Snapshot:
     return _Snapshot(rows, files)
 
 
+def _parents_first(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A table's rows with each row after the row of the same table it refers to (an organisation after its local
+    authority): tables come parents first (metadata.sorted_tables), and a table that refers to itself needs this too."""
+    links = [
+        (fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table
+    ]  # (referring column, referred column)
+    if not links:
+        return rows
+    placed: set[tuple[str, Any]] = set()
+    ordered: list[dict[str, Any]] = []
+    waiting = list(rows)
+    while waiting:
+        ready = [
+            row
+            for row in waiting
+            if all(
+                row[column] is None or row[column] == row[referred] or (referred, row[column]) in placed
+                for column, referred in links
+            )
+        ]
+        assert ready, f"{table.name}: rows that refer to each other in a circle"
+        for row in ready:
+            ordered.append(row)
+            placed.update((referred, row[referred]) for _column, referred in links)
+        waiting = [row for row in waiting if row not in ready]
+    return ordered
+
+
 def _restore(app, snapshot: _Snapshot) -> None:
     with app.app_context():
         connection = db.session.connection()
@@ -99,7 +127,7 @@ def _restore(app, snapshot: _Snapshot) -> None:
             if not found:
                 continue
             values = {c.name: bindparam(c.name, type_=_stored_type(c)) for c in table.columns}
-            connection.execute(insert(table).values(values), found)
+            connection.execute(insert(table).values(values), _parents_first(table, found))
             if connection.dialect.name == "postgresql":
                 # Integer keys from a sequence: the sequence moves past the ids put back, as the inserts moved it
                 # (a fixed integer key has no sequence: setval(NULL, ...) does nothing).
