@@ -31,14 +31,17 @@ from shared.models import (
 from shared.services.placements import early_warning, progress, reviews
 from shared.uploads.pipeline import current_storage
 from tests.support.client import Browser, html
+from tests.support.demo import seed_demo
 from tests.support.world import Person
 
 TARGETS = ["Attendance above 90%", "A level 1 qualification", "A plan to return to school"]
 
 
 def _seed(app, times: int = 1) -> None:
+    """The demo (tests.support.demo: seeded once per frozen moment), then `flask seed-demo` again `times - 1` times."""
+    seed_demo(app)
     runner = app.test_cli_runner()
-    for _ in range(times):
+    for _ in range(times - 1):
         assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0
 
 

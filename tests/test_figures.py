@@ -20,6 +20,7 @@ from shared.models import (
     SchoolTerm,
 )
 from shared.services.agreements import breaches
+from tests.support.demo import DEMO_MOMENT, seed_demo
 
 NOW = "2026-12-01 18:00:00"  # Tuesday evening, in term (London is on GMT, so local time is UTC)
 
@@ -280,8 +281,9 @@ def test_a_year_group_reads_year_10_not_year_year_10(app, world, new_browser):
     assert ", Year 10" in html(dsl.get("/portal/attendance?day=2026-12-01"))
 
 
+@freeze_time(DEMO_MOMENT)
 def test_the_demo_stores_year_groups_the_pages_can_read(app):
-    app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)
+    seed_demo(app)
     from shared.models import Pupil
 
     with app.app_context():

@@ -8,12 +8,15 @@ from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
+from freezegun import freeze_time
+
 from shared.config import DEFAULT_DEMO_TOTP_SECRET
 from shared.extensions import db
 from shared.models import Organisation, User, utcnow
 from shared.roles import GOVERNOR, SLT
 from shared.services.accounts import people as accounts
 from tests.support.client import Browser
+from tests.support.demo import DEMO_MOMENT, seed_demo
 from tests.support.world import Person
 
 # Links are read on pages up to three links from the home page, and every one of them is opened: deep enough to reach
@@ -98,8 +101,9 @@ def _add_school_account(app, role: str) -> str:
         return email
 
 
+@freeze_time(DEMO_MOMENT)  # a school day in term, never the wall clock's day
 def test_every_link_a_demo_account_is_shown_opens(app):
-    app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)
+    seed_demo(app)
     password = app.config["DEMO_PASSWORD"]
     problems, opened = [], {}
     for email in [*DEMO_ACCOUNTS, _add_school_account(app, SLT), _add_school_account(app, GOVERNOR)]:

@@ -18,6 +18,7 @@ from shared.services.attendance import batch
 from shared.services.attendance.marks import MarkEntry, record_mark
 from shared.services.safeguarding.chronology import chronology
 from tests.support.client import Browser, html
+from tests.support.demo import DEMO_MOMENT, seed_demo
 
 MONDAY = date(2026, 11, 30)
 SOCIAL_WORKER = "social.worker@demo-la.example"
@@ -198,11 +199,12 @@ def test_a_correction_put_back_to_absent_tells_the_social_worker_again(app, sett
     assert "Jayden Walsh was absent from Northside Learning" in worker
 
 
+@freeze_time(DEMO_MOMENT)
 def test_the_demo_has_an_amended_mark_the_school_can_read(app):
     from shared.models import AttendanceAmendment
 
     runner = app.test_cli_runner()
-    assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0
+    seed_demo(app)
     assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0  # still one
     with app.app_context():
         (amendment,) = db.session.query(AttendanceAmendment).all()

@@ -5,6 +5,7 @@ import pyotp
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from freezegun import freeze_time
 
 from shared.config import DEFAULT_DEMO_TOTP_SECRET, DEFAULT_SECRET_KEY, ProductionSafetyError
 from shared.extensions import db
@@ -21,6 +22,7 @@ from shared.models import (
     User,
 )
 from tests.support.app import make_app
+from tests.support.demo import DEMO_MOMENT, seed_demo
 from tests.support.world import link_of
 
 
@@ -58,13 +60,11 @@ def test_production_refuses_debug(app):
         create_app({**app.config, "APP_ENV": "production", "DEBUG": True, "MAIL_BACKEND": "smtp"})
 
 
+@freeze_time(DEMO_MOMENT)
 def test_production_refuses_demo_accounts(app):
     from shared.app import create_app
 
-    with app.app_context():
-        from shared.demo import seed_demo
-
-        seed_demo()
+    seed_demo(app)
     with pytest.raises(ProductionSafetyError, match="demo accounts"):
         create_app(
             {
@@ -143,12 +143,12 @@ def _progress_counts() -> tuple[int, ...]:
     )
 
 
+@freeze_time(DEMO_MOMENT)
 def test_demo_accounts_sign_in_on_both_sides(app):
     from tests.support.client import Browser, html
     from tests.support.world import Person
 
-    runner = app.test_cli_runner()
-    runner.invoke(None, ["seed-demo"], catch_exceptions=False)
+    seed_demo(app)
     password = app.config["DEMO_PASSWORD"]
     with app.app_context():
         head = db.session.query(User).filter_by(email="headteacher@demo-academy.example").one()

@@ -22,6 +22,7 @@ from shared.models import (
 from shared.models.pupil import TIMETABLE_SLOTS
 from shared.services.placements import plans, reintegration
 from tests.support.client import html
+from tests.support.demo import DEMO_MOMENT, seed_demo
 
 NOW = "2026-11-30 15:00:00"
 PLAN = "/school/placements/{}/reintegration"
@@ -347,9 +348,9 @@ def test_the_demo_shows_a_phased_return_once(app):
     """The demo's Kai Bennett: a review chose a phased return, and the plan (three weeks from next Monday) is written;
     seeding twice adds nothing."""
     runner = app.test_cli_runner()
-    with freeze_time("2026-12-02 10:00"):  # a Wednesday in term, never the wall clock's day
-        for _ in range(2):  # safe to run twice
-            assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0
+    with freeze_time(DEMO_MOMENT):  # a Wednesday in term, never the wall clock's day
+        seed_demo(app)
+        assert runner.invoke(None, ["seed-demo"], catch_exceptions=False).exit_code == 0  # safe to run twice
     with app.app_context():
         (plan,) = db.session.scalars(select(ReintegrationPlan)).all()
         assert plan.starts_on == date(2026, 12, 7)  # the next Monday

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from freezegun import freeze_time
 
 from shared.evidence_catalogue import BY_CODE
 from shared.extensions import db
@@ -24,6 +25,7 @@ from shared.models import (
     User,
 )
 from tests.support.client import Browser, html
+from tests.support.demo import DEMO_MOMENT, seed_demo
 from tests.support.world import link_of
 
 NEXT_YEAR = date.today().year + 1
@@ -534,10 +536,11 @@ def test_reopening_a_version_others_verified_withdraws_only_the_schools_own_trus
     assert _item(app, northside, schools["demo"]).done and _item(app, northside, schools["hillside"]).done
 
 
+@freeze_time(DEMO_MOMENT)
 def test_the_demo_hillside_rests_on_demo_academys_verification(app):
     from shared.services.providers.approval import approval_checklist
 
-    app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)
+    seed_demo(app)
     with app.app_context():
         hillside = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Hillside School"))
         northside = db.session.scalar(sa.select(Organisation).where(Organisation.name.like("Northside%")))

@@ -11,6 +11,7 @@ from shared.extensions import db
 from shared.models import AuditEvent, KcsieConfirmation, ProviderProfile, StaffFlagDecision, StaffMember
 from shared.notifications import deliver_outbox
 from tests.support.client import Browser, html
+from tests.support.demo import DEMO_MOMENT, seed_demo
 from tests.support.world import link_of
 from tests.test_attention import tasks_on
 
@@ -277,11 +278,12 @@ def test_dsl_training_older_than_two_years_needs_renewing(setup, world, app):
         assert "training needs renewing" in html(manager.get("/portal/onboarding"))
 
 
+@freeze_time(DEMO_MOMENT)
 def test_the_demo_shows_a_flagged_member_of_staff(app):
     from shared.models import Organisation, User
     from shared.services.evidence.staff_flags import open_flags
 
-    app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)
+    seed_demo(app)
     app.test_cli_runner().invoke(None, ["seed-demo"], catch_exceptions=False)  # twice: still one
     with app.app_context():
         riverside = db.session.query(Organisation).filter_by(name="Riverside Tuition").one()
