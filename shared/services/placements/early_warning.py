@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import defer
 
 from shared.attendance_codes import NOT_COUNTED, MarkKind
 from shared.clock import local_now
@@ -81,10 +82,6 @@ class PlacementWarning:
     pupil_name: str
     provider_name: str
     signals: tuple[Signal, ...]
-
-
-def _day(value: date | str) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _week_label(monday: date) -> str:
@@ -215,13 +212,26 @@ def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: b
         .join(Organisation, Organisation.id == Placement.provider_id)
         .outerjoin(RiskAssessment, RiskAssessment.placement_id == Placement.id)
         .where(Placement.school_id == school_id, or_(is_running, agreed))
+        # Only whether it is signed or reopened is read here: its encrypted parts are not loaded, let alone decrypted.
+        .options(
+            defer(RiskAssessment.school_part),
+            defer(RiskAssessment.provider_part),
+            defer(RiskAssessment.proceed_unsigned_reason),
+        )
     ).all()
     if not placements:
         return []
 
+    # One row a placement, each week's sessions counted and attended counted in SQL (not a row a placement and day,
+    # ATTENDANCE_LOOKBACK_WEEKS weeks of them, added up here: thousands of rows for a school's list).
     attended = AttendanceMark.kind.in_((MarkKind.PRESENT.value, MarkKind.LATE.value))
+    mondays = [first_monday + timedelta(weeks=week) for week in range(ATTENDANCE_LOOKBACK_WEEKS)]
+    per_week = []
+    for monday in mondays:
+        in_week = and_(AttendanceMark.day >= monday, AttendanceMark.day < monday + timedelta(weeks=1))
+        per_week += [func.count().filter(and_(in_week, attended)), func.count().filter(in_week)]
     marks = db.session.execute(
-        select(AttendanceMark.placement_id, AttendanceMark.day, func.count(), func.count().filter(attended))
+        select(AttendanceMark.placement_id, *per_week)
         .join(Placement, Placement.id == AttendanceMark.placement_id)
         .where(
             *running,
@@ -230,14 +240,14 @@ def warnings_for_school(school_id: uuid.UUID, now: datetime, *, with_concerns: b
             AttendanceMark.day < this_monday,
             AttendanceMark.code.not_in(NOT_COUNTED),
         )
-        .group_by(AttendanceMark.placement_id, AttendanceMark.day)
+        .group_by(AttendanceMark.placement_id)
     ).all()
     weeks: dict[uuid.UUID, dict[date, tuple[int, int]]] = defaultdict(dict)
-    for placement_id, day, total, present in marks:
-        day = _day(day)
-        monday = day - timedelta(days=day.weekday())
-        attended_so_far, total_so_far = weeks[placement_id].get(monday, (0, 0))
-        weeks[placement_id][monday] = (attended_so_far + present, total_so_far + total)
+    for placement_id, *counts in marks:
+        for index, monday in enumerate(mondays):
+            present, total = counts[2 * index], counts[2 * index + 1]
+            if total:
+                weeks[placement_id][monday] = (present, total)
 
     fortnight_ago = now - timedelta(days=INCIDENT_DAYS)
     month_ago = now - timedelta(days=2 * INCIDENT_DAYS)
