@@ -291,3 +291,24 @@ def test_the_visits_page_and_the_provider_page_link_to_the_visit_form(app, new_b
     head = new_browser()
     head.sign_in(setting["headteacher"])
     assert "Record a visit" not in html(head.get("/school/visits"))
+
+
+def test_each_placements_latest_review_is_the_one_held_last(app, world, setting):
+    """reviews.latest_reviews ranks in SQL: the review held last wins, whatever order they were recorded in, and on the
+    same day the one recorded last."""
+    several = _pupil(world, setting, "Sev", start=date(2026, 9, 7))
+    one = _pupil(world, setting, "Uno", start=date(2026, 9, 7))
+    world.review(several, held_on=date(2026, 11, 16), next_review_on=date(2027, 1, 11))  # recorded first, held last
+    world.review(several, held_on=date(2026, 10, 19), next_review_on=date(2026, 12, 1))
+    world.review(one, held_on=date(2026, 10, 19), next_review_on=date(2026, 12, 14))
+    same_day_first = world.review(one, held_on=date(2026, 11, 2), next_review_on=date(2026, 12, 21))
+    same_day_last = world.review(one, held_on=date(2026, 11, 2), next_review_on=date(2027, 1, 4))
+    with app.app_context():
+        db.session.get(PlacementReview, same_day_first).recorded_at = datetime(2026, 11, 2, 10, tzinfo=UTC)
+        db.session.get(PlacementReview, same_day_last).recorded_at = datetime(2026, 11, 2, 15, tzinfo=UTC)
+        db.session.commit()
+        latest = reviews.latest_reviews([several, one])
+        assert latest[several].held_on == date(2026, 11, 16)
+        assert latest[several].next_review_on == date(2027, 1, 11)
+        assert latest[one].id == same_day_last
+        assert reviews.latest_reviews([]) == {}

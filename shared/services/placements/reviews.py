@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from shared import audit
 from shared.clock import local_now, school_zone
@@ -109,15 +109,29 @@ def last_review_of(placement_id: uuid.UUID) -> PlacementReview | None:
 
 def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementReview]:
     """Each placement's most recent review, in one query."""
-    latest: dict[uuid.UUID, PlacementReview] = {}
-    if placement_ids:
+    if not placement_ids:
+        return {}
+    # Only the latest of each is loaded (ranked in SQL), not every review of every placement: a school's list reads
+    # this for all its running placements, each with several reviews behind it.
+    ranked = (
+        select(
+            PlacementReview.id,
+            func.row_number()
+            .over(
+                partition_by=PlacementReview.placement_id,
+                order_by=(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc()),
+            )
+            .label("rank"),
+        )
+        .where(PlacementReview.placement_id.in_(placement_ids))
+        .subquery()
+    )
+    return {
+        review.placement_id: review
         for review in db.session.scalars(
-            select(PlacementReview)
-            .where(PlacementReview.placement_id.in_(placement_ids))
-            .order_by(PlacementReview.held_on, PlacementReview.recorded_at)
-        ):
-            latest[review.placement_id] = review  # ordered oldest first, so the last one wins
-    return latest
+            select(PlacementReview).join(ranked, ranked.c.id == PlacementReview.id).where(ranked.c.rank == 1)
+        )
+    }
 
 
 def next_reviews_due(placements: list[Placement]) -> dict[uuid.UUID, date | None]:
