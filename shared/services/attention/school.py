@@ -119,11 +119,10 @@ def _evidence_to_verify(school_id: uuid.UUID) -> list[Task]:
         )
     ).all()
     dsl_only = only_verifiable_by(roles.DSL)
-    waiting = [
-        d
-        for d in evidence_documents.queue_of_school(school, provider_ids, reviewer_roles=frozenset({roles.DSL}))
-        if d.evidence_type in dsl_only
-    ]
+    # Only those types are loaded: the rest of the DSL's queue (with each document's decisions) is the AP lead's.
+    waiting = evidence_documents.queue_of_school(
+        school, provider_ids, reviewer_roles=frozenset({roles.DSL}), only_types=dsl_only
+    )
     count, oldest = len(waiting), min((d.uploaded_at for d in waiting), default=None)
     if not count:
         return []

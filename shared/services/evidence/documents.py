@@ -378,17 +378,21 @@ def queue_of_school(
     provider_id: uuid.UUID | None = None,
     evidence_type: str | None = None,
     today: date | None = None,
+    only_types: Iterable[str] | None = None,
 ) -> list[EvidenceDocument]:
     """`school`'s verification queue: what awaits anyone's review, and what was decided only by organisations the
-    school does not rely on (shared.services.evidence.reliance), of the types in the reviewer's queue, oldest first.
-    Two queries however long the queue."""
+    school does not rely on (shared.services.evidence.reliance), of the types in the reviewer's queue (and among
+    `only_types`, when given), oldest first. Two queries however long the queue."""
     today = today or school_today()
+    types = set(queue_types(reviewer_roles))
+    if only_types is not None:
+        types &= set(only_types)
     query = (
         select(EvidenceDocument)
         .where(
             EvidenceDocument.organisation_id.in_(provider_ids),
             EvidenceDocument.status.in_([S.AWAITING_REVIEW, S.VERIFIED, S.REJECTED]),
-            EvidenceDocument.evidence_type.in_(sorted(queue_types(reviewer_roles))),
+            EvidenceDocument.evidence_type.in_(sorted(types)),
         )
         .options(selectinload(EvidenceDocument.verifications).joinedload(EvidenceVerification.organisation))
         .order_by(EvidenceDocument.uploaded_at)
