@@ -195,7 +195,7 @@ def _page(
         for scale in order:
             times[scale].extend(_timed(clients[scale][1], path, 1, requests, shows))
     full_p95, tenth_p95 = _p95(times["full"]), _p95(times["tenth"])
-    statements = _statements(app, client, path)
+    statements = statements_of(app, client, path)
     ratio = full_p95 / tenth_p95
     print(
         f"  {name} ({path}): p95 {full_p95:.1f} ms at full scale, {tenth_p95:.1f} ms at a tenth (ratio {ratio:.2f}), "
@@ -243,7 +243,7 @@ def _schools_on_register(client) -> int:
     return len(set(re.findall(r"Pupil\d+ School(\d+)", page)))
 
 
-def _statements(app, client, path: str) -> list[str]:
+def statements_of(app, client, path: str) -> list[str]:
     """The SQL statements one request to the page runs, the session check included."""
     from shared.extensions import db
 

@@ -25,14 +25,14 @@ import time
 from pathlib import Path
 
 from freezegun import freeze_time
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 RUNS, REQUESTS, WARM_UP, PROFILE_REQUESTS = 5, 20, 5, 50
 
 
 def _measure(app, client, path: str, expect: bytes, profile: bool) -> None:
-    from shared.extensions import db
+    from bench.local_authority import statements_of
 
     for _ in range(WARM_UP):
         response = client.get(path)
@@ -44,18 +44,7 @@ def _measure(app, client, path: str, expect: bytes, profile: bool) -> None:
         for _ in range(REQUESTS):
             client.get(path)
         best = min(best, (time.process_time() - started) * 1000 / REQUESTS)
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    statements = statements_of(app, client, path)
     print(f"{path}: {best:.2f} ms CPU a request, {len(statements)} statements", flush=True)
     if profile:
         profiler = cProfile.Profile(time.process_time)  # CPU time, not waits on the database

@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from shared.clock import school_zone
+from shared.display import date_words
 from shared.extensions import db
 from shared.models import (
     HeadteacherDecision,
@@ -61,11 +62,6 @@ from shared.services.local_authority.limits import is_full_time as _is_full_time
 from shared.services.local_authority.limits import is_registered as _is_registered
 from shared.services.local_authority.limits import weeks_so_far as _weeks_so_far
 from shared.services.reports.inspection import school_year_start
-
-
-def _day(day: date) -> str:
-    return day.strftime("%-d %B %Y")
-
 
 PAGE_SIZE = 100
 RECENT_DAYS = 14  # the LA home's "placements notified in the last 14 days"
@@ -97,7 +93,12 @@ def listed_since(year_start: date | ColumnElement[date]) -> ColumnElement[bool]:
 
 
 def recently_told(now: datetime) -> ColumnElement[bool]:
-    return Placement.la_notified_at >= now - timedelta(days=RECENT_DAYS)
+    return told_since(now - timedelta(days=RECENT_DAYS))
+
+
+def told_since(since: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """The LA was told on or after `since` (a value or a bound parameter)."""
+    return Placement.la_notified_at >= since
 
 
 def providers_used_by(la_id: uuid.UUID) -> dict[uuid.UUID, str]:
@@ -167,8 +168,8 @@ class LaPlacement:
     @property
     def dates_text(self) -> str:
         end = self.end_date or self.max_end_date
-        to = _day(end) if end else "no end date"
-        return f"{_day(self.start_date)} to {to}{' (ended)' if self.end_date else ''}"
+        to = date_words(end) if end else "no end date"
+        return f"{date_words(self.start_date)} to {to}{' (ended)' if self.end_date else ''}"
 
     @property
     def progress_text(self) -> str:
@@ -180,9 +181,9 @@ class LaPlacement:
     def told_text(self) -> str:
         """When the LA was told: AP Portal's date, else the date the school wrote on the plan."""
         if self.la_notified_on:
-            return _day(self.la_notified_on)
+            return date_words(self.la_notified_on)
         if self.la_informed_on:
-            return _day(self.la_informed_on)
+            return date_words(self.la_informed_on)
         return "Agreed before AP Portal told the local authority"
 
     @property
@@ -285,7 +286,7 @@ def _statements(shape: _Shape) -> _Statements:
     if shape.by_provider:
         where.append(Placement.provider_id == bindparam("provider_id", type_=Uuid))
     if shape.show == SHOW_RECENT:
-        where.append(Placement.la_notified_at >= bindparam("told_since", type_=DateTime(timezone=True)))
+        where.append(told_since(bindparam("told_since", type_=DateTime(timezone=True))))
     elif shape.show == SHOW_LIMITS:
         day = bindparam("today", type_=Date)
         where.append(
