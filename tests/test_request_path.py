@@ -4,6 +4,8 @@
   on every page: each page of a session carries the same token, and it is accepted.
 - Session protection is off (the server-side session record does that job), so Flask-Login no longer hashes the
   client's address and user agent on every request (shared.extensions._LoginManager).
+- The headteacher's counts ride in the principal's statement on the school home (shared.auth.sessions
+  PrincipalRider): one statement for the whole request, the same counts, and never another organisation's.
 """
 
 from shared.extensions import login_manager
@@ -44,7 +46,7 @@ def test_the_hot_reads_give_exactly_the_rows_sqlalchemy_gives(app, world, browse
     after their first run; every value, and its type, is what SQLAlchemy Core gives (on SQLite both are Core)."""
     from sqlalchemy import select
 
-    from shared.auth.sessions import _PRINCIPAL_QUERY, autocommit_connection
+    from shared.auth.sessions import _PRINCIPAL_QUERY, _principal_query_for, autocommit_connection
     from shared.extensions import db
     from shared.models import UserSession
     from shared.services.attention.school import _HEADTEACHER_QUERY
@@ -59,13 +61,14 @@ def test_the_hot_reads_give_exactly_the_rows_sqlalchemy_gives(app, world, browse
         for read, params in (
             (_PRINCIPAL_QUERY, {"token_hash": token_hash}),
             (_HEADTEACHER_QUERY, {"school_id": school}),
+            (_principal_query_for("school_admin.home")[0], {"token_hash": token_hash}),
         ):
             read.rows(conn, params)  # a first run, if none yet: through Core
             hot = sorted((tuple(row) for row in read.rows(conn, params)), key=repr)
             core = sorted((tuple(row) for row in conn.execute(read.statement, params).all()), key=repr)
             assert hot == core
             assert [[type(value) for value in row] for row in hot] == [[type(value) for value in row] for row in core]
-        assert len(hot) == 1 and len(core) == 1
+        assert len(hot) == 2 and len(core) == 2  # the principal with the counts: a row per role
         principal = _PRINCIPAL_QUERY.rows(conn, {"token_hash": token_hash})
         assert {row.role for row in principal} == {"headteacher", "dsl"}
         assert principal[0].organisation_name == "Hillside Academy"
@@ -84,3 +87,61 @@ def test_the_kept_session_serializer_follows_a_change_of_secret_key(app, world, 
     finally:
         app.secret_key = old
     assert browser.get("/school/").status_code == 200
+
+
+def test_the_headteachers_home_is_one_statement_with_the_counts_in_the_principals(app, world, browser):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from shared.extensions import db
+    from shared.models import Placement
+
+    def waiting(placement_id):  # planned, for the headteacher to decide (world.placement makes agreed ones)
+        with app.app_context():
+            db.session.get(Placement, placement_id).headteacher_decision = "pending"
+            db.session.commit()
+
+    school = world.school("Hillside Academy")
+    provider = world.provider(school, "Northside Learning")
+    waiting(world.placement(school, provider, status="planned"))
+    world.concern(world.placement(school, provider), escalated_at=datetime(2026, 11, 30, 13, 0, tzinfo=UTC))
+    other = world.school("Other Academy")  # its own waiting placements must not be counted at Hillside
+    for _ in range(2):
+        waiting(world.placement(other, world.provider(other, "Elsewhere Provision"), status="planned"))
+    browser.sign_in(world.user(school, ["headteacher"]))
+    assert browser.get("/school/").status_code == 200  # the budget's figures are kept a minute after this
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = html(browser.get("/school/"))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(seen) == 1 and "user_sessions" in seen[0] and "concerns" in seen[0]
+    assert "1 placement is waiting for your decision" in page
+    assert "1 safeguarding concern has been escalated to you" in page
+
+
+def test_counts_read_with_the_principal_are_given_only_for_its_own_organisation(app, world, browser):
+    """The rider's values are read before anyone is known to be allowed them: `ridden` hands them over only for the
+    organisation the principal belongs to, and only within the request that read them."""
+    import uuid
+
+    from flask import g
+
+    from shared.auth.sessions import ridden
+    from shared.services.attention.school import HEADTEACHER_COUNTS
+
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    with app.test_request_context("/school/"):
+        g._ridden = {HEADTEACHER_COUNTS.name: (mine, "counts")}
+        assert ridden(HEADTEACHER_COUNTS, mine) == "counts"
+        assert ridden(HEADTEACHER_COUNTS, theirs) is None
+    with app.test_request_context("/school/"):
+        assert ridden(HEADTEACHER_COUNTS, mine) is None  # a new request reads its own

@@ -12,12 +12,14 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import Connection, CursorResult, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, CursorResult, Label, bindparam, select, update
 from werkzeug.datastructures import MultiDict
 
 from shared.auth.principal import SignedInUser
@@ -171,34 +173,87 @@ def end_user_sessions(user_id: uuid.UUID, reason: str, *, keep_id: uuid.UUID | N
     return cast(CursorResult[Any], db.session.execute(stmt)).rowcount
 
 
-_PRINCIPAL_QUERY = HotRead(
-    select(
-        UserSession.id,
-        UserSession.created_at,
-        UserSession.last_seen_at,
-        UserSession.ended_at,
-        UserSession.mfa_verified,
-        UserSession.mfa_verified_at,
-        User.id.label("user_id"),
-        User.email,
-        User.name,
-        User.active,
-        User.mfa_enabled_at,
-        User.totp_secret.is_not(None).label("has_totp_secret"),  # never the (encrypted) secret itself
-        Organisation.id.label("organisation_id"),
-        Organisation.kind,
-        Organisation.name.label("organisation_name"),
-        MembershipRole.role,
-    )
-    .join(User, User.id == UserSession.user_id)
-    .join(Membership, Membership.user_id == User.id)
-    .join(Organisation, Organisation.id == Membership.organisation_id)
-    .outerjoin(MembershipRole, MembershipRole.membership_id == Membership.id)
-    # Built once with a bound parameter, so SQLAlchemy reuses its compiled form and cache key on every request,
-    # and run as a HotRead (shared/hot_reads.py): on every signed-in request.
-    .where(UserSession.token_hash == bindparam("token_hash")),
-    convert={"kind": OrganisationKind},
+_PRINCIPAL_COLUMNS = (
+    UserSession.id,
+    UserSession.created_at,
+    UserSession.last_seen_at,
+    UserSession.ended_at,
+    UserSession.mfa_verified,
+    UserSession.mfa_verified_at,
+    User.id.label("user_id"),
+    User.email,
+    User.name,
+    User.active,
+    User.mfa_enabled_at,
+    User.totp_secret.is_not(None).label("has_totp_secret"),  # never the (encrypted) secret itself
+    Organisation.id.label("organisation_id"),
+    Organisation.kind,
+    Organisation.name.label("organisation_name"),
+    MembershipRole.role,
 )
+
+
+def _principal_query(*extra: Label[Any]) -> HotRead:
+    return HotRead(
+        select(*_PRINCIPAL_COLUMNS, *extra)
+        .join(User, User.id == UserSession.user_id)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .outerjoin(MembershipRole, MembershipRole.membership_id == Membership.id)
+        # Built once with a bound parameter, so SQLAlchemy reuses its compiled form and cache key on every request,
+        # and run as a HotRead (shared/hot_reads.py): on every signed-in request.
+        .where(UserSession.token_hash == bindparam("token_hash")),
+        convert={"kind": OrganisationKind},
+    )
+
+
+_PRINCIPAL_QUERY = _principal_query()
+
+
+# --- a page's first small read, in the principal's round trip -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrincipalRider:
+    """A small read of a page that depends only on the signed-in person's organisation (the headteacher's counts on
+    the school home), sent in the same statement as the principal when that page is asked for: one database round
+    trip for the request instead of two. `columns(organisation_id)` gives labelled scalar subqueries.
+
+    It is read before the person is known to be allowed anything, so its values are kept for the request only, and
+    `ridden` gives them only for the organisation the principal turned out to belong to; a page that uses them
+    decides, as it would anyway, whether the person may see them."""
+
+    name: str
+    columns: Callable[[ColumnElement[uuid.UUID]], Sequence[Label[Any]]]
+
+
+_RIDERS: dict[str, PrincipalRider] = {}  # by endpoint
+_RIDDEN_QUERIES: dict[str, HotRead] = {}  # by rider, built on first use
+
+
+def ride_with_principal(endpoint: str, rider: PrincipalRider) -> None:
+    """Read `rider` with the principal on every request for `endpoint` (called once, where the view is declared)."""
+    _RIDERS[endpoint] = rider
+    _RIDDEN_QUERIES.pop(rider.name, None)
+
+
+def ridden(rider: PrincipalRider, organisation_id: uuid.UUID) -> Any | None:
+    """The rider's values (a row with its columns' labels) read with this request's principal, if they were and are
+    for `organisation_id`; None otherwise (the caller reads them itself)."""
+    found: tuple[uuid.UUID, Any] | None = g.get("_ridden", {}).get(rider.name)
+    if found is None or found[0] != organisation_id:
+        return None
+    return found[1]
+
+
+def _principal_query_for(endpoint: str | None) -> tuple[HotRead, PrincipalRider | None]:
+    rider = _RIDERS.get(endpoint) if endpoint else None
+    if rider is None:
+        return _PRINCIPAL_QUERY, None
+    query = _RIDDEN_QUERIES.get(rider.name)
+    if query is None:
+        query = _RIDDEN_QUERIES[rider.name] = _principal_query(*rider.columns(Organisation.__table__.c.id))
+    return query, rider
 
 
 def autocommit_connection() -> Connection:
@@ -221,7 +276,8 @@ def release_autocommit_connection(_exc: BaseException | None = None) -> None:
 @login_manager.user_loader  # type: ignore[untyped-decorator]  # Flask-Login is untyped; returns the function as is
 def load_user_from_session(token: str) -> SignedInUser | None:
     conn = autocommit_connection()
-    rows = _PRINCIPAL_QUERY.rows(conn, {"token_hash": _hash(token)})
+    query, rider = _principal_query_for(request.endpoint)
+    rows = query.rows(conn, {"token_hash": _hash(token)})
     if not rows:
         return None
     row = rows[0]
@@ -245,6 +301,8 @@ def load_user_from_session(token: str) -> SignedInUser | None:
         return None
     if now - row.last_seen_at > TOUCH_INTERVAL:
         conn.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    if rider is not None:
+        g._ridden = {rider.name: (row.organisation_id, row)}
     return SignedInUser(
         id=row.user_id,
         email=row.email,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Uuid, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Label, Uuid, and_, bindparam, func, or_, select
 
 from shared import roles
 from shared.attendance_codes import MarkKind
-from shared.auth.sessions import autocommit_connection
+from shared.auth.sessions import PrincipalRider, autocommit_connection, ridden
 from shared.clock import local_now, school_midnight
 from shared.display import pounds
 from shared.evidence_catalogue import only_verifiable_by
@@ -303,28 +304,33 @@ def sendco_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     return tasks
 
 
-_SCHOOL = bindparam("school_id", type_=Uuid)
-_WAITING = (
-    Placement.school_id == _SCHOOL,
-    Placement.status == PlacementStatus.PLANNED,
-    Placement.headteacher_decision == HeadteacherDecision.PENDING,
-)
-_ESCALATED = (Concern.school_id == _SCHOOL, Concern.status == "sent", Concern.escalated_at.is_not(None))
-# Built once with a bound parameter (its compiled form is reused) and run on an autocommit connection, like the
-# signed-in principal: the headteacher's home is the page most often opened, and this keeps it one round trip.
-_HEADTEACHER_QUERY = HotRead(
-    select(
-        select(func.count()).where(*_WAITING).scalar_subquery().label("decisions"),
-        select(func.min(Placement.created_at)).where(*_WAITING).scalar_subquery().label("oldest_decision"),
-        select(func.count()).select_from(Concern).where(*_ESCALATED).scalar_subquery().label("escalated"),
-        select(func.min(Concern.escalated_at)).where(*_ESCALATED).scalar_subquery().label("oldest_escalated"),
+def _headteacher_counts(school: ColumnElement[uuid.UUID]) -> list[Label[Any]]:
+    waiting = (
+        Placement.school_id == school,
+        Placement.status == PlacementStatus.PLANNED,
+        Placement.headteacher_decision == HeadteacherDecision.PENDING,
     )
-)
+    escalated = (Concern.school_id == school, Concern.status == "sent", Concern.escalated_at.is_not(None))
+    return [
+        select(func.count()).select_from(Placement).where(*waiting).scalar_subquery().label("decisions"),
+        select(func.min(Placement.created_at)).where(*waiting).scalar_subquery().label("oldest_decision"),
+        select(func.count()).select_from(Concern).where(*escalated).scalar_subquery().label("escalated"),
+        select(func.min(Concern.escalated_at)).where(*escalated).scalar_subquery().label("oldest_escalated"),
+    ]
+
+
+# The headteacher's home is the page most often opened: there these counts are read in the principal's statement
+# (school_admin/views/home.py rides them with it), one round trip for the whole request. Anywhere else they are read
+# on their own: built once with a bound parameter (its compiled form is reused), on the autocommit connection.
+HEADTEACHER_COUNTS = PrincipalRider("headteacher_counts", _headteacher_counts)
+_HEADTEACHER_QUERY = HotRead(select(*_headteacher_counts(bindparam("school_id", type_=Uuid))))
 
 
 def headteacher_tasks(school_id: uuid.UUID, now: datetime) -> list[Task]:
     """Decisions waiting for the headteacher, concerns escalated to them (a count), and the AP budget position."""
-    (row,) = _HEADTEACHER_QUERY.rows(autocommit_connection(), {"school_id": school_id})
+    row = ridden(HEADTEACHER_COUNTS, school_id)
+    if row is None:
+        (row,) = _HEADTEACHER_QUERY.rows(autocommit_connection(), {"school_id": school_id})
     tasks = _budget(school_id, local_now(now).date())
     if row.decisions:
         tasks.append(
