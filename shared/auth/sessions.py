@@ -3,7 +3,9 @@
 The cookie holds a random token; the database holds its hash, when it was last used and whether it has ended.
 Signing out, changing the password and deactivation end the record, so a copied cookie stops working.
 Every signed-in request reads the record, the person, their organisation and roles in one autocommit query
-(one round trip, no transaction); see bench/ for why that matters.
+(one round trip, no transaction); see bench/ for why that matters. A page whose first read depends only on the
+person's organisation can have it read in that same statement (`PrincipalRider`): the headteacher's home does, so
+the whole request is one round trip.
 """
 
 from __future__ import annotations
