@@ -18,10 +18,11 @@ On SQLite, or any other driver, every run goes through Core.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Select, event
 
@@ -38,6 +39,7 @@ class HotRead:
         self.convert = dict(convert or {})
         self._sent: _Sent | None = None
         self._core_only = False
+        self._row: Callable[[Sequence[Any]], Any] | None = None  # psycopg's named tuple maker for the rows
 
     def rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
         """Every row, each with the statement's column names as attributes."""
@@ -45,13 +47,16 @@ class HotRead:
             return list(conn.execute(self.statement, params).all())
         if self._sent is None:
             return self._first(conn, params)
-        cursor = conn.connection.dbapi_connection.cursor(row_factory=namedtuple_row)  # type: ignore[union-attr]
+        cursor: psycopg.Cursor[Any] = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr,assignment]
         sent = {**self._sent.constants, **params}
         # Listeners on the connection (the tests' and the benchmark's statement counts) still see the statement.
         conn.dispatch.before_cursor_execute(conn, cursor, self._sent.sql, sent, None, False)
         try:
             cursor.execute(self._sent.sql, sent)
-            rows: list[Any] = list(cursor.fetchall())
+            if self._row is None:  # the statement's columns never change: one named tuple class for its rows
+                self._row = namedtuple_row(cursor)
+            make = self._row
+            rows: list[Any] = [make(values) for values in cursor.fetchall()]
         finally:
             cursor.close()
         if self.convert:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import NoReturn
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -80,9 +81,12 @@ def role_names(roles: Iterable[str]) -> str:
     return ", ".join(ROLE_LABELS.get(r, r) for r in sorted(roles))
 
 
-@bp.app_context_processor
-def _layout_context() -> dict[str, object]:
-    return {"account_layout": _layout(), "role_labels": ROLE_LABELS}
+@bp.record_once
+def _layout_globals(state: BlueprintSetupState) -> None:
+    """The account pages' layout (the signed-in person's side's) and the roles' names, as template globals: set once
+    when the app is made rather than worked out for every page rendered."""
+    state.app.add_template_global(_layout, "account_layout")
+    state.app.jinja_env.globals["role_labels"] = ROLE_LABELS
 
 
 def _too_many(retry_after: int, kind: str, user: User | None) -> NoReturn:
