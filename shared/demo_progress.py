@@ -78,8 +78,11 @@ def seed_progress(school: Organisation, providers: list[Organisation]) -> None:
     running = list(
         db.session.scalars(
             select(Placement)
+            .join(Pupil, Pupil.id == Placement.pupil_id)
             .where(Placement.school_id.in_(list(schools)), Placement.status == PlacementStatus.ACTIVE)
-            .order_by(Placement.start_date)
+            # The same order on every seed (placements starting on one day by their pupils' names), so two seeds
+            # write their audit events in the same order.
+            .order_by(Placement.start_date, Pupil.last_name, Pupil.first_name, Placement.school_id)
         )
     )
     from shared.demo import _demo_risk_assessment
