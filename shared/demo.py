@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from shared import audit
 from shared.attendance_codes import LegalBasis
-from shared.clock import local_now
 from shared.clock import today as school_today
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
@@ -46,7 +45,7 @@ from shared.uploads.pipeline import accept_evidence_upload
 from shared.upn import check_letter
 
 if TYPE_CHECKING:
-    from shared.services.attendance.marks import MarkEntry
+    pass
 
 DEMO_SCHOOL = "Demo Academy"
 DEMO_SCHOOL_USERS = [
@@ -417,7 +416,7 @@ def _demo_marks(placement: Placement, *, falling: bool = False, until: date | No
     absences. Recorded at the time they would have been (so none is late or raises an alert now). `falling`: over
     the last three school weeks before this one, attendance falls each week (all present, then a fifth of the
     sessions missed, then half), so the early-warning page shows the placement, with no other week mattering."""
-    from shared.services.attendance.marks import MarkEntry, expected_sessions
+    from shared.services.attendance.marks import MarkEntry, expected_sessions, record_history
 
     today = school_today()
     last_day = until or today - timedelta(days=1)
@@ -451,51 +450,8 @@ def _demo_marks(placement: Placement, *, falling: bool = False, until: date | No
         else:
             entry = pattern[(index + placement.pupil.date_of_birth.day) % len(pattern)]
         planned.append((day, session, entry, on_time))
-    _record_marks(placement, planned)
+    record_history(placement, planned)
     db.session.commit()
-
-
-def _record_marks(placement: Placement, planned: list[tuple[date, str, MarkEntry, datetime]]) -> None:
-    """A term of one placement's marks, each recorded at its own time: the rows apply_mark would write for each (the
-    mark, its audit event, in the same order, and for an absence its alert, e-mails and notifications), without
-    apply_mark's lookups for each mark. The school's days, the placement's marks and its open "not marked" alerts
-    are read once (as apply_marks does for a batch), and the marks go to the database a flush at a time instead of
-    one by one: seeding the demo took seconds, most of them here. A session marked already goes through apply_mark."""
-    from shared.attendance_codes import MarkKind
-    from shared.extensions import begin_transaction_now
-    from shared.services.attendance import alerts as attendance_alerts
-    from shared.services.attendance import marks
-    from shared.services.school_calendar.days import school_days_of
-
-    if not planned:
-        return
-    first, last = min(day for day, *_ in planned), max(day for day, *_ in planned)
-    begin_transaction_now()
-    audit.lock_chain()
-    existing = marks.marks_for([placement.id], first, last)
-    days = set(school_days_of([placement.school_id], first, last)[placement.school_id])
-    open_unmarked = attendance_alerts.open_unmarked_alerts([placement.id], first, last)
-
-    def expected(placement: Placement, day: date, session: str) -> bool:
-        return placement.status in marks.COUNTING_STATUSES and placement.expects(day, session) and day in days
-
-    for day, session, entry, at in planned:
-        key = (placement.id, day, session)
-        if key in existing:
-            marks.apply_mark(placement, day, session, entry, by=None, source="web", now=at)
-            continue
-        today = local_now(at).date()
-        code = marks._checked_code(placement, day, session, entry, today=today, expected=expected)
-        mark = marks._new_mark(placement, day, session, entry, code, by=None, source="web", now=at)
-        db.session.add(mark)
-        existing[key] = mark
-        marks._audit_created(mark, placement, by=None, source="web")
-        # attendance_alerts.mark_recorded, with the "not marked" alert looked up above; it is called for an absence.
-        unmarked = open_unmarked.pop(key, None)
-        if unmarked is not None:
-            unmarked.resolved_at, unmarked.mark_id = at, mark.id
-        if mark.kind == MarkKind.ABSENT:
-            attendance_alerts.mark_recorded(mark, placement, now=at)
 
 
 def _demo_amended_mark(placement: Placement) -> None:

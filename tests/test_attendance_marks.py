@@ -185,3 +185,65 @@ def test_a_batch_that_clashes_twice_saves_nothing_and_names_the_session_taken(ap
     assert "Nothing was saved" in message
     with app.app_context():
         assert [m.session for m in db.session.scalars(select(AttendanceMark))] == ["AM"]
+
+
+@freeze_time("2026-12-03 16:00:00")
+def test_a_history_of_marks_writes_what_a_mark_at_a_time_writes(app, world):
+    """marks.record_history (the demo's term of marks) against apply_mark one by one, at the same moments: the same
+    marks (code, lateness against each one's own time), the same audit events in the same order, the same alerts."""
+    from datetime import UTC, datetime
+
+    from shared.models import AttendanceAlert, AuditEvent
+    from shared.services.attendance.marks import apply_mark, record_history
+
+    school = world.school()
+    provider = world.provider(school, "Northside Learning", ProviderStatus.APPROVED)
+    history, one_by_one = world.placement(school, provider), world.placement(school, provider)
+    planned = [
+        (MONDAY, "AM", MarkEntry.parse("present"), datetime(2026, 11, 30, 9, 30, tzinfo=UTC)),
+        (MONDAY, "PM", MarkEntry.parse("absent", reason="unexplained"), datetime(2026, 11, 30, 13, 30, tzinfo=UTC)),
+        (date(2026, 12, 1), "AM", MarkEntry.parse("late", 10), datetime(2026, 12, 1, 10, 30, tzinfo=UTC)),  # late
+    ]
+
+    def written(placement_id):
+        marks = db.session.scalars(
+            select(AttendanceMark).where(AttendanceMark.placement_id == placement_id).order_by(AttendanceMark.day)
+        )
+        mark_ids = {}
+        rows = []
+        for mark in marks:
+            mark_ids[str(mark.id)] = (mark.day, mark.session)
+            rows.append(
+                (
+                    mark.day,
+                    mark.session,
+                    mark.kind,
+                    mark.code,
+                    mark.late_minutes,
+                    mark.reason,
+                    mark.submitted_late,
+                    mark.recorded_at,
+                )
+            )
+        events = [
+            (event.action, mark_ids.get(event.object_id))
+            for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+            if event.object_id in mark_ids
+        ]
+        alerts = [
+            alert.kind
+            for alert in db.session.scalars(select(AttendanceAlert).where(AttendanceAlert.placement_id == placement_id))
+        ]
+        return sorted(rows), events, alerts
+
+    with app.app_context():
+        record_history(db.session.get(Placement, history), planned)
+        db.session.commit()
+        for day, session, entry, at in planned:
+            apply_mark(db.session.get(Placement, one_by_one), day, session, entry, by=None, source="web", now=at)
+            db.session.commit()
+        made, expected = written(history), written(one_by_one)
+    assert made == expected
+    rows, events, alerts = made
+    assert [row[6] for row in rows] == [False, False, True]  # only Tuesday's mark was after its deadline
+    assert len(events) == 3 and alerts == ["absence"]
