@@ -12,6 +12,7 @@ from shared import roles
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
+    AttendanceMark,
     Concern,
     KcsieConfirmation,
     Notice,
@@ -437,6 +438,56 @@ def test_each_placement_has_its_own_figures_under_its_own_terms(app, world, sett
         whole = compliance.figures(sources, link_of(profile.organisation_id, school), period)
         assert (whole.term("incidents").within, whole.term("incidents").total) == (2, 2)
         assert "the limit for this pupil is 36 hours" in whole.term("incidents").events[0].what
+
+
+def _mark(app, placement_id, day, session, *, late):
+    with app.app_context():
+        p = db.session.get(Placement, placement_id)
+        db.session.add(
+            AttendanceMark(
+                placement_id=p.id,
+                school_id=p.school_id,
+                provider_id=p.provider_id,
+                pupil_id=p.pupil_id,
+                day=day,
+                session=session,
+                kind="present",
+                code="B",
+                submitted_late=late,
+            )
+        )
+        db.session.commit()
+
+
+@freeze_time(NOW)
+def test_each_placements_marks_count_for_that_placement_alone(app, world, setting):
+    """Two pupils at the same provider, marked for the same days and sessions: each placement's figure counts its own
+    marks (on time, late or missing), never the other's, and the provider's adds them up."""
+    school, provider = setting
+    monday, tuesday = date(2026, 11, 30), date(2026, 12, 1)
+    timetable = ["mon_am", "mon_pm", "tue_am"]  # three sessions due by Tuesday evening
+    first = world.placement(school, provider, start=monday, timetable=timetable)
+    second = world.placement(school, provider, start=monday, timetable=timetable)
+    _mark(app, first, monday, "AM", late=False)
+    _mark(app, first, monday, "PM", late=False)  # Tuesday morning: not marked
+    _mark(app, second, monday, "AM", late=True)  # Monday afternoon: not marked
+    _mark(app, second, tuesday, "AM", late=True)
+    with app.app_context():
+        link = link_of(provider, school)
+        period = half_terms.current_period(school)
+        sources = compliance.load(school, [link], period)
+        placements = {p.id: p for p in sources.placements[provider]}
+        one = compliance.figures(sources, link, period, placement=placements[first]).attendance
+        two = compliance.figures(sources, link, period, placement=placements[second]).attendance
+        assert (one.expected, one.on_time, one.late, one.missing) == (3, 2, 0, 1)
+        assert (two.expected, two.on_time, two.late, two.missing) == (3, 0, 2, 1)
+        whole = compliance.figures(sources, link, period)
+        assert (whole.attendance.on_time, whole.attendance.late, whole.attendance.missing) == (2, 2, 2)
+        assert sorted((e.when, e.what.split(": ")[1]) for e in whole.term("attendance").events) == [
+            ("1 December 2026", "1 session not marked"),
+            ("30 November 2026", "1 session not marked"),
+            ("30 November 2026 to 1 December 2026", "2 sessions marked after the deadline"),
+        ]
 
 
 @freeze_time(NOW)

@@ -52,6 +52,10 @@ RAG_ORDER = {"green": 0, "amber": 1, "red": 2}
 EventLink = tuple[str, dict[str, uuid.UUID]]
 # A day a verified document or a signed confirmation starts to cover, and the day it stops (None: not yet).
 Cover = tuple[date, date | None]
+# The marks a figure needs: placement id -> session ("AM" or "PM") -> day -> whether it was submitted late. Nested
+# rather than keyed by (placement, day, session): a school year is tens of thousands of marks (see compliance._marks).
+Marks = dict[uuid.UUID, dict[str, dict[date, bool]]]
+NO_MARKS: dict[str, dict[date, bool]] = {}
 
 
 @dataclass
@@ -120,7 +124,7 @@ class Sources:
     overrides: dict[uuid.UUID, ServiceAgreement]  # placement id -> that placement's own terms
     placements: dict[uuid.UUID, list[Placement]]  # provider id -> [Placement]
     days: list[date]  # school days from the span's start to past its end
-    marks: dict[tuple[uuid.UUID, date, str], bool]  # (placement id, day, session) -> whether it was submitted late
+    marks: Marks  # placement id -> session -> day -> whether it was submitted late
     # provider id -> incident id -> (Incident, {placement ids})
     incidents: dict[uuid.UUID, dict[uuid.UUID, tuple[Incident, set[uuid.UUID]]]]
     # provider id -> [(placement id, occurred_at, sent_at)]: only sent concerns are loaded
@@ -192,7 +196,6 @@ def _attendance(
     term = Term("attendance", TERM_NAMES["attendance"], True)
     on_time = late = missing = 0
     due = _due_sessions(school_provider, sources, period)
-    marks = sources.marks
     for placement in placements:
         if placement.status not in COUNTING_STATUSES:
             continue
@@ -200,7 +203,10 @@ def _attendance(
         marked_late: list[date] = []
         # Placement.expects(day, session), with its dates read once and its week's sessions once a week: a school
         # year is some 24,000 sessions of a school's placements (the governors' report).
-        placement_id, first, last = placement.id, placement.start_date, placement.end_date
+        first, last = placement.start_date, placement.end_date
+        marks = sources.marks.get(placement.id, NO_MARKS)
+        # Each session's marks by day (empty when none), looked up once per placement rather than once per session.
+        by_session = {session: marks.get(session, {}) for session in SESSIONS}
         weeks: dict[date, list[str]] = {}
         for day, session, slot, monday in due:
             if day < first or (last is not None and day > last):
@@ -210,7 +216,7 @@ def _attendance(
                 sessions = weeks[monday] = placement.timetable_of_week(day)
             if slot not in sessions:
                 continue
-            submitted_late = marks.get((placement_id, day, session))
+            submitted_late = by_session[session].get(day)
             if submitted_late is False:
                 on_time += 1
             elif submitted_late is None:
