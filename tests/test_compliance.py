@@ -491,6 +491,50 @@ def test_each_placements_marks_count_for_that_placement_alone(app, world, settin
 
 
 @freeze_time(NOW)
+def test_the_latest_review_before_the_period_decides_whether_one_is_overdue(app, world, setting):
+    """Only the reviews held in the period and each placement's latest before it count: an earlier review's date is
+    replaced by the next one's. The figures for the second half-term are the same whether loaded over it alone or over
+    the whole term (as the trend does)."""
+    school, provider = setting
+    _autumn_with_half_term(world, school)
+    start = date(2026, 9, 7)
+    # Reviewed on 19 October, which set 14 December: not due yet (the review before set 19 October).
+    kept_up = world.placement(school, provider, world.pupil(school, first_name="Kept", last_name="Marsh"), start=start)
+    world.review(kept_up, due_on=date(2026, 9, 21), held_on=date(2026, 9, 21), next_review_on=date(2026, 10, 19))
+    world.review(kept_up, due_on=date(2026, 10, 19), held_on=date(2026, 10, 19), next_review_on=date(2026, 12, 14))
+    # Reviewed on 19 October, which brought the next one forward to 16 November: overdue.
+    brought_forward = world.placement(
+        school, provider, world.pupil(school, first_name="Forward", last_name="Marsh"), start=start
+    )
+    world.review(
+        brought_forward, due_on=date(2026, 9, 21), held_on=date(2026, 9, 21), next_review_on=date(2026, 12, 14)
+    )
+    world.review(
+        brought_forward, due_on=date(2026, 10, 19), held_on=date(2026, 10, 19), next_review_on=date(2026, 11, 16)
+    )
+    # Reviewed a day late in the second half-term (9 November was due), after one in the first that set it.
+    late = world.placement(school, provider, world.pupil(school, first_name="Late", last_name="Marsh"), start=start)
+    world.review(late, due_on=date(2026, 10, 12), held_on=date(2026, 10, 12), next_review_on=date(2026, 11, 9))
+    world.review(late, due_on=date(2026, 11, 9), held_on=date(2026, 11, 10), next_review_on=date(2027, 1, 4))
+    with app.app_context():
+        link = link_of(provider, school)
+        first_half, second_half = half_terms.half_terms(school)
+        assert second_half.start == date(2026, 10, 31)
+        alone = compliance.load(school, [link], second_half)
+        term = compliance.load(school, [link], compliance.Period(first_half.start, second_half.end, "autumn"))
+        reviews = [compliance.figures(sources, link, second_half).term("reviews") for sources in (alone, term)]
+        for figure in reviews:
+            assert (figure.within, figure.total) == (0, 2)
+            assert sorted((e.when, e.what) for e in figure.events) == [
+                ("10 November 2026", "Late Marsh: due 9 November 2026"),
+                ("Due 16 November 2026", "Forward Marsh: not held yet"),
+            ]
+        # The first half-term, from the whole term's load: the five reviews held in it, all on time, none overdue.
+        first = compliance.figures(term, link, first_half).term("reviews")
+        assert (first.within, first.total) == (5, 5)
+
+
+@freeze_time(NOW)
 def test_the_trend_gives_each_half_term_its_own_figures(app, world, setting):
     school, provider = setting
     _autumn_with_half_term(world, school)

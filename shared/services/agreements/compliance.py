@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from shared.charts import sparkline_svg
@@ -167,10 +167,33 @@ def load(
     ):
         notices[provider_id].append((placement_id, shared_at, acknowledged_at))
 
+    # The reviews held in the span, and each placement's latest before it: what decides whether a review is
+    # overdue in any period of the span (compliance_terms._reviews). Not every earlier review: a year of placements
+    # is several reviews each, and loading them all was most of the compliance page's loading time.
+    latest_before = (
+        select(
+            PlacementReview.id,
+            func.row_number()
+            .over(
+                partition_by=PlacementReview.placement_id,
+                order_by=(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc()),
+            )
+            .label("rank"),
+        )
+        .where(PlacementReview.placement_id.in_(placement_ids), PlacementReview.held_on < span.start)
+        .subquery()
+    )
     reviews: defaultdict[uuid.UUID, list[PlacementReview]] = defaultdict(list)
     for review in db.session.scalars(
         select(PlacementReview)
-        .where(PlacementReview.placement_id.in_(placement_ids), PlacementReview.held_on <= span.end)
+        .where(
+            PlacementReview.placement_id.in_(placement_ids),
+            PlacementReview.held_on <= span.end,
+            or_(
+                PlacementReview.held_on >= span.start,
+                PlacementReview.id.in_(select(latest_before.c.id).where(latest_before.c.rank == 1)),
+            ),
+        )
         .order_by(PlacementReview.held_on, PlacementReview.recorded_at)
     ):
         reviews[by_id[review.placement_id].provider_id].append(review)

@@ -131,7 +131,8 @@ class Sources:
     concerns: dict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime]]]
     # provider id -> [(placement id, shared_at, acknowledged_at)]
     notices: dict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime | None]]]
-    reviews: dict[uuid.UUID, list[PlacementReview]]  # provider id -> [PlacementReview], oldest first
+    # provider id -> [PlacementReview], oldest first: those held in the span and each placement's latest before it
+    reviews: dict[uuid.UUID, list[PlacementReview]]
     # provider id -> evidence type -> [(reviewed_on, expiry_date)] of verified versions
     documents: dict[uuid.UUID, dict[str, list[Cover]]]
     confirmations: dict[uuid.UUID, list[Cover]]  # provider id -> [(signed_on, lapsed_on or None)]
