@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Over, and_, func, or_, select
 
 from shared import audit
 from shared.clock import local_now, school_zone
@@ -107,6 +107,15 @@ def last_review_of(placement_id: uuid.UUID) -> PlacementReview | None:
     )
 
 
+def _latest_first() -> Over[int]:
+    """Each review's rank among its placement's reviews: 1 for the latest (held last; on the same day, recorded
+    last)."""
+    return func.row_number().over(
+        partition_by=PlacementReview.placement_id,
+        order_by=(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc()),
+    )
+
+
 def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementReview]:
     """Each placement's most recent review, in one query."""
     if not placement_ids:
@@ -114,15 +123,7 @@ def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementR
     # Only the latest of each is loaded (ranked in SQL), not every review of every placement: a school's list reads
     # this for all its running placements, each with several reviews behind it.
     ranked = (
-        select(
-            PlacementReview.id,
-            func.row_number()
-            .over(
-                partition_by=PlacementReview.placement_id,
-                order_by=(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc()),
-            )
-            .label("rank"),
-        )
+        select(PlacementReview.id, _latest_first().label("rank"))
         .where(PlacementReview.placement_id.in_(placement_ids))
         .subquery()
     )
@@ -132,6 +133,24 @@ def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementR
             select(PlacementReview).join(ranked, ranked.c.id == PlacementReview.id).where(ranked.c.rank == 1)
         )
     }
+
+
+def with_latest_reviews(*where: ColumnElement[bool]) -> list[tuple[Placement, PlacementReview | None]]:
+    """The placements matching `where`, each with its most recent review (as latest_reviews ranks them; None before
+    the first), in one query: the placements and their reviews in one round trip rather than one each."""
+    ranked = (
+        select(PlacementReview.id, PlacementReview.placement_id, _latest_first().label("rank"))
+        .join(Placement, Placement.id == PlacementReview.placement_id)
+        .where(*where)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Placement, PlacementReview)
+        .outerjoin(ranked, and_(ranked.c.placement_id == Placement.id, ranked.c.rank == 1))
+        .outerjoin(PlacementReview, PlacementReview.id == ranked.c.id)
+        .where(*where)
+    ).tuples()
+    return [(placement, review) for placement, review in rows]
 
 
 def next_reviews_due(placements: list[Placement]) -> dict[uuid.UUID, date | None]:
