@@ -60,6 +60,7 @@ from shared.services.agreements.compliance_terms import (
     WAS_VERIFIED,
     Compliance,
     Cover,
+    HeldReview,
     Marks,
     Sources,
     _attendance,
@@ -183,9 +184,15 @@ def load(
         .where(PlacementReview.placement_id.in_(placement_ids), PlacementReview.held_on < span.start)
         .subquery()
     )
-    reviews: defaultdict[uuid.UUID, list[PlacementReview]] = defaultdict(list)
-    for review in db.session.scalars(
-        select(PlacementReview)
+    reviews: defaultdict[uuid.UUID, list[HeldReview]] = defaultdict(list)
+    for review in db.session.execute(
+        select(
+            PlacementReview.id,
+            PlacementReview.placement_id,
+            PlacementReview.due_on,
+            PlacementReview.held_on,
+            PlacementReview.next_review_on,
+        )
         .where(
             PlacementReview.placement_id.in_(placement_ids),
             PlacementReview.held_on <= span.end,
@@ -196,7 +203,7 @@ def load(
         )
         .order_by(PlacementReview.held_on, PlacementReview.recorded_at)
     ):
-        reviews[by_id[review.placement_id].provider_id].append(review)
+        reviews[by_id[review.placement_id].provider_id].append(HeldReview(*review))
 
     documents: defaultdict[uuid.UUID, dict[str, list[Cover]]] = defaultdict(lambda: defaultdict(list))  # both levels
     for provider_id, kind, status, reviewed_at, expiry_date, rejection_reason in db.session.execute(

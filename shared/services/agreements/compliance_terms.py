@@ -10,6 +10,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from shared.clock import school_zone
 from shared.display import date_words
@@ -18,7 +19,6 @@ from shared.models import (
     DocumentStatus,
     Incident,
     Placement,
-    PlacementReview,
     SchoolProvider,
     ServiceAgreement,
 )
@@ -56,6 +56,17 @@ Cover = tuple[date, date | None]
 # rather than keyed by (placement, day, session): a school year is tens of thousands of marks (see compliance._marks).
 Marks = dict[uuid.UUID, dict[str, dict[date, bool]]]
 NO_MARKS: dict[str, dict[date, bool]] = {}
+
+
+class HeldReview(NamedTuple):
+    """What the figures need of a placement review: its columns, not the ORM object with every word of the review
+    (a school year of placements is hundreds of reviews)."""
+
+    id: uuid.UUID
+    placement_id: uuid.UUID
+    due_on: date
+    held_on: date
+    next_review_on: date | None
 
 
 @dataclass
@@ -131,8 +142,8 @@ class Sources:
     concerns: dict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime]]]
     # provider id -> [(placement id, shared_at, acknowledged_at)]
     notices: dict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime | None]]]
-    # provider id -> [PlacementReview], oldest first: those held in the span and each placement's latest before it
-    reviews: dict[uuid.UUID, list[PlacementReview]]
+    # provider id -> [HeldReview], oldest first: those held in the span and each placement's latest before it
+    reviews: dict[uuid.UUID, list[HeldReview]]
     # provider id -> evidence type -> [(reviewed_on, expiry_date)] of verified versions
     documents: dict[uuid.UUID, dict[str, list[Cover]]]
     confirmations: dict[uuid.UUID, list[Cover]]  # provider id -> [(signed_on, lapsed_on or None)]
@@ -326,14 +337,14 @@ def _notices(
     return rate(term, within, counted, "notices acknowledged in time")
 
 
-def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview], period: Period, today: date) -> Term:
+def _reviews(placements: Sequence[Placement], reviews: Sequence[HeldReview], period: Period, today: date) -> Term:
     """Reviews held in the period (on time if held by their due date), and placements running at the period's end
     (or today) whose review was due by then and not held."""
     term = Term("reviews", TERM_NAMES["reviews"], True)
     as_of = min(period.end, today)
     pupils = {p.id: p.pupil for p in placements}
     within = 0
-    latest: dict[uuid.UUID, PlacementReview] = {}
+    latest: dict[uuid.UUID, HeldReview] = {}
     for review in reviews:
         if review.held_on <= as_of:
             latest[review.placement_id] = review

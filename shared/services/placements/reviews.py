@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Over, and_, func, or_, select
 
@@ -82,7 +83,15 @@ class ReviewDue:
     state: ReviewState
 
 
-def next_review_due(placement: Placement, last_review: PlacementReview | None) -> date | None:
+class SetsNextReview(Protocol):
+    """What next_review_due reads of the last review: a PlacementReview, or only its columns (the compliance
+    figures load those alone)."""
+
+    @property
+    def next_review_on(self) -> date | None: ...
+
+
+def next_review_due(placement: Placement, last_review: SetsNextReview | None) -> date | None:
     """When the placement's next review is due: the date the last review set, or one interval after the start for
     the first. None when the last review ended the placement."""
     if last_review is not None:
