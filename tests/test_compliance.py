@@ -12,6 +12,7 @@ from shared import roles
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
+    AttendanceMark,
     Concern,
     KcsieConfirmation,
     Notice,
@@ -437,6 +438,100 @@ def test_each_placement_has_its_own_figures_under_its_own_terms(app, world, sett
         whole = compliance.figures(sources, link_of(profile.organisation_id, school), period)
         assert (whole.term("incidents").within, whole.term("incidents").total) == (2, 2)
         assert "the limit for this pupil is 36 hours" in whole.term("incidents").events[0].what
+
+
+def _mark(app, placement_id, day, session, *, late):
+    with app.app_context():
+        p = db.session.get(Placement, placement_id)
+        db.session.add(
+            AttendanceMark(
+                placement_id=p.id,
+                school_id=p.school_id,
+                provider_id=p.provider_id,
+                pupil_id=p.pupil_id,
+                day=day,
+                session=session,
+                kind="present",
+                code="B",
+                submitted_late=late,
+            )
+        )
+        db.session.commit()
+
+
+@freeze_time(NOW)
+def test_each_placements_marks_count_for_that_placement_alone(app, world, setting):
+    """Two pupils at the same provider, marked for the same days and sessions: each placement's figure counts its own
+    marks (on time, late or missing), never the other's, and the provider's adds them up."""
+    school, provider = setting
+    monday, tuesday = date(2026, 11, 30), date(2026, 12, 1)
+    timetable = ["mon_am", "mon_pm", "tue_am"]  # three sessions due by Tuesday evening
+    first = world.placement(school, provider, start=monday, timetable=timetable)
+    second = world.placement(school, provider, start=monday, timetable=timetable)
+    _mark(app, first, monday, "AM", late=False)
+    _mark(app, first, monday, "PM", late=False)  # Tuesday morning: not marked
+    _mark(app, second, monday, "AM", late=True)  # Monday afternoon: not marked
+    _mark(app, second, tuesday, "AM", late=True)
+    with app.app_context():
+        link = link_of(provider, school)
+        period = half_terms.current_period(school)
+        sources = compliance.load(school, [link], period)
+        placements = {p.id: p for p in sources.placements[provider]}
+        one = compliance.figures(sources, link, period, placement=placements[first]).attendance
+        two = compliance.figures(sources, link, period, placement=placements[second]).attendance
+        assert (one.expected, one.on_time, one.late, one.missing) == (3, 2, 0, 1)
+        assert (two.expected, two.on_time, two.late, two.missing) == (3, 0, 2, 1)
+        whole = compliance.figures(sources, link, period)
+        assert (whole.attendance.on_time, whole.attendance.late, whole.attendance.missing) == (2, 2, 2)
+        assert sorted((e.when, e.what.split(": ")[1]) for e in whole.term("attendance").events) == [
+            ("1 December 2026", "1 session not marked"),
+            ("30 November 2026", "1 session not marked"),
+            ("30 November 2026 to 1 December 2026", "2 sessions marked after the deadline"),
+        ]
+
+
+@freeze_time(NOW)
+def test_the_latest_review_before_the_period_decides_whether_one_is_overdue(app, world, setting):
+    """Only the reviews held in the period and each placement's latest before it count: an earlier review's date is
+    replaced by the next one's. The figures for the second half-term are the same whether loaded over it alone or over
+    the whole term (as the trend does)."""
+    school, provider = setting
+    _autumn_with_half_term(world, school)
+    start = date(2026, 9, 7)
+    # Reviewed on 19 October, which set 14 December: not due yet (the review before set 19 October).
+    kept_up = world.placement(school, provider, world.pupil(school, first_name="Kept", last_name="Marsh"), start=start)
+    world.review(kept_up, due_on=date(2026, 9, 21), held_on=date(2026, 9, 21), next_review_on=date(2026, 10, 19))
+    world.review(kept_up, due_on=date(2026, 10, 19), held_on=date(2026, 10, 19), next_review_on=date(2026, 12, 14))
+    # Reviewed on 19 October, which brought the next one forward to 16 November: overdue.
+    brought_forward = world.placement(
+        school, provider, world.pupil(school, first_name="Forward", last_name="Marsh"), start=start
+    )
+    world.review(
+        brought_forward, due_on=date(2026, 9, 21), held_on=date(2026, 9, 21), next_review_on=date(2026, 12, 14)
+    )
+    world.review(
+        brought_forward, due_on=date(2026, 10, 19), held_on=date(2026, 10, 19), next_review_on=date(2026, 11, 16)
+    )
+    # Reviewed a day late in the second half-term (9 November was due), after one in the first that set it.
+    late = world.placement(school, provider, world.pupil(school, first_name="Late", last_name="Marsh"), start=start)
+    world.review(late, due_on=date(2026, 10, 12), held_on=date(2026, 10, 12), next_review_on=date(2026, 11, 9))
+    world.review(late, due_on=date(2026, 11, 9), held_on=date(2026, 11, 10), next_review_on=date(2027, 1, 4))
+    with app.app_context():
+        link = link_of(provider, school)
+        first_half, second_half = half_terms.half_terms(school)
+        assert second_half.start == date(2026, 10, 31)
+        alone = compliance.load(school, [link], second_half)
+        term = compliance.load(school, [link], compliance.Period(first_half.start, second_half.end, "autumn"))
+        reviews = [compliance.figures(sources, link, second_half).term("reviews") for sources in (alone, term)]
+        for figure in reviews:
+            assert (figure.within, figure.total) == (0, 2)
+            assert sorted((e.when, e.what) for e in figure.events) == [
+                ("10 November 2026", "Late Marsh: due 9 November 2026"),
+                ("Due 16 November 2026", "Forward Marsh: not held yet"),
+            ]
+        # The first half-term, from the whole term's load: the five reviews held in it, all on time, none overdue.
+        first = compliance.figures(term, link, first_half).term("reviews")
+        assert (first.within, first.total) == (5, 5)
 
 
 @freeze_time(NOW)

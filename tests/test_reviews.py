@@ -294,10 +294,12 @@ def test_the_visits_page_and_the_provider_page_link_to_the_visit_form(app, new_b
 
 
 def test_each_placements_latest_review_is_the_one_held_last(app, world, setting):
-    """reviews.latest_reviews ranks in SQL: the review held last wins, whatever order they were recorded in, and on the
-    same day the one recorded last."""
+    """reviews.latest_reviews (and with_latest_reviews) rank in SQL: the review held last wins, whatever order they
+    were recorded in, and on the same day the one recorded last."""
     several = _pupil(world, setting, "Sev", start=date(2026, 9, 7))
     one = _pupil(world, setting, "Uno", start=date(2026, 9, 7))
+    never = _pupil(world, setting, "Nev", start=date(2026, 11, 2))  # not reviewed yet
+    _pupil(world, setting, "Ended", start=date(2026, 9, 7), status="ended")  # not asked for
     world.review(several, held_on=date(2026, 11, 16), next_review_on=date(2027, 1, 11))  # recorded first, held last
     world.review(several, held_on=date(2026, 10, 19), next_review_on=date(2026, 12, 1))
     world.review(one, held_on=date(2026, 10, 19), next_review_on=date(2026, 12, 14))
@@ -312,3 +314,11 @@ def test_each_placements_latest_review_is_the_one_held_last(app, world, setting)
         assert latest[several].next_review_on == date(2027, 1, 11)
         assert latest[one].id == same_day_last
         assert reviews.latest_reviews([]) == {}
+        # with_latest_reviews: the same latest reviews, read with the placements in one query; None before the first.
+        found = {
+            placement.id: review
+            for placement, review in reviews.with_latest_reviews(
+                Placement.school_id == setting["school"], Placement.status == PlacementStatus.ACTIVE
+            )
+        }
+        assert found == {several: latest[several], one: latest[one], never: None}

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from shared.charts import sparkline_svg
@@ -60,6 +60,8 @@ from shared.services.agreements.compliance_terms import (
     WAS_VERIFIED,
     Compliance,
     Cover,
+    HeldReview,
+    Marks,
     Sources,
     _attendance,
     _bounds,
@@ -166,13 +168,42 @@ def load(
     ):
         notices[provider_id].append((placement_id, shared_at, acknowledged_at))
 
-    reviews: defaultdict[uuid.UUID, list[PlacementReview]] = defaultdict(list)
-    for review in db.session.scalars(
-        select(PlacementReview)
-        .where(PlacementReview.placement_id.in_(placement_ids), PlacementReview.held_on <= span.end)
+    # The reviews held in the span, and each placement's latest before it: what decides whether a review is
+    # overdue in any period of the span (compliance_terms._reviews). Not every earlier review: a year of placements
+    # is several reviews each, and loading them all was most of the compliance page's loading time.
+    latest_before = (
+        select(
+            PlacementReview.id,
+            func.row_number()
+            .over(
+                partition_by=PlacementReview.placement_id,
+                order_by=(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc()),
+            )
+            .label("rank"),
+        )
+        .where(PlacementReview.placement_id.in_(placement_ids), PlacementReview.held_on < span.start)
+        .subquery()
+    )
+    reviews: defaultdict[uuid.UUID, list[HeldReview]] = defaultdict(list)
+    for review in db.session.execute(
+        select(
+            PlacementReview.id,
+            PlacementReview.placement_id,
+            PlacementReview.due_on,
+            PlacementReview.held_on,
+            PlacementReview.next_review_on,
+        )
+        .where(
+            PlacementReview.placement_id.in_(placement_ids),
+            PlacementReview.held_on <= span.end,
+            or_(
+                PlacementReview.held_on >= span.start,
+                PlacementReview.id.in_(select(latest_before.c.id).where(latest_before.c.rank == 1)),
+            ),
+        )
         .order_by(PlacementReview.held_on, PlacementReview.recorded_at)
     ):
-        reviews[by_id[review.placement_id].provider_id].append(review)
+        reviews[by_id[review.placement_id].provider_id].append(HeldReview(*review))
 
     documents: defaultdict[uuid.UUID, dict[str, list[Cover]]] = defaultdict(lambda: defaultdict(list))  # both levels
     for provider_id, kind, status, reviewed_at, expiry_date, rejection_reason in db.session.execute(
@@ -248,32 +279,31 @@ def counted_from(
     return day, why
 
 
-def _marks(placement_ids: list[uuid.UUID | None], first: date, last: date) -> dict[tuple[uuid.UUID, date, str], bool]:
-    """Whether each mark of these placements from `first` to `last` was submitted late, by (placement, day, session).
+def _marks(placement_ids: list[uuid.UUID | None], first: date, last: date) -> Marks:
+    """Whether each mark of these placements from `first` to `last` was submitted late, by placement, then session,
+    then day (see Marks).
 
     Only what the figure needs, as plain values, and nothing after today: a school year of a hundred placements is
-    over 20,000 marks, and loading them as ORM objects was most of the page's time. On PostgreSQL they come as one
-    row per placement with arrays (array_agg), which reads them about four times faster than a row per mark (the
-    governors' report reads a whole year); elsewhere (SQLite), a row per mark.
+    over 20,000 marks, and loading them as ORM objects was most of the page's time. Nested by placement and session
+    rather than keyed by a (placement, day, session) tuple: the governors' report reads a whole year, and a tuple per
+    mark made the dict itself slow to build and gave the garbage collector tens of thousands of objects to walk. On
+    PostgreSQL they come as one row per placement and session with arrays (array_agg), each row made into its dict
+    at once, which reads them about four times faster than a row per mark; elsewhere (SQLite), a row per mark.
     """
     mark = AttendanceMark
     where = (mark.placement_id.in_(placement_ids), mark.day >= first, mark.day <= last)
+    marks: Marks = {}
     if db.session.get_bind().dialect.name != "postgresql":
         rows = db.session.execute(select(mark.placement_id, mark.day, mark.session, mark.submitted_late).where(*where))
-        return {(placement_id, day, session): late for placement_id, day, session, late in rows}
-    marks: dict[tuple[uuid.UUID, date, str], bool] = {}
-    for placement_id, days, sessions, lates in db.session.execute(
-        select(
-            mark.placement_id,
-            func.array_agg(mark.day),
-            func.array_agg(mark.session),
-            func.array_agg(mark.submitted_late),
-        )
+        for placement_id, day, session, late in rows:
+            marks.setdefault(placement_id, {}).setdefault(session, {})[day] = late
+        return marks
+    for placement_id, session, days, lates in db.session.execute(
+        select(mark.placement_id, mark.session, func.array_agg(mark.day), func.array_agg(mark.submitted_late))
         .where(*where)
-        .group_by(mark.placement_id)
+        .group_by(mark.placement_id, mark.session)
     ):
-        for day, session, late in zip(days, sessions, lates, strict=True):
-            marks[(placement_id, day, session)] = late
+        marks.setdefault(placement_id, {})[session] = dict(zip(days, lates, strict=True))
     return marks
 
 

@@ -10,6 +10,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from shared.clock import school_zone
 from shared.display import date_words
@@ -18,7 +19,6 @@ from shared.models import (
     DocumentStatus,
     Incident,
     Placement,
-    PlacementReview,
     SchoolProvider,
     ServiceAgreement,
 )
@@ -52,6 +52,21 @@ RAG_ORDER = {"green": 0, "amber": 1, "red": 2}
 EventLink = tuple[str, dict[str, uuid.UUID]]
 # A day a verified document or a signed confirmation starts to cover, and the day it stops (None: not yet).
 Cover = tuple[date, date | None]
+# The marks a figure needs: placement id -> session ("AM" or "PM") -> day -> whether it was submitted late. Nested
+# rather than keyed by (placement, day, session): a school year is tens of thousands of marks (see compliance._marks).
+Marks = dict[uuid.UUID, dict[str, dict[date, bool]]]
+NO_MARKS: dict[str, dict[date, bool]] = {}
+
+
+class HeldReview(NamedTuple):
+    """What the figures need of a placement review: its columns, not the ORM object with every word of the review
+    (a school year of placements is hundreds of reviews)."""
+
+    id: uuid.UUID
+    placement_id: uuid.UUID
+    due_on: date
+    held_on: date
+    next_review_on: date | None
 
 
 @dataclass
@@ -120,14 +135,15 @@ class Sources:
     overrides: dict[uuid.UUID, ServiceAgreement]  # placement id -> that placement's own terms
     placements: dict[uuid.UUID, list[Placement]]  # provider id -> [Placement]
     days: list[date]  # school days from the span's start to past its end
-    marks: dict[tuple[uuid.UUID, date, str], bool]  # (placement id, day, session) -> whether it was submitted late
+    marks: Marks  # placement id -> session -> day -> whether it was submitted late
     # provider id -> incident id -> (Incident, {placement ids})
     incidents: dict[uuid.UUID, dict[uuid.UUID, tuple[Incident, set[uuid.UUID]]]]
     # provider id -> [(placement id, occurred_at, sent_at)]: only sent concerns are loaded
     concerns: dict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime]]]
     # provider id -> [(placement id, shared_at, acknowledged_at)]
     notices: dict[uuid.UUID, list[tuple[uuid.UUID, datetime, datetime | None]]]
-    reviews: dict[uuid.UUID, list[PlacementReview]]  # provider id -> [PlacementReview], oldest first
+    # provider id -> [HeldReview], oldest first: those held in the span and each placement's latest before it
+    reviews: dict[uuid.UUID, list[HeldReview]]
     # provider id -> evidence type -> [(reviewed_on, expiry_date)] of verified versions
     documents: dict[uuid.UUID, dict[str, list[Cover]]]
     confirmations: dict[uuid.UUID, list[Cover]]  # provider id -> [(signed_on, lapsed_on or None)]
@@ -192,7 +208,6 @@ def _attendance(
     term = Term("attendance", TERM_NAMES["attendance"], True)
     on_time = late = missing = 0
     due = _due_sessions(school_provider, sources, period)
-    marks = sources.marks
     for placement in placements:
         if placement.status not in COUNTING_STATUSES:
             continue
@@ -200,7 +215,10 @@ def _attendance(
         marked_late: list[date] = []
         # Placement.expects(day, session), with its dates read once and its week's sessions once a week: a school
         # year is some 24,000 sessions of a school's placements (the governors' report).
-        placement_id, first, last = placement.id, placement.start_date, placement.end_date
+        first, last = placement.start_date, placement.end_date
+        marks = sources.marks.get(placement.id, NO_MARKS)
+        # Each session's marks by day (empty when none), looked up once per placement rather than once per session.
+        by_session = {session: marks.get(session, {}) for session in SESSIONS}
         weeks: dict[date, list[str]] = {}
         for day, session, slot, monday in due:
             if day < first or (last is not None and day > last):
@@ -210,7 +228,7 @@ def _attendance(
                 sessions = weeks[monday] = placement.timetable_of_week(day)
             if slot not in sessions:
                 continue
-            submitted_late = marks.get((placement_id, day, session))
+            submitted_late = by_session[session].get(day)
             if submitted_late is False:
                 on_time += 1
             elif submitted_late is None:
@@ -319,14 +337,14 @@ def _notices(
     return rate(term, within, counted, "notices acknowledged in time")
 
 
-def _reviews(placements: Sequence[Placement], reviews: Sequence[PlacementReview], period: Period, today: date) -> Term:
+def _reviews(placements: Sequence[Placement], reviews: Sequence[HeldReview], period: Period, today: date) -> Term:
     """Reviews held in the period (on time if held by their due date), and placements running at the period's end
     (or today) whose review was due by then and not held."""
     term = Term("reviews", TERM_NAMES["reviews"], True)
     as_of = min(period.end, today)
     pupils = {p.id: p.pupil for p in placements}
     within = 0
-    latest: dict[uuid.UUID, PlacementReview] = {}
+    latest: dict[uuid.UUID, HeldReview] = {}
     for review in reviews:
         if review.held_on <= as_of:
             latest[review.placement_id] = review

@@ -48,7 +48,7 @@ from shared.services.local_authority.limits import APPROACHING_WEEKS, Limits
 from shared.services.local_authority.placements import limit_counts
 from shared.services.placements import early_warning, reintegration
 from shared.services.placements.plans import FULL_TIME_HOURS, NOT_NEEDING_REGISTRATION, REGISTRATION_PUPIL_COUNT
-from shared.services.placements.reviews import FOLLOW_UP_WEEKS, follow_ups_due, latest_reviews, next_review_due
+from shared.services.placements.reviews import FOLLOW_UP_WEEKS, follow_ups_due, next_review_due, with_latest_reviews
 from shared.services.providers import reapproval
 
 
@@ -300,12 +300,12 @@ def _visits_due(school_id: uuid.UUID, today: date) -> list[Task]:
 
 def _reviews_due(school_id: uuid.UUID, today: date) -> list[Task]:
     """Running placements whose review is overdue or due within a week (reviews.next_review_due on bulk rows)."""
-    placements = list(
-        db.session.scalars(
-            select(Placement).where(Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE)
-        )
+    # The placements and their latest reviews in one query.
+    placements_and_reviews = with_latest_reviews(
+        Placement.school_id == school_id, Placement.status == PlacementStatus.ACTIVE
     )
-    latest = latest_reviews([p.id for p in placements])
+    placements = [placement for placement, _ in placements_and_reviews]
+    latest = {placement.id: review for placement, review in placements_and_reviews if review is not None}
     overdue = due = 0
     oldest: date | None = None
     to_write = [p for p in placements if reintegration.is_to_write(p, latest.get(p.id))]

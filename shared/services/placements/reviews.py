@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Over, and_, func, or_, select
 
 from shared import audit
 from shared.clock import local_now, school_zone
@@ -82,7 +83,15 @@ class ReviewDue:
     state: ReviewState
 
 
-def next_review_due(placement: Placement, last_review: PlacementReview | None) -> date | None:
+class SetsNextReview(Protocol):
+    """What next_review_due reads of the last review: a PlacementReview, or only its columns (the compliance
+    figures load those alone)."""
+
+    @property
+    def next_review_on(self) -> date | None: ...
+
+
+def next_review_due(placement: Placement, last_review: SetsNextReview | None) -> date | None:
     """When the placement's next review is due: the date the last review set, or one interval after the start for
     the first. None when the last review ended the placement."""
     if last_review is not None:
@@ -107,6 +116,15 @@ def last_review_of(placement_id: uuid.UUID) -> PlacementReview | None:
     )
 
 
+def _latest_first() -> Over[int]:
+    """Each review's rank among its placement's reviews: 1 for the latest (held last; on the same day, recorded
+    last)."""
+    return func.row_number().over(
+        partition_by=PlacementReview.placement_id,
+        order_by=(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc()),
+    )
+
+
 def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementReview]:
     """Each placement's most recent review, in one query."""
     if not placement_ids:
@@ -114,15 +132,7 @@ def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementR
     # Only the latest of each is loaded (ranked in SQL), not every review of every placement: a school's list reads
     # this for all its running placements, each with several reviews behind it.
     ranked = (
-        select(
-            PlacementReview.id,
-            func.row_number()
-            .over(
-                partition_by=PlacementReview.placement_id,
-                order_by=(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc()),
-            )
-            .label("rank"),
-        )
+        select(PlacementReview.id, _latest_first().label("rank"))
         .where(PlacementReview.placement_id.in_(placement_ids))
         .subquery()
     )
@@ -132,6 +142,24 @@ def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementR
             select(PlacementReview).join(ranked, ranked.c.id == PlacementReview.id).where(ranked.c.rank == 1)
         )
     }
+
+
+def with_latest_reviews(*where: ColumnElement[bool]) -> list[tuple[Placement, PlacementReview | None]]:
+    """The placements matching `where`, each with its most recent review (as latest_reviews ranks them; None before
+    the first), in one query: the placements and their reviews in one round trip rather than one each."""
+    ranked = (
+        select(PlacementReview.id, PlacementReview.placement_id, _latest_first().label("rank"))
+        .join(Placement, Placement.id == PlacementReview.placement_id)
+        .where(*where)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Placement, PlacementReview)
+        .outerjoin(ranked, and_(ranked.c.placement_id == Placement.id, ranked.c.rank == 1))
+        .outerjoin(PlacementReview, PlacementReview.id == ranked.c.id)
+        .where(*where)
+    ).tuples()
+    return [(placement, review) for placement, review in rows]
 
 
 def next_reviews_due(placements: list[Placement]) -> dict[uuid.UUID, date | None]:

@@ -112,7 +112,7 @@ def school_days(school_id: uuid.UUID, start: date, end: date) -> Iterator[date]:
             select(InsetDay.day).where(InsetDay.school_id == school_id, InsetDay.day >= start, InsetDay.day <= end)
         )
     )
-    yield from _days(start, end, [(a, b, c, d) for a, b, c, d in terms], inset)
+    yield from _known_days(start, end, tuple((a, b, c, d) for a, b, c, d in terms), frozenset(inset))
 
 
 def school_days_of(school_ids: Iterable[uuid.UUID], start: date, end: date) -> dict[uuid.UUID, list[date]]:
