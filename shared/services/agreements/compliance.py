@@ -73,6 +73,7 @@ from shared.services.agreements.compliance_terms import (
     _notices,
     _reviews,
 )
+from shared.services.placements.reviews import latest_first
 from shared.services.school_calendar import half_terms
 from shared.services.school_calendar.days import school_days
 from shared.services.school_calendar.half_terms import Period
@@ -174,12 +175,7 @@ def load(
     latest_before = (
         select(
             PlacementReview.id,
-            func.row_number()
-            .over(
-                partition_by=PlacementReview.placement_id,
-                order_by=(PlacementReview.held_on.desc(), PlacementReview.recorded_at.desc()),
-            )
-            .label("rank"),
+            latest_first().label("rank"),
         )
         .where(PlacementReview.placement_id.in_(placement_ids), PlacementReview.held_on < span.start)
         .subquery()

@@ -116,7 +116,7 @@ def last_review_of(placement_id: uuid.UUID) -> PlacementReview | None:
     )
 
 
-def _latest_first() -> Over[int]:
+def latest_first() -> Over[int]:
     """Each review's rank among its placement's reviews: 1 for the latest (held last; on the same day, recorded
     last)."""
     return func.row_number().over(
@@ -132,7 +132,7 @@ def latest_reviews(placement_ids: list[uuid.UUID]) -> dict[uuid.UUID, PlacementR
     # Only the latest of each is loaded (ranked in SQL), not every review of every placement: a school's list reads
     # this for all its running placements, each with several reviews behind it.
     ranked = (
-        select(PlacementReview.id, _latest_first().label("rank"))
+        select(PlacementReview.id, latest_first().label("rank"))
         .where(PlacementReview.placement_id.in_(placement_ids))
         .subquery()
     )
@@ -148,7 +148,7 @@ def with_latest_reviews(*where: ColumnElement[bool]) -> list[tuple[Placement, Pl
     """The placements matching `where`, each with its most recent review (as latest_reviews ranks them; None before
     the first), in one query: the placements and their reviews in one round trip rather than one each."""
     ranked = (
-        select(PlacementReview.id, PlacementReview.placement_id, _latest_first().label("rank"))
+        select(PlacementReview.id, PlacementReview.placement_id, latest_first().label("rank"))
         .join(Placement, Placement.id == PlacementReview.placement_id)
         .where(*where)
         .subquery()
