@@ -33,7 +33,7 @@ from shared.flask_app import App
 from shared.links import path_of
 from shared.logging_setup import init_logging
 from shared.national_standards import quality_assurance_rows
-from shared.navigation import fixed_url
+from shared.navigation import fixed_url, menu_items
 from shared.security import init_security_headers
 
 
@@ -81,6 +81,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["quality_assurance_rows"] = quality_assurance_rows
     app.jinja_env.globals["fixed_url"] = fixed_url
+    app.jinja_env.globals["menu_items"] = menu_items
     WTFormsHelpers(app)
 
     db.init_app(app)

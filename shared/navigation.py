@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from shared.auth.access import declarations
 from shared.models import OrganisationKind
@@ -64,12 +66,32 @@ class Menu:
             visible[roles] = items
         return items
 
-    def __call__(self) -> list[tuple[str, str, bool]]:
+    def __call__(self) -> tuple[tuple[str, str, bool], ...]:
         """(href, text, current) for the signed-in person's menu; empty for anyone not on this side."""
         if not (current_user.is_authenticated and current_user.organisation_kind == self.kind):
-            return []
+            return ()
         endpoint = request.endpoint or ""
         hrefs = self._cache()["hrefs"]
-        return [
+        return tuple(
             (hrefs[item.endpoint], item.text, item.is_current(endpoint)) for item in self.items_for(current_user.roles)
-        ]
+        )
+
+
+_ITEM = Markup(
+    '<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="{}">{}</a></li>'
+)
+_CURRENT_ITEM = Markup(
+    '<li class="govuk-service-navigation__item govuk-service-navigation__item--active">'
+    '<a class="govuk-service-navigation__link" href="{}" aria-current="true">'
+    '<strong class="govuk-service-navigation__active-fallback">{}</strong></a></li>'
+)
+
+
+@lru_cache(maxsize=1024)
+def menu_items(items: tuple[tuple[str, str, bool], ...], account: str, on_account: bool) -> Markup:
+    """The menu's links, "Your account" last (`account` its URL; `on_account`: it is the page shown), in GOV.UK
+    service navigation markup, the current one marked. The same few menus are drawn on every signed-in page, so
+    each is made once (a menu is its items: a side, a set of roles and the page shown) instead of by the template
+    on every request."""
+    links = [*items, (account, "Your account", on_account)]
+    return Markup("\n").join((_CURRENT_ITEM if current else _ITEM).format(href, text) for href, text, current in links)

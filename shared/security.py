@@ -30,9 +30,13 @@ def csrf_token() -> str:
     config = current_app.config
     field = config["WTF_CSRF_FIELD_NAME"]
     if field not in g:
-        if config["WTF_CSRF_TIME_LIMIT"] is not None or field not in session:
-            return str(generate_csrf())  # the first form of a session makes its raw token
+        if config["WTF_CSRF_TIME_LIMIT"] is not None:
+            return str(generate_csrf())
+        if field not in session:
+            generate_csrf()  # the first form of a session makes its raw token (and signs it, which is not kept)
         secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        # The session's first page carries the same signed token as its later ones: signed once, whenever that is,
+        # not once on the first page and again (in another second, so differently) on the next.
         setattr(g, field, _signed_csrf_token(str(secret_key), session[field]))
     return str(g.get(field))
 

@@ -1,7 +1,7 @@
 """Issue 16, the signed-in request path: what was taken out of every request still behaves the same for the person.
 
 - The sign-out form's CSRF token is signed once per session and kept (shared.security.csrf_token), not signed again
-  on every page: each page of a session carries the same token, and it is accepted.
+  on every page: each page of a session without a form of its own carries the same token, and it is accepted.
 - Session protection is off (the server-side session record does that job), so Flask-Login no longer hashes the
   client's address and user agent on every request (shared.extensions._LoginManager).
 - The headteacher's counts ride in the principal's statement on the school home (shared.auth.sessions
@@ -13,14 +13,20 @@ from tests.support.client import csrf_from, html
 
 
 def test_every_page_of_a_session_carries_one_csrf_token_and_it_is_accepted(app, world, browser):
+    from freezegun import freeze_time
+
     school = world.school("Hillside Academy")
-    browser.sign_in(world.user(school, ["headteacher"]))
-    first = csrf_from(html(browser.get("/school/")))
-    assert csrf_from(html(browser.get("/school/pupils"))) == first
-    assert csrf_from(html(browser.get("/account"))) == first
-    signed_out = browser.client.post("/sign-out", data={"csrf_token": first})
-    assert signed_out.status_code == 302
-    assert browser.get("/school/").status_code == 302  # signed out: sent to sign in
+    with freeze_time("2026-12-02 10:00:00") as clock:
+        browser.sign_in(world.user(school, ["headteacher"]))
+        first = csrf_from(html(browser.get("/school/")))
+        clock.tick(2)  # a token signed again on the next page would carry another second
+        assert csrf_from(html(browser.get("/school/pupils"))) == first
+        # A page with a form of its own (the account's) has it signed by Flask-WTF as the page is made: another
+        # token, as good as the first.
+        assert csrf_from(html(browser.get("/account")))
+        signed_out = browser.client.post("/sign-out", data={"csrf_token": first})
+        assert signed_out.status_code == 302
+        assert browser.get("/school/").status_code == 302  # signed out: sent to sign in
 
 
 def test_a_forged_csrf_token_is_still_refused(app, world, browser):
@@ -145,3 +151,29 @@ def test_counts_read_with_the_principal_are_given_only_for_its_own_organisation(
         assert ridden(HEADTEACHER_COUNTS, theirs) is None
     with app.test_request_context("/school/"):
         assert ridden(HEADTEACHER_COUNTS, mine) is None  # a new request reads its own
+
+
+def test_the_menu_marks_the_page_shown_and_only_it(app, world, browser):
+    """shared.navigation.menu_items: the menu is made once per side, roles and page, and still marks the page shown
+    (aria-current) and nothing else, "Your account" included, with only the links the person's roles may open."""
+    import re
+
+    school = world.school("Hillside Academy")
+    browser.sign_in(world.user(school, ["headteacher"]))
+
+    def menu(path):
+        page = html(browser.get(path))
+        nav = page[page.index('<ul class="govuk-service-navigation__list"') : page.index("</nav>")]
+        current = re.findall(r'href="([^"]+)" aria-current="true"', nav)
+        return re.findall(r'<a class="govuk-service-navigation__link" href="([^"]+)"', nav), current
+
+    links, current = menu("/school/")
+    assert current == ["/school/"] and "/account" in links and "/school/verification" not in links  # not a verifier
+    links_again, current = menu("/account")
+    assert current == ["/account"] and links_again == links
+    _, current = menu("/school/pupils")
+    assert current == ["/school/pupils"]
+    browser.client.post("/sign-out", data={"csrf_token": csrf_from(html(browser.get("/school/")))})
+    browser.sign_in(world.user(school, ["dsl"]))
+    links, current = menu("/school/")
+    assert current == ["/school/"] and "/school/verification" in links  # a DSL verifies some evidence
