@@ -188,7 +188,8 @@ def _branding() -> dict[str, Any]:
     if "school_name" not in g:
         from shared.models import Organisation, OrganisationKind
 
-        name = current_user.organisation_name if current_user.is_authenticated else None
+        user = current_user._get_current_object()
+        name = user.organisation_name if user.is_authenticated else None
         if name is None:
             try:
                 names = db.session.scalars(

@@ -68,12 +68,13 @@ class Menu:
 
     def __call__(self) -> tuple[tuple[str, str, bool], ...]:
         """(href, text, current) for the signed-in person's menu; empty for anyone not on this side."""
-        if not (current_user.is_authenticated and current_user.organisation_kind == self.kind):
+        user = current_user._get_current_object()
+        if not (user.is_authenticated and user.organisation_kind == self.kind):
             return ()
         endpoint = request.endpoint or ""
         hrefs = self._cache()["hrefs"]
         return tuple(
-            (hrefs[item.endpoint], item.text, item.is_current(endpoint)) for item in self.items_for(current_user.roles)
+            (hrefs[item.endpoint], item.text, item.is_current(endpoint)) for item in self.items_for(user.roles)
         )
 
 

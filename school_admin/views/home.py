@@ -19,9 +19,10 @@ ride_with_principal("school_admin.home", attention.HEADTEACHER_COUNTS)
 @access(roles=SCHOOL_ROLES)
 def home():
     now = utcnow()
+    user = current_user._get_current_object()
     return render_template(
         "school_admin/home.html",
-        tasks=attention.school_tasks(current_user.organisation_id, current_user.roles, now),
-        quiet_line=quiet_line(current_user.roles),
+        tasks=attention.school_tasks(user.organisation_id, user.roles, now),
+        quiet_line=quiet_line(user.roles),
         now=now,
     )

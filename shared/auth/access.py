@@ -40,11 +40,12 @@ def guard_side(kind: OrganisationKind) -> Callable[[], Response | None]:
     """Return a before_request hook: signed in, on this side, with MFA passed where it is required."""
 
     def _guard() -> Response | None:
-        if not current_user.is_authenticated:
+        user = current_user._get_current_object()  # once, not through the proxy at each use: on every request
+        if not user.is_authenticated:
             raise SignInRequired
-        if current_user.organisation_kind != kind:
+        if user.organisation_kind != kind:
             abort(403)
-        if mfa_required(kind, current_user.roles) and not current_user.session_mfa_verified:
+        if mfa_required(kind, user.roles) and not user.session_mfa_verified:
             # e.g. a provider user made DSL after signing in without MFA: set it up before going on.
             return redirect(url_for("auth.mfa_setup"))
         return None
@@ -135,12 +136,13 @@ def _enforce(declared: _Declared) -> None:
         if g.get("api_token") is None:
             abort(401)
         return
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         raise SignInRequired
     if declared.audience == ROLES:
-        if current_user.organisation_kind != SIDES.get(request.blueprint or ""):
+        if user.organisation_kind != SIDES.get(request.blueprint or ""):
             abort(403)
-        if declared.roles.isdisjoint(current_user.roles):
+        if declared.roles.isdisjoint(user.roles):
             abort(404 if declared.hidden else 403)
 
 
