@@ -13,6 +13,7 @@ import sys
 import freezegun
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from shared.extensions import db
 from tests.support import database
@@ -97,6 +98,24 @@ def browser(app) -> Browser:
 @pytest.fixture
 def new_browser(app):
     return lambda: Browser(app.test_client())
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements the app sends while the test runs (one entry each), for tests that hold a page to a fixed
+    number of queries."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import event
 
 from shared.extensions import db
 from shared.models import (
@@ -359,22 +358,6 @@ def test_provider_sees_reviews_to_attend_in_the_next_fortnight(world, school, pr
 
 
 # --- a fixed number of queries -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 ROLES = [DSL, ATTENDANCE_LEAD, AP_LEAD, SENDCO, HEADTEACHER]

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from shared.extensions import db
 from shared.models import AuditEvent, Notification, OutboxEmail, Placement, ProviderStatus, User
@@ -371,22 +371,6 @@ def test_the_sql_rule_and_the_page_rule_agree(app, world, area):
                     in_python.add(placement.id)
             assert in_sql == in_python, state
             assert in_sql  # each state has some
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_each_la_page_is_a_fixed_number_of_queries_whatever_the_number_of_placements(app, world, area, statements):

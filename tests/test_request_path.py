@@ -95,10 +95,8 @@ def test_the_kept_session_serializer_follows_a_change_of_secret_key(app, world, 
     assert browser.get("/school/").status_code == 200
 
 
-def test_the_headteachers_home_is_one_statement_with_the_counts_in_the_principals(app, world, browser):
+def test_the_headteachers_home_is_one_statement_with_the_counts_in_the_principals(app, world, browser, statements):
     from datetime import UTC, datetime
-
-    from sqlalchemy import event
 
     from shared.extensions import db
     from shared.models import Placement
@@ -117,19 +115,9 @@ def test_the_headteachers_home_is_one_statement_with_the_counts_in_the_principal
         waiting(world.placement(other, world.provider(other, "Elsewhere Provision"), status="planned"))
     browser.sign_in(world.user(school, ["headteacher"]))
     assert browser.get("/school/").status_code == 200  # the budget's figures are kept a minute after this
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        page = html(browser.get("/school/"))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len(seen) == 1 and "user_sessions" in seen[0] and "concerns" in seen[0]
+    statements.clear()
+    page = html(browser.get("/school/"))
+    assert len(statements) == 1 and "user_sessions" in statements[0] and "concerns" in statements[0]
     assert "1 placement is waiting for your decision" in page
     assert "1 safeguarding concern has been escalated to you" in page
 

@@ -7,30 +7,12 @@ import json
 import re
 
 import pytest
-from sqlalchemy import event
 
 from shared.assets import FOREVER, HASHED_NAME
-from shared.extensions import db
 from tests.support.chromium import PROJECT_ROOT
 from tests.support.client import Browser, html
 
 STATIC = PROJECT_ROOT / "shared" / "static"
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
