@@ -21,7 +21,7 @@ from shared.models import (
 from shared.roles import AP_LEAD, DSL, SENDCO
 from shared.services.placements import early_warning
 from shared.services.placements.early_warning import attendance_signal, incidents_signal
-from tests.test_attention import NOW, _forget_last_code, items, statements  # noqa: F401  (statements: a fixture)
+from tests.test_attention import NOW, _forget_last_code, items
 
 WHEN = datetime(2026, 11, 30, 14, 30, tzinfo=UTC)  # NOW: a Monday
 WEEKS = [date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)]  # the three school weeks before it

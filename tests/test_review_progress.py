@@ -15,7 +15,6 @@ from shared.services.placements import progress
 from shared.services.placements.progress import TargetProgress
 from shared.services.school_calendar.half_terms import half_terms
 from tests.support.client import html
-from tests.test_attention import statements  # noqa: F401  (a fixture)
 from tests.test_early_warning import _autumn
 from tests.test_progress import _signed_in
 
