@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from psycopg.rows import namedtuple_row
@@ -47,7 +47,7 @@ class HotRead:
             return list(conn.execute(self.statement, params).all())
         if self._sent is None:
             return self._first(conn, params)
-        cursor: psycopg.Cursor[Any] = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr,assignment]
+        cursor = cast(psycopg.Connection[Any], conn.connection.driver_connection).cursor()
         sent = {**self._sent.constants, **params}
         # Listeners on the connection (the tests' and the benchmark's statement counts) still see the statement.
         conn.dispatch.before_cursor_execute(conn, cursor, self._sent.sql, sent, None, False)

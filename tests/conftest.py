@@ -13,14 +13,13 @@ import sys
 import freezegun
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event
 
 from shared.extensions import db
 from tests.support import database
 from tests.support.app import make_app
 from tests.support.browser_fixtures import chromium, live_server, new_page  # noqa: F401  (for the browser tests)
 from tests.support.ci import pytest_sessionfinish  # noqa: F401  (a hook: under CI=true a skip fails the run)
-from tests.support.client import Browser
+from tests.support.client import Browser, counting_statements
 from tests.support.mail import MailBox, start_smtp
 from tests.support.services import aws_test_credentials, clamd, moto_endpoint  # noqa: F401  (fixtures for all tests)
 from tests.support.world import World
@@ -104,18 +103,8 @@ def new_browser(app):
 def statements(app):
     """The SQL statements the app sends while the test runs (one entry each), for tests that hold a page to a fixed
     number of queries."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_statements(app) as seen:
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

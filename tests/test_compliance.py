@@ -12,7 +12,6 @@ from shared import roles
 from shared.evidence_catalogue import ProviderType, required_evidence
 from shared.extensions import db
 from shared.models import (
-    AttendanceMark,
     Concern,
     KcsieConfirmation,
     Notice,
@@ -440,25 +439,6 @@ def test_each_placement_has_its_own_figures_under_its_own_terms(app, world, sett
         assert "the limit for this pupil is 36 hours" in whole.term("incidents").events[0].what
 
 
-def _mark(app, placement_id, day, session, *, late):
-    with app.app_context():
-        p = db.session.get(Placement, placement_id)
-        db.session.add(
-            AttendanceMark(
-                placement_id=p.id,
-                school_id=p.school_id,
-                provider_id=p.provider_id,
-                pupil_id=p.pupil_id,
-                day=day,
-                session=session,
-                kind="present",
-                code="B",
-                submitted_late=late,
-            )
-        )
-        db.session.commit()
-
-
 @freeze_time(NOW)
 def test_each_placements_marks_count_for_that_placement_alone(app, world, setting):
     """Two pupils at the same provider, marked for the same days and sessions: each placement's figure counts its own
@@ -468,10 +448,10 @@ def test_each_placements_marks_count_for_that_placement_alone(app, world, settin
     timetable = ["mon_am", "mon_pm", "tue_am"]  # three sessions due by Tuesday evening
     first = world.placement(school, provider, start=monday, timetable=timetable)
     second = world.placement(school, provider, start=monday, timetable=timetable)
-    _mark(app, first, monday, "AM", late=False)
-    _mark(app, first, monday, "PM", late=False)  # Tuesday morning: not marked
-    _mark(app, second, monday, "AM", late=True)  # Monday afternoon: not marked
-    _mark(app, second, tuesday, "AM", late=True)
+    world.mark(first, monday, "AM", submitted_late=False)
+    world.mark(first, monday, "PM", submitted_late=False)  # Tuesday morning: not marked
+    world.mark(second, monday, "AM", submitted_late=True)  # Monday afternoon: not marked
+    world.mark(second, tuesday, "AM", submitted_late=True)
     with app.app_context():
         link = link_of(provider, school)
         period = half_terms.current_period(school)

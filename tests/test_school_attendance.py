@@ -5,19 +5,17 @@ the MIS export, the percentages with the persistent-absence flag, and the school
 import csv
 import io
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import event
 
 from shared.extensions import db
 from shared.models import AuditEvent, InsetDay, Placement, ProviderStatus, Pupil, SchoolTerm
 from shared.notifications import deliver_outbox
 from shared.services.attendance.marks import MarkEntry, record_mark
 from tests.support.app import make_app
-from tests.support.client import Browser, html
+from tests.support.client import Browser, counting_statements, html
 
 MONDAY = date(2026, 11, 30)
 
@@ -284,22 +282,6 @@ def test_percentages_per_pupil_and_provider_flag_persistent_absence(app, world, 
 # --- a fixed number of queries -------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _counting(app):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _school_with(app, world, placements: int):
     school = world.school(f"School of {placements}")
     providers = [world.provider(school, f"Provider {n}", ProviderStatus.APPROVED) for n in range(3)]
@@ -329,7 +311,7 @@ def test_the_today_page_runs_the_same_few_queries_for_3_or_30_placements(app, wo
             browser = Browser(app.test_client())
             browser.sign_in(lead)
             browser.get("/school/attendance")  # warm: the session's last-seen time is touched on the first request
-            with _counting(app) as statements:
+            with counting_statements(app) as statements:
                 page = html(browser.get("/school/attendance"))
         assert f"Pupil{size - 1} Example" in page and "Not delivered yet" not in page
         counts.append(len(statements))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tests.support.world import Person
 
@@ -89,3 +91,24 @@ def post_all_at_once(browsers: list[Browser], url: str, data: dict) -> list:
         raise errors[0]
     assert all(r is not None for r in responses), "a request did not finish"
     return responses
+
+
+@contextmanager
+def counting_statements(app) -> Iterator[list[str]]:
+    """The SQL statements the app sends inside the block, one entry each (the `statements` fixture uses it)."""
+    from sqlalchemy import event
+
+    from shared.extensions import db
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -674,8 +674,11 @@ class World:
             db.session.commit()
             return document.id
 
-    def mark(self, placement_id: uuid.UUID, day=None, session: str = "AM") -> uuid.UUID:
-        """A provider's 'present' mark of the placement's session (7 September 2026 unless a day is given)."""
+    def mark(
+        self, placement_id: uuid.UUID, day=None, session: str = "AM", *, submitted_late: bool = False
+    ) -> uuid.UUID:
+        """A provider's 'present' mark of the placement's session (7 September 2026 unless a day is given), sent
+        after its deadline if `submitted_late`."""
         from datetime import date
 
         from shared.models import AttendanceMark, Placement
@@ -691,6 +694,7 @@ class World:
                 session=session,
                 kind="present",
                 code="B",
+                submitted_late=submitted_late,
             )
             db.session.add(mark)
             db.session.commit()
