@@ -94,7 +94,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_throttle(app)
     init_logging(app)
     init_security_headers(app)
+    from shared import kept_pages
     from shared.auth.sessions import release_autocommit_connection
+
+    kept_pages.init_app(app)
 
     app.teardown_appcontext(release_autocommit_connection)
     init_crypto(app)

@@ -170,6 +170,16 @@ def chase_notices_task() -> int:
         return chase_unacknowledged() if mine else 0
 
 
+@huey.periodic_task(crontab(minute="*"))
+def compact_changes_task() -> int:
+    """Every minute: each organisation's changes (what its kept pages were drawn from) folded into one row."""
+    from shared.kept_pages import compact_changes
+
+    app = _flask_app()
+    with app.app_context(), app.test_request_context(), _one_at_a_time("compact-changes") as mine:
+        return compact_changes() if mine else 0
+
+
 @huey.periodic_task(crontab(minute="5"))
 def record_breaches_task() -> int:
     """Every hour: a term of a provider's agreement rated red this half-term raises a breach for the AP lead (once

@@ -394,8 +394,8 @@ def test_each_la_page_is_a_fixed_number_of_queries_whatever_the_number_of_placem
         assert few == many, f"{path}: {few} queries, then {many}"
         assert many <= 20, f"{path}: {many} queries"
     assert {path: few for path, (few, _many) in counts.items()} == {
-        "/la/placements": 5,
-        "/la/placements?show=limits": 5,
+        "/la/placements": 4,
+        "/la/placements?show=limits": 4,
         "/la/providers": 7,
         "/la/": 7,
     }

@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
 from portal import bp
-from shared import roles
+from shared import kept_pages, roles
 from shared.attendance_codes import AbsenceReason, MarkKind
 from shared.auth.access import access, current_organisation
 from shared.auth.tenancy import own_or_404
@@ -225,20 +225,28 @@ def _register_saved(result: attendance_import.BatchResult) -> str:
     return "Register saved: " + " and ".join(parts)
 
 
+kept_pages.keep("portal.attendance_today")
+
+
 @bp.route("/attendance", methods=["GET", "POST"])
 @access(roles=PROVIDER_ROLES)
 def attendance_today():
-    organisation = current_organisation()
     today = _today()
     day = _iso(request.args.get("day")) or today
     if day > today:
         flash("You cannot mark attendance for a day that has not happened yet. This is today's attendance.", "error")
         return redirect(url_for("portal.attendance_today"))
     here = url_for("portal.attendance_today", day=None if day == today else day.isoformat())
-    names = provider_lists.school_names_of_provider(organisation.id)
-    schools = names if len(names) > 1 else {}  # labels only when there is more than one school (as school_labels)
-    posted = request.method == "POST"
-    rows, form_class, closed, previous_day = _register(organisation, day, posted=posted)
+    if request.method != "POST":
+        # Drawn once and kept while none of the provider's placements, pupils, marks or schools' calendars change.
+        body = kept_pages.content(
+            "portal/attendance/_register.html",
+            lambda: _register_page(day, today, here, posted=False),
+            depends_on=(day, today),
+        )
+        return render_template("portal/attendance/today.html", content=body)
+    organisation = current_organisation()
+    rows, form_class, closed, previous_day = _register(organisation, day)
     form = form_class()
     if form.validate_on_submit():
         entries = _register_entries(form, rows)
@@ -255,30 +263,45 @@ def attendance_today():
             for key, exc in result.problems:
                 field = exc.field if exc.field in MARK_FIELDS and exc.field != "reason" else "kind"
                 form[key][field].errors.append(str(exc))
-            # Nothing was saved: draw the register again from the database, with what was chosen still there.
-            rows, _, closed, _ = _register(organisation, day)
-    return render_template(
-        "portal/attendance/today.html",
-        form=form,
-        cells={
+    # Sent with problems (or nothing was saved): drawn again from the database, with what was chosen still there.
+    body = kept_pages.content(
+        "portal/attendance/_register.html",
+        lambda: _register_page(day, today, here, posted=True, form=form),
+        depends_on=None,
+    )
+    return render_template("portal/attendance/today.html", content=body, form=form)  # the layout sums up its errors
+
+
+def _register_page(day: date, today: date, here: str, *, posted: bool, form: FlaskForm | None = None) -> dict:
+    """What the register's content (portal/attendance/_register.html) is drawn from. Not `posted` (a GET), each
+    session's fields are empty and the form carries only the CSRF token and 'mark all present'."""
+    organisation = current_organisation()
+    names = provider_lists.school_names_of_provider(organisation.id)
+    schools = names if len(names) > 1 else {}  # labels only when there is more than one school (as school_labels)
+    rows, form_class, closed, previous_day = _register(organisation, day, posted=posted)
+    if form is None:
+        form = form_class()
+    return {
+        "form": form,
+        "cells": {
             line.name: form[line.name] if posted else _UnpostedCell(line.name) for sessions in rows for line in sessions
         },
-        mark_options=_mark_options,
-        day=day,
-        today=today,
-        is_today=day == today,
-        rows=rows,
-        refs={sessions[0].placement.id: pupil_ref(sessions[0].placement) for sessions in rows},
-        schools=schools,
-        closed=[(names.get(school_id, "its school"), len(placements)) for school_id, placements in closed.items()],
-        action=here,
-        previous_day=previous_day,
-        next_day=attendance.next_weekday(day),
-        describe=attendance.describe,
-        unmarked={line.session for sessions in rows for line in sessions if line.mark is None},
-        am_due=organisation.provider_profile.am_marks_due.strftime("%H:%M"),
-        pm_due=organisation.provider_profile.pm_marks_due.strftime("%H:%M"),
-    )
+        "mark_options": _mark_options,
+        "day": day,
+        "today": today,
+        "is_today": day == today,
+        "rows": rows,
+        "refs": {sessions[0].placement.id: pupil_ref(sessions[0].placement) for sessions in rows},
+        "schools": schools,
+        "closed": [(names.get(school_id, "its school"), len(placements)) for school_id, placements in closed.items()],
+        "action": here,
+        "previous_day": previous_day,
+        "next_day": attendance.next_weekday(day),
+        "describe": attendance.describe,
+        "unmarked": {line.session for sessions in rows for line in sessions if line.mark is None},
+        "am_due": organisation.provider_profile.am_marks_due.strftime("%H:%M"),
+        "pm_due": organisation.provider_profile.pm_marks_due.strftime("%H:%M"),
+    }
 
 
 @bp.get("/attendance/<uuid:placement_id>")

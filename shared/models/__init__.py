@@ -15,6 +15,7 @@ from shared.models.attendance import (
 from shared.models.audit import AuditEvent
 from shared.models.base import utcnow
 from shared.models.calendar import InsetDay, SchoolTerm
+from shared.models.changes import OrganisationChange
 from shared.models.evidence import (
     DbsCheckResult,
     DocumentStatus,
@@ -81,6 +82,7 @@ ENCRYPTED_FILE_ROWS: tuple[type[SafeguardingFile] | type[PlacementDocument] | ty
 )
 
 __all__ = [
+    "OrganisationChange",
     "ENCRYPTED_FILE_ROWS",
     "ServiceAgreement",
     "AgreementDocument",

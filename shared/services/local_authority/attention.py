@@ -19,7 +19,7 @@ def la_tasks(la_id: uuid.UUID, now: datetime) -> list[Task]:
     """Four queries whatever the size of the area."""
     today, limits = school_today(now), Limits.configured()
     tasks = []
-    told = placements.recently_told_count(la_id, now)
+    told = placements.recently_told_count(la_id, today)
     if told:
         tasks.append(
             Task(

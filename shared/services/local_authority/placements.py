@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -92,8 +92,14 @@ def listed_since(year_start: date | ColumnElement[date]) -> ColumnElement[bool]:
     )
 
 
-def recently_told(now: datetime) -> ColumnElement[bool]:
-    return told_since(now - timedelta(days=RECENT_DAYS))
+def recent_since(today: date) -> datetime:
+    """Where "told in the last RECENT_DAYS days" starts: midnight (school time) of the day RECENT_DAYS before today.
+    It counts in days, so a list drawn in the morning says the same in the afternoon."""
+    return datetime.combine(today - timedelta(days=RECENT_DAYS), time(), tzinfo=school_zone())
+
+
+def recently_told(today: date) -> ColumnElement[bool]:
+    return told_since(recent_since(today))
 
 
 def told_since(since: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
@@ -224,9 +230,7 @@ class PlacementPage:
     pages: int
 
 
-def placements_page(
-    la_id: uuid.UUID, choice: PlacementFilter, *, now: datetime, today: date, limits: Limits
-) -> PlacementPage:
+def placements_page(la_id: uuid.UUID, choice: PlacementFilter, *, today: date, limits: Limits) -> PlacementPage:
     """One page of the LA's placements (one query: the page, each row with the count of all; a page beyond the
     last takes a count and the last page too), the latest start first."""
     over_from, near_from = limit_days(today, limits)
@@ -235,7 +239,7 @@ def placements_page(
         "school_id": choice.school_id,
         "provider_id": choice.provider_id,
         "year_start": school_year_start(today),
-        "told_since": now - timedelta(days=RECENT_DAYS),
+        "told_since": recent_since(today),
         "today": today,
         "over_from": over_from,
         "near_from": near_from,
@@ -405,10 +409,10 @@ def limit_counts(school_filter: ColumnElement[bool], today: date, limits: Limits
     return LimitCounts(int(row[0] or 0), int(row[1] or 0))
 
 
-def recently_told_count(la_id: uuid.UUID, now: datetime) -> int:
+def recently_told_count(la_id: uuid.UUID, today: date) -> int:
     return (
         db.session.scalar(
-            select(func.count(Placement.id)).where(Placement.school_id.in_(schools_in(la_id)), recently_told(now))
+            select(func.count(Placement.id)).where(Placement.school_id.in_(schools_in(la_id)), recently_told(today))
         )
         or 0
     )
