@@ -10,8 +10,9 @@ PostgreSQL database named (its name must contain "bench"; a database already see
 clock (bench.attendance.NOW), signed in as a new manager of bench.attendance.FIVE_SCHOOL_PROVIDER and a new LA
 officer. `demo`: `flask seed-demo`'s data in a SQLite file of its own (the register only: the demo has no LA).
 
-For each page: CPU ms a request (time.process_time, the minimum over 5 runs of 20 requests), the SQL statements one
-request runs, and with --profile the top entries of a cProfile of 50 requests.
+For each page, drawn (shared/kept_pages.py's copies are let go before each request): CPU ms a request
+(time.process_time, the minimum over 5 runs of 20 requests), the SQL statements one request runs, and with --profile
+the top entries of a cProfile of 50 requests.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ RUNS, REQUESTS, WARM_UP, PROFILE_REQUESTS = 5, 20, 5, 50
 def _measure(app, client, path: str, expect: bytes, profile: bool) -> None:
     from bench.local_authority import statements_of
 
+    kept = app.extensions["kept_pages"]  # let go before each request: this measures drawing the page
     for _ in range(WARM_UP):
+        kept.clear()
         response = client.get(path)
         if response.status_code != 200 or expect not in response.data:
             raise SystemExit(f"GET {path}: HTTP {response.status_code}, {expect!r} not shown")
@@ -42,6 +45,7 @@ def _measure(app, client, path: str, expect: bytes, profile: bool) -> None:
     for _ in range(RUNS):
         started = time.process_time()
         for _ in range(REQUESTS):
+            kept.clear()
             client.get(path)
         best = min(best, (time.process_time() - started) * 1000 / REQUESTS)
     statements = statements_of(app, client, path)
@@ -50,6 +54,7 @@ def _measure(app, client, path: str, expect: bytes, profile: bool) -> None:
         profiler = cProfile.Profile(time.process_time)  # CPU time, not waits on the database
         profiler.enable()
         for _ in range(PROFILE_REQUESTS):
+            kept.clear()
             client.get(path)
         profiler.disable()
         out = io.StringIO()
