@@ -365,3 +365,36 @@ def test_marks_saved_while_the_register_is_read_all_show_once_the_saving_is_done
         assert not problems
         for reader in readers:
             assert html(reader.get("/portal/attendance")).count('govuk-tag--green">Present</strong>') == 12
+
+
+def test_two_workers_folding_at_once_keep_every_sum(app, world, area):
+    """A worker that runs twice: two folds at once, on real threads, while marks are still being written. Every
+    change is counted once: the sums after are those before, plus the marks written meanwhile."""
+    for n in range(20):
+        world.mark(area["ava_placement"], MONDAY - timedelta(days=7 * (n + 1)), "AM")
+    before = _sums(app)
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def fold() -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                compact_changes()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=fold) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    written = world.mark(area["ben_placement"], MONDAY, "AM")  # a provider's mark and its school's
+    for thread in threads:
+        thread.join()
+    assert not errors and written
+    after = _sums(app)
+    assert after[area["northside"]] == before[area["northside"]] + 1
+    assert after[area["riverside"]] == before[area["riverside"]] + 1
+    assert after[area["hillside"]] == before[area["hillside"]]
