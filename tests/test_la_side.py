@@ -284,6 +284,26 @@ def test_the_la_sees_its_schools_placements_with_the_date_told_and_the_limits(ap
     assert "Riverside School" in dan and "Near the limit" in dan and "21 December 2026" in dan
 
 
+def test_a_running_placement_with_its_end_date_set_is_not_said_to_have_ended(app, world, area):
+    """A phased return sets a running placement's end date ahead of time: the LA's list gives the date and does not
+    say "ended" until the placement has."""
+    officer = _signed_in(app, world.user(area["la"], [LA_OFFICER]))
+    pupil = world.pupil(area["hillside"], first_name="Kai", last_name="Bennett")
+    world.placement(
+        area["hillside"], area["northside"], pupil, start=_weeks_ago(4), end_date=TODAY + timedelta(days=25)
+    )
+    other = world.pupil(area["hillside"], first_name="Ellis", last_name="Brown")
+    world.placement(
+        area["hillside"], area["northside"], other, start=_weeks_ago(8), end_date=_weeks_ago(2), status="ended"
+    )
+    with freeze_time(NOW):
+        rows = _rows(html(officer.get("/la/placements")))
+    kai = next(row for row in rows if "Kai Bennett" in row)
+    assert "9 November 2026 to 1 January 2027 4 weeks so far" in kai and "ended" not in kai
+    ellis = next(row for row in rows if "Ellis Brown" in row)
+    assert "12 October 2026 to 23 November 2026 (ended)" in ellis
+
+
 def test_the_la_filters_placements_by_school_provider_and_what_to_show(app, world, area, placed):
     officer = _signed_in(app, world.user(area["la"], [LA_OFFICER]))
     with freeze_time(NOW):

@@ -175,7 +175,9 @@ class LaPlacement:
     def dates_text(self) -> str:
         end = self.end_date or self.max_end_date
         to = date_words(end) if end else "no end date"
-        return f"{date_words(self.start_date)} to {to}{' (ended)' if self.end_date else ''}"
+        # A running placement can have its end date set already (a phased return): only one that has ended says so.
+        ended = " (ended)" if self.status == PlacementStatus.ENDED else ""
+        return f"{date_words(self.start_date)} to {to}{ended}"
 
     @property
     def progress_text(self) -> str:
