@@ -165,3 +165,41 @@ def test_the_menu_marks_the_page_shown_and_only_it(app, world, browser):
     browser.sign_in(world.user(school, ["dsl"]))
     links, current = menu("/school/")
     assert current == ["/school/"] and "/school/verification" in links  # a DSL verifies some evidence
+
+
+def _cookie_session(app, value: str):
+    with app.test_request_context("/", headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}"}):
+        from flask import request
+
+        return dict(app.session_interface.open_session(app, request))
+
+
+def test_a_kept_session_cookie_runs_out_with_the_sessions_lifetime_and_is_never_shared_between_requests(app):
+    """shared/flask_app.py keeps what each session cookie unpacked to. The same cookie still runs out when the
+    session's lifetime has passed since it was signed (as Flask's own check), a cookie signed "in the future" is
+    refused, a cookie changed by one character is refused, and what one request does to its session (a message
+    flashed) is not in the next request's."""
+    from freezegun import freeze_time
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    lifetime = app.permanent_session_lifetime
+    with freeze_time("2026-12-07 09:00:00") as clock:
+        value = serializer.dumps({"_user_id": "token", "_flashes": [("message", "Saved")]})
+        assert _cookie_session(app, value) == {"_user_id": "token", "_flashes": [("message", "Saved")]}
+        with app.test_request_context("/", headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}"}):
+            from flask import request
+
+            changed = app.session_interface.open_session(app, request)
+            changed["_flashes"].append(("message", "Another"))
+            changed["_user_id"] = "someone else"
+        assert _cookie_session(app, value) == {"_user_id": "token", "_flashes": [("message", "Saved")]}
+        tampered = value[:-3] + ("A" if value[-3] != "A" else "B") + value[-2:]
+        assert _cookie_session(app, tampered) == {}
+        clock.tick(lifetime)
+        assert _cookie_session(app, value)["_user_id"] == "token"  # exactly its lifetime old: still good
+        clock.tick(1)
+        assert _cookie_session(app, value) == {}  # older than its lifetime: refused, though it was kept
+        future = serializer.dumps({"_user_id": "token"})
+        assert _cookie_session(app, future)["_user_id"] == "token"
+    with freeze_time("2026-12-07 08:00:00"):
+        assert _cookie_session(app, future) == {}  # signed after "now": refused, as itsdangerous does
