@@ -215,7 +215,7 @@ def _page(
     too_slow = full_p95 > TARGET_P95_MS or (ratio_target is not None and ratio > ratio_target)
     too_many = len(statements) > (query_target or TARGET_QUERIES)
     if too_slow or too_many:
-        _print_profile(client, path)
+        _print_profile(app, client, path)
     if too_many:
         _print_statements(statements)
     metrics = [
@@ -283,11 +283,13 @@ def statements_of(app, client, path: str, *, kept: bool = False) -> list[str]:
     return statements
 
 
-def _print_profile(client, path: str) -> None:
-    """The top entries, by cumulative time, of PROFILE_REQUESTS requests to the page."""
+def _print_profile(app, client, path: str) -> None:
+    """The top entries, by cumulative time, of PROFILE_REQUESTS requests to the page, each drawn."""
+    kept = app.extensions["kept_pages"]
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(PROFILE_REQUESTS):
+        kept.clear()
         client.get(path)
     profile.disable()
     for title, sort, restriction in (
