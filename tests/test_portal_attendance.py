@@ -110,6 +110,35 @@ def test_marking_present_late_and_absent_shows_the_words_and_stores_the_code(app
 
 
 @freeze_time("2026-11-30 09:30:00")
+def test_a_register_sent_back_with_a_problem_shows_a_pupil_placed_while_it_was_checked(
+    app, world, browser, northside, monkeypatch
+):
+    """A register sent with a problem is drawn again from the database. A pupil placed between the register's check
+    of what was sent and that drawing (another request committing meanwhile) is shown with empty sessions, not a
+    server error: the form as sent had no fields for them."""
+    from portal.views import attendance as views
+
+    real = views._register
+    calls = []
+
+    def placed_meanwhile(*args, **kwargs):
+        found = real(*args, **kwargs)
+        if not calls:
+            pupil = world.pupil(northside["school"], first_name="Dev", last_name="New")
+            world.placement(northside["school"], northside["provider"], pupil)
+        calls.append(1)
+        return found
+
+    browser.sign_in(northside["staff"])
+    browser.get("/portal/attendance")
+    monkeypatch.setattr(views, "_register", placed_meanwhile)
+    response = browser.submit("/portal/attendance", _form(northside["placement"], kind="late", late_minutes=""))
+    assert response.status_code == 200 and len(calls) == 2
+    page = html(response)
+    assert "Enter how many minutes late" in page and "Dev New" in page
+
+
+@freeze_time("2026-11-30 09:30:00")
 def test_a_mark_with_missing_details_shows_the_error_summary_linking_to_the_field(app, browser, northside):
     browser.sign_in(northside["staff"])
     response = browser.submit("/portal/attendance", _form(northside["placement"], kind="late", late_minutes=""))

@@ -283,8 +283,11 @@ def _register_page(day: date, today: date, here: str, *, posted: bool, form: Fla
         form = form_class()
     return {
         "form": form,
+        # A session that was not on the register as it was sent (a placement that started meanwhile) is drawn empty.
         "cells": {
-            line.name: form[line.name] if posted else _UnpostedCell(line.name) for sessions in rows for line in sessions
+            line.name: form[line.name] if posted and line.name in form else _UnpostedCell(line.name)
+            for sessions in rows
+            for line in sessions
         },
         "mark_options": _mark_options,
         "day": day,
