@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from shared import drawings, page_chrome
 from shared.assets import init_assets
 from shared.auth.throttle import init_throttle
 from shared.config import (
@@ -25,7 +26,7 @@ from shared.config import (
     ProductionSafetyError,
 )
 from shared.crypto import init_crypto
-from shared.db_pool import check_pooled_connections
+from shared.db_pool import check_pooled_connections, init_autocommit_engine
 from shared.display import file_size
 from shared.errors import DATABASE_RETRY_AFTER, database_unavailable, register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
@@ -33,7 +34,7 @@ from shared.flask_app import App
 from shared.links import path_of
 from shared.logging_setup import init_logging
 from shared.national_standards import quality_assurance_rows
-from shared.navigation import fixed_url, menu_items
+from shared.navigation import fixed_url
 from shared.security import init_security_headers
 
 
@@ -81,12 +82,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["quality_assurance_rows"] = quality_assurance_rows
     app.jinja_env.globals["fixed_url"] = fixed_url
-    app.jinja_env.globals["menu_items"] = menu_items
+    drawings.init_app(app)
+    app.jinja_env.globals["page_chrome"] = page_chrome.page_chrome
+    app.jinja_env.globals["task_list"] = drawings.task_list
     WTFormsHelpers(app)
 
     db.init_app(app)
     with app.app_context():
         check_pooled_connections(db.engine)
+        init_autocommit_engine(app, db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.session_protection = None  # the server-side session record does this job

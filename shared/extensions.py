@@ -54,8 +54,21 @@ class _LoginManager(LoginManager):  # type: ignore[misc]  # Flask-Login is untyp
         return bool(super()._session_protection_failed())
 
 
+class _CSRFProtect(CSRFProtect):  # type: ignore[misc]  # Flask-WTF is untyped
+    """Flask-WTF's CSRF protection, which looks up whether the view is exempt (its module and name, its blueprint)
+    on every request before it looks at the method: a GET, HEAD or OPTIONS has nothing to check, so this looks at
+    the method first. The same checks on every POST, PUT, PATCH and DELETE."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        from flask import current_app, request
+
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        super().protect(apply_exemptions=apply_exemptions)
+
+
 login_manager = _LoginManager()
-csrf = CSRFProtect()
+csrf = _CSRFProtect()
 
 
 def begin_transaction_now() -> None:

@@ -10,6 +10,8 @@ process instead of once per request.
   checking and unpacking it (HMAC, base64, zlib, tagged JSON) was a tenth of a light page's time. What a cookie
   value unpacked to, and when it was signed, is kept by the value (a changed session is a new value); its age is
   checked against the session's lifetime on every request, as itsdangerous does, and each request gets its own copy.
+- The Jinja environment's globals: each template reads the environment's own dict rather than a chain over it
+  (`JinjaEnvironment`), so a render copies them in one step.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from types import CodeType
 from typing import Any
 
 from cachetools import LRUCache
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.templating import Environment as FlaskEnvironment
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 KEPT_COOKIES = 4096  # unpacked session cookies kept in each process (a few hundred bytes each)
@@ -80,7 +83,22 @@ class SessionInterface(SecureCookieSessionInterface):
         return serializer
 
 
+class JinjaEnvironment(FlaskEnvironment):
+    """Flask's Jinja environment, whose templates read the environment's globals directly. Jinja gives each template
+    a ChainMap of its own globals over the environment's, and copies it into every render's context key by key
+    through the chain (a thirtieth of a light page's time here); a template loaded with no globals of its own (all of
+    ours) gets the environment's dict itself, which is copied in one step. Globals added to the environment later
+    are still seen, as with the ChainMap."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        if not d:
+            return self.globals
+        return super().make_globals(d)
+
+
 class App(Flask):
+    jinja_environment = JinjaEnvironment
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.session_interface = SessionInterface()  # one per app: its kept serializers are this app's

@@ -9,6 +9,19 @@ from flask import Flask, Response, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 
+_CSP = (
+    "default-src 'self'; "
+    "script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self'; "
+    "img-src 'self' data:; "
+    "font-src 'self'; "
+    "connect-src 'self'; "
+    "object-src 'none'; "
+    "base-uri 'none'; "
+    "form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
@@ -47,30 +60,25 @@ def init_security_headers(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
 
+    # The same on every response but the CSP's nonce: worked out once. Nothing the app answers is cached (signed-in
+    # pages, form pages with their per-session CSRF token, errors); static files, which may be, never reach Flask
+    # (shared.assets answers them first).
+    fixed = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        *([("Strict-Transport-Security", "max-age=31536000; includeSubDomains")] if app.config["HSTS"] else []),
+        ("Cache-Control", "no-store"),
+        ("Pragma", "no-cache"),
+    ]
+    ours = {name.lower() for name, _ in fixed} | {"content-security-policy"}
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        nonce = csp_nonce()
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self'; "
-            "img-src 'self' data:; "
-            "font-src 'self'; "
-            "connect-src 'self'; "
-            "object-src 'none'; "
-            "base-uri 'none'; "
-            "form-action 'self'; "
-            "frame-ancestors 'none'"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if app.config["HSTS"]:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        # Nothing the app answers is cached: signed-in pages, form pages (their CSRF token is per session), errors.
-        # Static files, which may be, never reach Flask (shared.assets answers them first).
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
+        headers = response.headers
+        for name in [name for name, _ in headers if name.lower() in ours]:  # a view's own: these replace it
+            del headers[name]
+        headers.extend([("Content-Security-Policy", _CSP.format(nonce=csp_nonce())), *fixed])
         return response

@@ -261,10 +261,16 @@ def _principal_query_for(endpoint: str | None) -> tuple[HotRead, PrincipalRider 
 def autocommit_connection() -> Connection:
     """One autocommit connection for the request's small reads outside the ORM (the signed-in principal, the
     headteacher's counts): checked out of the pool once per request, not once per read, and given back when the
-    request ends (shared.app registers `release_autocommit_connection`)."""
+    request ends (shared.app registers `release_autocommit_connection`). On PostgreSQL it comes from a pool of
+    connections opened in autocommit (shared.db_pool.init_autocommit_engine)."""
     conn: Connection | None = g.get("_autocommit_connection")
     if conn is None:
-        conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        engine = current_app.extensions.get("autocommit_engine")
+        conn = (
+            engine.connect()
+            if engine is not None
+            else db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        )
         g._autocommit_connection = conn
     return conn
 
