@@ -6,8 +6,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, jsonify
-from flask_login import current_user
+from flask import Flask, Response, jsonify
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import func, select, text
@@ -28,7 +27,7 @@ from shared.config import (
 from shared.crypto import init_crypto
 from shared.db_pool import check_pooled_connections, init_autocommit_engine
 from shared.display import file_size
-from shared.errors import DATABASE_RETRY_AFTER, database_unavailable, register_error_handlers
+from shared.errors import DATABASE_RETRY_AFTER, register_error_handlers
 from shared.extensions import csrf, db, login_manager, migrate
 from shared.flask_app import App
 from shared.links import path_of
@@ -84,6 +83,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["fixed_url"] = fixed_url
     drawings.init_app(app)
     app.jinja_env.globals["page_chrome"] = page_chrome.page_chrome
+    app.jinja_env.globals["messages"] = page_chrome.messages
     app.jinja_env.globals["task_list"] = drawings.task_list
     WTFormsHelpers(app)
 
@@ -189,28 +189,7 @@ def _redis_answers(url: str) -> bool:
 
 
 def _branding() -> dict[str, Any]:
-    """The header carries the signed-in person's own organisation's name (a school's, a provider's or a local
-    authority's: this is their service, not a GOV.UK one); signed out, the school's name where the deployment serves
-    one school, otherwise "AP Portal"."""
-    if "school_name" not in g:
-        from shared.models import Organisation, OrganisationKind
-
-        user = current_user._get_current_object()
-        name = user.organisation_name if user.is_authenticated else None
-        if name is None:
-            try:
-                names = db.session.scalars(
-                    select(Organisation.name).where(Organisation.kind == OrganisationKind.SCHOOL).limit(2)
-                ).all()
-                name = names[0] if len(names) == 1 else None
-            except SQLAlchemyError as exc:
-                db.session.rollback()
-                if database_unavailable(exc):
-                    # No page can work without the database (not even the sign-in form, whose answer needs it):
-                    # the error handler answers "try again in a minute" instead of a page that cannot be used.
-                    raise
-        g.school_name = name or "AP Portal"
-    return {"school_name": g.school_name}
+    return {"school_name": page_chrome.school_name()}
 
 
 def _check_production_settings(app: Flask) -> None:

@@ -37,6 +37,7 @@ DRAWN: dict[str, frozenset[str]] = {
     ),
     "chrome/_bottom.html": frozenset({"school_name", "script_url", "nonce"}),
     "attention/_task_list.html": frozenset({"rows", "quiet_line"}),
+    "school_admin/_home.html": frozenset({"caption", "tasks"}),
 }
 # Globals a kept template may call: each answers from its arguments and the app's own set-up (its URL map) alone.
 PURE_GLOBALS = frozenset({"link_path"})

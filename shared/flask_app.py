@@ -29,6 +29,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.templating import Environment as FlaskEnvironment
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 KEPT_COOKIES = 4096  # unpacked session cookies kept in each process (a few hundred bytes each)
 
 
@@ -68,7 +69,11 @@ class SessionInterface(SecureCookieSessionInterface):
         age = int(time.time()) - signed_at_seconds
         if age > max_age or age < 0:
             return self.session_class()
-        return self.session_class(copy.deepcopy(data))  # the request may change its session; the kept one stays
+        # The request may change its session; the kept one stays. Most sessions hold only strings and flags, which
+        # cannot be changed in place: a plain copy of the dict will do for those.
+        if all(type(value) in _IMMUTABLE for value in data.values()):
+            return self.session_class(data)
+        return self.session_class(copy.deepcopy(data))
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:

@@ -16,10 +16,15 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app, g, get_flashed_messages, render_template, request
+from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from shared.drawings import drawing
+from shared.errors import database_unavailable
+from shared.extensions import db
 from shared.navigation import fixed_url, menu_items
 from shared.security import csp_nonce, csrf_token
 
@@ -67,3 +72,45 @@ def page_chrome(title: str, has_errors: bool, school_name: str, side_name: str, 
         top = top.replace(_CSRF, csrf_token())
     # Drawn by Jinja with autoescape; the nonce and the token are URL-safe base64.
     return Chrome(Markup(top), Markup(bottom.replace(_NONCE, nonce)))  # noqa: S704
+
+
+def school_name() -> str:
+    """The header carries the signed-in person's own organisation's name (a school's, a provider's or a local
+    authority's: this is their service, not a GOV.UK one); signed out, the school's name where the deployment serves
+    one school, otherwise "AP Portal"."""
+    if "school_name" not in g:
+        from shared.models import Organisation, OrganisationKind
+
+        user = current_user._get_current_object()
+        name = user.organisation_name if user.is_authenticated else None
+        if name is None:
+            try:
+                names = db.session.scalars(
+                    select(Organisation.name).where(Organisation.kind == OrganisationKind.SCHOOL).limit(2)
+                ).all()
+                name = names[0] if len(names) == 1 else None
+            except SQLAlchemyError as exc:
+                db.session.rollback()
+                if database_unavailable(exc):
+                    # No page can work without the database (not even the sign-in form, whose answer needs it):
+                    # the error handler answers "try again in a minute" instead of a page that cannot be used.
+                    raise
+        g.school_name = name or "AP Portal"
+    chosen: str = g.school_name
+    return chosen
+
+
+def messages() -> Markup:
+    """This request's flashed messages as notification banners (chrome/_messages.html), or nothing."""
+    flashed = get_flashed_messages(with_categories=True)
+    if not flashed:
+        return Markup()
+    return Markup(render_template("chrome/_messages.html", messages=flashed))  # noqa: S704 - drawn by Jinja
+
+
+def drawn_page(title: str, side_name: str, menu: Menu, content: str) -> str:
+    """A signed-in page whose own content is a drawing (shared.drawings), put together as base.html puts a page
+    together (the chrome, this request's messages, the content) without drawing base.html itself: for the page
+    opened most, a school's home (tests/test_drawings.py holds the two equal)."""
+    chrome = page_chrome(title, False, school_name(), side_name, menu)
+    return f"{chrome.top}{messages()}{content}{chrome.bottom}"

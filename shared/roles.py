@@ -1,5 +1,7 @@
 """Roles on each side. A user may hold several; which side a user is on follows from their organisation."""
 
+from collections.abc import Iterable
+
 from shared.models.organisation import OrganisationKind
 
 HEADTEACHER = "headteacher"
@@ -39,6 +41,11 @@ LA_ROLES: dict[str, str] = {
 }
 
 ROLE_LABELS = SCHOOL_ROLES | PROVIDER_ROLES | LA_ROLES
+
+
+def role_names(roles: Iterable[str]) -> str:
+    """The roles' names, in order, for a person to read ("DSL, Headteacher")."""
+    return ", ".join(ROLE_LABELS.get(r, r) for r in sorted(roles))
 
 
 def roles_for(kind: OrganisationKind) -> dict[str, str]:

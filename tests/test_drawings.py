@@ -126,3 +126,57 @@ def test_a_views_own_cache_header_is_replaced_not_repeated(app, world, browser):
     assert response.headers.getlist("Cache-Control") == ["no-store"]
     assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
     assert len(response.headers.getlist("Content-Security-Policy")) == 1
+
+
+def _normalised(page: str) -> str:
+    """The page with this request's nonce and token taken out, and runs of white space made one."""
+    page = re.sub(r'nonce="[^"]+"', 'nonce=""', page)
+    page = re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value=""', page)
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", page)).strip()
+
+
+def test_the_school_home_is_the_page_base_html_would_draw(app, world, browser):
+    """school_admin.views.home puts the page together from its drawn parts without drawing base.html: it must be
+    exactly the page the school's layout draws around the same content (chrome, menu, messages, footer)."""
+    from flask import render_template_string
+    from markupsafe import Markup
+
+    from shared.drawings import drawing, task_list
+    from shared.roles import role_names
+    from shared.services.attention import school as attention
+    from shared.services.attention.tasks import quiet_line
+
+    school = world.school("Hillside Academy")
+    browser.sign_in(world.user(school, ["headteacher", "dsl"]))
+    served = html(browser.get("/school/"))
+    cookie = browser.client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    with app.test_request_context("/school/", headers={"Cookie": f"{cookie.key}={cookie.value}"}):
+        app.preprocess_request()
+        from flask_login import current_user
+
+        now = datetime.now(UTC)
+        tasks = task_list(attention.school_tasks(school, current_user.roles, now), now, quiet_line(current_user.roles))
+        content = drawing(
+            "school_admin/_home.html",
+            caption=f"{current_user.name} · {role_names(current_user.roles)}",
+            tasks=tasks,
+        )
+        drawn = render_template_string(
+            '{% extends "school_admin/base.html" %}{% block title %}Needs your attention{% endblock %}'
+            "{% block main_content %}{{ content }}{% endblock %}",
+            content=Markup(content),  # noqa: S704 - drawn by Jinja with autoescape
+        )
+    assert "Nothing needs your attention" in served or 'id="tasks"' in served
+    assert _normalised(served) == _normalised(drawn)
+
+
+def test_a_message_flashed_for_the_school_home_is_shown_on_it_once(app, world, browser):
+    school = world.school("Hillside Academy")
+    browser.sign_in(world.user(school, ["headteacher"]))
+    with browser.client.session_transaction() as session:
+        session["_flashes"] = [("message", "Budget saved"), ("error", "Something to check")]
+    page = html(browser.get("/school/"))
+    assert "Budget saved" in page and 'class="govuk-notification-banner govuk-notification-banner--success"' in page
+    assert "Something to check" in page and 'role="alert"' in page
+    again = html(browser.get("/school/"))
+    assert "Budget saved" not in again and "Something to check" not in again

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import NoReturn
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -40,7 +40,7 @@ from shared.forms import (
 )
 from shared.models import OrganisationKind, User
 from shared.passwords import hash_password, needs_rehash, verify_password
-from shared.roles import ROLE_LABELS, mfa_required
+from shared.roles import ROLE_LABELS, mfa_required, role_names
 from shared.services.accounts import people as accounts
 from shared.tokens import TokenError, TokenProblem
 from shared.web import apply
@@ -76,9 +76,7 @@ def _layout() -> str:
     return "base.html"
 
 
-@bp.app_template_filter("role_names")
-def role_names(roles: Iterable[str]) -> str:
-    return ", ".join(ROLE_LABELS.get(r, r) for r in sorted(roles))
+bp.add_app_template_filter(role_names, "role_names")
 
 
 @bp.record_once
