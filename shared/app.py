@@ -82,8 +82,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["quality_assurance_rows"] = quality_assurance_rows
     app.jinja_env.globals["fixed_url"] = fixed_url
     drawings.init_app(app)
-    app.jinja_env.globals["page_chrome"] = page_chrome.page_chrome
-    app.jinja_env.globals["messages"] = page_chrome.messages
+    page_chrome.init_app(app)
     app.jinja_env.globals["task_list"] = drawings.task_list
     WTFormsHelpers(app)
 

@@ -15,14 +15,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask import current_app, g, get_flashed_messages, render_template, request
+from flask import Flask, current_app, g, get_flashed_messages, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from shared.drawings import drawing
+from shared.drawings import KEPT_DRAWINGS, drawing
 from shared.errors import database_unavailable
 from shared.extensions import db
 from shared.navigation import fixed_url, menu_items
@@ -35,6 +36,13 @@ _CSRF = f"csrf-{secrets.token_hex(16)}"
 Menu = tuple[tuple[str, str, bool], ...]
 
 
+def init_app(app: Flask) -> None:
+    # The two drawings for each set of values, found with one look-up (shared.drawings keeps each one as well).
+    app.extensions["page_chrome"] = lru_cache(maxsize=KEPT_DRAWINGS)(_drawn)
+    app.jinja_env.globals["page_chrome"] = page_chrome
+    app.jinja_env.globals["messages"] = messages
+
+
 @dataclass(frozen=True)
 class Chrome:
     top: Markup  # down to the start of <main>
@@ -44,27 +52,18 @@ class Chrome:
 def page_chrome(title: str, has_errors: bool, school_name: str, side_name: str, menu: Menu | None) -> Chrome:
     """This request's chrome. `menu` is the side's links ((href, text, current) each) for a signed-in person, None
     for a page with no menu (signed out, or not on a side)."""
-    asset_url: Callable[[str], str] = current_app.jinja_env.globals["asset_url"]  # type: ignore[assignment]
-    top = drawing(
-        "chrome/_top.html",
-        title=title,
-        has_errors=bool(has_errors),
-        school_name=school_name,
-        side_name=side_name,
-        home_url=fixed_url("auth.index"),
-        stylesheet_url=asset_url("build/app.css"),
-        menu_html=None
-        if menu is None
-        else menu_items(menu, fixed_url("auth.account"), request.endpoint == "auth.account"),
-        sign_out_url=fixed_url("auth.sign_out"),
-        nonce=_NONCE,
-        csrf_token=_CSRF,
-    )
-    bottom = drawing(
-        "chrome/_bottom.html",
-        school_name=school_name,
-        script_url=asset_url("build/govuk-frontend.min.js"),
-        nonce=_NONCE,
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy's object, once
+    asset_url: Callable[[str], str] = app.jinja_env.globals["asset_url"]
+    drawn: Callable[..., tuple[str, str]] = app.extensions["page_chrome"]
+    top, bottom = drawn(
+        title,
+        bool(has_errors),
+        school_name,
+        side_name,
+        menu,
+        menu is not None and request.endpoint == "auth.account",
+        asset_url("build/app.css"),
+        asset_url("build/govuk-frontend.min.js"),
     )
     nonce = csp_nonce()
     top = top.replace(_NONCE, nonce)
@@ -72,6 +71,33 @@ def page_chrome(title: str, has_errors: bool, school_name: str, side_name: str, 
         top = top.replace(_CSRF, csrf_token())
     # Drawn by Jinja with autoescape; the nonce and the token are URL-safe base64.
     return Chrome(Markup(top), Markup(bottom.replace(_NONCE, nonce)))  # noqa: S704
+
+
+def _drawn(
+    title: str,
+    has_errors: bool,
+    school_name: str,
+    side_name: str,
+    menu: Menu | None,
+    on_account: bool,
+    stylesheet_url: str,
+    script_url: str,
+) -> tuple[str, str]:
+    top = drawing(
+        "chrome/_top.html",
+        title=title,
+        has_errors=has_errors,
+        school_name=school_name,
+        side_name=side_name,
+        home_url=fixed_url("auth.index"),
+        stylesheet_url=stylesheet_url,
+        menu_html=None if menu is None else menu_items(menu, fixed_url("auth.account"), on_account),
+        sign_out_url=fixed_url("auth.sign_out"),
+        nonce=_NONCE,
+        csrf_token=_CSRF,
+    )
+    bottom = drawing("chrome/_bottom.html", school_name=school_name, script_url=script_url, nonce=_NONCE)
+    return top, bottom
 
 
 def school_name() -> str:
