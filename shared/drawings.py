@@ -50,12 +50,15 @@ def init_app(app: Flask) -> None:
 
 def drawing(template: str, **values: Hashable) -> str:
     """`template` (one of DRAWN) drawn from `values` (exactly its names): drawn once per process for them."""
-    drawn: str = current_app.extensions["drawings"](template, tuple(sorted(values.items())))
+    # Markup and a plain string of the same text are equal, yet draw differently (a plain one is escaped): which one
+    # a value is belongs in the key.
+    key = tuple(sorted((name, value, isinstance(value, Markup)) for name, value in values.items()))
+    drawn: str = current_app.extensions["drawings"](template, key)
     return drawn
 
 
-def _draw(app: Flask, template: str, values: tuple[tuple[str, Any], ...]) -> str:
-    context = dict(values)
+def _draw(app: Flask, template: str, values: tuple[tuple[str, Any, bool], ...]) -> str:
+    context = {name: value for name, value, _markup in values}
     if set(context) != DRAWN[template]:
         raise TypeError(f"{template} is drawn from {sorted(DRAWN[template])}, not {sorted(context)}")
     return app.jinja_env.get_template(template).render(context)

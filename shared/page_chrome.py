@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from flask import Flask, current_app, g, get_flashed_messages, render_template, request
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -56,7 +56,7 @@ def page_chrome(title: str, has_errors: bool, school_name: str, side_name: str, 
     asset_url: Callable[[str], str] = app.jinja_env.globals["asset_url"]
     drawn: Callable[..., tuple[str, str]] = app.extensions["page_chrome"]
     top, bottom = drawn(
-        title,
+        escape(title),  # Markup either way: a plain title and the same text as Markup are equal keys
         bool(has_errors),
         school_name,
         side_name,

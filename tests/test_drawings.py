@@ -180,3 +180,18 @@ def test_a_message_flashed_for_the_school_home_is_shown_on_it_once(app, world, b
     assert "Something to check" in page and 'role="alert"' in page
     again = html(browser.get("/school/"))
     assert "Budget saved" not in again and "Something to check" not in again
+
+
+def test_a_title_given_as_text_or_as_markup_is_escaped_once_either_way(app):
+    """A plain string and Markup of the same text are equal as keys, yet draw differently: neither may be given the
+    other's drawing."""
+    from markupsafe import Markup
+
+    from shared.page_chrome import page_chrome
+
+    with app.test_request_context("/sign-in"):
+        plain = page_chrome("Fish & chips", False, "Hillside Academy", "AP Portal", None).top
+        marked = page_chrome(Markup("Fish &amp; chips"), False, "Hillside Academy", "AP Portal", None).top
+        again = page_chrome("Fish &amp; chips", False, "Hillside Academy", "AP Portal", None).top
+    assert "<title>Fish &amp; chips – AP Portal" in plain and "<title>Fish &amp; chips – AP Portal" in marked
+    assert "<title>Fish &amp;amp; chips – AP Portal" in again  # text that looks like markup is still text
