@@ -93,7 +93,9 @@ class JinjaEnvironment(FlaskEnvironment):
     a ChainMap of its own globals over the environment's, and copies it into every render's context key by key
     through the chain (a thirtieth of a light page's time here); a template loaded with no globals of its own (all of
     ours) gets the environment's dict itself, which is copied in one step. Globals added to the environment later
-    are still seen, as with the ChainMap."""
+    are still seen, as with the ChainMap. Nothing here asks for a template with globals of its own
+    (`get_template(name, globals=...)`): for a template already loaded without any, Jinja would add them to the
+    environment's."""
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         if not d:
