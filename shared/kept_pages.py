@@ -14,15 +14,14 @@ drawn while a change commits holds the newer data under the older sum, which onl
 still ask for.
 
 The key also holds the page, the organisation, the person's roles and what the view says the content depends on
-(the day, today, the filters). The form's CSRF token is the person's own: a copy holds a placeholder, and each
-request puts its own token in.
+(the day, today, the filters). The form's CSRF token is the person's own: a copy holds a stand-in
+(shared.security.CSRF_STAND_IN), and each request puts its own token in.
 
 A restored database can bring an organisation's sum back to a value it had before with other data: restart the app
 after restoring one (the README says so)."""
 
 from __future__ import annotations
 
-import secrets
 import threading
 import uuid
 from collections.abc import Callable, Hashable, Sequence
@@ -37,7 +36,7 @@ from sqlalchemy import ColumnElement, Label, Table, delete, func, insert, select
 from shared.auth.sessions import PrincipalRider, ridden, ride_with_principal
 from shared.extensions import begin_transaction_now, db
 from shared.models import OrganisationChange
-from shared.security import csrf_token
+from shared.security import CSRF_STAND_IN, with_csrf_token
 
 KEPT_CHARACTERS = 32 * 1024 * 1024  # kept in each process, all copies together (a register or the LA's list: ~110 KB)
 
@@ -77,8 +76,6 @@ class KeptCopies:
     def __init__(self, size: int = KEPT_CHARACTERS) -> None:
         self._copies: LRUCache[Hashable, str] = LRUCache(maxsize=size, getsizeof=len)
         self._lock = threading.Lock()
-        # What a copy holds in place of the CSRF token: random, so no data can contain it.
-        self.placeholder = secrets.token_urlsafe(24)
 
     def get(self, key: Hashable) -> str | None:
         with self._lock:
@@ -113,10 +110,9 @@ def content(template: str, context: Callable[[], dict[str, Any]], *, depends_on:
     key = (template, organisation_id, changes_of(organisation_id), tuple(sorted(person.roles)), depends_on)
     html = copies.get(key)
     if html is None:
-        placeholder = copies.placeholder
-        html = render_template(template, **context(), csrf_token=lambda: placeholder)
+        html = render_template(template, **context(), csrf_token=lambda: CSRF_STAND_IN)
         copies.put(key, html)
-    return Markup(html.replace(copies.placeholder, csrf_token()))  # noqa: S704 - drawn by Jinja with autoescape
+    return Markup(with_csrf_token(html))  # noqa: S704 - drawn by Jinja with autoescape
 
 
 def compact_changes() -> int:

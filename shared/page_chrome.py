@@ -27,11 +27,11 @@ from shared.drawings import KEPT_DRAWINGS, drawing
 from shared.errors import database_unavailable
 from shared.extensions import db
 from shared.navigation import fixed_url, menu_items
-from shared.security import csp_nonce, csrf_token
+from shared.security import CSRF_STAND_IN, csp_nonce, with_csrf_token
 
-# Stand-ins for the per-request values while a drawing is kept: random per process, so no page's text can carry one.
+# A stand-in for the CSP nonce while a drawing is kept (the CSRF token's is shared.security's): random per process,
+# so no page's text can carry it.
 _NONCE = f"nonce-{secrets.token_hex(16)}"
-_CSRF = f"csrf-{secrets.token_hex(16)}"
 
 Menu = tuple[tuple[str, str, bool], ...]
 
@@ -68,7 +68,7 @@ def page_chrome(title: str, has_errors: bool, school_name: str, side_name: str, 
     nonce = csp_nonce()
     top = top.replace(_NONCE, nonce)
     if menu is not None:
-        top = top.replace(_CSRF, csrf_token())
+        top = with_csrf_token(top)
     # Drawn by Jinja with autoescape; the nonce and the token are URL-safe base64.
     return Chrome(Markup(top), Markup(bottom.replace(_NONCE, nonce)))  # noqa: S704
 
@@ -94,7 +94,7 @@ def _drawn(
         menu_html=None if menu is None else menu_items(menu, fixed_url("auth.account"), on_account),
         sign_out_url=fixed_url("auth.sign_out"),
         nonce=_NONCE,
-        csrf_token=_CSRF,
+        csrf_token=CSRF_STAND_IN,
     )
     bottom = drawing("chrome/_bottom.html", school_name=school_name, script_url=script_url, nonce=_NONCE)
     return top, bottom

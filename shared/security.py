@@ -54,6 +54,16 @@ def csrf_token() -> str:
     return str(g.get(field))
 
 
+# What HTML kept beyond one request (shared.kept_pages, shared.page_chrome) holds in place of the person's CSRF token:
+# random per process, so no data can contain it. `with_csrf_token` puts this request's token in.
+CSRF_STAND_IN = f"csrf-{secrets.token_hex(16)}"
+
+
+def with_csrf_token(html: str) -> str:
+    """`html` with the signed-in person's own CSRF token in place of CSRF_STAND_IN."""
+    return html.replace(CSRF_STAND_IN, csrf_token())
+
+
 def init_security_headers(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     # After CSRFProtect.init_app: its context processor offers generate_csrf as csrf_token; this one, later, wins.
